@@ -1,0 +1,183 @@
+/*
+ * Azure Resource Manager calls: subscriptions, resource groups, key
+ * vaults, effective permissions, access policies and role assignments.
+ * Each list follows nextLink. The kvl_arm_parse_* functions turn one JSON
+ * item into a struct and are what the unit tests exercise.
+ */
+#ifndef KVL_ARM_H
+#define KVL_ARM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "core/azure.h"
+#include "core/result.h"
+
+#define KVL_API_SUBSCRIPTIONS "2022-12-01"
+#define KVL_API_RESOURCE_GROUPS "2021-04-01"
+#define KVL_API_KEYVAULT "2024-11-01"
+#define KVL_API_AUTHORIZATION "2022-04-01"
+
+/* Built-in role definition GUIDs, the same in every tenant. */
+#define KVL_ROLE_KEY_VAULT_READER "21090545-7ca7-4776-b22c-e363652d74d2"
+#define KVL_ROLE_KEY_VAULT_SECRETS_USER "4633458b-17de-408a-b874-0445c86b69e6"
+
+struct kvl_subscription {
+	char *subscription_id;	/* GUID */
+	char *display_name;
+	char *state;		/* Enabled, Warned, PastDue, Disabled, Deleted */
+	char *tenant_id;
+};
+
+struct kvl_resource_group {
+	char *name;
+	char *location;
+};
+
+struct kvl_access_policy {
+	char *tenant_id;
+	char *object_id;
+	char *application_id;	/* usually NULL */
+	char **keys, **secrets, **certificates;	/* NULL-terminated */
+};
+
+struct kvl_vault {
+	char *id;		/* full resource id */
+	char *name;
+	char *subscription_id;	/* parsed from id */
+	char *resource_group;	/* parsed from id */
+	char *location;
+	char *tenant_id;
+	char *vault_uri;
+	char *sku;
+	bool rbac;		/* enableRbacAuthorization; absent = false */
+	bool soft_delete;	/* enableSoftDelete; absent = true */
+	bool purge_protection;
+	char *default_action;	/* networkAcls.defaultAction; NULL = absent */
+	char *bypass;		/* networkAcls.bypass */
+	char *public_network_access;	/* NULL = absent (enabled) */
+	char *provisioning_state;
+	struct kvl_access_policy *policies;
+	size_t n_policies;
+};
+
+/* One entry of Microsoft.Authorization/permissions. */
+struct kvl_permission {
+	char **actions;		/* NULL-terminated */
+	char **not_actions;	/* NULL-terminated */
+};
+
+struct kvl_role_assignment {
+	char *id;
+	char *name;
+	char *scope;
+	char *role_definition_id;
+	char *principal_id;
+	char *principal_type;
+};
+
+kvl_result kvl_arm_parse_subscription(json_object *item,
+				      struct kvl_subscription *out,
+				      struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_parse_resource_group(json_object *item,
+					struct kvl_resource_group *out,
+					struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_parse_vault(json_object *item, struct kvl_vault *out,
+			       struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_parse_permission(json_object *item,
+				    struct kvl_permission *out,
+				    struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_parse_role_assignment(json_object *item,
+					 struct kvl_role_assignment *out,
+					 struct kvl_error *err) KVL_NODISCARD;
+
+void kvl_subscription_clear(struct kvl_subscription *s);
+void kvl_resource_group_clear(struct kvl_resource_group *rg);
+void kvl_vault_clear(struct kvl_vault *v);
+void kvl_permission_clear(struct kvl_permission *p);
+void kvl_role_assignment_clear(struct kvl_role_assignment *ra);
+
+/* Frees arrays returned by the list functions below. */
+void kvl_subscriptions_free(struct kvl_subscription *v, size_t n);
+void kvl_resource_groups_free(struct kvl_resource_group *v, size_t n);
+void kvl_vaults_free(struct kvl_vault *v, size_t n);
+void kvl_permissions_free(struct kvl_permission *v, size_t n);
+
+/*
+ * Whether action is allowed by one of the entries: some entry's actions
+ * match it (case-insensitive, '*' wildcards) and the same entry's
+ * notActions do not.
+ */
+bool kvl_permissions_allow(const struct kvl_permission *p, size_t n,
+			   const char *action);
+
+/* Case-insensitive comparison of region names ignoring spaces:
+ * "West Europe" equals "westeurope"; "eastus" differs from "eastus2". */
+bool kvl_region_equal(const char *a, const char *b);
+
+kvl_result kvl_arm_list_subscriptions(struct kvl_azure *az,
+				      struct kvl_subscription **out,
+				      size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_arm_get_subscription(struct kvl_azure *az, const char *sub,
+				    struct kvl_subscription *out,
+				    struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_list_resource_groups(struct kvl_azure *az, const char *sub,
+					struct kvl_resource_group **out,
+					size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
+/* resource_group NULL lists the whole subscription. */
+kvl_result kvl_arm_list_vaults(struct kvl_azure *az, const char *sub,
+			       const char *resource_group,
+			       struct kvl_vault **out, size_t *n,
+			       struct kvl_error *err) KVL_NODISCARD;
+kvl_result kvl_arm_get_vault(struct kvl_azure *az, const char *sub,
+			     const char *resource_group, const char *name,
+			     struct kvl_vault *out, struct kvl_error *err)
+	KVL_NODISCARD;
+/* The caller's effective permissions at scope (a resource id). */
+kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
+				   struct kvl_permission **out, size_t *n,
+				   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Adds one access-policy entry (PUT .../accessPolicies/add) granting
+ * exactly get and list on keys, secrets and certificates to object_id.
+ */
+kvl_result kvl_arm_add_access_policy(struct kvl_azure *az,
+				     const struct kvl_vault *vault,
+				     const char *object_id,
+				     struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Removes object_id's entry (PUT .../accessPolicies/remove). Used to undo
+ * a grant that could not be recorded.
+ */
+kvl_result kvl_arm_remove_access_policy(struct kvl_azure *az,
+					const struct kvl_vault *vault,
+					const char *object_id,
+					struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Creates a role assignment named assignment_name (a GUID) at scope.
+ * 409 RoleAssignmentExists counts as success (*existing set true); 400
+ * PrincipalNotFound is retried with backoff, since a service principal
+ * can take a while to replicate. *assignment_id receives the full id.
+ */
+kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
+					  const char *scope,
+					  const char *assignment_name,
+					  const char *role_guid,
+					  const char *principal_id,
+					  char **assignment_id, bool *existing,
+					  struct kvl_error *err)
+	KVL_NODISCARD;
+/* DELETE by full id; 204 (already gone) counts as success. */
+kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
+					  const char *assignment_id,
+					  struct kvl_error *err)
+	KVL_NODISCARD;
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * Sign-in to Microsoft Entra ID and access tokens per scope.
+ *
+ * Two ways to sign in: the device code flow for people (the server's
+ * message goes to the sink's device_code callback; polling honours the
+ * interval, slow_down and expired_token, and stops when the sink reports
+ * a cancel), and a service principal with a client secret taken from
+ * AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+ *
+ * Tokens and the refresh token are kept in a token cache file (sealed,
+ * mode 0600) so that the next run does not sign in again.
+ */
+#ifndef KVL_AUTH_H
+#define KVL_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/cloud.h"
+#include "core/http.h"
+#include "core/result.h"
+#include "core/sink.h"
+
+/* Azure CLI's well-known public client; works in any tenant. */
+#define KVL_DEFAULT_CLIENT_ID "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+enum kvl_auth_method {
+	KVL_AUTH_AUTO,		/* service principal if AZURE_* set, else
+				   cached sign-in, else device code */
+	KVL_AUTH_DEVICE_CODE,
+	KVL_AUTH_CLIENT_SECRET,
+};
+
+struct kvl_auth_options {
+	enum kvl_auth_method method;
+	const char *tenant;	/* NULL: cloud->tenant or "organizations" */
+	const char *client_id;	/* NULL: KVLINK_CLIENT_ID or the default */
+	const char *cache_path;	/* NULL: no token cache */
+	const char *cache_key_path;
+};
+
+/* Who is signed in, read from the access token's claims. */
+struct kvl_identity {
+	char *object_id;	/* oid */
+	char *tenant_id;	/* tid */
+	char *name;		/* upn, preferred_username, unique_name or
+				   app id for service principals */
+	bool is_app;		/* idtyp == "app" */
+};
+
+struct kvl_auth;
+
+kvl_result kvl_auth_new(struct kvl_http *http, const struct kvl_cloud *cloud,
+			const struct kvl_auth_options *options,
+			const struct kvl_sink *sink, struct kvl_auth **out)
+	KVL_NODISCARD;
+void kvl_auth_free(struct kvl_auth *auth);
+
+/*
+ * Makes sure someone is signed in: uses the cache when it holds a usable
+ * token or refresh token, else signs in with the chosen method.
+ * interactive false forbids the device code flow (no terminal).
+ */
+kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
+			    struct kvl_error *err) KVL_NODISCARD;
+
+/* Whether kvl_auth_sign_in() would succeed without user interaction. */
+bool kvl_auth_has_cached(struct kvl_auth *auth);
+
+/*
+ * Returns an access token for scope ("https://management.azure.com/
+ * .default"), from memory, the cache, a refresh or client credentials.
+ * tenant may be NULL for the sign-in tenant. The token stays owned by
+ * auth and is valid until the next call.
+ */
+kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
+			  const char *tenant, const char **token,
+			  struct kvl_error *err) KVL_NODISCARD;
+
+/* The signed-in principal; NULL before a successful sign-in. */
+const struct kvl_identity *kvl_auth_identity(const struct kvl_auth *auth);
+
+/* Forgets every token and removes the cache file. */
+kvl_result kvl_auth_sign_out(struct kvl_auth *auth, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* Reads oid, tid, name and idtyp from a JWT's payload (no signature
+ * check: the token came straight from the authority over TLS). */
+kvl_result kvl_identity_from_jwt(const char *jwt, struct kvl_identity *id,
+				 int64_t *expires_at, struct kvl_error *err)
+	KVL_NODISCARD;
+void kvl_identity_clear(struct kvl_identity *id);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * The Azure client: one HTTP client, cloud profile and sign-in shared by
+ * the Resource Manager, Graph and Key Vault modules.
+ */
+#ifndef KVL_AZURE_H
+#define KVL_AZURE_H
+
+#include "core/auth.h"
+#include "core/cloud.h"
+#include "core/http.h"
+#include "core/sink.h"
+
+struct kvl_azure {
+	struct kvl_cloud cloud;
+	struct kvl_http *http;
+	struct kvl_auth *auth;
+	const struct kvl_sink *sink;
+};
+
+struct kvl_azure_options {
+	const char *cloud_file;		/* NULL: public Azure */
+	struct kvl_auth_options auth;
+	struct kvl_http_options http;	/* ca_bundle defaults to the
+					   cloud profile's */
+	const struct kvl_sink *sink;
+};
+
+kvl_result kvl_azure_init(struct kvl_azure *az,
+			  const struct kvl_azure_options *options,
+			  struct kvl_error *err) KVL_NODISCARD;
+void kvl_azure_clear(struct kvl_azure *az);
+
+/* Tokens for each service, for the sign-in tenant or a given one. */
+kvl_result kvl_azure_arm_token(struct kvl_azure *az, const char *tenant,
+			       const char **token, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_azure_graph_token(struct kvl_azure *az, const char *tenant,
+				 const char **token, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_azure_vault_token(struct kvl_azure *az, const char *tenant,
+				 const char **token, struct kvl_error *err)
+	KVL_NODISCARD;
+
+#endif

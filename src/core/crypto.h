@@ -1,0 +1,51 @@
+/* Small OpenSSL-backed helpers: random ids, base64url, sealed files. */
+#ifndef KVL_CRYPTO_H
+#define KVL_CRYPTO_H
+
+#include <stddef.h>
+
+#include "core/result.h"
+
+/* Writes a random (version 4) GUID, 36 characters plus NUL, to out. */
+kvl_result kvl_uuid4(char out[37]) KVL_NODISCARD;
+
+/*
+ * Writes a name-based GUID derived from SHA-256 of the given text, so that
+ * retrying the same request uses the same id (role assignment names).
+ */
+void kvl_uuid_from(const char *text, char out[37]);
+
+/* Decodes base64url (padding optional); returns a NUL-terminated copy. */
+kvl_result kvl_base64url_decode(const char *in, char **out, size_t *out_len)
+	KVL_NODISCARD;
+
+/* Wipes and frees a string holding a secret; NULL-safe. */
+void kvl_free_secret(char *secret);
+
+/*
+ * Encrypts plaintext with AES-256-GCM under the key in key_path (32 random
+ * bytes, created with mode 0600 when missing) and writes it atomically to
+ * path with mode 0600.
+ */
+kvl_result kvl_seal_file(const char *path, const char *key_path,
+			 const char *plaintext, size_t len,
+			 struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Reads and decrypts a file written by kvl_seal_file(). A file that fails
+ * authentication gives KVL_ERR_PARSE; a missing one KVL_ERR_NOT_FOUND.
+ * The caller frees *plaintext with kvl_free_secret().
+ */
+kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
+				char **plaintext, size_t *len,
+				struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Writes data to path atomically: a temporary file in the same directory,
+ * fsync, rename, fsync of the directory. The file gets the given mode.
+ */
+kvl_result kvl_write_file_atomic(const char *path, const void *data,
+				 size_t len, int mode, struct kvl_error *err)
+	KVL_NODISCARD;
+
+#endif

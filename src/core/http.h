@@ -1,0 +1,100 @@
+/*
+ * HTTP on libcurl for every Azure call. TLS verification is always on.
+ * Requests are retried with exponential backoff on 429, 5xx and connection
+ * errors, honouring Retry-After. Non-2xx answers are turned into a
+ * kvl_error carrying Azure's code, message and correlation id.
+ */
+#ifndef KVL_HTTP_H
+#define KVL_HTTP_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "core/result.h"
+#include "core/sink.h"
+
+struct kvl_http;
+
+struct kvl_http_options {
+	const char *ca_bundle;		/* NULL: system trust store */
+	long connect_timeout_ms;	/* 0: 10 s */
+	long total_timeout_ms;		/* 0: 60 s */
+	int max_retries;		/* 0: 4; negative: none */
+	long backoff_ms;		/* first backoff, doubled; 0: 500 ms */
+	long max_backoff_ms;		/* 0: 30 s; also caps Retry-After */
+	size_t max_body;		/* 0: 16 MiB */
+	const struct kvl_sink *sink;	/* for cancel; may be NULL */
+};
+
+struct kvl_http_response {
+	long status;
+	char *body;		/* NUL-terminated, may be empty */
+	size_t body_len;
+	char *correlation_id;	/* x-ms-correlation-request-id, or
+				   x-ms-request-id, or request-id */
+	char *www_authenticate;
+	long retry_after_s;	/* -1 when absent */
+};
+
+kvl_result kvl_http_new(const struct kvl_http_options *options,
+			struct kvl_http **out) KVL_NODISCARD;
+void kvl_http_free(struct kvl_http *http);
+
+/* Number of requests sent (retries included), for tests and bench/. */
+unsigned long kvl_http_request_count(const struct kvl_http *http);
+
+/*
+ * Sends one request (with retries). bearer and body may be NULL.
+ * Any HTTP status is a success here; see kvl_http_check() for errors.
+ */
+kvl_result kvl_http_send(struct kvl_http *http, const char *method,
+			 const char *url, const char *bearer,
+			 const char *content_type, const char *body,
+			 struct kvl_http_response *resp,
+			 struct kvl_error *err) KVL_NODISCARD;
+void kvl_http_response_clear(struct kvl_http_response *resp);
+
+/*
+ * Maps a response to a result: 2xx is KVL_OK; otherwise fills err from
+ * Azure's error envelope ({"error":{"code","message"}}, Entra's
+ * {"error","error_description","correlation_id"}), naming operation.
+ */
+kvl_result kvl_http_check(const struct kvl_http_response *resp,
+			  const char *operation, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* Parses an Azure error body into err's azure_code/azure_message. */
+void kvl_http_parse_error_body(const char *body, struct kvl_error *err);
+
+/*
+ * JSON request: body_json may be NULL. On 2xx *out gets the parsed body
+ * (an empty body gives an empty object); otherwise the error.
+ */
+kvl_result kvl_http_json(struct kvl_http *http, const char *method,
+			 const char *url, const char *bearer,
+			 json_object *body_json, const char *operation,
+			 json_object **out, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* Called once per item of a paged list; a non-OK result stops paging. */
+typedef kvl_result (*kvl_item_fn)(json_object *item, void *ctx);
+
+/*
+ * GETs url and every following page. next_key is "nextLink" (Resource
+ * Manager, Key Vault) or "@odata.nextLink" (Graph). The link is used
+ * exactly as returned; paging stops on a missing, empty or repeated link.
+ */
+kvl_result kvl_http_list(struct kvl_http *http, const char *url,
+			 const char *bearer, const char *next_key,
+			 const char *operation, kvl_item_fn fn, void *ctx,
+			 struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Delay before retry number attempt (0-based): Retry-After when given,
+ * else backoff_ms * 2^attempt, both capped at max_backoff_ms.
+ */
+long kvl_http_retry_delay_ms(long backoff_ms, long max_backoff_ms,
+			     int attempt, long retry_after_s);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * Making untrusted text (from Azure, files or the user) safe to draw on a
+ * terminal or to print.
+ */
+#ifndef KVL_SANITIZE_H
+#define KVL_SANITIZE_H
+
+#include <stddef.h>
+
+/*
+ * Returns a copy of text in which every control character, escape
+ * sequence introducer, bidi control and invalid UTF-8 byte is replaced by
+ * '_' (tabs and newlines included). NULL becomes "". The caller frees it.
+ */
+char *kvl_sanitize(const char *text);
+
+/* Display width in columns of a sanitised UTF-8 string (wcwidth based). */
+size_t kvl_display_width(const char *text);
+
+/*
+ * Copies at most max_cols columns of a sanitised string into a new string,
+ * ending with "~" when it had to cut. The caller frees it.
+ */
+char *kvl_truncate_cols(const char *text, size_t max_cols);
+
+#endif
