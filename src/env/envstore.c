@@ -1,1 +1,545 @@
 #include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/crypto.h"
+#include "core/jsonutil.h"
+#include "env/envstore.h"
+
+#define ENV_FILE "environment.json"
+#define LOCK_FILE "environment.lock"
+
+/* Largest environment.json we read; real documents are a few KiB. */
+#define ENV_MAX_SIZE (4L * 1024 * 1024)
+
+struct kvl_envstore {
+	char *dir;
+	char *path;		/* <dir>/environment.json */
+	char *lock_path;	/* <dir>/environment.lock */
+};
+
+const char *const kvl_env_regions[] = {
+	"westeurope", "West Europe",
+	"northeurope", "North Europe",
+	"uksouth", "UK South",
+	"ukwest", "UK West",
+	"francecentral", "France Central",
+	"germanywestcentral", "Germany West Central",
+	"switzerlandnorth", "Switzerland North",
+	"norwayeast", "Norway East",
+	"swedencentral", "Sweden Central",
+	"polandcentral", "Poland Central",
+	"italynorth", "Italy North",
+	"eastus", "East US",
+	"eastus2", "East US 2",
+	"centralus", "Central US",
+	"northcentralus", "North Central US",
+	"southcentralus", "South Central US",
+	"westcentralus", "West Central US",
+	"westus", "West US",
+	"westus2", "West US 2",
+	"westus3", "West US 3",
+	"canadacentral", "Canada Central",
+	"canadaeast", "Canada East",
+	"brazilsouth", "Brazil South",
+	"australiaeast", "Australia East",
+	"australiasoutheast", "Australia Southeast",
+	"centralindia", "Central India",
+	"southindia", "South India",
+	"japaneast", "Japan East",
+	"japanwest", "Japan West",
+	"koreacentral", "Korea Central",
+	"eastasia", "East Asia",
+	"southeastasia", "Southeast Asia",
+	"uaenorth", "UAE North",
+	"southafricanorth", "South Africa North",
+	NULL, NULL,
+};
+
+/* Creates path and its missing parents with mode 0700. */
+static kvl_result make_dirs(const char *path, struct kvl_error *err)
+{
+	char *copy = strdup(path);
+	char *p;
+	kvl_result rc = KVL_OK;
+
+	if (copy == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+
+	for (p = copy + 1; ; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
+			rc = kvl_error_set(err, KVL_ERR_STORE,
+				"cannot create directory '%s': %s; check the "
+				"permissions of its parent or choose another "
+				"directory with --env-dir",
+				copy, strerror(errno));
+			goto out;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+
+out:
+	free(copy);
+	return rc;
+}
+
+kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
+			     struct kvl_error *err)
+{
+	struct kvl_envstore *store = NULL;
+	struct stat st;
+	kvl_result rc;
+
+	*out = NULL;
+	if (dir == NULL || dir[0] == '\0')
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"no environment directory given; set --env-dir or "
+			"HOME");
+
+	rc = make_dirs(dir, err);
+	if (rc != KVL_OK)
+		return rc;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"'%s' is not a directory; remove it or choose another "
+			"directory with --env-dir", dir);
+
+	store = calloc(1, sizeof(*store));
+	if (store == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	store->dir = strdup(dir);
+	if (store->dir == NULL ||
+	    asprintf(&store->path, "%s/%s", dir, ENV_FILE) < 0 ||
+	    asprintf(&store->lock_path, "%s/%s", dir, LOCK_FILE) < 0) {
+		kvl_envstore_close(store);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+
+	*out = store;
+	return KVL_OK;
+}
+
+void kvl_envstore_close(struct kvl_envstore *store)
+{
+	if (store == NULL)
+		return;
+	free(store->dir);
+	free(store->path);
+	free(store->lock_path);
+	free(store);
+}
+
+const char *kvl_envstore_dir(const struct kvl_envstore *store)
+{
+	return store->dir;
+}
+
+char *kvl_envstore_default_dir(void)
+{
+	const char *data = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	char *dir = NULL;
+
+	/* The XDG spec says relative values are to be ignored. */
+	if (data != NULL && data[0] == '/') {
+		if (asprintf(&dir, "%s/kvlink", data) < 0)
+			return NULL;
+		return dir;
+	}
+	if (home == NULL || home[0] == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw != NULL ? pw->pw_dir : NULL;
+	}
+	if (home == NULL)
+		return NULL;
+	if (asprintf(&dir, "%s/.local/share/kvlink", home) < 0)
+		return NULL;
+	return dir;
+}
+
+/*
+ * Reads the whole file into *text. KVL_ERR_NOT_FOUND when it does not
+ * exist; KVL_ERR_STORE for any other failure.
+ */
+static kvl_result read_file(const char *path, char **text, size_t *len,
+			    struct kvl_error *err)
+{
+	FILE *fp;
+	char *data = NULL;
+	long size;
+	kvl_result rc = KVL_OK;
+
+	*text = NULL;
+	fp = fopen(path, "rb");
+	if (fp == NULL && errno == ENOENT)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+			"no environment in '%s' yet", path);
+	if (fp == NULL)
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"cannot read '%s': %s; check its permissions",
+			path, strerror(errno));
+
+	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
+	    fseek(fp, 0, SEEK_SET) != 0) {
+		rc = kvl_error_set(err, KVL_ERR_STORE,
+			"cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (size > ENV_MAX_SIZE) {
+		rc = kvl_error_set(err, KVL_ERR_STORE,
+			"'%s' is larger than %ld bytes, which is not an "
+			"environment kvlink wrote; fix the file or move it "
+			"aside", path, ENV_MAX_SIZE);
+		goto out;
+	}
+
+	data = malloc((size_t)size + 1);
+	if (data == NULL) {
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (fread(data, 1, (size_t)size, fp) != (size_t)size) {
+		rc = kvl_error_set(err, KVL_ERR_STORE,
+			"cannot read '%s': short read", path);
+		goto out;
+	}
+	data[size] = '\0';
+	*text = data;
+	*len = (size_t)size;
+	data = NULL;
+
+out:
+	free(data);
+	fclose(fp);
+	return rc;
+}
+
+/* Turns a parse error into the store's message naming the file. */
+static kvl_result damaged(const char *path, struct kvl_error *err)
+{
+	char *detail = err->message != NULL ? strdup(err->message) : NULL;
+	kvl_result rc;
+
+	rc = kvl_error_set(err, KVL_ERR_STORE,
+		"the environment file '%s' cannot be used: %s. kvlink "
+		"will not overwrite it; fix the file or move it aside, "
+		"then run kvlink again", path, detail != NULL ? detail : "unreadable");
+	free(detail);
+	return rc;
+}
+
+/* Reads and parses the document; env untouched unless it returns OK. */
+static kvl_result store_read(struct kvl_envstore *store,
+			     struct kvl_environment *env,
+			     struct kvl_error *err)
+{
+	json_object *doc = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	kvl_result rc;
+
+	rc = read_file(store->path, &text, &len, err);
+	if (rc != KVL_OK)
+		return rc;
+
+	rc = kvl_json_parse(text, len, store->path, &doc, err);
+	if (rc != KVL_OK) {
+		rc = damaged(store->path, err);
+		goto out;
+	}
+	rc = kvl_env_from_json(doc, env, err);
+	if (rc != KVL_OK)
+		rc = damaged(store->path, err);
+
+out:
+	json_object_put(doc);
+	free(text);
+	return rc;
+}
+
+kvl_result kvl_envstore_load(struct kvl_envstore *store,
+			     struct kvl_environment *env,
+			     struct kvl_error *err)
+{
+	struct kvl_environment fresh = { 0 };
+	kvl_result rc;
+
+	rc = store_read(store, &fresh, err);
+	if (rc != KVL_OK)
+		return rc;
+	kvl_env_clear(env);
+	*env = fresh;
+	return KVL_OK;
+}
+
+/* Opens and exclusively locks the lock file; returns the descriptor. */
+static kvl_result lock_store(struct kvl_envstore *store, int *fd,
+			     struct kvl_error *err)
+{
+	*fd = open(store->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (*fd < 0)
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"cannot open the lock file '%s': %s; check the "
+			"permissions of '%s'", store->lock_path,
+			strerror(errno), store->dir);
+
+	while (flock(*fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		kvl_error_set(err, KVL_ERR_STORE,
+			"cannot lock '%s': %s", store->lock_path,
+			strerror(errno));
+		close(*fd);
+		*fd = -1;
+		return KVL_ERR_STORE;
+	}
+	return KVL_OK;
+}
+
+/* The revision on disk: 0 when there is no document yet. */
+static kvl_result disk_revision(struct kvl_envstore *store, long *revision,
+				struct kvl_error *err)
+{
+	struct kvl_environment on_disk = { 0 };
+	kvl_result rc;
+
+	*revision = 0;
+	rc = store_read(store, &on_disk, err);
+	if (rc == KVL_ERR_NOT_FOUND) {
+		kvl_error_clear(err);
+		return KVL_OK;
+	}
+	if (rc != KVL_OK)
+		return rc;
+	*revision = on_disk.revision;
+	kvl_env_clear(&on_disk);
+	return KVL_OK;
+}
+
+static kvl_result write_document(struct kvl_envstore *store,
+				 struct kvl_environment *env, long revision,
+				 struct kvl_error *err)
+{
+	long saved = env->revision;
+	json_object *doc;
+	const char *text;
+	kvl_result rc;
+
+	env->revision = revision;
+	doc = kvl_env_to_json(env);
+	env->revision = saved;
+	if (doc == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+
+	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	rc = kvl_write_file_atomic(store->path, text, strlen(text), 0600, err);
+	json_object_put(doc);
+	return rc;
+}
+
+kvl_result kvl_envstore_save(struct kvl_envstore *store,
+			     struct kvl_environment *env,
+			     struct kvl_error *err)
+{
+	long current;
+	int fd = -1;
+	kvl_result rc;
+
+	rc = lock_store(store, &fd, err);
+	if (rc != KVL_OK)
+		return rc;
+
+	rc = disk_revision(store, &current, err);
+	if (rc != KVL_OK)
+		goto out;
+	if (current != env->revision) {
+		rc = kvl_error_set(err, KVL_ERR_CONFLICT,
+			"the environment in '%s' was changed by another "
+			"kvlink (revision %ld, expected %ld); reload it and "
+			"retry your change", store->path, current,
+			env->revision);
+		goto out;
+	}
+
+	rc = write_document(store, env, current + 1, err);
+	if (rc == KVL_OK)
+		env->revision = current + 1;
+
+out:
+	close(fd);
+	return rc;
+}
+
+/* Lowercase without spaces: "West Europe" becomes "westeurope". */
+static char *normalise_region(const char *region)
+{
+	char *out = malloc(strlen(region) + 1);
+	char *w = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *region != '\0'; region++) {
+		if (*region == ' ')
+			continue;
+		*w++ = (char)tolower((unsigned char)*region);
+	}
+	*w = '\0';
+	return out;
+}
+
+static bool region_valid(const char *region)
+{
+	if (region[0] == '\0')
+		return false;
+	for (; *region != '\0'; region++)
+		if (!isalnum((unsigned char)*region))
+			return false;
+	return true;
+}
+
+kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
+			  const char *region, const char *admin_object_id,
+			  const char *admin_name, struct kvl_error *err)
+{
+	char id[37];
+	kvl_result rc;
+
+	memset(env, 0, sizeof(*env));
+	if (name == NULL || name[0] == '\0')
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"the environment name is empty; give it a name");
+	if (region == NULL || admin_object_id == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"an environment needs a region and an Admin");
+
+	rc = kvl_uuid4(id);
+	if (rc != KVL_OK)
+		return kvl_error_set(err, rc, "cannot create an environment "
+				     "id: no random numbers available");
+
+	env->id = strdup(id);
+	env->display_name = strdup(name);
+	env->region = normalise_region(region);
+	env->users = calloc(1, sizeof(*env->users));
+	if (env->id == NULL || env->display_name == NULL ||
+	    env->region == NULL || env->users == NULL)
+		goto nomem;
+	env->n_users = 1;
+	env->users[0].role = KVL_ROLE_ADMIN;
+	env->users[0].object_id = strdup(admin_object_id);
+	env->users[0].name = strdup(admin_name != NULL ? admin_name : "");
+	if (env->users[0].object_id == NULL || env->users[0].name == NULL)
+		goto nomem;
+
+	if (!region_valid(env->region)) {
+		kvl_error_set(err, KVL_ERR_INVALID,
+			"'%s' is not a valid Azure region name; use a name "
+			"such as westeurope", region);
+		kvl_env_clear(env);
+		return KVL_ERR_INVALID;
+	}
+	return KVL_OK;
+
+nomem:
+	kvl_env_clear(env);
+	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+}
+
+void kvl_vault_link_clear(struct kvl_vault_link *link)
+{
+	size_t i;
+
+	free(link->subscription_id);
+	free(link->subscription_name);
+	free(link->resource_group);
+	free(link->name);
+	free(link->resource_id);
+	free(link->vault_uri);
+	free(link->tenant_id);
+	free(link->location);
+	free(link->permission_model);
+	free(link->service_principal_id);
+	for (i = 0; i < link->n_grants; i++) {
+		free(link->grants[i].kind);
+		free(link->grants[i].principal_id);
+		free(link->grants[i].role_definition_id);
+		free(link->grants[i].assignment_id);
+		free(link->grants[i].permissions);
+	}
+	free(link->grants);
+	free(link->linked_by);
+	free(link->linked_by_name);
+	free(link->linked_at);
+	free(link->consent_by);
+	free(link->consent_at);
+	memset(link, 0, sizeof(*link));
+}
+
+void kvl_env_clear(struct kvl_environment *env)
+{
+	size_t i;
+
+	if (env == NULL)
+		return;
+	free(env->id);
+	free(env->display_name);
+	free(env->region);
+	for (i = 0; i < env->n_users; i++) {
+		free(env->users[i].object_id);
+		free(env->users[i].name);
+	}
+	free(env->users);
+	kvl_vault_link_clear(&env->vault);
+	json_object_put(env->extra);
+	memset(env, 0, sizeof(*env));
+}
+
+bool kvl_env_user_role(const struct kvl_environment *env,
+		       const char *object_id, enum kvl_role *role)
+{
+	size_t i;
+
+	if (object_id == NULL)
+		return false;
+	for (i = 0; i < env->n_users; i++) {
+		if (env->users[i].object_id != NULL &&
+		    strcasecmp(env->users[i].object_id, object_id) == 0) {
+			*role = env->users[i].role;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *kvl_role_name(enum kvl_role role)
+{
+	switch (role) {
+	case KVL_ROLE_ADMIN:
+		return "Admin";
+	case KVL_ROLE_CONTRIBUTOR:
+		return "Contributor";
+	case KVL_ROLE_VIEWER:
+		return "Viewer";
+	}
+	return "unknown";
+}
