@@ -1,1 +1,265 @@
 #include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/cloud.h"
+#include "core/jsonutil.h"
+#include "core/sanitize.h"
+
+#define CLOUD_FILE_MAX (64u << 10)
+
+kvl_result kvl_cloud_public(struct kvl_cloud *cloud)
+{
+	memset(cloud, 0, sizeof(*cloud));
+	cloud->name = strdup("AzureCloud");
+	cloud->authority_host = strdup("https://login.microsoftonline.com");
+	cloud->resource_manager = strdup("https://management.azure.com");
+	cloud->microsoft_graph = strdup("https://graph.microsoft.com");
+	cloud->key_vault_scope = strdup("https://vault.azure.net");
+	cloud->tenant = strdup("organizations");
+	if (cloud->name == NULL || cloud->authority_host == NULL ||
+	    cloud->resource_manager == NULL ||
+	    cloud->microsoft_graph == NULL ||
+	    cloud->key_vault_scope == NULL || cloud->tenant == NULL) {
+		kvl_cloud_clear(cloud);
+		return KVL_ERR_NOMEM;
+	}
+	return KVL_OK;
+}
+
+void kvl_cloud_clear(struct kvl_cloud *cloud)
+{
+	free(cloud->name);
+	free(cloud->authority_host);
+	free(cloud->resource_manager);
+	free(cloud->microsoft_graph);
+	free(cloud->key_vault_scope);
+	free(cloud->tenant);
+	free(cloud->ca_bundle);
+	memset(cloud, 0, sizeof(*cloud));
+}
+
+static bool host_is_loopback(const char *host, size_t len)
+{
+	char buf[64];
+	struct in_addr addr;
+
+	if (len == 0 || len >= sizeof(buf))
+		return false;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	if (strcasecmp(buf, "localhost") == 0 || strcmp(buf, "[::1]") == 0)
+		return true;
+	if (inet_pton(AF_INET, buf, &addr) != 1)
+		return false;
+	return (ntohl(addr.s_addr) >> 24) == 127;
+}
+
+/*
+ * Finds the host in "scheme://host[:port][/...]". URLs with user
+ * information are rejected, since "http://127.0.0.1@example.com" reads
+ * like a loopback address but is not one.
+ */
+static bool split_host(const char *rest, const char **host, size_t *len)
+{
+	size_t auth_len = strcspn(rest, "/?#");
+	const char *colon;
+
+	if (auth_len == 0 || memchr(rest, '@', auth_len) != NULL)
+		return false;
+	*host = rest;
+	if (rest[0] == '[') {
+		const char *close = memchr(rest, ']', auth_len);
+
+		if (close == NULL)
+			return false;
+		*len = (size_t)(close - rest) + 1;
+	} else {
+		colon = memchr(rest, ':', auth_len);
+		*len = colon ? (size_t)(colon - rest) : auth_len;
+	}
+	if (*len < auth_len && rest[*len] != ':')
+		return false;
+	for (size_t i = *len + 1; i < auth_len; i++) {
+		if (rest[i] < '0' || rest[i] > '9')
+			return false;
+	}
+	return *len > 0;
+}
+
+bool kvl_url_allowed(const char *url)
+{
+	const char *host;
+	size_t len;
+
+	if (url == NULL)
+		return false;
+	if (strncasecmp(url, "https://", 8) == 0)
+		return split_host(url + 8, &host, &len);
+	if (strncasecmp(url, "http://", 7) == 0)
+		return split_host(url + 7, &host, &len) &&
+		       host_is_loopback(host, len);
+	return false;
+}
+
+static char *strip_slashes(const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0 && s[len - 1] == '/')
+		len--;
+	return strndup(s, len);
+}
+
+/* Copies the URL at key into *field after checking it. */
+static kvl_result profile_url(json_object *obj, const char *key,
+			      const char *what, char **field,
+			      struct kvl_error *err)
+{
+	const char *url = kvl_json_str(obj, key);
+	char *clean;
+	kvl_result res;
+
+	if (url == NULL || url[0] == '\0')
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cloud profile %s has no \"%s\"; add it "
+				     "as an https URL", what, key);
+	if (!kvl_url_allowed(url)) {
+		clean = kvl_sanitize(url);
+		res = kvl_error_set(err, KVL_ERR_INVALID,
+				    "cloud profile %s: \"%s\" is '%s', which "
+				    "is not https (plain http is allowed "
+				    "only for loopback addresses)",
+				    what, key, clean ? clean : "");
+		free(clean);
+		return res;
+	}
+	*field = strip_slashes(url);
+	return *field != NULL ? KVL_OK
+			      : kvl_error_set(err, KVL_ERR_NOMEM, "no memory");
+}
+
+static kvl_result profile_fields(json_object *obj, const char *what,
+				 struct kvl_cloud *cloud,
+				 struct kvl_error *err)
+{
+	const char *tenant = kvl_json_str(obj, "tenant");
+	const char *name = kvl_json_str(obj, "name");
+	kvl_result res;
+
+	res = profile_url(obj, "authorityHost", what, &cloud->authority_host,
+			  err);
+	if (res == KVL_OK)
+		res = profile_url(obj, "resourceManager", what,
+				  &cloud->resource_manager, err);
+	if (res == KVL_OK)
+		res = profile_url(obj, "microsoftGraph", what,
+				  &cloud->microsoft_graph, err);
+	if (res == KVL_OK)
+		res = profile_url(obj, "keyVaultScope", what,
+				  &cloud->key_vault_scope, err);
+	if (res != KVL_OK)
+		return res;
+
+	cloud->name = kvl_sanitize(name != NULL ? name : "custom");
+	cloud->tenant = strdup(tenant != NULL && tenant[0] != '\0'
+			       ? tenant : "organizations");
+	cloud->ca_bundle = kvl_json_strdup(obj, "caBundle");
+	if (cloud->name == NULL || cloud->tenant == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return KVL_OK;
+}
+
+kvl_result kvl_cloud_parse(const char *json, const char *what,
+			   struct kvl_cloud *cloud, struct kvl_error *err)
+{
+	json_object *obj = NULL;
+	kvl_result res;
+
+	memset(cloud, 0, sizeof(*cloud));
+	res = kvl_json_parse(json, json ? strlen(json) : 0, what, &obj, err);
+	if (res != KVL_OK)
+		return res;
+	if (!json_object_is_type(obj, json_type_object)) {
+		res = kvl_error_set(err, KVL_ERR_INVALID,
+				    "cloud profile %s is not a JSON object",
+				    what);
+		goto out;
+	}
+	res = profile_fields(obj, what, cloud, err);
+out:
+	if (res != KVL_OK)
+		kvl_cloud_clear(cloud);
+	json_object_put(obj);
+	return res;
+}
+
+kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
+			  struct kvl_error *err)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL, *what = NULL;
+	size_t len;
+	kvl_result res;
+
+	memset(cloud, 0, sizeof(*cloud));
+	if (f == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cannot open cloud profile '%s': %m; "
+				     "check the --cloud path", path);
+	text = malloc(CLOUD_FILE_MAX + 1);
+	if (text == NULL) {
+		fclose(f);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+	len = fread(text, 1, CLOUD_FILE_MAX + 1, f);
+	fclose(f);
+	if (len > CLOUD_FILE_MAX) {
+		res = kvl_error_set(err, KVL_ERR_INVALID,
+				    "cloud profile '%s' is larger than %u "
+				    "bytes", path, CLOUD_FILE_MAX);
+		goto out;
+	}
+	text[len] = '\0';
+	if (asprintf(&what, "'%s'", path) < 0) {
+		what = NULL;
+		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	res = kvl_cloud_parse(text, what, cloud, err);
+out:
+	free(what);
+	free(text);
+	return res;
+}
+
+static char *scope_of(const char *audience)
+{
+	char *scope = NULL;
+	size_t len = strlen(audience);
+
+	while (len > 0 && audience[len - 1] == '/')
+		len--;
+	if (asprintf(&scope, "%.*s/.default", (int)len, audience) < 0)
+		return NULL;
+	return scope;
+}
+
+char *kvl_cloud_arm_scope(const struct kvl_cloud *cloud)
+{
+	return scope_of(cloud->resource_manager);
+}
+
+char *kvl_cloud_graph_scope(const struct kvl_cloud *cloud)
+{
+	return scope_of(cloud->microsoft_graph);
+}
+
+char *kvl_cloud_vault_scope(const struct kvl_cloud *cloud)
+{
+	return scope_of(cloud->key_vault_scope);
+}

@@ -1,1 +1,466 @@
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "core/crypto.h"
+
+/*
+ * Sealed file layout: "KVLS", a format version byte, a 12-byte random IV,
+ * the AES-256-GCM ciphertext and the 16-byte tag. The five header bytes
+ * are authenticated as additional data.
+ */
+#define SEAL_MAGIC "KVLS"
+#define SEAL_VERSION 1
+#define SEAL_HEADER 5
+#define SEAL_IV 12
+#define SEAL_TAG 16
+#define KEY_LEN 32
+#define SEALED_MAX (8u << 20)
+
+static void format_guid(const unsigned char b[16], char out[37])
+{
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+kvl_result kvl_uuid4(char out[37])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof(b)) != 1)
+		return KVL_ERR_IO;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	format_guid(b, out);
+	return KVL_OK;
+}
+
+/* Version 8 (RFC 9562 "custom") GUID from the first 16 bytes of SHA-256. */
+void kvl_uuid_from(const char *text, char out[37])
+{
+	unsigned char digest[SHA256_DIGEST_LENGTH];
+
+	SHA256((const unsigned char *)text, strlen(text), digest);
+	digest[6] = (unsigned char)((digest[6] & 0x0f) | 0x80);
+	digest[8] = (unsigned char)((digest[8] & 0x3f) | 0x80);
+	format_guid(digest, out);
+}
+
+kvl_result kvl_base64url_decode(const char *in, char **out, size_t *out_len)
+{
+	size_t len = strlen(in), padded, pad;
+	unsigned char *std = NULL, *dec = NULL;
+	kvl_result res = KVL_ERR_PARSE;
+	int n;
+
+	while (len > 0 && in[len - 1] == '=')
+		len--;
+	if (len % 4 == 1)
+		goto out;
+	pad = (4 - len % 4) % 4;
+	padded = len + pad;
+	std = malloc(padded + 1);
+	dec = malloc(padded / 4 * 3 + 1);
+	if (std == NULL || dec == NULL) {
+		res = KVL_ERR_NOMEM;
+		goto out;
+	}
+
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (c == '+' || c == '/' || c == '=')
+			goto out;
+		std[i] = (unsigned char)c;
+	}
+	memset(std + len, '=', pad);
+
+	n = EVP_DecodeBlock(dec, std, (int)padded);
+	if (n < 0 || (size_t)n < pad)
+		goto out;
+	n -= (int)pad;
+	dec[n] = '\0';
+	*out = (char *)dec;
+	if (out_len != NULL)
+		*out_len = (size_t)n;
+	dec = NULL;
+	res = KVL_OK;
+out:
+	free(std);
+	free(dec);
+	return res;
+}
+
+void kvl_free_secret(char *secret)
+{
+	if (secret == NULL)
+		return;
+	OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
+}
+
+/* Reads up to max bytes of an open file; *data gets a NUL-terminated copy. */
+static kvl_result read_fd(int fd, size_t max, char **data, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return KVL_ERR_IO;
+	if ((uintmax_t)st.st_size > max)
+		return KVL_ERR_PARSE;
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL)
+		return KVL_ERR_NOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return KVL_OK;
+}
+
+static kvl_result write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return KVL_ERR_IO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return KVL_OK;
+}
+
+static kvl_result create_key(const char *key_path, unsigned char *key,
+			     struct kvl_error *err)
+{
+	kvl_result res;
+	int fd;
+
+	if (RAND_bytes(key, KEY_LEN) != 1)
+		return kvl_error_set(err, KVL_ERR_IO,
+				     "could not generate a random key");
+	fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		  O_CLOEXEC, 0600);
+	if (fd < 0)
+		return kvl_error_set(err, KVL_ERR_IO,
+				     "cannot create key file '%s': %s",
+				     key_path, strerror(errno));
+	res = write_all(fd, key, KEY_LEN);
+	if (res == KVL_OK && fsync(fd) != 0)
+		res = KVL_ERR_IO;
+	close(fd);
+	if (res != KVL_OK) {
+		unlink(key_path);
+		return kvl_error_set(err, res, "cannot write key file '%s'",
+				     key_path);
+	}
+	return KVL_OK;
+}
+
+/*
+ * Reads the 32-byte key. A key file that group or others can read, that
+ * is a symbolic link or that has the wrong size is rejected.
+ */
+static kvl_result read_key(const char *key_path, unsigned char *key,
+			   struct kvl_error *err)
+{
+	struct stat st;
+	kvl_result res = KVL_OK;
+	ssize_t n;
+	int fd;
+
+	fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return kvl_error_set(err, errno == ENOENT ? KVL_ERR_NOT_FOUND
+					  : KVL_ERR_IO,
+				     "cannot open key file '%s': %s",
+				     key_path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "key file '%s' is not a regular file",
+				    key_path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "key file '%s' is readable by other users; "
+				    "run 'chmod 600 %s' or delete it",
+				    key_path, key_path);
+		goto out;
+	}
+	n = read(fd, key, KEY_LEN);
+	if (n != KEY_LEN || st.st_size != KEY_LEN)
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "key file '%s' is damaged; delete it and "
+				    "sign in again", key_path);
+out:
+	close(fd);
+	return res;
+}
+
+static kvl_result load_or_create_key(const char *key_path, unsigned char *key,
+				     struct kvl_error *err)
+{
+	struct kvl_error ignored;
+	kvl_result res;
+
+	kvl_error_init(&ignored);
+	res = read_key(key_path, key, &ignored);
+	if (res == KVL_ERR_NOT_FOUND) {
+		res = create_key(key_path, key, err);
+		/* Another process may have created it first. */
+		if (res != KVL_OK && access(key_path, F_OK) == 0)
+			res = read_key(key_path, key, err);
+	} else if (res != KVL_OK) {
+		kvl_error_move(err, &ignored);
+	}
+	kvl_error_clear(&ignored);
+	return res;
+}
+
+static kvl_result gcm_encrypt(const unsigned char *key,
+			      const unsigned char *header,
+			      const unsigned char *iv, const char *plain,
+			      size_t len, unsigned char *out,
+			      unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	kvl_result res = KVL_ERR_IO;
+	int n;
+
+	if (ctx == NULL || len > INT32_MAX)
+		goto out;
+	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
+	    EVP_EncryptUpdate(ctx, NULL, &n, header, SEAL_HEADER) != 1 ||
+	    EVP_EncryptUpdate(ctx, out, &n, (const unsigned char *)plain,
+			      (int)len) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, out + n, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG,
+				tag) != 1)
+		goto out;
+	res = KVL_OK;
+out:
+	EVP_CIPHER_CTX_free(ctx);
+	return res;
+}
+
+kvl_result kvl_seal_file(const char *path, const char *key_path,
+			 const char *plaintext, size_t len,
+			 struct kvl_error *err)
+{
+	unsigned char key[KEY_LEN];
+	unsigned char *sealed = NULL, *iv;
+	size_t total = SEAL_HEADER + SEAL_IV + len + SEAL_TAG;
+	kvl_result res;
+
+	res = load_or_create_key(key_path, key, err);
+	if (res != KVL_OK)
+		goto out;
+	sealed = malloc(total);
+	if (sealed == NULL) {
+		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+
+	memcpy(sealed, SEAL_MAGIC, 4);
+	sealed[4] = SEAL_VERSION;
+	iv = sealed + SEAL_HEADER;
+	if (RAND_bytes(iv, SEAL_IV) != 1) {
+		res = kvl_error_set(err, KVL_ERR_IO, "no random bytes");
+		goto out;
+	}
+	res = gcm_encrypt(key, sealed, iv, plaintext, len, iv + SEAL_IV,
+			  iv + SEAL_IV + len);
+	if (res != KVL_OK) {
+		kvl_error_set(err, res, "cannot encrypt '%s'", path);
+		goto out;
+	}
+
+	res = kvl_write_file_atomic(path, sealed, total, 0600, err);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	free(sealed);
+	return res;
+}
+
+static kvl_result gcm_decrypt(const unsigned char *key,
+			      const unsigned char *sealed, size_t sealed_len,
+			      char **plaintext, size_t *len)
+{
+	const unsigned char *iv = sealed + SEAL_HEADER;
+	const unsigned char *ct = iv + SEAL_IV;
+	size_t ct_len = sealed_len - SEAL_HEADER - SEAL_IV - SEAL_TAG;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	unsigned char *plain = malloc(ct_len + 1);
+	kvl_result res = KVL_ERR_PARSE;
+	int n, m;
+
+	if (ctx == NULL || plain == NULL)
+		goto out;
+	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &n, sealed, SEAL_HEADER) != 1 ||
+	    EVP_DecryptUpdate(ctx, plain, &n, ct, (int)ct_len) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG,
+				(void *)(ct + ct_len)) != 1 ||
+	    EVP_DecryptFinal_ex(ctx, plain + n, &m) != 1)
+		goto out;
+	plain[ct_len] = '\0';
+	*plaintext = (char *)plain;
+	*len = ct_len;
+	plain = NULL;
+	res = KVL_OK;
+out:
+	if (plain != NULL) {
+		OPENSSL_cleanse(plain, ct_len + 1);
+		free(plain);
+	}
+	EVP_CIPHER_CTX_free(ctx);
+	return res;
+}
+
+kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
+				char **plaintext, size_t *len,
+				struct kvl_error *err)
+{
+	unsigned char key[KEY_LEN];
+	char *sealed = NULL;
+	size_t sealed_len = 0;
+	kvl_result res;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		res = errno == ENOENT ? KVL_ERR_NOT_FOUND : KVL_ERR_IO;
+		kvl_error_set(err, res, "cannot open '%s': %s", path,
+			      strerror(errno));
+		return res;
+	}
+	res = read_fd(fd, SEALED_MAX, &sealed, &sealed_len);
+	close(fd);
+	if (res != KVL_OK) {
+		kvl_error_set(err, res, "cannot read '%s'", path);
+		goto out;
+	}
+	if (sealed_len < SEAL_HEADER + SEAL_IV + SEAL_TAG ||
+	    memcmp(sealed, SEAL_MAGIC, 4) != 0 ||
+	    sealed[4] != SEAL_VERSION) {
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "'%s' is not a kvlink sealed file", path);
+		goto out;
+	}
+
+	res = read_key(key_path, key, err);
+	if (res == KVL_ERR_NOT_FOUND)
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "key file '%s' for '%s' is missing",
+				    key_path, path);
+	if (res != KVL_OK)
+		goto out;
+	res = gcm_decrypt(key, (unsigned char *)sealed, sealed_len,
+			  plaintext, len);
+	if (res != KVL_OK)
+		kvl_error_set(err, res, "'%s' failed authentication: it was "
+			      "changed or written with another key", path);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	free(sealed);
+	return res;
+}
+
+/* fsyncs the directory that holds path, so a rename survives a crash. */
+static void sync_parent_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (copy == NULL)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+kvl_result kvl_write_file_atomic(const char *path, const void *data,
+				 size_t len, int mode, struct kvl_error *err)
+{
+	char *tmp = NULL;
+	kvl_result res = KVL_OK;
+	int fd = -1;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "cannot create a file next to '%s': %s",
+				    path, strerror(errno));
+		free(tmp);
+		return res;
+	}
+
+	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
+	    fsync(fd) != 0) {
+		res = kvl_error_set(err, KVL_ERR_IO, "cannot write '%s': %s",
+				    tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		res = kvl_error_set(err, KVL_ERR_IO, "cannot write '%s': %s",
+				    tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "cannot rename '%s' to '%s': %s", tmp,
+				    path, strerror(errno));
+		goto out;
+	}
+	sync_parent_dir(path);
+out:
+	if (fd >= 0)
+		close(fd);
+	if (res != KVL_OK)
+		unlink(tmp);
+	free(tmp);
+	return res;
+}

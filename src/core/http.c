@@ -1,1 +1,764 @@
 #include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "core/buf.h"
+#include "core/cloud.h"
+#include "core/http.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/sanitize.h"
+
+#define DEFAULT_CONNECT_MS 10000L
+#define DEFAULT_TOTAL_MS 60000L
+#define DEFAULT_RETRIES 4
+#define DEFAULT_BACKOFF_MS 500L
+#define DEFAULT_MAX_BACKOFF_MS 30000L
+#define DEFAULT_MAX_BODY (16u << 20)
+/* A list longer than this many pages is treated as a paging loop. */
+#define MAX_PAGES 1000
+#define SLEEP_STEP_MS 100L
+
+struct kvl_http {
+	CURL *curl;
+	struct kvl_http_options options;
+	char *ca_bundle;
+	unsigned long requests;
+};
+
+/* State of one transfer, shared with libcurl's callbacks. */
+struct transfer {
+	struct kvl_http *http;
+	struct kvl_buf body;
+	bool too_large;
+	char *correlation[3];	/* by preference, see header_cb */
+	char *www_authenticate;
+	long retry_after_s;
+};
+
+kvl_result kvl_http_new(const struct kvl_http_options *options,
+			struct kvl_http **out)
+{
+	struct kvl_http *http = calloc(1, sizeof(*http));
+
+	*out = NULL;
+	if (http == NULL)
+		return KVL_ERR_NOMEM;
+	if (options != NULL)
+		http->options = *options;
+	if (http->options.connect_timeout_ms <= 0)
+		http->options.connect_timeout_ms = DEFAULT_CONNECT_MS;
+	if (http->options.total_timeout_ms <= 0)
+		http->options.total_timeout_ms = DEFAULT_TOTAL_MS;
+	if (http->options.max_retries == 0)
+		http->options.max_retries = DEFAULT_RETRIES;
+	else if (http->options.max_retries < 0)
+		http->options.max_retries = 0;
+	if (http->options.backoff_ms <= 0)
+		http->options.backoff_ms = DEFAULT_BACKOFF_MS;
+	if (http->options.max_backoff_ms <= 0)
+		http->options.max_backoff_ms = DEFAULT_MAX_BACKOFF_MS;
+	if (http->options.max_body == 0)
+		http->options.max_body = DEFAULT_MAX_BODY;
+	if (options != NULL && options->ca_bundle != NULL)
+		http->ca_bundle = strdup(options->ca_bundle);
+	http->options.ca_bundle = http->ca_bundle;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	http->curl = curl_easy_init();
+	if (http->curl == NULL) {
+		kvl_http_free(http);
+		return KVL_ERR_NOMEM;
+	}
+	*out = http;
+	return KVL_OK;
+}
+
+void kvl_http_free(struct kvl_http *http)
+{
+	if (http == NULL)
+		return;
+	if (http->curl != NULL)
+		curl_easy_cleanup(http->curl);
+	free(http->ca_bundle);
+	free(http);
+}
+
+unsigned long kvl_http_request_count(const struct kvl_http *http)
+{
+	return http->requests;
+}
+
+void kvl_http_response_clear(struct kvl_http_response *resp)
+{
+	if (resp->body != NULL)
+		OPENSSL_cleanse(resp->body, resp->body_len);
+	free(resp->body);
+	free(resp->correlation_id);
+	free(resp->www_authenticate);
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_s = -1;
+}
+
+long kvl_http_retry_delay_ms(long backoff_ms, long max_backoff_ms,
+			     int attempt, long retry_after_s)
+{
+	long delay = backoff_ms;
+
+	if (retry_after_s >= 0) {
+		if (retry_after_s > max_backoff_ms / 1000)
+			return max_backoff_ms;
+		return retry_after_s * 1000;
+	}
+	for (int i = 0; i < attempt && delay < max_backoff_ms; i++)
+		delay *= 2;
+	return delay < max_backoff_ms ? delay : max_backoff_ms;
+}
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	struct transfer *t = ctx;
+	size_t len = size * nmemb;
+
+	if (t->body.len + len > t->http->options.max_body) {
+		t->too_large = true;
+		return 0;
+	}
+	if (!kvl_buf_add(&t->body, data, len))
+		return 0;
+	return len;
+}
+
+/* Parses Retry-After: delta seconds or an HTTP date. */
+static long parse_retry_after(const char *value)
+{
+	char *end;
+	long secs = strtol(value, &end, 10);
+	time_t when;
+
+	if (end != value && (*end == '\0' || isspace((unsigned char)*end)))
+		return secs < 0 ? 0 : secs;
+	when = curl_getdate(value, NULL);
+	if (when < 0)
+		return -1;
+	return when > time(NULL) ? (long)(when - time(NULL)) : 0;
+}
+
+static void set_string(char **field, const char *value, size_t len)
+{
+	free(*field);
+	*field = strndup(value, len);
+}
+
+static size_t header_cb(char *data, size_t size, size_t nmemb, void *ctx)
+{
+	static const char *const corr[] = {
+		"x-ms-correlation-request-id", "x-ms-request-id", "request-id",
+	};
+	struct transfer *t = ctx;
+	size_t len = size * nmemb, name_len, vlen;
+	const char *colon = memchr(data, ':', len), *value;
+
+	if (colon == NULL)
+		return len;
+	name_len = (size_t)(colon - data);
+	value = colon + 1;
+	while (value < data + len && (*value == ' ' || *value == '\t'))
+		value++;
+	vlen = (size_t)(data + len - value);
+	while (vlen > 0 && isspace((unsigned char)value[vlen - 1]))
+		vlen--;
+
+	for (size_t i = 0; i < 3; i++) {
+		if (name_len == strlen(corr[i]) &&
+		    strncasecmp(data, corr[i], name_len) == 0)
+			set_string(&t->correlation[i], value, vlen);
+	}
+	if (name_len == 16 && strncasecmp(data, "www-authenticate", 16) == 0)
+		set_string(&t->www_authenticate, value, vlen);
+	if (name_len == 11 && strncasecmp(data, "retry-after", 11) == 0) {
+		char *copy = strndup(value, vlen);
+
+		t->retry_after_s = copy ? parse_retry_after(copy) : -1;
+		free(copy);
+	}
+	return len;
+}
+
+static int progress_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct transfer *t = ctx;
+
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return kvl_sink_cancelled(t->http->options.sink) ? 1 : 0;
+}
+
+static void transfer_clear(struct transfer *t)
+{
+	kvl_buf_clear(&t->body);
+	for (size_t i = 0; i < 3; i++)
+		free(t->correlation[i]);
+	free(t->www_authenticate);
+}
+
+/* Returns a copy of url with query values replaced, except harmless ones. */
+static char *url_for_log(const char *url)
+{
+	static const char *const keep[] = {
+		"api-version", "maxresults", "$top", "$filter", "$select", NULL,
+	};
+	struct kvl_buf out;
+	const char *q = strchr(url, '?'), *p;
+
+	kvl_buf_init(&out);
+	kvl_buf_add(&out, url, q ? (size_t)(q - url) : strlen(url));
+	for (p = q; p != NULL && *p != '\0';) {
+		size_t seg = strcspn(p + 1, "&") + 1;
+		size_t name = strcspn(p + 1, "=&");
+		bool shown = false;
+
+		for (int i = 0; keep[i] != NULL; i++)
+			shown |= name == strlen(keep[i]) &&
+				 strncmp(p + 1, keep[i], name) == 0;
+		if (shown || name + 1 >= seg)
+			kvl_buf_add(&out, p, seg);
+		else
+			kvl_buf_addf(&out, "%.*s=...", (int)name + 1, p);
+		p += seg;
+	}
+	return kvl_buf_detach(&out);
+}
+
+static struct curl_slist *request_headers(const char *bearer,
+					  const char *content_type)
+{
+	struct curl_slist *list = NULL, *next;
+	struct kvl_buf auth;
+
+	next = curl_slist_append(list, "Accept: application/json");
+	if (next != NULL)
+		list = next;
+	next = curl_slist_append(list, "Expect:");
+	if (next != NULL)
+		list = next;
+	if (content_type != NULL) {
+		char line[128];
+
+		snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+		next = curl_slist_append(list, line);
+		if (next != NULL)
+			list = next;
+	}
+	if (bearer != NULL) {
+		kvl_buf_init(&auth);
+		auth.secret = true;
+		kvl_buf_addf(&auth, "Authorization: Bearer %s", bearer);
+		if (auth.data != NULL)
+			next = curl_slist_append(list, auth.data);
+		if (auth.data != NULL && next != NULL)
+			list = next;
+		kvl_buf_clear(&auth);
+	}
+	return list;
+}
+
+/* Wipes the Authorization line libcurl copied before freeing the list. */
+static void free_headers(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		OPENSSL_cleanse(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+static void setup_easy(struct kvl_http *http, struct transfer *t,
+		       const char *method, const char *url, const char *body,
+		       struct curl_slist *headers)
+{
+	CURL *c = http->curl;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (http->ca_bundle != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 http->options.connect_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, http->options.total_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
+			 (curl_off_t)http->options.max_body);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
+
+	if (strcmp(method, "GET") != 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)strlen(body));
+	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+	}
+}
+
+static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
+				 const char *url, struct kvl_error *err)
+{
+	switch (code) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		return kvl_error_set(err, KVL_ERR_CANCELLED, "cancelled");
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+		return kvl_error_set(err, KVL_ERR_TLS,
+				     "TLS connection to %s failed: %s; check "
+				     "the system clock and CA bundle", url,
+				     curl_easy_strerror(code));
+	case CURLE_FILESIZE_EXCEEDED:
+	case CURLE_WRITE_ERROR:
+		if (t->too_large || code == CURLE_FILESIZE_EXCEEDED)
+			return kvl_error_set(err, KVL_ERR_PARSE,
+					     "response from %s is larger than "
+					     "%zu bytes", url,
+					     t->http->options.max_body);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	default:
+		return kvl_error_set(err, KVL_ERR_NETWORK,
+				     "request to %s failed: %s; check the "
+				     "network connection and try again", url,
+				     curl_easy_strerror(code));
+	}
+}
+
+static bool curl_error_retryable(CURLcode code)
+{
+	return code == CURLE_COULDNT_CONNECT ||
+	       code == CURLE_OPERATION_TIMEDOUT ||
+	       code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR ||
+	       code == CURLE_GOT_NOTHING || code == CURLE_PARTIAL_FILE;
+}
+
+static bool status_retryable(long status)
+{
+	return status == 429 || (status >= 500 && status != 501 &&
+				 status != 505);
+}
+
+/* Sleeps delay_ms in short steps so that a cancel is noticed quickly. */
+static bool sleep_or_cancel(const struct kvl_sink *sink, long delay_ms)
+{
+	while (delay_ms > 0) {
+		long step = delay_ms < SLEEP_STEP_MS ? delay_ms : SLEEP_STEP_MS;
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
+
+		if (kvl_sink_cancelled(sink))
+			return false;
+		nanosleep(&ts, NULL);
+		delay_ms -= step;
+	}
+	return !kvl_sink_cancelled(sink);
+}
+
+/* Moves what one transfer received into resp. */
+static void take_response(struct transfer *t, struct kvl_http_response *resp)
+{
+	kvl_http_response_clear(resp);
+	curl_easy_getinfo(t->http->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->body_len = t->body.len;
+	resp->body = kvl_buf_detach(&t->body);
+	for (size_t i = 0; i < 3 && resp->correlation_id == NULL; i++) {
+		resp->correlation_id = t->correlation[i];
+		t->correlation[i] = NULL;
+	}
+	resp->www_authenticate = t->www_authenticate;
+	t->www_authenticate = NULL;
+	resp->retry_after_s = t->retry_after_s;
+}
+
+static CURLcode perform_once(struct kvl_http *http, const char *method,
+			     const char *url, const char *body,
+			     struct curl_slist *headers,
+			     struct kvl_http_response *resp,
+			     struct kvl_error *err, kvl_result *res)
+{
+	struct transfer t = { .http = http, .retry_after_s = -1 };
+	CURLcode code;
+
+	t.body.secret = true;
+	setup_easy(http, &t, method, url, body, headers);
+	http->requests++;
+	code = curl_easy_perform(http->curl);
+	if (code == CURLE_OK)
+		take_response(&t, resp);
+	else
+		*res = map_curl_error(code, &t, url, err);
+	transfer_clear(&t);
+	return code;
+}
+
+static void log_attempt(const char *method, const char *url, CURLcode code,
+			const struct kvl_http_response *resp, int attempt)
+{
+	char *shown;
+
+	if (!kvl_log_enabled())
+		return;
+	shown = url_for_log(url);
+	if (code != CURLE_OK)
+		kvl_log("http %s %s failed: %s (attempt %d)", method,
+			shown ? shown : "", curl_easy_strerror(code),
+			attempt + 1);
+	else
+		kvl_log("http %s %s -> %ld correlation %s (attempt %d)",
+			method, shown ? shown : "", resp->status,
+			resp->correlation_id ? resp->correlation_id : "-",
+			attempt + 1);
+	free(shown);
+}
+
+kvl_result kvl_http_send(struct kvl_http *http, const char *method,
+			 const char *url, const char *bearer,
+			 const char *content_type, const char *body,
+			 struct kvl_http_response *resp,
+			 struct kvl_error *err)
+{
+	const struct kvl_http_options *o = &http->options;
+	struct curl_slist *headers;
+	kvl_result res = KVL_OK;
+	CURLcode code;
+	long delay;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_s = -1;
+	if (!kvl_url_allowed(url))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "rejected the request to '%s': only "
+				     "https, or http to a loopback address, "
+				     "is allowed", url);
+	headers = request_headers(bearer, content_type);
+
+	for (int attempt = 0;; attempt++) {
+		res = KVL_OK;
+		code = perform_once(http, method, url, body, headers, resp,
+				    err, &res);
+		log_attempt(method, url, code, resp, attempt);
+		if (res == KVL_ERR_CANCELLED)
+			break;
+		if (code != CURLE_OK ? !curl_error_retryable(code)
+				     : !status_retryable(resp->status))
+			break;
+		if (attempt >= o->max_retries)
+			break;
+
+		delay = kvl_http_retry_delay_ms(o->backoff_ms,
+						o->max_backoff_ms, attempt,
+						code == CURLE_OK
+						? resp->retry_after_s : -1);
+		kvl_log("http retrying %s in %ld ms", method, delay);
+		if (!sleep_or_cancel(o->sink, delay)) {
+			res = kvl_error_set(err, KVL_ERR_CANCELLED,
+					    "cancelled");
+			break;
+		}
+	}
+	free_headers(headers);
+	if (res != KVL_OK)
+		kvl_http_response_clear(resp);
+	return res;
+}
+
+static kvl_result status_result(long status)
+{
+	switch (status) {
+	case 401:
+		return KVL_ERR_AUTH;
+	case 403:
+		return KVL_ERR_FORBIDDEN;
+	case 404:
+		return KVL_ERR_NOT_FOUND;
+	case 409:
+		return KVL_ERR_CONFLICT;
+	case 429:
+		return KVL_ERR_THROTTLED;
+	default:
+		return KVL_ERR_HTTP;
+	}
+}
+
+static const char *status_advice(long status)
+{
+	switch (status) {
+	case 401:
+		return "sign in again with 'kvlink login'";
+	case 403:
+		return "ask an owner of the resource to grant you access";
+	case 404:
+		return "check the name and subscription";
+	case 429:
+		return "Azure is throttling requests; wait a minute and try "
+		       "again";
+	default:
+		if (status >= 500)
+			return "Azure had a server error; try again later";
+		if (status >= 300 && status < 400)
+			return "kvlink does not follow redirects; check the "
+			       "cloud profile";
+		return "see Azure's message below";
+	}
+}
+
+kvl_result kvl_http_check(const struct kvl_http_response *resp,
+			  const char *operation, struct kvl_error *err)
+{
+	kvl_result res;
+
+	if (resp->status >= 200 && resp->status < 300)
+		return KVL_OK;
+	res = status_result(resp->status);
+	if (err == NULL)
+		return res;
+	kvl_error_set(err, res, "Azure returned HTTP %ld; %s", resp->status,
+		      status_advice(resp->status));
+	kvl_error_operation(err, operation);
+	err->http_status = resp->status;
+	free(err->correlation_id);
+	err->correlation_id = resp->correlation_id
+			      ? kvl_sanitize(resp->correlation_id) : NULL;
+	kvl_http_parse_error_body(resp->body, err);
+	return res;
+}
+
+static void set_sanitized(char **field, const char *value)
+{
+	if (value == NULL)
+		return;
+	free(*field);
+	*field = kvl_sanitize(value);
+}
+
+/* {"error":{"code","message","innererror"|"innerError"}} */
+static void parse_arm_error(json_object *error, struct kvl_error *err)
+{
+	const char *inner_code = kvl_json_str(error, "innererror.code");
+	const char *request_id = kvl_json_str(error, "innerError.request-id");
+	const char *message = kvl_json_str(error, "message");
+	char *combined = NULL;
+
+	set_sanitized(&err->azure_code, kvl_json_str(error, "code"));
+	if (inner_code != NULL && message != NULL &&
+	    asprintf(&combined, "%s (%s)", message, inner_code) < 0)
+		combined = NULL;
+	set_sanitized(&err->azure_message, combined ? combined : message);
+	free(combined);
+	if (err->correlation_id == NULL)
+		set_sanitized(&err->correlation_id, request_id);
+}
+
+/* Entra: {"error","error_description","correlation_id","trace_id"} */
+static void parse_entra_error(json_object *body, struct kvl_error *err)
+{
+	const char *trace = kvl_json_str(body, "trace_id");
+
+	set_sanitized(&err->azure_code, kvl_json_str(body, "error"));
+	set_sanitized(&err->azure_message,
+		      kvl_json_str(body, "error_description"));
+	if (err->correlation_id == NULL)
+		set_sanitized(&err->correlation_id,
+			      kvl_json_str(body, "correlation_id"));
+	if (trace != NULL)
+		kvl_log("entra error %s trace id %s",
+			err->azure_code ? err->azure_code : "-", trace);
+}
+
+void kvl_http_parse_error_body(const char *body, struct kvl_error *err)
+{
+	struct kvl_error ignored;
+	json_object *obj = NULL, *error;
+
+	if (body == NULL || body[0] == '\0' || err == NULL)
+		return;
+	kvl_error_init(&ignored);
+	if (kvl_json_parse(body, strlen(body), "error body", &obj,
+			   &ignored) != KVL_OK)
+		goto out;
+	error = kvl_json_path(obj, "error");
+	if (error != NULL && json_object_is_type(error, json_type_object))
+		parse_arm_error(error, err);
+	else if (error != NULL && json_object_is_type(error, json_type_string))
+		parse_entra_error(obj, err);
+out:
+	json_object_put(obj);
+	kvl_error_clear(&ignored);
+}
+
+kvl_result kvl_http_json(struct kvl_http *http, const char *method,
+			 const char *url, const char *bearer,
+			 json_object *body_json, const char *operation,
+			 json_object **out, struct kvl_error *err)
+{
+	struct kvl_http_response resp;
+	const char *body = NULL;
+	kvl_result res;
+
+	*out = NULL;
+	if (body_json != NULL)
+		body = json_object_to_json_string_ext(body_json,
+						      JSON_C_TO_STRING_PLAIN);
+	res = kvl_http_send(http, method, url, bearer,
+			    body ? "application/json" : NULL, body, &resp, err);
+	if (res != KVL_OK) {
+		kvl_error_operation(err, operation);
+		return res;
+	}
+	res = kvl_http_check(&resp, operation, err);
+	if (res != KVL_OK)
+		goto out;
+	if (resp.body_len == 0) {
+		*out = json_object_new_object();
+		res = *out ? KVL_OK : KVL_ERR_NOMEM;
+		goto out;
+	}
+	res = kvl_json_parse(resp.body, resp.body_len, "Azure's response",
+			     out, err);
+	if (res != KVL_OK)
+		kvl_error_operation(err, operation);
+out:
+	kvl_http_response_clear(&resp);
+	return res;
+}
+
+/* Whether two URLs name the same host (ports and case ignored). */
+static bool same_host(const char *a, const char *b)
+{
+	const char *ha = strstr(a, "://"), *hb = strstr(b, "://");
+	size_t la, lb;
+
+	if (ha == NULL || hb == NULL)
+		return false;
+	ha += 3, hb += 3;
+	la = strcspn(ha, ":/?#");
+	lb = strcspn(hb, ":/?#");
+	return la == lb && strncasecmp(ha, hb, la) == 0;
+}
+
+static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
+			    const char *operation, struct kvl_error *err)
+{
+	json_object *items = kvl_json_path(page, "value");
+	kvl_result res;
+
+	if (items == NULL || json_object_is_type(items, json_type_null))
+		return KVL_OK;
+	if (!json_object_is_type(items, json_type_array)) {
+		kvl_error_set(err, KVL_ERR_PARSE,
+			      "Azure's list response has no \"value\" array");
+		kvl_error_operation(err, operation);
+		return KVL_ERR_PARSE;
+	}
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		res = fn(json_object_array_get_idx(items, i), ctx);
+		if (res != KVL_OK)
+			return res;
+	}
+	return KVL_OK;
+}
+
+/* Checks a nextLink; returns false (and logs why) when paging must stop. */
+static bool next_link_usable(const char *next, char **seen, size_t n_seen,
+			     const char *first, kvl_result *res,
+			     struct kvl_error *err)
+{
+	if (next == NULL || next[0] == '\0')
+		return false;
+	for (size_t i = 0; i < n_seen; i++) {
+		if (strcmp(seen[i], next) == 0) {
+			kvl_log("http list: nextLink repeats an earlier page; "
+				"stopping");
+			return false;
+		}
+	}
+	if (!same_host(first, next)) {
+		*res = kvl_error_set(err, KVL_ERR_PARSE,
+				     "Azure's nextLink points to another "
+				     "host, so it was not followed");
+		return false;
+	}
+	if (n_seen >= MAX_PAGES) {
+		*res = kvl_error_set(err, KVL_ERR_PARSE,
+				     "list has more than %d pages; stopping",
+				     MAX_PAGES);
+		return false;
+	}
+	return true;
+}
+
+kvl_result kvl_http_list(struct kvl_http *http, const char *url,
+			 const char *bearer, const char *next_key,
+			 const char *operation, kvl_item_fn fn, void *ctx,
+			 struct kvl_error *err)
+{
+	char **seen = NULL, **grown;
+	size_t n_seen = 0;
+	json_object *page = NULL, *link;
+	const char *next;
+	kvl_result res = KVL_OK;
+
+	seen = malloc(sizeof(*seen));
+	if (seen == NULL || (seen[0] = strdup(url)) == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	n_seen = 1;
+
+	for (;;) {
+		res = kvl_http_json(http, "GET", seen[n_seen - 1], bearer, NULL,
+				    operation, &page, err);
+		if (res != KVL_OK)
+			break;
+		res = list_page(page, fn, ctx, operation, err);
+		if (res != KVL_OK)
+			break;
+		next = NULL;
+		if (json_object_object_get_ex(page, next_key, &link) &&
+		    json_object_is_type(link, json_type_string))
+			next = json_object_get_string(link);
+		if (!next_link_usable(next, seen, n_seen, url, &res, err))
+			break;
+		grown = realloc(seen, (n_seen + 1) * sizeof(*seen));
+		if (grown == NULL || (grown[n_seen] = strdup(next)) == NULL) {
+			seen = grown ? grown : seen;
+			res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+			break;
+		}
+		seen = grown;
+		n_seen++;
+		json_object_put(page);
+		page = NULL;
+	}
+	if (res != KVL_OK)
+		kvl_error_operation(err, operation);
+	json_object_put(page);
+	for (size_t i = 0; i < n_seen; i++)
+		free(seen[i]);
+	free(seen);
+	return res;
+}

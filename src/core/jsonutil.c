@@ -1,1 +1,132 @@
 #include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/jsonutil.h"
+
+/* Azure payloads nest about eight levels deep; anything far past that is
+ * not something kvlink reads. */
+#define KVL_JSON_MAX_DEPTH 32
+
+kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
+			  json_object **out, struct kvl_error *err)
+{
+	json_tokener *tok;
+	json_object *obj;
+	enum json_tokener_error jerr;
+	size_t end;
+
+	*out = NULL;
+	if (text == NULL || len > INT_MAX)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "%s is empty or too large", what);
+	tok = json_tokener_new_ex(KVL_JSON_MAX_DEPTH);
+	if (tok == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	obj = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+
+	if (obj == NULL || jerr != json_tokener_success) {
+		json_object_put(obj);
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "%s is not valid JSON (%s)", what,
+				     jerr == json_tokener_continue
+				     ? "unexpected end of text"
+				     : json_tokener_error_desc(jerr));
+	}
+	while (end < len && isspace((unsigned char)text[end]))
+		end++;
+	if (end < len && text[end] != '\0') {
+		json_object_put(obj);
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "%s has text after the JSON value", what);
+	}
+	*out = obj;
+	return KVL_OK;
+}
+
+/*
+ * Keys may themselves contain dots ("@odata.nextLink"), so at each level
+ * the whole remaining path is tried as a key before splitting it.
+ */
+json_object *kvl_json_path(json_object *obj, const char *path)
+{
+	json_object *child;
+	const char *dot;
+	char *key;
+	bool found;
+
+	while (obj != NULL && path != NULL && *path != '\0') {
+		if (!json_object_is_type(obj, json_type_object))
+			return NULL;
+		if (json_object_object_get_ex(obj, path, &child))
+			return child;
+		dot = strchr(path, '.');
+		if (dot == NULL)
+			return NULL;
+		key = strndup(path, (size_t)(dot - path));
+		if (key == NULL)
+			return NULL;
+		found = json_object_object_get_ex(obj, key, &child);
+		free(key);
+		if (!found)
+			return NULL;
+		obj = child;
+		path = dot + 1;
+	}
+	return obj;
+}
+
+const char *kvl_json_str(json_object *obj, const char *path)
+{
+	json_object *v = kvl_json_path(obj, path);
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+char *kvl_json_strdup(json_object *obj, const char *path)
+{
+	const char *s = kvl_json_str(obj, path);
+
+	return s != NULL ? strdup(s) : NULL;
+}
+
+bool kvl_json_bool(json_object *obj, const char *path, bool fallback)
+{
+	json_object *v = kvl_json_path(obj, path);
+
+	if (v == NULL || !json_object_is_type(v, json_type_boolean))
+		return fallback;
+	return json_object_get_boolean(v);
+}
+
+int64_t kvl_json_int64(json_object *obj, const char *path, int64_t fallback)
+{
+	json_object *v = kvl_json_path(obj, path);
+	double d;
+
+	if (v == NULL)
+		return fallback;
+	if (json_object_is_type(v, json_type_int))
+		return json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_double))
+		return fallback;
+	d = json_object_get_double(v);
+	if (!(d >= (double)INT64_MIN && d < (double)INT64_MAX))
+		return fallback;
+	return (int64_t)d;
+}
+
+bool kvl_json_has(json_object *obj, const char *path)
+{
+	json_object *v = kvl_json_path(obj, path);
+
+	return v != NULL && !json_object_is_type(v, json_type_null);
+}

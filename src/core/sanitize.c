@@ -1,1 +1,146 @@
 #include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "core/buf.h"
+#include "core/sanitize.h"
+
+/*
+ * Decodes one UTF-8 sequence at s. Returns its length and sets *cp, or
+ * returns 0 for an invalid, overlong, surrogate or truncated sequence.
+ */
+static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	size_t len;
+	uint32_t c, min;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2, c = s[0] & 0x1f, min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3, c = s[0] & 0x0f, min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4, c = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/*
+ * Whether a code point must not reach a terminal: C0 and C1 controls,
+ * DEL, and the bidi and line-separator controls that can reorder or
+ * break what the user sees.
+ */
+static bool is_unsafe(uint32_t cp)
+{
+	if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+		return true;
+	if (cp == 0x061c || cp == 0x200e || cp == 0x200f)
+		return true;
+	if (cp >= 0x2028 && cp <= 0x202e)
+		return true;
+	return cp >= 0x2066 && cp <= 0x2069;
+}
+
+char *kvl_sanitize(const char *text)
+{
+	struct kvl_buf out;
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+
+	kvl_buf_init(&out);
+	while (*p != '\0') {
+		uint32_t cp;
+		size_t len = utf8_decode(p, &cp);
+
+		if (len == 0 || is_unsafe(cp)) {
+			kvl_buf_add(&out, "_", 1);
+			p += len == 0 ? 1 : len;
+			continue;
+		}
+		kvl_buf_add(&out, p, len);
+		p += len;
+	}
+	return kvl_buf_detach(&out);
+}
+
+/*
+ * Width of the character at s and its length in bytes. In a UTF-8 locale
+ * wcwidth() decides; in the C locale (or for characters the locale cannot
+ * classify) every character counts as one column.
+ */
+static int char_width(const char *s, size_t *len)
+{
+	mbstate_t state;
+	wchar_t wc;
+	uint32_t cp;
+	size_t n;
+	int w;
+
+	memset(&state, 0, sizeof(state));
+	if (MB_CUR_MAX > 1) {
+		n = mbrtowc(&wc, s, MB_CUR_MAX, &state);
+		if (n != (size_t)-1 && n != (size_t)-2 && n > 0) {
+			*len = n;
+			w = wcwidth(wc);
+			return w < 0 ? 1 : w;
+		}
+	}
+	n = utf8_decode((const unsigned char *)s, &cp);
+	*len = n > 0 ? n : 1;
+	return 1;
+}
+
+size_t kvl_display_width(const char *text)
+{
+	size_t width = 0, len;
+
+	if (text == NULL)
+		return 0;
+	while (*text != '\0') {
+		width += (size_t)char_width(text, &len);
+		text += len;
+	}
+	return width;
+}
+
+char *kvl_truncate_cols(const char *text, size_t max_cols)
+{
+	struct kvl_buf out;
+	size_t width = 0, len;
+	const char *p = text ? text : "";
+
+	kvl_buf_init(&out);
+	if (kvl_display_width(p) <= max_cols)
+		return strdup(p);
+	if (max_cols == 0)
+		return kvl_buf_detach(&out);
+
+	/* Leave one column for the "~" that marks the cut. */
+	while (*p != '\0') {
+		int w = char_width(p, &len);
+
+		if (width + (size_t)w > max_cols - 1)
+			break;
+		kvl_buf_add(&out, p, len);
+		width += (size_t)w;
+		p += len;
+	}
+	kvl_buf_add(&out, "~", 1);
+	return kvl_buf_detach(&out);
+}
