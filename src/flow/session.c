@@ -1,1 +1,185 @@
 #include "config.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "flow/session.h"
+
+/* Creates dir and its missing parents with mode 0700. */
+static kvl_result make_private_dir(char *dir, struct kvl_error *err)
+{
+	char *p;
+
+	for (p = dir + 1; ; p++) {
+		char saved = *p;
+
+		if (saved != '/' && saved != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			kvl_error_set(err, KVL_ERR_IO,
+				"cannot create directory '%s': %s; check the "
+				"permissions of its parent", dir,
+				strerror(errno));
+			*p = saved;
+			return KVL_ERR_IO;
+		}
+		*p = saved;
+		if (saved == '\0')
+			return KVL_OK;
+	}
+}
+
+/* $XDG_STATE_HOME/kvlink or ~/.local/state/kvlink; caller frees. */
+static char *default_state_dir(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char *dir = NULL;
+
+	if (state != NULL && state[0] == '/')
+		return asprintf(&dir, "%s/kvlink", state) < 0 ? NULL : dir;
+	if (home == NULL || home[0] == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+
+		home = pw != NULL ? pw->pw_dir : NULL;
+	}
+	if (home == NULL)
+		return NULL;
+	return asprintf(&dir, "%s/.local/state/kvlink", home) < 0 ? NULL
+	       : dir;
+}
+
+/*
+ * Chooses the token cache files. An explicit environment directory gets
+ * its own cache, so tests and the sandbox never touch a real sign-in.
+ */
+static kvl_result choose_cache(struct kvl_session *s, const char *env_dir,
+			       struct kvl_error *err)
+{
+	char *dir = env_dir != NULL ? strdup(env_dir) : default_state_dir();
+	kvl_result rc;
+
+	if (dir == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"cannot find a directory for the token cache; set "
+			"HOME or XDG_STATE_HOME");
+
+	rc = make_private_dir(dir, err);
+	if (rc == KVL_OK &&
+	    (asprintf(&s->cache_path, "%s/token-cache", dir) < 0 ||
+	     asprintf(&s->cache_key_path, "%s/token-cache.key", dir) < 0))
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	free(dir);
+	return rc;
+}
+
+static kvl_result open_store(struct kvl_session *s, const char *env_dir,
+			     struct kvl_error *err)
+{
+	char *dir = env_dir != NULL ? strdup(env_dir)
+		    : kvl_envstore_default_dir();
+	kvl_result rc;
+
+	if (dir == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"cannot find a directory for the environment; set "
+			"HOME or XDG_DATA_HOME, or use --env-dir");
+	rc = kvl_envstore_open(dir, &s->store, err);
+	free(dir);
+	if (rc != KVL_OK)
+		return rc;
+
+	return kvl_session_reload(s, err);
+}
+
+static kvl_result open_azure(struct kvl_session *s,
+			     const struct kvl_session_options *options,
+			     struct kvl_error *err)
+{
+	struct kvl_azure_options az = {
+		.cloud_file = options->cloud_file,
+		.auth = {
+			.method = options->auth_method,
+			.tenant = options->tenant,
+			.client_id = options->client_id,
+			.cache_path = s->cache_path,
+			.cache_key_path = s->cache_key_path,
+		},
+		.http = { .sink = s->sink },
+		.sink = s->sink,
+	};
+	kvl_result rc;
+
+	rc = kvl_azure_init(&s->az, &az, err);
+	if (rc == KVL_OK)
+		s->az_ready = true;
+	return rc;
+}
+
+kvl_result kvl_session_open(struct kvl_session *s,
+			    const struct kvl_session_options *options,
+			    const struct kvl_sink *sink,
+			    struct kvl_error *err)
+{
+	kvl_result rc;
+
+	memset(s, 0, sizeof(*s));
+	s->sink = sink;
+
+	if (options->log_file != NULL) {
+		rc = kvl_log_open(options->log_file);
+		if (rc != KVL_OK) {
+			kvl_error_set(err, rc, "cannot open the log file "
+				      "'%s'; check the path and its "
+				      "permissions", options->log_file);
+			goto out;
+		}
+	}
+
+	rc = open_store(s, options->env_dir, err);
+	if (rc == KVL_OK)
+		rc = choose_cache(s, options->env_dir, err);
+	if (rc == KVL_OK)
+		rc = open_azure(s, options, err);
+
+out:
+	if (rc != KVL_OK)
+		kvl_session_close(s);
+	return rc;
+}
+
+kvl_result kvl_session_reload(struct kvl_session *s, struct kvl_error *err)
+{
+	kvl_result rc;
+
+	rc = kvl_envstore_load(s->store, &s->env, err);
+	if (rc == KVL_ERR_NOT_FOUND) {
+		kvl_error_clear(err);
+		kvl_env_clear(&s->env);
+		s->env_loaded = false;
+		return KVL_OK;
+	}
+	if (rc != KVL_OK)
+		return rc;
+	s->env_loaded = true;
+	return KVL_OK;
+}
+
+void kvl_session_close(struct kvl_session *s)
+{
+	if (s->az_ready)
+		kvl_azure_clear(&s->az);
+	kvl_env_clear(&s->env);
+	kvl_envstore_close(s->store);
+	free(s->cache_path);
+	free(s->cache_key_path);
+	kvl_log_close();
+	memset(s, 0, sizeof(*s));
+}

@@ -30,6 +30,10 @@ struct kvl_session {
 	struct kvl_environment env;
 	bool env_loaded;	/* false until an environment exists */
 	const struct kvl_sink *sink;
+	/* Token cache files; kept here because the Azure client refers to
+	 * them for as long as it lives. */
+	char *cache_path;
+	char *cache_key_path;
 };
 
 /*
