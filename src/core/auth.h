@@ -77,6 +77,15 @@ kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
 			  const char *tenant, const char **token,
 			  struct kvl_error *err) KVL_NODISCARD;
 
+/*
+ * Waits delay_ms between device code polls; returns false to cancel.
+ * The default sleeps in short steps and watches the sink for a cancel.
+ * Tests install their own to record the requested intervals.
+ */
+typedef bool (*kvl_auth_wait_fn)(void *ctx, long delay_ms);
+void kvl_auth_set_wait(struct kvl_auth *auth, kvl_auth_wait_fn wait,
+		       void *ctx);
+
 /* The signed-in principal; NULL before a successful sign-in. */
 const struct kvl_identity *kvl_auth_identity(const struct kvl_auth *auth);
 

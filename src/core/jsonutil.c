@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "core/jsonutil.h"
 
 /* Azure payloads nest about eight levels deep; anything far past that is
@@ -129,4 +131,39 @@ bool kvl_json_has(json_object *obj, const char *path)
 	json_object *v = kvl_json_path(obj, path);
 
 	return v != NULL && !json_object_is_type(v, json_type_null);
+}
+
+static void wipe_strings(json_object *obj)
+{
+	size_t n;
+
+	switch (json_object_get_type(obj)) {
+	case json_type_string:
+		/* json-c owns this buffer; it is wiped just before release. */
+		OPENSSL_cleanse((char *)json_object_get_string(obj),
+				(size_t)json_object_get_string_len(obj));
+		break;
+	case json_type_array:
+		n = json_object_array_length(obj);
+		for (size_t i = 0; i < n; i++)
+			wipe_strings(json_object_array_get_idx(obj, i));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(obj, key, value) {
+			(void)key;
+			wipe_strings(value);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void kvl_json_put_secret(json_object *obj)
+{
+	if (obj == NULL)
+		return;
+	wipe_strings(obj);
+	json_object_put(obj);
 }

@@ -31,4 +31,11 @@ int64_t kvl_json_int64(json_object *obj, const char *path, int64_t fallback);
 /* Whether the value at path exists and is not JSON null. */
 bool kvl_json_has(json_object *obj, const char *path);
 
+/*
+ * Wipes every string inside obj with OPENSSL_cleanse and releases it; for
+ * objects that held tokens or secrets. The caller must hold the only
+ * reference. NULL-safe.
+ */
+void kvl_json_put_secret(json_object *obj);
+
 #endif

@@ -1,1 +1,242 @@
 #include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "core/crypto.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/tokencache.h"
+
+#define CACHE_FORMAT 1
+/* Tokens this close to expiry are treated as expired. */
+#define EXPIRY_MARGIN_S 300
+
+static void token_clear(struct kvl_token *t)
+{
+	free(t->tenant);
+	free(t->scope);
+	kvl_free_secret(t->access_token);
+	memset(t, 0, sizeof(*t));
+}
+
+void kvl_token_cache_clear(struct kvl_token_cache *cache)
+{
+	free(cache->authority);
+	free(cache->client_id);
+	kvl_free_secret(cache->refresh_token);
+	for (size_t i = 0; i < cache->n_tokens; i++)
+		token_clear(&cache->tokens[i]);
+	free(cache->tokens);
+	memset(cache, 0, sizeof(*cache));
+}
+
+const struct kvl_token *kvl_token_cache_find(const struct kvl_token_cache *c,
+					     const char *tenant,
+					     const char *scope, int64_t now)
+{
+	for (size_t i = 0; i < c->n_tokens; i++) {
+		const struct kvl_token *t = &c->tokens[i];
+
+		if (strcasecmp(t->tenant, tenant) != 0 ||
+		    strcmp(t->scope, scope) != 0)
+			continue;
+		if (t->expires_at - EXPIRY_MARGIN_S > now)
+			return t;
+	}
+	return NULL;
+}
+
+kvl_result kvl_token_cache_put(struct kvl_token_cache *cache,
+			       const char *tenant, const char *scope,
+			       const char *access_token, int64_t expires_at)
+{
+	struct kvl_token fresh = { 0 }, *grown;
+	size_t i;
+
+	fresh.tenant = strdup(tenant);
+	fresh.scope = strdup(scope);
+	fresh.access_token = strdup(access_token);
+	fresh.expires_at = expires_at;
+	if (!fresh.tenant || !fresh.scope || !fresh.access_token) {
+		token_clear(&fresh);
+		return KVL_ERR_NOMEM;
+	}
+
+	for (i = 0; i < cache->n_tokens; i++) {
+		if (strcasecmp(cache->tokens[i].tenant, tenant) == 0 &&
+		    strcmp(cache->tokens[i].scope, scope) == 0)
+			break;
+	}
+	if (i == cache->n_tokens) {
+		grown = realloc(cache->tokens, (i + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			token_clear(&fresh);
+			return KVL_ERR_NOMEM;
+		}
+		cache->tokens = grown;
+		cache->n_tokens++;
+	} else {
+		token_clear(&cache->tokens[i]);
+	}
+	cache->tokens[i] = fresh;
+	return KVL_OK;
+}
+
+static kvl_result cache_from_json(json_object *obj,
+				  struct kvl_token_cache *cache)
+{
+	json_object *tokens = kvl_json_path(obj, "tokens");
+	size_t n;
+
+	if (kvl_json_int64(obj, "format", 0) != CACHE_FORMAT)
+		return KVL_ERR_PARSE;
+	cache->authority = kvl_json_strdup(obj, "authority");
+	cache->client_id = kvl_json_strdup(obj, "clientId");
+	cache->refresh_token = kvl_json_strdup(obj, "refreshToken");
+	if (cache->authority == NULL || cache->client_id == NULL)
+		return KVL_ERR_PARSE;
+	if (tokens == NULL || !json_object_is_type(tokens, json_type_array))
+		return KVL_OK;
+
+	n = json_object_array_length(tokens);
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(tokens, i);
+		const char *tenant = kvl_json_str(t, "tenant");
+		const char *scope = kvl_json_str(t, "scope");
+		const char *access = kvl_json_str(t, "accessToken");
+
+		if (tenant == NULL || scope == NULL || access == NULL)
+			return KVL_ERR_PARSE;
+		if (kvl_token_cache_put(cache, tenant, scope, access,
+					kvl_json_int64(t, "expiresAt", 0)) !=
+		    KVL_OK)
+			return KVL_ERR_NOMEM;
+	}
+	return KVL_OK;
+}
+
+/* Renames a damaged cache to path.bad so that the next run starts fresh. */
+static void set_aside(const char *path, const struct kvl_error *why,
+		      struct kvl_error *err)
+{
+	char *bad = NULL;
+
+	if (asprintf(&bad, "%s.bad", path) < 0)
+		return;
+	if (rename(path, bad) != 0)
+		remove(path);
+	kvl_log("token cache %s is damaged (%s); moved to %s", path,
+		why->message ? why->message : "unreadable", bad);
+	kvl_error_set(err, KVL_OK,
+		      "the saved sign-in in '%s' was damaged and has been "
+		      "moved to '%s'; you will be asked to sign in again",
+		      path, bad);
+	free(bad);
+}
+
+kvl_result kvl_token_cache_load(const char *path, const char *key_path,
+				struct kvl_token_cache *cache,
+				struct kvl_error *err)
+{
+	struct kvl_error inner;
+	json_object *obj = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	kvl_result res;
+
+	memset(cache, 0, sizeof(*cache));
+	kvl_error_init(&inner);
+	res = kvl_open_sealed_file(path, key_path, &text, &len, &inner);
+	if (res == KVL_ERR_NOT_FOUND) {
+		res = KVL_OK;
+		goto out;
+	}
+	if (res == KVL_OK)
+		res = kvl_json_parse(text, len, "token cache", &obj, &inner);
+	if (res == KVL_OK) {
+		res = cache_from_json(obj, cache);
+		if (res == KVL_ERR_PARSE)
+			kvl_error_set(&inner, res, "unexpected contents");
+	}
+	if (res == KVL_ERR_PARSE) {
+		kvl_token_cache_clear(cache);
+		set_aside(path, &inner, err);
+		res = KVL_OK;
+	} else if (res != KVL_OK) {
+		kvl_token_cache_clear(cache);
+		kvl_error_move(err, &inner);
+	}
+out:
+	kvl_json_put_secret(obj);
+	kvl_free_secret(text);
+	kvl_error_clear(&inner);
+	return res;
+}
+
+static json_object *cache_to_json(const struct kvl_token_cache *cache)
+{
+	json_object *obj = json_object_new_object();
+	json_object *tokens = json_object_new_array();
+
+	json_object_object_add(obj, "format",
+			       json_object_new_int(CACHE_FORMAT));
+	json_object_object_add(obj, "authority",
+			       json_object_new_string(cache->authority));
+	json_object_object_add(obj, "clientId",
+			       json_object_new_string(cache->client_id));
+	if (cache->refresh_token != NULL)
+		json_object_object_add(obj, "refreshToken",
+				       json_object_new_string(
+					       cache->refresh_token));
+	for (size_t i = 0; i < cache->n_tokens; i++) {
+		const struct kvl_token *t = &cache->tokens[i];
+		json_object *item = json_object_new_object();
+
+		json_object_object_add(item, "tenant",
+				       json_object_new_string(t->tenant));
+		json_object_object_add(item, "scope",
+				       json_object_new_string(t->scope));
+		json_object_object_add(item, "accessToken",
+				       json_object_new_string(t->access_token));
+		json_object_object_add(item, "expiresAt",
+				       json_object_new_int64(t->expires_at));
+		json_object_array_add(tokens, item);
+	}
+	json_object_object_add(obj, "tokens", tokens);
+	return obj;
+}
+
+kvl_result kvl_token_cache_save(const char *path, const char *key_path,
+				const struct kvl_token_cache *cache,
+				struct kvl_error *err)
+{
+	json_object *obj;
+	const char *text;
+	size_t len;
+	kvl_result res;
+
+	if (cache->authority == NULL || cache->client_id == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "token cache has no authority or client "
+				     "id");
+	obj = cache_to_json(cache);
+	if (obj == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN,
+						 &len);
+	if (text == NULL) {
+		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	res = kvl_seal_file(path, key_path, text, len, err);
+	/* The serialised copy lives in obj's print buffer; wipe it too. */
+	OPENSSL_cleanse((char *)text, len);
+out:
+	kvl_json_put_secret(obj);
+	return res;
+}
