@@ -242,7 +242,8 @@ static kvl_result damaged(const char *path, struct kvl_error *err)
 	rc = kvl_error_set(err, KVL_ERR_STORE,
 		"the environment file '%s' cannot be used: %s. kvlink "
 		"will not overwrite it; fix the file or move it aside, "
-		"then run kvlink again", path, detail != NULL ? detail : "unreadable");
+		"then run kvlink again", path,
+		detail != NULL ? detail : "unreadable");
 	free(detail);
 	return rc;
 }
