@@ -1,0 +1,166 @@
+/*
+ * The command-line twin of the wizard: option parsing, the commands, the
+ * sink that reports to the terminal, and the private sandbox started by
+ * --sandbox.
+ */
+#ifndef KVL_CLI_H
+#define KVL_CLI_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <json-c/json.h>
+
+#include "core/arm.h"
+#include "core/result.h"
+#include "core/sink.h"
+#include "flow/session.h"
+
+enum kvl_cli_command {
+	KVL_CMD_WIZARD,		/* no command given */
+	KVL_CMD_HELP,
+	KVL_CMD_VERSION,
+	KVL_CMD_LOGIN,
+	KVL_CMD_LOGOUT,
+	KVL_CMD_WHOAMI,
+	KVL_CMD_ENV_CREATE,
+	KVL_CMD_ENV_SHOW,
+	KVL_CMD_STATUS,
+	KVL_CMD_LIST_SUBSCRIPTIONS,
+	KVL_CMD_LIST_RESOURCE_GROUPS,
+	KVL_CMD_LIST_VAULTS,
+	KVL_CMD_LINK,
+	KVL_CMD_PRIVACY_STATEMENT,
+};
+
+/* Everything the command line asked for; strings point into argv. */
+struct kvl_cli_options {
+	enum kvl_cli_command command;
+	bool sandbox;
+	const char *cloud_file;
+	const char *env_dir;
+	const char *client_id;
+	const char *tenant;
+	const char *log_file;
+	enum kvl_auth_method auth_method;
+	enum kvl_output output;
+
+	/* Options of single commands. */
+	const char *name;
+	const char *region;
+	const char *subscription;
+	const char *resource_group;
+	const char *vault;
+	bool accept_privacy_statement;
+	bool dry_run;
+};
+
+/* A running kvlink-sandbox started by --sandbox. */
+struct kvl_cli_sandbox {
+	pid_t pid;		/* 0 when not running */
+	int stdout_fd;		/* read end of the sandbox's stdout */
+	char *tmp_dir;		/* private directory for the cloud profile */
+	char *cloud_file;	/* <tmp_dir>/cloud.json */
+	char *stderr_file;	/* <tmp_dir>/sandbox.log */
+	char *env_dir;		/* where sandbox environments live */
+	char *url;		/* http://127.0.0.1:PORT */
+};
+
+/* State shared by the commands of one run. */
+struct kvl_cli {
+	struct kvl_cli_options opt;
+	struct kvl_session session;
+	struct kvl_sink sink;
+	bool stderr_tty;
+};
+
+/* Set by SIGINT, SIGTERM and SIGHUP; the sink reports it as a cancel. */
+extern volatile sig_atomic_t kvl_cli_interrupted;
+
+/* options.c */
+kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
+			 struct kvl_error *err) KVL_NODISCARD;
+void kvl_cli_print_help(FILE *out);
+void kvl_cli_print_version(FILE *out);
+/* The commands as a list, for messages that point at them. */
+const char *kvl_cli_command_summary(void);
+
+/* output.c */
+void kvl_cli_sink_init(struct kvl_cli *cli);
+/* Prints a JSON document to stdout, untranslated and pretty-printed. */
+void kvl_cli_print_json(json_object *doc);
+/* Prints "label:  value" with the value sanitised and labels aligned. */
+void kvl_cli_print_field(const char *label, const char *value);
+/* Prints text line by line, each line sanitised and indented. */
+void kvl_cli_print_lines(FILE *out, const char *indent, const char *text);
+/* Adds key: value to obj, or JSON null when value is NULL. */
+void kvl_cli_json_add_string(json_object *obj, const char *key,
+			     const char *value);
+/* Prints the error as "kvlink: ..." on stderr, with a hint for sign-in
+ * failures. */
+void kvl_cli_print_error(const struct kvl_cli *cli,
+			 const struct kvl_error *err);
+
+#define KVL_CLI_TABLE_MAX_COLS 8
+
+/* A text table whose cells are sanitised and aligned by display width. */
+struct kvl_cli_table {
+	size_t n_cols;
+	size_t n_cells;
+	char **cells;		/* row-major, header first */
+};
+
+kvl_result kvl_cli_table_init(struct kvl_cli_table *t, size_t n_cols,
+			      const char *const *header) KVL_NODISCARD;
+/* Adds one row of n_cols cells (NULL prints as "-"). */
+kvl_result kvl_cli_table_add(struct kvl_cli_table *t,
+			     const char *const *row) KVL_NODISCARD;
+void kvl_cli_table_print(const struct kvl_cli_table *t, FILE *out);
+void kvl_cli_table_clear(struct kvl_cli_table *t);
+
+/* Commands; each fills err when it fails. */
+kvl_result kvl_cli_sign_in(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_require_env(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_login(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_logout(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_whoami(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_env_create(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_env_show(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_status(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
+
+/* cmd_status.c: the stored environment and link, shared with env create
+ * and link. */
+json_object *kvl_cli_env_json(const struct kvl_environment *env);
+void kvl_cli_print_env(const struct kvl_environment *env);
+json_object *kvl_cli_link_json(const struct kvl_vault_link *link);
+void kvl_cli_print_link(const struct kvl_vault_link *link);
+
+/* cmd_list.c: one vault as JSON, shared with link. */
+json_object *kvl_cli_vault_json(const struct kvl_vault *vault);
+
+/* sandbox_launch.c */
+kvl_result kvl_cli_sandbox_start(struct kvl_cli_sandbox *sb,
+				 const char *env_dir, struct kvl_error *err)
+	KVL_NODISCARD;
+/* Stops the sandbox and removes its temporary directory; idempotent. */
+void kvl_cli_sandbox_stop(struct kvl_cli_sandbox *sb);
+/* Async-signal-safe last resort for a second signal: kills the sandbox
+ * and removes the files it is known to leave. */
+void kvl_cli_sandbox_abort(void);
+
+#endif

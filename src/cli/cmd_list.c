@@ -1,1 +1,248 @@
+/* kvlink list subscriptions|resource-groups|vaults. */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+#include "core/arm.h"
+#include "flow/checks.h"
+#include "i18n.h"
+
+static const char *permission_model_key(const struct kvl_vault *v)
+{
+	return v->rbac ? "rbac" : "accessPolicy";
+}
+
+json_object *kvl_cli_vault_json(const struct kvl_vault *v)
+{
+	json_object *doc = json_object_new_object();
+	json_object *fw = json_object_new_object();
+
+	kvl_cli_json_add_string(doc, "name", v->name);
+	kvl_cli_json_add_string(doc, "resourceGroup", v->resource_group);
+	kvl_cli_json_add_string(doc, "subscriptionId", v->subscription_id);
+	kvl_cli_json_add_string(doc, "location", v->location);
+	kvl_cli_json_add_string(doc, "permissionModel",
+				permission_model_key(v));
+	kvl_cli_json_add_string(doc, "vaultUri", v->vault_uri);
+	kvl_cli_json_add_string(doc, "id", v->id);
+	json_object_object_add(doc, "softDelete",
+			       json_object_new_boolean(v->soft_delete));
+	json_object_object_add(doc, "purgeProtection",
+			       json_object_new_boolean(v->purge_protection));
+
+	json_object_object_add(fw, "open", json_object_new_boolean(
+				       kvl_vault_firewall_open(v)));
+	kvl_cli_json_add_string(fw, "defaultAction", v->default_action);
+	kvl_cli_json_add_string(fw, "bypass", v->bypass);
+	kvl_cli_json_add_string(fw, "publicNetworkAccess",
+				v->public_network_access);
+	json_object_object_add(doc, "firewall", fw);
+	return doc;
+}
+
+/* The FIREWALL column: "off" means Customer Insights can reach it. */
+static char *firewall_text(const struct kvl_vault *v)
+{
+	char *text = NULL;
+
+	if (v->public_network_access != NULL &&
+	    strcasecmp(v->public_network_access, "Disabled") == 0)
+		return strdup(_("public access disabled"));
+	if (kvl_vault_firewall_open(v))
+		return strdup(_("off"));
+	if (v->bypass != NULL && strcasecmp(v->bypass, "None") != 0) {
+		if (asprintf(&text, _("on, bypass %s"), v->bypass) < 0)
+			return NULL;
+		return text;
+	}
+	return strdup(_("on"));
+}
+
+static kvl_result print_json_list(const char *key, json_object *items)
+{
+	json_object *doc = json_object_new_object();
+
+	json_object_object_add(doc, key, items);
+	kvl_cli_print_json(doc);
+	json_object_put(doc);
+	return KVL_OK;
+}
+
+static kvl_result print_table(struct kvl_cli_table *t, kvl_result r,
+			      struct kvl_error *err)
+{
+	if (r == KVL_OK)
+		kvl_cli_table_print(t, stdout);
+	else
+		kvl_error_set(err, r, _("out of memory"));
+	kvl_cli_table_clear(t);
+	return r;
+}
+
+static kvl_result show_subscriptions(const struct kvl_cli *cli,
+				     const struct kvl_subscription *s,
+				     size_t n, struct kvl_error *err)
+{
+	const char *cols[3] = { _("NAME"), _("SUBSCRIPTION ID"), _("STATE") };
+	struct kvl_cli_table t;
+	kvl_result r;
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *items = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			kvl_cli_json_add_string(o, "subscriptionId",
+						s[i].subscription_id);
+			kvl_cli_json_add_string(o, "name", s[i].display_name);
+			kvl_cli_json_add_string(o, "state", s[i].state);
+			kvl_cli_json_add_string(o, "tenantId", s[i].tenant_id);
+			json_object_array_add(items, o);
+		}
+		return print_json_list("subscriptions", items);
+	}
+
+	r = kvl_cli_table_init(&t, 3, cols);
+	for (size_t i = 0; i < n && r == KVL_OK; i++) {
+		const char *row[] = { s[i].display_name, s[i].subscription_id,
+				      s[i].state };
+
+		r = kvl_cli_table_add(&t, row);
+	}
+	return print_table(&t, r, err);
+}
+
+static kvl_result show_resource_groups(const struct kvl_cli *cli,
+				       const struct kvl_resource_group *g,
+				       size_t n, struct kvl_error *err)
+{
+	const char *cols[2] = { _("NAME"), _("REGION") };
+	struct kvl_cli_table t;
+	kvl_result r;
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *items = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_object *o = json_object_new_object();
+
+			kvl_cli_json_add_string(o, "name", g[i].name);
+			kvl_cli_json_add_string(o, "location", g[i].location);
+			json_object_array_add(items, o);
+		}
+		return print_json_list("resourceGroups", items);
+	}
+
+	r = kvl_cli_table_init(&t, 2, cols);
+	for (size_t i = 0; i < n && r == KVL_OK; i++) {
+		const char *row[] = { g[i].name, g[i].location };
+
+		r = kvl_cli_table_add(&t, row);
+	}
+	return print_table(&t, r, err);
+}
+
+static kvl_result add_vault_row(struct kvl_cli_table *t,
+				const struct kvl_vault *v)
+{
+	char *firewall = firewall_text(v);
+	const char *row[] = {
+		v->name, v->resource_group, v->location,
+		v->rbac ? _("Azure RBAC") : _("access policies"), firewall
+	};
+	kvl_result r = firewall != NULL ? kvl_cli_table_add(t, row)
+					: KVL_ERR_NOMEM;
+
+	free(firewall);
+	return r;
+}
+
+static kvl_result show_vaults(const struct kvl_cli *cli,
+			      const struct kvl_vault *v, size_t n,
+			      struct kvl_error *err)
+{
+	const char *cols[5] = {
+		_("NAME"), _("RESOURCE GROUP"), _("REGION"),
+		_("PERMISSION MODEL"), _("FIREWALL")
+	};
+	struct kvl_cli_table t;
+	kvl_result r;
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *items = json_object_new_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_object_array_add(items, kvl_cli_vault_json(&v[i]));
+		return print_json_list("vaults", items);
+	}
+
+	r = kvl_cli_table_init(&t, 5, cols);
+	for (size_t i = 0; i < n && r == KVL_OK; i++)
+		r = add_vault_row(&t, &v[i]);
+	return print_table(&t, r, err);
+}
+
+static kvl_result list_subscriptions(struct kvl_cli *cli,
+				     struct kvl_error *err)
+{
+	struct kvl_subscription *subs = NULL;
+	size_t n = 0;
+	kvl_result r;
+
+	r = kvl_arm_list_subscriptions(&cli->session.az, &subs, &n, err);
+	if (r == KVL_OK)
+		r = show_subscriptions(cli, subs, n, err);
+	kvl_subscriptions_free(subs, n);
+	return r;
+}
+
+static kvl_result list_resource_groups(struct kvl_cli *cli,
+				       struct kvl_error *err)
+{
+	struct kvl_resource_group *groups = NULL;
+	size_t n = 0;
+	kvl_result r;
+
+	r = kvl_arm_list_resource_groups(&cli->session.az,
+					 cli->opt.subscription, &groups, &n,
+					 err);
+	if (r == KVL_OK)
+		r = show_resource_groups(cli, groups, n, err);
+	kvl_resource_groups_free(groups, n);
+	return r;
+}
+
+static kvl_result list_vaults(struct kvl_cli *cli, struct kvl_error *err)
+{
+	struct kvl_vault *vaults = NULL;
+	size_t n = 0;
+	kvl_result r;
+
+	r = kvl_arm_list_vaults(&cli->session.az, cli->opt.subscription,
+				cli->opt.resource_group, &vaults, &n, err);
+	if (r == KVL_OK)
+		r = show_vaults(cli, vaults, n, err);
+	kvl_vaults_free(vaults, n);
+	return r;
+}
+
+kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
+{
+	kvl_result r = kvl_cli_sign_in(cli, err);
+
+	if (r != KVL_OK)
+		return r;
+
+	switch (cli->opt.command) {
+	case KVL_CMD_LIST_SUBSCRIPTIONS:
+		return list_subscriptions(cli, err);
+	case KVL_CMD_LIST_RESOURCE_GROUPS:
+		return list_resource_groups(cli, err);
+	default:
+		return list_vaults(cli, err);
+	}
+}

@@ -1,1 +1,569 @@
+/*
+ * Command-line parsing. Global options may stand before or after the
+ * command; each command accepts only its own options. Every mistake is
+ * KVL_ERR_INVALID (exit 2) with a one-line message that names the
+ * option and points at --help.
+ */
 #include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "i18n.h"
+
+enum opt_id {
+	OPT_SANDBOX,
+	OPT_CLOUD,
+	OPT_ENV_DIR,
+	OPT_CLIENT_ID,
+	OPT_TENANT,
+	OPT_AUTH,
+	OPT_LOG_FILE,
+	OPT_OUTPUT,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_NAME,
+	OPT_REGION,
+	OPT_SUBSCRIPTION,
+	OPT_RESOURCE_GROUP,
+	OPT_VAULT,
+	OPT_ACCEPT,
+	OPT_DRY_RUN,
+};
+
+#define BIT(id) (1u << (id))
+
+struct opt_def {
+	const char *name;
+	enum opt_id id;
+	bool has_arg;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "--sandbox", OPT_SANDBOX, false },
+	{ "--cloud", OPT_CLOUD, true },
+	{ "--env-dir", OPT_ENV_DIR, true },
+	{ "--client-id", OPT_CLIENT_ID, true },
+	{ "--tenant", OPT_TENANT, true },
+	{ "--auth", OPT_AUTH, true },
+	{ "--log-file", OPT_LOG_FILE, true },
+	{ "--output", OPT_OUTPUT, true },
+	{ "--help", OPT_HELP, false },
+	{ "--version", OPT_VERSION, false },
+	{ "--name", OPT_NAME, true },
+	{ "--region", OPT_REGION, true },
+	{ "--subscription", OPT_SUBSCRIPTION, true },
+	{ "--resource-group", OPT_RESOURCE_GROUP, true },
+	{ "--vault", OPT_VAULT, true },
+	{ "--accept-privacy-statement", OPT_ACCEPT, false },
+	{ "--dry-run", OPT_DRY_RUN, false },
+};
+
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+/* Options that belong to single commands, and which command takes which. */
+#define COMMAND_OPTS (BIT(OPT_NAME) | BIT(OPT_REGION) | \
+		      BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP) | \
+		      BIT(OPT_VAULT) | BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN))
+
+struct command_def {
+	const char *word;	/* first word */
+	const char *sub;	/* second word, or NULL */
+	enum kvl_cli_command command;
+	unsigned allowed;	/* command options it accepts */
+	unsigned required;	/* command options it needs */
+};
+
+static const struct command_def command_defs[] = {
+	{ "login", NULL, KVL_CMD_LOGIN, 0, 0 },
+	{ "logout", NULL, KVL_CMD_LOGOUT, 0, 0 },
+	{ "whoami", NULL, KVL_CMD_WHOAMI, 0, 0 },
+	{ "env", "create", KVL_CMD_ENV_CREATE,
+	  BIT(OPT_NAME) | BIT(OPT_REGION), BIT(OPT_NAME) | BIT(OPT_REGION) },
+	{ "env", "show", KVL_CMD_ENV_SHOW, 0, 0 },
+	{ "status", NULL, KVL_CMD_STATUS, 0, 0 },
+	{ "list", "subscriptions", KVL_CMD_LIST_SUBSCRIPTIONS, 0, 0 },
+	{ "list", "resource-groups", KVL_CMD_LIST_RESOURCE_GROUPS,
+	  BIT(OPT_SUBSCRIPTION), BIT(OPT_SUBSCRIPTION) },
+	{ "list", "vaults", KVL_CMD_LIST_VAULTS,
+	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP),
+	  BIT(OPT_SUBSCRIPTION) },
+	{ "link", NULL, KVL_CMD_LINK,
+	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) | BIT(OPT_RESOURCE_GROUP) |
+	  BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN),
+	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) },
+	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
+	{ "help", NULL, KVL_CMD_HELP, 0, 0 },
+};
+
+#define N_COMMAND_DEFS (sizeof(command_defs) / sizeof(command_defs[0]))
+
+/* Parser state: the options seen so far and the command words. */
+struct parse_state {
+	unsigned seen;
+	const char *words[3];
+	int n_words;
+	const char *opt_names[N_OPT_DEFS];	/* as typed, for messages */
+};
+
+static kvl_result usage_error(struct kvl_error *err, const char *fmt,
+			      const char *what)
+{
+	kvl_error_set(err, KVL_ERR_INVALID, fmt, what);
+
+	/* Every usage message ends by pointing at the help. */
+	if (err->message != NULL) {
+		char *full = NULL;
+
+		if (asprintf(&full, _("%s; see 'kvlink --help'"),
+			     err->message) >= 0) {
+			free(err->message);
+			err->message = full;
+		}
+	}
+	return KVL_ERR_INVALID;
+}
+
+static const struct opt_def *find_opt(const char *arg, size_t len)
+{
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		if (strlen(opt_defs[i].name) == len &&
+		    strncmp(opt_defs[i].name, arg, len) == 0)
+			return &opt_defs[i];
+	}
+	return NULL;
+}
+
+static bool is_guid(const char *s)
+{
+	static const int group_len[] = { 8, 4, 4, 4, 12 };
+
+	for (int g = 0; g < 5; g++) {
+		for (int i = 0; i < group_len[g]; i++, s++) {
+			if (!isxdigit((unsigned char)*s))
+				return false;
+		}
+		if (g < 4 && *s++ != '-')
+			return false;
+	}
+	return *s == '\0';
+}
+
+/* Vault names: 3 to 24 letters, digits and single hyphens, starting with
+ * a letter and ending with a letter or digit (Azure's rule). */
+static bool is_vault_name(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len < 3 || len > 24 || !isalpha((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[len - 1]))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!(isascii(c) && (isalnum(c) || c == '-')))
+			return false;
+		if (c == '-' && s[i + 1] == '-')
+			return false;
+	}
+	return true;
+}
+
+/* Resource group names: up to 90 characters, not ending with a period;
+ * letters (any script), digits, '_', '-', '.', '(' and ')'. Only the
+ * ASCII characters are checked, which keeps the name safe in a URL. */
+static bool is_resource_group(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > 90 || s[len - 1] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x80)
+			continue;
+		if (!(isalnum(c) || strchr("_-.()", c) != NULL))
+			return false;
+	}
+	return true;
+}
+
+/* Tenant: a GUID or a domain name such as contoso.onmicrosoft.com. */
+static bool is_tenant(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 253)
+		return false;
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!(isascii(c) && (isalnum(c) || c == '-' || c == '.')))
+			return false;
+	}
+	return true;
+}
+
+static bool has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+static kvl_result set_auth(struct kvl_cli_options *opt, const char *value,
+			   struct kvl_error *err)
+{
+	if (strcmp(value, "auto") == 0)
+		opt->auth_method = KVL_AUTH_AUTO;
+	else if (strcmp(value, "device-code") == 0)
+		opt->auth_method = KVL_AUTH_DEVICE_CODE;
+	else if (strcmp(value, "client-secret") == 0)
+		opt->auth_method = KVL_AUTH_CLIENT_SECRET;
+	else
+		return usage_error(err, _("invalid value '%s' for --auth: "
+					  "use auto, device-code or "
+					  "client-secret"), value);
+	return KVL_OK;
+}
+
+static kvl_result set_output(struct kvl_cli_options *opt, const char *value,
+			     struct kvl_error *err)
+{
+	if (strcmp(value, "text") == 0)
+		opt->output = KVL_OUTPUT_TEXT;
+	else if (strcmp(value, "json") == 0)
+		opt->output = KVL_OUTPUT_JSON;
+	else
+		return usage_error(err, _("invalid value '%s' for --output: "
+					  "use text or json"), value);
+	return KVL_OK;
+}
+
+static kvl_result check_value(enum opt_id id, const char *value,
+			      struct kvl_error *err)
+{
+	switch (id) {
+	case OPT_SUBSCRIPTION:
+		if (!is_guid(value))
+			return usage_error(err, _("invalid subscription id "
+				"'%s': expected a GUID; list them with "
+				"'kvlink list subscriptions'"), value);
+		break;
+	case OPT_CLIENT_ID:
+		if (!is_guid(value))
+			return usage_error(err, _("invalid client id '%s': "
+				"expected an application id (a GUID)"), value);
+		break;
+	case OPT_TENANT:
+		if (!is_tenant(value))
+			return usage_error(err, _("invalid tenant '%s': "
+				"expected a tenant id (a GUID) or a domain "
+				"name"), value);
+		break;
+	case OPT_VAULT:
+		if (!is_vault_name(value))
+			return usage_error(err, _("invalid key vault name "
+				"'%s': expected 3 to 24 letters, digits and "
+				"hyphens, starting with a letter"), value);
+		break;
+	case OPT_RESOURCE_GROUP:
+		if (!is_resource_group(value))
+			return usage_error(err, _("invalid resource group "
+				"name '%s'"), value);
+		break;
+	case OPT_NAME:
+		if (has_control(value))
+			return usage_error(err, _("invalid environment name: "
+				"%s"), _("it contains control characters"));
+		break;
+	default:
+		break;
+	}
+	return KVL_OK;
+}
+
+static kvl_result store_value(struct kvl_cli_options *opt, enum opt_id id,
+			      const char *value, struct kvl_error *err)
+{
+	kvl_result r = check_value(id, value, err);
+
+	if (r != KVL_OK)
+		return r;
+
+	switch (id) {
+	case OPT_CLOUD: opt->cloud_file = value; break;
+	case OPT_ENV_DIR: opt->env_dir = value; break;
+	case OPT_CLIENT_ID: opt->client_id = value; break;
+	case OPT_TENANT: opt->tenant = value; break;
+	case OPT_AUTH: return set_auth(opt, value, err);
+	case OPT_LOG_FILE: opt->log_file = value; break;
+	case OPT_OUTPUT: return set_output(opt, value, err);
+	case OPT_NAME: opt->name = value; break;
+	case OPT_REGION: opt->region = value; break;
+	case OPT_SUBSCRIPTION: opt->subscription = value; break;
+	case OPT_RESOURCE_GROUP: opt->resource_group = value; break;
+	case OPT_VAULT: opt->vault = value; break;
+	default: break;
+	}
+	return KVL_OK;
+}
+
+static void store_flag(struct kvl_cli_options *opt, enum opt_id id)
+{
+	switch (id) {
+	case OPT_SANDBOX: opt->sandbox = true; break;
+	case OPT_ACCEPT: opt->accept_privacy_statement = true; break;
+	case OPT_DRY_RUN: opt->dry_run = true; break;
+	default: break;
+	}
+}
+
+/*
+ * Parses the option at argv[*i] (which starts with "--"), taking its
+ * value from "=VALUE" or the next argument.
+ */
+static kvl_result parse_long(int argc, char **argv, int *i,
+			     struct parse_state *ps,
+			     struct kvl_cli_options *opt,
+			     struct kvl_error *err)
+{
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct opt_def *def = find_opt(arg, len);
+	const char *value;
+
+	if (def == NULL)
+		return usage_error(err, _("unknown option '%s'"), arg);
+	if (ps->seen & BIT(def->id))
+		return usage_error(err, _("option '%s' given twice"),
+				   def->name);
+	ps->seen |= BIT(def->id);
+	ps->opt_names[def->id] = def->name;
+
+	if (!def->has_arg) {
+		if (eq != NULL)
+			return usage_error(err, _("option '%s' does not take "
+						  "a value"), def->name);
+		store_flag(opt, def->id);
+		return KVL_OK;
+	}
+
+	if (eq != NULL) {
+		value = eq + 1;
+	} else if (*i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) {
+		value = argv[++*i];
+	} else {
+		return usage_error(err, _("option '%s' requires a value"),
+				   def->name);
+	}
+	if (*value == '\0')
+		return usage_error(err, _("option '%s' requires a non-empty "
+					  "value"), def->name);
+	return store_value(opt, def->id, value, err);
+}
+
+static kvl_result find_command(const struct parse_state *ps,
+			       const struct command_def **out,
+			       struct kvl_error *err)
+{
+	const char *word = ps->words[0];
+	const char *sub = ps->n_words > 1 ? ps->words[1] : NULL;
+	bool word_known = false;
+
+	for (size_t i = 0; i < N_COMMAND_DEFS; i++) {
+		const struct command_def *c = &command_defs[i];
+
+		if (strcmp(c->word, word) != 0)
+			continue;
+		word_known = true;
+		if (c->sub == NULL || (sub != NULL && strcmp(c->sub, sub) == 0)) {
+			*out = c;
+			return KVL_OK;
+		}
+	}
+	if (!word_known)
+		return usage_error(err, _("unknown command '%s'"), word);
+	if (sub == NULL)
+		return usage_error(err, _("'%s' needs a subcommand"), word);
+	return usage_error(err, _("unknown subcommand '%s'"), sub);
+}
+
+static kvl_result check_command(const struct parse_state *ps,
+				struct kvl_cli_options *opt,
+				struct kvl_error *err)
+{
+	const struct command_def *c = NULL;
+	int expected_words;
+	unsigned extra, missing;
+	kvl_result r;
+
+	if (ps->n_words == 0) {
+		if (ps->seen & COMMAND_OPTS)
+			return usage_error(err, _("options such as '%s' need a "
+						  "command"),
+					   ps->opt_names[__builtin_ctz(
+						   ps->seen & COMMAND_OPTS)]);
+		opt->command = KVL_CMD_WIZARD;
+		return KVL_OK;
+	}
+
+	r = find_command(ps, &c, err);
+	if (r != KVL_OK)
+		return r;
+
+	expected_words = c->sub != NULL ? 2 : 1;
+	if (ps->n_words > expected_words)
+		return usage_error(err, _("unexpected argument '%s'"),
+				   ps->words[expected_words]);
+
+	extra = ps->seen & COMMAND_OPTS & ~c->allowed;
+	if (extra != 0)
+		return usage_error(err, _("option '%s' does not apply to this "
+					  "command"),
+				   ps->opt_names[__builtin_ctz(extra)]);
+	missing = c->required & ~ps->seen;
+	if (missing != 0)
+		return usage_error(err, _("missing option '%s'"),
+				   opt_defs[__builtin_ctz(missing)].name);
+
+	opt->command = c->command;
+	return KVL_OK;
+}
+
+static kvl_result check_combinations(const struct kvl_cli_options *opt,
+				     struct kvl_error *err)
+{
+	if (opt->sandbox && opt->cloud_file != NULL)
+		return usage_error(err, _("options '%s' and '--cloud' cannot "
+					  "be combined"), "--sandbox");
+	return KVL_OK;
+}
+
+/* GNU rule: --help and --version win over everything else on the line. */
+static bool find_help_or_version(int argc, char **argv,
+				 struct kvl_cli_options *opt)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			opt->command = KVL_CMD_HELP;
+			return true;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			opt->command = KVL_CMD_VERSION;
+			return true;
+		}
+	}
+	return false;
+}
+
+static kvl_result add_word(struct parse_state *ps, const char *word,
+			   struct kvl_error *err)
+{
+	if (ps->n_words == (int)(sizeof(ps->words) / sizeof(ps->words[0])))
+		return usage_error(err, _("unexpected argument '%s'"), word);
+	ps->words[ps->n_words++] = word;
+	return KVL_OK;
+}
+
+kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
+			 struct kvl_error *err)
+{
+	struct parse_state ps = { 0 };
+	bool options_done = false;
+	kvl_result r = KVL_OK;
+
+	memset(opt, 0, sizeof(*opt));
+	if (find_help_or_version(argc, argv, opt))
+		return KVL_OK;
+
+	for (int i = 1; i < argc && r == KVL_OK; i++) {
+		const char *arg = argv[i];
+
+		if (!options_done && strcmp(arg, "--") == 0)
+			options_done = true;
+		else if (!options_done && arg[0] == '-' && arg[1] != '\0' &&
+			 arg[1] != '-')
+			r = usage_error(err, _("unknown option '%s'"), arg);
+		else if (!options_done && strncmp(arg, "--", 2) == 0)
+			r = parse_long(argc, argv, &i, &ps, opt, err);
+		else
+			r = add_word(&ps, arg, err);
+	}
+	if (r != KVL_OK)
+		return r;
+
+	r = check_command(&ps, opt, err);
+	if (r != KVL_OK)
+		return r;
+	return check_combinations(opt, err);
+}
+
+const char *kvl_cli_command_summary(void)
+{
+	return "login, logout, whoami, env create, env show, status, "
+	       "list subscriptions|resource-groups|vaults, link, "
+	       "privacy-statement";
+}
+
+void kvl_cli_print_version(FILE *out)
+{
+	fprintf(out, "%s %s\n", PACKAGE, PACKAGE_VERSION);
+	fputs(_("Links an Azure key vault to a Dynamics 365 Customer Insights "
+		"environment.\n"), out);
+}
+
+void kvl_cli_print_help(FILE *out)
+{
+	fputs(_("Usage: kvlink [OPTION]... [COMMAND [ARGUMENT]...]\n"
+		"Link an Azure key vault to a Dynamics 365 Customer Insights\n"
+		"environment. Without a command, kvlink opens the wizard "
+		"(terminal only).\n"), out);
+	fputs(_("\nCommands:\n"
+		"  login                 sign in now (device code flow)\n"
+		"  logout                forget the sign-in\n"
+		"  whoami                show who is signed in\n"
+		"  env create --name NAME --region REGION\n"
+		"                        create the environment; you become "
+		"its Admin\n"
+		"  env show              show the environment\n"
+		"  status                show the environment and its linked "
+		"vault\n"
+		"  list subscriptions    list the subscriptions you can see\n"
+		"  list resource-groups --subscription ID\n"
+		"  list vaults --subscription ID [--resource-group RG]\n"
+		"  link --subscription ID --vault NAME [--resource-group RG]\n"
+		"       --accept-privacy-statement [--dry-run]\n"
+		"                        check the prerequisites, grant "
+		"Customer Insights\n"
+		"                        read access and record the link\n"
+		"  privacy-statement     print the data privacy statement\n"),
+	      out);
+	fputs(_("\nOptions (before or after the command):\n"
+		"  --sandbox             use a private kvlink-sandbox instead "
+		"of Azure\n"
+		"  --cloud FILE          cloud profile (JSON) instead of "
+		"public Azure\n"
+		"  --env-dir DIR         directory of the environment store\n"
+		"  --client-id ID        public client application id for "
+		"sign-in\n"
+		"                        (default: KVLINK_CLIENT_ID, else Azure "
+		"CLI's)\n"
+		"  --tenant ID           tenant to sign in to (id or domain)\n"
+		"  --auth METHOD         auto, device-code or client-secret\n"
+		"  --log-file FILE       write a debug log (secrets redacted)\n"
+		"  --output FORMAT       text or json\n"
+		"  --help                show this help and exit\n"
+		"  --version             show the version and exit\n"), out);
+	fputs(_("\nExit status: 0 success, 1 failure, 2 usage error, 3 not "
+		"found,\n"
+		"4 sign-in needed or failed, 5 prerequisite check failed,\n"
+		"7 environment store unusable, 130 interrupted.\n"), out);
+	fprintf(out, _("\nSee kvlink(1). Report bugs to <%s>.\n"),
+		PACKAGE_BUGREPORT);
+}

@@ -1,0 +1,121 @@
+/* kvlink login, logout and whoami, and the sign-in rule of the others. */
+#include "config.h"
+
+#include <string.h>
+
+#include "cli/cli.h"
+#include "i18n.h"
+
+/*
+ * Only `login` may start the device code flow against Azure: the other
+ * commands run in scripts, where nobody would see the code, so they use
+ * the cached sign-in or a service principal and fail with exit 4. The
+ * sandbox approves its device codes by itself, so there it is allowed.
+ */
+kvl_result kvl_cli_sign_in(struct kvl_cli *cli, struct kvl_error *err)
+{
+	bool interactive = cli->opt.sandbox;
+	kvl_result r;
+
+	r = kvl_auth_sign_in(cli->session.az.auth, interactive, err);
+	if (r != KVL_OK)
+		kvl_error_operation(err, _("sign in"));
+	return r;
+}
+
+kvl_result kvl_cli_require_env(struct kvl_cli *cli, struct kvl_error *err)
+{
+	if (cli->session.env_loaded)
+		return KVL_OK;
+	return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+			     _("there is no environment in '%s' yet; create "
+			       "one with 'kvlink env create --name NAME "
+			       "--region REGION'"),
+			     kvl_envstore_dir(cli->session.store));
+}
+
+static json_object *identity_json(const struct kvl_identity *id)
+{
+	json_object *doc = json_object_new_object();
+
+	kvl_cli_json_add_string(doc, "name", id->name);
+	kvl_cli_json_add_string(doc, "objectId", id->object_id);
+	kvl_cli_json_add_string(doc, "tenantId", id->tenant_id);
+	kvl_cli_json_add_string(doc, "type",
+				id->is_app ? "servicePrincipal" : "user");
+	return doc;
+}
+
+static kvl_result print_identity(const struct kvl_cli *cli,
+				 struct kvl_error *err)
+{
+	const struct kvl_identity *id;
+
+	id = kvl_auth_identity(cli->session.az.auth);
+	if (id == NULL)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     _("signed in, but the token does not say "
+				       "who you are"));
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *doc = identity_json(id);
+
+		kvl_cli_print_json(doc);
+		json_object_put(doc);
+		return KVL_OK;
+	}
+	kvl_cli_print_field(id->is_app ? _("Service principal") : _("User"),
+			    id->name);
+	kvl_cli_print_field(_("Object id"), id->object_id);
+	kvl_cli_print_field(_("Tenant"), id->tenant_id);
+	return KVL_OK;
+}
+
+/* login is the one command that may show a device code without a
+ * terminal: the user asked for it, and the code goes to stderr. */
+kvl_result kvl_cli_cmd_login(struct kvl_cli *cli, struct kvl_error *err)
+{
+	bool cached = kvl_auth_has_cached(cli->session.az.auth);
+	kvl_result r;
+
+	r = kvl_auth_sign_in(cli->session.az.auth, true, err);
+	if (r != KVL_OK) {
+		kvl_error_operation(err, _("sign in"));
+		return r;
+	}
+	if (cached && cli->opt.output == KVL_OUTPUT_TEXT)
+		fputs(_("Already signed in; run 'kvlink logout' first to sign "
+			"in as someone else.\n"), stderr);
+	return print_identity(cli, err);
+}
+
+kvl_result kvl_cli_cmd_logout(struct kvl_cli *cli, struct kvl_error *err)
+{
+	kvl_result r = kvl_auth_sign_out(cli->session.az.auth, err);
+
+	if (r != KVL_OK) {
+		kvl_error_operation(err, _("sign out"));
+		return r;
+	}
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *doc = json_object_new_object();
+
+		json_object_object_add(doc, "signedIn",
+				       json_object_new_boolean(false));
+		kvl_cli_print_json(doc);
+		json_object_put(doc);
+	} else {
+		puts(_("Signed out; the cached tokens are removed."));
+	}
+	return KVL_OK;
+}
+
+kvl_result kvl_cli_cmd_whoami(struct kvl_cli *cli, struct kvl_error *err)
+{
+	kvl_result r = kvl_cli_sign_in(cli, err);
+
+	if (r != KVL_OK)
+		return r;
+	return print_identity(cli, err);
+}
