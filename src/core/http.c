@@ -762,3 +762,12 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 	free(seen);
 	return res;
 }
+
+bool kvl_http_backoff_wait(struct kvl_http *http, int attempt)
+{
+	long delay = kvl_http_retry_delay_ms(http->options.backoff_ms,
+					     http->options.max_backoff_ms,
+					     attempt, -1);
+
+	return sleep_or_cancel(http->options.sink, delay);
+}

@@ -7,6 +7,7 @@
 #ifndef KVL_HTTP_H
 #define KVL_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <json-c/json.h>
@@ -89,6 +90,12 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 			 const char *bearer, const char *next_key,
 			 const char *operation, kvl_item_fn fn, void *ctx,
 			 struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Waits the backoff delay for retry number attempt (0-based) of a call
+ * the caller retries itself, in short steps; false when the sink cancels.
+ */
+bool kvl_http_backoff_wait(struct kvl_http *http, int attempt);
 
 /*
  * Delay before retry number attempt (0-based): Retry-After when given,
