@@ -1,2 +1,294 @@
+/* kvlink-sandbox: command line, start-up and shutdown. */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "sandbox/sandbox.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+	fputs("Usage: kvlink-sandbox [OPTION]...\n"
+	      "Serve a loopback stand-in for Azure (Entra ID, Resource "
+	      "Manager,\nMicrosoft Graph and Key Vault) on 127.0.0.1.\n\n"
+	      "  --port N            TCP port to listen on; 0 (default) "
+	      "picks a free one\n"
+	      "  --tenant FILE       tenant description (JSON); default: "
+	      "the built-in\n"
+	      "                      \"Contoso Sandbox\" tenant\n"
+	      "  --state FILE        load the tenant from FILE if it exists "
+	      "and save every\n"
+	      "                      change back to it\n"
+	      "  --cloud-out FILE    write the kvlink cloud profile (JSON) "
+	      "to FILE\n"
+	      "  --request-log FILE  append one JSON line per request to "
+	      "FILE\n"
+	      "  --page-size N       items per page of Resource Manager "
+	      "lists (default 5)\n"
+	      "  --user NAME         user the device code flow signs in "
+	      "(object id,\n"
+	      "                      user principal name or display name)\n"
+	      "  --poll-interval S   device code polling interval in "
+	      "seconds (default 1)\n"
+	      "  --code-lifetime S   seconds until a device code expires "
+	      "(default 900)\n"
+	      "  --help              show this help and exit\n"
+	      "  --version           show the version and exit\n", out);
+}
+
+/* Parses a whole-number option value in [min, max]. */
+static bool parse_int(const char *opt, const char *text, long min, long max,
+		      int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "kvlink-sandbox: invalid value '%s' for %s: "
+			"use a whole number from %ld to %ld\n", text, opt,
+			min, max);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+/* Returns 0 to run, 1 for a usage error, 2 when --help/--version ran. */
+static int parse_options(int argc, char **argv, struct sb_options *opt)
+{
+	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_LOG, O_PAGE,
+	       O_USER, O_POLL, O_LIFETIME, O_HELP, O_VERSION };
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, O_PORT },
+		{ "tenant", required_argument, NULL, O_TENANT },
+		{ "state", required_argument, NULL, O_STATE },
+		{ "cloud-out", required_argument, NULL, O_CLOUD },
+		{ "request-log", required_argument, NULL, O_LOG },
+		{ "page-size", required_argument, NULL, O_PAGE },
+		{ "user", required_argument, NULL, O_USER },
+		{ "poll-interval", required_argument, NULL, O_POLL },
+		{ "code-lifetime", required_argument, NULL, O_LIFETIME },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, port = 0;
+	bool ok = true;
+
+	while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case O_PORT:
+			ok = parse_int("--port", optarg, 0, 65535, &port);
+			opt->port = (unsigned int)port;
+			break;
+		case O_TENANT: opt->tenant_path = optarg; break;
+		case O_STATE: opt->state_path = optarg; break;
+		case O_CLOUD: opt->cloud_out = optarg; break;
+		case O_LOG: opt->request_log = optarg; break;
+		case O_USER: opt->user = optarg; break;
+		case O_PAGE:
+			ok = parse_int("--page-size", optarg, 1, 1000,
+				       &opt->page_size);
+			break;
+		case O_POLL:
+			ok = parse_int("--poll-interval", optarg, 0, 60,
+				       &opt->poll_interval);
+			break;
+		case O_LIFETIME:
+			ok = parse_int("--code-lifetime", optarg, 1, 86400,
+				       &opt->code_lifetime);
+			break;
+		case O_HELP: usage(stdout); return 2;
+		case O_VERSION: puts("kvlink-sandbox " PACKAGE_VERSION);
+			return 2;
+		default: ok = false; break;
+		}
+	}
+	if (ok && optind < argc) {
+		fprintf(stderr, "kvlink-sandbox: unexpected argument '%s'\n",
+			argv[optind]);
+		ok = false;
+	}
+	if (!ok)
+		fputs("Try 'kvlink-sandbox --help' for the options.\n", stderr);
+	return ok ? 0 : 1;
+}
+
+/* Loads --state if that file exists, else --tenant or the built-in. */
+static json_object *load_tenant(const struct sb_options *opt,
+				json_object **pristine)
+{
+	char errbuf[640];
+	json_object *t = NULL;
+
+	*pristine = opt->tenant_path
+		? sb_tenant_load(opt->tenant_path, errbuf, sizeof(errbuf))
+		: sb_default_tenant();
+	if (*pristine == NULL) {
+		fprintf(stderr, "kvlink-sandbox: %s\n", errbuf);
+		return NULL;
+	}
+	if (opt->state_path != NULL && access(opt->state_path, F_OK) == 0) {
+		t = sb_tenant_load(opt->state_path, errbuf, sizeof(errbuf));
+		if (t == NULL)
+			fprintf(stderr, "kvlink-sandbox: %s (remove the state "
+				"file to start from the tenant again)\n",
+				errbuf);
+		return t;
+	}
+	return sb_tenant_copy(*pristine);
+}
+
+static int write_cloud_profile(struct sb_sandbox *sb)
+{
+	json_object *p = json_object_new_object();
+	char errbuf[512], *v;
+	int rc;
+
+	json_object_object_add(p, "name",
+			       json_object_new_string("kvlink-sandbox"));
+	v = sb_printf("%s/login", sb->base);
+	json_object_object_add(p, "authorityHost", json_object_new_string(v));
+	free(v);
+	v = sb_printf("%s/arm", sb->base);
+	json_object_object_add(p, "resourceManager", json_object_new_string(v));
+	free(v);
+	v = sb_printf("%s/graph", sb->base);
+	json_object_object_add(p, "microsoftGraph", json_object_new_string(v));
+	free(v);
+	v = sb_printf("%s/kv", sb->base);
+	json_object_object_add(p, "keyVaultScope", json_object_new_string(v));
+	free(v);
+	json_object_object_add(p, "tenant", json_object_new_string(
+				       sb_tenant_id(sb->tenant)));
+	rc = sb_write_file_atomic(sb->opt.cloud_out,
+			json_object_to_json_string_ext(p,
+				JSON_C_TO_STRING_PRETTY |
+				JSON_C_TO_STRING_NOSLASHESCAPE),
+			0644, errbuf, sizeof(errbuf));
+	if (rc != 0)
+		fprintf(stderr, "kvlink-sandbox: cannot write the cloud "
+			"profile: %s\n", errbuf);
+	json_object_put(p);
+	return rc;
+}
+
+/* Everything after the options: tenant, log, key. Returns 0 or 1. */
+static int prepare(struct sb_sandbox *sb)
+{
+	sb->tenant = load_tenant(&sb->opt, &sb->pristine);
+	if (sb->tenant == NULL)
+		return 1;
+	if (sb->opt.user != NULL &&
+	    sb_tenant_find_user(sb->tenant, sb->opt.user) == NULL) {
+		fprintf(stderr, "kvlink-sandbox: --user '%s' is not a user of "
+			"the tenant: give an object id, user principal name "
+			"or display name from the tenant file\n",
+			sb->opt.user);
+		return 1;
+	}
+	if (sb->opt.request_log != NULL) {
+		sb->request_log = fopen(sb->opt.request_log, "a");
+		if (sb->request_log == NULL) {
+			fprintf(stderr, "kvlink-sandbox: cannot open the "
+				"request log '%s': %s\n", sb->opt.request_log,
+				strerror(errno));
+			return 1;
+		}
+	}
+	if (RAND_bytes(sb->key, sizeof(sb->key)) != 1) {
+		fputs("kvlink-sandbox: cannot draw a signing key from "
+		      "OpenSSL\n", stderr);
+		return 1;
+	}
+	sb->device_codes = json_object_new_object();
+	sb->refresh_tokens = json_object_new_object();
+	sb->requests = json_object_new_array();
+	return 0;
+}
+
+static void cleanup(struct sb_sandbox *sb)
+{
+	sb_stop(sb);
+	OPENSSL_cleanse(sb->key, sizeof(sb->key));
+	json_object_put(sb->tenant);
+	json_object_put(sb->pristine);
+	json_object_put(sb->device_codes);
+	json_object_put(sb->refresh_tokens);
+	json_object_put(sb->requests);
+	if (sb->request_log != NULL)
+		fclose(sb->request_log);
+}
+
+/* Blocks SIGINT and SIGTERM (the server thread inherits the mask) and
+ * waits for one of them in sigsuspend. */
+static void wait_for_signal(const sigset_t *old)
+{
+	while (!stop_requested)
+		sigsuspend(old);
+}
+
+int main(int argc, char **argv)
+{
+	struct sb_sandbox sb = { 0 };
+	struct sigaction sa = { 0 };
+	sigset_t block, old;
+	char errbuf[256];
+	int rc;
+
+	sb.opt.page_size = 5;
+	sb.opt.poll_interval = 1;
+	sb.opt.code_lifetime = 900;
+	rc = parse_options(argc, argv, &sb.opt);
+	if (rc != 0)
+		return rc == 2 ? 0 : 2;
+	rc = prepare(&sb);
+	if (rc != 0)
+		goto out;
+
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+
+	if (sb_start(&sb, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(stderr, "kvlink-sandbox: %s\n", errbuf);
+		rc = 1;
+		goto out;
+	}
+	if (sb.opt.cloud_out != NULL && write_cloud_profile(&sb) != 0) {
+		rc = 1;
+		goto out;
+	}
+	if (sb.opt.state_path != NULL)
+		sb_state_changed(&sb);
+	printf("kvlink-sandbox: listening on %s\n", sb.base);
+	fflush(stdout);
+	wait_for_signal(&old);
+	fprintf(stderr, "kvlink-sandbox: stopping\n");
+out:
+	cleanup(&sb);
+	return rc;
+}

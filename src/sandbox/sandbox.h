@@ -1,0 +1,218 @@
+/*
+ * kvlink-sandbox: a loopback stand-in for the parts of Azure that kvlink
+ * calls. It serves Entra ID sign-in under /login, Resource Manager under
+ * /arm, Microsoft Graph under /graph and the Key Vault data plane under
+ * /kv/VAULT, with Azure's paths, payloads and error shapes, plus
+ * test-only control routes under /_sandbox.
+ *
+ * The whole tenant (directory, subscriptions, role assignments, vaults
+ * and secrets) is one json-c tree in the format documented in tenant.c
+ * and kvlink-sandbox(1). Requests are served by one libmicrohttpd thread,
+ * so handlers touch the tree without locks.
+ */
+#ifndef KVL_SANDBOX_H
+#define KVL_SANDBOX_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#define SB_MAX_BODY (1024 * 1024)	/* larger request bodies get 413 */
+#define SB_TOKEN_LIFETIME 3600		/* seconds an access token lasts */
+#define SB_REFRESH_LIFETIME (90 * 24 * 3600)
+#define SB_SECRET_PAGE_MAX 25		/* Key Vault's maxresults limit */
+
+struct sb_options {
+	unsigned int port;		/* 0: any free port */
+	const char *tenant_path;	/* NULL: the built-in tenant */
+	const char *state_path;		/* NULL: nothing persists */
+	const char *cloud_out;
+	const char *request_log;
+	const char *user;		/* device code user; NULL: default */
+	int page_size;			/* ARM list page size */
+	int poll_interval;		/* device code interval, seconds */
+	int code_lifetime;		/* device code expires_in, seconds */
+};
+
+struct sb_sandbox {
+	struct sb_options opt;
+	json_object *pristine;		/* the tenant as loaded */
+	json_object *tenant;		/* the current state */
+	json_object *device_codes;	/* device_code hash -> grant */
+	json_object *refresh_tokens;	/* token hash -> grant */
+	json_object *requests;		/* array of request records */
+	long refused_writes;
+	unsigned char key[32];		/* HS256 key, fresh every run */
+	char base[64];			/* http://127.0.0.1:PORT */
+	FILE *request_log;
+	struct MHD_Daemon *daemon;
+};
+
+/* One request as the route handlers see it. */
+struct sb_request {
+	struct sb_sandbox *sb;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *path;		/* full decoded path */
+	char **segs;			/* path segments below the service */
+	size_t n_segs;
+	const char *body;		/* NUL-terminated, maybe empty */
+	size_t body_len;
+	json_object *claims;		/* verified token claims, or NULL */
+	char caller[64];		/* caller object id for the log */
+};
+
+struct sb_header {
+	char *name;
+	char *value;
+};
+
+/* What a handler fills in; server.c turns it into an HTTP response. */
+struct sb_reply {
+	unsigned int status;
+	json_object *json;		/* owned; NULL: text or empty body */
+	char *text;			/* owned */
+	const char *content_type;
+	struct sb_header headers[4];
+	size_t n_headers;
+	char request_id[37];		/* x-ms-request-id, fresh */
+	char correlation_id[37];	/* x-ms-correlation-request-id */
+};
+
+/* Outcomes of checking a bearer token. */
+enum sb_token_status {
+	SB_TOKEN_OK,
+	SB_TOKEN_MISSING,
+	SB_TOKEN_INVALID,
+	SB_TOKEN_EXPIRED,
+	SB_TOKEN_AUDIENCE,
+};
+
+/* server.c */
+int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen);
+void sb_stop(struct sb_sandbox *sb);
+const char *sb_query(const struct sb_request *req, const char *name);
+const char *sb_req_header(const struct sb_request *req, const char *name);
+void sb_reply_json(struct sb_reply *reply, unsigned int status,
+		   json_object *body);
+void sb_reply_text(struct sb_reply *reply, unsigned int status,
+		   const char *content_type, const char *text);
+void sb_reply_add_header(struct sb_reply *reply, const char *name,
+			 const char *value);
+void sb_reply_clear(struct sb_reply *reply);
+void sb_state_changed(struct sb_sandbox *sb);
+
+/* util.c: ids, times, forms and JSON helpers */
+void sb_guid(char out[37]);
+void sb_hex_id(char out[33]);
+void sb_random_text(char *out, size_t len);
+void sb_sha256_hex(const char *text, char out[65]);
+void sb_iso_time(int64_t when, char *out, size_t len);
+int64_t sb_now(void);
+char *sb_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *sb_vprintf(const char *fmt, va_list ap);
+json_object *sb_form_parse(const char *body);
+bool sb_ieq(const char *a, const char *b);
+bool sb_glob_match(const char *pattern, const char *text);
+const char *sb_jstr(json_object *obj, const char *key);
+bool sb_jbool(json_object *obj, const char *key, bool fallback);
+int64_t sb_jint(json_object *obj, const char *key, int64_t fallback);
+json_object *sb_jarr(json_object *obj, const char *key);
+json_object *sb_jobj(json_object *obj, const char *key);
+json_object *sb_find_by(json_object *array, const char *key,
+			const char *value);
+json_object *sb_strings(const char *const *values);
+char *sb_skiptoken_encode(size_t offset);
+bool sb_skiptoken_decode(const char *token, size_t *offset);
+int sb_write_file_atomic(const char *path, const char *text, int mode,
+			 char *errbuf, size_t errlen);
+
+/* tenant.c */
+json_object *sb_tenant_load(const char *path, char *errbuf, size_t errlen);
+json_object *sb_tenant_parse(const char *text, const char *what,
+			     char *errbuf, size_t errlen);
+json_object *sb_tenant_copy(json_object *tenant);
+const char *sb_tenant_id(json_object *tenant);
+json_object *sb_tenant_find_user(json_object *tenant, const char *name);
+json_object *sb_tenant_find_sp_by_app(json_object *tenant,
+				      const char *app_id);
+json_object *sb_tenant_principal(json_object *tenant, const char *oid,
+				 const char **type);
+json_object *sb_tenant_subscription(json_object *tenant, const char *id);
+json_object *sb_tenant_resource_group(json_object *sub, const char *name);
+json_object *sb_tenant_vault(json_object *tenant, const char *name);
+json_object *sb_tenant_role_definition(json_object *tenant,
+				       const char *guid_or_name);
+char *sb_vault_scope(json_object *vault);
+
+/* default_tenant.c */
+json_object *sb_default_tenant(void);
+json_object *sb_builtin_roles(void);
+
+/* token.c */
+char *sb_token_issue(struct sb_sandbox *sb, json_object *claims);
+enum sb_token_status sb_token_check(struct sb_sandbox *sb,
+				    const char *authorization,
+				    const char *audience,
+				    json_object **claims);
+char *sb_base64url(const unsigned char *data, size_t len);
+
+/* rbac.c: role assignments evaluated the way Resource Manager does */
+json_object *sb_rbac_permissions(json_object *tenant, const char *oid,
+				 const char *scope);
+bool sb_rbac_allows(json_object *tenant, const char *oid, const char *scope,
+		    const char *action);
+bool sb_rbac_allows_data(json_object *tenant, const char *oid,
+			 const char *scope, const char *data_action);
+bool sb_rbac_has_any_below(json_object *tenant, const char *oid,
+			   const char *scope);
+
+/* The routes, one file per service. */
+void sb_route_login(struct sb_request *req, struct sb_reply *reply);
+void sb_route_arm(struct sb_request *req, struct sb_reply *reply);
+/* providers_index: where "providers/Microsoft.Authorization" starts. */
+void sb_route_authorization(struct sb_request *req, struct sb_reply *reply,
+			    size_t providers_index);
+/* rg NULL: the subscription's vault list; rest: segments after vaults. */
+void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
+		     json_object *sub, json_object *rg, char **rest,
+		     size_t n_rest);
+void sb_route_graph(struct sb_request *req, struct sb_reply *reply);
+void sb_route_kv(struct sb_request *req, struct sb_reply *reply);
+void sb_route_control(struct sb_request *req, struct sb_reply *reply);
+
+/* Error bodies in each service's own shape. */
+void sb_arm_error(struct sb_reply *reply, unsigned int status,
+		  const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void sb_kv_error(struct sb_reply *reply, unsigned int status,
+		 const char *code, const char *inner, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void sb_graph_error(struct sb_reply *reply, unsigned int status,
+		    const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void sb_login_error(struct sb_reply *reply, unsigned int status,
+		    const char *error, unsigned int aadsts,
+		    const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+extern const char *const sb_keyvault_versions[];
+
+/* ARM helpers shared by the Resource Manager route files. */
+bool sb_arm_authenticate(struct sb_request *req, struct sb_reply *reply);
+bool sb_arm_check_version(struct sb_request *req, struct sb_reply *reply,
+			  const char *const *versions);
+const char *sb_caller_name(struct sb_request *req);
+bool sb_arm_only_get(struct sb_request *req, struct sb_reply *reply);
+bool sb_arm_writable(struct sb_request *req, struct sb_reply *reply,
+		     json_object *sub);
+void sb_arm_forbidden(struct sb_request *req, struct sb_reply *reply,
+		      const char *action, const char *scope);
+void sb_arm_page(struct sb_request *req, struct sb_reply *reply,
+		 json_object *items);
+
+#endif

@@ -1,1 +1,355 @@
+/*
+ * The HTTP side of the sandbox: libmicrohttpd set-up, request bodies,
+ * dispatch to the services by path prefix, response headers, the request
+ * log and persistence of the state file.
+ */
 #include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "sandbox/sandbox.h"
+
+/* Per-request state kept by libmicrohttpd between handler calls. */
+struct upload {
+	char *body;
+	size_t len;
+	bool too_large;
+};
+
+const char *sb_query(const struct sb_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+					   name);
+}
+
+const char *sb_req_header(const struct sb_request *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void sb_reply_json(struct sb_reply *reply, unsigned int status,
+		   json_object *body)
+{
+	json_object_put(reply->json);
+	reply->status = status;
+	reply->json = body;
+}
+
+void sb_reply_text(struct sb_reply *reply, unsigned int status,
+		   const char *content_type, const char *text)
+{
+	free(reply->text);
+	reply->status = status;
+	reply->text = strdup(text);
+	reply->content_type = content_type;
+}
+
+void sb_reply_add_header(struct sb_reply *reply, const char *name,
+			 const char *value)
+{
+	size_t max = sizeof(reply->headers) / sizeof(reply->headers[0]);
+
+	if (reply->n_headers == max)
+		return;
+	reply->headers[reply->n_headers].name = strdup(name);
+	reply->headers[reply->n_headers].value = strdup(value);
+	reply->n_headers++;
+}
+
+void sb_reply_clear(struct sb_reply *reply)
+{
+	size_t i;
+
+	json_object_put(reply->json);
+	free(reply->text);
+	for (i = 0; i < reply->n_headers; i++) {
+		free(reply->headers[i].name);
+		free(reply->headers[i].value);
+	}
+	memset(reply, 0, sizeof(*reply));
+}
+
+/* Writes the current tenant to --state, if given, after a change. */
+void sb_state_changed(struct sb_sandbox *sb)
+{
+	char errbuf[512];
+	const char *text;
+
+	if (sb->opt.state_path == NULL)
+		return;
+	text = json_object_to_json_string_ext(sb->tenant,
+			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (sb_write_file_atomic(sb->opt.state_path, text, 0600, errbuf,
+				 sizeof(errbuf)) != 0)
+		fprintf(stderr, "kvlink-sandbox: cannot save the state: %s\n",
+			errbuf);
+}
+
+static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind,
+				     const char *key, const char *value)
+{
+	(void)kind;
+	json_object_object_add(cls, key,
+			       json_object_new_string(value ? value : ""));
+	return MHD_YES;
+}
+
+/* Adds one record to /_sandbox/requests and --request-log. The record
+ * holds no header and no body, so no token or secret reaches it. */
+static void record_request(struct sb_request *req, struct sb_reply *reply)
+{
+	struct sb_sandbox *sb = req->sb;
+	json_object *rec = json_object_new_object();
+	json_object *query = json_object_new_object();
+	char when[40];
+
+	sb_iso_time(sb_now(), when, sizeof(when));
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
+				  add_query_arg, query);
+	json_object_object_add(rec, "time", json_object_new_string(when));
+	json_object_object_add(rec, "method",
+			       json_object_new_string(req->method));
+	json_object_object_add(rec, "path", json_object_new_string(req->path));
+	json_object_object_add(rec, "query", query);
+	json_object_object_add(rec, "status",
+			       json_object_new_int((int)reply->status));
+	json_object_object_add(rec, "caller", req->caller[0]
+			       ? json_object_new_string(req->caller) : NULL);
+	json_object_object_add(rec, "requestId",
+			       json_object_new_string(reply->request_id));
+	if (sb->request_log != NULL) {
+		fprintf(sb->request_log, "%s\n",
+			json_object_to_json_string_ext(rec,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+		fflush(sb->request_log);
+	}
+	json_object_array_add(sb->requests, rec);
+}
+
+/* Splits path into segments, skipping empty ones. */
+static void split_path(const char *path, char ***segs, size_t *n)
+{
+	char *copy = strdup(path), *save = NULL, *tok;
+
+	*segs = NULL;
+	*n = 0;
+	for (tok = strtok_r(copy, "/", &save); tok != NULL;
+	     tok = strtok_r(NULL, "/", &save)) {
+		*segs = realloc(*segs, (*n + 1) * sizeof(**segs));
+		if (*segs == NULL)
+			abort();
+		(*segs)[(*n)++] = strdup(tok);
+	}
+	free(copy);
+}
+
+static void free_segs(char **segs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(segs[i]);
+	free(segs);
+}
+
+static void not_found(struct sb_request *req, struct sb_reply *reply)
+{
+	sb_arm_error(reply, 404, "NotFound",
+		     "The sandbox has no route for %s %s.", req->method,
+		     req->path);
+}
+
+/* Picks the service by its path prefix and lets it fill reply. */
+static void dispatch(struct sb_request *req, struct sb_reply *reply)
+{
+	static const struct {
+		const char *prefix;
+		void (*route)(struct sb_request *, struct sb_reply *);
+	} services[] = {
+		{ "login", sb_route_login },
+		{ "arm", sb_route_arm },
+		{ "graph", sb_route_graph },
+		{ "kv", sb_route_kv },
+		{ "_sandbox", sb_route_control },
+	};
+	char **segs;
+	size_t n, i;
+
+	split_path(req->path, &segs, &n);
+	for (i = 0; n > 0 && i < sizeof(services) / sizeof(services[0]);
+	     i++) {
+		if (strcmp(segs[0], services[i].prefix) != 0)
+			continue;
+		req->segs = segs + 1;
+		req->n_segs = n - 1;
+		services[i].route(req, reply);
+		goto out;
+	}
+	not_found(req, reply);
+out:
+	free_segs(segs, n);
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *conn,
+				  struct sb_reply *reply)
+{
+	struct MHD_Response *resp;
+	const char *body = "";
+	const char *type = reply->content_type;
+	enum MHD_Result ret;
+	size_t i;
+
+	if (reply->json != NULL) {
+		body = json_object_to_json_string_ext(reply->json,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE);
+		type = "application/json; charset=utf-8";
+	} else if (reply->text != NULL) {
+		body = reply->text;
+	}
+	resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (type != NULL)
+		MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	MHD_add_response_header(resp, "x-ms-request-id", reply->request_id);
+	MHD_add_response_header(resp, "x-ms-correlation-request-id",
+				reply->correlation_id);
+	for (i = 0; i < reply->n_headers; i++)
+		MHD_add_response_header(resp, reply->headers[i].name,
+					reply->headers[i].value);
+	ret = MHD_queue_response(conn, reply->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Collects the body; returns true once the whole request is in. */
+static bool collect_body(struct upload *up, const char *data, size_t *size)
+{
+	if (*size == 0)
+		return true;
+	if (up->too_large || up->len + *size > SB_MAX_BODY) {
+		up->too_large = true;
+	} else {
+		up->body = realloc(up->body, up->len + *size + 1);
+		if (up->body == NULL)
+			abort();
+		memcpy(up->body + up->len, data, *size);
+		up->len += *size;
+		up->body[up->len] = '\0';
+	}
+	*size = 0;
+	return false;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *data,
+			      size_t *data_size, void **con_cls)
+{
+	struct sb_sandbox *sb = cls;
+	struct upload *up = *con_cls;
+	struct sb_request req = { 0 };
+	struct sb_reply reply = { 0 };
+	enum MHD_Result ret;
+
+	(void)version;
+	if (up == NULL) {
+		up = calloc(1, sizeof(*up));
+		if (up == NULL)
+			return MHD_NO;
+		*con_cls = up;
+		return MHD_YES;
+	}
+	if (!collect_body(up, data, data_size))
+		return MHD_YES;
+
+	req = (struct sb_request){ .sb = sb, .conn = conn, .method = method,
+				   .path = url, .body = up->body ? up->body
+								 : "",
+				   .body_len = up->len };
+	sb_guid(reply.request_id);
+	sb_guid(reply.correlation_id);
+	if (up->too_large)
+		sb_arm_error(&reply, 413, "RequestEntityTooLarge",
+			     "The request body is larger than %d bytes.",
+			     SB_MAX_BODY);
+	else
+		dispatch(&req, &reply);
+	if (strncmp(url, "/_sandbox/", 10) != 0)
+		record_request(&req, &reply);
+	ret = send_reply(conn, &reply);
+	json_object_put(req.claims);
+	sb_reply_clear(&reply);
+	return ret;
+}
+
+static void request_done(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode code)
+{
+	struct upload *up = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)code;
+	if (up == NULL)
+		return;
+	if (up->body != NULL) {
+		/* Bodies carry client secrets and refresh tokens. */
+		OPENSSL_cleanse(up->body, up->len);
+		free(up->body);
+	}
+	free(up);
+	*con_cls = NULL;
+}
+
+/* Starts listening on 127.0.0.1; fills sb->base with the real port. */
+int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen)
+{
+	struct sockaddr_in addr = { 0 };
+	const union MHD_DaemonInfo *info;
+
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)sb->opt.port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sb->daemon = MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
+		(uint16_t)sb->opt.port, NULL, NULL, handle, sb,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, sb,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+		MHD_OPTION_END);
+	if (sb->daemon == NULL) {
+		snprintf(errbuf, errlen, "cannot listen on 127.0.0.1:%u (is "
+			 "the port in use? try --port 0)", sb->opt.port);
+		return -1;
+	}
+	info = MHD_get_daemon_info(sb->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	if (info == NULL || info->port == 0) {
+		snprintf(errbuf, errlen, "cannot find the listening port");
+		MHD_stop_daemon(sb->daemon);
+		sb->daemon = NULL;
+		return -1;
+	}
+	snprintf(sb->base, sizeof(sb->base), "http://127.0.0.1:%u",
+		 (unsigned int)info->port);
+	return 0;
+}
+
+void sb_stop(struct sb_sandbox *sb)
+{
+	if (sb->daemon != NULL)
+		MHD_stop_daemon(sb->daemon);
+	sb->daemon = NULL;
+}

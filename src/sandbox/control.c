@@ -1,0 +1,131 @@
+/*
+ * Test-only routes under /_sandbox (not Azure's): the current state, the
+ * request records, the count of refused writes, a reset, and minting a
+ * token with chosen claims so tests can present expired or foreign ones.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox/sandbox.h"
+
+/* The tenant with secret values and client secrets left out. */
+static json_object *redacted_state(json_object *tenant)
+{
+	json_object *copy = sb_tenant_copy(tenant);
+	json_object *vaults = sb_jarr(copy, "vaults");
+	json_object *sps = sb_jarr(copy, "servicePrincipals");
+	size_t i, j;
+
+	for (i = 0; i < json_object_array_length(sps); i++)
+		json_object_object_del(json_object_array_get_idx(sps, i),
+				       "clientSecret");
+	for (i = 0; i < json_object_array_length(vaults); i++) {
+		json_object *secrets = sb_jarr(
+			json_object_array_get_idx(vaults, i), "secrets");
+
+		for (j = 0; j < json_object_array_length(secrets); j++)
+			json_object_object_del(
+				json_object_array_get_idx(secrets, j),
+				"value");
+	}
+	return copy;
+}
+
+static void reset(struct sb_sandbox *sb, struct sb_reply *reply)
+{
+	json_object *body = json_object_new_object();
+
+	json_object_put(sb->tenant);
+	sb->tenant = sb_tenant_copy(sb->pristine);
+	json_object_put(sb->requests);
+	sb->requests = json_object_new_array();
+	sb->refused_writes = 0;
+	sb_state_changed(sb);
+	json_object_object_add(body, "reset", json_object_new_boolean(1));
+	sb_reply_json(reply, 200, body);
+}
+
+/* POST /_sandbox/token {"principal", "audience", "expiresIn"}. */
+static void mint_token(struct sb_sandbox *sb, const char *text,
+		       struct sb_reply *reply)
+{
+	json_object *in = json_tokener_parse(text);
+	const char *who = sb_jstr(in, "principal");
+	const char *aud = sb_jstr(in, "audience");
+	json_object *p = sb_tenant_find_user(sb->tenant, who);
+	json_object *claims, *body;
+	int64_t now = sb_now(), life = sb_jint(in, "expiresIn", 3600);
+	char *token, *iss;
+
+	if (p == NULL)
+		p = sb_find_by(sb_jarr(sb->tenant, "servicePrincipals"), "id",
+			       who);
+	if (p == NULL || aud == NULL) {
+		sb_arm_error(reply, 400, "BadRequest", "Give \"principal\" (a "
+			     "user or service principal of the tenant) and "
+			     "\"audience\".");
+		goto out;
+	}
+	claims = json_object_new_object();
+	iss = sb_printf("%s/login/%s/v2.0", sb->base,
+			sb_tenant_id(sb->tenant));
+	json_object_object_add(claims, "aud", json_object_new_string(aud));
+	json_object_object_add(claims, "iss", json_object_new_string(iss));
+	json_object_object_add(claims, "iat", json_object_new_int64(now));
+	json_object_object_add(claims, "nbf", json_object_new_int64(now));
+	json_object_object_add(claims, "exp",
+			       json_object_new_int64(now + life));
+	json_object_object_add(claims, "tid", json_object_new_string(
+				       sb_tenant_id(sb->tenant)));
+	json_object_object_add(claims, "oid", json_object_new_string(
+				       sb_jstr(p, "id")));
+	if (sb_jstr(p, "userPrincipalName") != NULL)
+		json_object_object_add(claims, "upn", json_object_new_string(
+					       sb_jstr(p, "userPrincipalName")));
+	else
+		json_object_object_add(claims, "idtyp",
+				       json_object_new_string("app"));
+	token = sb_token_issue(sb, claims);
+	body = json_object_new_object();
+	json_object_object_add(body, "access_token",
+			       json_object_new_string(token));
+	sb_reply_json(reply, 200, body);
+	json_object_put(claims);
+	free(token);
+	free(iss);
+out:
+	json_object_put(in);
+}
+
+void sb_route_control(struct sb_request *req, struct sb_reply *reply)
+{
+	struct sb_sandbox *sb = req->sb;
+	const char *what = req->n_segs == 1 ? req->segs[0] : "";
+	bool get = strcmp(req->method, "GET") == 0;
+	bool post = strcmp(req->method, "POST") == 0;
+	json_object *body;
+
+	if (get && strcmp(what, "state") == 0) {
+		sb_reply_json(reply, 200, redacted_state(sb->tenant));
+	} else if (get && strcmp(what, "requests") == 0) {
+		body = json_object_new_object();
+		json_object_object_add(body, "value",
+				       json_object_get(sb->requests));
+		sb_reply_json(reply, 200, body);
+	} else if (get && strcmp(what, "refused-writes") == 0) {
+		body = json_object_new_object();
+		json_object_object_add(body, "count", json_object_new_int64(
+					       sb->refused_writes));
+		sb_reply_json(reply, 200, body);
+	} else if (post && strcmp(what, "reset") == 0) {
+		reset(sb, reply);
+	} else if (post && strcmp(what, "token") == 0) {
+		mint_token(sb, req->body, reply);
+	} else {
+		sb_arm_error(reply, 404, "NotFound", "The control routes are "
+			     "GET state, GET requests, GET refused-writes, "
+			     "POST reset and POST token under /_sandbox.");
+	}
+}
