@@ -73,30 +73,41 @@ static void append_message(struct kvl_error *err, const char *fmt, ...)
 	err->message = kvl_buf_detach(&buf);
 }
 
-/* Finds the vault by name (case-insensitive) in the whole subscription. */
-static kvl_result find_vault_group(struct kvl_azure *az, const char *sub,
-				   const char *name, char **group,
-				   struct kvl_error *err)
+/*
+ * Finds the vault by name (case-insensitive) in the whole subscription and
+ * returns its resource group and its name as Azure spells it.
+ */
+static kvl_result find_vault(struct kvl_azure *az, const char *sub,
+			     const char *name, char **group, char **exact,
+			     struct kvl_error *err)
 {
 	struct kvl_vault *vaults = NULL;
 	size_t i, n = 0;
 	kvl_result rc;
 
 	*group = NULL;
+	*exact = NULL;
 	rc = kvl_arm_list_vaults(az, sub, NULL, &vaults, &n, err);
 	if (rc != KVL_OK)
 		return rc;
 
-	for (i = 0; i < n && *group == NULL; i++) {
-		if (vaults[i].name != NULL && vaults[i].resource_group &&
-		    strcasecmp(vaults[i].name, name) == 0)
-			*group = strdup(vaults[i].resource_group);
+	for (i = 0; i < n; i++) {
+		if (vaults[i].name == NULL ||
+		    vaults[i].resource_group == NULL ||
+		    strcasecmp(vaults[i].name, name) != 0)
+			continue;
+		*group = strdup(vaults[i].resource_group);
+		*exact = strdup(vaults[i].name);
+		break;
 	}
 	kvl_vaults_free(vaults, n);
 
-	if (*group == NULL) {
+	if (*group == NULL || *exact == NULL) {
 		char *safe = kvl_sanitize(name);
 
+		free(*group);
+		free(*exact);
+		*group = *exact = NULL;
 		rc = kvl_error_set(err, KVL_ERR_NOT_FOUND,
 			"no key vault named '%s' in subscription %s; check "
 			"the name and the subscription", safe, sub);
@@ -109,19 +120,22 @@ static kvl_result fetch_vault(struct kvl_azure *az, const char *sub,
 			      const char *group, const char *name,
 			      struct kvl_vault *vault, struct kvl_error *err)
 {
-	char *found = NULL;
+	char *found_group = NULL, *found_name = NULL;
 	kvl_result rc;
 
 	if (group == NULL) {
 		kvl_sink_progress(az->sink, _("Looking for the key vault"));
-		rc = find_vault_group(az, sub, name, &found, err);
+		rc = find_vault(az, sub, name, &found_group, &found_name,
+				err);
 		if (rc != KVL_OK)
 			return rc;
-		group = found;
+		group = found_group;
+		name = found_name;
 	}
 
 	rc = kvl_arm_get_vault(az, sub, group, name, vault, err);
-	free(found);
+	free(found_group);
+	free(found_name);
 	return rc;
 }
 
