@@ -141,6 +141,7 @@ kvl_result kvl_session_open(struct kvl_session *s,
 				      "permissions", options->log_file);
 			goto out;
 		}
+		s->log_opened = true;
 	}
 
 	rc = open_store(s, options->env_dir, err);
@@ -180,6 +181,7 @@ void kvl_session_close(struct kvl_session *s)
 	kvl_envstore_close(s->store);
 	free(s->cache_path);
 	free(s->cache_key_path);
-	kvl_log_close();
+	if (s->log_opened)
+		kvl_log_close();
 	memset(s, 0, sizeof(*s));
 }

@@ -34,6 +34,7 @@ struct kvl_session {
 	 * them for as long as it lives. */
 	char *cache_path;
 	char *cache_key_path;
+	bool log_opened;	/* the session opened the debug log */
 };
 
 /*
