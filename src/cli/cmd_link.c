@@ -15,7 +15,7 @@
 #include "flow/link.h"
 #include "i18n.h"
 
-/* What one run of `kvlink link` found and did, for the JSON document. */
+/* Result of one run of `kvlink link`, for the JSON document. */
 struct link_outcome {
 	const struct kvl_link_plan *plan;	/* NULL: no checks were run */
 	bool ready;
@@ -205,6 +205,18 @@ static kvl_result resume_pending(struct kvl_cli *cli, struct kvl_error *err)
 			 env->vault.name ? env->vault.name : "?");
 	r = kvl_link_resume(&cli->session.az, cli->session.store, env, NULL,
 			    err);
+
+	/* The pending vault is gone and its record was dropped, so warn and
+	 * go on with the requested vault. */
+	if (r == KVL_ERR_NOT_FOUND && env->vault.state == KVL_LINK_NONE) {
+		char *text = kvl_error_format(err);
+
+		kvl_sink_message(&cli->sink, KVL_LEVEL_WARNING, "%s",
+				 text != NULL ? text : "");
+		free(text);
+		kvl_error_clear(err);
+		return KVL_OK;
+	}
 	if (r != KVL_OK)
 		kvl_error_operation(err, _("finish the pending link"));
 	return r;

@@ -1,6 +1,6 @@
 /*
- * What the command line writes: the sink (progress and sign-in messages
- * on stderr), JSON documents, aligned fields and tables on stdout, and
+ * Output of the command line: the sink (progress and sign-in messages on
+ * stderr), JSON documents, aligned fields and tables on stdout, and
  * error messages. Text that may have come from Azure or a file is
  * sanitised here, just before it is printed.
  */
@@ -145,13 +145,17 @@ void kvl_cli_print_error(const struct kvl_cli *cli,
 			 const struct kvl_error *err)
 {
 	char *text = kvl_error_format(err);
+	bool has_hint;
 
 	fputs("kvlink: ", stderr);
 	print_sanitized(stderr, text != NULL ? text : err->message);
 	fputc('\n', stderr);
-	free(text);
 
-	if (err->result == KVL_ERR_AUTH && cli != NULL &&
+	/* A sign-in failure gets a hint on how to sign in, unless the core
+	 * message already contains one. */
+	has_hint = text != NULL && strstr(text, "kvlink login") != NULL;
+	free(text);
+	if (err->result == KVL_ERR_AUTH && !has_hint && cli != NULL &&
 	    cli->opt.command != KVL_CMD_LOGIN)
 		fputs(_("kvlink: run 'kvlink login' first, or set "
 			"AZURE_TENANT_ID, AZURE_CLIENT_ID and "

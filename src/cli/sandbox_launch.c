@@ -1,9 +1,9 @@
 /*
  * --sandbox: runs a private kvlink-sandbox for the length of one kvlink
- * run. The sandbox listens on a free loopback port, writes its cloud
- * profile into a private temporary directory, and keeps its tenant in a
- * state file beside the sandbox environments, so that what a run changed
- * is still there on the next run. kvl_cli_sandbox_stop() ends it and
+ * run. The sandbox listens on a free loopback port and writes its cloud
+ * profile into a private temporary directory. It keeps its tenant in a
+ * state file beside the sandbox environments, so the changes of one run
+ * are still there in the next. kvl_cli_sandbox_stop() ends it and
  * removes the temporary directory; main() calls it on every exit path.
  */
 #include "config.h"
@@ -176,7 +176,7 @@ static void exec_sandbox(char *const argv[], int out_fd, int err_fd)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	/* Its own process group keeps a terminal's Ctrl-C away from it, so
-	 * kvlink can finish its requests and stop it in order; the parent
+	 * kvlink can finish its requests and stop it in order. The parent
 	 * death signal stops it if kvlink itself is killed. */
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
