@@ -23,6 +23,7 @@
 #include "core/http.h"
 #include "core/jsonutil.h"
 #include "flow/link.h"
+#include "flow/link_grants.h"
 #include "flow/session.h"
 
 #define S1 "11111111-1111-4111-8111-111111111111"
@@ -304,7 +305,7 @@ static json_object *take_policy(json_object *state, const char *vault,
 	return NULL;
 }
 
-/* Asserts that list holds exactly "get" and "list". */
+/* Asserts that the list contains exactly "get" and "list". */
 static void assert_get_list(json_object *permissions, const char *kind)
 {
 	json_object *list = json_object_object_get(permissions, kind);
@@ -442,8 +443,8 @@ static void test_link_access_policy_vault(void **state)
 	kvl_error_clear(&err);
 }
 
-/* Links an RBAC vault and checks the roles added; returns the added
- * assignments. */
+/* Links an RBAC vault and checks that exactly expected_new role
+ * assignments were added, all for the CI principal at the vault. */
 static void link_rbac(const char *group, const char *vault,
 		      size_t expected_new)
 {
@@ -493,7 +494,7 @@ static void test_link_rbac_vault(void **state)
 	assert_non_null(strcasestr(link->grants[1].role_definition_id,
 				   KVL_ROLE_KEY_VAULT_SECRETS_USER));
 
-	/* The recorded ids name the assignments the sandbox now holds. */
+	/* The recorded ids name the assignments the sandbox now contains. */
 	now = sandbox_state();
 	for (i = 0; i < link->n_grants; i++) {
 		const char *id = link->grants[i].assignment_id;
@@ -560,7 +561,7 @@ static void expect_check_failure(const struct kvl_environment *env,
 	kvl_error_clear(&err);
 }
 
-static void test_refuse_without_admin(void **state)
+static void test_reject_without_admin(void **state)
 {
 	struct kvl_environment riley_env = { 0 };
 	struct kvl_error err;
@@ -574,14 +575,14 @@ static void test_refuse_without_admin(void **state)
 	kvl_env_clear(&riley_env);
 }
 
-static void test_refuse_disabled_subscription(void **state)
+static void test_reject_disabled_subscription(void **state)
 {
 	(void)state;
 	expect_check_failure(&world.session.env, S3, "rg-archive",
 			     "kv-archive", KVL_CHECK_SUBSCRIPTION);
 }
 
-static void test_refuse_without_permission(void **state)
+static void test_reject_without_permission(void **state)
 {
 	struct kvl_link_plan plan;
 
@@ -602,7 +603,7 @@ static void test_refuse_without_permission(void **state)
 	kvl_link_plan_clear(&plan);
 }
 
-static void test_refuse_firewalled_vaults(void **state)
+static void test_reject_firewalled_vaults(void **state)
 {
 	(void)state;
 	expect_check_failure(&world.session.env, S1, "rg-ci-prod",
@@ -613,7 +614,7 @@ static void test_refuse_firewalled_vaults(void **state)
 			     "kv-ci-private", KVL_CHECK_FIREWALL);
 }
 
-static void test_refuse_other_region(void **state)
+static void test_reject_other_region(void **state)
 {
 	(void)state;
 	expect_check_failure(&world.session.env, S1, "rg-legacy",
@@ -730,7 +731,7 @@ static void test_rollback_role_assignments(void **state)
 	expect_rolled_back("rg-ci-prod", "kv-ci-rbac");
 }
 
-static void test_refuse_without_consent(void **state)
+static void test_reject_without_consent(void **state)
 {
 	struct kvl_link_plan plan;
 	struct kvl_error err;
@@ -753,6 +754,92 @@ static void test_refuse_without_consent(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Writes a pending link to kv-ci-rbac, as a run that stopped between
+ * recording the link and granting would have left it. */
+static void write_pending_rbac_link(const struct kvl_link_plan *plan)
+{
+	static const char *const roles[] = {
+		KVL_ROLE_KEY_VAULT_READER, KVL_ROLE_KEY_VAULT_SECRETS_USER,
+	};
+	struct kvl_vault_link *link = &world.session.env.vault;
+	struct kvl_error err;
+	char name[37];
+	size_t i;
+
+	kvl_error_init(&err);
+	link->state = KVL_LINK_PENDING;
+	link->subscription_id = strdup(S1);
+	link->resource_group = strdup(plan->vault.resource_group);
+	link->name = strdup(plan->vault.name);
+	link->resource_id = strdup(plan->vault.id);
+	link->permission_model = strdup("rbac");
+	link->service_principal_id = strdup(CI_OBJECT_ID);
+	link->grants = calloc(2, sizeof(*link->grants));
+	assert_non_null(link->grants);
+	link->n_grants = 2;
+	for (i = 0; i < 2; i++) {
+		struct kvl_grant *grant = &link->grants[i];
+
+		assert_int_equal(kvl_link_assignment_name(plan->vault.id,
+			CI_OBJECT_ID, roles[i], name), KVL_OK);
+		grant->kind = strdup("roleAssignment");
+		grant->principal_id = strdup(CI_OBJECT_ID);
+		assert_true(asprintf(&grant->role_definition_id,
+			"/subscriptions/" S1 "/providers/Microsoft."
+			"Authorization/roleDefinitions/%s", roles[i]) > 0);
+		assert_true(asprintf(&grant->assignment_id,
+			"%s/providers/Microsoft.Authorization/"
+			"roleAssignments/%s", plan->vault.id, name) > 0);
+	}
+	assert_int_equal(kvl_envstore_save(world.session.store,
+					   &world.session.env, &err), KVL_OK);
+	kvl_error_clear(&err);
+}
+
+static void test_resume_pending_link(void **state)
+{
+	struct kvl_link_plan plan;
+	struct kvl_error err;
+	json_object *before, *after, *added;
+	size_t i;
+
+	(void)state;
+	kvl_error_init(&err);
+	plan_vault(&world.session.env, S1, "rg-ci-prod", "kv-ci-rbac", &plan);
+	write_pending_rbac_link(&plan);
+	before = sandbox_state();
+
+	assert_int_equal(kvl_link_resume(&world.session.az,
+					 world.session.store,
+					 &world.session.env, NULL, &err),
+			 KVL_OK);
+	assert_int_equal(world.session.env.vault.state, KVL_LINK_LINKED);
+	assert_int_equal(state_on_disk(NULL), KVL_LINK_LINKED);
+
+	/* The assignments carry the names recorded before granting. */
+	after = sandbox_state();
+	added = take_new_assignments(after, before);
+	assert_int_equal(json_object_array_length(added), 2);
+	for (i = 0; i < 2; i++) {
+		const char *id = world.session.env.vault.grants[i]
+				 .assignment_id;
+
+		assert_non_null(find_assignment(added, strrchr(id, '/') + 1));
+	}
+	assert_json_equal(before, after);
+
+	assert_int_equal(kvl_link_resume(&world.session.az,
+					 world.session.store,
+					 &world.session.env, NULL, &err),
+			 KVL_ERR_INVALID);
+
+	json_object_put(added);
+	json_object_put(before);
+	json_object_put(after);
+	kvl_link_plan_clear(&plan);
+	kvl_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,16 +847,17 @@ int main(void)
 		T(test_link_access_policy_vault),
 		T(test_link_rbac_vault),
 		T(test_link_rbac_existing_role),
-		T(test_refuse_without_admin),
-		T(test_refuse_disabled_subscription),
-		T(test_refuse_without_permission),
-		T(test_refuse_firewalled_vaults),
-		T(test_refuse_other_region),
+		T(test_reject_without_admin),
+		T(test_reject_disabled_subscription),
+		T(test_reject_without_permission),
+		T(test_reject_firewalled_vaults),
+		T(test_reject_other_region),
 		T(test_find_vault_on_second_page),
 		T(test_unknown_vault_not_found),
 		T(test_rollback_access_policy),
 		T(test_rollback_role_assignments),
-		T(test_refuse_without_consent),
+		T(test_reject_without_consent),
+		T(test_resume_pending_link),
 #undef T
 	};
 

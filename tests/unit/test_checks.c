@@ -300,7 +300,7 @@ static void test_firewall_closed(void **state)
 	deny_reason = strdup(f->checks[KVL_CHECK_FIREWALL].reason);
 
 	/* Letting trusted Azure services through still blocks the link,
-	 * and says so in its own words. */
+	 * and the reason names that exception. */
 	f->vault.bypass = "AzureServices";
 	assert_false(kvl_vault_firewall_open(&f->vault));
 	assert_failed(run(f, KVL_CHECK_FIREWALL));
