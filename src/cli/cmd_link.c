@@ -21,6 +21,7 @@ struct link_outcome {
 	bool ready;
 	bool linked;
 	bool already_linked;
+	bool resumed;		/* a pending link was finished first */
 };
 
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli)
@@ -92,6 +93,8 @@ static void print_outcome_json(const struct kvl_cli *cli,
 			       json_object_new_boolean(out->linked));
 	json_object_object_add(doc, "alreadyLinked",
 			       json_object_new_boolean(out->already_linked));
+	json_object_object_add(doc, "resumed",
+			       json_object_new_boolean(out->resumed));
 	json_object_object_add(doc, "subscription", plan ?
 			       subscription_json(&plan->subscription) : NULL);
 	json_object_object_add(doc, "vault", plan ?
@@ -191,13 +194,24 @@ static bool same_vault(const struct kvl_vault_link *link,
 }
 
 /* Finishes a link an earlier run left pending, before anything else. */
-static kvl_result resume_pending(struct kvl_cli *cli, struct kvl_error *err)
+static kvl_result resume_pending(struct kvl_cli *cli, bool *resumed,
+				 struct kvl_error *err)
 {
 	struct kvl_environment *env = &cli->session.env;
 	kvl_result r;
 
 	if (env->vault.state != KVL_LINK_PENDING)
 		return KVL_OK;
+
+	/* A dry run changes nothing, so it only mentions the pending link. */
+	if (cli->opt.dry_run) {
+		kvl_sink_message(&cli->sink, KVL_LEVEL_WARNING,
+				 _("the link of key vault '%s' is pending; "
+				   "run the command without --dry-run to "
+				   "finish it"),
+				 env->vault.name ? env->vault.name : "?");
+		return KVL_OK;
+	}
 
 	kvl_sink_message(&cli->sink, KVL_LEVEL_INFO,
 			 _("Finishing the link of key vault '%s' that an "
@@ -219,15 +233,18 @@ static kvl_result resume_pending(struct kvl_cli *cli, struct kvl_error *err)
 	}
 	if (r != KVL_OK)
 		kvl_error_operation(err, _("finish the pending link"));
+	*resumed = r == KVL_OK;
 	return r;
 }
 
 /* The environment is linked already: fine when it is the same vault. */
-static kvl_result handle_linked(struct kvl_cli *cli, struct kvl_error *err)
+static kvl_result handle_linked(struct kvl_cli *cli, bool resumed,
+				struct kvl_error *err)
 {
 	const struct kvl_environment *env = &cli->session.env;
 	struct link_outcome out = {
-		.ready = true, .linked = true, .already_linked = true
+		.ready = true, .linked = true, .already_linked = !resumed,
+		.resumed = resumed,
 	};
 
 	if (!same_vault(&env->vault, &cli->opt))
@@ -242,7 +259,8 @@ static kvl_result handle_linked(struct kvl_cli *cli, struct kvl_error *err)
 		print_outcome_json(cli, &out);
 		return KVL_OK;
 	}
-	puts(_("The key vault is already linked to this environment."));
+	puts(resumed ? _("The pending link is finished.") :
+	     _("The key vault is already linked to this environment."));
 	kvl_cli_print_link(&env->vault);
 	return KVL_OK;
 }
@@ -305,6 +323,7 @@ out:
 
 kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 {
+	bool resumed = false;
 	kvl_result r;
 
 	/* --dry-run only reads, so it does not need the consent. */
@@ -319,11 +338,11 @@ kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)
-		r = resume_pending(cli, err);
+		r = resume_pending(cli, &resumed, err);
 	if (r != KVL_OK)
 		return r;
 
 	if (cli->session.env.vault.state == KVL_LINK_LINKED)
-		return handle_linked(cli, err);
+		return handle_linked(cli, resumed, err);
 	return plan_and_apply(cli, err);
 }

@@ -62,7 +62,7 @@ static void sink_device_code(void *ctx, const char *message,
 			     const char *user_code,
 			     const char *verification_uri)
 {
-	(void)ctx;
+	const struct kvl_cli *cli = ctx;
 
 	if (message != NULL && *message != '\0') {
 		print_sanitized(stderr, message);
@@ -76,6 +76,9 @@ static void sink_device_code(void *ctx, const char *message,
 		free(code);
 		free(uri);
 	}
+	if (cli->opt.sandbox)
+		fputs(_(" (kvlink-sandbox approves the code by itself.)"),
+		      stderr);
 	fputc('\n', stderr);
 	fflush(stderr);
 }
