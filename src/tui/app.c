@@ -1,1 +1,381 @@
 #include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "core/sanitize.h"
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+#include "tui/term.h"
+#include "tui/tui.h"
+#include "tui/widgets.h"
+
+#define CTRL_L 0x0C
+#define KEY_ESC 27
+/* How often the loop wakes to advance the spinner and look at signals. */
+#define TICK_BUSY_MS 100
+#define TICK_IDLE_MS 500
+
+void tui_app_push(struct tui_app *app, const struct tui_screen *screen)
+{
+	app->nav = TUI_NAV_PUSH;
+	app->nav_target = screen;
+}
+
+void tui_app_pop(struct tui_app *app)
+{
+	app->nav = TUI_NAV_POP;
+	app->nav_target = NULL;
+}
+
+void tui_app_pop_to(struct tui_app *app, const struct tui_screen *screen)
+{
+	app->nav = TUI_NAV_POP_TO;
+	app->nav_target = screen;
+}
+
+void tui_app_reset(struct tui_app *app, const struct tui_screen *screen)
+{
+	app->nav = TUI_NAV_RESET;
+	app->nav_target = screen;
+}
+
+void tui_app_status(struct tui_app *app, enum tui_role role,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	char *text = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	free(app->status);
+	app->status = kvl_sanitize(text);
+	app->status_role = role;
+	free(text);
+}
+
+void tui_app_error(struct tui_app *app, const char *title,
+		   const struct kvl_error *err)
+{
+	char *text = kvl_error_format(err);
+
+	free(app->dialog_title);
+	free(app->dialog_text);
+	app->dialog_title = kvl_sanitize(title);
+	app->dialog_text = kvl_sanitize(text ? text : _("out of memory"));
+	free(text);
+	tui_app_status(app, TUI_ROLE_ERROR, "%s", title);
+}
+
+const struct kvl_identity *tui_app_identity(const struct tui_app *app)
+{
+	if (!app->session->az_ready || app->session->az.auth == NULL)
+		return NULL;
+	return kvl_auth_identity(app->session->az.auth);
+}
+
+static const struct tui_screen *top_screen(const struct tui_app *app)
+{
+	return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
+}
+
+static void pop_one(struct tui_app *app)
+{
+	const struct tui_screen *top = top_screen(app);
+
+	if (top == NULL)
+		return;
+	if (top->leave != NULL)
+		top->leave(app);
+	app->depth--;
+}
+
+static void push_one(struct tui_app *app, const struct tui_screen *screen)
+{
+	if (app->depth == TUI_STACK_MAX) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("internal error: too many nested screens"));
+		return;
+	}
+	app->stack[app->depth++] = screen;
+	if (screen->enter != NULL)
+		screen->enter(app);
+}
+
+/* Applies the navigation a callback asked for; entering a screen may ask
+ * for more, so this loops. */
+static void apply_navigation(struct tui_app *app)
+{
+	while (app->nav != TUI_NAV_NONE) {
+		enum tui_nav nav = app->nav;
+		const struct tui_screen *target = app->nav_target;
+
+		app->nav = TUI_NAV_NONE;
+		switch (nav) {
+		case TUI_NAV_PUSH:
+			push_one(app, target);
+			break;
+		case TUI_NAV_POP:
+			pop_one(app);
+			break;
+		case TUI_NAV_POP_TO:
+			while (app->depth > 1 && top_screen(app) != target)
+				pop_one(app);
+			break;
+		case TUI_NAV_RESET:
+			while (app->depth > 0)
+				pop_one(app);
+			push_one(app, target);
+			break;
+		case TUI_NAV_NONE:
+			break;
+		}
+	}
+	if (app->depth == 0)
+		app->quit = true;
+}
+
+/* The title bar's environment text, read only while no worker runs
+ * because a worker may be saving the environment. */
+static void refresh_context(struct tui_app *app)
+{
+	const struct kvl_environment *env = &app->session->env;
+	char *text = NULL;
+
+	if (tui_app_busy(app))
+		return;
+	if (app->session->env_loaded &&
+	    asprintf(&text, "%s (%s)%s", env->display_name, env->region,
+		     app->sandbox ? _(" [sandbox]") : "") < 0)
+		text = NULL;
+	else if (!app->session->env_loaded && app->sandbox)
+		text = strdup(_("[sandbox]"));
+	free(app->context);
+	app->context = kvl_sanitize(text);
+	free(text);
+}
+
+static void draw_title(struct tui_app *app, const struct tui_screen *top)
+{
+	const struct tui_layout *lay = &app->layout;
+	const char *context = app->context ? app->context : "";
+	int right = (int)kvl_display_width(context);
+	char *title = NULL;
+
+	if (right > lay->cols / 3)
+		right = lay->cols / 3;
+	if (asprintf(&title, "kvlink  %s", top ? _(top->breadcrumb) : "") < 0)
+		title = NULL;
+	tui_draw_text(lay->title_row, 0, lay->cols, "", TUI_ROLE_TITLE, true);
+	tui_draw_text(lay->title_row, 0, lay->cols - right - 2,
+		      title ? title : "kvlink", TUI_ROLE_TITLE, false);
+	tui_draw_text(lay->title_row, lay->cols - right - 1, right, context,
+		      TUI_ROLE_TITLE, false);
+	free(title);
+}
+
+static void draw_too_small(const struct tui_layout *lay)
+{
+	char *text = NULL;
+	int row = lay->rows / 2 - 1;
+
+	if (asprintf(&text, _("terminal too small: need at least %dx%d, "
+			      "have %dx%d"),
+		     TUI_MIN_COLS, TUI_MIN_ROWS, lay->cols, lay->rows) < 0)
+		text = NULL;
+	tui_draw_text(row > 0 ? row : 0, 0, lay->cols,
+		      text ? text : _("terminal too small"), TUI_ROLE_ERROR,
+		      false);
+	tui_draw_text(row + 1 > 0 ? row + 1 : 1, 0, lay->cols,
+		      _("Enlarge the window, or press q to quit."),
+		      TUI_ROLE_NORMAL, false);
+	free(text);
+}
+
+static void draw_frame(struct tui_app *app)
+{
+	const struct tui_screen *top = top_screen(app);
+	struct tui_status_view status = { 0 };
+
+	erase();
+	tui_layout_compute(&app->layout, LINES, COLS);
+	if (app->layout.too_small) {
+		draw_too_small(&app->layout);
+		tui_term_flush();
+		return;
+	}
+
+	draw_title(app, top);
+	if (top != NULL && top->draw != NULL)
+		top->draw(app, &app->layout);
+
+	status.busy = tui_app_busy(app);
+	status.label = app->job.label ? app->job.label : "";
+	status.elapsed_s = status.busy ? tui_job_elapsed(&app->job) : 0;
+	status.tick = app->tick;
+	status.text = app->status;
+	status.role = app->status_role;
+	tui_status_draw(&app->layout, &status);
+	tui_legend_draw(&app->layout, top ? _(top->legend) : "");
+	if (app->dialog_text != NULL)
+		tui_dialog_draw(&app->layout, app->dialog_title,
+				app->dialog_text);
+	tui_term_flush();
+}
+
+static bool is_char(const struct tui_key *key, wint_t ch)
+{
+	return !key->function && key->ch == ch;
+}
+
+static bool is_enter(const struct tui_key *key)
+{
+	return (key->function && key->ch == KEY_ENTER) ||
+	       is_char(key, '\r') || is_char(key, '\n');
+}
+
+static void close_dialog(struct tui_app *app)
+{
+	free(app->dialog_title);
+	free(app->dialog_text);
+	app->dialog_title = NULL;
+	app->dialog_text = NULL;
+}
+
+static void dispatch(struct tui_app *app, const struct tui_key *key)
+{
+	const struct tui_screen *top = top_screen(app);
+	enum tui_outcome outcome = TUI_KEY_IGNORED;
+
+	/* A key press acknowledges the last message. */
+	free(app->status);
+	app->status = NULL;
+	if (top != NULL && top->key != NULL)
+		outcome = top->key(app, key);
+	if (outcome == TUI_KEY_IGNORED && is_char(key, KEY_ESC) &&
+	    app->depth > 1)
+		outcome = TUI_KEY_BACK;
+
+	if (outcome == TUI_KEY_BACK)
+		tui_app_pop(app);
+	else if (outcome == TUI_KEY_QUIT)
+		app->quit = true;
+}
+
+static void handle_key(struct tui_app *app, const struct tui_key *key)
+{
+	if (is_char(key, CTRL_L)) {
+		clearok(curscr, TRUE);
+		return;
+	}
+	if (key->function && key->ch == KEY_RESIZE) {
+		tui_layout_compute(&app->layout, LINES, COLS);
+		return;
+	}
+	if (app->layout.too_small) {
+		if (is_char(key, 'q') || is_char(key, 'Q'))
+			app->quit = true;
+		return;
+	}
+	if (app->dialog_text != NULL) {
+		if (is_enter(key) || is_char(key, KEY_ESC) ||
+		    is_char(key, ' '))
+			close_dialog(app);
+		return;
+	}
+	if (tui_app_busy(app)) {
+		if (is_char(key, KEY_ESC)) {
+			atomic_store(&app->job.cancel, true);
+			free(app->job.label);
+			app->job.label = strdup(_("Cancelling"));
+		}
+		return;
+	}
+	dispatch(app, key);
+}
+
+static void run_loop(struct tui_app *app)
+{
+	struct tui_key key;
+
+	tui_layout_compute(&app->layout, LINES, COLS);
+	while (!app->quit && tui_term_signal() == 0) {
+		tui_job_collect(app, false);
+		apply_navigation(app);
+		if (app->quit)
+			break;
+		refresh_context(app);
+		draw_frame(app);
+
+		if (tui_term_read_key(tui_app_busy(app) ? TICK_BUSY_MS :
+							  TICK_IDLE_MS,
+				      &key))
+			handle_key(app, &key);
+		app->tick++;
+	}
+}
+
+static void app_free(struct tui_app *app)
+{
+	if (tui_app_busy(app)) {
+		atomic_store(&app->job.cancel, true);
+		tui_job_collect(app, true);
+	}
+	app->nav = TUI_NAV_NONE;
+	while (app->depth > 0)
+		pop_one(app);
+	tui_job_free(&app->job);
+	close_dialog(app);
+	free(app->status);
+	free(app->context);
+	free(app->progress);
+	free(app->device_message);
+	pthread_mutex_destroy(&app->lock);
+}
+
+int kvl_tui_run(struct kvl_session *session,
+		const struct kvl_tui_options *options)
+{
+	struct tui_app app;
+	struct kvl_sink saved;
+	const char *reason = NULL;
+	int code;
+
+	memset(&app, 0, sizeof(app));
+	app.session = session;
+	app.sandbox = options != NULL && options->sandbox;
+	pthread_mutex_init(&app.lock, NULL);
+	if (!tui_term_start(&reason)) {
+		fprintf(stderr, "kvlink: %s\n", reason);
+		pthread_mutex_destroy(&app.lock);
+		return KVL_EXIT_USAGE;
+	}
+	tui_theme_init();
+
+	if (options != NULL && options->sink != NULL) {
+		saved = *options->sink;
+		tui_sink_fill(options->sink, &app);
+	} else {
+		tui_app_status(&app, TUI_ROLE_ERROR, "%s",
+			       _("internal error: no sink for the wizard; "
+				 "sign-in codes cannot be shown"));
+	}
+
+	tui_app_reset(&app, &tui_screen_signin);
+	run_loop(&app);
+
+	code = tui_term_signal() != 0 ? KVL_EXIT_INTERRUPTED : app.exit_code;
+	/* Terminal first: waiting for a cancelled worker may take a while. */
+	tui_term_stop();
+	app_free(&app);
+	if (options != NULL && options->sink != NULL)
+		*options->sink = saved;
+	return code;
+}

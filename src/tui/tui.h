@@ -2,10 +2,19 @@
 #ifndef KVL_TUI_H
 #define KVL_TUI_H
 
+#include "core/sink.h"
 #include "flow/session.h"
 
 struct kvl_tui_options {
 	bool sandbox;		/* show that the sandbox is in use */
+	/*
+	 * The sink the session was opened with. While the wizard runs it
+	 * replaces the callbacks in it with its own (sign-in messages and
+	 * cancelling go through the screen) and puts the old ones back
+	 * before it returns. NULL: the wizard cannot show the device code
+	 * or cancel calls, and says so on its status line.
+	 */
+	struct kvl_sink *sink;
 };
 
 /*

@@ -1,0 +1,27 @@
+/* Drawing helpers shared by the widgets and screens (stdscr only). */
+#ifndef KVL_TUI_DRAW_H
+#define KVL_TUI_DRAW_H
+
+#include "tui/theme.h"
+
+/*
+ * Draws sanitised text at (row, col), cut to width display columns. When
+ * pad is set the rest of the width is filled with spaces in the same
+ * role. Returns the columns used by the text.
+ */
+int tui_draw_text(int row, int col, int width, const char *text,
+		  enum tui_role role, bool pad);
+
+/* Like tui_draw_text for text that is not sanitised yet (from Azure or
+ * a file): sanitises it first. */
+int tui_draw_untrusted(int row, int col, int width, const char *text,
+		       enum tui_role role);
+
+/* "Label: value" with the label in the heading role; value untrusted. */
+void tui_draw_field(int row, int col, int width, const char *label,
+		    const char *value);
+
+/* A box (ASCII-safe line drawing) around rect. */
+void tui_draw_box(int top, int left, int rows, int cols, enum tui_role role);
+
+#endif

@@ -1,0 +1,158 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sanitize.h"
+#include "i18n.h"
+#include "tui/app.h"
+
+static void *job_main(void *arg)
+{
+	struct tui_job *job = arg;
+
+	job->result = job->run(job->app, job->arg, &job->err);
+	atomic_store(&job->done, true);
+	return NULL;
+}
+
+bool tui_app_busy(const struct tui_app *app)
+{
+	return app->job.running;
+}
+
+bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
+		       tui_job_fn run, void *arg)
+{
+	struct tui_job *job = &app->job;
+	int rc;
+
+	if (job->running) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("Wait for the current operation to finish, "
+				 "or press Esc to cancel it."));
+		return false;
+	}
+
+	free(job->label);
+	job->label = kvl_sanitize(label);
+	kvl_error_init(&job->err);
+	job->tag = tag;
+	job->run = run;
+	job->arg = arg;
+	job->app = app;
+	job->result = KVL_OK;
+	atomic_store(&job->done, false);
+	atomic_store(&job->cancel, false);
+	clock_gettime(CLOCK_MONOTONIC, &job->started);
+	pthread_mutex_lock(&app->lock);
+	free(app->progress);
+	app->progress = NULL;
+	pthread_mutex_unlock(&app->lock);
+
+	rc = pthread_create(&job->thread, NULL, job_main, job);
+	if (rc != 0) {
+		tui_app_status(app, TUI_ROLE_ERROR,
+			       _("could not start a worker thread: %s"),
+			       strerror(rc));
+		return false;
+	}
+	job->running = true;
+	free(app->status);
+	app->status = NULL;
+	return true;
+}
+
+long tui_job_elapsed(const struct tui_job *job)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - job->started.tv_sec);
+}
+
+/*
+ * Joins the worker once it has finished and hands the result to the
+ * screen on top. With wait set, blocks until it finishes (the caller has
+ * asked it to cancel).
+ */
+void tui_job_collect(struct tui_app *app, bool wait)
+{
+	struct tui_job *job = &app->job;
+	const struct tui_screen *top;
+
+	if (!job->running || (!wait && !atomic_load(&job->done)))
+		return;
+	pthread_join(job->thread, NULL);
+	job->running = false;
+
+	top = app->depth > 0 ? app->stack[app->depth - 1] : NULL;
+	if (!wait && top != NULL && top->job_done != NULL)
+		top->job_done(app, job->tag, job->result, &job->err);
+	kvl_error_clear(&job->err);
+}
+
+void tui_job_free(struct tui_job *job)
+{
+	free(job->label);
+	job->label = NULL;
+}
+
+/* Sink callbacks; they run in the worker thread. */
+
+static void sink_progress(void *ctx, const char *what)
+{
+	struct tui_app *app = ctx;
+	char *clean = kvl_sanitize(what);
+
+	pthread_mutex_lock(&app->lock);
+	free(app->progress);
+	app->progress = clean;
+	pthread_mutex_unlock(&app->lock);
+}
+
+static void sink_message(void *ctx, enum kvl_level level, const char *text)
+{
+	(void)level;
+	sink_progress(ctx, text);
+}
+
+static void sink_device_code(void *ctx, const char *message,
+			     const char *user_code, const char *uri)
+{
+	struct tui_app *app = ctx;
+	char *text = NULL;
+	char *clean;
+
+	if (message == NULL || message[0] == '\0') {
+		if (asprintf(&text, _("To sign in, open %s in a browser and "
+				      "enter the code %s."),
+			     uri ? uri : "?", user_code ? user_code : "?") < 0)
+			text = NULL;
+		message = text;
+	}
+	clean = kvl_sanitize(message);
+	pthread_mutex_lock(&app->lock);
+	free(app->device_message);
+	app->device_message = clean;
+	pthread_mutex_unlock(&app->lock);
+	free(text);
+}
+
+static bool sink_cancelled(void *ctx)
+{
+	struct tui_app *app = ctx;
+
+	return atomic_load(&app->job.cancel);
+}
+
+void tui_sink_fill(struct kvl_sink *sink, struct tui_app *app)
+{
+	memset(sink, 0, sizeof(*sink));
+	sink->progress = sink_progress;
+	sink->message = sink_message;
+	sink->device_code = sink_device_code;
+	sink->cancelled = sink_cancelled;
+	sink->ctx = app;
+}

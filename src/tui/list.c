@@ -1,0 +1,275 @@
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include <curses.h>
+
+#include "core/sanitize.h"
+#include "i18n.h"
+#include "tui/draw.h"
+#include "tui/filter.h"
+#include "tui/list.h"
+
+#define CTRL_U 0x15
+
+void tui_list_init(struct tui_list *list)
+{
+	memset(list, 0, sizeof(*list));
+}
+
+void tui_list_clear(struct tui_list *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		free(list->rows[i].text);
+	free(list->rows);
+	free(list->shown);
+	free(list->header);
+	tui_list_init(list);
+}
+
+bool tui_list_add(struct tui_list *list, const char *text, bool disabled)
+{
+	char *clean;
+
+	if (list->n == list->cap) {
+		size_t cap = list->cap ? list->cap * 2 : 16;
+		struct tui_list_row *rows = realloc(list->rows,
+						    cap * sizeof(*rows));
+		size_t *shown = realloc(list->shown, cap * sizeof(*shown));
+
+		if (rows != NULL)
+			list->rows = rows;
+		if (shown != NULL)
+			list->shown = shown;
+		if (rows == NULL || shown == NULL)
+			return false;
+		list->cap = cap;
+	}
+	clean = kvl_sanitize(text);
+	if (clean == NULL)
+		return false;
+	list->rows[list->n].text = clean;
+	list->rows[list->n].disabled = disabled;
+	list->n++;
+	tui_list_refilter(list);
+	return true;
+}
+
+bool tui_list_set_header(struct tui_list *list, const char *header)
+{
+	free(list->header);
+	list->header = kvl_sanitize(header);
+	return list->header != NULL;
+}
+
+long tui_list_selected(const struct tui_list *list)
+{
+	if (list->n_shown == 0 || list->cursor >= list->n_shown)
+		return -1;
+	return (long)list->shown[list->cursor];
+}
+
+void tui_list_refilter(struct tui_list *list)
+{
+	long current = tui_list_selected(list);
+
+	list->n_shown = 0;
+	list->cursor = 0;
+	for (size_t i = 0; i < list->n; i++) {
+		if (!tui_filter_match(list->rows[i].text, list->filter))
+			continue;
+		if ((long)i == current)
+			list->cursor = list->n_shown;
+		list->shown[list->n_shown++] = i;
+	}
+}
+
+static void move_cursor(struct tui_list *list, long delta)
+{
+	long last = (long)list->n_shown - 1;
+	long pos = (long)list->cursor + delta;
+
+	if (list->n_shown == 0)
+		return;
+	if (pos < 0)
+		pos = 0;
+	if (pos > last)
+		pos = last;
+	list->cursor = (size_t)pos;
+}
+
+static void filter_backspace(struct tui_list *list)
+{
+	size_t len = strlen(list->filter);
+
+	/* Drop one whole UTF-8 character. */
+	while (len > 0 && ((unsigned char)list->filter[len - 1] & 0xC0) == 0x80)
+		len--;
+	if (len > 0)
+		len--;
+	list->filter[len] = '\0';
+	tui_list_refilter(list);
+}
+
+static void filter_append(struct tui_list *list, wint_t ch)
+{
+	char mb[MB_LEN_MAX];
+	mbstate_t st;
+	size_t len = strlen(list->filter);
+	size_t n;
+
+	memset(&st, 0, sizeof(st));
+	n = wcrtomb(mb, (wchar_t)ch, &st);
+	if (n == (size_t)-1 || len + n >= sizeof(list->filter))
+		return;
+	memcpy(list->filter + len, mb, n);
+	list->filter[len + n] = '\0';
+	tui_list_refilter(list);
+}
+
+static enum tui_list_event navigate(struct tui_list *list, wint_t code)
+{
+	long page = list->page > 1 ? (long)list->page - 1 : 1;
+
+	switch (code) {
+	case KEY_UP:
+		move_cursor(list, -1);
+		break;
+	case KEY_DOWN:
+		move_cursor(list, 1);
+		break;
+	case KEY_PPAGE:
+		move_cursor(list, -page);
+		break;
+	case KEY_NPAGE:
+		move_cursor(list, page);
+		break;
+	case KEY_HOME:
+		move_cursor(list, -(long)list->n_shown);
+		break;
+	case KEY_END:
+		move_cursor(list, (long)list->n_shown);
+		break;
+	case KEY_ENTER:
+		return tui_list_selected(list) < 0 ? TUI_LIST_HANDLED :
+						     TUI_LIST_CHOSEN;
+	case KEY_BACKSPACE:
+		if (!list->filtering)
+			return TUI_LIST_IGNORED;
+		filter_backspace(list);
+		break;
+	default:
+		return TUI_LIST_IGNORED;
+	}
+	return TUI_LIST_HANDLED;
+}
+
+/* Esc: stop filtering and clear the filter; only a list without a
+ * filter lets the screen go back. */
+static enum tui_list_event escape(struct tui_list *list)
+{
+	if (!list->filtering && list->filter[0] == '\0')
+		return TUI_LIST_IGNORED;
+	list->filtering = false;
+	list->filter[0] = '\0';
+	tui_list_refilter(list);
+	return TUI_LIST_HANDLED;
+}
+
+static enum tui_list_event character(struct tui_list *list, wint_t ch)
+{
+	if (ch == '\r' || ch == '\n')
+		return navigate(list, KEY_ENTER);
+	if (ch == 27)
+		return escape(list);
+	if (list->filtering && (ch == 127 || ch == 8)) {
+		filter_backspace(list);
+		return TUI_LIST_HANDLED;
+	}
+	if (list->filtering && ch == CTRL_U) {
+		list->filter[0] = '\0';
+		tui_list_refilter(list);
+		return TUI_LIST_HANDLED;
+	}
+	if (!list->filtering && ch == '/') {
+		list->filtering = true;
+		return TUI_LIST_HANDLED;
+	}
+	if (list->filtering && ch >= 32 && ch != 127) {
+		filter_append(list, ch);
+		return TUI_LIST_HANDLED;
+	}
+	return TUI_LIST_IGNORED;
+}
+
+enum tui_list_event tui_list_key(struct tui_list *list,
+				 const struct tui_key *key)
+{
+	if (key->function)
+		return navigate(list, key->ch);
+	return character(list, key->ch);
+}
+
+static void draw_filter_line(const struct tui_list *list, int row, int left,
+			     int cols)
+{
+	char *text = NULL;
+
+	if (list->filtering || list->filter[0] != '\0') {
+		if (asprintf(&text, _("Filter: %s%s  (%zu of %zu)"),
+			     list->filter, list->filtering ? "_" : "",
+			     list->n_shown, list->n) < 0)
+			text = NULL;
+	} else if (list->n > 0) {
+		if (asprintf(&text, _("%zu items; / to filter"),
+			     list->n) < 0)
+			text = NULL;
+	}
+	if (text != NULL)
+		tui_draw_untrusted(row, left, cols, text, TUI_ROLE_STATUS);
+	free(text);
+}
+
+static enum tui_role row_role(const struct tui_list *list, size_t shown_pos)
+{
+	if (shown_pos == list->cursor)
+		return TUI_ROLE_SELECTED;
+	if (list->rows[list->shown[shown_pos]].disabled)
+		return TUI_ROLE_DISABLED;
+	return TUI_ROLE_NORMAL;
+}
+
+void tui_list_draw(struct tui_list *list, const struct tui_rect *rect)
+{
+	int row = rect->top;
+	int height = rect->rows - 1;	/* the filter line */
+
+	if (list->header != NULL && height > 1) {
+		tui_draw_text(row++, rect->left, rect->cols, list->header,
+			      TUI_ROLE_HEADING, false);
+		height--;
+	}
+	if (height < 1)
+		return;
+
+	list->page = (size_t)height;
+	list->top = tui_scroll_top(list->top, list->cursor, list->n_shown,
+				   list->page);
+	for (size_t i = list->top;
+	     i < list->n_shown && i < list->top + list->page; i++) {
+		const struct tui_list_row *r = &list->rows[list->shown[i]];
+
+		tui_draw_text(row++, rect->left, rect->cols, r->text,
+			      row_role(list, i), true);
+	}
+	if (list->n_shown == 0 && list->n > 0)
+		tui_draw_text(row, rect->left, rect->cols,
+			      _("No rows match the filter; Esc clears it."),
+			      TUI_ROLE_DISABLED, false);
+	draw_filter_line(list, rect->top + rect->rows - 1, rect->left,
+			 rect->cols);
+}

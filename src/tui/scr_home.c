@@ -1,0 +1,109 @@
+/* Home: the environment, who is signed in, notifications and the menu. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+#include "tui/list.h"
+
+enum home_item { HOME_SECURITY, HOME_ABOUT, HOME_QUIT };
+
+static struct tui_list menu;
+
+static void home_enter(struct tui_app *app)
+{
+	tui_list_init(&menu);
+	if (!tui_list_add(&menu, _("Admin > Security"), false) ||
+	    !tui_list_add(&menu, _("Admin > System > About"), false) ||
+	    !tui_list_add(&menu, _("Quit"), false))
+		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
+}
+
+static void home_leave(struct tui_app *app)
+{
+	(void)app;
+	tui_list_clear(&menu);
+}
+
+/* Notifications are kept by later versions under "notifications" in the
+ * environment document; this version only counts them. */
+static size_t notification_count(const struct kvl_environment *env)
+{
+	json_object *list = NULL;
+
+	if (env->extra == NULL ||
+	    !json_object_object_get_ex(env->extra, "notifications", &list) ||
+	    !json_object_is_type(list, json_type_array))
+		return 0;
+	return json_object_array_length(list);
+}
+
+static void home_draw(struct tui_app *app, const struct tui_layout *lay)
+{
+	const struct kvl_environment *env = &app->session->env;
+	const struct kvl_identity *me = tui_app_identity(app);
+	int width = lay->cols - 2;
+	int row = lay->body_top;
+	char count[32];
+	struct tui_rect r;
+
+	tui_draw_field(row++, 1, width, _("Environment"), env->display_name);
+	tui_draw_field(row++, 1, width, _("Region"), env->region);
+	tui_draw_field(row++, 1, width, _("Signed in as"),
+		       me && me->name ? me->name : "?");
+	snprintf(count, sizeof(count), "%zu", notification_count(env));
+	tui_draw_field(row++, 1, width, _("Notifications"), count);
+	row++;
+	tui_draw_text(row, 1, width, _("Menu"), TUI_ROLE_HEADING, false);
+
+	r = tui_body_rect(lay, row + 1 - lay->body_top);
+	tui_list_draw(&menu, &r);
+}
+
+static enum tui_outcome choose(struct tui_app *app)
+{
+	switch (tui_list_selected(&menu)) {
+	case HOME_SECURITY:
+		tui_app_push(app, &tui_screen_security);
+		break;
+	case HOME_ABOUT:
+		tui_app_push(app, &tui_screen_about);
+		break;
+	case HOME_QUIT:
+		return TUI_KEY_QUIT;
+	default:
+		break;
+	}
+	return TUI_KEY_HANDLED;
+}
+
+static enum tui_outcome home_key(struct tui_app *app,
+				 const struct tui_key *key)
+{
+	switch (tui_list_key(&menu, key)) {
+	case TUI_LIST_CHOSEN:
+		return choose(app);
+	case TUI_LIST_HANDLED:
+		return TUI_KEY_HANDLED;
+	case TUI_LIST_IGNORED:
+		break;
+	}
+	if (!key->function && (key->ch == 'q' || key->ch == 'Q'))
+		return TUI_KEY_QUIT;
+	return TUI_KEY_IGNORED;
+}
+
+const struct tui_screen tui_screen_home = {
+	.breadcrumb = N_("Home"),
+	.legend = N_("Up/Down move  Enter choose  / filter  q quit"),
+	.enter = home_enter,
+	.leave = home_leave,
+	.draw = home_draw,
+	.key = home_key,
+};

@@ -1,0 +1,144 @@
+/* Admin > Security: the Key Vault tile, and the way into the link steps. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+
+#define TILE_ROWS 11
+
+static const char *model_name(const char *model)
+{
+	if (model != NULL && strcmp(model, "rbac") == 0)
+		return _("Azure role-based access control");
+	return _("Key Vault access policy");
+}
+
+static void draw_linked(const struct kvl_vault_link *link, int row, int col,
+			int width)
+{
+	char *sub = NULL;
+	char *when = NULL;
+
+	if (asprintf(&sub, "%s (%s)", link->subscription_name ?
+		     link->subscription_name : "?",
+		     link->subscription_id ? link->subscription_id : "?") < 0)
+		sub = NULL;
+	if (asprintf(&when, _("%s on %s"), link->linked_by_name ?
+		     link->linked_by_name : "?",
+		     link->linked_at ? link->linked_at : "?") < 0)
+		when = NULL;
+
+	tui_draw_field(row++, col, width, _("Vault"), link->name);
+	tui_draw_field(row++, col, width, _("Resource group"),
+		       link->resource_group);
+	tui_draw_field(row++, col, width, _("Subscription"), sub);
+	tui_draw_field(row++, col, width, _("Permission model"),
+		       model_name(link->permission_model));
+	tui_draw_field(row++, col, width, _("Linked by"), when);
+	tui_draw_field(row, col, width, _("Vault URI"), link->vault_uri);
+	free(sub);
+	free(when);
+}
+
+static void draw_tile(const struct kvl_vault_link *link, int top, int width)
+{
+	int col = 3;
+	int inner = width - 4;
+	int row = top + 1;
+
+	tui_draw_box(top, 1, TILE_ROWS, width, TUI_ROLE_HEADING);
+	tui_draw_text(row++, col, inner, _("Key Vault"), TUI_ROLE_HEADING,
+		      false);
+	row++;
+	switch (link->state) {
+	case KVL_LINK_LINKED:
+		draw_linked(link, row, col, inner);
+		break;
+	case KVL_LINK_PENDING:
+		tui_draw_text(row++, col, inner,
+			      _("A link was interrupted before it was "
+				"saved:"), TUI_ROLE_UNKNOWN, false);
+		tui_draw_field(row++, col, inner, _("Vault"), link->name);
+		row++;
+		tui_draw_text(row, col, 30, _("[ Finish the link ]"),
+			      TUI_ROLE_SELECTED, false);
+		break;
+	case KVL_LINK_NONE:
+		tui_draw_text(row++, col, inner,
+			      _("No key vault is linked to this "
+				"environment."), TUI_ROLE_NORMAL, false);
+		row++;
+		tui_draw_text(row, col, 12, _("[ Setup ]"), TUI_ROLE_SELECTED,
+			      false);
+		break;
+	}
+}
+
+static void security_draw(struct tui_app *app, const struct tui_layout *lay)
+{
+	const struct kvl_vault_link *link = &app->session->env.vault;
+
+	tui_draw_text(lay->body_top, 1, lay->cols - 2,
+		      _("Secrets for connections can come from your own Azure "
+			"key vault."), TUI_ROLE_NORMAL, false);
+	draw_tile(link, lay->body_top + 2, lay->cols - 2);
+}
+
+static kvl_result resume(struct tui_app *app, void *arg,
+			 struct kvl_error *err)
+{
+	struct kvl_session *s = app->session;
+
+	(void)arg;
+	return kvl_link_resume(&s->az, s->store, &s->env, NULL, err);
+}
+
+static enum tui_outcome security_key(struct tui_app *app,
+				     const struct tui_key *key)
+{
+	const struct kvl_vault_link *link = &app->session->env.vault;
+	bool enter = !key->function && (key->ch == '\r' || key->ch == '\n');
+
+	if (!enter)
+		return TUI_KEY_IGNORED;
+	switch (link->state) {
+	case KVL_LINK_NONE:
+		memset(&app->link, 0, sizeof(app->link));
+		tui_app_push(app, &tui_step_subscription);
+		break;
+	case KVL_LINK_PENDING:
+		(void)tui_app_start_job(app, 0, _("Finishing the link"),
+					resume, NULL);
+		break;
+	case KVL_LINK_LINKED:
+		tui_app_status(app, TUI_ROLE_STATUS, "%s",
+			       _("A key vault is already linked to this "
+				 "environment."));
+		break;
+	}
+	return TUI_KEY_HANDLED;
+}
+
+static void security_done(struct tui_app *app, int tag, kvl_result result,
+			  const struct kvl_error *err)
+{
+	(void)tag;
+	if (result == KVL_OK)
+		tui_app_status(app, TUI_ROLE_PASSED, _("Linked key vault %s."),
+			       app->session->env.vault.name);
+	else
+		tui_app_error(app, _("Could not finish the link"), err);
+}
+
+const struct tui_screen tui_screen_security = {
+	.breadcrumb = N_("Admin > Security > Key Vault"),
+	.legend = N_("Enter setup (or finish a pending link)  Esc back"),
+	.draw = security_draw,
+	.key = security_key,
+	.job_done = security_done,
+};

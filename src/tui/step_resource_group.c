@@ -1,0 +1,122 @@
+/* Link step 2: optionally narrow the vault list to one resource group. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+#include "tui/list.h"
+#include "tui/steps.h"
+
+static struct {
+	struct kvl_resource_group *groups;
+	size_t n;
+	struct tui_list list;	/* row 0 is "All resource groups" */
+	bool loaded;
+} st;
+
+static kvl_result list_groups(struct tui_app *app, void *arg,
+			      struct kvl_error *err)
+{
+	const struct kvl_subscription *sub = arg;
+
+	return kvl_arm_list_resource_groups(&app->session->az,
+					    sub->subscription_id, &st.groups,
+					    &st.n, err);
+}
+
+static void load(struct tui_app *app)
+{
+	kvl_resource_groups_free(st.groups, st.n);
+	st.groups = NULL;
+	st.n = 0;
+	st.loaded = false;
+	tui_list_clear(&st.list);
+	(void)tui_app_start_job(app, 0, _("Listing resource groups"),
+				list_groups,
+				(void *)app->link.subscription);
+}
+
+static void rg_enter(struct tui_app *app)
+{
+	memset(&st, 0, sizeof(st));
+	tui_list_init(&st.list);
+	app->link.resource_group = NULL;
+	load(app);
+}
+
+static void rg_leave(struct tui_app *app)
+{
+	(void)app;
+	kvl_resource_groups_free(st.groups, st.n);
+	tui_list_clear(&st.list);
+	memset(&st, 0, sizeof(st));
+}
+
+static void fill(struct tui_app *app)
+{
+	static const int wanted[] = { 48, 24 };
+	static const int minimum[] = { 20, 10 };
+	int widths[2];
+	const char *head[2] = { _("Resource group"), _("Region") };
+	const char *all[2] = { _("All resource groups"), "" };
+
+	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, 2, 2, widths);
+	tui_steps_header(&st.list, head, widths, 2);
+	tui_steps_row(app, &st.list, all, widths, 2, false);
+	for (size_t i = 0; i < st.n; i++) {
+		const char *cells[2] = { st.groups[i].name,
+					 st.groups[i].location };
+
+		tui_steps_row(app, &st.list, cells, widths, 2, false);
+	}
+	st.loaded = true;
+}
+
+static void rg_done(struct tui_app *app, int tag, kvl_result result,
+		    const struct kvl_error *err)
+{
+	(void)tag;
+	if (result != KVL_OK) {
+		tui_steps_failed(app, _("Could not list resource groups"),
+				 result, err);
+		return;
+	}
+	fill(app);
+}
+
+static void rg_draw(struct tui_app *app, const struct tui_layout *lay)
+{
+	(void)app;
+	tui_steps_draw_list(lay, _("Optionally limit the vault list to one "
+				   "resource group."),
+			    &st.list, st.loaded);
+}
+
+static enum tui_outcome rg_key(struct tui_app *app,
+			       const struct tui_key *key)
+{
+	enum tui_outcome outcome;
+	long row;
+
+	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
+				&outcome))
+		return outcome;
+
+	row = tui_list_selected(&st.list);
+	app->link.resource_group = row > 0 ? st.groups[row - 1].name : NULL;
+	tui_app_push(app, &tui_step_vault);
+	return TUI_KEY_HANDLED;
+}
+
+const struct tui_screen tui_step_resource_group = {
+	.breadcrumb = N_("Admin > Security > Key Vault > 2/6 Resource group"),
+	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.enter = rg_enter,
+	.leave = rg_leave,
+	.draw = rg_draw,
+	.key = rg_key,
+	.job_done = rg_done,
+};

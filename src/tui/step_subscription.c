@@ -1,0 +1,138 @@
+/* Link step 1: choose the subscription that holds the vault. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+#include "tui/list.h"
+#include "tui/steps.h"
+
+static struct {
+	struct kvl_subscription *subs;
+	size_t n;
+	struct tui_list list;
+	bool loaded;
+} st;
+
+static kvl_result list_subscriptions(struct tui_app *app, void *arg,
+				     struct kvl_error *err)
+{
+	(void)arg;
+	return kvl_arm_list_subscriptions(&app->session->az, &st.subs, &st.n,
+					  err);
+}
+
+static void load(struct tui_app *app)
+{
+	kvl_subscriptions_free(st.subs, st.n);
+	st.subs = NULL;
+	st.n = 0;
+	st.loaded = false;
+	tui_list_clear(&st.list);
+	(void)tui_app_start_job(app, 0, _("Listing subscriptions"),
+				list_subscriptions, NULL);
+}
+
+static void sub_enter(struct tui_app *app)
+{
+	memset(&st, 0, sizeof(st));
+	tui_list_init(&st.list);
+	load(app);
+}
+
+static void sub_leave(struct tui_app *app)
+{
+	(void)app;
+	kvl_subscriptions_free(st.subs, st.n);
+	tui_list_clear(&st.list);
+	memset(&st, 0, sizeof(st));
+}
+
+/* Disabled and deleted subscriptions cannot hold a usable link. */
+static bool usable(const struct kvl_subscription *sub)
+{
+	return sub->state == NULL || (strcmp(sub->state, "Disabled") != 0 &&
+				      strcmp(sub->state, "Deleted") != 0);
+}
+
+static void fill(struct tui_app *app)
+{
+	static const int wanted[] = { 24, 36, 18 };
+	static const int minimum[] = { 12, 36, 8 };
+	int widths[3];
+	const char *head[3] = { _("Name"), _("Subscription ID"), _("State") };
+
+	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, 3, 2, widths);
+	tui_steps_header(&st.list, head, widths, 3);
+	for (size_t i = 0; i < st.n; i++) {
+		const struct kvl_subscription *sub = &st.subs[i];
+		char *state = tui_steps_state_text(sub->state, usable(sub));
+		const char *cells[3] = { sub->display_name,
+					 sub->subscription_id, state };
+
+		tui_steps_row(app, &st.list, cells, widths, 3, !usable(sub));
+		free(state);
+	}
+	st.loaded = true;
+}
+
+static void sub_done(struct tui_app *app, int tag, kvl_result result,
+		     const struct kvl_error *err)
+{
+	(void)tag;
+	if (result != KVL_OK) {
+		tui_steps_failed(app, _("Could not list subscriptions"),
+				 result, err);
+		return;
+	}
+	fill(app);
+	if (st.n == 0)
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("The signed-in account sees no "
+				 "subscriptions; sign in with another "
+				 "account or ask for access."));
+}
+
+static void sub_draw(struct tui_app *app, const struct tui_layout *lay)
+{
+	(void)app;
+	tui_steps_draw_list(lay, _("Choose the subscription that contains "
+				   "the key vault."),
+			    &st.list, st.loaded);
+}
+
+static enum tui_outcome sub_key(struct tui_app *app,
+				const struct tui_key *key)
+{
+	enum tui_outcome outcome;
+	long row;
+
+	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
+				&outcome))
+		return outcome;
+
+	row = tui_list_selected(&st.list);
+	if (!usable(&st.subs[row])) {
+		tui_app_status(app, TUI_ROLE_ERROR,
+			       _("Subscription %s is %s; choose an enabled "
+				 "subscription."),
+			       st.subs[row].display_name, st.subs[row].state);
+		return TUI_KEY_HANDLED;
+	}
+	app->link.subscription = &st.subs[row];
+	tui_app_push(app, &tui_step_resource_group);
+	return TUI_KEY_HANDLED;
+}
+
+const struct tui_screen tui_step_subscription = {
+	.breadcrumb = N_("Admin > Security > Key Vault > 1/6 Subscription"),
+	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.enter = sub_enter,
+	.leave = sub_leave,
+	.draw = sub_draw,
+	.key = sub_key,
+	.job_done = sub_done,
+};

@@ -1,0 +1,170 @@
+/* Link step 3: choose the vault. Vaults that fail a prerequisite visible
+ * from the list are shown with the reason; choosing one still leads to
+ * the checks, which explain the fix. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "tui/app.h"
+#include "tui/draw.h"
+#include "tui/list.h"
+#include "tui/steps.h"
+
+#define VAULT_COLUMNS 5
+
+static struct {
+	struct kvl_vault *vaults;
+	size_t n;
+	struct tui_list list;
+	bool loaded;
+} st;
+
+struct vault_query {
+	const char *subscription_id;
+	const char *resource_group;
+};
+
+static struct vault_query query;
+
+static kvl_result list_vaults(struct tui_app *app, void *arg,
+			      struct kvl_error *err)
+{
+	const struct vault_query *q = arg;
+
+	return kvl_arm_list_vaults(&app->session->az, q->subscription_id,
+				   q->resource_group, &st.vaults, &st.n, err);
+}
+
+static void load(struct tui_app *app)
+{
+	kvl_vaults_free(st.vaults, st.n);
+	st.vaults = NULL;
+	st.n = 0;
+	st.loaded = false;
+	tui_list_clear(&st.list);
+	query.subscription_id = app->link.subscription->subscription_id;
+	query.resource_group = app->link.resource_group;
+	(void)tui_app_start_job(app, 0, _("Listing key vaults"), list_vaults,
+				&query);
+}
+
+static void vault_enter(struct tui_app *app)
+{
+	memset(&st, 0, sizeof(st));
+	tui_list_init(&st.list);
+	app->link.vault = NULL;
+	load(app);
+}
+
+static void vault_leave(struct tui_app *app)
+{
+	(void)app;
+	kvl_vaults_free(st.vaults, st.n);
+	tui_list_clear(&st.list);
+	memset(&st, 0, sizeof(st));
+}
+
+/* Why the vault cannot be linked as it is, or NULL. Caller frees. */
+static char *ineligible_reason(const struct kvl_vault *v,
+			       const struct kvl_environment *env)
+{
+	char *reason = NULL;
+
+	if (v->public_network_access != NULL &&
+	    strcmp(v->public_network_access, "Disabled") == 0)
+		return strdup(_("public access off"));
+	if (!kvl_vault_firewall_open(v))
+		return strdup(_("firewall on"));
+	if (!kvl_region_equal(v->location, env->region)) {
+		/* The region column already shows the vault's region. */
+		if (asprintf(&reason, _("region \u2260 %s"),
+			     env->region ? env->region : "?") < 0)
+			return NULL;
+		return reason;
+	}
+	return NULL;
+}
+
+static void add_vault(struct tui_app *app, const struct kvl_vault *v,
+		      const int *widths)
+{
+	char *reason = ineligible_reason(v, &app->session->env);
+	const char *cells[VAULT_COLUMNS] = {
+		v->name, v->resource_group, v->location,
+		v->rbac ? _("RBAC") : _("policy"),
+		reason ? reason : _("open"),
+	};
+
+	tui_steps_row(app, &st.list, cells, widths, VAULT_COLUMNS,
+		      reason != NULL);
+	free(reason);
+}
+
+static void fill(struct tui_app *app)
+{
+	static const int wanted[VAULT_COLUMNS] = { 20, 14, 11, 6, 19 };
+	static const int minimum[VAULT_COLUMNS] = { 12, 10, 8, 6, 12 };
+	int widths[VAULT_COLUMNS];
+	const char *head[VAULT_COLUMNS] = {
+		_("Vault"), _("Resource group"), _("Region"),
+		_("Model"), _("Eligibility"),
+	};
+
+	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, VAULT_COLUMNS, 2,
+			widths);
+	tui_steps_header(&st.list, head, widths, VAULT_COLUMNS);
+	for (size_t i = 0; i < st.n; i++)
+		add_vault(app, &st.vaults[i], widths);
+	st.loaded = true;
+}
+
+static void vault_done(struct tui_app *app, int tag, kvl_result result,
+		       const struct kvl_error *err)
+{
+	(void)tag;
+	if (result != KVL_OK) {
+		tui_steps_failed(app, _("Could not list key vaults"), result,
+				 err);
+		return;
+	}
+	fill(app);
+	if (st.n == 0)
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("No key vaults here; press Esc to choose "
+				 "another resource group or subscription."));
+}
+
+static void vault_draw(struct tui_app *app, const struct tui_layout *lay)
+{
+	(void)app;
+	tui_steps_draw_list(lay, _("Choose the key vault to link. Dimmed "
+				   "rows fail a prerequisite."),
+			    &st.list, st.loaded);
+}
+
+static enum tui_outcome vault_key(struct tui_app *app,
+				  const struct tui_key *key)
+{
+	enum tui_outcome outcome;
+
+	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
+				&outcome))
+		return outcome;
+
+	app->link.vault = &st.vaults[tui_list_selected(&st.list)];
+	tui_app_push(app, &tui_step_checks);
+	return TUI_KEY_HANDLED;
+}
+
+const struct tui_screen tui_step_vault = {
+	.breadcrumb = N_("Admin > Security > Key Vault > 3/6 Vault"),
+	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.enter = vault_enter,
+	.leave = vault_leave,
+	.draw = vault_draw,
+	.key = vault_key,
+	.job_done = vault_done,
+};

@@ -1,0 +1,145 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "i18n.h"
+#include "tui/draw.h"
+#include "tui/text.h"
+
+void tui_text_init(struct tui_text *text)
+{
+	memset(text, 0, sizeof(*text));
+}
+
+void tui_text_clear(struct tui_text *text)
+{
+	tui_lines_free(text->lines, text->n);
+	free(text->roles);
+	tui_text_init(text);
+}
+
+static bool push_line(struct tui_text *text, const char *line,
+		      enum tui_role role, int indent)
+{
+	char *copy = NULL;
+
+	if (text->n == text->cap) {
+		size_t cap = text->cap ? text->cap * 2 : 32;
+		char **lines = realloc(text->lines, cap * sizeof(*lines));
+		enum tui_role *roles;
+
+		if (lines == NULL)
+			return false;
+		text->lines = lines;
+		roles = realloc(text->roles, cap * sizeof(*roles));
+		if (roles == NULL)
+			return false;
+		text->roles = roles;
+		text->cap = cap;
+	}
+	if (asprintf(&copy, "%*s%s", indent, "", line) < 0)
+		return false;
+	text->lines[text->n] = copy;
+	text->roles[text->n] = role;
+	text->n++;
+	return true;
+}
+
+void tui_text_add(struct tui_text *text, const char *s, enum tui_role role,
+		  int indent)
+{
+	char **lines = NULL;
+	size_t n = tui_wrap(s, TUI_TEXT_COLS - indent, &lines);
+
+	if (lines == NULL)
+		text->failed = true;
+	for (size_t i = 0; i < n; i++) {
+		if (!push_line(text, lines[i], role, indent))
+			text->failed = true;
+	}
+	tui_lines_free(lines, n);
+}
+
+void tui_text_addf(struct tui_text *text, enum tui_role role,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL) {
+		text->failed = true;
+		return;
+	}
+	tui_text_add(text, s, role, 0);
+	free(s);
+}
+
+bool tui_text_key(struct tui_text *text, const struct tui_key *key)
+{
+	size_t page = text->page > 1 ? text->page - 1 : 1;
+	size_t last = text->n > text->page ? text->n - text->page : 0;
+
+	if (!key->function)
+		return false;
+	switch (key->ch) {
+	case KEY_UP:
+		text->top = text->top > 0 ? text->top - 1 : 0;
+		break;
+	case KEY_DOWN:
+		text->top = text->top < last ? text->top + 1 : last;
+		break;
+	case KEY_PPAGE:
+		text->top = text->top > page ? text->top - page : 0;
+		break;
+	case KEY_NPAGE:
+		text->top = text->top + page < last ? text->top + page : last;
+		break;
+	case KEY_HOME:
+		text->top = 0;
+		break;
+	case KEY_END:
+		text->top = last;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+void tui_text_draw(struct tui_text *text, const struct tui_rect *rect)
+{
+	size_t height = rect->rows > 0 ? (size_t)rect->rows : 0;
+	size_t last;
+
+	text->page = height;
+	last = text->n > height ? text->n - height : 0;
+	if (text->top > last)
+		text->top = last;
+	for (size_t i = 0; i < height && text->top + i < text->n; i++)
+		tui_draw_text(rect->top + (int)i, rect->left, rect->cols,
+			      text->lines[text->top + i],
+			      text->roles[text->top + i], false);
+	if (text->n > height && height > 0) {
+		char *more = NULL;
+
+		if (asprintf(&more, _("[%zu-%zu of %zu]"), text->top + 1,
+			     text->top + height, text->n) >= 0)
+			tui_draw_text(rect->top + rect->rows - 1,
+				      rect->left + rect->cols - 18, 18, more,
+				      TUI_ROLE_STATUS, false);
+		free(more);
+	}
+	if (text->failed)
+		tui_draw_text(rect->top, rect->left, rect->cols,
+			      _("out of memory: some text is missing"),
+			      TUI_ROLE_ERROR, false);
+}

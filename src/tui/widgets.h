@@ -1,0 +1,30 @@
+/* The frame around every screen: status line, key legend and dialog. */
+#ifndef KVL_TUI_WIDGETS_H
+#define KVL_TUI_WIDGETS_H
+
+#include <stdbool.h>
+
+#include "tui/layout.h"
+#include "tui/theme.h"
+
+/* What the status line shows: a spinner while busy, else a message. */
+struct tui_status_view {
+	bool busy;
+	const char *label;	/* what is running; sanitised */
+	long elapsed_s;
+	unsigned tick;		/* spinner frame */
+	const char *text;	/* message when idle; sanitised, may be NULL */
+	enum tui_role role;
+};
+
+void tui_status_draw(const struct tui_layout *layout,
+		     const struct tui_status_view *view);
+
+/* The key legend on the bottom row; legend is already translated. */
+void tui_legend_draw(const struct tui_layout *layout, const char *legend);
+
+/* A modal box with a title and wrapped text (untrusted is fine). */
+void tui_dialog_draw(const struct tui_layout *layout, const char *title,
+		     const char *text);
+
+#endif

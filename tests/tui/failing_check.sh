@@ -1,0 +1,65 @@
+#!/bin/bash
+# Choosing kv-ci-firewall in the wizard: the checks screen shows the
+# firewall check FAILED with its reason and fix, and the flow cannot go
+# on to the privacy step; nothing is written to the vault.
+set -eu
+. "$KVL_SRCDIR/tests/lib.sh"
+kvl_test_init
+. "$KVL_SRCDIR/tests/tui/tmux.sh"
+kvl_sandbox_start
+
+ENV="$WORK/env"
+kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" login
+kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" env create \
+	--name "Contoso CI" --region westeurope
+
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_keys Enter
+kvl_screen_wait "[ Setup ]"
+kvl_keys Enter
+kvl_screen_wait "Contoso Production"
+kvl_type "/Production"
+kvl_screen_wait "(1 of 3)"
+kvl_keys Enter
+kvl_screen_wait "All resource groups"
+kvl_keys Enter
+kvl_screen_wait "kv-ci-firewall"
+kvl_type "/kv-ci-firewall"
+kvl_screen_wait "(1 of 10)"
+kvl_keys Enter
+
+kvl_screen_wait "Vault kv-ci-firewall in rg-ci-prod, Contoso Production"
+kvl_screen_wait "Cannot continue"
+kvl_screen_has "[FAILED] Key vault firewall disabled"
+kvl_screen_has "The firewall of the vault kv-ci-firewall is on"
+kvl_screen_has "Fix: Under Networking in the Azure portal"
+kvl_screen_has "[passed] "
+
+# Enter does not move on while the check fails.
+kvl_keys Enter
+kvl_screen_wait "Cannot continue while a check failed"
+kvl_screen_has "4/6 Checks"
+kvl_screen_lacks "5/6"
+kvl_screen_lacks "I agree"
+
+# r runs the checks again with the same result; Esc goes back to 3/6.
+kvl_keys r
+kvl_screen_wait "[FAILED] Key vault firewall disabled"
+kvl_keys Escape
+kvl_screen_wait "3/6 Vault"
+
+# Nothing was written to any vault.
+kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
+writes=$(jq '[.. | objects | select(has("method") and
+	(.method == "PUT" or .method == "PATCH" or .method == "DELETE"))]
+	| length' "$WORK/requests.json")
+[ "$writes" = 0 ] || kvl_fail "the wizard sent $writes write requests"
+
+kvl_keys Escape
+kvl_keys Escape
+kvl_keys Escape
+kvl_keys Escape
+kvl_screen_wait "Signed in as:"
+kvl_keys q
+kvl_tmux_exit_status 0

@@ -1,0 +1,61 @@
+#!/bin/bash
+# The wizard in a small and a resized terminal, and how it ends: q, then
+# SIGTERM and SIGHUP, each leaving the terminal restored (echo, icanon).
+set -eu
+. "$KVL_SRCDIR/tests/lib.sh"
+kvl_test_init
+. "$KVL_SRCDIR/tests/tui/tmux.sh"
+kvl_sandbox_start
+
+ENV="$WORK/env"
+kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" login
+kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" env create \
+	--name "Contoso CI" --region westeurope
+
+# Too small at start, Home once the window is 80x24.
+kvl_tmux_start 60 20 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "terminal too small: need at least 80x24, have 60x20"
+kvl_screen_lacks "Signed in as:"
+kvl_tmux resize-window -t kvl -x 80 -y 24
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_screen_has "Environment: Contoso CI"
+[ "$(kvl_screen | sed -n 24p)" != "" ] ||
+	kvl_fail_screen "the key legend is not on the bottom row"
+kvl_screen | sed -n 24p | grep -qF "q quit" ||
+	kvl_fail_screen "the bottom row is not the key legend"
+
+# One column short is too small again; a larger window lays out anew.
+kvl_tmux resize-window -t kvl -x 79 -y 24
+kvl_screen_wait "have 79x24"
+kvl_tmux resize-window -t kvl -x 120 -y 40
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_screen | sed -n 40p | grep -qF "q quit" ||
+	kvl_fail_screen "the key legend did not move to the new bottom row"
+
+# Ctrl-L redraws the same screen; q quits from Home.
+kvl_keys C-l
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_keys q
+kvl_tmux_exit_status 0
+kvl_tmux kill-server
+
+# SIGTERM and SIGHUP: kvlink ends with 130 and restores the terminal.
+for sig in TERM HUP; do
+	kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+	kvl_screen_wait "Signed in as: avery@contoso.test"
+	# The wizard is in curses mode now: no echo, no canonical input.
+	kill -s "$sig" "$(cat "$WORK/kvlink.pid")"
+	kvl_tmux_exit_status 130
+	kvl_tmux kill-server
+done
+
+# SIGTERM while a call to the sandbox is running (the subscription
+# list), from inside the link steps.
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_keys Enter
+kvl_screen_wait "[ Setup ]"
+kvl_keys Enter
+kvl_screen_wait "1/6 Subscription"
+kill -s TERM "$(cat "$WORK/kvlink.pid")"
+kvl_tmux_exit_status 130

@@ -1,0 +1,136 @@
+# Helpers for driving the wizard inside tmux. Source after tests/lib.sh
+# and kvl_test_init:
+#
+#   . "$KVL_SRCDIR/tests/tui/tmux.sh"
+#   kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env"
+#   kvl_screen_wait "Sign in"
+#   kvl_keys Enter
+#
+# tmux runs on a private socket in $WORK, so a test never touches the
+# user's tmux server. Screens are polled a bounded number of times; no
+# step depends on a fixed sleep.
+
+TMUX_CMD=${TMUX_BIN:-}
+[ -n "$TMUX_CMD" ] || TMUX_CMD=$(command -v tmux || true)
+if [ -z "$TMUX_CMD" ]; then
+	echo "SKIP: tmux is not installed (scripts/install-deps installs it)" >&2
+	exit 77
+fi
+
+TMUX_SOCKET="$WORK/tmux.sock"
+# Tries of kvl_screen_wait, 0.1 s apart: 30 s, enough for a device code
+# sign-in that polls the sandbox every few seconds.
+KVL_SCREEN_TRIES=${KVL_SCREEN_TRIES:-300}
+
+kvl_tmux() {
+	"$TMUX_CMD" -u -S "$TMUX_SOCKET" -f /dev/null "$@"
+}
+
+kvl_tmux_cleanup() {
+	kvl_tmux kill-server >/dev/null 2>&1 || true
+	kvl_cleanup
+}
+trap kvl_tmux_cleanup EXIT
+
+# kvl_tmux_start COLS ROWS ARG...: runs kvlink ARG... in a new tmux window
+# of COLS x ROWS. A wrapper records kvlink's pid in $WORK/kvlink.pid and,
+# when kvlink ends, its exit status in $WORK/kvlink.status and the
+# terminal settings it left behind (stty -a) in $WORK/stty.out.
+kvl_tmux_start() {
+	local cols=$1 rows=$2 wrapper="$WORK/run-kvlink.sh"
+	shift 2
+
+	cat >"$wrapper" <<'WRAPPER'
+#!/bin/sh
+work=$1
+shift
+sh -c 'echo $$ >"$0/kvlink.pid.tmp" && mv "$0/kvlink.pid.tmp" \
+	"$0/kvlink.pid" && exec "$@"' "$work" "$@"
+status=$?
+stty -a >"$work/stty.out.tmp" 2>&1
+mv "$work/stty.out.tmp" "$work/stty.out"
+echo "$status" >"$work/kvlink.status"
+echo "kvlink exited with status $status"
+exec sleep 600
+WRAPPER
+	chmod +x "$wrapper"
+	rm -f "$WORK/kvlink.pid" "$WORK/kvlink.status" "$WORK/stty.out"
+	kvl_tmux new-session -d -s kvl -x "$cols" -y "$rows" \
+		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=screen \
+		"$wrapper" "$WORK" "$KVLINK" "$@" ||
+		kvl_fail "tmux could not start a session"
+	kvl_wait_file "$WORK/kvlink.pid"
+}
+
+# Prints the visible text of the pane.
+kvl_screen() {
+	kvl_tmux capture-pane -p -t kvl
+}
+
+kvl_keys() {
+	kvl_tmux send-keys -t kvl "$@"
+}
+
+# Typed text, sent literally (no key names).
+kvl_type() {
+	kvl_tmux send-keys -t kvl -l "$1"
+}
+
+kvl_fail_screen() {
+	echo "--- screen" >&2
+	kvl_screen >&2 || true
+	kvl_fail "$@"
+}
+
+# kvl_screen_wait TEXT: polls until the screen shows the fixed string
+# TEXT; fails with the screen when it never does.
+kvl_screen_wait() {
+	local i
+
+	for i in $(seq 1 "$KVL_SCREEN_TRIES"); do
+		if kvl_screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	kvl_fail_screen "the screen never showed '$1'"
+}
+
+# kvl_screen_has TEXT / kvl_screen_lacks TEXT: checks the screen now.
+kvl_screen_has() {
+	kvl_screen | grep -qF -- "$1" ||
+		kvl_fail_screen "the screen does not show '$1'"
+}
+
+kvl_screen_lacks() {
+	if kvl_screen | grep -qF -- "$1"; then
+		kvl_fail_screen "the screen shows '$1'"
+	fi
+}
+
+# kvl_wait_file FILE: polls until FILE exists (at most 30 s).
+kvl_wait_file() {
+	local i
+
+	for i in $(seq 1 300); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	kvl_fail_screen "$1 did not appear"
+}
+
+# kvl_tmux_exit_status EXPECTED: waits for kvlink to end and checks its
+# exit status and that it left the terminal in its normal state.
+kvl_tmux_exit_status() {
+	local status
+
+	kvl_wait_file "$WORK/kvlink.status"
+	status=$(cat "$WORK/kvlink.status")
+	[ "$status" = "$1" ] ||
+		kvl_fail_screen "kvlink exited with $status, expected $1"
+	kvl_wait_file "$WORK/stty.out"
+	grep -qE '(^| )echo( |$)' "$WORK/stty.out" ||
+		kvl_fail "terminal left with echo off: $(cat "$WORK/stty.out")"
+	grep -qE '(^| )icanon( |$)' "$WORK/stty.out" ||
+		kvl_fail "terminal left without icanon: $(cat "$WORK/stty.out")"
+}
