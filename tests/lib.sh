@@ -1,0 +1,142 @@
+# Shared helpers for the shell tests. Source it from bash:
+#
+#   . "$KVL_SRCDIR/tests/lib.sh"
+#   kvl_test_init            # private $WORK directory, removed on exit
+#   kvl_sandbox_start        # sets SANDBOX_URL and SANDBOX_CLOUD
+#   kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env" login
+#
+# Every helper that fails prints why and exits 1, so a test stops at the
+# first broken expectation. A test that cannot run here exits 77 (skip).
+
+: "${KVL_BUILDDIR:?KVL_BUILDDIR is not set; run the tests with make check}"
+: "${KVL_SRCDIR:?KVL_SRCDIR is not set; run the tests with make check}"
+
+KVLINK="$KVL_BUILDDIR/src/kvlink"
+KVLINK_SANDBOX="$KVL_BUILDDIR/src/kvlink-sandbox"
+
+# Output of the last kvl_run: its stdout and stderr files.
+OUT=
+ERR=
+
+SANDBOX_PID=
+SANDBOX_URL=
+SANDBOX_CLOUD=
+
+kvl_fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+kvl_cleanup() {
+	kvl_sandbox_stop
+	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+		rm -rf "$WORK"
+	fi
+}
+
+# Creates $WORK and makes sure the sandbox and $WORK go away on exit.
+# HOME, XDG_* and TMPDIR point into $WORK so that no test touches the
+# user's own sign-in, environments or temporary files; the AZURE_* and
+# KVLINK_* variables are cleared so that a developer's shell cannot
+# change what a test sees.
+kvl_test_init() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kvlink-test.XXXXXX") ||
+		kvl_fail "cannot create a temporary directory"
+	trap kvl_cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+
+	mkdir -p "$WORK/home" "$WORK/tmp"
+	export HOME="$WORK/home"
+	export XDG_DATA_HOME="$WORK/home/data"
+	export XDG_STATE_HOME="$WORK/home/state"
+	export TMPDIR="$WORK/tmp"
+	unset AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET
+	unset KVLINK_CLIENT_ID
+
+	for tool in jq curl; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "SKIP: $tool is not installed" \
+			     "(scripts/install-deps installs it)" >&2
+			exit 77
+		}
+	done
+	[ -x "$KVLINK" ] || kvl_fail "$KVLINK is not built"
+}
+
+# Starts kvlink-sandbox on a free loopback port with any extra options,
+# and waits for its "listening on" line.
+kvl_sandbox_start() {
+	local out="$WORK/sandbox.out" i line
+
+	SANDBOX_CLOUD="$WORK/cloud.json"
+	"$KVLINK_SANDBOX" --port 0 --cloud-out "$SANDBOX_CLOUD" "$@" \
+		>"$out" 2>"$WORK/sandbox.err" &
+	SANDBOX_PID=$!
+
+	for i in $(seq 1 100); do
+		line=$(grep -m1 'listening on ' "$out" 2>/dev/null || true)
+		if [ -n "$line" ]; then
+			SANDBOX_URL=${line##*listening on }
+			case "$SANDBOX_URL" in
+			http://127.0.0.1:[0-9]*) return 0 ;;
+			esac
+			kvl_fail "unexpected sandbox line: $line"
+		fi
+		if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
+			cat "$WORK/sandbox.err" >&2
+			SANDBOX_PID=
+			kvl_fail "kvlink-sandbox exited before listening"
+		fi
+		sleep 0.1
+	done
+	kvl_fail "kvlink-sandbox did not print its listening line in 10 s"
+}
+
+kvl_sandbox_stop() {
+	if [ -n "${SANDBOX_PID:-}" ]; then
+		kill "$SANDBOX_PID" 2>/dev/null || true
+		wait "$SANDBOX_PID" 2>/dev/null || true
+		SANDBOX_PID=
+	fi
+}
+
+# GETs a path of the running sandbox and prints the body.
+kvl_sandbox_get() {
+	curl -sSf --max-time 10 "$SANDBOX_URL$1" ||
+		kvl_fail "GET $1 from the sandbox failed"
+}
+
+# Runs kvlink with stdin from /dev/null (no terminal) and checks its exit
+# status: kvl_run EXPECTED ARG... Its output is in $OUT and $ERR.
+kvl_run() {
+	local expected=$1 status=0
+	shift
+
+	OUT="$WORK/last.out"
+	ERR="$WORK/last.err"
+	"$KVLINK" "$@" </dev/null >"$OUT" 2>"$ERR" || status=$?
+	if [ "$status" -ne "$expected" ]; then
+		echo "--- stdout" >&2
+		cat "$OUT" >&2
+		echo "--- stderr" >&2
+		cat "$ERR" >&2
+		kvl_fail "kvlink $* exited with $status, expected $expected"
+	fi
+}
+
+# kvl_json FILTER EXPECTED [FILE]: the jq filter's raw output on FILE
+# (default $OUT) must equal EXPECTED.
+kvl_json() {
+	local got
+
+	got=$(jq -r "$1" "${3:-$OUT}") ||
+		kvl_fail "jq '$1' failed on $(cat "${3:-$OUT}")"
+	[ "$got" = "$2" ] ||
+		kvl_fail "jq '$1' gave '$got', expected '$2'"
+}
+
+# kvl_grep PATTERN FILE: FILE must contain the fixed string PATTERN.
+kvl_grep() {
+	grep -qF -- "$1" "$2" ||
+		kvl_fail "'$1' not found in: $(cat "$2")"
+}
