@@ -156,10 +156,8 @@ static void print_plan(const struct kvl_link_plan *plan)
 			 "found in the vault's tenant; an administrator of "
 			 "the tenant must add it first."));
 	if (plan->manual_steps != NULL) {
-		puts(_("\nYou may not grant access on this vault yourself. "
-		       "Someone who may create\nrole assignments on it can "
-		       "run:"));
-		kvl_cli_print_lines(stdout, "    ", plan->manual_steps);
+		puts(_("\nManual steps:"));
+		kvl_cli_print_lines(stdout, "  ", plan->manual_steps);
 	}
 }
 
@@ -178,10 +176,10 @@ static kvl_result not_ready(const struct kvl_link_plan *plan,
 	if (!plan->principal_found)
 		failed++;
 	return kvl_error_set(err, KVL_ERR_PREREQ,
-			     _("key vault '%s' cannot be linked: %d "
-			       "prerequisite(s) failed and %d could not be "
-			       "checked; fix them as shown and run the "
-			       "command again"),
+			     _("key vault '%s' cannot be linked because not "
+			       "every prerequisite passed (failed: %d, "
+			       "unknown: %d); fix them as shown above and run "
+			       "the command again"),
 			     plan->vault.name, failed, unknown);
 }
 
