@@ -53,35 +53,34 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 }
 
 /*
- * Keys may themselves contain dots ("@odata.nextLink"), so at each level
- * the whole remaining path is tried as a key before splitting it.
+ * Keys may themselves contain dots ("@odata.nextLink"), so each level tries
+ * the whole remaining path as a key, then every prefix ending at a dot.
  */
 json_object *kvl_json_path(json_object *obj, const char *path)
 {
-	json_object *child;
+	json_object *child, *found;
 	const char *dot;
 	char *key;
-	bool found;
 
-	while (obj != NULL && path != NULL && *path != '\0') {
-		if (!json_object_is_type(obj, json_type_object))
-			return NULL;
-		if (json_object_object_get_ex(obj, path, &child))
-			return child;
-		dot = strchr(path, '.');
-		if (dot == NULL)
-			return NULL;
+	if (obj == NULL || path == NULL || *path == '\0')
+		return obj;
+	if (!json_object_is_type(obj, json_type_object))
+		return NULL;
+	if (json_object_object_get_ex(obj, path, &child))
+		return child;
+
+	for (dot = strchr(path, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
 		key = strndup(path, (size_t)(dot - path));
 		if (key == NULL)
 			return NULL;
-		found = json_object_object_get_ex(obj, key, &child);
+		found = NULL;
+		if (json_object_object_get_ex(obj, key, &child))
+			found = kvl_json_path(child, dot + 1);
 		free(key);
-		if (!found)
-			return NULL;
-		obj = child;
-		path = dot + 1;
+		if (found != NULL)
+			return found;
 	}
-	return obj;
+	return NULL;
 }
 
 const char *kvl_json_str(json_object *obj, const char *path)
