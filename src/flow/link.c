@@ -47,7 +47,7 @@ const char *kvl_link_privacy_statement(void)
 		 "organisation.");
 }
 
-/* Appends " <text>" to err->message. */
+/* Appends "; <text>" to err->message. */
 KVL_PRINTF(2, 3)
 static void append_message(struct kvl_error *err, const char *fmt, ...)
 {
@@ -64,7 +64,7 @@ static void append_message(struct kvl_error *err, const char *fmt, ...)
 
 	kvl_buf_init(&buf);
 	if (err->message != NULL)
-		kvl_buf_addf(&buf, "%s ", err->message);
+		kvl_buf_addf(&buf, "%s; ", err->message);
 	kvl_buf_adds(&buf, extra);
 	free(extra);
 	if (buf.data == NULL)
@@ -527,24 +527,24 @@ static kvl_result roll_back(struct kvl_azure *az, struct kvl_envstore *store,
 	if (kvl_link_undo_grants(az, vault, &env->vault, attempted,
 				 &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "The access already granted on %s could "
+		append_message(err, "the access already granted on %s could "
 			       "not be removed (%s), so the environment "
 			       "keeps a pending link and the next kvlink run "
-			       "finishes it.", name, detail ? detail : "");
+			       "finishes it", name, detail ? detail : "");
 		goto out;
 	}
 
 	if (clear_pending(store, env, &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "The access granted on %s was removed, "
+		append_message(err, "the access granted on %s was removed, "
 			       "but the pending link could not be cleared "
-			       "(%s); the next kvlink run grants the access "
-			       "again and finishes the link.", name,
+			       "(%s), so the next kvlink run grants the access "
+			       "again and finishes the link", name,
 			       detail ? detail : "");
 		goto out;
 	}
-	append_message(err, "The access granted on %s was removed again and "
-		       "the environment is not linked.", name);
+	append_message(err, "the access granted on %s was removed again and "
+		       "the environment is not linked", name);
 
 out:
 	err->result = rc;
@@ -650,13 +650,13 @@ static kvl_result drop_pending(struct kvl_envstore *store,
 
 	kvl_error_init(&clear_err);
 	if (clear_pending(store, env, &clear_err) == KVL_OK) {
-		append_message(err, "The vault no longer exists, so the "
-			       "unfinished link to it was dropped.");
+		append_message(err, "the vault no longer exists, so the "
+			       "unfinished link to it was dropped");
 	} else {
 		detail = kvl_error_format(&clear_err);
-		append_message(err, "The vault no longer exists, but the "
+		append_message(err, "the vault no longer exists, but the "
 			       "unfinished link to it could not be dropped "
-			       "(%s).", detail != NULL ? detail : "");
+			       "(%s)", detail != NULL ? detail : "");
 		free(detail);
 	}
 	kvl_error_clear(&clear_err);

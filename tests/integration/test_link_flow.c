@@ -270,11 +270,11 @@ static void show_difference(const char *path, json_object *a, json_object *b)
 	if (json_object_is_type(a, json_type_object) &&
 	    json_object_is_type(b, json_type_object)) {
 		json_object_object_foreach(a, key, value) {
+			json_object *other = json_object_object_get(b, key);
+
 			snprintf(sub, sizeof(sub), "%s.%s", path, key);
-			if (!json_object_equal(value,
-					       json_object_object_get(b, key))) {
-				show_difference(sub, value,
-						json_object_object_get(b, key));
+			if (!json_object_equal(value, other)) {
+				show_difference(sub, value, other);
 				return;
 			}
 		}

@@ -67,7 +67,7 @@ static void open_session(struct fixture *f, const char *env_dir,
 	assert_int_equal(rc, expected);
 }
 
-static void test_explicit_dir_holds_cache(void **state)
+static void test_explicit_dir_keeps_cache(void **state)
 {
 	struct fixture *f = *state;
 
@@ -170,7 +170,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-		T(test_explicit_dir_holds_cache),
+		T(test_explicit_dir_keeps_cache),
 		T(test_default_dirs_follow_xdg),
 		T(test_existing_env_loaded),
 		T(test_damaged_env_is_error),
