@@ -895,7 +895,8 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 				     "'%s' is not a resource id inside a "
 				     "subscription", scope ? scope : "");
 	}
-	kvl_buf_adds(&url, "/providers/Microsoft.Authorization/roleAssignments");
+	kvl_buf_adds(&url,
+		     "/providers/Microsoft.Authorization/roleAssignments");
 	add_segment(&url, assignment_name);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_AUTHORIZATION);
 	body = role_assignment_body(sub, role_guid, principal_id);

@@ -186,7 +186,8 @@ kvl_result kvl_identity_from_jwt(const char *jwt, struct kvl_identity *id,
 	payload = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (payload == NULL ||
 	    kvl_base64url_decode(payload, &json, NULL) != KVL_OK) {
-		kvl_error_set(err, res, "access token payload is not base64url");
+		kvl_error_set(err, res,
+			      "access token payload is not base64url");
 		goto out;
 	}
 	res = kvl_json_parse(json, strlen(json), "access token claims",

@@ -299,7 +299,8 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 			 (curl_off_t)http->options.max_body);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_USERAGENT,
+			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
@@ -746,7 +747,8 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 		grown = realloc(seen, (n_seen + 1) * sizeof(*seen));
 		if (grown == NULL || (grown[n_seen] = strdup(next)) == NULL) {
 			seen = grown ? grown : seen;
-			res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+			res = kvl_error_set(err, KVL_ERR_NOMEM,
+					    "out of memory");
 			break;
 		}
 		seen = grown;

@@ -22,13 +22,13 @@
 
 /* Payloads: a user (oid, tid, upn) and an app (idtyp "app"). */
 #define JWT_USER "eyJhbGciOiJub25lIn0." \
-	"eyJvaWQiOiJhMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJ0aWQiOi" \
-	"I3MmY5ODhiZi0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGEwMDEiLCJ1cG4iOiJhdmVyeUBj" \
-	"b250b3NvLnRlc3QiLCJleHAiOjQxMDI0NDQ4MDB9.c2ln"
+	"eyJvaWQiOiJhMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJ0" \
+	"aWQiOiI3MmY5ODhiZi0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGEwMDEiLCJ1cG4i" \
+	"OiJhdmVyeUBjb250b3NvLnRlc3QiLCJleHAiOjQxMDI0NDQ4MDB9.c2ln"
 #define JWT_APP "eyJhbGciOiJub25lIn0." \
-	"eyJvaWQiOiJiMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwYjIiLCJ0aWQiOi" \
-	"J0LXNwIiwiYXBwaWQiOiJhcHAtMSIsImlkdHlwIjoiYXBwIiwiZXhwIjo0MTAyNDQ0ODAw" \
-	"fQ.c2ln"
+	"eyJvaWQiOiJiMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwYjIiLCJ0" \
+	"aWQiOiJ0LXNwIiwiYXBwaWQiOiJhcHAtMSIsImlkdHlwIjoiYXBwIiwiZXhwIjo0" \
+	"MTAyNDQ0ODAwfQ.c2ln"
 
 struct entra {
 	struct mock_server *server;
@@ -513,7 +513,8 @@ static void cache_for_other_client_ignored(void **state)
 	assert_int_equal(kvl_auth_sign_in(auth, true, &err), KVL_OK);
 	assert_true(kvl_auth_has_cached(auth));
 
-	other = new_auth(e, KVL_AUTH_AUTO, "11111111-2222-4333-8444-555555555555");
+	other = new_auth(e, KVL_AUTH_AUTO,
+			 "11111111-2222-4333-8444-555555555555");
 	assert_false(kvl_auth_has_cached(other));
 
 	assert_int_equal(kvl_auth_sign_out(auth, &err), KVL_OK);

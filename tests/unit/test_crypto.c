@@ -298,11 +298,11 @@ static void token_cache_damaged(void **state)
 	kvl_error_clear(&err);
 }
 
-/* Header {"alg":"none"}; payload below; no signature is checked. */
+/* Unsigned JWT: {"alg":"none"} and oid, tid, upn, exp (2100-01-01). */
 #define JWT_USER "eyJhbGciOiJub25lIn0." \
-	"eyJvaWQiOiJhMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJ0aWQiOi" \
-	"I3MmY5ODhiZi0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGEwMDEiLCJ1cG4iOiJhdmVyeUBj" \
-	"b250b3NvLnRlc3QiLCJleHAiOjQxMDI0NDQ4MDB9.c2ln"
+	"eyJvaWQiOiJhMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDEiLCJ0" \
+	"aWQiOiI3MmY5ODhiZi0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMGEwMDEiLCJ1cG4i" \
+	"OiJhdmVyeUBjb250b3NvLnRlc3QiLCJleHAiOjQxMDI0NDQ4MDB9.c2ln"
 
 static void jwt_claims(void **state)
 {

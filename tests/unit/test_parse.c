@@ -464,7 +464,8 @@ static void cloud_profiles(void **state)
 	snprintf(path, sizeof(path), "%s/cloud_valid.json", KVL_FIXTURES);
 	assert_int_equal(kvl_cloud_load(path, &cloud, &err), KVL_OK);
 	assert_string_equal(cloud.name, "Sandbox");
-	assert_string_equal(cloud.authority_host, "http://127.0.0.1:8443/login");
+	assert_string_equal(cloud.authority_host,
+			    "http://127.0.0.1:8443/login");
 	assert_string_equal(cloud.resource_manager,
 			    "https://management.example.test");
 	assert_string_equal(cloud.key_vault_scope, "http://[::1]:9001/kv");

@@ -134,7 +134,8 @@ static void redact_keeps_plain_text(void **state)
 
 	(void)state;
 	out = kvl_log_redact("{\"value\":[{\"id\":\"a\"}],\"nextLink\":null}");
-	assert_string_equal(out, "{\"value\":[{\"id\":\"a\"}],\"nextLink\":null}");
+	assert_string_equal(out,
+			    "{\"value\":[{\"id\":\"a\"}],\"nextLink\":null}");
 	free(out);
 	out = kvl_log_redact("keyvalue=3 list secrets");
 	assert_string_equal(out, "keyvalue=3 list secrets");
