@@ -46,6 +46,7 @@ kvl_json .vault null
 # Lists, as JSON and as text.
 cli 0 list subscriptions --output json
 kvl_json '.subscriptions | length' 3
+[ ! -s "$ERR" ] || kvl_fail "progress reached a stderr that is no terminal"
 kvl_json ".subscriptions[] | select(.subscriptionId == \"$S1\") | .name" \
 	"Contoso Production"
 
