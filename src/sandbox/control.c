@@ -52,38 +52,29 @@ static void mint_token(struct sb_sandbox *sb, const char *text,
 		       struct sb_reply *reply)
 {
 	json_object *in = json_tokener_parse(text);
-	const char *who = sb_jstr(in, "principal");
+	const char *principal = sb_jstr(in, "principal");
 	const char *aud = sb_jstr(in, "audience");
-	json_object *p = sb_tenant_find_user(sb->tenant, who);
+	json_object *p = sb_tenant_find_user(sb->tenant, principal);
 	json_object *claims, *body;
-	int64_t now = sb_now(), life = sb_jint(in, "expiresIn", 3600);
-	char *token, *iss;
+	const char *upn;
+	char *token;
 
 	if (p == NULL)
 		p = sb_find_by(sb_jarr(sb->tenant, "servicePrincipals"), "id",
-			       who);
+			       principal);
 	if (p == NULL || aud == NULL) {
 		sb_arm_error(reply, 400, "BadRequest", "Give \"principal\" (a "
 			     "user or service principal of the tenant) and "
 			     "\"audience\".");
 		goto out;
 	}
-	claims = json_object_new_object();
-	iss = sb_printf("%s/login/%s/v2.0", sb->base,
-			sb_tenant_id(sb->tenant));
-	json_object_object_add(claims, "aud", json_object_new_string(aud));
-	json_object_object_add(claims, "iss", json_object_new_string(iss));
-	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "nbf", json_object_new_int64(now));
-	json_object_object_add(claims, "exp",
-			       json_object_new_int64(now + life));
-	json_object_object_add(claims, "tid", json_object_new_string(
-				       sb_tenant_id(sb->tenant)));
+	claims = sb_claims_new(sb, aud, sb_jint(in, "expiresIn", 3600));
 	json_object_object_add(claims, "oid", json_object_new_string(
 				       sb_jstr(p, "id")));
-	if (sb_jstr(p, "userPrincipalName") != NULL)
-		json_object_object_add(claims, "upn", json_object_new_string(
-					       sb_jstr(p, "userPrincipalName")));
+	upn = sb_jstr(p, "userPrincipalName");
+	if (upn != NULL)
+		json_object_object_add(claims, "upn",
+				       json_object_new_string(upn));
 	else
 		json_object_object_add(claims, "idtyp",
 				       json_object_new_string("app"));
@@ -94,7 +85,6 @@ static void mint_token(struct sb_sandbox *sb, const char *text,
 	sb_reply_json(reply, 200, body);
 	json_object_put(claims);
 	free(token);
-	free(iss);
 out:
 	json_object_put(in);
 }
@@ -102,26 +92,26 @@ out:
 void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 {
 	struct sb_sandbox *sb = req->sb;
-	const char *what = req->n_segs == 1 ? req->segs[0] : "";
+	const char *route = req->n_segs == 1 ? req->segs[0] : "";
 	bool get = strcmp(req->method, "GET") == 0;
 	bool post = strcmp(req->method, "POST") == 0;
 	json_object *body;
 
-	if (get && strcmp(what, "state") == 0) {
+	if (get && strcmp(route, "state") == 0) {
 		sb_reply_json(reply, 200, redacted_state(sb->tenant));
-	} else if (get && strcmp(what, "requests") == 0) {
+	} else if (get && strcmp(route, "requests") == 0) {
 		body = json_object_new_object();
 		json_object_object_add(body, "value",
 				       json_object_get(sb->requests));
 		sb_reply_json(reply, 200, body);
-	} else if (get && strcmp(what, "refused-writes") == 0) {
+	} else if (get && strcmp(route, "refused-writes") == 0) {
 		body = json_object_new_object();
 		json_object_object_add(body, "count", json_object_new_int64(
 					       sb->refused_writes));
 		sb_reply_json(reply, 200, body);
-	} else if (post && strcmp(what, "reset") == 0) {
+	} else if (post && strcmp(route, "reset") == 0) {
 		reset(sb, reply);
-	} else if (post && strcmp(what, "token") == 0) {
+	} else if (post && strcmp(route, "token") == 0) {
 		mint_token(sb, req->body, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "

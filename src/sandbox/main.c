@@ -158,24 +158,28 @@ static json_object *load_tenant(const struct sb_options *opt,
 
 static int write_cloud_profile(struct sb_sandbox *sb)
 {
+	static const struct {
+		const char *key;
+		const char *path;
+	} endpoints[] = {
+		{ "authorityHost", "/login" },
+		{ "resourceManager", "/arm" },
+		{ "microsoftGraph", "/graph" },
+		{ "keyVaultScope", "/kv" },
+	};
 	json_object *p = json_object_new_object();
-	char errbuf[512], *v;
+	char errbuf[512], *url;
+	size_t i;
 	int rc;
 
 	json_object_object_add(p, "name",
 			       json_object_new_string("kvlink-sandbox"));
-	v = sb_printf("%s/login", sb->base);
-	json_object_object_add(p, "authorityHost", json_object_new_string(v));
-	free(v);
-	v = sb_printf("%s/arm", sb->base);
-	json_object_object_add(p, "resourceManager", json_object_new_string(v));
-	free(v);
-	v = sb_printf("%s/graph", sb->base);
-	json_object_object_add(p, "microsoftGraph", json_object_new_string(v));
-	free(v);
-	v = sb_printf("%s/kv", sb->base);
-	json_object_object_add(p, "keyVaultScope", json_object_new_string(v));
-	free(v);
+	for (i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+		url = sb_printf("%s%s", sb->base, endpoints[i].path);
+		json_object_object_add(p, endpoints[i].key,
+				       json_object_new_string(url));
+		free(url);
+	}
 	json_object_object_add(p, "tenant", json_object_new_string(
 				       sb_tenant_id(sb->tenant)));
 	rc = sb_write_file_atomic(sb->opt.cloud_out,

@@ -40,7 +40,7 @@ static bool list_matches(json_object *patterns, const char *action)
 }
 
 /* Calls fn for every permission entry of every role that principal oid
- * holds at scope; stops when fn returns true. */
+ * has at scope; stops when fn returns true. */
 static bool each_permission(json_object *tenant, const char *oid,
 			    const char *scope,
 			    bool (*fn)(json_object *perm, void *arg),
@@ -116,7 +116,7 @@ bool sb_rbac_allows_data(json_object *tenant, const char *oid,
 	return each_permission(tenant, oid, scope, grants, &q);
 }
 
-/* Whether oid holds any role at scope, above it or below it: what makes a
+/* Whether oid has any role at scope, above it or below it: what makes a
  * subscription show up in GET /subscriptions. */
 bool sb_rbac_has_any_below(json_object *tenant, const char *oid,
 			   const char *scope)

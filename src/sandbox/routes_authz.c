@@ -509,9 +509,10 @@ static void role_definitions(struct sb_request *req, struct sb_reply *reply,
 	items = json_object_new_array();
 	for (i = 0; i < json_object_array_length(defs); i++) {
 		def = json_object_array_get_idx(defs, i);
-		if (want == NULL || sb_ieq(sb_jstr(def, "roleName"), want))
-			json_object_array_add(items,
-					      definition_json(def, scope->path));
+		if (want != NULL && !sb_ieq(sb_jstr(def, "roleName"), want))
+			continue;
+		json_object_array_add(items, definition_json(def,
+							     scope->path));
 	}
 	free(want);
 	sb_arm_page(req, reply, items);

@@ -22,7 +22,7 @@
 static const char *const data_versions[] = {
 	"7.0", "7.1", "7.2", "7.3", "7.4", "7.5", "7.6", NULL };
 
-/* One data-plane request: the vault and who calls. */
+/* One data-plane request and the vault it addresses. */
 struct kv_call {
 	struct sb_request *req;
 	struct sb_reply *reply;
@@ -131,7 +131,7 @@ static void client_ip(struct sb_request *req, char *out, size_t len)
  * never trusted Azure services, so bypass AzureServices does not help. */
 static bool network_allows(struct kv_call *c)
 {
-	char ip[64], *who;
+	char ip[64], *caller;
 
 	if (sb_ieq(sb_jstr(c->vault, "publicNetworkAccess"), "Disabled")) {
 		sb_kv_error(c->reply, 403, "Forbidden", "ForbiddenByConnection",
@@ -144,13 +144,13 @@ static bool network_allows(struct kv_call *c)
 	client_ip(c->req, ip, sizeof(ip));
 	if (firewall_allows(sb_jobj(c->vault, "networkAcls"), ip))
 		return true;
-	who = caller_text(c);
+	caller = caller_text(c);
 	sb_kv_error(c->reply, 403, "Forbidden", "ForbiddenByFirewall",
 		    "Client address is not authorized and caller is not a "
 		    "trusted service.\r\nClient address: %s\r\nCaller: %s\r\n"
-		    "Vault: %s;location=%s", ip, who, c->name,
+		    "Vault: %s;location=%s", ip, caller, c->name,
 		    sb_jstr(c->vault, "location"));
-	free(who);
+	free(caller);
 	return false;
 }
 
@@ -184,7 +184,7 @@ static bool authorized(struct kv_call *c, const char *permission,
 		       const char *secret)
 {
 	const char *oid = sb_jstr(c->req->claims, "oid");
-	char *scope = sb_vault_scope(c->vault), *who;
+	char *scope = sb_vault_scope(c->vault), *caller;
 	const char *action = strcmp(permission, "get") == 0 ? ACTION_GET
 							     : ACTION_LIST;
 	bool ok;
@@ -196,22 +196,22 @@ static bool authorized(struct kv_call *c, const char *permission,
 		ok = policy_allows(c->vault, oid, permission);
 	if (ok)
 		goto out;
-	who = caller_text(c);
+	caller = caller_text(c);
 	if (sb_jbool(c->vault, "enableRbacAuthorization", false))
 		sb_kv_error(c->reply, 403, "Forbidden", "ForbiddenByRbac",
 			    "Caller is not authorized to perform action on "
 			    "resource.\r\nCaller: %s\r\nAction: '%s'\r\n"
 			    "Resource: '%s/secrets%s%s'\r\nAssignment: (not "
-			    "found)\r\nVault: %s;location=%s", who, action,
+			    "found)\r\nVault: %s;location=%s", caller, action,
 			    scope, secret ? "/" : "", secret ? secret : "",
 			    c->name, sb_jstr(c->vault, "location"));
 	else
 		sb_kv_error(c->reply, 403, "Forbidden", "ForbiddenByPolicy",
 			    "The user, group or application '%s' does not "
 			    "have secrets %s permission on key vault "
-			    "'%s;location=%s'.", who, permission, c->name,
+			    "'%s;location=%s'.", caller, permission, c->name,
 			    sb_jstr(c->vault, "location"));
-	free(who);
+	free(caller);
 out:
 	free(scope);
 	return ok;
@@ -297,12 +297,12 @@ static bool page_size(struct kv_call *c, long *size)
 	return false;
 }
 
-/* Lists the vault's secrets, or one secret's versions when one is set. */
-static void list(struct kv_call *c, json_object *one)
+/* Lists the vault's secrets, or the versions of single when set. */
+static void list(struct kv_call *c, json_object *single)
 {
 	json_object *all = sb_jarr(c->vault, "secrets");
 	const char *skip = sb_query(c->req, "$skiptoken");
-	size_t total = one ? 1 : json_object_array_length(all);
+	size_t total = single ? 1 : json_object_array_length(all);
 	size_t offset = 0, i;
 	json_object *body, *value;
 	long size;
@@ -316,9 +316,13 @@ static void list(struct kv_call *c, json_object *one)
 		return;
 	}
 	value = json_object_new_array();
-	for (i = offset; i < total && i < offset + (size_t)size; i++)
-		json_object_array_add(value, item_json(c, one ? one :
-				json_object_array_get_idx(all, i), one != NULL));
+	for (i = offset; i < total && i < offset + (size_t)size; i++) {
+		json_object *secret = single ? single
+				      : json_object_array_get_idx(all, i);
+
+		json_object_array_add(value, item_json(c, secret,
+						       single != NULL));
+	}
 	body = json_object_new_object();
 	json_object_object_add(body, "value", value);
 	if (offset + (size_t)size < total) {
@@ -398,7 +402,7 @@ static bool valid_name(const char *name)
 static void route_secrets(struct kv_call *c, char **s, size_t n)
 {
 	const char *secret = n >= 2 ? s[1] : NULL;
-	json_object *one;
+	json_object *single;
 
 	if (secret != NULL && !valid_name(secret)) {
 		sb_kv_error(c->reply, 400, "BadParameter", NULL,
@@ -411,8 +415,8 @@ static void route_secrets(struct kv_call *c, char **s, size_t n)
 			list(c, NULL);
 	} else if (n == 3 && strcmp(s[2], "versions") == 0) {
 		if (authorized(c, "list", secret) &&
-		    (one = find_secret(c, secret, NULL)) != NULL)
-			list(c, one);
+		    (single = find_secret(c, secret, NULL)) != NULL)
+			list(c, single);
 	} else if (n <= 3) {
 		if (authorized(c, "get", secret))
 			get_secret(c, secret, n == 3 ? s[2] : NULL);
@@ -438,7 +442,7 @@ static bool check_version(struct kv_call *c)
 	return false;
 }
 
-static void refuse_write(struct sb_request *req, struct sb_reply *reply)
+static void reject_write(struct sb_request *req, struct sb_reply *reply)
 {
 	req->sb->refused_writes++;
 	sb_kv_error(reply, 405, "MethodNotAllowed", "WriteRefusedBySandbox",
@@ -454,7 +458,7 @@ void sb_route_kv(struct sb_request *req, struct sb_reply *reply)
 
 	if (strcmp(req->method, "GET") != 0 &&
 	    strcmp(req->method, "HEAD") != 0) {
-		refuse_write(req, reply);
+		reject_write(req, reply);
 		return;
 	}
 	if (req->n_segs == 0 || !authenticate(&c))

@@ -76,24 +76,6 @@ static char *scope_audience(struct sb_sandbox *sb, const char *scopes)
 	return aud;
 }
 
-static json_object *base_claims(struct sb_sandbox *sb, const char *aud)
-{
-	json_object *c = json_object_new_object();
-	const char *tid = sb_tenant_id(sb->tenant);
-	int64_t now = sb_now();
-	char *iss = sb_printf("%s/login/%s/v2.0", sb->base, tid);
-
-	json_object_object_add(c, "aud", json_object_new_string(aud));
-	json_object_object_add(c, "iss", json_object_new_string(iss));
-	json_object_object_add(c, "iat", json_object_new_int64(now));
-	json_object_object_add(c, "nbf", json_object_new_int64(now));
-	json_object_object_add(c, "exp",
-			       json_object_new_int64(now + SB_TOKEN_LIFETIME));
-	json_object_object_add(c, "tid", json_object_new_string(tid));
-	free(iss);
-	return c;
-}
-
 static void add_string(json_object *obj, const char *key, const char *value)
 {
 	json_object_object_add(obj, key, json_object_new_string(value));
@@ -105,7 +87,7 @@ static json_object *principal_claims(struct sb_sandbox *sb, const char *aud,
 				     json_object *principal, bool is_app,
 				     const char *client_id)
 {
-	json_object *c = base_claims(sb, aud);
+	json_object *c = sb_claims_new(sb, aud, SB_TOKEN_LIFETIME);
 	const char *oid = sb_jstr(principal, "id");
 
 	add_string(c, "oid", oid);

@@ -71,7 +71,7 @@ struct sb_header {
 	char *value;
 };
 
-/* What a handler fills in; server.c turns it into an HTTP response. */
+/* A handler's response, which server.c sends as HTTP. */
 struct sb_reply {
 	unsigned int status;
 	json_object *json;		/* owned; NULL: text or empty body */
@@ -154,6 +154,8 @@ json_object *sb_default_tenant(void);
 json_object *sb_builtin_roles(void);
 
 /* token.c */
+json_object *sb_claims_new(struct sb_sandbox *sb, const char *aud,
+			   int64_t lifetime);
 char *sb_token_issue(struct sb_sandbox *sb, json_object *claims);
 enum sb_token_status sb_token_check(struct sb_sandbox *sb,
 				    const char *authorization,

@@ -85,7 +85,8 @@ void sb_state_changed(struct sb_sandbox *sb)
 	if (sb->opt.state_path == NULL)
 		return;
 	text = json_object_to_json_string_ext(sb->tenant,
-			JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+					      JSON_C_TO_STRING_PRETTY |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (sb_write_file_atomic(sb->opt.state_path, text, 0600, errbuf,
 				 sizeof(errbuf)) != 0)
 		fprintf(stderr, "kvlink-sandbox: cannot save the state: %s\n",
@@ -102,7 +103,7 @@ static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind,
 }
 
 /* Adds one record to /_sandbox/requests and --request-log. The record
- * holds no header and no body, so no token or secret reaches it. */
+ * contains no header and no body, so no token or secret reaches it. */
 static void record_request(struct sb_request *req, struct sb_reply *reply)
 {
 	struct sb_sandbox *sb = req->sb;

@@ -50,7 +50,11 @@ static unsigned char *base64url_decode(const char *in, size_t len,
 
 		if (c == '+' || c == '/' || c == '=')
 			goto fail;
-		std[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		std[i] = c;
 	}
 	while (i % 4 != 0) {
 		std[i++] = '=';
@@ -79,12 +83,34 @@ static char *sign(struct sb_sandbox *sb, const char *input)
 	return sb_base64url(mac, mac_len);
 }
 
+/* The claims every sandbox token carries: aud, iss, iat, nbf, exp (now +
+ * lifetime seconds, which may be negative for tests) and tid. */
+json_object *sb_claims_new(struct sb_sandbox *sb, const char *aud,
+			   int64_t lifetime)
+{
+	json_object *c = json_object_new_object();
+	const char *tid = sb_tenant_id(sb->tenant);
+	int64_t now = sb_now();
+	char *iss = sb_printf("%s/login/%s/v2.0", sb->base, tid);
+
+	json_object_object_add(c, "aud", json_object_new_string(aud));
+	json_object_object_add(c, "iss", json_object_new_string(iss));
+	json_object_object_add(c, "iat", json_object_new_int64(now));
+	json_object_object_add(c, "nbf", json_object_new_int64(now));
+	json_object_object_add(c, "exp", json_object_new_int64(now +
+							       lifetime));
+	json_object_object_add(c, "tid", json_object_new_string(tid));
+	free(iss);
+	return c;
+}
+
 /* Builds header.payload.signature for claims (not consumed). */
 char *sb_token_issue(struct sb_sandbox *sb, json_object *claims)
 {
 	static const char header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-	const char *payload = json_object_to_json_string_ext(
-		claims, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	const char *payload = json_object_to_json_string_ext(claims,
+				JSON_C_TO_STRING_PLAIN |
+				JSON_C_TO_STRING_NOSLASHESCAPE);
 	char *h64, *p64, *input, *sig, *token;
 
 	h64 = sb_base64url((const unsigned char *)header, strlen(header));

@@ -308,9 +308,13 @@ bool sb_skiptoken_decode(const char *token, size_t *offset)
 
 	if (len == 0 || len > 40)
 		return false;
-	for (i = 0; i < len; i++)
-		std[i] = token[i] == '-' ? '+' : token[i] == '_' ? '/'
-							: token[i];
+	for (i = 0; i < len; i++) {
+		std[i] = token[i];
+		if (token[i] == '-')
+			std[i] = '+';
+		else if (token[i] == '_')
+			std[i] = '/';
+	}
 	while (i % 4 != 0)
 		std[i++] = '=';
 	n = EVP_DecodeBlock(plain, (const unsigned char *)std, (int)i);

@@ -498,7 +498,7 @@ static void client_credentials(void **state)
 		    "%s/arm/subscriptions?api-version=2022-12-01",
 		    shared.base);
 	assert_int_equal(subs.status, 200);
-	/* kvlink-automation holds Owner on s2 only. */
+	/* kvlink-automation has Owner on s2 only. */
 	assert_int_equal(len_at(subs.json, "value"), 1);
 	assert_string_equal(str_at(subs.json, "value.0.displayName"),
 			    "Contoso Development");
@@ -1046,7 +1046,7 @@ static void secret_access(void **state)
 	free(riley);
 }
 
-static void writes_refused(void **state)
+static void writes_rejected_counted(void **state)
 {
 	char *token = mint(AVERY, "kv", 3600);
 	static const char *const methods[] = { "PUT", "PATCH", "POST",
@@ -1243,7 +1243,7 @@ int main(void)
 		cmocka_unit_test(graph_lookup),
 		cmocka_unit_test(secret_paging),
 		cmocka_unit_test(secret_access),
-		cmocka_unit_test(writes_refused),
+		cmocka_unit_test(writes_rejected_counted),
 		cmocka_unit_test(reset_restores),
 		cmocka_unit_test(requests_recorded),
 		cmocka_unit_test(state_persists),
