@@ -115,8 +115,9 @@ static void build_text(struct tui_app *app)
 		tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
 		tui_text_add(&st.text, _("Manual steps for an administrator:"),
 			     TUI_ROLE_HEADING, 0);
+		/* Not indented, so that the commands copy as they are. */
 		tui_text_add(&st.text, st.plan.manual_steps, TUI_ROLE_NORMAL,
-			     4);
+			     0);
 	}
 	tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
 	if (st.ready)

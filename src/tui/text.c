@@ -115,29 +115,36 @@ bool tui_text_key(struct tui_text *text, const struct tui_key *key)
 	return true;
 }
 
+/* The position line under text that does not fit. */
+static void draw_position(const struct tui_text *text, int row,
+			  const struct tui_rect *rect)
+{
+	char *where = NULL;
+
+	if (asprintf(&where, _("lines %zu-%zu of %zu; Up/Down scroll"),
+		     text->top + 1, text->top + text->page, text->n) >= 0)
+		tui_draw_text(row, rect->left, rect->cols, where,
+			      TUI_ROLE_STATUS, false);
+	free(where);
+}
+
 void tui_text_draw(struct tui_text *text, const struct tui_rect *rect)
 {
 	size_t height = rect->rows > 0 ? (size_t)rect->rows : 0;
+	bool scrolls = text->n > height && height > 1;
 	size_t last;
 
-	text->page = height;
-	last = text->n > height ? text->n - height : 0;
+	/* Text that does not fit gives up its last row to the position. */
+	text->page = scrolls ? height - 1 : height;
+	last = text->n > text->page ? text->n - text->page : 0;
 	if (text->top > last)
 		text->top = last;
-	for (size_t i = 0; i < height && text->top + i < text->n; i++)
+	for (size_t i = 0; i < text->page && text->top + i < text->n; i++)
 		tui_draw_text(rect->top + (int)i, rect->left, rect->cols,
 			      text->lines[text->top + i],
 			      text->roles[text->top + i], false);
-	if (text->n > height && height > 0) {
-		char *more = NULL;
-
-		if (asprintf(&more, _("[%zu-%zu of %zu]"), text->top + 1,
-			     text->top + height, text->n) >= 0)
-			tui_draw_text(rect->top + rect->rows - 1,
-				      rect->left + rect->cols - 18, 18, more,
-				      TUI_ROLE_STATUS, false);
-		free(more);
-	}
+	if (scrolls)
+		draw_position(text, rect->top + (int)text->page, rect);
 	if (text->failed)
 		tui_draw_text(rect->top, rect->left, rect->cols,
 			      _("out of memory: some text is missing"),

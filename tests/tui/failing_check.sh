@@ -1,7 +1,7 @@
 #!/bin/bash
 # Choosing kv-ci-firewall in the wizard: the checks screen shows the
-# firewall check FAILED with its reason and fix, and the flow cannot go
-# on to the privacy step; nothing is written to the vault.
+# firewall check FAILED with its reason and fix. The flow cannot go on to
+# the privacy step, and nothing is written to the vault.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init

@@ -120,8 +120,7 @@ for kind in keys secrets certificates; do
 		join(\",\")" "get,list" <(echo "$new")
 done
 
-# The sandbox stamps the vault with who changed it and when, as Azure's
-# systemData does.
+# The sandbox records on the vault who changed it and when.
 kvl_json ".vaults[] | select(.name == \"kv-ci-prod\") | .lastModifiedBy" \
 	avery@contoso.test "$WORK/after.json"
 rest='del(.vaults[] | select(.name == "kv-ci-prod") |

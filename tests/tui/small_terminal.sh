@@ -39,6 +39,29 @@ kvl_keys q
 kvl_tmux_exit_status 0
 kvl_tmux kill-server
 
+# Colours by default; under NO_COLOR only attributes (reverse for the
+# title bar), never a colour escape.
+esc=$(printf '\033')
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_screen_attributes | grep -q "$esc\[4[0-7]m" ||
+	kvl_fail_screen "no background colour on the colour screen"
+kvl_keys q
+kvl_tmux_exit_status 0
+kvl_tmux kill-server
+
+KVL_NO_COLOR=1 kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "Signed in as: avery@contoso.test"
+if kvl_screen_attributes | grep -q "$esc\[[34][0-7]m"; then
+	kvl_fail "colour escapes under NO_COLOR: \
+$(kvl_screen_attributes | grep "$esc\[[34][0-7]m" | cat -v | head -3)"
+fi
+kvl_screen_attributes | head -1 | grep -q "$esc\[7m" ||
+	kvl_fail "the title bar is not in reverse video under NO_COLOR"
+kvl_keys q
+kvl_tmux_exit_status 0
+kvl_tmux kill-server
+
 # SIGTERM and SIGHUP: kvlink ends with 130 and restores the terminal.
 for sig in TERM HUP; do
 	kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
@@ -49,8 +72,8 @@ for sig in TERM HUP; do
 	kvl_tmux kill-server
 done
 
-# SIGTERM while a call to the sandbox is running (the subscription
-# list), from inside the link steps.
+# SIGTERM inside the link steps, where the subscription list may still
+# be loading from the sandbox.
 kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
 kvl_screen_wait "Signed in as: avery@contoso.test"
 kvl_keys Enter

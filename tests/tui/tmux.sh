@@ -33,7 +33,8 @@ kvl_tmux_cleanup() {
 trap kvl_tmux_cleanup EXIT
 
 # kvl_tmux_start COLS ROWS ARG...: runs kvlink ARG... in a new tmux window
-# of COLS x ROWS. A wrapper records kvlink's pid in $WORK/kvlink.pid and,
+# of COLS x ROWS, with NO_COLOR set to $KVL_NO_COLOR (empty by default,
+# so that the developer's own NO_COLOR does not leak in). A wrapper records kvlink's pid in $WORK/kvlink.pid and,
 # when kvlink ends, its exit status in $WORK/kvlink.status and the
 # terminal settings it left behind (stty -a) in $WORK/stty.out.
 kvl_tmux_start() {
@@ -57,6 +58,7 @@ WRAPPER
 	rm -f "$WORK/kvlink.pid" "$WORK/kvlink.status" "$WORK/stty.out"
 	kvl_tmux new-session -d -s kvl -x "$cols" -y "$rows" \
 		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=screen \
+		-e NO_COLOR="${KVL_NO_COLOR:-}" \
 		"$wrapper" "$WORK" "$KVLINK" "$@" ||
 		kvl_fail "tmux could not start a session"
 	kvl_wait_file "$WORK/kvlink.pid"
@@ -65,6 +67,11 @@ WRAPPER
 # Prints the visible text of the pane.
 kvl_screen() {
 	kvl_tmux capture-pane -p -t kvl
+}
+
+# Prints the pane with its attributes and colours as escape sequences.
+kvl_screen_attributes() {
+	kvl_tmux capture-pane -e -p -t kvl
 }
 
 kvl_keys() {
