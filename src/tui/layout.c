@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -204,8 +205,7 @@ static void wrap_word(struct line_list *list, struct kvl_buf *line,
 		list->failed = true;
 }
 
-static void wrap_paragraph(struct line_list *list, const char *para,
-			   int width)
+static void wrap_words(struct line_list *list, const char *para, int width)
 {
 	struct kvl_buf line;
 	char *copy = strdup(para);
@@ -226,6 +226,36 @@ static void wrap_paragraph(struct line_list *list, const char *para,
 out:
 	kvl_buf_clear(&line);
 	free(copy);
+}
+
+/* Prefixes lines first.. of list with indent spaces. */
+static void indent_lines(struct line_list *list, size_t first, int indent)
+{
+	for (size_t i = first; i < list->n && !list->failed; i++) {
+		char *shifted = NULL;
+
+		if (asprintf(&shifted, "%*s%s", indent, "", list->v[i]) < 0) {
+			list->failed = true;
+			break;
+		}
+		free(list->v[i]);
+		list->v[i] = shifted;
+	}
+}
+
+/* Wraps one line of text; its leading spaces indent every line it
+ * wraps into, so that indented lists stay indented. */
+static void wrap_paragraph(struct line_list *list, const char *para,
+			   int width)
+{
+	int indent = (int)strspn(para, " ");
+	size_t first = list->n;
+
+	if (indent > width / 2)
+		indent = width / 2;
+	wrap_words(list, para + strspn(para, " "), width - indent);
+	if (indent > 0)
+		indent_lines(list, first, indent);
 }
 
 size_t tui_wrap(const char *text, int width, char ***lines)

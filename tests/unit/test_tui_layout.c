@@ -203,6 +203,21 @@ static void wrap_cuts_long_words(void **state)
 	tui_lines_free(lines, n);
 }
 
+static void wrap_keeps_indent(void **state)
+{
+	char **lines = NULL;
+	size_t n;
+
+	(void)state;
+	n = tui_wrap("Roles:\n    Key Vault Reader and more", 16, &lines);
+	assert_int_equal(n, 4);
+	assert_string_equal(lines[0], "Roles:");
+	assert_string_equal(lines[1], "    Key Vault");
+	assert_string_equal(lines[2], "    Reader and");
+	assert_string_equal(lines[3], "    more");
+	tui_lines_free(lines, n);
+}
+
 static void wrap_sanitises(void **state)
 {
 	char **lines = NULL;
@@ -286,6 +301,7 @@ int main(void)
 		cmocka_unit_test(wrap_breaks_at_spaces),
 		cmocka_unit_test(wrap_keeps_paragraphs),
 		cmocka_unit_test(wrap_cuts_long_words),
+		cmocka_unit_test(wrap_keeps_indent),
 		cmocka_unit_test(wrap_sanitises),
 		cmocka_unit_test(dialog_rect_centred),
 		cmocka_unit_test(filter_substring_any_case),
