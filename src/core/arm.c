@@ -24,8 +24,10 @@ static void strv_free(char **v)
 	free(v);
 }
 
-/* NULL-terminated copy of the strings in the array at path; non-strings
- * are skipped and a missing array gives an empty list. */
+/*
+ * Returns a NULL-terminated copy of the strings in the array at path.
+ * Non-strings are skipped, and a missing array gives an empty list.
+ */
 static char **strv_from_json(json_object *obj, const char *path)
 {
 	json_object *array = kvl_json_path(obj, path);
@@ -447,7 +449,7 @@ struct collector {
 	size_t size;
 	kvl_result (*parse)(json_object *item, void *out,
 			    struct kvl_error *err);
-	const char *what;
+	const char *item_kind;	/* for the log: "key vault" */
 };
 
 static kvl_result collect_item(json_object *item, void *ctx)
@@ -464,7 +466,7 @@ static kvl_result collect_item(json_object *item, void *ctx)
 	if (c->parse(item, c->items + c->n * c->size, &err) == KVL_OK)
 		c->n++;
 	else
-		kvl_log("skipping a %s Azure listed: %s", c->what,
+		kvl_log("skipping a %s Azure listed: %s", c->item_kind,
 			err.message ? err.message : "unreadable");
 	kvl_error_clear(&err);
 	return KVL_OK;
@@ -501,7 +503,7 @@ static void add_segment(struct kvl_buf *url, const char *segment)
 	kvl_buf_add_urlencoded(url, segment);
 }
 
-/* Starts {resourceManager}{id}; false when id is not a resource id. */
+/* Starts {resourceManager}{id}, or returns false for a bad resource id. */
 static bool start_url(struct kvl_buf *url, struct kvl_azure *az,
 		      const char *id)
 {

@@ -42,7 +42,7 @@ struct kvl_auth {
 	void *wait_ctx;
 };
 
-/* One form field; secret values are wiped after the request. */
+/* One field of a token request form, sent URL-encoded. */
 struct form_field {
 	const char *name;
 	const char *value;
@@ -210,8 +210,9 @@ out:
 }
 
 /*
- * POSTs URL-encoded fields to {authority}/{tenant}/oauth2/v2.0/{endpoint}.
- * *body gets the parsed JSON whatever the status; *status the status.
+ * POSTs URL-encoded fields to {authority}/{tenant}/oauth2/v2.0/{endpoint}
+ * and wipes the encoded form afterwards. *status gets the HTTP status and
+ * *body the parsed JSON, whatever the status.
  */
 static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
 			    const char *endpoint,
@@ -418,7 +419,7 @@ out:
 	return res;
 }
 
-/* What the devicecode endpoint returned. */
+/* Response of the devicecode endpoint. */
 struct device_code {
 	char *device_code;	/* secret */
 	char *user_code;
@@ -601,8 +602,10 @@ out:
 	return res;
 }
 
-/* Loads the cache once; a cache for another authority or client is
- * ignored, and an unreadable one only costs a warning. */
+/*
+ * Loads the cache once. A cache for another authority or client is
+ * ignored, and an unreadable one only costs a warning.
+ */
 static void load_cache(struct kvl_auth *auth)
 {
 	struct kvl_error err;
@@ -752,7 +755,7 @@ static kvl_result sign_in_interactive(struct kvl_auth *auth,
 	return res;
 }
 
-/* Tries the cached sign-in; KVL_OK only when it produced a token. */
+/* Tries the cached sign-in, which succeeds only if it yields a token. */
 static kvl_result sign_in_cached(struct kvl_auth *auth, const char *arm_scope,
 				 struct kvl_error *err)
 {

@@ -51,7 +51,10 @@ kvl_result kvl_uuid4(char out[37])
 	return KVL_OK;
 }
 
-/* Version 8 (RFC 9562 "custom") GUID from the first 16 bytes of SHA-256. */
+/*
+ * Version 8 (RFC 9562 "custom") GUID from the first 16 bytes of SHA-256.
+ * NOTE: only kvlink-sandbox has seen these as role assignment names.
+ */
 void kvl_uuid_from(const char *text, char out[37])
 {
 	unsigned char digest[SHA256_DIGEST_LENGTH];

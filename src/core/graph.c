@@ -43,7 +43,7 @@ kvl_result kvl_graph_parse_service_principals(json_object *body,
 	return KVL_OK;
 }
 
-/* An application id is a GUID; anything else could alter the filter. */
+/* Only a GUID is accepted, because other text could change the filter. */
 static bool guid_like(const char *s)
 {
 	size_t n = 0;

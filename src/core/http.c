@@ -224,12 +224,12 @@ static char *url_for_log(const char *url)
 	for (p = q; p != NULL && *p != '\0';) {
 		size_t seg = strcspn(p + 1, "&") + 1;
 		size_t name = strcspn(p + 1, "=&");
-		bool shown = false;
+		bool keep_value = false;
 
 		for (int i = 0; keep[i] != NULL; i++)
-			shown |= name == strlen(keep[i]) &&
-				 strncmp(p + 1, keep[i], name) == 0;
-		if (shown || name + 1 >= seg)
+			keep_value |= name == strlen(keep[i]) &&
+				      strncmp(p + 1, keep[i], name) == 0;
+		if (keep_value || name + 1 >= seg)
 			kvl_buf_add(&out, p, seg);
 		else
 			kvl_buf_addf(&out, "%.*s=...", (int)name + 1, p);
@@ -421,21 +421,22 @@ static CURLcode perform_once(struct kvl_http *http, const char *method,
 static void log_attempt(const char *method, const char *url, CURLcode code,
 			const struct kvl_http_response *resp, int attempt)
 {
-	char *shown;
+	char *loggable_url;
+	const char *shown_url;
 
 	if (!kvl_log_enabled())
 		return;
-	shown = url_for_log(url);
+	loggable_url = url_for_log(url);
+	shown_url = loggable_url ? loggable_url : "";
 	if (code != CURLE_OK)
 		kvl_log("http %s %s failed: %s (attempt %d)", method,
-			shown ? shown : "", curl_easy_strerror(code),
-			attempt + 1);
+			shown_url, curl_easy_strerror(code), attempt + 1);
 	else
 		kvl_log("http %s %s -> %ld correlation %s (attempt %d)",
-			method, shown ? shown : "", resp->status,
+			method, shown_url, resp->status,
 			resp->correlation_id ? resp->correlation_id : "-",
 			attempt + 1);
-	free(shown);
+	free(loggable_url);
 }
 
 kvl_result kvl_http_send(struct kvl_http *http, const char *method,

@@ -43,9 +43,9 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 }
 
 /*
- * Whether a code point must not reach a terminal: C0 and C1 controls,
- * DEL, and the bidi and line-separator controls that can reorder or
- * break what the user sees.
+ * Whether a code point must not reach a terminal. These are the C0 and C1
+ * controls, DEL, and the bidi and line-separator controls, which can
+ * reorder or split the displayed text.
  */
 static bool is_unsafe(uint32_t cp)
 {

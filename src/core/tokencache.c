@@ -234,7 +234,7 @@ kvl_result kvl_token_cache_save(const char *path, const char *key_path,
 		goto out;
 	}
 	res = kvl_seal_file(path, key_path, text, len, err);
-	/* The serialised copy lives in obj's print buffer; wipe it too. */
+	/* The serialised copy lives in obj's print buffer, so wipe it too. */
 	OPENSSL_cleanse((char *)text, len);
 out:
 	kvl_json_put_secret(obj);

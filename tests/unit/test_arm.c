@@ -1,6 +1,6 @@
 /*
  * Resource Manager, Graph and Key Vault calls through kvl_azure against a
- * scripted server on 127.0.0.1 that also answers the token requests of a
+ * scripted server on 127.0.0.1 that also serves the token requests of a
  * service principal sign-in.
  */
 #include "config.h"
