@@ -271,6 +271,12 @@ static void grant_device_code(struct sb_request *req, struct sb_reply *reply,
 		return;
 	}
 	user = device_user(sb);
+	if (user == NULL) {
+		sb_login_error(reply, 400, "invalid_grant", 50034,
+			       "The user account does not exist in the "
+			       "directory. Check --user and the tenant file.");
+		return;
+	}
 	{
 		char *aud = scope_audience(sb, sb_jstr(grant, "scope"));
 

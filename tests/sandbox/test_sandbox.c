@@ -1211,6 +1211,125 @@ static void bad_tenant_file(void **state)
 	remove_dir(&own);
 }
 
+/* Starts a device code sign-in on sandbox base; returns the poll form. */
+static char *device_form(const char *base)
+{
+	struct sandbox saved = shared;
+	struct response dc;
+	char form[512], *out;
+
+	snprintf(shared.base, sizeof(shared.base), "%s", base);
+	snprintf(form, sizeof(form), "client_id=c&scope=%s/arm/.default",
+		 base);
+	dc = form_post("organizations/oauth2/v2.0/devicecode", form);
+	assert_int_equal(dc.status, 200);
+	if (asprintf(&out, "grant_type=%s&client_id=c&device_code=%s",
+		     DEVICE_GRANT, str_at(dc.json, "device_code")) < 0)
+		fail_msg("out of memory");
+	response_free(&dc);
+	shared = saved;
+	return out;
+}
+
+static void device_code_expires(void **state)
+{
+	struct sandbox own = { 0 }, saved = shared;
+	const char *args[] = { "--code-lifetime", "1", NULL };
+	struct response r;
+	char *form;
+
+	(void)state;
+	sandbox_start(&own, args);
+	form = device_form(own.base);
+	sleep(2);
+	shared = own;
+	r = form_post("organizations/oauth2/v2.0/token", form);
+	shared = saved;
+	assert_int_equal(r.status, 400);
+	assert_string_equal(str_at(r.json, "error"), "expired_token");
+	assert_non_null(strstr(str_at(r.json, "error_description"),
+			       "AADSTS70020"));
+	response_free(&r);
+	free(form);
+	sandbox_stop(&own);
+}
+
+static void user_option_and_log(void **state)
+{
+	struct sandbox own = { 0 }, saved = shared;
+	char log[128], line[4096], *form, *token;
+	const char *args[] = { "--user", "Riley Reader", "--request-log", log,
+			       NULL };
+	struct response r;
+	FILE *f;
+
+	(void)state;
+	make_dir(&own);
+	snprintf(log, sizeof(log), "%s/requests.jsonl", own.dir);
+	sandbox_start(&own, args);
+	form = device_form(own.base);
+	shared = own;
+	r = form_post("organizations/oauth2/v2.0/token", form);
+	response_free(&r);
+	r = form_post("organizations/oauth2/v2.0/token", form);
+	assert_int_equal(r.status, 200);
+	free(form);
+	token = strdup(str_at(r.json, "access_token"));
+	response_free(&r);
+	r = http("GET", token, NULL, NULL,
+		 "%s/arm/subscriptions?api-version=2022-12-01", shared.base);
+	assert_int_equal(r.status, 200);
+	/* Riley has Reader on Contoso Production only. */
+	assert_int_equal(len_at(r.json, "value"), 1);
+	response_free(&r);
+	shared = saved;
+	sandbox_stop(&own);
+
+	f = fopen(log, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_non_null(strstr(line, "\"path\":\"/login/organizations/"
+			       "oauth2/v2.0/devicecode\""));
+	while (fgets(line, sizeof(line), f) != NULL)
+		assert_null(strstr(line, token));
+	assert_non_null(strstr(line, RILEY));
+	assert_non_null(strstr(line, "\"status\":200"));
+	fclose(f);
+	free(token);
+	remove_dir(&own);
+}
+
+static void unknown_user_rejected(void **state)
+{
+	struct sandbox own = { 0 };
+	const char *args[] = { "--user", "nobody@contoso.test", NULL };
+	char err[1024];
+	int rc;
+
+	(void)state;
+	rc = sandbox_spawn(&own, args, err, sizeof(err));
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(err, "nobody@contoso.test"));
+}
+
+static void large_body_rejected(void **state)
+{
+	char *token = mint(AVERY, "arm", 3600);
+	size_t size = 2 * 1024 * 1024;
+	char *body = malloc(size + 1);
+	struct response r;
+
+	(void)state;
+	memset(body, 'x', size);
+	body[size] = '\0';
+	r = http("PUT", token, "application/json", body, "%s/arm" KV_CI_PROD
+		 "/accessPolicies/add?" ARM_V, shared.base);
+	assert_int_equal(r.status, 413);
+	response_free(&r);
+	free(body);
+	free(token);
+}
+
 static int start_shared(void **state)
 {
 	(void)state;
@@ -1248,6 +1367,10 @@ int main(void)
 		cmocka_unit_test(requests_recorded),
 		cmocka_unit_test(state_persists),
 		cmocka_unit_test(bad_tenant_file),
+		cmocka_unit_test(device_code_expires),
+		cmocka_unit_test(user_option_and_log),
+		cmocka_unit_test(unknown_user_rejected),
+		cmocka_unit_test(large_body_rejected),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
