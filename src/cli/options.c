@@ -381,7 +381,8 @@ static kvl_result find_command(const struct parse_state *ps,
 		if (strcmp(c->word, word) != 0)
 			continue;
 		word_known = true;
-		if (c->sub == NULL || (sub != NULL && strcmp(c->sub, sub) == 0)) {
+		if (c->sub == NULL ||
+		    (sub != NULL && strcmp(c->sub, sub) == 0)) {
 			*out = c;
 			return KVL_OK;
 		}
@@ -552,8 +553,8 @@ void kvl_cli_print_help(FILE *out)
 		"  --env-dir DIR         directory of the environment store\n"
 		"  --client-id ID        public client application id for "
 		"sign-in\n"
-		"                        (default: KVLINK_CLIENT_ID, else Azure "
-		"CLI's)\n"
+		"                        (default: KVLINK_CLIENT_ID, else "
+		"Azure CLI's)\n"
 		"  --tenant ID           tenant to sign in to (id or domain)\n"
 		"  --auth METHOD         auto, device-code or client-secret\n"
 		"  --log-file FILE       write a debug log (secrets redacted)\n"

@@ -323,7 +323,8 @@ static kvl_result wait_until_ready(struct kvl_cli_sandbox *sb,
 		if (left <= 0)
 			return kvl_error_set(err, KVL_ERR_NETWORK,
 				_("kvlink-sandbox did not start listening "
-				  "within %d seconds"), READY_TIMEOUT_MS / 1000);
+				  "within %d seconds"),
+				READY_TIMEOUT_MS / 1000);
 		if (poll(&pfd, 1, (int)left) <= 0)
 			continue;
 
