@@ -439,6 +439,16 @@ static void log_attempt(const char *method, const char *url, CURLcode code,
 	free(loggable_url);
 }
 
+/* Whether a token can go into a header line: printable ASCII only. */
+static bool token_is_safe(const char *token)
+{
+	for (; token != NULL && *token != '\0'; token++) {
+		if (*token < 0x21 || *token > 0x7e)
+			return false;
+	}
+	return true;
+}
+
 kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			 const char *url, const char *bearer,
 			 const char *content_type, const char *body,
@@ -446,6 +456,7 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			 struct kvl_error *err)
 {
 	const struct kvl_http_options *o = &http->options;
+	struct kvl_error attempt_err;
 	struct curl_slist *headers;
 	kvl_result res = KVL_OK;
 	CURLcode code;
@@ -458,12 +469,18 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 				     "rejected the request to '%s': only "
 				     "https, or http to a loopback address, "
 				     "is allowed", url);
+	if (!token_is_safe(bearer))
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "the access token contains invalid "
+				     "characters; sign in again");
 	headers = request_headers(bearer, content_type);
+	kvl_error_init(&attempt_err);
 
 	for (int attempt = 0;; attempt++) {
 		res = KVL_OK;
+		kvl_error_clear(&attempt_err);
 		code = perform_once(http, method, url, body, headers, resp,
-				    err, &res);
+				    &attempt_err, &res);
 		log_attempt(method, url, code, resp, attempt);
 		if (res == KVL_ERR_CANCELLED)
 			break;
@@ -479,14 +496,18 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 						? resp->retry_after_s : -1);
 		kvl_log("http retrying %s in %ld ms", method, delay);
 		if (!sleep_or_cancel(o->sink, delay)) {
-			res = kvl_error_set(err, KVL_ERR_CANCELLED,
+			res = kvl_error_set(&attempt_err, KVL_ERR_CANCELLED,
 					    "cancelled");
 			break;
 		}
 	}
 	free_headers(headers);
-	if (res != KVL_OK)
+	if (res != KVL_OK) {
 		kvl_http_response_clear(resp);
+		if (err != NULL)
+			kvl_error_move(err, &attempt_err);
+	}
+	kvl_error_clear(&attempt_err);
 	return res;
 }
 

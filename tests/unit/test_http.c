@@ -450,7 +450,7 @@ static void cancel_during_backoff(void **state)
 	mock_stop(s.server);
 }
 
-static void rejects_plain_http_remote(void **state)
+static void rejects_unsafe_requests(void **state)
 {
 	struct kvl_http *http = fast_client(1, 0, NULL);
 	struct kvl_http_response resp;
@@ -461,6 +461,13 @@ static void rejects_plain_http_remote(void **state)
 	assert_int_equal(kvl_http_send(http, "GET", "http://example.com/x",
 				       NULL, NULL, NULL, &resp, &err),
 			 KVL_ERR_INVALID);
+	assert_int_equal(kvl_http_request_count(http), 0);
+	kvl_error_clear(&err);
+
+	/* A token with a line break would add a header of its own. */
+	assert_int_equal(kvl_http_send(http, "GET", "http://127.0.0.1:9/x",
+				       "tok\r\nX-Injected: 1", NULL, NULL,
+				       &resp, &err), KVL_ERR_AUTH);
 	assert_int_equal(kvl_http_request_count(http), 0);
 	kvl_error_clear(&err);
 	kvl_http_free(http);
@@ -532,7 +539,7 @@ int main(void)
 		cmocka_unit_test(paging_stops_on_empty),
 		cmocka_unit_test(body_size_limit),
 		cmocka_unit_test(cancel_during_backoff),
-		cmocka_unit_test(rejects_plain_http_remote),
+		cmocka_unit_test(rejects_unsafe_requests),
 		cmocka_unit_test(retry_delay_values),
 		cmocka_unit_test(request_log_redacts),
 	};
