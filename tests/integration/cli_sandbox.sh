@@ -81,4 +81,32 @@ wait "$pid" || status=$?
 	kvl_fail "SIGTERM gave status $status: $(cat "$WORK/signal.err")"
 no_leftovers
 
+# A sandbox that fails to start, or prints something unexpected: a clear
+# error, and still nothing left behind. kvlink looks for kvlink-sandbox
+# beside its own binary, so a copy of kvlink finds the stand-ins.
+mkdir -p "$WORK/bin"
+cp "$KVLINK" "$WORK/bin/kvlink"
+fake_sandbox() {
+	printf '#!/bin/sh\n%s\n' "$1" >"$WORK/bin/kvlink-sandbox"
+	chmod +x "$WORK/bin/kvlink-sandbox"
+}
+fake_run() {
+	status=0
+	"$WORK/bin/kvlink" --sandbox --env-dir "$WORK/env-fake" status \
+		</dev/null >"$WORK/fake.out" 2>"$WORK/fake.err" || status=$?
+	[ "$status" -eq "$1" ] ||
+		kvl_fail "status $status, expected $1: $(cat "$WORK/fake.err")"
+}
+
+fake_sandbox 'echo "kvlink-sandbox: cannot listen: no port" >&2; exit 3'
+fake_run 1
+kvl_grep "stopped before it was ready (exit status 3)" "$WORK/fake.err"
+kvl_grep "cannot listen: no port" "$WORK/fake.err"
+no_leftovers
+
+fake_sandbox 'echo "hello"; exec sleep 30'
+fake_run 1
+kvl_grep "unexpected first line" "$WORK/fake.err"
+no_leftovers
+
 echo "cli_sandbox: all checks passed"
