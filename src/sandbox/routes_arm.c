@@ -34,18 +34,11 @@ const char *sb_caller_name(struct sb_request *req)
 bool sb_arm_authenticate(struct sb_request *req, struct sb_reply *reply)
 {
 	struct sb_sandbox *sb = req->sb;
-	char *aud = sb_printf("%s/arm", sb->base);
+	enum sb_token_status st = sb_authenticate(req, "arm");
 	char *challenge;
-	enum sb_token_status st;
 
-	st = sb_token_check(sb, sb_req_header(req, "Authorization"), aud,
-			    &req->claims);
-	free(aud);
-	if (st == SB_TOKEN_OK) {
-		snprintf(req->caller, sizeof(req->caller), "%s",
-			 sb_jstr(req->claims, "oid"));
+	if (st == SB_TOKEN_OK)
 		return true;
-	}
 	if (st == SB_TOKEN_MISSING)
 		sb_arm_error(reply, 401, "AuthenticationFailed",
 			     "Authentication failed. The 'Authorization' "

@@ -18,17 +18,10 @@ static const char *const sp_properties[] = {
 
 static bool authenticate(struct sb_request *req, struct sb_reply *reply)
 {
-	char *aud = sb_printf("%s/graph", req->sb->base);
-	enum sb_token_status st;
+	enum sb_token_status st = sb_authenticate(req, "graph");
 
-	st = sb_token_check(req->sb, sb_req_header(req, "Authorization"), aud,
-			    &req->claims);
-	free(aud);
-	if (st == SB_TOKEN_OK) {
-		snprintf(req->caller, sizeof(req->caller), "%s",
-			 sb_jstr(req->claims, "oid"));
+	if (st == SB_TOKEN_OK)
 		return true;
-	}
 	sb_graph_error(reply, 401, "InvalidAuthenticationToken", "%s",
 		       st == SB_TOKEN_MISSING ? "Access token is empty." :
 		       st == SB_TOKEN_EXPIRED ? "Lifetime validation failed, "

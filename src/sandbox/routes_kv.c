@@ -38,17 +38,11 @@ static void add_str(json_object *o, const char *key, const char *value)
 static bool authenticate(struct kv_call *c)
 {
 	struct sb_sandbox *sb = c->req->sb;
-	char *aud = sb_printf("%s/kv", sb->base), *challenge;
-	enum sb_token_status st;
+	enum sb_token_status st = sb_authenticate(c->req, "kv");
+	char *challenge;
 
-	st = sb_token_check(sb, sb_req_header(c->req, "Authorization"), aud,
-			    &c->req->claims);
-	if (st == SB_TOKEN_OK) {
-		snprintf(c->req->caller, sizeof(c->req->caller), "%s",
-			 sb_jstr(c->req->claims, "oid"));
-		free(aud);
+	if (st == SB_TOKEN_OK)
 		return true;
-	}
 	sb_kv_error(c->reply, 401, "Unauthorized", NULL, "%s",
 		    st == SB_TOKEN_MISSING ? "AKV10000: Request is missing a "
 					     "Bearer or PoP token." :
@@ -59,11 +53,10 @@ static bool authenticate(struct kv_call *c)
 					      "Key Vault." :
 		    "AKV10032: Invalid issuer or signature.");
 	challenge = sb_printf("Bearer authorization=\"%s/login/%s\", "
-			      "resource=\"%s\"", sb->base,
-			      sb_tenant_id(sb->tenant), aud);
+			      "resource=\"%s/kv\"", sb->base,
+			      sb_tenant_id(sb->tenant), sb->base);
 	sb_reply_add_header(c->reply, "WWW-Authenticate", challenge);
 	free(challenge);
-	free(aud);
 	return false;
 }
 

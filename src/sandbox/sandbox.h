@@ -105,6 +105,8 @@ void sb_reply_add_header(struct sb_reply *reply, const char *name,
 			 const char *value);
 void sb_reply_clear(struct sb_reply *reply);
 void sb_state_changed(struct sb_sandbox *sb);
+enum sb_token_status sb_authenticate(struct sb_request *req,
+				     const char *service);
 
 /* util.c: ids, times, forms and JSON helpers */
 void sb_guid(char out[37]);

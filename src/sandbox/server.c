@@ -76,6 +76,26 @@ void sb_reply_clear(struct sb_reply *reply)
 	memset(reply, 0, sizeof(*reply));
 }
 
+/*
+ * Checks the request's bearer token for the audience of service ("arm",
+ * "graph" or "kv"). On success req->claims holds the claims and
+ * req->caller the object id for the request log.
+ */
+enum sb_token_status sb_authenticate(struct sb_request *req,
+				     const char *service)
+{
+	char *aud = sb_printf("%s/%s", req->sb->base, service);
+	enum sb_token_status st;
+
+	st = sb_token_check(req->sb, sb_req_header(req, "Authorization"),
+			    aud, &req->claims);
+	free(aud);
+	if (st == SB_TOKEN_OK)
+		snprintf(req->caller, sizeof(req->caller), "%s",
+			 sb_jstr(req->claims, "oid"));
+	return st;
+}
+
 /* Writes the current tenant to --state, if given, after a change. */
 void sb_state_changed(struct sb_sandbox *sb)
 {
