@@ -76,6 +76,17 @@ static char *scope_audience(struct sb_sandbox *sb, const char *scopes)
 	return aud;
 }
 
+static void invalid_scope(struct sb_reply *reply, struct sb_sandbox *sb,
+			  const char *scopes)
+{
+	sb_login_error(reply, 400, "invalid_scope", 70011,
+		       "The provided value for the input parameter 'scope' "
+		       "is not valid: '%s' names no resource of this "
+		       "sandbox. Use %s/arm/.default, %s/graph/.default or "
+		       "%s/kv/.default.", scopes, sb->base, sb->base,
+		       sb->base);
+}
+
 static void add_string(json_object *obj, const char *key, const char *value)
 {
 	json_object_object_add(obj, key, json_object_new_string(value));
@@ -192,7 +203,7 @@ static void devicecode(struct sb_request *req, struct sb_reply *reply,
 	const char *client_id = sb_jstr(form, "client_id");
 	const char *scopes = sb_jstr(form, "scope");
 	json_object *body, *grant;
-	char code[49], user_code[10], hash[65], *uri, *message;
+	char code[49], user_code[10], hash[65], *uri, *message, *aud;
 
 	if (client_id == NULL || *client_id == '\0') {
 		sb_login_error(reply, 400, "invalid_request", 900144,
@@ -206,6 +217,12 @@ static void devicecode(struct sb_request *req, struct sb_reply *reply,
 			       "parameter: 'scope'.");
 		return;
 	}
+	aud = scope_audience(sb, scopes);
+	if (aud == NULL && strstr(scopes, "/.default") != NULL) {
+		invalid_scope(reply, sb, scopes);
+		return;
+	}
+	free(aud);
 	sb_random_text(code, sizeof(code));
 	sb_random_text(user_code, sizeof(user_code));
 	sb_sha256_hex(code, hash);
@@ -241,7 +258,7 @@ static void grant_device_code(struct sb_request *req, struct sb_reply *reply,
 	struct sb_sandbox *sb = req->sb;
 	const char *code = sb_jstr(form, "device_code");
 	json_object *grant = NULL, *user;
-	char hash[65];
+	char hash[65], *aud;
 	int polls;
 
 	if (code != NULL) {
@@ -277,15 +294,12 @@ static void grant_device_code(struct sb_request *req, struct sb_reply *reply,
 			       "directory. Check --user and the tenant file.");
 		return;
 	}
-	{
-		char *aud = scope_audience(sb, sb_jstr(grant, "scope"));
-
-		if (aud == NULL)
-			aud = sb_printf("%s/arm", sb->base);
-		user_tokens(req, reply, user, sb_jstr(grant, "client_id"),
-			    sb_jstr(grant, "scope"), aud, false);
-		free(aud);
-	}
+	aud = scope_audience(sb, sb_jstr(grant, "scope"));
+	if (aud == NULL)
+		aud = sb_printf("%s/arm", sb->base);
+	user_tokens(req, reply, user, sb_jstr(grant, "client_id"),
+		    sb_jstr(grant, "scope"), aud, false);
+	free(aud);
 	json_object_object_del(sb->device_codes, hash);
 }
 
@@ -313,10 +327,7 @@ static void grant_refresh(struct sb_request *req, struct sb_reply *reply,
 	user = sb_tenant_find_user(sb->tenant, sb_jstr(grant, "oid"));
 	aud = scope_audience(sb, scopes);
 	if (scopes != NULL && aud == NULL) {
-		sb_login_error(reply, 400, "invalid_scope", 70011,
-			       "The provided value for the input parameter "
-			       "'scope' is not valid: '%s' names no resource "
-			       "of this tenant.", scopes);
+		invalid_scope(reply, sb, scopes);
 		return;
 	}
 	if (aud == NULL)

@@ -424,6 +424,32 @@ static void device_code_flow(void **state)
 	response_free(&dc);
 }
 
+static void devicecode_foreign_scope(void **state)
+{
+	struct response r;
+
+	(void)state;
+	r = form_post("organizations/oauth2/v2.0/devicecode", "client_id=c&"
+		      "scope=https%3A%2F%2Fmanagement.azure.com%2F.default");
+	assert_int_equal(r.status, 400);
+	assert_string_equal(str_at(r.json, "error"), "invalid_scope");
+	assert_non_null(strstr(str_at(r.json, "error_description"),
+			       "AADSTS70011"));
+	response_free(&r);
+
+	r = form_post("organizations/oauth2/v2.0/devicecode", "scope=x");
+	assert_int_equal(r.status, 400);
+	assert_string_equal(str_at(r.json, "error"), "invalid_request");
+	response_free(&r);
+
+	r = form_post("other.example/oauth2/v2.0/devicecode",
+		      "client_id=c&scope=openid");
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(str_at(r.json, "error_description"),
+			       "AADSTS90002"));
+	response_free(&r);
+}
+
 /* Signs Avery in with the device code flow; returns the token body. */
 static struct response sign_in(void)
 {
@@ -1350,6 +1376,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(device_code_flow),
+		cmocka_unit_test(devicecode_foreign_scope),
 		cmocka_unit_test(refresh_grant),
 		cmocka_unit_test(client_credentials),
 		cmocka_unit_test(token_rejected),
