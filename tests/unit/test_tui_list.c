@@ -1,0 +1,255 @@
+/* The wizard's list widget: keys, the in-place filter and the cursor.
+ * Only the key handling runs; nothing is drawn, so no terminal is
+ * needed. */
+#include "config.h"
+
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <curses.h>
+
+#include "tui/list.h"
+
+static const char *const vaults[] = {
+	"kv-ci-prod      rg-ci-prod",
+	"kv-ci-rbac      rg-ci-prod",
+	"kv-ci-firewall  rg-ci-prod",
+	"kv-ci-bypass    rg-shared",
+	"kv-legacy-ne    rg-legacy",
+};
+#define N_VAULTS (sizeof(vaults) / sizeof(vaults[0]))
+
+static int setup(void **state)
+{
+	struct tui_list *list = calloc(1, sizeof(*list));
+
+	if (list == NULL)
+		return -1;
+	tui_list_init(list);
+	for (size_t i = 0; i < N_VAULTS; i++) {
+		if (!tui_list_add(list, vaults[i], i == 2))
+			return -1;
+	}
+	*state = list;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tui_list_clear(*state);
+	free(*state);
+	return 0;
+}
+
+static enum tui_list_event press(struct tui_list *list, wint_t ch)
+{
+	struct tui_key key = { .function = false, .ch = ch };
+
+	return tui_list_key(list, &key);
+}
+
+static enum tui_list_event press_fn(struct tui_list *list, int code)
+{
+	struct tui_key key = { .function = true, .ch = (wint_t)code };
+
+	return tui_list_key(list, &key);
+}
+
+static void type(struct tui_list *list, const char *text)
+{
+	for (; *text != '\0'; text++)
+		assert_int_equal(press(list, (unsigned char)*text),
+				 TUI_LIST_HANDLED);
+}
+
+static void list_moves_and_clamps(void **state)
+{
+	struct tui_list *list = *state;
+
+	assert_int_equal(tui_list_selected(list), 0);
+	assert_int_equal(press_fn(list, KEY_UP), TUI_LIST_HANDLED);
+	assert_int_equal(tui_list_selected(list), 0);
+	press_fn(list, KEY_DOWN);
+	press_fn(list, KEY_DOWN);
+	assert_int_equal(tui_list_selected(list), 2);
+	press_fn(list, KEY_END);
+	assert_int_equal(tui_list_selected(list), 4);
+	press_fn(list, KEY_DOWN);
+	assert_int_equal(tui_list_selected(list), 4);
+	press_fn(list, KEY_HOME);
+	assert_int_equal(tui_list_selected(list), 0);
+}
+
+static void list_pages_by_screen(void **state)
+{
+	struct tui_list *list = *state;
+
+	/* Three rows on screen: a page moves by two, keeping one row. */
+	list->page = 3;
+	press_fn(list, KEY_NPAGE);
+	assert_int_equal(tui_list_selected(list), 2);
+	press_fn(list, KEY_NPAGE);
+	assert_int_equal(tui_list_selected(list), 4);
+	press_fn(list, KEY_PPAGE);
+	assert_int_equal(tui_list_selected(list), 2);
+}
+
+static void list_enter_chooses_row(void **state)
+{
+	struct tui_list *list = *state;
+
+	press_fn(list, KEY_DOWN);
+	assert_int_equal(press(list, '\r'), TUI_LIST_CHOSEN);
+	assert_int_equal(tui_list_selected(list), 1);
+	assert_int_equal(press_fn(list, KEY_ENTER), TUI_LIST_CHOSEN);
+	/* A disabled row can still be chosen; the screen decides. */
+	press_fn(list, KEY_DOWN);
+	assert_int_equal(press(list, '\n'), TUI_LIST_CHOSEN);
+	assert_int_equal(tui_list_selected(list), 2);
+}
+
+static void list_letters_not_filter(void **state)
+{
+	struct tui_list *list = *state;
+
+	/* Without '/', letters belong to the screen (q quits Home). */
+	assert_int_equal(press(list, 'q'), TUI_LIST_IGNORED);
+	assert_int_equal(press(list, 'r'), TUI_LIST_IGNORED);
+	assert_int_equal(press(list, 27), TUI_LIST_IGNORED);
+	assert_int_equal(list->n_shown, N_VAULTS);
+}
+
+static void filter_narrows_in_place(void **state)
+{
+	struct tui_list *list = *state;
+
+	type(list, "/");
+	assert_true(list->filtering);
+	type(list, "RG-CI");
+	assert_string_equal(list->filter, "RG-CI");
+	assert_int_equal(list->n_shown, 3);
+	type(list, " bypass");
+	assert_int_equal(list->n_shown, 0);
+	assert_int_equal(tui_list_selected(list), -1);
+	/* Enter on an empty result chooses nothing. */
+	assert_int_equal(press(list, '\r'), TUI_LIST_HANDLED);
+}
+
+static void filter_enter_picks_match(void **state)
+{
+	struct tui_list *list = *state;
+
+	type(list, "/firewall");
+	assert_int_equal(list->n_shown, 1);
+	assert_int_equal(press(list, '\r'), TUI_LIST_CHOSEN);
+	assert_int_equal(tui_list_selected(list), 2);
+}
+
+static void filter_keeps_cursor_row(void **state)
+{
+	struct tui_list *list = *state;
+
+	press_fn(list, KEY_DOWN);	/* kv-ci-rbac */
+	type(list, "/ci");
+	assert_int_equal(list->n_shown, 4);
+	assert_int_equal(tui_list_selected(list), 1);
+	/* Once its row is filtered away, the cursor goes to the first. */
+	type(list, "-b");
+	assert_int_equal(list->n_shown, 1);
+	assert_int_equal(tui_list_selected(list), 3);
+}
+
+static void filter_backspace_widens(void **state)
+{
+	struct tui_list *list = *state;
+
+	type(list, "/legacyx");
+	assert_int_equal(list->n_shown, 0);
+	assert_int_equal(press(list, 127), TUI_LIST_HANDLED);
+	assert_string_equal(list->filter, "legacy");
+	assert_int_equal(list->n_shown, 1);
+	assert_int_equal(press_fn(list, KEY_BACKSPACE), TUI_LIST_HANDLED);
+	assert_string_equal(list->filter, "legac");
+	/* Ctrl-U empties the filter. */
+	assert_int_equal(press(list, 0x15), TUI_LIST_HANDLED);
+	assert_string_equal(list->filter, "");
+	assert_int_equal(list->n_shown, N_VAULTS);
+}
+
+static void filter_escape_then_back(void **state)
+{
+	struct tui_list *list = *state;
+
+	type(list, "/prod");
+	assert_int_equal(list->n_shown, 3);
+	/* First Esc clears the filter and stays in the list. */
+	assert_int_equal(press(list, 27), TUI_LIST_HANDLED);
+	assert_false(list->filtering);
+	assert_string_equal(list->filter, "");
+	assert_int_equal(list->n_shown, N_VAULTS);
+	/* The next Esc is the screen's: back one step. */
+	assert_int_equal(press(list, 27), TUI_LIST_IGNORED);
+}
+
+static void filter_multibyte_backspace(void **state)
+{
+	struct tui_list *list = *state;
+
+	assert_true(tui_list_add(list, "Z\xc3\xbcrich vault", false));
+	type(list, "/");
+	assert_int_equal(press(list, 'Z'), TUI_LIST_HANDLED);
+	assert_int_equal(press(list, 0xFC), TUI_LIST_HANDLED);	/* ü */
+	assert_string_equal(list->filter, "Z\xc3\xbc");
+	assert_int_equal(list->n_shown, 1);
+	/* Backspace removes the whole two-byte character. */
+	press(list, 127);
+	assert_string_equal(list->filter, "Z");
+}
+
+static void list_sanitises_rows(void **state)
+{
+	struct tui_list *list = *state;
+
+	assert_true(tui_list_add(list, "evil\x1b]0;title\x07row", false));
+	assert_null(strchr(list->rows[N_VAULTS].text, '\x1b'));
+	assert_null(strchr(list->rows[N_VAULTS].text, '\x07'));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(list_moves_and_clamps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(list_pages_by_screen, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(list_enter_chooses_row, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(list_letters_not_filter, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(filter_narrows_in_place, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(filter_enter_picks_match,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(filter_keeps_cursor_row, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(filter_backspace_widens, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(filter_escape_then_back, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(filter_multibyte_backspace,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(list_sanitises_rows, setup,
+						teardown),
+	};
+
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
+		print_message("C.UTF-8 locale not available\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
