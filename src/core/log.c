@@ -37,6 +37,11 @@ kvl_result kvl_log_open(const char *path)
 		  O_CLOEXEC, 0600);
 	if (fd < 0)
 		return KVL_ERR_IO;
+	/* The log must never reach the screen, even as --log-file /dev/tty. */
+	if (isatty(fd)) {
+		close(fd);
+		return KVL_ERR_INVALID;
+	}
 	f = fdopen(fd, "a");
 	if (f == NULL) {
 		close(fd);
