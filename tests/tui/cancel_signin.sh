@@ -11,7 +11,8 @@ kvl_sandbox_start --poll-interval 30
 token_polls() {
 	kvl_sandbox_get /_sandbox/requests |
 		jq '[.. | objects | select(has("method") and has("path")) |
-			select(.path | endswith("/oauth2/v2.0/token"))] | length'
+			select(.path | endswith("/oauth2/v2.0/token"))]
+			| length'
 }
 
 kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env"

@@ -13,7 +13,8 @@
 TMUX_CMD=${TMUX_BIN:-}
 [ -n "$TMUX_CMD" ] || TMUX_CMD=$(command -v tmux || true)
 if [ -z "$TMUX_CMD" ]; then
-	echo "SKIP: tmux is not installed (scripts/install-deps installs it)" >&2
+	echo "SKIP: tmux is not installed" \
+	     "(scripts/install-deps installs it)" >&2
 	exit 77
 fi
 
@@ -34,9 +35,10 @@ trap kvl_tmux_cleanup EXIT
 
 # kvl_tmux_start COLS ROWS ARG...: runs kvlink ARG... in a new tmux window
 # of COLS x ROWS, with NO_COLOR set to $KVL_NO_COLOR (empty by default,
-# so that the developer's own NO_COLOR does not leak in). A wrapper records kvlink's pid in $WORK/kvlink.pid and,
-# when kvlink ends, its exit status in $WORK/kvlink.status and the
-# terminal settings it left behind (stty -a) in $WORK/stty.out.
+# so that the developer's own NO_COLOR does not leak in). A wrapper
+# records kvlink's pid in $WORK/kvlink.pid and, when kvlink ends, its
+# exit status in $WORK/kvlink.status and the terminal settings it left
+# behind (stty -a) in $WORK/stty.out.
 kvl_tmux_start() {
 	local cols=$1 rows=$2 wrapper="$WORK/run-kvlink.sh"
 	shift 2
