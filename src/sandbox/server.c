@@ -78,7 +78,7 @@ void sb_reply_clear(struct sb_reply *reply)
 
 /*
  * Checks the request's bearer token for the audience of service ("arm",
- * "graph" or "kv"). On success req->claims holds the claims and
+ * "graph" or "kv"). On success req->claims contains the claims and
  * req->caller the object id for the request log.
  */
 enum sb_token_status sb_authenticate(struct sb_request *req,
