@@ -276,6 +276,9 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 		return;
 	}
 	if (key->function && key->ch == KEY_RESIZE) {
+		/* A shrinking terminal may scroll or cut what it shows, so
+		 * curses' idea of the screen is stale: repaint it all. */
+		clearok(curscr, TRUE);
 		tui_layout_compute(&app->layout, LINES, COLS);
 		return;
 	}

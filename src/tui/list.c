@@ -8,6 +8,7 @@
 
 #include <curses.h>
 
+#include "core/buf.h"
 #include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/draw.h"
@@ -15,55 +16,149 @@
 #include "tui/list.h"
 
 #define CTRL_U 0x15
+/* Spaces between columns. */
+#define COLUMN_GAP 2
 
 void tui_list_init(struct tui_list *list)
 {
 	memset(list, 0, sizeof(*list));
 }
 
+static void free_cells(char **cells, size_t n)
+{
+	if (cells == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(cells[i]);
+	free(cells);
+}
+
 void tui_list_clear(struct tui_list *list)
 {
-	for (size_t i = 0; i < list->n; i++)
+	for (size_t i = 0; i < list->n; i++) {
 		free(list->rows[i].text);
+		free_cells(list->rows[i].cells, list->columns.n);
+	}
+	for (size_t i = 0; i < list->columns.n; i++)
+		free(list->columns.headings[i]);
 	free(list->rows);
 	free(list->shown);
-	free(list->header);
 	tui_list_init(list);
 }
 
-bool tui_list_add(struct tui_list *list, const char *text, bool disabled)
+static bool grow(struct tui_list *list)
 {
-	char *clean;
+	size_t cap = list->cap ? list->cap * 2 : 16;
+	struct tui_list_row *rows = realloc(list->rows, cap * sizeof(*rows));
+	size_t *shown;
 
-	if (list->n == list->cap) {
-		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct tui_list_row *rows = realloc(list->rows,
-						    cap * sizeof(*rows));
-		size_t *shown = realloc(list->shown, cap * sizeof(*shown));
-
-		if (rows != NULL)
-			list->rows = rows;
-		if (shown != NULL)
-			list->shown = shown;
-		if (rows == NULL || shown == NULL)
-			return false;
-		list->cap = cap;
-	}
-	clean = kvl_sanitize(text);
-	if (clean == NULL)
+	if (rows == NULL)
 		return false;
-	list->rows[list->n].text = clean;
+	list->rows = rows;
+	shown = realloc(list->shown, cap * sizeof(*shown));
+	if (shown == NULL)
+		return false;
+	list->shown = shown;
+	list->cap = cap;
+	return true;
+}
+
+/* Appends a row, taking over text and cells on success. */
+static bool append_row(struct tui_list *list, char *text, char **cells,
+		       bool disabled)
+{
+	if (list->n == list->cap && !grow(list))
+		return false;
+	list->rows[list->n].text = text;
+	list->rows[list->n].cells = cells;
 	list->rows[list->n].disabled = disabled;
 	list->n++;
 	tui_list_refilter(list);
 	return true;
 }
 
-bool tui_list_set_header(struct tui_list *list, const char *header)
+bool tui_list_add(struct tui_list *list, const char *text, bool disabled)
 {
-	free(list->header);
-	list->header = kvl_sanitize(header);
-	return list->header != NULL;
+	char *clean = kvl_sanitize(text);
+
+	if (clean == NULL)
+		return false;
+	if (!append_row(list, clean, NULL, disabled)) {
+		free(clean);
+		return false;
+	}
+	return true;
+}
+
+bool tui_list_set_columns(struct tui_list *list,
+			  const char *const *headings, const int *minimum,
+			  size_t n)
+{
+	struct tui_list_columns *c = &list->columns;
+
+	if (n > TUI_LIST_MAX_COLUMNS || list->n > 0)
+		return false;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->headings[i]);
+	c->n = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		c->headings[i] = kvl_sanitize(headings[i]);
+		if (c->headings[i] == NULL)
+			return false;
+		c->natural[i] = (int)kvl_display_width(c->headings[i]);
+		c->minimum[i] = minimum[i];
+		c->n = i + 1;
+	}
+	return true;
+}
+
+/* Sanitises cells into a new array and joins them, two spaces apart,
+ * into *joined for the filter. */
+static char **clean_cells(const char *const *cells, size_t n, char **joined)
+{
+	char **clean = calloc(n, sizeof(*clean));
+	struct kvl_buf text;
+	bool ok = clean != NULL;
+
+	kvl_buf_init(&text);
+	for (size_t i = 0; i < n && ok; i++) {
+		clean[i] = kvl_sanitize(cells[i]);
+		ok = clean[i] != NULL &&
+		     (i == 0 || kvl_buf_adds(&text, "  ")) &&
+		     kvl_buf_adds(&text, clean[i]);
+	}
+	if (ok && kvl_buf_add(&text, "", 0)) {
+		*joined = kvl_buf_detach(&text);
+		return clean;
+	}
+	kvl_buf_clear(&text);
+	free_cells(clean, n);
+	return NULL;
+}
+
+bool tui_list_add_cells(struct tui_list *list, const char *const *cells,
+			bool disabled)
+{
+	struct tui_list_columns *c = &list->columns;
+	char *joined = NULL;
+	char **clean = clean_cells(cells, c->n, &joined);
+
+	if (clean == NULL)
+		return false;
+	if (!append_row(list, joined, clean, disabled)) {
+		free(joined);
+		free_cells(clean, c->n);
+		return false;
+	}
+
+	for (size_t i = 0; i < c->n; i++) {
+		int width = (int)kvl_display_width(clean[i]);
+
+		if (width > c->natural[i])
+			c->natural[i] = width;
+	}
+	return true;
 }
 
 long tui_list_selected(const struct tui_list *list)
@@ -243,14 +338,40 @@ static enum tui_role row_role(const struct tui_list *list, size_t shown_pos)
 	return TUI_ROLE_NORMAL;
 }
 
+/* One row as drawn: cells laid out in widths, or the plain text. */
+static char *row_line(const struct tui_list *list,
+		      const struct tui_list_row *row, const int *widths)
+{
+	if (row->cells == NULL)
+		return strdup(row->text);
+	return tui_format_row((const char *const *)row->cells, widths,
+			      list->columns.n, COLUMN_GAP);
+}
+
+static void draw_headings(const struct tui_list *list, int row,
+			  const struct tui_rect *rect, const int *widths)
+{
+	char *line = tui_format_row(
+		(const char *const *)list->columns.headings, widths,
+		list->columns.n, COLUMN_GAP);
+
+	if (line != NULL)
+		tui_draw_text(row, rect->left, rect->cols, line,
+			      TUI_ROLE_HEADING, false);
+	free(line);
+}
+
 void tui_list_draw(struct tui_list *list, const struct tui_rect *rect)
 {
+	int widths[TUI_LIST_MAX_COLUMNS] = { 0 };
 	int row = rect->top;
 	int height = rect->rows - 1;	/* the filter line */
 
-	if (list->header != NULL && height > 1) {
-		tui_draw_text(row++, rect->left, rect->cols, list->header,
-			      TUI_ROLE_HEADING, false);
+	if (list->columns.n > 0 && height > 1) {
+		tui_columns_fit(rect->cols, list->columns.natural,
+				list->columns.minimum, list->columns.n,
+				COLUMN_GAP, widths);
+		draw_headings(list, row++, rect, widths);
 		height--;
 	}
 	if (height < 1)
@@ -262,9 +383,11 @@ void tui_list_draw(struct tui_list *list, const struct tui_rect *rect)
 	for (size_t i = list->top;
 	     i < list->n_shown && i < list->top + list->page; i++) {
 		const struct tui_list_row *r = &list->rows[list->shown[i]];
+		char *line = row_line(list, r, widths);
 
-		tui_draw_text(row++, rect->left, rect->cols, r->text,
-			      row_role(list, i), true);
+		tui_draw_text(row++, rect->left, rect->cols,
+			      line ? line : r->text, row_role(list, i), true);
+		free(line);
 	}
 	if (list->n_shown == 0 && list->n > 0)
 		tui_draw_text(row, rect->left, rect->cols,

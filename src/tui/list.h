@@ -13,11 +13,23 @@
 #include "tui/screen.h"
 
 #define TUI_FILTER_MAX 128
+#define TUI_LIST_MAX_COLUMNS 8
 
 struct tui_list_row {
-	char *text;		/* sanitised */
+	char *text;		/* sanitised; what the filter matches */
+	char **cells;		/* sanitised, one per column; NULL for a
+				   plain row */
 	bool disabled;		/* drawn dimmed; the screen decides what
 				   choosing it does */
+};
+
+/* Columns are laid out at every draw for the width at hand: each gets
+ * its widest cell, and the widest shrink first when space runs out. */
+struct tui_list_columns {
+	size_t n;
+	char *headings[TUI_LIST_MAX_COLUMNS];	/* sanitised */
+	int natural[TUI_LIST_MAX_COLUMNS];	/* widest cell or heading */
+	int minimum[TUI_LIST_MAX_COLUMNS];
 };
 
 struct tui_list {
@@ -31,7 +43,7 @@ struct tui_list {
 	size_t page;		/* rows on screen at the last draw */
 	char filter[TUI_FILTER_MAX];
 	bool filtering;		/* typed keys go to the filter */
-	char *header;		/* column headings, sanitised; may be NULL */
+	struct tui_list_columns columns;	/* n == 0: plain rows */
 };
 
 enum tui_list_event {
@@ -46,7 +58,15 @@ void tui_list_clear(struct tui_list *list);
 /* Appends a row; text is sanitised here. Returns false when out of
  * memory. */
 bool tui_list_add(struct tui_list *list, const char *text, bool disabled);
-bool tui_list_set_header(struct tui_list *list, const char *header);
+
+/* Sets the column headings and minimum widths, before any row is added.
+ * Returns false when out of memory or n is over TUI_LIST_MAX_COLUMNS. */
+bool tui_list_set_columns(struct tui_list *list,
+			  const char *const *headings, const int *minimum,
+			  size_t n);
+/* Appends a row of untrusted cells, one per column. */
+bool tui_list_add_cells(struct tui_list *list, const char *const *cells,
+			bool disabled);
 
 /* Index (as added) of the row under the cursor, or -1 when none. */
 long tui_list_selected(const struct tui_list *list);
@@ -56,7 +76,8 @@ void tui_list_refilter(struct tui_list *list);
 enum tui_list_event tui_list_key(struct tui_list *list,
 				 const struct tui_key *key);
 
-/* Draws into rect: the header, the rows and a filter line at the bottom. */
+/* Draws into rect: the headings, the rows and a filter line at the
+ * bottom. */
 void tui_list_draw(struct tui_list *list, const struct tui_rect *rect);
 
 #endif

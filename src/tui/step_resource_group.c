@@ -57,20 +57,17 @@ static void rg_leave(struct tui_app *app)
 
 static void fill(struct tui_app *app)
 {
-	static const int wanted[] = { 48, 24 };
 	static const int minimum[] = { 20, 10 };
-	int widths[2];
 	const char *head[2] = { _("Resource group"), _("Region") };
 	const char *all[2] = { _("All resource groups"), "" };
 
-	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, 2, 2, widths);
-	tui_steps_header(&st.list, head, widths, 2);
-	tui_steps_row(app, &st.list, all, widths, 2, false);
+	tui_steps_columns(app, &st.list, head, minimum, 2);
+	tui_steps_row(app, &st.list, all, false);
 	for (size_t i = 0; i < st.n; i++) {
 		const char *cells[2] = { st.groups[i].name,
 					 st.groups[i].location };
 
-		tui_steps_row(app, &st.list, cells, widths, 2, false);
+		tui_steps_row(app, &st.list, cells, false);
 	}
 	st.loaded = true;
 }

@@ -60,20 +60,17 @@ static bool usable(const struct kvl_subscription *sub)
 
 static void fill(struct tui_app *app)
 {
-	static const int wanted[] = { 24, 36, 18 };
 	static const int minimum[] = { 12, 36, 8 };
-	int widths[3];
 	const char *head[3] = { _("Name"), _("Subscription ID"), _("State") };
 
-	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, 3, 2, widths);
-	tui_steps_header(&st.list, head, widths, 3);
+	tui_steps_columns(app, &st.list, head, minimum, 3);
 	for (size_t i = 0; i < st.n; i++) {
 		const struct kvl_subscription *sub = &st.subs[i];
 		char *state = tui_steps_state_text(sub->state, usable(sub));
 		const char *cells[3] = { sub->display_name,
 					 sub->subscription_id, state };
 
-		tui_steps_row(app, &st.list, cells, widths, 3, !usable(sub));
+		tui_steps_row(app, &st.list, cells, !usable(sub));
 		free(state);
 	}
 	st.loaded = true;

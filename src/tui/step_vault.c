@@ -88,8 +88,7 @@ static char *ineligible_reason(const struct kvl_vault *v,
 	return NULL;
 }
 
-static void add_vault(struct tui_app *app, const struct kvl_vault *v,
-		      const int *widths)
+static void add_vault(struct tui_app *app, const struct kvl_vault *v)
 {
 	char *reason = ineligible_reason(v, &app->session->env);
 	const char *cells[VAULT_COLUMNS] = {
@@ -98,26 +97,21 @@ static void add_vault(struct tui_app *app, const struct kvl_vault *v,
 		reason ? reason : _("open"),
 	};
 
-	tui_steps_row(app, &st.list, cells, widths, VAULT_COLUMNS,
-		      reason != NULL);
+	tui_steps_row(app, &st.list, cells, reason != NULL);
 	free(reason);
 }
 
 static void fill(struct tui_app *app)
 {
-	static const int wanted[VAULT_COLUMNS] = { 20, 14, 11, 6, 19 };
 	static const int minimum[VAULT_COLUMNS] = { 12, 10, 8, 6, 12 };
-	int widths[VAULT_COLUMNS];
 	const char *head[VAULT_COLUMNS] = {
 		_("Vault"), _("Resource group"), _("Region"),
 		_("Model"), _("Eligibility"),
 	};
 
-	tui_columns_fit(TUI_TEXT_COLS, wanted, minimum, VAULT_COLUMNS, 2,
-			widths);
-	tui_steps_header(&st.list, head, widths, VAULT_COLUMNS);
+	tui_steps_columns(app, &st.list, head, minimum, VAULT_COLUMNS);
 	for (size_t i = 0; i < st.n; i++)
-		add_vault(app, &st.vaults[i], widths);
+		add_vault(app, &st.vaults[i]);
 	st.loaded = true;
 }
 

@@ -6,7 +6,6 @@
 
 #include <curses.h>
 
-#include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
@@ -17,44 +16,25 @@ void tui_steps_title(const struct tui_layout *layout, const char *text)
 		      TUI_ROLE_HEADING, false);
 }
 
-static char *format_cells(const char *const *cells, const int *widths,
-			  size_t n)
+static void report_memory(struct tui_app *app)
 {
-	char *clean[8] = { 0 };
-	char *row = NULL;
-	bool ok = n <= 8;
-
-	for (size_t i = 0; i < n && ok; i++) {
-		clean[i] = kvl_sanitize(cells[i]);
-		ok = clean[i] != NULL;
-	}
-	if (ok)
-		row = tui_format_row((const char *const *)clean, widths, n, 2);
-	for (size_t i = 0; i < n && i < 8; i++)
-		free(clean[i]);
-	return row;
+	tui_app_status(app, TUI_ROLE_ERROR, "%s",
+		       _("out of memory: some rows are missing"));
 }
 
-void tui_steps_header(struct tui_list *list, const char *const *cells,
-		      const int *widths, size_t n)
+void tui_steps_columns(struct tui_app *app, struct tui_list *list,
+		       const char *const *headings, const int *minimum,
+		       size_t n)
 {
-	char *row = format_cells(cells, widths, n);
-
-	if (row != NULL)
-		(void)tui_list_set_header(list, row);
-	free(row);
+	if (!tui_list_set_columns(list, headings, minimum, n))
+		report_memory(app);
 }
 
 void tui_steps_row(struct tui_app *app, struct tui_list *list,
-		   const char *const *cells, const int *widths, size_t n,
-		   bool disabled)
+		   const char *const *cells, bool disabled)
 {
-	char *row = format_cells(cells, widths, n);
-
-	if (row == NULL || !tui_list_add(list, row, disabled))
-		tui_app_status(app, TUI_ROLE_ERROR, "%s",
-			       _("out of memory: some rows are missing"));
-	free(row);
+	if (!tui_list_add_cells(list, cells, disabled))
+		report_memory(app);
 }
 
 char *tui_steps_state_text(const char *state, bool usable)

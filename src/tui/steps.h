@@ -12,12 +12,13 @@
 /* The step's one-line instruction at the top of the body. */
 void tui_steps_title(const struct tui_layout *layout, const char *text);
 
-/* Column headings and rows of untrusted cells laid out in widths. */
-void tui_steps_header(struct tui_list *list, const char *const *cells,
-		      const int *widths, size_t n);
+/* tui_list_set_columns and tui_list_add_cells that report running out
+ * of memory on the status line. */
+void tui_steps_columns(struct tui_app *app, struct tui_list *list,
+		       const char *const *headings, const int *minimum,
+		       size_t n);
 void tui_steps_row(struct tui_app *app, struct tui_list *list,
-		   const char *const *cells, const int *widths, size_t n,
-		   bool disabled);
+		   const char *const *cells, bool disabled);
 
 /* "Enabled", or "Disabled: unusable" for an unusable state.
  * The caller frees. */

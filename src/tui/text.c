@@ -16,10 +16,23 @@ void tui_text_init(struct tui_text *text)
 	memset(text, 0, sizeof(*text));
 }
 
-void tui_text_clear(struct tui_text *text)
+static void clear_lines(struct tui_text *text)
 {
 	tui_lines_free(text->lines, text->n);
 	free(text->roles);
+	text->lines = NULL;
+	text->roles = NULL;
+	text->n = 0;
+	text->cap = 0;
+	text->width = 0;
+}
+
+void tui_text_clear(struct tui_text *text)
+{
+	clear_lines(text);
+	for (size_t i = 0; i < text->n_paragraphs; i++)
+		free(text->paragraphs[i].text);
+	free(text->paragraphs);
 	tui_text_init(text);
 }
 
@@ -50,19 +63,61 @@ static bool push_line(struct tui_text *text, const char *line,
 	return true;
 }
 
-void tui_text_add(struct tui_text *text, const char *s, enum tui_role role,
-		  int indent)
+static void wrap_paragraph(struct tui_text *text,
+			   const struct tui_text_paragraph *p, int width)
 {
 	char **lines = NULL;
-	size_t n = tui_wrap(s, TUI_TEXT_COLS - indent, &lines);
+	size_t n = tui_wrap(p->text, width - p->indent, &lines);
 
 	if (lines == NULL)
 		text->failed = true;
 	for (size_t i = 0; i < n; i++) {
-		if (!push_line(text, lines[i], role, indent))
+		if (!push_line(text, lines[i], p->role, p->indent))
 			text->failed = true;
 	}
 	tui_lines_free(lines, n);
+}
+
+void tui_text_layout(struct tui_text *text, int width)
+{
+	if (width < 8)
+		width = 8;
+	if (width == text->width)
+		return;
+
+	clear_lines(text);
+	for (size_t i = 0; i < text->n_paragraphs; i++)
+		wrap_paragraph(text, &text->paragraphs[i], width);
+	text->width = width;
+}
+
+void tui_text_add(struct tui_text *text, const char *s, enum tui_role role,
+		  int indent)
+{
+	struct tui_text_paragraph *p;
+
+	if (text->n_paragraphs == text->cap_paragraphs) {
+		size_t cap = text->cap_paragraphs ?
+				     text->cap_paragraphs * 2 : 16;
+
+		p = realloc(text->paragraphs, cap * sizeof(*p));
+		if (p == NULL) {
+			text->failed = true;
+			return;
+		}
+		text->paragraphs = p;
+		text->cap_paragraphs = cap;
+	}
+	p = &text->paragraphs[text->n_paragraphs];
+	p->text = strdup(s ? s : "");
+	if (p->text == NULL) {
+		text->failed = true;
+		return;
+	}
+	p->role = role;
+	p->indent = indent;
+	text->n_paragraphs++;
+	text->width = 0;	/* wrap again at the next draw */
 }
 
 void tui_text_addf(struct tui_text *text, enum tui_role role,
@@ -131,8 +186,11 @@ static void draw_position(const struct tui_text *text, int row,
 void tui_text_draw(struct tui_text *text, const struct tui_rect *rect)
 {
 	size_t height = rect->rows > 0 ? (size_t)rect->rows : 0;
-	bool scrolls = text->n > height && height > 1;
+	bool scrolls;
 	size_t last;
+
+	tui_text_layout(text, rect->cols);
+	scrolls = text->n > height && height > 1;
 
 	/* Text that does not fit gives up its last row to the position. */
 	text->page = scrolls ? height - 1 : height;

@@ -36,6 +36,17 @@ kvl_screen_has "The firewall of the vault kv-ci-firewall is on"
 kvl_screen_has "Fix: Under Networking in the Azure portal"
 kvl_screen_has "[passed] "
 
+# A wider window wraps the reasons again, so the whole sentence fits on
+# one line; then back to 80x24.
+kvl_screen_lacks "is on and blocks Customer Insights."
+kvl_tmux resize-window -t kvl -x 140 -y 30
+kvl_screen_wait "The firewall of the vault kv-ci-firewall is on and blocks Customer Insights."
+kvl_tmux resize-window -t kvl -x 80 -y 24
+kvl_screen_wait_row 24 "Enter continue"
+kvl_screen_wait_row 1 "4/6 Checks"
+kvl_screen_has "Fix: Under Networking in the Azure portal"
+kvl_screen_lacks "is on and blocks Customer Insights."
+
 # Enter does not move on while the check fails.
 kvl_keys Enter
 kvl_screen_wait "Cannot continue while a check failed"

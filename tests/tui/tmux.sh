@@ -20,7 +20,7 @@ fi
 
 TMUX_SOCKET="$WORK/tmux.sock"
 # Tries of kvl_screen_wait, 0.1 s apart: 30 s, enough for a device code
-# sign-in that polls the sandbox every few seconds.
+# sign-in against a sandbox that wants a poll every second.
 KVL_SCREEN_TRIES=${KVL_SCREEN_TRIES:-300}
 
 kvl_tmux() {
@@ -103,6 +103,21 @@ kvl_screen_wait() {
 		sleep 0.1
 	done
 	kvl_fail_screen "the screen never showed '$1'"
+}
+
+# kvl_screen_wait_row ROW TEXT: polls until screen row ROW (from 1)
+# contains TEXT. tmux applies a resize to the pane after resize-window
+# returns, so a test waits for the new layout this way.
+kvl_screen_wait_row() {
+	local i
+
+	for i in $(seq 1 "$KVL_SCREEN_TRIES"); do
+		if kvl_screen | sed -n "$1p" | grep -qF -- "$2"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	kvl_fail_screen "row $1 of the screen never showed '$2'"
 }
 
 # kvl_screen_has TEXT / kvl_screen_lacks TEXT: checks the screen now.

@@ -220,6 +220,35 @@ static void list_sanitises_rows(void **state)
 	assert_null(strchr(list->rows[N_VAULTS].text, '\x07'));
 }
 
+static void columns_take_widest_cell(void **state)
+{
+	static const char *const headings[] = { "Vault", "Resource group" };
+	static const int minimum[] = { 4, 6 };
+	const char *row1[] = { "kv-a", "rg-1" };
+	const char *row2[] = { "kv-restricted-policy", "rg\x1b[31m-2" };
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	assert_true(tui_list_set_columns(&list, headings, minimum, 2));
+	assert_int_equal(list.columns.natural[0], 5);
+	assert_int_equal(list.columns.natural[1], 14);
+	assert_true(tui_list_add_cells(&list, row1, false));
+	assert_true(tui_list_add_cells(&list, row2, true));
+	assert_int_equal(list.columns.natural[0], 20);
+	assert_int_equal(list.columns.natural[1], 14);
+	assert_null(strchr(list.rows[1].cells[1], '\x1b'));
+
+	/* The filter sees every cell of a row. */
+	type(&list, "/kv-a rg-1");
+	assert_int_equal(list.n_shown, 1);
+	assert_int_equal(tui_list_selected(&list), 0);
+
+	/* Columns are fixed once rows exist. */
+	assert_false(tui_list_set_columns(&list, headings, minimum, 2));
+	tui_list_clear(&list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +274,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(list_sanitises_rows, setup,
 						teardown),
+		cmocka_unit_test(columns_take_widest_cell),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
