@@ -38,9 +38,11 @@ kvl_screen_has "[passed] "
 
 # A wider window wraps the reasons again, so the whole sentence fits on
 # one line; then back to 80x24.
+whole="The firewall of the vault kv-ci-firewall is on and blocks"
+whole="$whole Customer Insights."
 kvl_screen_lacks "is on and blocks Customer Insights."
 kvl_tmux resize-window -t kvl -x 140 -y 30
-kvl_screen_wait "The firewall of the vault kv-ci-firewall is on and blocks Customer Insights."
+kvl_screen_wait "$whole"
 kvl_tmux resize-window -t kvl -x 80 -y 24
 kvl_screen_wait_row 24 "Enter continue"
 kvl_screen_wait_row 1 "4/6 Checks"
