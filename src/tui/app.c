@@ -7,6 +7,7 @@
 
 #include <curses.h>
 
+#include "core/log.h"
 #include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/app.h"
@@ -61,11 +62,22 @@ void tui_app_status(struct tui_app *app, enum tui_role role,
 	free(text);
 }
 
+static const struct tui_screen *top_screen(const struct tui_app *app)
+{
+	return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
+}
+
 void tui_app_error(struct tui_app *app, const char *title,
 		   const struct kvl_error *err)
 {
+	const struct tui_screen *top = top_screen(app);
 	char *text = kvl_error_format(err);
 
+	/* The log keeps the untranslated breadcrumb, as logs are never
+	 * translated; kvl_log escapes and redacts the text. */
+	kvl_log("wizard: error on '%s': %s (%s)",
+		top ? top->breadcrumb : "-", text ? text : "?",
+		kvl_result_name(err->result));
 	free(app->dialog_title);
 	free(app->dialog_text);
 	app->dialog_title = kvl_sanitize(title);
@@ -79,11 +91,6 @@ const struct kvl_identity *tui_app_identity(const struct tui_app *app)
 	if (!app->session->az_ready || app->session->az.auth == NULL)
 		return NULL;
 	return kvl_auth_identity(app->session->az.auth);
-}
-
-static const struct tui_screen *top_screen(const struct tui_app *app)
-{
-	return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
 }
 
 static void pop_one(struct tui_app *app)
@@ -371,10 +378,13 @@ int kvl_tui_run(struct kvl_session *session,
 				 "sign-in codes cannot be shown"));
 	}
 
+	kvl_log("wizard: started on a %dx%d terminal", COLS, LINES);
 	tui_app_reset(&app, &tui_screen_signin);
 	run_loop(&app);
 
 	code = tui_term_signal() != 0 ? KVL_EXIT_INTERRUPTED : app.exit_code;
+	kvl_log("wizard: stopped with exit status %d (signal %d)", code,
+		tui_term_signal());
 	/* Terminal first: waiting for a cancelled worker may take a while. */
 	tui_term_stop();
 	app_free(&app);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/app.h"
@@ -59,6 +60,8 @@ bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
 		return false;
 	}
 	job->running = true;
+	kvl_log("wizard: job %d started on '%s'", tag,
+		app->depth > 0 ? app->stack[app->depth - 1]->breadcrumb : "-");
 	free(app->status);
 	app->status = NULL;
 	return true;
@@ -86,6 +89,8 @@ void tui_job_collect(struct tui_app *app, bool wait)
 		return;
 	pthread_join(job->thread, NULL);
 	job->running = false;
+	kvl_log("wizard: job %d finished after %ld s: %s", job->tag,
+		tui_job_elapsed(job), kvl_result_name(job->result));
 
 	top = app->depth > 0 ? app->stack[app->depth - 1] : NULL;
 	if (!wait && top != NULL && top->job_done != NULL)

@@ -14,7 +14,8 @@ kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" login
 kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" env create \
 	--name "Contoso CI" --region westeurope
 
-kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
+	--log-file "$WORK/kvlink.log"
 kvl_screen_wait "Signed in as: avery@contoso.test"
 kvl_keys Enter
 kvl_screen_wait "[ Setup ]"
@@ -40,3 +41,12 @@ kvl_keys Escape
 kvl_screen_wait "Signed in as:"
 kvl_keys q
 kvl_tmux_exit_status 0
+
+# The debug log names the screen and the failure, and holds no token.
+log="$WORK/kvlink.log"
+kvl_grep "wizard: error on 'Admin > Security > Key Vault > 1/6 Subscription'" \
+	"$log"
+kvl_grep "wizard: stopped with exit status 0" "$log"
+if grep -q 'eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.' "$log"; then
+	kvl_fail "the debug log contains a token"
+fi
