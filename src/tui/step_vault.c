@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -67,25 +68,39 @@ static void vault_leave(struct tui_app *app)
 	memset(&st, 0, sizeof(st));
 }
 
-/* Why the vault cannot be linked as it is, or NULL. Caller frees. */
+static void add_reason(struct kvl_buf *buf, const char *reason)
+{
+	if (buf->len > 0)
+		(void)kvl_buf_adds(buf, ", ");
+	(void)kvl_buf_adds(buf, reason);
+}
+
+/* Every reason visible from the list why the vault cannot be linked as
+ * it is, comma-separated, or NULL when there is none. Caller frees. */
 static char *ineligible_reason(const struct kvl_vault *v,
 			       const struct kvl_environment *env)
 {
-	char *reason = NULL;
+	struct kvl_buf buf;
 
+	kvl_buf_init(&buf);
 	if (v->public_network_access != NULL &&
 	    strcmp(v->public_network_access, "Disabled") == 0)
-		return strdup(_("public access off"));
-	if (!kvl_vault_firewall_open(v))
-		return strdup(_("firewall on"));
+		add_reason(&buf, _("public access off"));
+	else if (!kvl_vault_firewall_open(v))
+		add_reason(&buf, _("firewall on"));
+
+	/* The region column already shows the vault's region. */
 	if (!kvl_region_equal(v->location, env->region)) {
-		/* The region column already shows the vault's region. */
-		if (asprintf(&reason, _("region \u2260 %s"),
-			     env->region ? env->region : "?") < 0)
-			return NULL;
-		return reason;
+		(void)kvl_buf_adds(&buf, buf.len > 0 ? ", " : "");
+		(void)kvl_buf_addf(&buf, _("region \u2260 %s"),
+				   env->region ? env->region : "?");
 	}
-	return NULL;
+
+	if (buf.len == 0) {
+		kvl_buf_clear(&buf);
+		return NULL;
+	}
+	return kvl_buf_detach(&buf);
 }
 
 static void add_vault(struct tui_app *app, const struct kvl_vault *v)
