@@ -43,7 +43,7 @@ struct tui_job {
 	struct kvl_error err;
 };
 
-/* What the wizard's steps chose so far. The pointers refer to the state
+/* The choices of the link steps so far. The pointers refer to the state
  * of the steps below on the stack and are valid while those are. */
 struct tui_link_choice {
 	const struct kvl_subscription *subscription;

@@ -1,6 +1,6 @@
 /*
  * A screen or wizard step: a table of callbacks the main loop calls. Each
- * screen lives in its own file and keeps its state there; a screen stays
+ * screen lives in its own file and keeps its state there. A screen stays
  * alive (entered, not yet left) while it is anywhere on the stack, so
  * later steps may point into the state of earlier ones.
  */
@@ -22,8 +22,8 @@ struct tui_key {
 	wint_t ch;
 };
 
-/* What a key handler did; the main loop acts on it after the handler
- * returned. */
+/* The outcome of a key handler; the main loop acts on it after the
+ * handler returned. */
 enum tui_outcome {
 	TUI_KEY_IGNORED,	/* not for this screen */
 	TUI_KEY_HANDLED,

@@ -1,4 +1,4 @@
-/* Link step 1: choose the subscription that holds the vault. */
+/* Link step 1: choose the subscription that contains the vault. */
 #include "config.h"
 
 #include <stdlib.h>

@@ -32,7 +32,7 @@ bool tui_steps_retry_key(const struct tui_key *key);
 /*
  * Key handling of a list step: r calls reload, other keys go to the list
  * once it is loaded. Returns true when Enter chose a row; otherwise
- * *outcome says what happened.
+ * *outcome is the result of the key.
  */
 bool tui_steps_list_key(struct tui_app *app, struct tui_list *list,
 			bool loaded, const struct tui_key *key,

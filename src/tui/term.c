@@ -38,7 +38,8 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal wakes the key read so the loop sees it. */
+	/* No SA_RESTART: a signal interrupts the key read, so the loop checks
+ * the flag at once. */
 	sa.sa_flags = 0;
 	for (size_t i = 0; i < N_SIGNALS; i++)
 		sigaction(handled_signals[i], &sa, &saved_actions[i]);

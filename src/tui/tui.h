@@ -12,7 +12,7 @@ struct kvl_tui_options {
 	 * replaces the callbacks in it with its own (sign-in messages and
 	 * cancelling go through the screen) and puts the old ones back
 	 * before it returns. NULL: the wizard cannot show the device code
-	 * or cancel calls, and says so on its status line.
+	 * or cancel calls, and reports that on its status line.
 	 */
 	struct kvl_sink *sink;
 };

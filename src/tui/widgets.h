@@ -7,7 +7,8 @@
 #include "tui/layout.h"
 #include "tui/theme.h"
 
-/* What the status line shows: a spinner while busy, else a message. */
+/* The content of the status line: a spinner while busy, else a
+ * message. */
 struct tui_status_view {
 	bool busy;
 	const char *label;	/* what is running; sanitised */
