@@ -41,6 +41,37 @@ kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
 				struct kvl_error *err) KVL_NODISCARD;
 
 /*
+ * Encrypts plaintext in memory the way kvl_seal_file() does (same key
+ * file, same layout) and returns the sealed bytes in *sealed, which the
+ * caller frees. aad, when not NULL, is text that is authenticated but not
+ * stored: opening needs the same aad, which binds the sealed bytes to a
+ * context (a connection id and field, say).
+ */
+kvl_result kvl_seal_buffer(const char *key_path, const char *aad,
+			   const void *plaintext, size_t len,
+			   unsigned char **sealed, size_t *sealed_len,
+			   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Decrypts bytes from kvl_seal_buffer() with the same aad. Bytes that fail
+ * authentication give KVL_ERR_PARSE; a missing key file too. The caller
+ * frees *plaintext (NUL-terminated) with kvl_free_secret().
+ */
+kvl_result kvl_open_sealed_buffer(const char *key_path, const char *aad,
+				  const unsigned char *sealed,
+				  size_t sealed_len, char **plaintext,
+				  size_t *len, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* Encodes data as standard base64 with padding; NULL when out of memory. */
+char *kvl_base64_encode(const void *data, size_t len);
+
+/* Decodes standard base64 (padding required); KVL_ERR_PARSE when invalid.
+ * *out is NUL-terminated and freed by the caller. */
+kvl_result kvl_base64_decode(const char *in, unsigned char **out,
+			     size_t *out_len) KVL_NODISCARD;
+
+/*
  * Writes data to path atomically: a temporary file in the same directory,
  * fsync, rename, fsync of the directory. The file gets the given mode.
  */

@@ -6,8 +6,8 @@
  * Writes are atomic (temporary file, fsync, rename) and serialised with an
  * exclusive lock on a lock file beside it. A document kvlink cannot parse
  * is reported and never overwritten. Members kvlink does not know (for
- * example connections and notifications written by later versions) are
- * kept as they are.
+ * example notifications written by later versions) are kept as they are,
+ * also inside each connection.
  */
 #ifndef KVL_ENVSTORE_H
 #define KVL_ENVSTORE_H
@@ -67,6 +67,8 @@ struct kvl_vault_link {
 	char *consent_at;
 };
 
+struct kvl_connection;		/* env/connections.h */
+
 struct kvl_environment {
 	char *id;		/* GUID */
 	char *display_name;
@@ -76,6 +78,9 @@ struct kvl_environment {
 	struct kvl_vault_link vault;
 	long revision;		/* bumped by every save */
 	json_object *extra;	/* unknown members, kept on save */
+	/* Export connections; see env/connections.h. */
+	struct kvl_connection *connections;
+	size_t n_connections;
 };
 
 struct kvl_envstore;

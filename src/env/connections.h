@@ -1,0 +1,217 @@
+/*
+ * Export connections of an environment, stored in environment.json under
+ * "connections".
+ *
+ * A connection keeps its credentials in one of two ways, chosen when it is
+ * created:
+ * - Key Vault mode (use_key_vault): each credential field names a secret
+ *   in the linked vault. kvlink stores only the name and never reads or
+ *   writes the secret's value.
+ * - Typed mode: each credential is sealed with AES-256-GCM under the key
+ *   file <env dir>/credentials.key (32 random bytes, mode 0600, created on
+ *   first use) and stored base64-encoded. The plaintext never reaches the
+ *   document.
+ * A connection saved in Key Vault mode can never be switched to typed
+ * credentials; a new connection has to be created instead.
+ *
+ * The functions here change the struct kvl_environment in memory only;
+ * callers write it with kvl_envstore_save().
+ */
+#ifndef KVL_CONNECTIONS_H
+#define KVL_CONNECTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "core/keyvault.h"
+#include "core/result.h"
+#include "env/conntypes.h"
+#include "env/envstore.h"
+
+/* Name of the key file in the environment directory. */
+#define KVL_CREDENTIALS_KEY_FILE "credentials.key"
+
+/* Who may use a connection in exports. */
+enum kvl_conn_audience {
+	KVL_AUDIENCE_ADMINS,	/* the default */
+	KVL_AUDIENCE_ADMINS_AND_CONTRIBUTORS,
+};
+
+struct kvl_connection {
+	char *id;		/* GUID, set by kvl_conn_add() when NULL */
+	char *display_name;	/* unique in the environment, ignoring case */
+	char *type_id;		/* struct kvl_conn_type.id */
+	bool use_key_vault;
+	/* Values of the fields that are not credentials. */
+	struct kvl_field_value *fields;
+	size_t n_fields;
+	/* Key Vault mode: credential field key -> secret name. */
+	struct kvl_field_value *secrets;
+	size_t n_secrets;
+	char *vault_name;	/* Key Vault mode: the linked vault ... */
+	char *vault_uri;	/* ... when the connection was created */
+	/* Typed mode: credential field key -> base64 sealed credential. */
+	struct kvl_field_value *sealed;
+	size_t n_sealed;
+	enum kvl_conn_audience audience;
+	char *created_by;	/* object id */
+	char *created_by_name;
+	char *created_at;	/* RFC 3339, UTC */
+	char *updated_at;
+	char *consent_by;	/* object id of who accepted the privacy text */
+	char *consent_at;
+	json_object *extra;	/* unknown members, kept on save */
+};
+
+/* Frees every member and zeroes conn; NULL-safe. */
+void kvl_connection_clear(struct kvl_connection *conn);
+
+/* Stable names of an audience: "admins", "admins-and-contributors". */
+const char *kvl_conn_audience_name(enum kvl_conn_audience audience);
+/* Parses a name of kvl_conn_audience_name(); false when unknown. */
+bool kvl_conn_audience_parse(const char *name,
+			     enum kvl_conn_audience *audience);
+
+/* The connection whose id or display name (ignoring case) is name. */
+struct kvl_connection *kvl_conn_find(const struct kvl_environment *env,
+				     const char *name);
+
+/*
+ * Checks conn on its own: its type exists, its display name is not empty,
+ * its field values pass kvl_conn_values_validate() (secret names for
+ * credentials in Key Vault mode, sealed credentials as given), no field
+ * is both plain and a credential, and a Key Vault mode connection has no
+ * sealed credentials and a typed one no secret names.
+ */
+kvl_result kvl_conn_validate(const struct kvl_connection *conn,
+			     struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Adds conn to env after kvl_conn_validate() and a check that no other
+ * connection has the same display name ignoring case (KVL_ERR_CONFLICT).
+ * Key Vault mode needs a linked vault in env (KVL_ERR_PREREQ); its name
+ * and URI are recorded. Fills id, created_at and updated_at when NULL.
+ * On success env owns the contents of conn and *conn is zeroed; on
+ * failure conn is unchanged.
+ */
+kvl_result kvl_conn_add(struct kvl_environment *env,
+			struct kvl_connection *conn,
+			struct kvl_error *err) KVL_NODISCARD;
+
+/* Renames conn (a member of env), keeping names unique ignoring case. */
+kvl_result kvl_conn_rename(struct kvl_environment *env,
+			   struct kvl_connection *conn, const char *new_name,
+			   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Sets the plain (non-credential) field key of conn to value, or removes
+ * it when value is NULL. The value is checked against the field's kind.
+ */
+kvl_result kvl_conn_set_field(struct kvl_connection *conn, const char *key,
+			      const char *value,
+			      struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Key Vault mode only: sets the credential field key to the secret named
+ * secret_name (checked with kvl_conn_secret_name_validate()), or removes
+ * it when secret_name is NULL. Checking that the secret exists in the
+ * vault is kvl_conn_check_secret()'s job.
+ */
+kvl_result kvl_conn_set_secret(struct kvl_connection *conn, const char *key,
+			       const char *secret_name,
+			       struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Turns Key Vault mode on or off. Turning it on drops the sealed
+ * credentials (their secret names must then be set). Turning it off on a
+ * connection that uses Key Vault is rejected with KVL_ERR_INVALID and a
+ * message saying to create a new connection with typed credentials and
+ * to delete this one separately.
+ */
+kvl_result kvl_conn_set_use_key_vault(struct kvl_connection *conn, bool on,
+				      struct kvl_error *err) KVL_NODISCARD;
+
+/* Removes the connection whose id or display name is name. */
+kvl_result kvl_conn_delete(struct kvl_environment *env, const char *name,
+			   struct kvl_error *err) KVL_NODISCARD;
+
+/* Stamps conn->updated_at with the current time. */
+kvl_result kvl_conn_touch(struct kvl_connection *conn,
+			  struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Records that the user object_id (named name) accepted the data privacy
+ * and compliance statement now.
+ */
+kvl_result kvl_conn_consent(struct kvl_connection *conn,
+			    const char *object_id, const char *name,
+			    struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Typed mode only: seals len bytes of plaintext for the credential field
+ * key and stores the result in conn->sealed, replacing an earlier one.
+ * The key file is <env_dir>/credentials.key (see kvl_seal_buffer()). The sealed
+ * value is bound to the connection id and field key, so it cannot be
+ * moved to another field or connection; conn->id must be set (it is
+ * filled here when NULL). The caller still owns and wipes plaintext.
+ */
+kvl_result kvl_conn_seal_credential(const char *env_dir,
+				    struct kvl_connection *conn,
+				    const char *key, const char *plaintext,
+				    size_t len,
+				    struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Decrypts the sealed credential of field key. KVL_ERR_NOT_FOUND when
+ * there is none, KVL_ERR_PARSE when it fails authentication. The caller
+ * frees *plaintext with kvl_free_secret() (it is NUL-terminated).
+ */
+kvl_result kvl_conn_open_credential(const char *env_dir,
+				    const struct kvl_connection *conn,
+				    const char *key, char **plaintext,
+				    size_t *len,
+				    struct kvl_error *err) KVL_NODISCARD;
+
+/* Whether a secret can back a credential, judged from its attributes. */
+enum kvl_secret_usability {
+	KVL_SECRET_USABLE,
+	KVL_SECRET_DISABLED,	/* pickable after confirmation */
+	KVL_SECRET_EXPIRED,	/* pickable after confirmation */
+	KVL_SECRET_NOT_YET_VALID,	/* pickable after confirmation */
+	KVL_SECRET_MANAGED,	/* backs a certificate: never offered */
+};
+
+/* Judges s at the time now (Unix seconds); disabled wins over dates. */
+enum kvl_secret_usability kvl_secret_usability(
+	const struct kvl_secret_item *s, int64_t now);
+
+/* N_(): why a secret is not usable ("the secret is disabled"); NULL for
+ * KVL_SECRET_USABLE. */
+const char *kvl_secret_usability_reason(enum kvl_secret_usability u);
+
+/*
+ * Looks secret_name up in items (a vault's list, from
+ * kvl_kv_list_secrets()) and checks that it can be picked:
+ * - not in the list: KVL_ERR_NOT_FOUND;
+ * - managed: KVL_ERR_INVALID;
+ * - disabled, expired or not yet valid: KVL_ERR_INVALID unless
+ *   allow_unusable, in which case KVL_OK.
+ * *usability (may be NULL) gets the verdict whenever the secret was found,
+ * so callers can tell a confirmation is needed.
+ */
+kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
+				 size_t n, const char *secret_name,
+				 bool allow_unusable, int64_t now,
+				 enum kvl_secret_usability *usability,
+				 struct kvl_error *err) KVL_NODISCARD;
+
+/* JSON conversion of one connection, used by envjson.c. The JSON contains
+ * secret names and sealed credentials, never a plaintext credential. */
+kvl_result kvl_conn_from_json(json_object *obj, struct kvl_connection *conn,
+			      struct kvl_error *err) KVL_NODISCARD;
+json_object *kvl_conn_to_json(const struct kvl_connection *conn);
+
+#endif
