@@ -257,20 +257,26 @@ static kvl_result load_or_create_key(const char *key_path, unsigned char *key,
 }
 
 static kvl_result gcm_encrypt(const unsigned char *key,
-			      const unsigned char *header,
+			      const unsigned char *header, const char *aad,
 			      const unsigned char *iv, const char *plain,
 			      size_t len, unsigned char *out,
 			      unsigned char *tag)
 {
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	size_t aad_len = aad != NULL ? strlen(aad) : 0;
 	kvl_result res = KVL_ERR_IO;
 	int n;
 
-	if (ctx == NULL || len > INT32_MAX)
+	if (ctx == NULL || len > INT32_MAX || aad_len > INT32_MAX)
 		goto out;
 	if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
-	    EVP_EncryptUpdate(ctx, NULL, &n, header, SEAL_HEADER) != 1 ||
-	    EVP_EncryptUpdate(ctx, out, &n, (const unsigned char *)plain,
+	    EVP_EncryptUpdate(ctx, NULL, &n, header, SEAL_HEADER) != 1)
+		goto out;
+	if (aad_len > 0 &&
+	    EVP_EncryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+			      (int)aad_len) != 1)
+		goto out;
+	if (EVP_EncryptUpdate(ctx, out, &n, (const unsigned char *)plain,
 			      (int)len) != 1 ||
 	    EVP_EncryptFinal_ex(ctx, out + n, &n) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SEAL_TAG,
@@ -282,62 +288,90 @@ out:
 	return res;
 }
 
-kvl_result kvl_seal_file(const char *path, const char *key_path,
-			 const char *plaintext, size_t len,
-			 struct kvl_error *err)
+kvl_result kvl_seal_buffer(const char *key_path, const char *aad,
+			   const void *plaintext, size_t len,
+			   unsigned char **sealed, size_t *sealed_len,
+			   struct kvl_error *err)
 {
 	unsigned char key[KEY_LEN];
-	unsigned char *sealed = NULL, *iv;
+	unsigned char *buf = NULL, *iv;
 	size_t total = SEAL_HEADER + SEAL_IV + len + SEAL_TAG;
 	kvl_result res;
 
 	res = load_or_create_key(key_path, key, err);
 	if (res != KVL_OK)
 		goto out;
-	sealed = malloc(total);
-	if (sealed == NULL) {
+	buf = malloc(total);
+	if (buf == NULL) {
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 
-	memcpy(sealed, SEAL_MAGIC, 4);
-	sealed[4] = SEAL_VERSION;
-	iv = sealed + SEAL_HEADER;
+	memcpy(buf, SEAL_MAGIC, 4);
+	buf[4] = SEAL_VERSION;
+	iv = buf + SEAL_HEADER;
 	if (RAND_bytes(iv, SEAL_IV) != 1) {
 		res = kvl_error_set(err, KVL_ERR_IO, "no random bytes");
 		goto out;
 	}
-	res = gcm_encrypt(key, sealed, iv, plaintext, len, iv + SEAL_IV,
+	res = gcm_encrypt(key, buf, aad, iv, plaintext, len, iv + SEAL_IV,
 			  iv + SEAL_IV + len);
 	if (res != KVL_OK) {
-		kvl_error_set(err, res, "cannot encrypt '%s'", path);
+		kvl_error_set(err, res, "cannot encrypt with the key in '%s'",
+			      key_path);
 		goto out;
 	}
 
-	res = kvl_write_file_atomic(path, sealed, total, 0600, err);
+	*sealed = buf;
+	*sealed_len = total;
+	buf = NULL;
 out:
 	OPENSSL_cleanse(key, sizeof(key));
+	free(buf);
+	return res;
+}
+
+kvl_result kvl_seal_file(const char *path, const char *key_path,
+			 const char *plaintext, size_t len,
+			 struct kvl_error *err)
+{
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	kvl_result res;
+
+	res = kvl_seal_buffer(key_path, NULL, plaintext, len, &sealed,
+			      &sealed_len, err);
+	if (res != KVL_OK)
+		return res;
+	res = kvl_write_file_atomic(path, sealed, sealed_len, 0600, err);
 	free(sealed);
 	return res;
 }
 
-static kvl_result gcm_decrypt(const unsigned char *key,
+static kvl_result gcm_decrypt(const unsigned char *key, const char *aad,
 			      const unsigned char *sealed, size_t sealed_len,
 			      char **plaintext, size_t *len)
 {
 	const unsigned char *iv = sealed + SEAL_HEADER;
 	const unsigned char *ct = iv + SEAL_IV;
 	size_t ct_len = sealed_len - SEAL_HEADER - SEAL_IV - SEAL_TAG;
+	size_t aad_len = aad != NULL ? strlen(aad) : 0;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	unsigned char *plain = malloc(ct_len + 1);
 	kvl_result res = KVL_ERR_PARSE;
 	int n, m;
 
-	if (ctx == NULL || plain == NULL)
+	if (ctx == NULL || plain == NULL || ct_len > INT32_MAX ||
+	    aad_len > INT32_MAX)
 		goto out;
 	if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv) != 1 ||
-	    EVP_DecryptUpdate(ctx, NULL, &n, sealed, SEAL_HEADER) != 1 ||
-	    EVP_DecryptUpdate(ctx, plain, &n, ct, (int)ct_len) != 1 ||
+	    EVP_DecryptUpdate(ctx, NULL, &n, sealed, SEAL_HEADER) != 1)
+		goto out;
+	if (aad_len > 0 &&
+	    EVP_DecryptUpdate(ctx, NULL, &n, (const unsigned char *)aad,
+			      (int)aad_len) != 1)
+		goto out;
+	if (EVP_DecryptUpdate(ctx, plain, &n, ct, (int)ct_len) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SEAL_TAG,
 				(void *)(ct + ct_len)) != 1 ||
 	    EVP_DecryptFinal_ex(ctx, plain + n, &m) != 1)
@@ -356,11 +390,41 @@ out:
 	return res;
 }
 
+kvl_result kvl_open_sealed_buffer(const char *key_path, const char *aad,
+				  const unsigned char *sealed,
+				  size_t sealed_len, char **plaintext,
+				  size_t *len, struct kvl_error *err)
+{
+	unsigned char key[KEY_LEN];
+	kvl_result res;
+
+	if (sealed_len < SEAL_HEADER + SEAL_IV + SEAL_TAG ||
+	    memcmp(sealed, SEAL_MAGIC, 4) != 0 ||
+	    sealed[4] != SEAL_VERSION)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the data is not sealed by kvlink");
+
+	res = read_key(key_path, key, err);
+	if (res == KVL_ERR_NOT_FOUND)
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "the key file '%s' is missing", key_path);
+	if (res != KVL_OK)
+		goto out;
+	res = gcm_decrypt(key, aad, sealed, sealed_len, plaintext, len);
+	if (res != KVL_OK)
+		kvl_error_set(err, res, "sealed data failed authentication: "
+			      "it was changed or sealed with another key "
+			      "than '%s'", key_path);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return res;
+}
+
 kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
 				char **plaintext, size_t *len,
 				struct kvl_error *err)
 {
-	unsigned char key[KEY_LEN];
+	struct kvl_error inner;
 	char *sealed = NULL;
 	size_t sealed_len = 0;
 	kvl_result res;
@@ -375,34 +439,62 @@ kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
 	}
 	res = read_fd(fd, SEALED_MAX, &sealed, &sealed_len);
 	close(fd);
-	if (res != KVL_OK) {
-		kvl_error_set(err, res, "cannot read '%s'", path);
-		goto out;
-	}
-	if (sealed_len < SEAL_HEADER + SEAL_IV + SEAL_TAG ||
-	    memcmp(sealed, SEAL_MAGIC, 4) != 0 ||
-	    sealed[4] != SEAL_VERSION) {
-		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "'%s' is not a kvlink sealed file", path);
-		goto out;
-	}
+	if (res != KVL_OK)
+		return kvl_error_set(err, res, "cannot read '%s'", path);
 
-	res = read_key(key_path, key, err);
-	if (res == KVL_ERR_NOT_FOUND)
-		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "key file '%s' for '%s' is missing",
-				    key_path, path);
+	kvl_error_init(&inner);
+	res = kvl_open_sealed_buffer(key_path, NULL,
+				     (unsigned char *)sealed, sealed_len,
+				     plaintext, len, &inner);
 	if (res != KVL_OK)
-		goto out;
-	res = gcm_decrypt(key, (unsigned char *)sealed, sealed_len,
-			  plaintext, len);
-	if (res != KVL_OK)
-		kvl_error_set(err, res, "'%s' failed authentication: it was "
-			      "changed or written with another key", path);
-out:
-	OPENSSL_cleanse(key, sizeof(key));
+		kvl_error_set(err, res, "cannot open '%s': %s", path,
+			      inner.message != NULL ? inner.message : "");
+	kvl_error_clear(&inner);
 	free(sealed);
 	return res;
+}
+
+char *kvl_base64_encode(const void *data, size_t len)
+{
+	char *out;
+
+	if (len > (size_t)INT32_MAX / 4 * 3)
+		return NULL;
+	out = malloc((len + 2) / 3 * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	return out;
+}
+
+kvl_result kvl_base64_decode(const char *in, unsigned char **out,
+			     size_t *out_len)
+{
+	size_t len = strlen(in), pad = 0;
+	unsigned char *dec;
+	int n;
+
+	if (len % 4 != 0 || len > INT32_MAX)
+		return KVL_ERR_PARSE;
+	if (len > 0 && in[len - 1] == '=')
+		pad++;
+	if (len > 1 && in[len - 2] == '=')
+		pad++;
+	dec = malloc(len / 4 * 3 + 1);
+	if (dec == NULL)
+		return KVL_ERR_NOMEM;
+
+	/* EVP_DecodeBlock keeps the zero bytes that padding stands for. */
+	n = EVP_DecodeBlock(dec, (const unsigned char *)in, (int)len);
+	if (n < 0 || (size_t)n < pad) {
+		free(dec);
+		return KVL_ERR_PARSE;
+	}
+	n -= (int)pad;
+	dec[n] = '\0';
+	*out = dec;
+	*out_len = (size_t)n;
+	return KVL_OK;
 }
 
 /* fsyncs the directory that holds path, so a rename survives a crash. */

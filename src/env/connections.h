@@ -62,6 +62,7 @@ struct kvl_connection {
 	char *created_at;	/* RFC 3339, UTC */
 	char *updated_at;
 	char *consent_by;	/* object id of who accepted the privacy text */
+	char *consent_by_name;
 	char *consent_at;
 	json_object *extra;	/* unknown members, kept on save */
 };
@@ -94,8 +95,8 @@ kvl_result kvl_conn_validate(const struct kvl_connection *conn,
  * connection has the same display name ignoring case (KVL_ERR_CONFLICT).
  * Key Vault mode needs a linked vault in env (KVL_ERR_PREREQ); its name
  * and URI are recorded. Fills id, created_at and updated_at when NULL.
- * On success env owns the contents of conn and *conn is zeroed; on
- * failure conn is unchanged.
+ * Fills the plain fields that have defaults. On success env owns the
+ * contents of conn and *conn is zeroed.
  */
 kvl_result kvl_conn_add(struct kvl_environment *env,
 			struct kvl_connection *conn,

@@ -40,6 +40,7 @@ struct kvl_field_def {
 	bool credential;	/* sealed, or a secret name in a vault */
 	bool required;
 	const char *default_value;	/* or NULL */
+	const char *needs;	/* key of a field that must come with it */
 };
 
 /* One connection type. */
@@ -104,7 +105,8 @@ kvl_result kvl_conn_secret_name_validate(const char *label, const char *name,
  * - every value is valid for its field (credential values as secret
  *   names when use_key_vault is set, else by their kind);
  * - every required field is given, or has a default;
- * - the type's one_of rule holds;
+ * - the type's one_of rule holds, and a field with needs set comes with
+ *   that field;
  * - use_key_vault is set only for a type that supports it.
  * A credential entry whose value is NULL counts as given but is not
  * checked: it stands for a sealed credential kept from before.

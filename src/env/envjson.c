@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "core/jsonutil.h"
+#include "env/connections.h"
 #include "env/envstore.h"
+#include "env/members.h"
 
 /* Top-level members this version reads; everything else goes to extra. */
 static const char *const known_members[] = {
 	"format", "id", "displayName", "region", "revision", "users",
-	"keyVault", NULL,
+	"keyVault", "connections", NULL,
 };
 
 static const char *const link_states[] = {
@@ -53,6 +55,13 @@ static kvl_result get_string(json_object *obj, const char *key,
 	if (*out == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	return KVL_OK;
+}
+
+kvl_result kvl_env_member_string(json_object *obj, const char *key,
+				 bool required, char **out,
+				 struct kvl_error *err)
+{
+	return get_string(obj, key, required, out, err);
 }
 
 static kvl_result parse_role(const char *name, enum kvl_role *role,
@@ -267,6 +276,36 @@ static kvl_result parse_link(json_object *doc, struct kvl_vault_link *link,
 	return parse_grants(vault, link, err);
 }
 
+static kvl_result parse_connections(json_object *doc,
+				    struct kvl_environment *env,
+				    struct kvl_error *err)
+{
+	json_object *list = NULL;
+	size_t i, n;
+	kvl_result rc;
+
+	if (!json_object_object_get_ex(doc, "connections", &list) ||
+	    list == NULL)
+		return KVL_OK;
+	if (!json_object_is_type(list, json_type_array))
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the member \"connections\" is not an "
+				     "array");
+
+	n = json_object_array_length(list);
+	env->connections = calloc(n > 0 ? n : 1, sizeof(*env->connections));
+	if (env->connections == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		rc = kvl_conn_from_json(json_object_array_get_idx(list, i),
+					&env->connections[i], err);
+		env->n_connections = i + 1;
+		if (rc != KVL_OK)
+			return rc;
+	}
+	return KVL_OK;
+}
+
 static kvl_result parse_header(json_object *doc, struct kvl_environment *env,
 			       struct kvl_error *err)
 {
@@ -337,6 +376,8 @@ kvl_result kvl_env_from_json(json_object *doc, struct kvl_environment *env,
 	if (rc == KVL_OK)
 		rc = parse_link(doc, &parsed.vault, err);
 	if (rc == KVL_OK)
+		rc = parse_connections(doc, &parsed, err);
+	if (rc == KVL_OK)
 		rc = collect_extra(doc, &parsed, err);
 
 out:
@@ -355,6 +396,12 @@ static void add_string(json_object *obj, const char *key, const char *value)
 	if (value != NULL)
 		json_object_object_add(obj, key,
 				       json_object_new_string(value));
+}
+
+void kvl_env_member_add(json_object *obj, const char *key,
+			const char *value)
+{
+	add_string(obj, key, value);
 }
 
 static json_object *grant_to_json(const struct kvl_grant *grant)
@@ -421,6 +468,17 @@ static json_object *users_to_json(const struct kvl_environment *env)
 	return users;
 }
 
+static json_object *connections_to_json(const struct kvl_environment *env)
+{
+	json_object *list = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < env->n_connections; i++)
+		json_object_array_add(list,
+				      kvl_conn_to_json(&env->connections[i]));
+	return list;
+}
+
 json_object *kvl_env_to_json(const struct kvl_environment *env)
 {
 	json_object *doc = json_object_new_object();
@@ -436,6 +494,7 @@ json_object *kvl_env_to_json(const struct kvl_environment *env)
 			       json_object_new_int64(env->revision));
 	json_object_object_add(doc, "users", users_to_json(env));
 	json_object_object_add(doc, "keyVault", link_to_json(&env->vault));
+	json_object_object_add(doc, "connections", connections_to_json(env));
 
 	if (env->extra != NULL) {
 		json_object_object_foreach(env->extra, key, value) {

@@ -15,6 +15,7 @@
 
 #include "core/crypto.h"
 #include "core/jsonutil.h"
+#include "env/connections.h"
 #include "env/envstore.h"
 
 #define ENV_FILE "environment.json"
@@ -511,6 +512,9 @@ void kvl_env_clear(struct kvl_environment *env)
 	}
 	free(env->users);
 	kvl_vault_link_clear(&env->vault);
+	for (i = 0; i < env->n_connections; i++)
+		kvl_connection_clear(&env->connections[i]);
+	free(env->connections);
 	json_object_put(env->extra);
 	memset(env, 0, sizeof(*env));
 }

@@ -209,7 +209,7 @@ static void test_unknown_members_kept(void **state)
 		"\"region\":\"westeurope\",\"revision\":4,"
 		"\"users\":[{\"objectId\":\"" AVERY "\",\"name\":\"A\","
 		"\"role\":\"Admin\"}],"
-		"\"connections\":[{\"name\":\"sftp\",\"secret\":\"kv:s1\"}],"
+		"\"dataSources\":[{\"name\":\"sftp\",\"secret\":\"kv:s1\"}],"
 		"\"notifications\":{\"muted\":true}}";
 	struct fixture *f = *state;
 	struct kvl_environment env = { 0 };
@@ -229,8 +229,8 @@ static void test_unknown_members_kept(void **state)
 	assert_non_null(saved);
 	assert_non_null(expected);
 	assert_true(json_object_equal(
-		json_object_object_get(saved, "connections"),
-		json_object_object_get(expected, "connections")));
+		json_object_object_get(saved, "dataSources"),
+		json_object_object_get(expected, "dataSources")));
 	assert_true(json_object_equal(
 		json_object_object_get(saved, "notifications"),
 		json_object_object_get(expected, "notifications")));

@@ -1,0 +1,279 @@
+/*
+ * Credentials of connections: sealing typed ones under credentials.key and
+ * judging the vault secrets that Key Vault mode connections name.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/crypto.h"
+#include "env/connections.h"
+#include "i18n.h"
+
+/* Path of the key file in env_dir; the caller frees it. */
+static char *key_path(const char *env_dir)
+{
+	char *path = NULL;
+
+	if (asprintf(&path, "%s/%s", env_dir, KVL_CREDENTIALS_KEY_FILE) < 0)
+		return NULL;
+	return path;
+}
+
+/*
+ * Additional authenticated data of a sealed credential: it binds the
+ * sealed bytes to one connection and field, so a sealed value copied to
+ * another field or connection fails authentication.
+ */
+static char *seal_context(const struct kvl_connection *conn,
+			  const char *key)
+{
+	char *aad = NULL;
+
+	if (asprintf(&aad, "kvlink-connection:%s:%s", conn->id, key) < 0)
+		return NULL;
+	return aad;
+}
+
+/* Checks that key is a credential field of a typed connection. */
+static kvl_result check_typed_credential(const struct kvl_connection *conn,
+					 const char *key,
+					 const struct kvl_field_def **field,
+					 struct kvl_error *err)
+{
+	const struct kvl_conn_type *type = kvl_conn_type_find(conn->type_id);
+	const struct kvl_field_def *f = kvl_conn_type_field(type, key);
+
+	if (f == NULL || !f->credential)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "'%s' is not a credential field of %s; "
+				     "run 'kvlink connection types' to see "
+				     "them", key != NULL ? key : "",
+				     type != NULL ? type->display_name
+					: "this connection type");
+	if (conn->use_key_vault)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "connection '%s' uses Key Vault, so its "
+				     "credentials are secret names and cannot "
+				     "be typed",
+				     conn->display_name != NULL
+					? conn->display_name : "");
+	*field = f;
+	return KVL_OK;
+}
+
+/* Checks a credential to be sealed without ever quoting it. */
+static kvl_result check_plaintext(const struct kvl_field_def *f,
+				  const char *plaintext, size_t len,
+				  struct kvl_error *err)
+{
+	if (len == 0)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "%s (%s) is empty; type the credential",
+				     f->label, f->key);
+	if (strlen(plaintext) != len)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "%s (%s) contains a NUL byte",
+				     f->label, f->key);
+	return kvl_conn_field_validate(f, plaintext, err);
+}
+
+static kvl_result ensure_id(struct kvl_connection *conn,
+			    struct kvl_error *err)
+{
+	char id[37];
+
+	if (conn->id != NULL)
+		return KVL_OK;
+	if (kvl_uuid4(id) != KVL_OK)
+		return kvl_error_set(err, KVL_ERR_IO,
+				     "cannot create a connection id");
+	conn->id = strdup(id);
+	if (conn->id == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return KVL_OK;
+}
+
+/* Stores encoded as the sealed value of key, replacing an older one. */
+static kvl_result store_sealed(struct kvl_connection *conn, const char *key,
+			       char *encoded, struct kvl_error *err)
+{
+	struct kvl_field_value *grown;
+	size_t i;
+
+	for (i = 0; i < conn->n_sealed; i++) {
+		if (strcmp(conn->sealed[i].key, key) == 0) {
+			kvl_free_secret(conn->sealed[i].value);
+			conn->sealed[i].value = encoded;
+			return KVL_OK;
+		}
+	}
+	grown = realloc(conn->sealed, (conn->n_sealed + 1) * sizeof(*grown));
+	if (grown == NULL)
+		goto nomem;
+	conn->sealed = grown;
+	grown[conn->n_sealed].key = strdup(key);
+	if (grown[conn->n_sealed].key == NULL)
+		goto nomem;
+	grown[conn->n_sealed].value = encoded;
+	conn->n_sealed++;
+	return KVL_OK;
+
+nomem:
+	free(encoded);
+	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+}
+
+kvl_result kvl_conn_seal_credential(const char *env_dir,
+				    struct kvl_connection *conn,
+				    const char *key, const char *plaintext,
+				    size_t len, struct kvl_error *err)
+{
+	const struct kvl_field_def *f = NULL;
+	unsigned char *sealed = NULL;
+	size_t sealed_len = 0;
+	char *path = NULL, *aad = NULL, *encoded;
+	kvl_result rc;
+
+	rc = check_typed_credential(conn, key, &f, err);
+	if (rc == KVL_OK)
+		rc = check_plaintext(f, plaintext, len, err);
+	if (rc == KVL_OK)
+		rc = ensure_id(conn, err);
+	if (rc != KVL_OK)
+		return rc;
+
+	path = key_path(env_dir);
+	aad = seal_context(conn, key);
+	if (path == NULL || aad == NULL) {
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = kvl_seal_buffer(path, aad, plaintext, len, &sealed, &sealed_len,
+			     err);
+	if (rc != KVL_OK)
+		goto out;
+
+	encoded = kvl_base64_encode(sealed, sealed_len);
+	if (encoded == NULL) {
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = store_sealed(conn, key, encoded, err);
+out:
+	free(sealed);
+	free(aad);
+	free(path);
+	return rc;
+}
+
+kvl_result kvl_conn_open_credential(const char *env_dir,
+				    const struct kvl_connection *conn,
+				    const char *key, char **plaintext,
+				    size_t *len, struct kvl_error *err)
+{
+	const char *encoded = NULL;
+	unsigned char *sealed = NULL;
+	size_t i, sealed_len = 0;
+	char *path = NULL, *aad = NULL;
+	kvl_result rc;
+
+	for (i = 0; key != NULL && i < conn->n_sealed; i++)
+		if (strcmp(conn->sealed[i].key, key) == 0)
+			encoded = conn->sealed[i].value;
+	if (encoded == NULL || conn->id == NULL)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     "connection '%s' has no typed credential "
+				     "'%s'", conn->display_name != NULL
+					? conn->display_name : "",
+				     key != NULL ? key : "");
+	if (kvl_base64_decode(encoded, &sealed, &sealed_len) != KVL_OK)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the sealed credential '%s' of '%s' is "
+				     "not base64; type it again", key,
+				     conn->display_name);
+
+	path = key_path(env_dir);
+	aad = seal_context(conn, key);
+	if (path == NULL || aad == NULL)
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	else
+		rc = kvl_open_sealed_buffer(path, aad, sealed, sealed_len,
+					    plaintext, len, err);
+	free(sealed);
+	free(aad);
+	free(path);
+	return rc;
+}
+
+enum kvl_secret_usability kvl_secret_usability(
+	const struct kvl_secret_item *s, int64_t now)
+{
+	if (s->managed)
+		return KVL_SECRET_MANAGED;
+	if (!s->enabled)
+		return KVL_SECRET_DISABLED;
+	if (s->expires != 0 && s->expires <= now)
+		return KVL_SECRET_EXPIRED;
+	if (s->not_before != 0 && s->not_before > now)
+		return KVL_SECRET_NOT_YET_VALID;
+	return KVL_SECRET_USABLE;
+}
+
+const char *kvl_secret_usability_reason(enum kvl_secret_usability u)
+{
+	switch (u) {
+	case KVL_SECRET_USABLE:
+		return NULL;
+	case KVL_SECRET_DISABLED:
+		return N_("the secret is disabled");
+	case KVL_SECRET_EXPIRED:
+		return N_("the secret has expired");
+	case KVL_SECRET_NOT_YET_VALID:
+		return N_("the secret is not valid yet (not-before date)");
+	case KVL_SECRET_MANAGED:
+		return N_("the secret backs a certificate");
+	}
+	return N_("the secret cannot be used");
+}
+
+kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
+				 size_t n, const char *secret_name,
+				 bool allow_unusable, int64_t now,
+				 enum kvl_secret_usability *usability,
+				 struct kvl_error *err)
+{
+	enum kvl_secret_usability u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (items[i].name != NULL && secret_name != NULL &&
+		    strcmp(items[i].name, secret_name) == 0)
+			break;
+	if (i == n)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     "the linked vault has no secret named "
+				     "'%s'; check the name or add the secret "
+				     "to the vault", secret_name != NULL
+					? secret_name : "");
+
+	u = kvl_secret_usability(&items[i], now);
+	if (usability != NULL)
+		*usability = u;
+	if (u == KVL_SECRET_MANAGED)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "secret '%s' backs a certificate and "
+				     "cannot be picked; choose another "
+				     "secret", secret_name);
+	if (u != KVL_SECRET_USABLE && !allow_unusable)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "secret '%s' cannot be used as it is: "
+				     "%s; confirm to pick it anyway",
+				     secret_name,
+				     kvl_secret_usability_reason(u));
+	return KVL_OK;
+}
