@@ -68,8 +68,13 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 		http->options.max_backoff_ms = DEFAULT_MAX_BACKOFF_MS;
 	if (http->options.max_body == 0)
 		http->options.max_body = DEFAULT_MAX_BODY;
-	if (options != NULL && options->ca_bundle != NULL)
+	if (options != NULL && options->ca_bundle != NULL) {
 		http->ca_bundle = strdup(options->ca_bundle);
+		if (http->ca_bundle == NULL) {
+			free(http);
+			return KVL_ERR_NOMEM;
+		}
+	}
 	http->options.ca_bundle = http->ca_bundle;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -114,8 +119,8 @@ long kvl_http_retry_delay_ms(long backoff_ms, long max_backoff_ms,
 	long delay = backoff_ms;
 
 	if (retry_after_s >= 0) {
-		if (retry_after_s > max_backoff_ms / 1000)
-			return max_backoff_ms;
+		if (retry_after_s > KVL_HTTP_MAX_RETRY_AFTER_S)
+			return KVL_HTTP_MAX_RETRY_AFTER_S * 1000L;
 		return retry_after_s * 1000;
 	}
 	for (int i = 0; i < attempt && delay < max_backoff_ms; i++)
@@ -489,6 +494,13 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			break;
 		if (attempt >= o->max_retries)
 			break;
+		if (code == CURLE_OK &&
+		    resp->retry_after_s > KVL_HTTP_MAX_RETRY_AFTER_S) {
+			kvl_log("http not retrying %s: Retry-After %ld s is "
+				"above %d s", method, resp->retry_after_s,
+				KVL_HTTP_MAX_RETRY_AFTER_S);
+			break;
+		}
 
 		delay = kvl_http_retry_delay_ms(o->backoff_ms,
 						o->max_backoff_ms, attempt,
@@ -561,8 +573,13 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 	res = status_result(resp->status);
 	if (err == NULL)
 		return res;
-	kvl_error_set(err, res, "Azure returned HTTP %ld; %s", resp->status,
-		      status_advice(resp->status));
+	if (resp->retry_after_s > 0)
+		kvl_error_set(err, res, "Azure returned HTTP %ld and asked to "
+			      "wait %ld seconds; try again after that",
+			      resp->status, resp->retry_after_s);
+	else
+		kvl_error_set(err, res, "Azure returned HTTP %ld; %s",
+			      resp->status, status_advice(resp->status));
 	kvl_error_operation(err, operation);
 	err->http_status = resp->status;
 	free(err->correlation_id);
@@ -748,8 +765,10 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 	kvl_result res = KVL_OK;
 
 	seen = malloc(sizeof(*seen));
-	if (seen == NULL || (seen[0] = strdup(url)) == NULL)
+	if (seen == NULL || (seen[0] = strdup(url)) == NULL) {
+		free(seen);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
 	n_seen = 1;
 
 	for (;;) {

@@ -17,13 +17,19 @@
 
 struct kvl_http;
 
+/*
+ * The longest Retry-After kvlink waits for. A longer one ends the retries
+ * and the error reports the wait Azure asked for.
+ */
+#define KVL_HTTP_MAX_RETRY_AFTER_S 300
+
 struct kvl_http_options {
 	const char *ca_bundle;		/* NULL: system trust store */
 	long connect_timeout_ms;	/* 0: 10 s */
 	long total_timeout_ms;		/* 0: 60 s */
 	int max_retries;		/* 0: 4; negative: none */
 	long backoff_ms;		/* first backoff, doubled; 0: 500 ms */
-	long max_backoff_ms;		/* 0: 30 s; also caps Retry-After */
+	long max_backoff_ms;		/* 0: 30 s; Retry-After excluded */
 	size_t max_body;		/* 0: 16 MiB */
 	const struct kvl_sink *sink;	/* for cancel; may be NULL */
 };
@@ -99,7 +105,8 @@ bool kvl_http_backoff_wait(struct kvl_http *http, int attempt);
 
 /*
  * Delay before retry number attempt (0-based): Retry-After when given,
- * else backoff_ms * 2^attempt, both capped at max_backoff_ms.
+ * capped at KVL_HTTP_MAX_RETRY_AFTER_S, else backoff_ms * 2^attempt,
+ * capped at max_backoff_ms.
  */
 long kvl_http_retry_delay_ms(long backoff_ms, long max_backoff_ms,
 			     int attempt, long retry_after_s);

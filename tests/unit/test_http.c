@@ -480,8 +480,37 @@ static void retry_delay_values(void **state)
 	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 3, -1), 4000);
 	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 20, -1), 30000);
 	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 0, 7), 7000);
-	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 0, 3600), 30000);
+	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 0, 120), 120000);
+	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 0, 3600),
+			 KVL_HTTP_MAX_RETRY_AFTER_S * 1000L);
 	assert_int_equal(kvl_http_retry_delay_ms(500, 30000, 2, 0), 0);
+}
+
+/* A Retry-After beyond the ceiling ends the retries at once, and the
+ * error says how long Azure asked to wait. */
+static void long_retry_after_stops(void **state)
+{
+	struct script s = { .n = 2 };
+	struct kvl_error err;
+	struct kvl_http *http;
+
+	(void)state;
+	s.replies[0] = (struct mock_reply){ 429, "{}", "Retry-After",
+					    "3600" };
+	s.replies[1] = (struct mock_reply){ 200, "{}", NULL, NULL };
+	s.server = mock_start(play_script, &s);
+	assert_non_null(s.server);
+	http = fast_client(3, 0, NULL);
+	kvl_error_init(&err);
+
+	assert_int_equal(get_json(http, &s, "/a", &err), KVL_ERR_THROTTLED);
+	assert_int_equal(mock_count(s.server), 1);
+	assert_non_null(err.message);
+	assert_non_null(strstr(err.message, "wait 3600 seconds"));
+
+	kvl_error_clear(&err);
+	kvl_http_free(http);
+	mock_stop(s.server);
 }
 
 static void request_log_redacts(void **state)
@@ -541,6 +570,7 @@ int main(void)
 		cmocka_unit_test(cancel_during_backoff),
 		cmocka_unit_test(rejects_unsafe_requests),
 		cmocka_unit_test(retry_delay_values),
+		cmocka_unit_test(long_retry_after_stops),
 		cmocka_unit_test(request_log_redacts),
 	};
 
