@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/buf.h"
 #include "i18n.h"
@@ -84,7 +85,7 @@ static char *ineligible_reason(const struct kvl_vault *v,
 
 	kvl_buf_init(&buf);
 	if (v->public_network_access != NULL &&
-	    strcmp(v->public_network_access, "Disabled") == 0)
+	    strcasecmp(v->public_network_access, "Disabled") == 0)
 		add_reason(&buf, _("public access off"));
 	else if (!kvl_vault_firewall_open(v))
 		add_reason(&buf, _("firewall on"));
