@@ -354,6 +354,10 @@ static kvl_result write_document(struct kvl_envstore *store,
 
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (text == NULL) {
+		json_object_put(doc);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
 	rc = kvl_write_file_atomic(store->path, text, strlen(text), 0600, err);
 	json_object_put(doc);
 	return rc;
