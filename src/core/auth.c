@@ -22,6 +22,11 @@
 #define DEFAULT_POLL_S 5
 #define DEFAULT_DEVICE_EXPIRY_S 900
 #define SLOW_DOWN_STEP_S 5
+/* Bounds on the lifetimes and poll interval Entra returns, so that an
+ * absurd value can neither overflow the arithmetic nor stall sign-in. */
+#define MAX_EXPIRES_IN_S 86400
+#define MIN_POLL_S 1
+#define MAX_POLL_S 60
 #define WAIT_STEP_MS 100L
 
 struct kvl_auth {
@@ -294,6 +299,13 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
+static int64_t clamp(int64_t value, int64_t low, int64_t high)
+{
+	if (value < low)
+		return low;
+	return value > high ? high : value;
+}
+
 /*
  * Stores the tokens of a successful token response under (tenant,
  * scope), replacing the refresh token when a new one came back.
@@ -304,7 +316,8 @@ static kvl_result store_tokens(struct kvl_auth *auth, const char *tenant,
 {
 	const char *access = kvl_json_str(body, "access_token");
 	const char *refresh = kvl_json_str(body, "refresh_token");
-	int64_t expires_in = kvl_json_int64(body, "expires_in", 3599);
+	int64_t expires_in = clamp(kvl_json_int64(body, "expires_in", 3599),
+				   0, MAX_EXPIRES_IN_S);
 
 	if (access == NULL || access[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_PARSE,
@@ -465,11 +478,12 @@ static kvl_result request_device_code(struct kvl_auth *auth,
 	dc->user_code = kvl_sanitize(kvl_json_str(body, "user_code"));
 	dc->verification_uri =
 		kvl_sanitize(kvl_json_str(body, "verification_uri"));
-	dc->expires_in = (long)kvl_json_int64(body, "expires_in",
-					      DEFAULT_DEVICE_EXPIRY_S);
-	dc->interval = (long)kvl_json_int64(body, "interval", DEFAULT_POLL_S);
-	if (dc->interval <= 0)
-		dc->interval = DEFAULT_POLL_S;
+	dc->expires_in = (long)clamp(kvl_json_int64(body, "expires_in",
+						    DEFAULT_DEVICE_EXPIRY_S),
+				     0, MAX_EXPIRES_IN_S);
+	dc->interval = (long)clamp(kvl_json_int64(body, "interval",
+						  DEFAULT_POLL_S),
+				   MIN_POLL_S, MAX_POLL_S);
 	if (kvl_json_str(body, "message") != NULL)
 		dc->message = kvl_sanitize(kvl_json_str(body, "message"));
 	else if (asprintf(&dc->message, "To sign in, open %s and enter the "
@@ -522,7 +536,8 @@ static kvl_result poll_device_code(struct kvl_auth *auth,
 	if (strcmp(code, "authorization_pending") == 0)
 		goto out;
 	if (strcmp(code, "slow_down") == 0) {
-		*interval += SLOW_DOWN_STEP_S;
+		*interval = (long)clamp(*interval + SLOW_DOWN_STEP_S,
+					MIN_POLL_S, MAX_POLL_S);
 		kvl_log("device code: slow_down, polling every %ld s",
 			*interval);
 		goto out;

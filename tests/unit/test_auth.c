@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,6 +19,7 @@
 #include "core/auth.h"
 #include "core/cloud.h"
 #include "core/http.h"
+#include "core/tokencache.h"
 #include "mock_server.h"
 
 /* Payloads: a user (oid, tid, upn) and an app (idtyp "app"). */
@@ -36,6 +38,8 @@ struct entra {
 	size_t n_polls;
 	size_t poll_index;
 	long expires_in;
+	const char *interval;		/* device code poll interval, JSON */
+	const char *token_expires_in;	/* JSON number */
 	const char *refresh_error;
 	int refresh_count;
 	char body[1024];
@@ -65,8 +69,8 @@ static void token_reply(struct entra *e, const char *jwt, const char *rt,
 			struct mock_reply *reply)
 {
 	snprintf(e->body, sizeof(e->body),
-		 "{\"token_type\":\"Bearer\",\"expires_in\":3599,"
-		 "\"access_token\":\"%s\"%s%s%s}", jwt,
+		 "{\"token_type\":\"Bearer\",\"expires_in\":%s,"
+		 "\"access_token\":\"%s\"%s%s%s}", e->token_expires_in, jwt,
 		 rt ? ",\"refresh_token\":\"" : "", rt ? rt : "",
 		 rt ? "\"" : "");
 	*reply = (struct mock_reply){ 200, e->body, NULL, NULL };
@@ -97,8 +101,8 @@ static void serve_entra(void *ctx, size_t index,
 			 "{\"device_code\":\"dc-secret\",\"user_code\":"
 			 "\"ABCD-1234\",\"verification_uri\":\"https://"
 			 "login.example/device\",\"expires_in\":%ld,"
-			 "\"interval\":1,\"message\":\"Open the page and "
-			 "enter ABCD-1234\"}", e->expires_in);
+			 "\"interval\":%s,\"message\":\"Open the page and "
+			 "enter ABCD-1234\"}", e->expires_in, e->interval);
 		*reply = (struct mock_reply){ 200, e->body, NULL, NULL };
 	} else if (strstr(body, "grant_type=urn") != NULL) {
 		device_poll(e, reply);
@@ -150,6 +154,8 @@ static int setup(void **state)
 	unsetenv("AZURE_CLIENT_SECRET");
 	unsetenv("KVLINK_CLIENT_ID");
 	e->expires_in = 900;
+	e->interval = "1";
+	e->token_expires_in = "3599";
 	e->server = mock_start(serve_entra, e);
 	strcpy(e->dir, "/tmp/kvl-auth-XXXXXX");
 	if (e->server == NULL || mkdtemp(e->dir) == NULL)
@@ -361,6 +367,64 @@ static void device_code_local_expiry(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Absurd lifetimes and intervals from Entra are clamped: the poll waits
+ * at most a minute, and a token lives at most a day. */
+static void device_code_absurd_values(void **state)
+{
+	struct entra *e = *state;
+	struct kvl_token_cache cache = { 0 };
+	struct kvl_auth *auth;
+	struct kvl_error err;
+	int64_t now = (int64_t)time(NULL);
+
+	e->polls[0] = "slow_down";
+	e->polls[1] = "ok";
+	e->n_polls = 2;
+	e->expires_in = 9223372036854775807L;
+	e->interval = "9223372036854775807";
+	e->token_expires_in = "9223372036854775807";
+	auth = new_auth(e, KVL_AUTH_DEVICE_CODE, NULL);
+	kvl_error_init(&err);
+
+	assert_int_equal(kvl_auth_sign_in(auth, true, &err), KVL_OK);
+	assert_int_equal(e->n_waits, 2);
+	assert_int_equal(e->waits[0], 60000);
+	assert_int_equal(e->waits[1], 60000);
+
+	assert_int_equal(kvl_token_cache_load(e->cache, e->key, &cache, &err),
+			 KVL_OK);
+	assert_int_equal(cache.n_tokens, 1);
+	assert_true(cache.tokens[0].expires_at > now);
+	assert_true(cache.tokens[0].expires_at <= now + 86400 + 5);
+
+	kvl_token_cache_clear(&cache);
+	kvl_auth_free(auth);
+	kvl_error_clear(&err);
+}
+
+/* A negative interval is raised to one second. */
+static void device_code_negative_interval(void **state)
+{
+	struct entra *e = *state;
+	struct kvl_auth *auth;
+	struct kvl_error err;
+
+	e->polls[0] = "authorization_pending";
+	e->polls[1] = "ok";
+	e->n_polls = 2;
+	e->interval = "-7";
+	auth = new_auth(e, KVL_AUTH_DEVICE_CODE, NULL);
+	kvl_error_init(&err);
+
+	assert_int_equal(kvl_auth_sign_in(auth, true, &err), KVL_OK);
+	assert_int_equal(e->n_waits, 2);
+	assert_int_equal(e->waits[0], 1000);
+	assert_int_equal(e->waits[1], 1000);
+
+	kvl_auth_free(auth);
+	kvl_error_clear(&err);
+}
+
 static void device_code_cancel(void **state)
 {
 	struct entra *e = *state;
@@ -535,6 +599,8 @@ int main(void)
 		T(device_code_expired_token),
 		T(device_code_declined),
 		T(device_code_local_expiry),
+		T(device_code_absurd_values),
+		T(device_code_negative_interval),
 		T(device_code_cancel),
 		T(non_interactive_needs_login),
 		T(client_credentials),
