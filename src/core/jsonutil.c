@@ -13,6 +13,19 @@
  * not something kvlink reads. */
 #define KVL_JSON_MAX_DEPTH 32
 
+/*
+ * Wipes the tokener's scratch buffer, which keeps a copy of the last
+ * string it parsed (a token or secret value, say), before freeing it.
+ * NOTE: json-c (0.16) publishes struct json_tokener but calls its fields
+ * private; if a later version makes it opaque, this stops compiling.
+ */
+static void tokener_free_wiped(json_tokener *tok)
+{
+	if (tok->pb != NULL && tok->pb->buf != NULL && tok->pb->size > 0)
+		OPENSSL_cleanse(tok->pb->buf, (size_t)tok->pb->size);
+	json_tokener_free(tok);
+}
+
 kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 			  json_object **out, struct kvl_error *err)
 {
@@ -31,7 +44,7 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
+	tokener_free_wiped(tok);
 
 	if (obj == NULL || jerr != json_tokener_success) {
 		json_object_put(obj);
