@@ -163,7 +163,8 @@ static void remember_for_abort(const struct kvl_cli_sandbox *sb)
 }
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
-static void exec_sandbox(char *const argv[], int out_fd, int err_fd)
+static void exec_sandbox(char *const argv[], int out_fd, int err_fd,
+			 pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -180,6 +181,9 @@ static void exec_sandbox(char *const argv[], int out_fd, int err_fd)
 	 * death signal stops it if kvlink itself is killed. */
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* kvlink may have died before the death signal was set up. */
+	if (getppid() != parent)
+		_exit(127);
 
 	null_fd = open("/dev/null", O_RDONLY);
 	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
@@ -199,6 +203,7 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 	};
 	int pipe_fds[2] = { -1, -1 };
 	int err_fd;
+	pid_t parent;
 	kvl_result r = KVL_OK;
 
 	err_fd = open(sb->stderr_file,
@@ -211,9 +216,10 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 	}
 
 	remember_for_abort(sb);
+	parent = getpid();
 	sb->pid = fork();
 	if (sb->pid == 0)
-		exec_sandbox(argv, pipe_fds[1], err_fd);
+		exec_sandbox(argv, pipe_fds[1], err_fd, parent);
 	if (sb->pid < 0) {
 		sb->pid = 0;
 		r = kvl_error_set(err, KVL_ERR_IO,
