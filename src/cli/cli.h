@@ -33,7 +33,17 @@ enum kvl_cli_command {
 	KVL_CMD_LIST_VAULTS,
 	KVL_CMD_LINK,
 	KVL_CMD_PRIVACY_STATEMENT,
+	KVL_CMD_CONN_ADD,
+	KVL_CMD_CONN_LIST,
+	KVL_CMD_CONN_SHOW,
+	KVL_CMD_CONN_EDIT,
+	KVL_CMD_CONN_DELETE,
+	KVL_CMD_CONN_TYPES,
 };
+
+/* Most --field or --secret options one command accepts. */
+#define KVL_CLI_MAX_PAIRS 16
+#define KVL_CLI_MAX_PAIRS_TEXT "16"
 
 /* Everything the command line asked for; strings point into argv. */
 struct kvl_cli_options {
@@ -55,6 +65,21 @@ struct kvl_cli_options {
 	const char *vault;
 	bool accept_privacy_statement;
 	bool dry_run;
+
+	/* Options of the connection commands. */
+	const char *argument;	/* NAME of connection show, edit, delete */
+	const char *type;
+	const char *fields[KVL_CLI_MAX_PAIRS];	/* KEY=VALUE */
+	size_t n_fields;
+	const char *secrets[KVL_CLI_MAX_PAIRS];	/* FIELD=SECRET_NAME */
+	size_t n_secrets;
+	const char *credential_stdin;	/* field read from standard input */
+	const char *audience;
+	const char *rename;
+	bool use_key_vault;
+	bool no_use_key_vault;
+	bool yes;
+	bool allow_unusable_secret;
 };
 
 /* A running kvlink-sandbox started by --sandbox. */
@@ -142,6 +167,9 @@ kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
+/* cmd_connection.c: every connection subcommand. */
+kvl_result kvl_cli_cmd_connection(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
 
 /* cmd_status.c: the stored environment and link, shared with env create
  * and link. */

@@ -79,6 +79,13 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 		return kvl_cli_cmd_list(cli, err);
 	case KVL_CMD_LINK:
 		return kvl_cli_cmd_link(cli, err);
+	case KVL_CMD_CONN_ADD:
+	case KVL_CMD_CONN_LIST:
+	case KVL_CMD_CONN_SHOW:
+	case KVL_CMD_CONN_EDIT:
+	case KVL_CMD_CONN_DELETE:
+	case KVL_CMD_CONN_TYPES:
+		return kvl_cli_cmd_connection(cli, err);
 	default:
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     _("command not handled"));

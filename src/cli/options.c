@@ -31,6 +31,16 @@ enum opt_id {
 	OPT_VAULT,
 	OPT_ACCEPT,
 	OPT_DRY_RUN,
+	OPT_TYPE,
+	OPT_FIELD,
+	OPT_SECRET,
+	OPT_USE_KEY_VAULT,
+	OPT_NO_USE_KEY_VAULT,
+	OPT_CREDENTIAL_STDIN,
+	OPT_AUDIENCE,
+	OPT_RENAME,
+	OPT_YES,
+	OPT_ALLOW_UNUSABLE,
 };
 
 #define BIT(id) (1u << (id))
@@ -59,6 +69,16 @@ static const struct opt_def opt_defs[] = {
 	{ "--vault", OPT_VAULT, true },
 	{ "--accept-privacy-statement", OPT_ACCEPT, false },
 	{ "--dry-run", OPT_DRY_RUN, false },
+	{ "--type", OPT_TYPE, true },
+	{ "--field", OPT_FIELD, true },
+	{ "--secret", OPT_SECRET, true },
+	{ "--use-key-vault", OPT_USE_KEY_VAULT, false },
+	{ "--no-use-key-vault", OPT_NO_USE_KEY_VAULT, false },
+	{ "--credential-stdin", OPT_CREDENTIAL_STDIN, true },
+	{ "--audience", OPT_AUDIENCE, true },
+	{ "--rename", OPT_RENAME, true },
+	{ "--yes", OPT_YES, false },
+	{ "--allow-unusable-secret", OPT_ALLOW_UNUSABLE, false },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -66,7 +86,17 @@ static const struct opt_def opt_defs[] = {
 /* Options that belong to single commands, and which command takes which. */
 #define COMMAND_OPTS (BIT(OPT_NAME) | BIT(OPT_REGION) | \
 		      BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP) | \
-		      BIT(OPT_VAULT) | BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN))
+		      BIT(OPT_VAULT) | BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN) | \
+		      CONNECTION_OPTS)
+
+/* Options of the connection commands. */
+#define CONNECTION_VALUES (BIT(OPT_FIELD) | BIT(OPT_SECRET) | \
+			   BIT(OPT_CREDENTIAL_STDIN) | BIT(OPT_AUDIENCE) | \
+			   BIT(OPT_ALLOW_UNUSABLE))
+#define CONNECTION_OPTS (CONNECTION_VALUES | BIT(OPT_TYPE) | \
+			 BIT(OPT_USE_KEY_VAULT) | \
+			 BIT(OPT_NO_USE_KEY_VAULT) | BIT(OPT_RENAME) | \
+			 BIT(OPT_YES))
 
 struct command_def {
 	const char *word;	/* first word */
@@ -75,6 +105,9 @@ struct command_def {
 	unsigned allowed;	/* command options it accepts */
 	unsigned required;	/* command options it needs */
 };
+
+/* Options that may be given more than once. */
+#define REPEATABLE_OPTS (BIT(OPT_FIELD) | BIT(OPT_SECRET))
 
 static const struct command_def command_defs[] = {
 	{ "login", NULL, KVL_CMD_LOGIN, 0, 0 },
@@ -94,6 +127,17 @@ static const struct command_def command_defs[] = {
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) | BIT(OPT_RESOURCE_GROUP) |
 	  BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN),
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) },
+	{ "connection", "add", KVL_CMD_CONN_ADD,
+	  BIT(OPT_TYPE) | BIT(OPT_NAME) | BIT(OPT_USE_KEY_VAULT) |
+	  BIT(OPT_ACCEPT) | CONNECTION_VALUES,
+	  BIT(OPT_TYPE) | BIT(OPT_NAME) | BIT(OPT_ACCEPT) },
+	{ "connection", "list", KVL_CMD_CONN_LIST, 0, 0 },
+	{ "connection", "show", KVL_CMD_CONN_SHOW, 0, 0 },
+	{ "connection", "edit", KVL_CMD_CONN_EDIT,
+	  BIT(OPT_RENAME) | BIT(OPT_NO_USE_KEY_VAULT) | CONNECTION_VALUES,
+	  0 },
+	{ "connection", "delete", KVL_CMD_CONN_DELETE, BIT(OPT_YES), 0 },
+	{ "connection", "types", KVL_CMD_CONN_TYPES, 0, 0 },
 	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
 	{ "help", NULL, KVL_CMD_HELP, 0, 0 },
 };
@@ -276,13 +320,32 @@ static kvl_result check_value(enum opt_id id, const char *value,
 				"name '%s'"), value);
 		break;
 	case OPT_NAME:
+	case OPT_RENAME:
 		if (has_control(value))
-			return usage_error(err, _("invalid environment name: "
-				"%s"), _("it contains control characters"));
+			return usage_error(err, _("invalid name: %s"),
+					   _("it contains control characters"));
+		break;
+	case OPT_FIELD:
+	case OPT_SECRET:
+		if (strchr(value, '=') == NULL || value[0] == '=')
+			return usage_error(err, _("invalid value '%s': "
+				"expected KEY=VALUE"), value);
 		break;
 	default:
 		break;
 	}
+	return KVL_OK;
+}
+
+/* Appends a KEY=VALUE argument of a repeatable option. */
+static kvl_result add_pair(const char **list, size_t *n, const char *value,
+			   struct kvl_error *err)
+{
+	if (*n == KVL_CLI_MAX_PAIRS)
+		return usage_error(err, _("too many KEY=VALUE options; at "
+					  "most %s are accepted"),
+				   KVL_CLI_MAX_PAIRS_TEXT);
+	list[(*n)++] = value;
 	return KVL_OK;
 }
 
@@ -307,6 +370,14 @@ static kvl_result store_value(struct kvl_cli_options *opt, enum opt_id id,
 	case OPT_SUBSCRIPTION: opt->subscription = value; break;
 	case OPT_RESOURCE_GROUP: opt->resource_group = value; break;
 	case OPT_VAULT: opt->vault = value; break;
+	case OPT_TYPE: opt->type = value; break;
+	case OPT_CREDENTIAL_STDIN: opt->credential_stdin = value; break;
+	case OPT_AUDIENCE: opt->audience = value; break;
+	case OPT_RENAME: opt->rename = value; break;
+	case OPT_FIELD:
+		return add_pair(opt->fields, &opt->n_fields, value, err);
+	case OPT_SECRET:
+		return add_pair(opt->secrets, &opt->n_secrets, value, err);
 	default: break;
 	}
 	return KVL_OK;
@@ -318,6 +389,10 @@ static void store_flag(struct kvl_cli_options *opt, enum opt_id id)
 	case OPT_SANDBOX: opt->sandbox = true; break;
 	case OPT_ACCEPT: opt->accept_privacy_statement = true; break;
 	case OPT_DRY_RUN: opt->dry_run = true; break;
+	case OPT_USE_KEY_VAULT: opt->use_key_vault = true; break;
+	case OPT_NO_USE_KEY_VAULT: opt->no_use_key_vault = true; break;
+	case OPT_YES: opt->yes = true; break;
+	case OPT_ALLOW_UNUSABLE: opt->allow_unusable_secret = true; break;
 	default: break;
 	}
 }
@@ -339,7 +414,7 @@ static kvl_result parse_long(int argc, char **argv, int *i,
 
 	if (def == NULL)
 		return usage_error(err, _("unknown option '%s'"), arg);
-	if (ps->seen & BIT(def->id))
+	if ((ps->seen & BIT(def->id) & ~REPEATABLE_OPTS) != 0)
 		return usage_error(err, _("option '%s' given twice"),
 				   def->name);
 	ps->seen |= BIT(def->id);
@@ -394,6 +469,13 @@ static kvl_result find_command(const struct parse_state *ps,
 	return usage_error(err, _("unknown subcommand '%s'"), sub);
 }
 
+/* Whether command takes one NAME argument after its words. */
+static bool takes_name(enum kvl_cli_command command)
+{
+	return command == KVL_CMD_CONN_SHOW || command == KVL_CMD_CONN_EDIT ||
+	       command == KVL_CMD_CONN_DELETE;
+}
+
 static kvl_result check_command(const struct parse_state *ps,
 				struct kvl_cli_options *opt,
 				struct kvl_error *err)
@@ -417,7 +499,13 @@ static kvl_result check_command(const struct parse_state *ps,
 	if (r != KVL_OK)
 		return r;
 
-	expected_words = c->sub != NULL ? 2 : 1;
+	expected_words = (c->sub != NULL ? 2 : 1) +
+			 (takes_name(c->command) ? 1 : 0);
+	if (takes_name(c->command) && ps->n_words < expected_words)
+		return usage_error(err, _("missing argument %s: the "
+					  "connection's name"), "NAME");
+	if (takes_name(c->command))
+		opt->argument = ps->words[expected_words - 1];
 	if (ps->n_words > expected_words)
 		return usage_error(err, _("unexpected argument '%s'"),
 				   ps->words[expected_words]);
@@ -509,6 +597,7 @@ const char *kvl_cli_command_summary(void)
 {
 	return "login, logout, whoami, env create, env show, status, "
 	       "list subscriptions|resource-groups|vaults, link, "
+	       "connection add|list|show|edit|delete|types, "
 	       "privacy-statement";
 }
 
@@ -545,6 +634,25 @@ void kvl_cli_print_help(FILE *out)
 		"                        read access and record the link\n"
 		"  privacy-statement     print the data privacy statement\n"),
 	      out);
+	fputs(_("  connection types      list the connection types and "
+		"their fields\n"
+		"  connection list       list the export connections\n"
+		"  connection show NAME  show one connection (never its "
+		"credentials)\n"
+		"  connection add --type TYPE --name NAME [--field KEY=VALUE]"
+		"...\n"
+		"       [--use-key-vault --secret FIELD=SECRET_NAME...]\n"
+		"       [--credential-stdin FIELD] [--audience WHO]\n"
+		"       [--allow-unusable-secret] --accept-privacy-statement\n"
+		"                        add a connection; WHO is admins or\n"
+		"                        admins-and-contributors\n"
+		"  connection edit NAME [--rename NEW] [--field KEY=VALUE]...\n"
+		"       [--secret FIELD=SECRET_NAME]... [--credential-stdin "
+		"FIELD]\n"
+		"       [--audience WHO] [--allow-unusable-secret]\n"
+		"  connection delete NAME [--yes]\n"
+		"                        delete a connection (--yes without "
+		"a terminal)\n"), out);
 	fputs(_("\nOptions (before or after the command):\n"
 		"  --sandbox             use a private kvlink-sandbox instead "
 		"of Azure\n"

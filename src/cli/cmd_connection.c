@@ -1,0 +1,497 @@
+/*
+ * kvlink connection add, edit and delete, and the dispatch of every
+ * connection subcommand. Changes need a sign-in as an Admin of the
+ * environment. Secret names are checked against the linked vault's
+ * secret list (names and attributes only; kvlink never reads a secret's
+ * value and never writes to a vault). A typed credential arrives only
+ * through --credential-stdin and is sealed at once.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cli/cli.h"
+#include "cli/conn.h"
+#include "core/crypto.h"
+#include "core/keyvault.h"
+#include "core/sanitize.h"
+#include "i18n.h"
+
+/* Room for the largest credential a field accepts (a private key). */
+#define CREDENTIAL_MAX 16384
+
+/* Splits "KEY=VALUE" into a copy of KEY and a pointer to VALUE. */
+static kvl_result split_pair(const char *arg, char **key,
+			     const char **value, struct kvl_error *err)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("invalid value '%s': expected "
+				       "KEY=VALUE"), arg);
+	*key = strndup(arg, (size_t)(eq - arg));
+	if (*key == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	*value = eq + 1;
+	return KVL_OK;
+}
+
+/* Applies --field KEY=VALUE; an empty VALUE removes the field. */
+static kvl_result apply_fields(const struct kvl_cli_options *opt,
+			       struct kvl_connection *c,
+			       struct kvl_error *err)
+{
+	const char *value;
+	char *key = NULL;
+	kvl_result r = KVL_OK;
+	size_t i;
+
+	for (i = 0; i < opt->n_fields && r == KVL_OK; i++) {
+		r = split_pair(opt->fields[i], &key, &value, err);
+		if (r == KVL_OK)
+			r = kvl_conn_set_field(c, key, value[0] != '\0'
+					       ? value : NULL, err);
+		free(key);
+		key = NULL;
+	}
+	return r;
+}
+
+static kvl_result apply_secret_names(const struct kvl_cli_options *opt,
+				     struct kvl_connection *c,
+				     struct kvl_error *err)
+{
+	const char *value;
+	char *key = NULL;
+	kvl_result r = KVL_OK;
+	size_t i;
+
+	for (i = 0; i < opt->n_secrets && r == KVL_OK; i++) {
+		r = split_pair(opt->secrets[i], &key, &value, err);
+		if (r == KVL_OK)
+			r = kvl_conn_set_secret(c, key, value, err);
+		free(key);
+		key = NULL;
+	}
+	return r;
+}
+
+/* Reads the --credential-stdin field and seals it into c. */
+static kvl_result apply_credential(struct kvl_cli *cli,
+				   struct kvl_connection *c,
+				   struct kvl_error *err)
+{
+	const char *key = cli->opt.credential_stdin;
+	const struct kvl_field_def *f;
+	char *prompt = NULL, *plain = NULL;
+	size_t len = 0;
+	kvl_result r;
+
+	if (key == NULL)
+		return KVL_OK;
+	f = kvl_conn_type_field(kvl_conn_type_find(c->type_id), key);
+	if (f == NULL || !f->credential)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("'%s' is not a credential field of "
+				       "this connection type; see 'kvlink "
+				       "connection types'"), key);
+	if (asprintf(&prompt, _("%s for '%s': "), _(f->label),
+		     c->display_name) < 0)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+
+	r = kvl_cli_read_credential(prompt, CREDENTIAL_MAX, &plain, &len,
+				    err);
+	if (r == KVL_OK)
+		r = kvl_conn_seal_credential(kvl_envstore_dir(
+			cli->session.store), c, key, plain, len, err);
+	if (plain != NULL) {
+		OPENSSL_cleanse(plain, len);
+		free(plain);
+	}
+	free(prompt);
+	return r;
+}
+
+/* Prints why an unusable secret was picked anyway. */
+static void warn_unusable(const char *name, enum kvl_secret_usability u)
+{
+	char *clean = kvl_sanitize(name);
+
+	fprintf(stderr, _("kvlink: warning: secret '%s' was picked although "
+			  "%s\n"), clean != NULL ? clean : "?",
+		_(kvl_secret_usability_reason(u)));
+	free(clean);
+}
+
+static kvl_result check_one_secret(const struct kvl_cli *cli,
+				   const struct kvl_secret_item *items,
+				   size_t n, const char *name,
+				   struct kvl_error *err)
+{
+	enum kvl_secret_usability u = KVL_SECRET_USABLE;
+	kvl_result r;
+
+	r = kvl_conn_check_secret(items, n, name,
+				  cli->opt.allow_unusable_secret,
+				  (int64_t)time(NULL), &u, err);
+	if (r == KVL_OK && u != KVL_SECRET_USABLE)
+		warn_unusable(name, u);
+	if (r == KVL_ERR_INVALID && u != KVL_SECRET_MANAGED)
+		kvl_error_set(err, r, _("secret '%s' cannot be used as it is: "
+					"%s; add --allow-unusable-secret to "
+					"pick it anyway"), name,
+			      _(kvl_secret_usability_reason(u)));
+	if (r == KVL_ERR_NOT_FOUND)
+		kvl_error_operation(err, _("check the secret names"));
+	return r;
+}
+
+/* Checks every secret name given on this run against the vault's list. */
+static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = &cli->session.env.vault;
+	struct kvl_secret_item *items = NULL;
+	size_t i, n = 0;
+	kvl_result r;
+
+	if (cli->opt.n_secrets == 0)
+		return KVL_OK;
+	r = kvl_kv_list_secrets(&cli->session.az, link->vault_uri,
+				link->tenant_id, &items, &n, err);
+	if (r != KVL_OK) {
+		kvl_error_operation(err, _("list the secrets of the linked "
+					   "vault"));
+		return r;
+	}
+	/* Only the names given now: one picked earlier stays as it is. */
+	for (i = 0; i < cli->opt.n_secrets && r == KVL_OK; i++)
+		r = check_one_secret(cli, items, n,
+				     strchr(cli->opt.secrets[i], '=') + 1,
+				     err);
+	kvl_secret_items_free(items, n);
+	return r;
+}
+
+/* Signs in and checks that the user is an Admin of the environment. */
+static kvl_result require_admin(struct kvl_cli *cli,
+				const struct kvl_identity **who,
+				struct kvl_error *err)
+{
+	const struct kvl_identity *id;
+	enum kvl_role role;
+	kvl_result r;
+
+	r = kvl_cli_sign_in(cli, err);
+	if (r != KVL_OK)
+		return r;
+	id = kvl_auth_identity(cli->session.az.auth);
+	if (id == NULL || id->object_id == NULL)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     _("signed in, but the token does not say "
+				       "who you are"));
+	if (!kvl_env_user_role(&cli->session.env, id->object_id, &role) ||
+	    role != KVL_ROLE_ADMIN)
+		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
+				     _("only Admins of environment '%s' can "
+				       "change its connections; ask an Admin"),
+				     cli->session.env.display_name);
+	*who = id;
+	return KVL_OK;
+}
+
+/* The name the environment knows the user by, else the token's. */
+static const char *user_name(const struct kvl_environment *env,
+			     const struct kvl_identity *id)
+{
+	size_t i;
+
+	for (i = 0; i < env->n_users; i++)
+		if (env->users[i].object_id != NULL &&
+		    strcmp(env->users[i].object_id, id->object_id) == 0 &&
+		    env->users[i].name != NULL)
+			return env->users[i].name;
+	return id->name;
+}
+
+static kvl_result save_env(struct kvl_cli *cli, const char *operation,
+			   struct kvl_error *err)
+{
+	kvl_result r = kvl_envstore_save(cli->session.store, &cli->session.env,
+					 err);
+
+	if (r != KVL_OK)
+		kvl_error_operation(err, operation);
+	return r;
+}
+
+static void print_done(const struct kvl_cli *cli, const char *fmt,
+		       const struct kvl_connection *c)
+{
+	char *name;
+
+	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *doc = json_object_new_object();
+
+		if (c != NULL)
+			json_object_object_add(doc, "connection",
+					       kvl_cli_conn_json(c));
+		else
+			kvl_cli_json_add_string(doc, "deleted",
+						cli->opt.argument);
+		kvl_cli_print_json(doc);
+		json_object_put(doc);
+		return;
+	}
+	name = kvl_sanitize(c != NULL ? c->display_name
+				      : cli->opt.argument);
+	printf(fmt, name != NULL ? name : "?");
+	putchar('\n');
+	free(name);
+}
+
+static kvl_result check_add_options(struct kvl_cli *cli,
+				    const struct kvl_conn_type **type,
+				    enum kvl_conn_audience *audience,
+				    struct kvl_error *err)
+{
+	const struct kvl_cli_options *opt = &cli->opt;
+
+	*type = kvl_conn_type_find(opt->type);
+	if (*type == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("unknown connection type '%s'; list "
+				       "them with 'kvlink connection types'"),
+				     opt->type);
+	if (opt->audience != NULL &&
+	    !kvl_conn_audience_parse(opt->audience, audience))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("invalid value '%s' for --audience: use "
+				       "admins or admins-and-contributors"),
+				     opt->audience);
+	if (opt->n_secrets > 0 && !opt->use_key_vault)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("--secret needs --use-key-vault"));
+	if (opt->use_key_vault && opt->credential_stdin != NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("a connection that uses Key Vault "
+				       "takes secret names only; drop "
+				       "--credential-stdin and give --secret "
+				       "FIELD=SECRET_NAME"));
+	if (opt->use_key_vault &&
+	    cli->session.env.vault.state != KVL_LINK_LINKED)
+		return kvl_error_set(err, KVL_ERR_PREREQ,
+				     _("--use-key-vault needs a linked key "
+				       "vault, and environment '%s' has none; "
+				       "link one with 'kvlink link' first"),
+				     cli->session.env.display_name);
+	return KVL_OK;
+}
+
+/* Fills a new connection from the options and checks it locally. */
+static kvl_result build_connection(struct kvl_cli *cli,
+				   const struct kvl_conn_type *type,
+				   struct kvl_connection *c,
+				   struct kvl_error *err)
+{
+	kvl_result r;
+
+	c->type_id = strdup(type->id);
+	c->display_name = strdup(cli->opt.name);
+	if (c->type_id == NULL || c->display_name == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+
+	r = kvl_conn_set_use_key_vault(c, cli->opt.use_key_vault, err);
+	if (r == KVL_OK)
+		r = apply_fields(&cli->opt, c, err);
+	if (r == KVL_OK)
+		r = apply_secret_names(&cli->opt, c, err);
+	if (r == KVL_OK)
+		r = apply_credential(cli, c, err);
+	if (r == KVL_OK)
+		r = kvl_conn_validate(c, err);
+	return r;
+}
+
+/* Records who created the connection and accepted the statement. */
+static kvl_result stamp_creator(struct kvl_cli *cli,
+				const struct kvl_identity *who,
+				struct kvl_connection *c,
+				struct kvl_error *err)
+{
+	const char *name = user_name(&cli->session.env, who);
+
+	c->created_by = strdup(who->object_id);
+	c->created_by_name = name != NULL ? strdup(name) : NULL;
+	if (c->created_by == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	return kvl_conn_consent(c, who->object_id, name, err);
+}
+
+static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
+{
+	enum kvl_conn_audience audience = KVL_AUDIENCE_ADMINS;
+	const struct kvl_identity *who = NULL;
+	const struct kvl_conn_type *type = NULL;
+	struct kvl_connection c = { 0 };
+	kvl_result r;
+
+	r = kvl_cli_require_env(cli, err);
+	if (r == KVL_OK)
+		r = check_add_options(cli, &type, &audience, err);
+	if (r != KVL_OK)
+		return r;
+	if (kvl_conn_find(&cli->session.env, cli->opt.name) != NULL)
+		return kvl_error_set(err, KVL_ERR_CONFLICT,
+				     _("a connection named '%s' already "
+				       "exists (names are compared ignoring "
+				       "case); choose another --name"),
+				     cli->opt.name);
+	c.audience = audience;
+
+	r = build_connection(cli, type, &c, err);
+	if (r == KVL_OK)
+		r = require_admin(cli, &who, err);
+	if (r == KVL_OK)
+		r = check_secrets(cli, err);
+	if (r == KVL_OK)
+		r = stamp_creator(cli, who, &c, err);
+	if (r == KVL_OK)
+		r = kvl_conn_add(&cli->session.env, &c, err);
+	if (r == KVL_OK)
+		r = save_env(cli, _("save the connection"), err);
+	if (r == KVL_OK)
+		print_done(cli, _("Added connection '%s'."), kvl_conn_find(
+			&cli->session.env, cli->opt.name));
+	kvl_connection_clear(&c);
+	return r;
+}
+
+/* Applies the options of `connection edit` to c. */
+static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
+			      struct kvl_error *err)
+{
+	const struct kvl_cli_options *opt = &cli->opt;
+	kvl_result r = KVL_OK;
+
+	if (opt->no_use_key_vault)
+		r = kvl_conn_set_use_key_vault(c, false, err);
+	if (r == KVL_OK && opt->rename != NULL)
+		r = kvl_conn_rename(&cli->session.env, c, opt->rename, err);
+	if (r == KVL_OK && opt->audience != NULL &&
+	    !kvl_conn_audience_parse(opt->audience, &c->audience))
+		r = kvl_error_set(err, KVL_ERR_INVALID,
+				  _("invalid value '%s' for --audience: use "
+				    "admins or admins-and-contributors"),
+				  opt->audience);
+	if (r == KVL_OK)
+		r = apply_fields(opt, c, err);
+	if (r == KVL_OK)
+		r = apply_secret_names(opt, c, err);
+	if (r == KVL_OK)
+		r = apply_credential(cli, c, err);
+	if (r == KVL_OK)
+		r = kvl_conn_validate(c, err);
+	return r;
+}
+
+static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
+{
+	const struct kvl_identity *who = NULL;
+	struct kvl_connection *c;
+	kvl_result r;
+
+	r = kvl_cli_require_env(cli, err);
+	if (r != KVL_OK)
+		return r;
+	c = kvl_cli_conn_find(cli, &cli->session.env, err);
+	if (c == NULL)
+		return KVL_ERR_NOT_FOUND;
+
+	r = apply_edits(cli, c, err);
+	if (r == KVL_OK)
+		r = require_admin(cli, &who, err);
+	if (r == KVL_OK)
+		r = check_secrets(cli, err);
+	if (r == KVL_OK)
+		r = kvl_conn_touch(c, err);
+	if (r == KVL_OK)
+		r = save_env(cli, _("save the connection"), err);
+	if (r == KVL_OK)
+		print_done(cli, _("Updated connection '%s'."), c);
+	return r;
+}
+
+/* Without --yes a terminal must confirm; a script must pass --yes. */
+static kvl_result confirm_delete(const struct kvl_cli *cli,
+				 const struct kvl_connection *c,
+				 struct kvl_error *err)
+{
+	char *question = NULL, *name;
+	bool yes;
+
+	if (cli->opt.yes)
+		return KVL_OK;
+	if (!isatty(STDIN_FILENO))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("deleting connection '%s' needs a "
+				       "confirmation and standard input is "
+				       "not a terminal; add --yes"),
+				     c->display_name);
+	name = kvl_sanitize(c->display_name);
+	if (asprintf(&question, _("Delete connection '%s'? Exports that use "
+				  "it stop working."),
+		     name != NULL ? name : "?") < 0)
+		question = NULL;
+	yes = question != NULL && kvl_cli_confirm(question);
+	free(question);
+	free(name);
+	if (!yes)
+		return kvl_error_set(err, KVL_ERR_CANCELLED,
+				     _("nothing was deleted"));
+	return KVL_OK;
+}
+
+static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
+{
+	const struct kvl_identity *who = NULL;
+	struct kvl_connection *c;
+	kvl_result r;
+
+	r = kvl_cli_require_env(cli, err);
+	if (r != KVL_OK)
+		return r;
+	c = kvl_cli_conn_find(cli, &cli->session.env, err);
+	if (c == NULL)
+		return KVL_ERR_NOT_FOUND;
+
+	r = confirm_delete(cli, c, err);
+	if (r == KVL_OK)
+		r = require_admin(cli, &who, err);
+	if (r == KVL_OK)
+		r = kvl_conn_delete(&cli->session.env, cli->opt.argument, err);
+	if (r == KVL_OK)
+		r = save_env(cli, _("delete the connection"), err);
+	if (r == KVL_OK)
+		print_done(cli, _("Deleted connection '%s'."), NULL);
+	return r;
+}
+
+kvl_result kvl_cli_cmd_connection(struct kvl_cli *cli, struct kvl_error *err)
+{
+	switch (cli->opt.command) {
+	case KVL_CMD_CONN_ADD:
+		return cmd_add(cli, err);
+	case KVL_CMD_CONN_EDIT:
+		return cmd_edit(cli, err);
+	case KVL_CMD_CONN_DELETE:
+		return cmd_delete(cli, err);
+	default:
+		return kvl_cli_conn_show(cli, err);
+	}
+}

@@ -1,0 +1,44 @@
+/*
+ * Pieces shared by the files of `kvlink connection`: output of
+ * connections (conn_show.c) and reading a credential or a confirmation
+ * from the terminal or standard input (conn_input.c).
+ */
+#ifndef KVL_CLI_CONN_H
+#define KVL_CLI_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "cli/cli.h"
+#include "env/connections.h"
+
+/* A connection as the command line shows it: never a credential. */
+json_object *kvl_cli_conn_json(const struct kvl_connection *c);
+
+/* The connection named by the NAME argument, or NULL with err set
+ * (KVL_ERR_NOT_FOUND). */
+struct kvl_connection *kvl_cli_conn_find(const struct kvl_cli *cli,
+					 const struct kvl_environment *env,
+					 struct kvl_error *err);
+
+/* connection types, list and show. */
+kvl_result kvl_cli_conn_show(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/*
+ * Reads one credential from standard input. On a terminal it prints
+ * prompt on stderr and reads one line with echo off; otherwise it reads
+ * everything up to end of file (at most max bytes), so a private key can
+ * be piped in. One trailing newline is dropped. The caller frees *out
+ * with kvl_free_secret().
+ */
+kvl_result kvl_cli_read_credential(const char *prompt, size_t max,
+				   char **out, size_t *len,
+				   struct kvl_error *err) KVL_NODISCARD;
+
+/* Asks question on the terminal; true only for an answer of y or yes. */
+bool kvl_cli_confirm(const char *question);
+
+#endif
