@@ -12,6 +12,9 @@
 
 #define DEV_VAULT "kv-dev-eastus"
 #define DEV_SECRETS 60		/* enough for three pages of 25 */
+/* Enough secrets for 402 pages of 25: listing must follow every page. */
+#define BULK_VAULT "kv-dev-bulk"
+#define BULK_SECRETS 10050
 
 /* Role GUIDs are the ones Azure uses in every tenant. */
 struct builtin_role {
@@ -426,6 +429,23 @@ static const char default_tenant_json[] =
 	"     \"name\": \"crm-api-key\",\n"
 	"     \"value\": \"sandbox-crm-key\",\n"
 	"     \"contentType\": \"text/plain\"\n"
+	"    },\n"
+	"    {\n"
+	"     \"name\": \"crm-client-secret\",\n"
+	"     \"value\": \"sandbox-crm-client-secret\",\n"
+	"     \"contentType\": \"application/x-client-secret\",\n"
+	"     \"attributes\": {\n"
+	"      \"created\": 1714550400,\n"
+	"      \"exp\": 4102444800\n"
+	"     }\n"
+	"    },\n"
+	"    {\n"
+	"     \"name\": \"crm-old-password\",\n"
+	"     \"value\": \"sandbox-crm-disabled\",\n"
+	"     \"attributes\": {\n"
+	"      \"enabled\": false,\n"
+	"      \"created\": 1672531200\n"
+	"     }\n"
 	"    }\n"
 	"   ]\n"
 	"  },\n"
@@ -633,6 +653,24 @@ static const char default_tenant_json[] =
 	"   \"enableRbacAuthorization\": true\n"
 	"  },\n"
 	"  {\n"
+	"   \"name\": \"kv-dev-bulk\",\n"
+	"   \"subscriptionId\": \"22222222-2222-4222-8222-222222222222\",\n"
+	"   \"resourceGroup\": \"rg-dev\",\n"
+	"   \"location\": \"eastus\",\n"
+	"   \"accessPolicies\": [\n"
+	"    {\n"
+	"     \"tenantId\": \"72f988bf-0000-4000-8000-00000000a001\",\n"
+	"     \"objectId\": \"a0000000-0000-4000-8000-000000000001\",\n"
+	"     \"permissions\": {\n"
+	"      \"secrets\": [\n"
+	"       \"get\",\n"
+	"       \"list\"\n"
+	"      ]\n"
+	"     }\n"
+	"    }\n"
+	"   ]\n"
+	"  },\n"
+	"  {\n"
 	"   \"name\": \"kv-archive\",\n"
 	"   \"subscriptionId\": \"33333333-3333-4333-8333-333333333333\",\n"
 	"   \"resourceGroup\": \"rg-archive\",\n"
@@ -688,6 +726,42 @@ static void add_dev_secrets(json_object *tenant)
 	json_object_object_add(vault, "secrets", secrets);
 }
 
+/*
+ * Adds bulk-secret-00001 ... to kv-dev-bulk. Every 1000th secret is
+ * disabled and every 7th has a content type, so a picker over the whole
+ * list meets both.
+ */
+static void add_bulk_secrets(json_object *tenant)
+{
+	json_object *vault = sb_tenant_vault(tenant, BULK_VAULT);
+	json_object *secrets = json_object_new_array_ext(BULK_SECRETS);
+	int i;
+
+	for (i = 1; i <= BULK_SECRETS; i++) {
+		json_object *secret = json_object_new_object();
+		json_object *attrs = json_object_new_object();
+		char name[32], value[48];
+
+		snprintf(name, sizeof(name), "bulk-secret-%05d", i);
+		snprintf(value, sizeof(value), "sandbox-bulk-value-%05d", i);
+		json_object_object_add(secret, "name",
+				       json_object_new_string(name));
+		json_object_object_add(secret, "value",
+				       json_object_new_string(value));
+		if (i % 7 == 0)
+			json_object_object_add(secret, "contentType",
+				json_object_new_string("text/plain"));
+		if (i % 1000 == 0)
+			json_object_object_add(attrs, "enabled",
+					       json_object_new_boolean(0));
+		json_object_object_add(attrs, "created",
+				       json_object_new_int64(1714550400 + i));
+		json_object_object_add(secret, "attributes", attrs);
+		json_object_array_add(secrets, secret);
+	}
+	json_object_object_add(vault, "secrets", secrets);
+}
+
 json_object *sb_default_tenant(void)
 {
 	char errbuf[512];
@@ -697,6 +771,7 @@ json_object *sb_default_tenant(void)
 	if (raw == NULL)
 		abort();
 	add_dev_secrets(raw);
+	add_bulk_secrets(raw);
 	tenant = sb_tenant_parse(json_object_to_json_string(raw),
 				 "the built-in tenant", errbuf,
 				 sizeof(errbuf));
