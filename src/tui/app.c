@@ -276,6 +276,24 @@ static void dispatch(struct tui_app *app, const struct tui_key *key)
 		app->quit = true;
 }
 
+/* Esc cancels the running job. On the sign-in screen, whose legend
+ * offers q at all times, q cancels it and quits. */
+static void busy_key(struct tui_app *app, const struct tui_key *key)
+{
+	const struct tui_screen *top =
+		app->depth > 0 ? app->stack[app->depth - 1] : NULL;
+	bool quit = top == &tui_screen_signin &&
+		    (is_char(key, 'q') || is_char(key, 'Q'));
+
+	if (!is_char(key, KEY_ESC) && !quit)
+		return;
+	atomic_store(&app->job.cancel, true);
+	free(app->job.label);
+	app->job.label = strdup(_("Cancelling"));
+	if (quit)
+		app->quit = true;
+}
+
 static void handle_key(struct tui_app *app, const struct tui_key *key)
 {
 	if (is_char(key, CTRL_L)) {
@@ -301,11 +319,7 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 		return;
 	}
 	if (tui_app_busy(app)) {
-		if (is_char(key, KEY_ESC)) {
-			atomic_store(&app->job.cancel, true);
-			free(app->job.label);
-			app->job.label = strdup(_("Cancelling"));
-		}
+		busy_key(app, key);
 		return;
 	}
 	dispatch(app, key);
