@@ -41,6 +41,9 @@ struct tui_job {
 	struct tui_app *app;
 	kvl_result result;
 	struct kvl_error err;
+	/* The job's private copy of the environment, for a job that changes
+	 * it (tui_app_start_env_job); NULL otherwise. */
+	struct kvl_environment *env;
 };
 
 /* The choices of the link steps so far. The pointers refer to the state
@@ -107,6 +110,14 @@ void tui_app_error(struct tui_app *app, const char *title,
  */
 bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
 		       tui_job_fn run, void *arg);
+/*
+ * Like tui_app_start_job, for a job that changes the environment: run
+ * works on app->job.env, a private copy, so that the main thread can go
+ * on drawing the session's environment. Collecting the job, whatever its
+ * result, replaces the session's environment with the copy.
+ */
+bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
+			   tui_job_fn run, void *arg);
 bool tui_app_busy(const struct tui_app *app);
 
 /* Used by the main loop (job.c). */

@@ -67,6 +67,67 @@ bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
 	return true;
 }
 
+/* Copies env through its JSON form, which keeps every member. */
+static struct kvl_environment *env_copy(const struct kvl_environment *env,
+					struct kvl_error *err)
+{
+	struct kvl_environment *copy = calloc(1, sizeof(*copy));
+	json_object *doc = kvl_env_to_json(env);
+	kvl_result rc;
+
+	if (copy == NULL || doc == NULL) {
+		kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	rc = kvl_env_from_json(doc, copy, err);
+	if (rc != KVL_OK)
+		goto fail;
+	json_object_put(doc);
+	return copy;
+
+fail:
+	json_object_put(doc);
+	free(copy);
+	return NULL;
+}
+
+bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
+			   tui_job_fn run, void *arg)
+{
+	struct tui_job *job = &app->job;
+	struct kvl_error err;
+
+	if (job->running)
+		return tui_app_start_job(app, tag, label, run, arg);
+
+	kvl_error_init(&err);
+	job->env = env_copy(&app->session->env, &err);
+	if (job->env == NULL) {
+		tui_app_error(app, _("Could not start the operation"), &err);
+		kvl_error_clear(&err);
+		return false;
+	}
+	if (tui_app_start_job(app, tag, label, run, arg))
+		return true;
+	kvl_env_clear(job->env);
+	free(job->env);
+	job->env = NULL;
+	return false;
+}
+
+/* Puts the job's copy of the environment in the session's place. */
+static void env_swap_in(struct tui_app *app)
+{
+	struct tui_job *job = &app->job;
+
+	if (job->env == NULL)
+		return;
+	kvl_env_clear(&app->session->env);
+	app->session->env = *job->env;
+	free(job->env);
+	job->env = NULL;
+}
+
 long tui_job_elapsed(const struct tui_job *job)
 {
 	struct timespec now;
@@ -89,6 +150,7 @@ void tui_job_collect(struct tui_app *app, bool wait)
 		return;
 	pthread_join(job->thread, NULL);
 	job->running = false;
+	env_swap_in(app);
 	kvl_log("wizard: job %d finished after %ld s: %s", job->tag,
 		tui_job_elapsed(job), kvl_result_name(job->result));
 

@@ -95,7 +95,7 @@ static kvl_result resume(struct tui_app *app, void *arg,
 	struct kvl_session *s = app->session;
 
 	(void)arg;
-	return kvl_link_resume(&s->az, s->store, &s->env, NULL, err);
+	return kvl_link_resume(&s->az, s->store, app->job.env, NULL, err);
 }
 
 static enum tui_outcome security_key(struct tui_app *app,
@@ -112,8 +112,8 @@ static enum tui_outcome security_key(struct tui_app *app,
 		tui_app_push(app, &tui_step_subscription);
 		break;
 	case KVL_LINK_PENDING:
-		(void)tui_app_start_job(app, 0, _("Finishing the link"),
-					resume, NULL);
+		(void)tui_app_start_env_job(app, 0, _("Finishing the link"),
+					    resume, NULL);
 		break;
 	case KVL_LINK_LINKED:
 		tui_app_status(app, TUI_ROLE_STATUS, "%s",

@@ -81,7 +81,7 @@ static kvl_result apply(struct tui_app *app, void *arg,
 	struct kvl_session *s = app->session;
 
 	(void)arg;
-	return kvl_link_apply(&s->az, s->store, &s->env, app->link.plan,
+	return kvl_link_apply(&s->az, s->store, app->job.env, app->link.plan,
 			      app->link.consent, NULL, err);
 }
 
@@ -92,8 +92,8 @@ static enum tui_outcome save_key(struct tui_app *app,
 		return TUI_KEY_HANDLED;
 	if (!tui_steps_enter_key(key))
 		return TUI_KEY_IGNORED;
-	(void)tui_app_start_job(app, 0, _("Granting access and saving"),
-				apply, NULL);
+	(void)tui_app_start_env_job(app, 0, _("Granting access and saving"),
+				    apply, NULL);
 	return TUI_KEY_HANDLED;
 }
 
