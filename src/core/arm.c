@@ -11,6 +11,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 /* PrincipalNotFound retries while a new service principal replicates. */
 #define PRINCIPAL_RETRIES 6
@@ -550,7 +551,7 @@ kvl_result kvl_arm_list_subscriptions(struct kvl_azure *az,
 	start_url(&url, az, NULL);
 	kvl_buf_addf(&url, "/subscriptions?api-version=%s",
 		     KVL_API_SUBSCRIPTIONS);
-	kvl_sink_progress(az->sink, "Listing subscriptions");
+	kvl_sink_progress(az->sink, _("Listing subscriptions"));
 	res = arm_list(az, &url, "list subscriptions", &c, err);
 	if (res != KVL_OK) {
 		kvl_subscriptions_free((struct kvl_subscription *)c.items, c.n);
@@ -616,7 +617,7 @@ kvl_result kvl_arm_list_resource_groups(struct kvl_azure *az, const char *sub,
 	add_segment(&url, sub);
 	kvl_buf_addf(&url, "/resourcegroups?api-version=%s",
 		     KVL_API_RESOURCE_GROUPS);
-	kvl_sink_progress(az->sink, "Listing resource groups");
+	kvl_sink_progress(az->sink, _("Listing resource groups"));
 	res = arm_list(az, &url, "list resource groups", &c, err);
 	if (res != KVL_OK) {
 		kvl_resource_groups_free((struct kvl_resource_group *)c.items,
@@ -652,7 +653,7 @@ kvl_result kvl_arm_list_vaults(struct kvl_azure *az, const char *sub,
 	start_url(&url, az, NULL);
 	vault_path(&url, sub, resource_group);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_KEYVAULT);
-	kvl_sink_progress(az->sink, "Listing key vaults");
+	kvl_sink_progress(az->sink, _("Listing key vaults"));
 	res = arm_list(az, &url, "list key vaults", &c, err);
 	if (res != KVL_OK) {
 		kvl_vaults_free((struct kvl_vault *)c.items, c.n);

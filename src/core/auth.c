@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/sanitize.h"
 #include "core/tokencache.h"
+#include "i18n.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
 #define DEFAULT_POLL_S 5
@@ -759,7 +760,7 @@ static kvl_result sign_in_interactive(struct kvl_auth *auth,
 				     "not signed in; run 'kvlink login' in a "
 				     "terminal or set AZURE_TENANT_ID, "
 				     "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET");
-	kvl_sink_progress(auth->sink, "Signing in");
+	kvl_sink_progress(auth->sink, _("Signing in"));
 	res = device_code_flow(auth, arm_scope, err);
 	if (res != KVL_OK)
 		return res;

@@ -9,6 +9,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 void kvl_service_principal_clear(struct kvl_service_principal *sp)
 {
@@ -94,7 +95,7 @@ kvl_result kvl_graph_find_service_principal(struct kvl_azure *az,
 	url = service_principal_url(az, app_id);
 	if (url == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	kvl_sink_progress(az->sink, "Looking up the service principal");
+	kvl_sink_progress(az->sink, _("Looking up the service principal"));
 	res = kvl_http_json(az->http, "GET", url, token, NULL,
 			    "find service principal", &body, err);
 	if (res == KVL_OK)

@@ -9,6 +9,7 @@
 #include "core/keyvault.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 /* The service's maximum page size for secret lists. */
 #define SECRETS_PAGE 25
@@ -122,7 +123,7 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 	kvl_buf_add(&url, vault_uri, len);
 	kvl_buf_addf(&url, "/secrets?api-version=%s&maxresults=%d",
 		     KVL_API_KEYVAULT_DATA, SECRETS_PAGE);
-	kvl_sink_progress(az->sink, "Listing secrets");
+	kvl_sink_progress(az->sink, _("Listing secrets"));
 	res = url.data == NULL ? KVL_ERR_NOMEM
 			       : kvl_http_list(az->http, url.data, token,
 					       "nextLink", "list secrets",
