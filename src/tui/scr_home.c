@@ -9,10 +9,11 @@
 
 #include "i18n.h"
 #include "tui/app.h"
+#include "tui/conn_draft.h"
 #include "tui/draw.h"
 #include "tui/list.h"
 
-enum home_item { HOME_SECURITY, HOME_ABOUT, HOME_QUIT };
+enum home_item { HOME_SECURITY, HOME_CONNECTIONS, HOME_ABOUT, HOME_QUIT };
 
 static struct tui_list menu;
 
@@ -20,6 +21,7 @@ static void home_enter(struct tui_app *app)
 {
 	tui_list_init(&menu);
 	if (!tui_list_add(&menu, _("Admin > Security"), false) ||
+	    !tui_list_add(&menu, _("Admin > Connections"), false) ||
 	    !tui_list_add(&menu, _("Admin > System > About"), false) ||
 	    !tui_list_add(&menu, _("Quit"), false))
 		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
@@ -71,6 +73,9 @@ static enum tui_outcome choose(struct tui_app *app)
 	switch (tui_list_selected(&menu)) {
 	case HOME_SECURITY:
 		tui_app_push(app, &tui_screen_security);
+		break;
+	case HOME_CONNECTIONS:
+		tui_app_push(app, &tui_screen_connections);
 		break;
 	case HOME_ABOUT:
 		tui_app_push(app, &tui_screen_about);
