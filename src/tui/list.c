@@ -73,7 +73,10 @@ static bool append_row(struct tui_list *list, char *text, char **cells,
 	list->rows[list->n].cells = cells;
 	list->rows[list->n].disabled = disabled;
 	list->n++;
-	tui_list_refilter(list);
+	/* Only the new row can change what the filter shows; filtering
+	 * every row again would make loading n rows take n^2 steps. */
+	if (tui_filter_match(text, list->filter))
+		list->shown[list->n_shown++] = list->n - 1;
 	return true;
 }
 
