@@ -22,6 +22,13 @@ SANDBOX_PID=
 SANDBOX_URL=
 SANDBOX_CLOUD=
 
+# Every sandbox a test starts writes its --request-log here, one file per
+# start named after the test. tests/integration/no_secret_writes.sh, the
+# last test of make check, reads them all.
+KVL_REQUEST_LOGS="$KVL_BUILDDIR/tests/request-logs"
+KVL_TEST_NAME=$(basename "$0" .sh)
+SANDBOX_STARTS=0
+
 kvl_fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -45,7 +52,9 @@ kvl_test_init() {
 	trap kvl_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 
-	mkdir -p "$WORK/home" "$WORK/tmp"
+	mkdir -p "$WORK/home" "$WORK/tmp" "$KVL_REQUEST_LOGS"
+	# The logs of an earlier run of this test go; those of others stay.
+	rm -f "$KVL_REQUEST_LOGS/$KVL_TEST_NAME".*.jsonl
 	export HOME="$WORK/home"
 	export XDG_DATA_HOME="$WORK/home/data"
 	export XDG_STATE_HOME="$WORK/home/state"
@@ -69,8 +78,11 @@ kvl_sandbox_start() {
 	local out="$WORK/sandbox.out" i line
 
 	SANDBOX_CLOUD="$WORK/cloud.json"
-	"$KVLINK_SANDBOX" --port 0 --cloud-out "$SANDBOX_CLOUD" "$@" \
-		>"$out" 2>"$WORK/sandbox.err" &
+	SANDBOX_STARTS=$((SANDBOX_STARTS + 1))
+	"$KVLINK_SANDBOX" --port 0 --cloud-out "$SANDBOX_CLOUD" \
+		--request-log \
+		"$KVL_REQUEST_LOGS/$KVL_TEST_NAME.$SANDBOX_STARTS.jsonl" \
+		"$@" >"$out" 2>"$WORK/sandbox.err" &
 	SANDBOX_PID=$!
 
 	for i in $(seq 1 100); do

@@ -25,6 +25,7 @@
 #include "flow/link.h"
 #include "flow/link_grants.h"
 #include "flow/session.h"
+#include "request_log.h"
 
 #define S1 "11111111-1111-4111-8111-111111111111"
 #define S3 "33333333-3333-4333-8333-333333333333"
@@ -50,6 +51,7 @@ static int start_sandbox(struct world *w, const char *cloud_path)
 	const char *builddir = getenv("KVL_BUILDDIR");
 	char program[512], line[256];
 	const char *prefix = "kvlink-sandbox: listening on ";
+	const char *log = kvl_test_request_log("test_link_flow");
 	int fds[2];
 
 	if (builddir == NULL)
@@ -65,8 +67,12 @@ static int start_sandbox(struct world *w, const char *cloud_path)
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
-		execl(program, program, "--port", "0", "--cloud-out",
-		      cloud_path, (char *)NULL);
+		if (log != NULL)
+			execl(program, program, "--port", "0", "--cloud-out",
+			      cloud_path, "--request-log", log, (char *)NULL);
+		else
+			execl(program, program, "--port", "0", "--cloud-out",
+			      cloud_path, (char *)NULL);
 		fprintf(stderr, "cannot run %s\n", program);
 		_exit(127);
 	}
