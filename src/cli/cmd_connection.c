@@ -95,6 +95,12 @@ static kvl_result apply_credential(struct kvl_cli *cli,
 
 	if (key == NULL)
 		return KVL_OK;
+	if (c->use_key_vault)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("connection '%s' uses Key Vault, so its "
+				       "credentials are secret names; give "
+				       "--secret FIELD=SECRET_NAME instead of "
+				       "--credential-stdin"), c->display_name);
 	f = kvl_conn_type_field(kvl_conn_type_find(c->type_id), key);
 	if (f == NULL || !f->credential)
 		return kvl_error_set(err, KVL_ERR_INVALID,
