@@ -92,7 +92,7 @@ kvl_keys Enter
 # Back on the list: the new row.
 kvl_screen_wait "Saved connection Partner SFTP."
 kvl_screen_has "Admin > Connections"
-row=$(kvl_screen | grep -F "Partner SFTP") ||
+row=$(kvl_screen | grep -E "^ +Partner SFTP ") ||
 	kvl_fail_screen "no row for Partner SFTP"
 case "$row" in
 *SFTP*"Key Vault"*admins*avery@*) ;;
@@ -130,10 +130,74 @@ kvl_screen_has "sftp.contoso.test"
 kvl_screen_has "/exports/ci"
 kvl_keys Enter
 kvl_screen_wait "[ ] Use Key Vault (Space toggles)"
-kvl_keys Escape Escape Escape
+kvl_keys Enter
+kvl_screen_wait "Add 5/8 Credentials"
+kvl_type "typed-sftp-pass"
+kvl_screen_wait "***************"
+kvl_screen_lacks "typed-sftp-pass"
+kvl_keys Enter
+kvl_screen_wait "Who may use this connection in exports?"
+kvl_keys Enter
+kvl_screen_wait "[ ] I agree"
+kvl_keys Space Enter
+kvl_screen_wait "Password: typed, stored encrypted"
+kvl_keys Enter
+
+# Both connections are listed; the old one is left as it was.
+kvl_screen_wait "Saved connection Partner SFTP typed."
+kvl_screen_has "2 items; / to filter"
+row=$(kvl_screen | grep -E "^ +Partner SFTP t.* typed ") ||
+	kvl_fail_screen "no row for Partner SFTP typed"
+case "$row" in
+*SFTP*typed*admins*) ;;
+*) kvl_fail_screen "unexpected row: $row" ;;
+esac
+
+# Renaming keeps names unique, ignoring case.
+kvl_type "/typed"
+kvl_screen_wait "(1 of 2)"
+kvl_keys Enter
 kvl_screen_wait "Admin > Connections > Edit"
+kvl_screen_has "password: stored, encrypted"
+kvl_keys Enter
+kvl_screen_wait "Edit > Name"
+kvl_keys C-u
+kvl_type "partner sftp"
+kvl_screen_wait "Another connection in this environment has this name"
+kvl_keys Enter
+kvl_screen_has "Edit > Name"
+kvl_type " v2"
+kvl_screen_lacks "Another connection in this environment has this name"
+kvl_keys Enter
+kvl_screen_wait "Display name     partner sftp v2"
+kvl_keys s
+kvl_screen_wait "Saved connection partner sftp v2."
 kvl_keys Escape
-kvl_screen_wait "Partner SFTP"
+kvl_screen_wait "2 items; / to filter"
+
+# Deleting the old one is its own action, with a question naming it.
+kvl_keys Home d
+kvl_screen_wait "Delete connection 'Partner SFTP' (SFTP)?"
+kvl_keys n
+kvl_screen_wait "2 items; / to filter"
+kvl_keys d
+kvl_screen_wait "Delete connection 'Partner SFTP' (SFTP)?"
+kvl_keys y
+kvl_screen_wait "Deleted connection Partner SFTP."
+kvl_screen_has "1 items; / to filter"
+kvl_screen_has "partner sftp v2"
+
+doc="$ENV/environment.json"
+kvl_json '.connections | length' 1 "$doc"
+kvl_json '.connections[0].displayName' "partner sftp v2" "$doc"
+kvl_json '.connections[0].useKeyVault' false "$doc"
+kvl_json '.connections[0].fields.host' sftp.contoso.test "$doc"
+kvl_json '.connections[0].fields.port' 2222 "$doc"
+kvl_json '.connections[0].sealedCredentials.password | length > 0' true \
+	"$doc"
+if grep -qF "typed-sftp-pass" "$doc"; then
+	kvl_fail "the typed password reached environment.json in clear"
+fi
 kvl_keys Escape
 conn_quit
 
