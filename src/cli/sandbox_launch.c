@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/crypto.h"
 #include "core/sanitize.h"
 #include "i18n.h"
 
@@ -110,33 +111,6 @@ static char *sandbox_dir(const char *env_dir)
 	if (asprintf(&dir, "%s/.local/share/kvlink/sandbox", home) < 0)
 		return NULL;
 	return dir;
-}
-
-/* mkdir -p with mode 0700 for every directory it creates. */
-static kvl_result make_dirs(const char *path, struct kvl_error *err)
-{
-	char *copy = strdup(path);
-	kvl_result r = KVL_OK;
-
-	if (copy == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
-
-	for (char *p = copy + 1; r == KVL_OK; p++) {
-		bool end = *p == '\0';
-
-		if (*p != '/' && !end)
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST)
-			r = kvl_error_set(err, KVL_ERR_IO,
-					  _("cannot create directory '%s': %s"),
-					  copy, strerror(errno));
-		if (end)
-			break;
-		*p = '/';
-	}
-	free(copy);
-	return r;
 }
 
 static char *make_tmp_dir(void)
@@ -357,7 +331,7 @@ static kvl_result prepare_dirs(struct kvl_cli_sandbox *sb,
 				     _("cannot find a directory for the "
 				       "sandbox: set HOME or XDG_DATA_HOME, "
 				       "or use --env-dir"));
-	r = make_dirs(sb->env_dir, err);
+	r = kvl_make_dirs(sb->env_dir, err);
 	if (r != KVL_OK)
 		return r;
 

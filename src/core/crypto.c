@@ -559,3 +559,30 @@ out:
 	free(tmp);
 	return res;
 }
+
+kvl_result kvl_make_dirs(const char *path, struct kvl_error *err)
+{
+	char *copy = strdup(path);
+	kvl_result rc = KVL_OK;
+
+	if (copy == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+
+	for (char *p = copy + 1; rc == KVL_OK; p++) {
+		bool end = *p == '\0';
+
+		if (*p != '/' && !end)
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0700) != 0 && errno != EEXIST)
+			rc = kvl_error_set(err, KVL_ERR_IO,
+				"cannot create directory '%s': %s; check the "
+				"permissions of its parent", copy,
+				strerror(errno));
+		if (end)
+			break;
+		*p = '/';
+	}
+	free(copy);
+	return rc;
+}

@@ -79,4 +79,8 @@ kvl_result kvl_write_file_atomic(const char *path, const void *data,
 				 size_t len, int mode, struct kvl_error *err)
 	KVL_NODISCARD;
 
+/* Creates the directory path and its missing parents, with mode 0700. */
+kvl_result kvl_make_dirs(const char *path, struct kvl_error *err)
+	KVL_NODISCARD;
+
 #endif

@@ -8,33 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/crypto.h"
 #include "core/log.h"
 #include "flow/session.h"
-
-/* Creates dir and its missing parents with mode 0700. */
-static kvl_result make_private_dir(char *dir, struct kvl_error *err)
-{
-	char *p;
-
-	for (p = dir + 1; ; p++) {
-		char saved = *p;
-
-		if (saved != '/' && saved != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			kvl_error_set(err, KVL_ERR_IO,
-				"cannot create directory '%s': %s; check the "
-				"permissions of its parent", dir,
-				strerror(errno));
-			*p = saved;
-			return KVL_ERR_IO;
-		}
-		*p = saved;
-		if (saved == '\0')
-			return KVL_OK;
-	}
-}
 
 /* $XDG_STATE_HOME/kvlink or ~/.local/state/kvlink; caller frees. */
 static char *default_state_dir(void)
@@ -71,7 +47,7 @@ static kvl_result choose_cache(struct kvl_session *s, const char *env_dir,
 			"cannot find a directory for the token cache; set "
 			"HOME or XDG_STATE_HOME");
 
-	rc = make_private_dir(dir, err);
+	rc = kvl_make_dirs(dir, err);
 	if (rc == KVL_OK &&
 	    (asprintf(&s->cache_path, "%s/token-cache", dir) < 0 ||
 	     asprintf(&s->cache_key_path, "%s/token-cache.key", dir) < 0))
