@@ -68,38 +68,42 @@ const char *const kvl_env_regions[] = {
 	NULL, NULL,
 };
 
-/* Creates path and its missing parents with mode 0700. */
-static kvl_result make_dirs(const char *path, struct kvl_error *err)
+/* Creates dir when missing; a failure is reported as a store error. */
+static kvl_result make_store_dir(const char *dir, struct kvl_error *err)
 {
-	char *copy = strdup(path);
-	char *p;
-	kvl_result rc = KVL_OK;
+	kvl_result rc = kvl_make_dirs(dir, err);
+	char *reason;
 
-	if (copy == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	if (rc != KVL_ERR_IO)
+		return rc;
+	reason = err->message;
+	err->message = NULL;
+	kvl_error_set(err, KVL_ERR_STORE, "%s, or choose another directory "
+		      "with --env-dir", reason != NULL ? reason : "");
+	free(reason);
+	return KVL_ERR_STORE;
+}
 
-	for (p = copy + 1; ; p++) {
-		char saved = *p;
-
-		if (saved != '/' && saved != '\0')
-			continue;
-		*p = '\0';
-		if (mkdir(copy, 0700) != 0 && errno != EEXIST) {
-			rc = kvl_error_set(err, KVL_ERR_STORE,
-				"cannot create directory '%s': %s; check the "
-				"permissions of its parent or choose another "
-				"directory with --env-dir",
-				copy, strerror(errno));
-			goto out;
-		}
-		*p = saved;
-		if (saved == '\0')
-			break;
-	}
-
-out:
-	free(copy);
-	return rc;
+/*
+ * Rejects a directory that someone else could change: one owned by
+ * another user or writable by the group or others, since whoever can
+ * write there can swap environment.json or the lock file.
+ */
+static kvl_result check_store_dir(const char *dir, const struct stat *st,
+				  struct kvl_error *err)
+{
+	if (st->st_uid != geteuid())
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"the environment directory '%s' belongs to another "
+			"user (uid %lu); choose a directory of your own with "
+			"--env-dir", dir, (unsigned long)st->st_uid);
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"the environment directory '%s' is writable by other "
+			"users (mode %03o); run 'chmod go-w %s' or choose "
+			"another directory with --env-dir", dir,
+			(unsigned)(st->st_mode & 0777), dir);
+	return KVL_OK;
 }
 
 kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
@@ -115,13 +119,16 @@ kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 			"no environment directory given; set --env-dir or "
 			"HOME");
 
-	rc = make_dirs(dir, err);
+	rc = make_store_dir(dir, err);
 	if (rc != KVL_OK)
 		return rc;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return kvl_error_set(err, KVL_ERR_STORE,
 			"'%s' is not a directory; remove it or choose another "
 			"directory with --env-dir", dir);
+	rc = check_store_dir(dir, &st, err);
+	if (rc != KVL_OK)
+		return rc;
 
 	store = calloc(1, sizeof(*store));
 	if (store == NULL)
@@ -297,7 +304,8 @@ kvl_result kvl_envstore_load(struct kvl_envstore *store,
 static kvl_result lock_store(struct kvl_envstore *store, int *fd,
 			     struct kvl_error *err)
 {
-	*fd = open(store->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	*fd = open(store->lock_path,
+		   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0)
 		return kvl_error_set(err, KVL_ERR_STORE,
 			"cannot open the lock file '%s': %s; check the "

@@ -345,6 +345,72 @@ static void test_file_modes(void **state)
 	kvl_envstore_close(nested);
 }
 
+/* A directory others can write to is rejected, with the fix in the
+ * message, and nothing is written there. */
+static void test_shared_dir_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_envstore *shared = NULL;
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "%s/shared", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chmod(dir, 0770), 0);
+
+	assert_int_equal(kvl_envstore_open(dir, &shared, &f->err),
+			 KVL_ERR_STORE);
+	assert_null(shared);
+	assert_non_null(strstr(f->err.message, "writable by other users"));
+	assert_non_null(strstr(f->err.message, "chmod go-w"));
+
+	assert_int_equal(chmod(dir, 0702), 0);
+	assert_int_equal(kvl_envstore_open(dir, &shared, &f->err),
+			 KVL_ERR_STORE);
+	assert_null(shared);
+}
+
+/* A directory owned by someone else is rejected. Giving it away needs
+ * root, so the case runs only as root. */
+static void test_foreign_dir_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_envstore *foreign = NULL;
+	char dir[128];
+
+	if (geteuid() != 0)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/foreign", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chown(dir, 65534, 65534), 0);
+
+	assert_int_equal(kvl_envstore_open(dir, &foreign, &f->err),
+			 KVL_ERR_STORE);
+	assert_null(foreign);
+	assert_non_null(strstr(f->err.message, "belongs to another user"));
+}
+
+/* A symbolic link in place of the lock file is not followed. */
+static void test_lock_symlink_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_environment env = { 0 };
+	char lock[128], target[128];
+	struct stat st;
+
+	snprintf(lock, sizeof(lock), "%s/environment.lock", f->dir);
+	snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+	assert_int_equal(symlink(target, lock), 0);
+
+	make_env(&env);
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err),
+			 KVL_ERR_STORE);
+	assert_non_null(strstr(f->err.message, "lock file"));
+	assert_int_equal(stat(target, &st), -1);
+	assert_int_equal(access(f->path, F_OK), -1);
+
+	kvl_env_clear(&env);
+}
+
 static void test_regions_listed(void **state)
 {
 	static const char *const needed[] = {
@@ -377,6 +443,9 @@ int main(void)
 		T(test_damaged_file_untouched),
 		T(test_revision_conflict),
 		T(test_file_modes),
+		T(test_shared_dir_rejected),
+		T(test_foreign_dir_rejected),
+		T(test_lock_symlink_rejected),
 		T(test_regions_listed),
 #undef T
 	};
