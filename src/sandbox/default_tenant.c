@@ -130,7 +130,7 @@ json_object *sb_builtin_roles(void)
 }
 
 /* The tenant without role definitions (added when it is parsed) and
- * without kv-dev-eastus's generated secrets. */
+ * without the generated secrets of kv-dev-eastus and kv-dev-bulk. */
 static const char default_tenant_json[] =
 	"{\n"
 	" \"tenant\": {\n"
@@ -697,68 +697,67 @@ static const char default_tenant_json[] =
 	" ]\n"
 	"}\n";
 
-/* Adds app-setting-01 ... app-setting-60 to kv-dev-eastus. */
-static void add_dev_secrets(json_object *tenant)
-{
-	json_object *vault = sb_tenant_vault(tenant, DEV_VAULT);
-	json_object *secrets = json_object_new_array();
-	int i;
+/* Secrets generated into a vault of the built-in tenant. */
+struct generated_secrets {
+	const char *vault;
+	const char *name_format;	/* printf format of one int */
+	const char *value_format;
+	int count;
+	int content_type_every;	/* every nth has text/plain */
+	int disabled_every;	/* every nth is disabled; 0 for none */
+	int created_step;	/* seconds between creation times */
+};
 
-	for (i = 1; i <= DEV_SECRETS; i++) {
-		json_object *secret = json_object_new_object();
-		json_object *attrs = json_object_new_object();
-		char name[32], value[48];
-
-		snprintf(name, sizeof(name), "app-setting-%02d", i);
-		snprintf(value, sizeof(value), "sandbox-dev-value-%02d", i);
-		json_object_object_add(secret, "name",
-				       json_object_new_string(name));
-		json_object_object_add(secret, "value",
-				       json_object_new_string(value));
-		json_object_object_add(secret, "contentType",
-				       json_object_new_string("text/plain"));
-		json_object_object_add(attrs, "created",
-				       json_object_new_int64(1714550400 +
-							     i * 3600));
-		json_object_object_add(secret, "attributes", attrs);
-		json_object_array_add(secrets, secret);
-	}
-	json_object_object_add(vault, "secrets", secrets);
-}
+/* kv-dev-eastus: three pages of 25. */
+static const struct generated_secrets dev_secrets = {
+	DEV_VAULT, "app-setting-%02d", "sandbox-dev-value-%02d",
+	DEV_SECRETS, 1, 0, 3600,
+};
 
 /*
- * Adds bulk-secret-00001 ... to kv-dev-bulk. Every 1000th secret is
- * disabled and every 7th has a content type, so a picker over the whole
- * list meets both.
+ * kv-dev-bulk: every 1000th secret is disabled and every 7th has a
+ * content type, so a picker over the whole list meets both.
  */
-static void add_bulk_secrets(json_object *tenant)
+static const struct generated_secrets bulk_secrets = {
+	BULK_VAULT, "bulk-secret-%05d", "sandbox-bulk-value-%05d",
+	BULK_SECRETS, 7, 1000, 1,
+};
+
+static json_object *generated_secret(const struct generated_secrets *g,
+				     int i)
 {
-	json_object *vault = sb_tenant_vault(tenant, BULK_VAULT);
-	json_object *secrets = json_object_new_array_ext(BULK_SECRETS);
+	json_object *secret = json_object_new_object();
+	json_object *attrs = json_object_new_object();
+	char name[32], value[48];
+
+	snprintf(name, sizeof(name), g->name_format, i);
+	snprintf(value, sizeof(value), g->value_format, i);
+	json_object_object_add(secret, "name", json_object_new_string(name));
+	json_object_object_add(secret, "value",
+			       json_object_new_string(value));
+	if (i % g->content_type_every == 0)
+		json_object_object_add(secret, "contentType",
+				       json_object_new_string("text/plain"));
+	if (g->disabled_every > 0 && i % g->disabled_every == 0)
+		json_object_object_add(attrs, "enabled",
+				       json_object_new_boolean(0));
+	json_object_object_add(attrs, "created",
+			       json_object_new_int64(1714550400 +
+						     (int64_t)i *
+						     g->created_step));
+	json_object_object_add(secret, "attributes", attrs);
+	return secret;
+}
+
+static void add_secrets(json_object *tenant,
+			const struct generated_secrets *g)
+{
+	json_object *vault = sb_tenant_vault(tenant, g->vault);
+	json_object *secrets = json_object_new_array_ext(g->count);
 	int i;
 
-	for (i = 1; i <= BULK_SECRETS; i++) {
-		json_object *secret = json_object_new_object();
-		json_object *attrs = json_object_new_object();
-		char name[32], value[48];
-
-		snprintf(name, sizeof(name), "bulk-secret-%05d", i);
-		snprintf(value, sizeof(value), "sandbox-bulk-value-%05d", i);
-		json_object_object_add(secret, "name",
-				       json_object_new_string(name));
-		json_object_object_add(secret, "value",
-				       json_object_new_string(value));
-		if (i % 7 == 0)
-			json_object_object_add(secret, "contentType",
-				json_object_new_string("text/plain"));
-		if (i % 1000 == 0)
-			json_object_object_add(attrs, "enabled",
-					       json_object_new_boolean(0));
-		json_object_object_add(attrs, "created",
-				       json_object_new_int64(1714550400 + i));
-		json_object_object_add(secret, "attributes", attrs);
-		json_object_array_add(secrets, secret);
-	}
+	for (i = 1; i <= g->count; i++)
+		json_object_array_add(secrets, generated_secret(g, i));
 	json_object_object_add(vault, "secrets", secrets);
 }
 
@@ -770,8 +769,8 @@ json_object *sb_default_tenant(void)
 
 	if (raw == NULL)
 		abort();
-	add_dev_secrets(raw);
-	add_bulk_secrets(raw);
+	add_secrets(raw, &dev_secrets);
+	add_secrets(raw, &bulk_secrets);
 	tenant = sb_tenant_parse(json_object_to_json_string(raw),
 				 "the built-in tenant", errbuf,
 				 sizeof(errbuf));
