@@ -378,6 +378,18 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 	return r;
 }
 
+/* The environment's connection named by the NAME argument. */
+static kvl_result find_target(struct kvl_cli *cli, struct kvl_connection **c,
+			      struct kvl_error *err)
+{
+	kvl_result r = kvl_cli_require_env(cli, err);
+
+	if (r != KVL_OK)
+		return r;
+	*c = kvl_cli_conn_find(cli, &cli->session.env, err);
+	return *c != NULL ? KVL_OK : KVL_ERR_NOT_FOUND;
+}
+
 /* Applies the options of `connection edit` to c. */
 static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 			      struct kvl_error *err)
@@ -412,12 +424,9 @@ static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 	struct kvl_connection *c;
 	kvl_result r;
 
-	r = kvl_cli_require_env(cli, err);
+	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
-	c = kvl_cli_conn_find(cli, &cli->session.env, err);
-	if (c == NULL)
-		return KVL_ERR_NOT_FOUND;
 
 	r = apply_edits(cli, c, err);
 	if (r == KVL_OK)
@@ -469,12 +478,9 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 	struct kvl_connection *c;
 	kvl_result r;
 
-	r = kvl_cli_require_env(cli, err);
+	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
-	c = kvl_cli_conn_find(cli, &cli->session.env, err);
-	if (c == NULL)
-		return KVL_ERR_NOT_FOUND;
 
 	r = confirm_delete(cli, c, err);
 	if (r == KVL_OK)
