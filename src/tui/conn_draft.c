@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/conn_draft.h"
 
@@ -86,6 +87,16 @@ static const char *find_value(const struct kvl_field_value *values,
 	return NULL;
 }
 
+/* Sets a field to a value read from environment.json, sanitised because
+ * fields are drawn as they are. */
+static void set_text(struct tui_field *field, const char *value)
+{
+	char *clean = kvl_sanitize(value);
+
+	snprintf(field->text, sizeof(field->text), "%s", clean ? clean : "");
+	free(clean);
+}
+
 /* Copies conn's values into the draft built by start(). */
 static bool load_values(const struct kvl_connection *conn)
 {
@@ -95,8 +106,7 @@ static bool load_values(const struct kvl_connection *conn)
 		const char *value = find_value(conn->fields, conn->n_fields,
 					       key);
 
-		snprintf(row->field.text, sizeof(row->field.text), "%s",
-			 value ? value : "");
+		set_text(&row->field, value);
 	}
 	for (size_t i = 0; i < draft.type->n_fields; i++) {
 		const char *key = draft.type->fields[i].key;
@@ -120,8 +130,7 @@ bool tui_conn_draft_edit(const struct kvl_connection *conn)
 		return false;
 	draft.mode = TUI_CONN_EDIT;
 	draft.edit_id = strdup(conn->id ? conn->id : "");
-	snprintf(draft.name.text, sizeof(draft.name.text), "%s",
-		 conn->display_name ? conn->display_name : "");
+	set_text(&draft.name, conn->display_name);
 	draft.use_key_vault = conn->use_key_vault;
 	draft.saved_with_key_vault = conn->use_key_vault;
 	draft.audience = conn->audience;
