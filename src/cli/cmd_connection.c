@@ -390,6 +390,29 @@ static kvl_result find_target(struct kvl_cli *cli, struct kvl_connection **c,
 	return *c != NULL ? KVL_OK : KVL_ERR_NOT_FOUND;
 }
 
+/*
+ * New secret names are looked up in the linked vault, so they must
+ * belong to the vault the connection was created with.
+ */
+static kvl_result check_same_vault(const struct kvl_cli *cli,
+				   const struct kvl_connection *c,
+				   struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = &cli->session.env.vault;
+
+	if (cli->opt.n_secrets == 0 || c->vault_uri == NULL ||
+	    link->vault_uri == NULL || strcmp(c->vault_uri,
+					      link->vault_uri) == 0)
+		return KVL_OK;
+	return kvl_error_set(err, KVL_ERR_CONFLICT,
+			     _("connection '%s' uses secrets of vault '%s', "
+			       "but the environment now links '%s'; create "
+			       "a new connection for the linked vault"),
+			     c->display_name, c->vault_name != NULL
+				? c->vault_name : c->vault_uri,
+			     link->name != NULL ? link->name : "?");
+}
+
 /* Applies the options of `connection edit` to c. */
 static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 			      struct kvl_error *err)
@@ -409,6 +432,8 @@ static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 				  opt->audience);
 	if (r == KVL_OK)
 		r = apply_fields(opt, c, err);
+	if (r == KVL_OK)
+		r = check_same_vault(cli, c, err);
 	if (r == KVL_OK)
 		r = apply_secret_names(opt, c, err);
 	if (r == KVL_OK)

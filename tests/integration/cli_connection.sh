@@ -43,8 +43,8 @@ cli 0 env create --name Contoso --region westeurope
 # The registry, as JSON and as text.
 cli 0 connection types --output json
 kvl_json '.types | length' 12
-kvl_json '[.types[].id] | join(",")' \
-	"activecampaign,autopilot,dotdigital,googleads,klaviyo,liveramp,marketo,omnisend,sfmc,sendgrid,sendinblue,sftp"
+kvl_json '[.types[].id] | join(" ")' "activecampaign autopilot dotdigital \
+googleads klaviyo liveramp marketo omnisend sfmc sendgrid sendinblue sftp"
 kvl_json '.types[] | select(.id == "sftp") | [.fields[].key] | join(",")' \
 	"host,port,username,password,private_key,passphrase,folder"
 kvl_json '.types[] | select(.id == "sftp") | .fields[] |
@@ -173,6 +173,17 @@ kvl_grep "disabled" "$ERR"
 cli 0 connection edit Files --secret password=old-ftp-password \
 	--allow-unusable-secret --output json
 kvl_json .connection.secrets.password old-ftp-password
+
+# New secret names must come from the vault the connection was made with.
+jq '(.connections[] | select(.displayName == "Files") | .keyVault) = {
+	name: "kv-elsewhere", vaultUri: "http://127.0.0.1:1/kv/kv-elsewhere/"
+	}' "$ENV/environment.json" >"$WORK/moved.json"
+cp "$ENV/environment.json" "$WORK/saved.json"
+cat "$WORK/moved.json" >"$ENV/environment.json"
+cli 1 connection edit Files --secret password=sftp-password
+kvl_grep "kv-elsewhere" "$ERR"
+kvl_grep "create a new connection" "$ERR"
+cat "$WORK/saved.json" >"$ENV/environment.json"
 
 # Deleting needs --yes without a terminal.
 cli 2 connection delete Newsletter
