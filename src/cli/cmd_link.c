@@ -36,6 +36,7 @@ void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli)
 		json_object_put(doc);
 		return;
 	}
+	printf("%s\n\n", _("Data privacy and compliance"));
 	kvl_cli_print_lines(stdout, "", text);
 }
 

@@ -29,9 +29,7 @@ static const struct {
 
 const char *kvl_link_privacy_statement(void)
 {
-	return _("Data privacy and compliance\n"
-		 "\n"
-		 "Linking this key vault lets the Dynamics 365 Customer "
+	return _("Linking this key vault lets the Dynamics 365 Customer "
 		 "Insights service principal list the keys, secrets and "
 		 "certificates in the vault and read their values. Customer "
 		 "Insights never creates, changes or deletes anything in the "
