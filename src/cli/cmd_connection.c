@@ -289,14 +289,20 @@ static kvl_result check_add_options(struct kvl_cli *cli,
 				       "takes secret names only; drop "
 				       "--credential-stdin and give --secret "
 				       "FIELD=SECRET_NAME"));
-	if (opt->use_key_vault &&
-	    cli->session.env.vault.state != KVL_LINK_LINKED)
-		return kvl_error_set(err, KVL_ERR_PREREQ,
-				     _("--use-key-vault needs a linked key "
-				       "vault, and environment '%s' has none; "
-				       "link one with 'kvlink link' first"),
-				     cli->session.env.display_name);
 	return KVL_OK;
+}
+
+static kvl_result check_vault_linked(const struct kvl_cli *cli,
+				     struct kvl_error *err)
+{
+	if (!cli->opt.use_key_vault ||
+	    cli->session.env.vault.state == KVL_LINK_LINKED)
+		return KVL_OK;
+	return kvl_error_set(err, KVL_ERR_PREREQ,
+			     _("--use-key-vault needs a linked key vault, "
+			       "and environment '%s' has none; link one with "
+			       "'kvlink link' first"),
+			     cli->session.env.display_name);
 }
 
 /* Fills a new connection from the options and checks it locally. */
@@ -347,9 +353,11 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 	struct kvl_connection c = { 0 };
 	kvl_result r;
 
-	r = kvl_cli_require_env(cli, err);
+	r = check_add_options(cli, &type, &audience, err);
 	if (r == KVL_OK)
-		r = check_add_options(cli, &type, &audience, err);
+		r = kvl_cli_require_env(cli, err);
+	if (r == KVL_OK)
+		r = check_vault_linked(cli, err);
 	if (r != KVL_OK)
 		return r;
 	if (kvl_conn_find(&cli->session.env, cli->opt.name) != NULL)

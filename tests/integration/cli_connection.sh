@@ -37,6 +37,19 @@ no_clear_key() {
 	fi
 }
 
+# Usage errors: exit 2 with the reason.
+cli 2 connection
+kvl_grep "needs a subcommand" "$ERR"
+cli 2 connection show
+kvl_grep "missing argument NAME" "$ERR"
+cli 2 connection list --yes
+kvl_grep "'--yes' does not apply" "$ERR"
+cli 2 connection add --type sftp --name X --field host \
+	--accept-privacy-statement
+kvl_grep "expected KEY=VALUE" "$ERR"
+cli 2 connection add --type ftp --name X --accept-privacy-statement
+kvl_grep "connection types" "$ERR"
+
 cli 0 login
 cli 0 env create --name Contoso --region westeurope
 
