@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 #include "core/cloud.h"
 #include "core/jsonutil.h"
 #include "core/sanitize.h"
@@ -20,11 +22,13 @@ kvl_result kvl_cloud_public(struct kvl_cloud *cloud)
 	cloud->resource_manager = strdup("https://management.azure.com");
 	cloud->microsoft_graph = strdup("https://graph.microsoft.com");
 	cloud->key_vault_scope = strdup("https://vault.azure.net");
+	cloud->key_vault_dns_suffix = strdup(".vault.azure.net");
 	cloud->tenant = strdup("organizations");
 	if (cloud->name == NULL || cloud->authority_host == NULL ||
 	    cloud->resource_manager == NULL ||
 	    cloud->microsoft_graph == NULL ||
-	    cloud->key_vault_scope == NULL || cloud->tenant == NULL) {
+	    cloud->key_vault_scope == NULL ||
+	    cloud->key_vault_dns_suffix == NULL || cloud->tenant == NULL) {
 		kvl_cloud_clear(cloud);
 		return KVL_ERR_NOMEM;
 	}
@@ -40,6 +44,8 @@ void kvl_cloud_clear(struct kvl_cloud *cloud)
 	free(cloud->key_vault_scope);
 	free(cloud->tenant);
 	free(cloud->ca_bundle);
+	free(cloud->key_vault_dns_suffix);
+	free(cloud->key_vault_uri_prefix);
 	memset(cloud, 0, sizeof(*cloud));
 }
 
@@ -106,6 +112,134 @@ bool kvl_url_allowed(const char *url)
 	return false;
 }
 
+/* The parts of a URL that decide where a request goes. */
+struct url_parts {
+	char *scheme;		/* lower case */
+	char *host;
+	char *port;		/* the scheme's default when not given */
+	char *path;
+};
+
+static void url_parts_clear(struct url_parts *p)
+{
+	curl_free(p->scheme);
+	curl_free(p->host);
+	curl_free(p->port);
+	curl_free(p->path);
+	memset(p, 0, sizeof(*p));
+}
+
+/* Splits url with libcurl's parser; false for a URL that libcurl
+ * rejects or that carries user information. */
+static bool url_split(const char *url, struct url_parts *p)
+{
+	CURLU *h = curl_url();
+	char *user = NULL;
+	bool ok;
+
+	memset(p, 0, sizeof(*p));
+	if (h == NULL || url == NULL) {
+		curl_url_cleanup(h);
+		return false;
+	}
+	ok = curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	     curl_url_get(h, CURLUPART_USER, &user, 0) == CURLUE_NO_USER &&
+	     curl_url_get(h, CURLUPART_SCHEME, &p->scheme, 0) == CURLUE_OK &&
+	     curl_url_get(h, CURLUPART_HOST, &p->host, 0) == CURLUE_OK &&
+	     curl_url_get(h, CURLUPART_PORT, &p->port,
+			  CURLU_DEFAULT_PORT) == CURLUE_OK &&
+	     curl_url_get(h, CURLUPART_PATH, &p->path, 0) == CURLUE_OK;
+	curl_free(user);
+	curl_url_cleanup(h);
+	if (!ok)
+		url_parts_clear(p);
+	return ok;
+}
+
+static bool parts_same_origin(const struct url_parts *a,
+			      const struct url_parts *b)
+{
+	return strcasecmp(a->scheme, b->scheme) == 0 &&
+	       strcasecmp(a->host, b->host) == 0 &&
+	       strcmp(a->port, b->port) == 0;
+}
+
+bool kvl_url_same_origin(const char *a, const char *b)
+{
+	struct url_parts pa, pb;
+	bool same = false;
+
+	if (url_split(a, &pa)) {
+		if (url_split(b, &pb)) {
+			same = parts_same_origin(&pa, &pb);
+			url_parts_clear(&pb);
+		}
+		url_parts_clear(&pa);
+	}
+	return same;
+}
+
+/* Whether path is "/NAME" or "/NAME/" with NAME not empty. */
+static bool one_segment(const char *path)
+{
+	size_t len;
+
+	if (path[0] != '/')
+		return false;
+	len = strcspn(path + 1, "/");
+	return len > 0 && (path[len + 1] == '\0' ||
+			   strcmp(path + len + 1, "/") == 0);
+}
+
+static bool vault_under_prefix(const char *prefix,
+			       const struct url_parts *vault)
+{
+	struct url_parts base;
+	size_t len;
+	bool ok = false;
+
+	if (!url_split(prefix, &base))
+		return false;
+	len = strlen(base.path);
+	/* The prefix's path ends with '/', and one_segment wants the
+	 * remainder to start with one. */
+	if (parts_same_origin(&base, vault) && len > 0 &&
+	    strncmp(vault->path, base.path, len) == 0)
+		ok = one_segment(vault->path + len - 1);
+	url_parts_clear(&base);
+	return ok;
+}
+
+static bool vault_under_suffix(const char *suffix,
+			       const struct url_parts *vault)
+{
+	size_t host_len = strlen(vault->host);
+	size_t suffix_len = strlen(suffix);
+
+	return strcmp(vault->scheme, "https") == 0 &&
+	       strcmp(vault->port, "443") == 0 &&
+	       host_len > suffix_len &&
+	       strcasecmp(vault->host + host_len - suffix_len, suffix) == 0 &&
+	       (strcmp(vault->path, "/") == 0 || vault->path[0] == '\0');
+}
+
+bool kvl_cloud_vault_uri_allowed(const struct kvl_cloud *cloud,
+				 const char *vault_uri)
+{
+	struct url_parts vault;
+	bool ok = false;
+
+	if (vault_uri == NULL || strpbrk(vault_uri, "?#") != NULL ||
+	    !kvl_url_allowed(vault_uri) || !url_split(vault_uri, &vault))
+		return false;
+	if (cloud->key_vault_uri_prefix != NULL)
+		ok = vault_under_prefix(cloud->key_vault_uri_prefix, &vault);
+	else if (cloud->key_vault_dns_suffix != NULL)
+		ok = vault_under_suffix(cloud->key_vault_dns_suffix, &vault);
+	url_parts_clear(&vault);
+	return ok;
+}
+
 static char *strip_slashes(const char *s)
 {
 	size_t len = strlen(s);
@@ -143,6 +277,86 @@ static kvl_result profile_url(json_object *obj, const char *key,
 			      : kvl_error_set(err, KVL_ERR_NOMEM, "no memory");
 }
 
+/* Whether suffix is a DNS suffix such as ".vault.azure.net". */
+static bool dns_suffix_valid(const char *suffix)
+{
+	size_t len = strlen(suffix);
+
+	return len >= 2 && suffix[0] == '.' && suffix[1] != '.' &&
+	       strspn(suffix, "abcdefghijklmnopqrstuvwxyz"
+		      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == len;
+}
+
+/* keyVaultUriPrefix, with a trailing slash added when missing. */
+static kvl_result profile_vault_prefix(const char *prefix, const char *what,
+				       struct kvl_cloud *cloud,
+				       struct kvl_error *err)
+{
+	struct url_parts parts;
+	size_t len = strlen(prefix);
+
+	if (!kvl_url_allowed(prefix) || strpbrk(prefix, "?#") != NULL ||
+	    !url_split(prefix, &parts))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cloud profile %s: \"keyVaultUriPrefix\" "
+				     "is not an https URL (plain http is "
+				     "allowed only for loopback addresses) "
+				     "without query or fragment", what);
+	url_parts_clear(&parts);
+	if (asprintf(&cloud->key_vault_uri_prefix, "%s%s", prefix,
+		     len > 0 && prefix[len - 1] == '/' ? "" : "/") < 0) {
+		cloud->key_vault_uri_prefix = NULL;
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+	return KVL_OK;
+}
+
+/* keyVaultDnsSuffix, or "." and the host of keyVaultScope by default. */
+static kvl_result profile_vault_suffix(const char *suffix, const char *what,
+				       struct kvl_cloud *cloud,
+				       struct kvl_error *err)
+{
+	struct url_parts scope;
+
+	if (suffix == NULL) {
+		if (!url_split(cloud->key_vault_scope, &scope))
+			return kvl_error_set(err, KVL_ERR_INVALID,
+					     "cloud profile %s: cannot read "
+					     "the host of \"keyVaultScope\"",
+					     what);
+		if (asprintf(&cloud->key_vault_dns_suffix, ".%s",
+			     scope.host) < 0)
+			cloud->key_vault_dns_suffix = NULL;
+		url_parts_clear(&scope);
+	} else if (dns_suffix_valid(suffix)) {
+		cloud->key_vault_dns_suffix = strdup(suffix);
+	} else {
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cloud profile %s: \"keyVaultDnsSuffix\" "
+				     "must be a DNS suffix that starts with a "
+				     "dot, such as \".vault.azure.net\"", what);
+	}
+	return cloud->key_vault_dns_suffix != NULL ? KVL_OK
+	       : kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+}
+
+static kvl_result profile_vault_uris(json_object *obj, const char *what,
+				     struct kvl_cloud *cloud,
+				     struct kvl_error *err)
+{
+	const char *suffix = kvl_json_str(obj, "keyVaultDnsSuffix");
+	const char *prefix = kvl_json_str(obj, "keyVaultUriPrefix");
+
+	if (suffix != NULL && prefix != NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cloud profile %s gives both "
+				     "\"keyVaultDnsSuffix\" and "
+				     "\"keyVaultUriPrefix\"; keep one", what);
+	if (prefix != NULL)
+		return profile_vault_prefix(prefix, what, cloud, err);
+	return profile_vault_suffix(suffix, what, cloud, err);
+}
+
 static kvl_result profile_fields(json_object *obj, const char *what,
 				 struct kvl_cloud *cloud,
 				 struct kvl_error *err)
@@ -162,6 +376,8 @@ static kvl_result profile_fields(json_object *obj, const char *what,
 	if (res == KVL_OK)
 		res = profile_url(obj, "keyVaultScope", what,
 				  &cloud->key_vault_scope, err);
+	if (res == KVL_OK)
+		res = profile_vault_uris(obj, what, cloud, err);
 	if (res != KVL_OK)
 		return res;
 

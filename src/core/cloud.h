@@ -5,10 +5,24 @@
  *   { "name": "...", "authorityHost": "https://...",
  *     "resourceManager": "https://...", "microsoftGraph": "https://...",
  *     "keyVaultScope": "https://vault.azure.net",
+ *     "keyVaultDnsSuffix": ".vault.azure.net",
  *     "tenant": "organizations", "caBundle": "/path/ca.pem" }
  *
- * tenant and caBundle are optional. Plain http is accepted only for
- * loopback hosts (127.0.0.0/8, ::1, localhost).
+ * tenant, caBundle, keyVaultDnsSuffix and keyVaultUriPrefix are optional.
+ * Plain http is accepted only for loopback hosts (127.0.0.0/8, ::1,
+ * localhost).
+ *
+ * A Key Vault token goes only to a vault URI that the profile allows, so
+ * that a vaultUri read from Resource Manager or a file cannot send it
+ * elsewhere. Either of two members says which URIs are allowed (a profile
+ * gives at most one of them):
+ *   keyVaultDnsSuffix  "https://NAME<suffix>/" on port 443, for example
+ *                      ".vault.azure.net".
+ *   keyVaultUriPrefix  "<prefix>NAME/": the same scheme, host and port as
+ *                      the prefix, and one path segment (the vault name)
+ *                      after its path, for example
+ *                      "http://127.0.0.1:8080/kv/" in the sandbox.
+ * With neither, the suffix is "." followed by the host of keyVaultScope.
  */
 #ifndef KVL_CLOUD_H
 #define KVL_CLOUD_H
@@ -23,6 +37,9 @@ struct kvl_cloud {
 	char *key_vault_scope;	/* audience of data-plane tokens */
 	char *tenant;		/* default tenant for sign-in */
 	char *ca_bundle;	/* NULL: the system's trust store */
+	/* Exactly one of these two is set; see the top of this file. */
+	char *key_vault_dns_suffix;	/* ".vault.azure.net" */
+	char *key_vault_uri_prefix;	/* ends with '/' */
 };
 
 kvl_result kvl_cloud_public(struct kvl_cloud *cloud) KVL_NODISCARD;
@@ -36,6 +53,14 @@ void kvl_cloud_clear(struct kvl_cloud *cloud);
 
 /* Whether url is https, or http to a loopback host. */
 bool kvl_url_allowed(const char *url);
+
+/* Whether a and b have the same scheme, host and port (a missing port is
+ * the scheme's default). URLs with user information never match. */
+bool kvl_url_same_origin(const char *a, const char *b);
+
+/* Whether a Key Vault token may be sent to vault_uri (see above). */
+bool kvl_cloud_vault_uri_allowed(const struct kvl_cloud *cloud,
+				 const char *vault_uri);
 
 /* Token scopes ("<audience>/.default") for each service; caller frees. */
 char *kvl_cloud_arm_scope(const struct kvl_cloud *cloud);

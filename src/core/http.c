@@ -688,20 +688,6 @@ out:
 	return res;
 }
 
-/* Whether two URLs name the same host (ports and case ignored). */
-static bool same_host(const char *a, const char *b)
-{
-	const char *ha = strstr(a, "://"), *hb = strstr(b, "://");
-	size_t la, lb;
-
-	if (ha == NULL || hb == NULL)
-		return false;
-	ha += 3, hb += 3;
-	la = strcspn(ha, ":/?#");
-	lb = strcspn(hb, ":/?#");
-	return la == lb && strncasecmp(ha, hb, la) == 0;
-}
-
 static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
 			    const char *operation, struct kvl_error *err)
 {
@@ -738,10 +724,11 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 			return false;
 		}
 	}
-	if (!same_host(first, next)) {
+	if (!kvl_url_same_origin(first, next)) {
 		*res = kvl_error_set(err, KVL_ERR_PARSE,
 				     "Azure's nextLink points to another "
-				     "host, so it was not followed");
+				     "host, port or scheme, so it was not "
+				     "followed");
 		return false;
 	}
 	if (n_seen >= MAX_PAGES) {

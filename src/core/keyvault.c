@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +96,35 @@ static kvl_result collect_secret(json_object *item, void *ctx)
 	return KVL_OK;
 }
 
+static kvl_result vault_uri_rejected(const struct kvl_cloud *cloud,
+				     const char *vault_uri,
+				     struct kvl_error *err)
+{
+	char *safe = kvl_sanitize(vault_uri != NULL ? vault_uri : "");
+	char *form = NULL;
+	kvl_result res;
+	int len;
+
+	if (cloud->key_vault_uri_prefix != NULL)
+		len = asprintf(&form, "%sNAME/", cloud->key_vault_uri_prefix);
+	else
+		len = asprintf(&form, "https://NAME%s/",
+			       cloud->key_vault_dns_suffix != NULL
+			       ? cloud->key_vault_dns_suffix : "");
+	if (len < 0)
+		form = NULL;
+	res = kvl_error_set(err, KVL_ERR_INVALID,
+			    "key vault URI '%s' is not of the form %s that "
+			    "this cloud profile allows, so no Key Vault token "
+			    "was sent to it; check the vault, or set "
+			    "keyVaultDnsSuffix or keyVaultUriPrefix in the "
+			    "cloud profile", safe != NULL ? safe : "",
+			    form != NULL ? form : "?");
+	free(form);
+	free(safe);
+	return res;
+}
+
 kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 			       const char *tenant,
 			       struct kvl_secret_item **out, size_t *n,
@@ -108,10 +138,8 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 
 	*out = NULL;
 	*n = 0;
-	if (vault_uri == NULL || !kvl_url_allowed(vault_uri))
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "key vault URI '%s' is not an https URL",
-				     vault_uri ? vault_uri : "");
+	if (!kvl_cloud_vault_uri_allowed(&az->cloud, vault_uri))
+		return vault_uri_rejected(&az->cloud, vault_uri, err);
 	res = kvl_azure_vault_token(az, tenant, &token, err);
 	if (res != KVL_OK)
 		return res;

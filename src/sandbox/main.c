@@ -180,6 +180,12 @@ static int write_cloud_profile(struct sb_sandbox *sb)
 				       json_object_new_string(url));
 		free(url);
 	}
+	/* Vault URIs are BASE/kv/NAME/, so kvlink may send Key Vault tokens
+	 * below that prefix only. */
+	url = sb_printf("%s/kv/", sb->base);
+	json_object_object_add(p, "keyVaultUriPrefix",
+			       json_object_new_string(url));
+	free(url);
 	json_object_object_add(p, "tenant", json_object_new_string(
 				       sb_tenant_id(sb->tenant)));
 	rc = sb_write_file_atomic(sb->opt.cloud_out,

@@ -147,7 +147,8 @@ static int setup(void **state)
 	file = fopen(cloud, "w");
 	fprintf(file, "{\"authorityHost\":\"%s/login\",\"resourceManager\":"
 		"\"%s/arm\",\"microsoftGraph\":\"%s/graph\",\"keyVaultScope\":"
-		"\"%s/kv\",\"tenant\":\"t-sp\"}", base, base, base, base);
+		"\"%s/kv\",\"keyVaultUriPrefix\":\"%s/kv/\",\"tenant\":"
+		"\"t-sp\"}", base, base, base, base, base);
 	fclose(file);
 
 	setenv("AZURE_TENANT_ID", "t-sp", 1);
@@ -433,6 +434,38 @@ static void secrets_follow_next_link(void **state)
 	kvl_error_clear(&err);
 }
 
+/* A vault URI outside the profile's keyVaultUriPrefix gets no token,
+ * even on loopback. */
+static void secrets_foreign_vault_uri(void **state)
+{
+	static const char *const paths[] = {
+		"/other/kv-one/", "/kv/kv-one/extra/", "/kv/", "/kv/a?x=1",
+	};
+	struct fake_azure *f = *state;
+	struct kvl_secret_item *items = NULL;
+	struct kvl_error err;
+	size_t i, n = 0, first = mock_count(f->server);
+	char *uri = NULL;
+
+	kvl_error_init(&err);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		assert_true(asprintf(&uri, "%s%s", mock_base(f->server),
+				     paths[i]) > 0);
+		assert_int_equal(kvl_kv_list_secrets(&f->az, uri, NULL,
+						     &items, &n, &err),
+				 KVL_ERR_INVALID);
+		assert_non_null(strstr(err.message, "no Key Vault token"));
+		free(uri);
+		kvl_error_clear(&err);
+	}
+	assert_int_equal(kvl_kv_list_secrets(&f->az,
+					     "http://127.0.0.1:1/kv/kv-one/",
+					     NULL, &items, &n, &err),
+			 KVL_ERR_INVALID);
+	kvl_error_clear(&err);
+	assert_int_equal(mock_count(f->server), first);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +478,7 @@ int main(void)
 		T(vault_list_pages),
 		T(graph_finds_principal),
 		T(secrets_follow_next_link),
+		T(secrets_foreign_vault_uri),
 #undef T
 	};
 

@@ -282,7 +282,7 @@ static void error_envelope_shapes(void **state)
 /* Serves /page/N with two items; the link of each page is set per test. */
 struct pager {
 	struct mock_server *server;
-	const char *next[4];	/* next path after page N, NULL: none */
+	const char *next[4];	/* next path or URL after page N, or NULL */
 };
 
 static void serve_pages(void *ctx, size_t index,
@@ -306,7 +306,7 @@ static void serve_pages(void *ctx, size_t index,
 		snprintf(bodies[page], sizeof(bodies[page]),
 			 "{\"value\":[{\"n\":%d},{\"n\":%d}],\"nextLink\":"
 			 "\"%s%s\"}", page * 10, page * 10 + 1,
-			 p->next[page][0] == '\0' ? "" : mock_base(p->server),
+			 p->next[page][0] == '/' ? mock_base(p->server) : "",
 			 p->next[page]);
 	*reply = (struct mock_reply){ 200, bodies[page], NULL, NULL };
 }
@@ -400,6 +400,24 @@ static void paging_stops_on_empty(void **state)
 	mock_stop(p.server);
 }
 
+/* A nextLink to the same host on another port is not followed, so the
+ * bearer token stays with the server that listed the first page. */
+static void paging_stops_on_other_port(void **state)
+{
+	struct pager p = { .next = { NULL, "http://127.0.0.1:1/page/2" } };
+	struct seen_items seen = { .n = 0 };
+	struct kvl_http *http;
+
+	(void)state;
+	p.server = mock_start(serve_pages, &p);
+	assert_int_equal(list_pages(&p, &seen, &http), KVL_ERR_PARSE);
+	assert_int_equal(mock_count(p.server), 1);
+	assert_int_equal(kvl_http_request_count(http), 1);
+
+	kvl_http_free(http);
+	mock_stop(p.server);
+}
+
 static void body_size_limit(void **state)
 {
 	static char big[2048];
@@ -487,7 +505,7 @@ static void retry_delay_values(void **state)
 }
 
 /* A Retry-After beyond the ceiling ends the retries at once, and the
- * error says how long Azure asked to wait. */
+ * error reports how long Azure asked to wait. */
 static void long_retry_after_stops(void **state)
 {
 	struct script s = { .n = 2 };
@@ -566,6 +584,7 @@ int main(void)
 		cmocka_unit_test(paging_three_pages),
 		cmocka_unit_test(paging_stops_on_repeat),
 		cmocka_unit_test(paging_stops_on_empty),
+		cmocka_unit_test(paging_stops_on_other_port),
 		cmocka_unit_test(body_size_limit),
 		cmocka_unit_test(cancel_during_backoff),
 		cmocka_unit_test(rejects_unsafe_requests),

@@ -495,6 +495,99 @@ static void cloud_profiles(void **state)
 	kvl_error_clear(&err);
 }
 
+static void vault_uri_rules(void **state)
+{
+	struct kvl_cloud cloud;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_cloud_public(&cloud), KVL_OK);
+	assert_true(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv-one.vault.azure.net/"));
+	assert_true(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://KV-ONE.Vault.Azure.Net:443"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv-one.vault.azure.net.example.com/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://evil.example/kv-one.vault.azure.net/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv-one.vault.azure.net:8443/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://x@kv-one.vault.azure.net/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://vault.azure.net/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv-one.vault.azure.net/secrets/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud, NULL));
+	kvl_cloud_clear(&cloud);
+
+	/* Without either member the suffix comes from keyVaultScope. */
+	assert_int_equal(kvl_cloud_parse("{\"authorityHost\":\"https://l\","
+		"\"resourceManager\":\"https://m\",\"microsoftGraph\":"
+		"\"https://g\",\"keyVaultScope\":\"https://vault.azure.cn\"}",
+		"test", &cloud, &err), KVL_OK);
+	assert_string_equal(cloud.key_vault_dns_suffix, ".vault.azure.cn");
+	assert_true(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv.vault.azure.cn/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://kv.vault.azure.net/"));
+	kvl_cloud_clear(&cloud);
+
+	assert_int_equal(kvl_cloud_parse("{\"authorityHost\":\"https://l\","
+		"\"resourceManager\":\"https://m\",\"microsoftGraph\":"
+		"\"https://g\",\"keyVaultScope\":\"http://127.0.0.1:9/kv\","
+		"\"keyVaultUriPrefix\":\"http://127.0.0.1:9/kv\"}",
+		"test", &cloud, &err), KVL_OK);
+	assert_string_equal(cloud.key_vault_uri_prefix,
+			    "http://127.0.0.1:9/kv/");
+	assert_true(kvl_cloud_vault_uri_allowed(&cloud,
+		"http://127.0.0.1:9/kv/kv-one/"));
+	assert_true(kvl_cloud_vault_uri_allowed(&cloud,
+		"http://127.0.0.1:9/kv/kv-one"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"http://127.0.0.1:10/kv/kv-one/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"https://127.0.0.1:9/kv/kv-one/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"http://127.0.0.1:9/kvx/kv-one/"));
+	assert_false(kvl_cloud_vault_uri_allowed(&cloud,
+		"http://127.0.0.1:9/kv/kv-one/secrets"));
+	kvl_cloud_clear(&cloud);
+
+	assert_int_equal(kvl_cloud_parse("{\"authorityHost\":\"https://l\","
+		"\"resourceManager\":\"https://m\",\"microsoftGraph\":"
+		"\"https://g\",\"keyVaultScope\":\"https://v\","
+		"\"keyVaultDnsSuffix\":\".v\",\"keyVaultUriPrefix\":"
+		"\"https://v/\"}", "test", &cloud, &err), KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "keep one"));
+	assert_int_equal(kvl_cloud_parse("{\"authorityHost\":\"https://l\","
+		"\"resourceManager\":\"https://m\",\"microsoftGraph\":"
+		"\"https://g\",\"keyVaultScope\":\"https://v\","
+		"\"keyVaultDnsSuffix\":\"vault/x\"}", "test", &cloud, &err),
+		KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "keyVaultDnsSuffix"));
+	kvl_error_clear(&err);
+}
+
+static void url_origin_rules(void **state)
+{
+	(void)state;
+	assert_true(kvl_url_same_origin("https://a.example/x",
+					"HTTPS://A.Example:443/y?z"));
+	assert_true(kvl_url_same_origin("http://127.0.0.1:8/a",
+					"http://127.0.0.1:8/b"));
+	assert_false(kvl_url_same_origin("http://127.0.0.1:8/a",
+					 "http://127.0.0.1:9/a"));
+	assert_false(kvl_url_same_origin("https://a.example/",
+					 "http://a.example/"));
+	assert_false(kvl_url_same_origin("https://a.example/",
+					 "https://a.example:8443/"));
+	assert_false(kvl_url_same_origin("https://a.example/",
+					 "https://u@a.example/"));
+	assert_false(kvl_url_same_origin("https://a.example/", "a.example"));
+}
+
 static void public_cloud_and_urls(void **state)
 {
 	struct kvl_cloud cloud;
@@ -586,6 +679,8 @@ int main(void)
 		cmocka_unit_test(entra_error_response),
 		cmocka_unit_test(cloud_profiles),
 		cmocka_unit_test(public_cloud_and_urls),
+		cmocka_unit_test(vault_uri_rules),
+		cmocka_unit_test(url_origin_rules),
 		cmocka_unit_test(json_helpers),
 	};
 
