@@ -185,6 +185,53 @@ bool tui_conn_draft_build_creds(struct tui_conn_draft *d)
 	return true;
 }
 
+static bool differs(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "") != 0;
+}
+
+static bool creds_changed(const struct tui_conn_draft *d,
+			  const struct kvl_connection *conn)
+{
+	for (size_t i = 0; i < d->creds.n; i++) {
+		const struct tui_form_row *row = &d->creds.rows[i];
+		const char *key = d->type->fields[row->tag].key;
+
+		if (row->kind == TUI_FORM_MASKED && row->secret.len > 0)
+			return true;
+		if (row->kind == TUI_FORM_CHOICE &&
+		    differs(row->choice, find_value(conn->secrets,
+						    conn->n_secrets, key)))
+			return true;
+	}
+	return false;
+}
+
+bool tui_conn_draft_changed(const struct tui_app *app,
+			    const struct tui_conn_draft *d)
+{
+	const struct kvl_connection *conn;
+	char *name = tui_conn_draft_name(d);
+	bool changed;
+
+	conn = d->edit_id ? kvl_conn_find(&app->session->env, d->edit_id) :
+			    NULL;
+	changed = conn != NULL &&
+		  (differs(name, conn->display_name) ||
+		   d->use_key_vault != conn->use_key_vault ||
+		   d->audience != conn->audience || creds_changed(d, conn));
+	for (size_t i = 0; conn != NULL && !changed && i < d->fields.n; i++) {
+		const struct tui_form_row *row = &d->fields.rows[i];
+		const char *key = d->type->fields[row->tag].key;
+
+		changed = differs(row->field.text,
+				  find_value(conn->fields, conn->n_fields,
+					     key));
+	}
+	free(name);
+	return changed;
+}
+
 char *tui_conn_draft_name(const struct tui_conn_draft *d)
 {
 	const char *start_at = d->name.text;

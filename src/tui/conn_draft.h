@@ -68,6 +68,11 @@ bool tui_conn_draft_copy_as_new(void);
  * the secret names when Key Vault stays on. */
 bool tui_conn_draft_build_creds(struct tui_conn_draft *draft);
 
+/* Whether an edit draft differs from the connection as saved: its name,
+ * settings, Key Vault setting, secrets, audience or a typed credential. */
+bool tui_conn_draft_changed(const struct tui_app *app,
+			    const struct tui_conn_draft *draft);
+
 /* The name without leading and trailing spaces, or NULL when empty.
  * The caller frees. */
 char *tui_conn_draft_name(const struct tui_conn_draft *draft);

@@ -14,6 +14,7 @@
 
 #include "core/buf.h"
 #include "i18n.h"
+#include "tui/confirm.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
@@ -30,9 +31,12 @@ enum edit_row {
 
 #define LABEL_COLS 16
 
+enum { ACTION_DISCARD = 1 };
+
 static struct {
 	char *id;		/* the connection being edited */
 	int cursor;
+	struct tui_confirm confirm;
 } st;
 
 /* Reloads the draft from the environment when a flow started from here
@@ -63,6 +67,7 @@ static void edit_leave(struct tui_app *app)
 {
 	(void)app;
 	free(st.id);
+	tui_confirm_close(&st.confirm);
 	memset(&st, 0, sizeof(st));
 	tui_conn_draft_clear();
 }
@@ -199,6 +204,7 @@ static void edit_draw(struct tui_app *app, const struct tui_layout *lay)
 		      st.cursor == ROW_SAVE ? TUI_ROLE_SELECTED :
 					      TUI_ROLE_HEADING, false);
 	draw_note(draft, row + 1, lay->cols);
+	tui_confirm_draw(&st.confirm, lay);
 	free(settings);
 	free(creds);
 	free(vault);
@@ -302,13 +308,34 @@ static void activate(struct tui_app *app, struct tui_conn_draft *draft)
 		tui_app_push(app, steps[st.cursor]);
 }
 
+/* Esc leaves at once, or asks first when there are unsaved changes. */
+static enum tui_outcome leave_key(struct tui_app *app,
+				  const struct tui_conn_draft *draft)
+{
+	if (!tui_conn_draft_changed(app, draft))
+		return TUI_KEY_BACK;
+	tui_confirm_open(&st.confirm, ACTION_DISCARD, 0,
+			 _("Discard changes"),
+			 _("Discard the changes to connection '%s' that are "
+			   "not saved? s saves them instead."),
+			 draft->name.text);
+	return TUI_KEY_HANDLED;
+}
+
 static enum tui_outcome edit_key(struct tui_app *app,
 				 const struct tui_key *key)
 {
 	struct tui_conn_draft *draft = tui_conn_draft();
 
+	if (st.confirm.open) {
+		if (tui_confirm_key(&st.confirm, key) == TUI_CONFIRM_YES)
+			return TUI_KEY_BACK;
+		return TUI_KEY_HANDLED;
+	}
 	if (!ensure_draft(app))
 		return TUI_KEY_IGNORED;
+	if (!key->function && key->ch == 27)
+		return leave_key(app, draft);
 	if (key->function && key->ch == KEY_UP)
 		st.cursor = st.cursor > 0 ? st.cursor - 1 : 0;
 	else if (key->function && key->ch == KEY_DOWN)
@@ -330,7 +357,7 @@ static enum tui_outcome edit_key(struct tui_app *app,
 const struct tui_screen tui_screen_conn_edit = {
 	.breadcrumb = N_("Admin > Connections > Edit"),
 	.legend = N_("Enter open  Space toggle  s save  n new instead  "
-		     "Esc discard"),
+		     "Esc back"),
 	.enter = edit_enter,
 	.leave = edit_leave,
 	.draw = edit_draw,

@@ -70,11 +70,35 @@ kvl_screen_wait "api_key: stored, encrypted"
 kvl_keys Down Down Down Enter
 kvl_screen_wait "(stored, encrypted)  r replaces"
 key_never_shown "in the editor"
+sealed_before=$(jq -r '.connections[0].sealedCredentials.api_key' \
+	"$ENV/environment.json")
 kvl_keys r
 kvl_screen_wait "Edit > Credentials"
 kvl_screen_lacks "(stored, encrypted)  r replaces"
-kvl_keys Escape Escape Escape
+kvl_type "SG.other-key"
+kvl_screen_wait "************"
+if kvl_tmux capture-pane -p -S - -t kvl | grep -qF "other-key"; then
+	kvl_fail_screen "the replacement key was shown"
+fi
+kvl_keys Enter
+kvl_screen_wait "api_key: replaced, not saved yet"
+
+# Esc with an unsaved change asks first; n stays, y drops the change.
+kvl_keys Escape
+kvl_screen_wait "Discard the changes to connection 'Newsletter'"
+kvl_keys n
+kvl_screen_wait "api_key: replaced, not saved yet"
+kvl_keys Escape
+kvl_screen_wait "Discard the changes to connection 'Newsletter'"
+kvl_keys y
+kvl_screen_wait "1 items; / to filter"
+kvl_keys Escape
 conn_quit
+if grep -qF "other-key" "$ENV/environment.json"; then
+	kvl_fail "the discarded key reached environment.json"
+fi
+kvl_json '.connections[0].sealedCredentials.api_key' "$sealed_before" \
+	"$ENV/environment.json"
 
 # The store: the key is sealed, never in clear, and the key file is
 # private.
