@@ -2,9 +2,9 @@
  * kvlink connection add, edit and delete, and the dispatch of every
  * connection subcommand. Changes need a sign-in as an Admin of the
  * environment. Secret names are checked against the linked vault's
- * secret list (names and attributes only; kvlink never reads a secret's
- * value and never writes to a vault). A typed credential arrives only
- * through --credential-stdin and is sealed at once.
+ * secret list, which holds names and attributes only. kvlink never reads
+ * a secret's value and never writes to a vault. A typed credential
+ * arrives only through --credential-stdin and is sealed at once.
  */
 #include "config.h"
 
@@ -211,7 +211,7 @@ static kvl_result require_admin(struct kvl_cli *cli,
 	return KVL_OK;
 }
 
-/* The name the environment knows the user by, else the token's. */
+/* The user's name as stored in the environment, else the token's. */
 static const char *user_name(const struct kvl_environment *env,
 			     const struct kvl_identity *id)
 {
