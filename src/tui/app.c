@@ -158,9 +158,11 @@ static void refresh_context(struct tui_app *app)
 
 	if (tui_app_busy(app))
 		return;
+	/* The sandbox marker comes first so that truncation never hides
+	 * it. */
 	if (app->session->env_loaded &&
-	    asprintf(&text, "%s (%s)%s", env->display_name, env->region,
-		     app->sandbox ? _(" [sandbox]") : "") < 0)
+	    asprintf(&text, "%s%s (%s)", app->sandbox ? _("[sandbox] ") : "",
+		     env->display_name, env->region) < 0)
 		text = NULL;
 	else if (!app->session->env_loaded && app->sandbox)
 		text = strdup(_("[sandbox]"));
@@ -175,11 +177,18 @@ static void draw_title(struct tui_app *app, const struct tui_screen *top)
 	const char *context = app->context ? app->context : "";
 	int right = (int)kvl_display_width(context);
 	char *title = NULL;
+	int right_max;
 
-	if (right > lay->cols / 3)
-		right = lay->cols / 3;
 	if (asprintf(&title, "kvlink  %s", top ? _(top->breadcrumb) : "") < 0)
 		title = NULL;
+
+	/* The breadcrumb keeps its full width; the context gets what is
+	 * left, and at least a third of the row. */
+	right_max = lay->cols - 3 - (title ? (int)kvl_display_width(title) : 6);
+	if (right_max < lay->cols / 3)
+		right_max = lay->cols / 3;
+	if (right > right_max)
+		right = right_max;
 	tui_draw_text(lay->title_row, 0, lay->cols, "", TUI_ROLE_TITLE, true);
 	tui_draw_text(lay->title_row, 0, lay->cols - right - 2,
 		      title ? title : "kvlink", TUI_ROLE_TITLE, false);
