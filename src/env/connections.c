@@ -527,10 +527,14 @@ kvl_result kvl_conn_consent(struct kvl_connection *conn,
 			    const char *object_id, const char *name,
 			    struct kvl_error *err)
 {
-	char *by = object_id != NULL ? strdup(object_id) : NULL;
-	char *by_name = name != NULL ? strdup(name) : NULL;
-	char *at = now_utc();
+	char *by, *by_name, *at;
 
+	if (object_id == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "the consent has no user; sign in first");
+	by = strdup(object_id);
+	by_name = name != NULL ? strdup(name) : NULL;
+	at = now_utc();
 	if (by == NULL || at == NULL || (name != NULL && by_name == NULL)) {
 		free(by);
 		free(by_name);
