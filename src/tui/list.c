@@ -253,6 +253,9 @@ static enum tui_list_event navigate(struct tui_list *list, wint_t code)
 		move_cursor(list, (long)list->n_shown);
 		break;
 	case KEY_ENTER:
+		/* Choosing ends the typing, so keys go to the screen again
+		 * when the user comes back; the filter text stays. */
+		list->filtering = false;
 		return tui_list_selected(list) < 0 ? TUI_LIST_HANDLED :
 						     TUI_LIST_CHOSEN;
 	case KEY_BACKSPACE:
@@ -294,7 +297,11 @@ static enum tui_list_event character(struct tui_list *list, wint_t ch)
 		return TUI_LIST_HANDLED;
 	}
 	if (!list->filtering && ch == '/') {
+		/* A new `/` starts a new filter rather than extending an
+		 * old one the user may no longer see as typed. */
 		list->filtering = true;
+		list->filter[0] = '\0';
+		tui_list_refilter(list);
 		return TUI_LIST_HANDLED;
 	}
 	if (list->filtering && ch >= 32 && ch != 127) {

@@ -150,6 +150,23 @@ static void filter_enter_picks_match(void **state)
 	assert_int_equal(tui_list_selected(list), 2);
 }
 
+static void filter_ends_on_choice(void **state)
+{
+	struct tui_list *list = *state;
+
+	type(list, "/bypass");
+	assert_int_equal(press(list, '\r'), TUI_LIST_CHOSEN);
+	/* Back on this list, letters are the screen's again. */
+	assert_false(list->filtering);
+	assert_int_equal(press(list, 'r'), TUI_LIST_IGNORED);
+	assert_int_equal(list->n_shown, 1);
+	/* A new `/` replaces the old filter instead of extending it. */
+	type(list, "/firewall");
+	assert_string_equal(list->filter, "firewall");
+	assert_int_equal(list->n_shown, 1);
+	assert_int_equal(tui_list_selected(list), 2);
+}
+
 static void filter_keeps_cursor_row(void **state)
 {
 	struct tui_list *list = *state;
@@ -264,6 +281,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(filter_enter_picks_match,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(filter_ends_on_choice, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(filter_keeps_cursor_row, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(filter_backspace_widens, setup,
