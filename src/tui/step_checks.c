@@ -86,10 +86,15 @@ static void add_check(const struct kvl_check *check)
 static void add_principal(const struct kvl_link_plan *plan)
 {
 	if (plan->principal_found) {
-		tui_text_addf(&st.text, TUI_ROLE_PASSED,
-			      _("[passed] Customer Insights service principal "
-				"found (object id %s)"),
-			      plan->principal.object_id);
+		char *detail = NULL;
+
+		tui_text_add(&st.text, _("[passed] Customer Insights service "
+					 "principal found"),
+			     TUI_ROLE_PASSED, 0);
+		if (asprintf(&detail, _("Object id %s"),
+			     plan->principal.object_id) >= 0)
+			tui_text_add(&st.text, detail, TUI_ROLE_NORMAL, 4);
+		free(detail);
 		return;
 	}
 	tui_text_add(&st.text, _("[FAILED] Customer Insights service "
