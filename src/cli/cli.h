@@ -114,6 +114,9 @@ const char *kvl_cli_command_summary(void);
 
 /* output.c */
 void kvl_cli_sink_init(struct kvl_cli *cli);
+/* Flushes and closes stdout; on a write error prints why and returns
+ * KVL_EXIT_FAILURE unless code already reports a failure. */
+int kvl_cli_close_stdout(int code);
 /* Prints a JSON document to stdout, untranslated and pretty-printed. */
 void kvl_cli_print_json(json_object *doc);
 /* Prints "label:  value" with the value sanitised and labels aligned. */

@@ -163,7 +163,7 @@ static void print_plan(const struct kvl_link_plan *plan)
 }
 
 /* Fills err with a summary of what kept the plan from being ready. */
-static kvl_result not_ready(const struct kvl_link_plan *plan,
+static kvl_result not_ready(const struct kvl_link_plan *plan, bool json,
 			    struct kvl_error *err)
 {
 	int failed = 0, unknown = 0;
@@ -176,6 +176,13 @@ static kvl_result not_ready(const struct kvl_link_plan *plan,
 	}
 	if (!plan->principal_found)
 		failed++;
+	if (json)
+		return kvl_error_set(err, KVL_ERR_PREREQ,
+				     _("key vault '%s' cannot be linked because "
+				       "not every prerequisite passed (failed: "
+				       "%d, unknown: %d); the \"checks\" of the "
+				       "JSON output say what to fix"),
+				     plan->vault.name, failed, unknown);
 	return kvl_error_set(err, KVL_ERR_PREREQ,
 			     _("key vault '%s' cannot be linked because not "
 			       "every prerequisite passed (failed: %d, "
@@ -299,7 +306,7 @@ static kvl_result plan_and_apply(struct kvl_cli *cli, struct kvl_error *err)
 	if (!json)
 		print_plan(&plan);
 	if (!out.ready) {
-		r = not_ready(&plan, err);
+		r = not_ready(&plan, json, err);
 	} else if (!cli->opt.dry_run) {
 		r = apply_plan(cli, &plan, err);
 		out.linked = r == KVL_OK;

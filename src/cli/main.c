@@ -6,6 +6,8 @@
 #include "config.h"
 
 #include <locale.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -47,6 +49,14 @@ static void init_process(void)
 	textdomain(PACKAGE);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	umask(077);
+
+	/* A closed pipe on stdout becomes a write error (EPIPE) that
+	 * kvl_cli_close_stdout reports, so the run still cleans up after
+	 * itself (the sandbox and its temporary directory) instead of dying
+	 * on SIGPIPE. Line buffering keeps stdout and stderr in order when
+	 * both go to the same file. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	/* No core dumps and no ptrace by other users' processes: the memory
 	 * holds tokens. */
@@ -228,7 +238,7 @@ int main(int argc, char **argv)
 	code = run_with_sandbox(&cli);
 
 out:
-	fflush(stdout);
+	code = kvl_cli_close_stdout(code);
 	curl_global_cleanup();
 	return code;
 }

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -99,6 +100,34 @@ void kvl_cli_sink_init(struct kvl_cli *cli)
 	cli->sink.ctx = cli;
 }
 
+int kvl_cli_close_stdout(int code)
+{
+	int saved = 0;
+	bool failed = false;
+
+	errno = 0;
+	if (fflush(stdout) != 0) {
+		failed = true;
+		saved = errno;
+	}
+	if (ferror(stdout))
+		failed = true;
+	if (fclose(stdout) != 0 && !failed) {
+		failed = true;
+		saved = errno;
+	}
+	if (!failed)
+		return code;
+
+	if (saved != 0)
+		fprintf(stderr, _("kvlink: writing to standard output "
+				  "failed: %s\n"), strerror(saved));
+	else
+		fputs(_("kvlink: writing to standard output failed\n"),
+		      stderr);
+	return code != KVL_EXIT_OK ? code : KVL_EXIT_FAILURE;
+}
+
 void kvl_cli_print_json(json_object *doc)
 {
 	const char *text = json_object_to_json_string_ext(doc,
@@ -144,6 +173,25 @@ void kvl_cli_print_lines(FILE *out, const char *indent, const char *text)
 	}
 }
 
+static bool env_set(const char *name)
+{
+	const char *value = getenv(name);
+
+	return value != NULL && value[0] != '\0';
+}
+
+/* Whether the run signs in with AZURE_CLIENT_SECRET, which the core does
+ * with --auth client-secret, and with --auth auto when all three AZURE_*
+ * variables are set. */
+static bool uses_client_secret(const struct kvl_cli *cli)
+{
+	if (cli->opt.auth_method == KVL_AUTH_CLIENT_SECRET)
+		return true;
+	return cli->opt.auth_method == KVL_AUTH_AUTO &&
+	       env_set("AZURE_TENANT_ID") && env_set("AZURE_CLIENT_ID") &&
+	       env_set("AZURE_CLIENT_SECRET");
+}
+
 void kvl_cli_print_error(const struct kvl_cli *cli,
 			 const struct kvl_error *err)
 {
@@ -154,12 +202,12 @@ void kvl_cli_print_error(const struct kvl_cli *cli,
 	print_sanitized(stderr, text != NULL ? text : err->message);
 	fputc('\n', stderr);
 
-	/* A sign-in failure gets a hint on how to sign in, unless the core
-	 * message already contains one. */
+	/* A failed device code or cached sign-in gets a hint on how to sign
+	 * in, unless the core message already contains one. */
 	has_hint = text != NULL && strstr(text, "kvlink login") != NULL;
 	free(text);
 	if (err->result == KVL_ERR_AUTH && !has_hint && cli != NULL &&
-	    cli->opt.command != KVL_CMD_LOGIN)
+	    cli->opt.command != KVL_CMD_LOGIN && !uses_client_secret(cli))
 		fputs(_("kvlink: run 'kvlink login' first, or set "
 			"AZURE_TENANT_ID, AZURE_CLIENT_ID and "
 			"AZURE_CLIENT_SECRET to sign in as a service "
