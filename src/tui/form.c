@@ -10,8 +10,8 @@
 #include "tui/draw.h"
 #include "tui/form.h"
 
-/* Rows of the screen a form row takes: the input and its help line. */
-#define ROW_LINES 2
+/* Lines of help or error text under a row, at most. */
+#define NOTE_LINES 3
 #define KEY_TAB '\t'
 
 void tui_form_init(struct tui_form *form)
@@ -211,6 +211,31 @@ static void draw_value(const struct tui_form_row *row, int line, int col,
 	}
 }
 
+/* The help or error text under a row, wrapped to width; at most
+ * NOTE_LINES lines. The caller frees with tui_lines_free. */
+static size_t note_lines(const struct tui_form_row *row, int width,
+			 char ***lines)
+{
+	const char *note = row->error ? row->error : row->help;
+	size_t n;
+
+	*lines = NULL;
+	if (note == NULL || width < 1)
+		return 0;
+	n = tui_wrap(note, width, lines);
+	return n < NOTE_LINES ? n : NOTE_LINES;
+}
+
+/* Rows of the screen that row takes: its input and its note. */
+static int row_height(const struct tui_form_row *row, int width)
+{
+	char **lines;
+	size_t n = note_lines(row, width, &lines);
+
+	tui_lines_free(lines, n);
+	return 1 + (n > 0 ? (int)n : 1);
+}
+
 static void draw_row(const struct tui_form_row *row, int line,
 		     const struct tui_rect *rect, int label_cols,
 		     bool focused)
@@ -219,6 +244,8 @@ static void draw_row(const struct tui_form_row *row, int line,
 	int value_cols = rect->cols - label_cols;
 	enum tui_role role = row->error ? TUI_ROLE_ERROR :
 			     focused ? TUI_ROLE_SELECTED : TUI_ROLE_HEADING;
+	char **lines;
+	size_t n = note_lines(row, value_cols, &lines);
 	int used;
 
 	used = tui_draw_text(line, rect->left, 2, row->error ? "! " : "  ",
@@ -228,25 +255,47 @@ static void draw_row(const struct tui_form_row *row, int line,
 	tui_draw_text(line, rect->left + used, 2, ":", role, false);
 	draw_value(row, line, value_col, value_cols, focused);
 
-	if (row->error != NULL)
-		tui_draw_text(line + 1, value_col, value_cols, row->error,
-			      TUI_ROLE_ERROR, false);
-	else if (row->help != NULL)
-		tui_draw_text(line + 1, value_col, value_cols, row->help,
-			      TUI_ROLE_DISABLED, false);
+	for (size_t i = 0; i < n; i++)
+		tui_draw_text(line + 1 + (int)i, value_col, value_cols,
+			      lines[i], row->error ? TUI_ROLE_ERROR :
+						     TUI_ROLE_DISABLED, false);
+	tui_lines_free(lines, n);
+}
+
+/* Moves form->top so that the focused row is on screen whole. */
+static void scroll_to_focus(struct tui_form *form, int rows, int width)
+{
+	int used;
+
+	if (form->focus < form->top)
+		form->top = form->focus;
+	for (;;) {
+		used = 0;
+		for (size_t i = form->top; i <= form->focus; i++)
+			used += row_height(&form->rows[i], width);
+		if (used <= rows || form->top == form->focus)
+			break;
+		form->top++;
+	}
 }
 
 void tui_form_draw(struct tui_form *form, const struct tui_rect *rect)
 {
 	int label_cols = label_width(form, rect->cols);
-	size_t page = rect->rows / ROW_LINES > 0 ?
-			      (size_t)(rect->rows / ROW_LINES) : 1;
+	int width = rect->cols - label_cols;
 	int line = rect->top;
+	int bottom = rect->top + rect->rows;
 
-	form->top = tui_scroll_top(form->top, form->focus, form->n, page);
-	for (size_t i = form->top; i < form->n && i < form->top + page; i++) {
+	if (form->n == 0)
+		return;
+	scroll_to_focus(form, rect->rows, width);
+	for (size_t i = form->top; i < form->n; i++) {
+		int height = row_height(&form->rows[i], width);
+
+		if (line + height > bottom && i != form->top)
+			break;
 		draw_row(&form->rows[i], line, rect, label_cols,
 			 i == form->focus);
-		line += ROW_LINES;
+		line += height;
 	}
 }

@@ -1,9 +1,10 @@
 /*
- * A form of labelled rows, each with a one-line help text under it.
+ * A form of labelled rows, each with its help text under it.
  * Tab/Down and Shift-Tab/Up move between rows. A row with an error has
  * its label marked with '!' in the error role, and the error replaces the
- * help line under it. The screen that owns the form validates the rows
- * and sets the errors; the form only reports what the keys did.
+ * help text under it; both wrap to at most three lines. The screen that
+ * owns the form validates the rows and sets the errors; the form only
+ * reports what the keys did.
  */
 #ifndef KVL_TUI_FORM_H
 #define KVL_TUI_FORM_H
