@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "core/sanitize.h"
 #include "flow/link.h"
+#include "flow/link_lock.h"
 #include "i18n.h"
 
 /* Result of one run of `kvlink link`, for the JSON document. */
@@ -219,10 +220,19 @@ static kvl_result resume_pending(struct kvl_cli *cli, bool *resumed,
 		return KVL_OK;
 	}
 
-	kvl_sink_message(&cli->sink, KVL_LEVEL_INFO,
-			 _("Finishing the link of key vault '%s' that an "
-			   "earlier run left pending."),
-			 env->vault.name ? env->vault.name : "?");
+	if (same_vault(&env->vault, &cli->opt))
+		kvl_sink_message(&cli->sink, KVL_LEVEL_INFO,
+				 _("Finishing the link of key vault '%s' that "
+				   "an earlier run left pending."),
+				 env->vault.name ? env->vault.name : "?");
+	else
+		kvl_sink_message(&cli->sink, KVL_LEVEL_WARNING,
+				 _("an earlier run left the link of key vault "
+				   "'%s' pending, not of '%s'; that link is "
+				   "finished first, and an environment has "
+				   "one linked vault"),
+				 env->vault.name ? env->vault.name : "?",
+				 cli->opt.vault);
 	r = kvl_link_resume(&cli->session.az, cli->session.store, env, NULL,
 			    err);
 
@@ -330,6 +340,7 @@ out:
 kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 {
 	bool resumed = false;
+	int lock_fd = -1;
 	kvl_result r;
 
 	/* --dry-run only reads, so it does not need the consent. */
@@ -340,15 +351,31 @@ kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 				       "'kvlink privacy-statement', then add "
 				       "--accept-privacy-statement"));
 
+	/* A dry run changes nothing, so it does not take the lock. The
+	 * environment is read again under the lock because a run that held
+	 * it until now may have changed the link. */
+	if (!cli->opt.dry_run) {
+		r = kvl_link_lock(cli->session.store, &lock_fd, err);
+		if (r == KVL_OK)
+			r = kvl_session_reload(&cli->session, err);
+		if (r != KVL_OK)
+			goto out;
+	}
+
 	r = kvl_cli_require_env(cli, err);
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)
 		r = resume_pending(cli, &resumed, err);
 	if (r != KVL_OK)
-		return r;
+		goto out;
 
 	if (cli->session.env.vault.state == KVL_LINK_LINKED)
-		return handle_linked(cli, resumed, err);
-	return plan_and_apply(cli, err);
+		r = handle_linked(cli, resumed, err);
+	else
+		r = plan_and_apply(cli, err);
+
+out:
+	kvl_link_unlock(lock_fd);
+	return r;
 }

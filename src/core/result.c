@@ -106,6 +106,7 @@ const char *kvl_result_name(kvl_result result)
 		[KVL_ERR_CANCELLED] = "cancelled",
 		[KVL_ERR_PREREQ] = "prerequisite",
 		[KVL_ERR_STORE] = "store",
+		[KVL_ERR_BUSY] = "busy",
 	};
 
 	if ((size_t)result >= sizeof(names) / sizeof(names[0]) ||
@@ -129,6 +130,8 @@ int kvl_result_exit_code(kvl_result result)
 		return KVL_EXIT_PREREQ;
 	case KVL_ERR_STORE:
 		return KVL_EXIT_STORE;
+	case KVL_ERR_BUSY:
+		return KVL_EXIT_BUSY;
 	case KVL_ERR_CANCELLED:
 		return KVL_EXIT_INTERRUPTED;
 	default:

@@ -24,6 +24,7 @@ typedef enum kvl_result {
 	KVL_ERR_CANCELLED,	/* the user cancelled */
 	KVL_ERR_PREREQ,		/* a prerequisite check failed */
 	KVL_ERR_STORE,		/* the environment store is unusable */
+	KVL_ERR_BUSY,		/* another process holds a lock we need */
 } kvl_result;
 
 /*
@@ -74,6 +75,7 @@ enum kvl_exit {
 	KVL_EXIT_NOT_FOUND = 3,
 	KVL_EXIT_AUTH = 4,
 	KVL_EXIT_PREREQ = 5,
+	KVL_EXIT_BUSY = 6,
 	KVL_EXIT_STORE = 7,
 	KVL_EXIT_INTERRUPTED = 130,
 };

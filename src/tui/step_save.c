@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "flow/link_lock.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -79,10 +80,17 @@ static kvl_result apply(struct tui_app *app, void *arg,
 			struct kvl_error *err)
 {
 	struct kvl_session *s = app->session;
+	int lock_fd = -1;
+	kvl_result r;
 
 	(void)arg;
-	return kvl_link_apply(&s->az, s->store, app->job.env, app->link.plan,
-			      app->link.consent, NULL, err);
+	r = kvl_link_lock(s->store, &lock_fd, err);
+	if (r != KVL_OK)
+		return r;
+	r = kvl_link_apply(&s->az, s->store, app->job.env, app->link.plan,
+			   app->link.consent, NULL, err);
+	kvl_link_unlock(lock_fd);
+	return r;
 }
 
 static enum tui_outcome save_key(struct tui_app *app,
