@@ -257,8 +257,8 @@ const char *tui_conn_name_problem(const struct tui_app *app,
 	other = kvl_conn_find(&app->session->env, name);
 	if (other != NULL && (d->mode == TUI_CONN_ADD || other->id == NULL ||
 			      strcmp(other->id, d->edit_id) != 0))
-		problem = _("Another connection in this environment has this "
-			    "name; choose another.");
+		problem = _("Another connection has this name; choose "
+			    "another.");
 	free(name);
 	return problem;
 }

@@ -163,11 +163,11 @@ kvl_keys Enter
 kvl_screen_wait "Edit > Name"
 kvl_keys C-u
 kvl_type "partner sftp"
-kvl_screen_wait "Another connection in this environment has this name"
+kvl_screen_wait "Another connection has this name; choose another."
 kvl_keys Enter
 kvl_screen_has "Edit > Name"
 kvl_type " v2"
-kvl_screen_lacks "Another connection in this environment has this name"
+kvl_screen_lacks "Another connection has this name; choose another."
 kvl_keys Enter
 kvl_screen_wait "Display name     partner sftp v2"
 kvl_keys s
