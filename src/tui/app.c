@@ -183,10 +183,10 @@ static void draw_title(struct tui_app *app, const struct tui_screen *top)
 		title = NULL;
 
 	/* The breadcrumb keeps its full width; the context gets what is
-	 * left, and at least a third of the row. */
+	 * left, and at least a quarter of the row. */
 	right_max = lay->cols - 3 - (title ? (int)kvl_display_width(title) : 6);
-	if (right_max < lay->cols / 3)
-		right_max = lay->cols / 3;
+	if (right_max < lay->cols / 4)
+		right_max = lay->cols / 4;
 	if (right > right_max)
 		right = right_max;
 	tui_draw_text(lay->title_row, 0, lay->cols, "", TUI_ROLE_TITLE, true);
