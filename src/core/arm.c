@@ -124,6 +124,20 @@ static kvl_result parse_resource_group_fields(json_object *item,
 	return KVL_OK;
 }
 
+/* The entry's "permissions" object as compact JSON text; caller frees. */
+static char *permissions_text(json_object *item)
+{
+	json_object *perms = kvl_json_path(item, "permissions");
+
+	const char *text;
+
+	if (perms == NULL || !json_object_is_type(perms, json_type_object))
+		return strdup("{}");
+	text = json_object_to_json_string_ext(perms, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	return text != NULL ? strdup(text) : NULL;
+}
+
 static kvl_result parse_policy(json_object *item, struct kvl_access_policy *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -133,7 +147,9 @@ static kvl_result parse_policy(json_object *item, struct kvl_access_policy *p)
 	p->keys = strv_from_json(item, "permissions.keys");
 	p->secrets = strv_from_json(item, "permissions.secrets");
 	p->certificates = strv_from_json(item, "permissions.certificates");
-	if (!p->keys || !p->secrets || !p->certificates)
+	p->permissions_json = permissions_text(item);
+	if (!p->keys || !p->secrets || !p->certificates ||
+	    !p->permissions_json)
 		return KVL_ERR_NOMEM;
 	return KVL_OK;
 }
@@ -146,6 +162,7 @@ static void policy_clear(struct kvl_access_policy *p)
 	strv_free(p->keys);
 	strv_free(p->secrets);
 	strv_free(p->certificates);
+	free(p->permissions_json);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -721,19 +738,30 @@ static json_object *get_list_array(void)
 	return a;
 }
 
-/* {"properties":{"accessPolicies":[{tenantId, objectId, permissions}]}} */
-static json_object *access_policy_body(const char *tenant_id,
-				       const char *object_id)
+/* Get and list on keys, secrets and certificates: what a link grants. */
+static json_object *get_list_permissions(void)
 {
 	json_object *perms = json_object_new_object();
+
+	json_object_object_add(perms, "keys", get_list_array());
+	json_object_object_add(perms, "secrets", get_list_array());
+	json_object_object_add(perms, "certificates", get_list_array());
+	return perms;
+}
+
+/*
+ * {"properties":{"accessPolicies":[{tenantId, objectId, permissions}]}}.
+ * Takes over perms.
+ */
+static json_object *access_policy_body(const char *tenant_id,
+				       const char *object_id,
+				       json_object *perms)
+{
 	json_object *entry = json_object_new_object();
 	json_object *list = json_object_new_array();
 	json_object *props = json_object_new_object();
 	json_object *body = json_object_new_object();
 
-	json_object_object_add(perms, "keys", get_list_array());
-	json_object_object_add(perms, "secrets", get_list_array());
-	json_object_object_add(perms, "certificates", get_list_array());
 	json_object_object_add(entry, "tenantId",
 			       json_object_new_string(tenant_id));
 	json_object_object_add(entry, "objectId",
@@ -745,10 +773,12 @@ static json_object *access_policy_body(const char *tenant_id,
 	return body;
 }
 
+/* PUT .../accessPolicies/<kind> for object_id with perms (taken over). */
 static kvl_result update_access_policy(struct kvl_azure *az,
 				       const struct kvl_vault *vault,
 				       const char *object_id,
-				       const char *kind, const char *operation,
+				       json_object *perms, const char *kind,
+				       const char *operation,
 				       struct kvl_error *err)
 {
 	json_object *body = NULL, *reply = NULL;
@@ -756,19 +786,23 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 	const char *token;
 	kvl_result res;
 
-	if (vault->tenant_id == NULL || object_id == NULL)
+	if (vault->tenant_id == NULL || object_id == NULL) {
+		json_object_put(perms);
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     "key vault '%s' has no tenant id, or no "
 				     "principal was given", vault->name);
+	}
 	if (!start_url(&url, az, vault->id)) {
+		json_object_put(perms);
 		kvl_buf_clear(&url);
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     "'%s' is not a key vault resource id",
 				     vault->id);
 	}
+
 	kvl_buf_addf(&url, "/accessPolicies/%s?api-version=%s", kind,
 		     KVL_API_KEYVAULT);
-	body = access_policy_body(vault->tenant_id, object_id);
+	body = access_policy_body(vault->tenant_id, object_id, perms);
 	res = kvl_azure_arm_token(az, NULL, &token, err);
 	if (res == KVL_OK && (url.data == NULL || body == NULL))
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
@@ -778,6 +812,7 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 	if (res == KVL_OK)
 		kvl_log("access policy %s for %s on %s", kind, object_id,
 			vault->id);
+
 	json_object_put(reply);
 	json_object_put(body);
 	kvl_buf_clear(&url);
@@ -789,7 +824,8 @@ kvl_result kvl_arm_add_access_policy(struct kvl_azure *az,
 				     const char *object_id,
 				     struct kvl_error *err)
 {
-	return update_access_policy(az, vault, object_id, "add",
+	return update_access_policy(az, vault, object_id,
+				    get_list_permissions(), "add",
 				    "add access policy", err);
 }
 
@@ -798,8 +834,35 @@ kvl_result kvl_arm_remove_access_policy(struct kvl_azure *az,
 					const char *object_id,
 					struct kvl_error *err)
 {
-	return update_access_policy(az, vault, object_id, "remove",
+	return update_access_policy(az, vault, object_id,
+				    get_list_permissions(), "remove",
 				    "remove access policy", err);
+}
+
+kvl_result kvl_arm_replace_access_policy(struct kvl_azure *az,
+					 const struct kvl_vault *vault,
+					 const char *object_id,
+					 const char *permissions_json,
+					 struct kvl_error *err)
+{
+	json_object *perms = NULL;
+	kvl_result res;
+
+	res = kvl_json_parse(permissions_json,
+			     permissions_json ? strlen(permissions_json) : 0,
+			     "the recorded access policy permissions", &perms,
+			     err);
+	if (res != KVL_OK)
+		return res;
+	if (!json_object_is_type(perms, json_type_object)) {
+		json_object_put(perms);
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "the recorded access policy permissions "
+				     "are not a JSON object; fix "
+				     "environment.json or move it aside");
+	}
+	return update_access_policy(az, vault, object_id, perms, "replace",
+				    "restore access policy", err);
 }
 
 static json_object *role_assignment_body(const char *sub,

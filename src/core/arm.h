@@ -41,6 +41,9 @@ struct kvl_access_policy {
 	char *object_id;
 	char *application_id;	/* usually NULL */
 	char **keys, **secrets, **certificates;	/* NULL-terminated */
+	/* The whole "permissions" object as JSON text, storage and other
+	 * categories included; "{}" when the entry has none. */
+	char *permissions_json;
 };
 
 struct kvl_vault {
@@ -159,6 +162,18 @@ kvl_result kvl_arm_remove_access_policy(struct kvl_azure *az,
 					const struct kvl_vault *vault,
 					const char *object_id,
 					struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Sets object_id's entry to exactly the permissions in permissions_json,
+ * a JSON object like kvl_access_policy.permissions_json (PUT
+ * .../accessPolicies/replace). Used to restore an entry that a link
+ * merged get and list into.
+ */
+kvl_result kvl_arm_replace_access_policy(struct kvl_azure *az,
+					 const struct kvl_vault *vault,
+					 const char *object_id,
+					 const char *permissions_json,
+					 struct kvl_error *err) KVL_NODISCARD;
 
 /*
  * Creates a role assignment named assignment_name (a GUID) at scope.
