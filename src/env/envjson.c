@@ -131,6 +131,29 @@ static kvl_result parse_users(json_object *doc, struct kvl_environment *env,
 	return KVL_OK;
 }
 
+/* "previousPermissions": an object, kept as JSON text. */
+static kvl_result parse_previous_permissions(json_object *item,
+					     struct kvl_grant *grant,
+					     struct kvl_error *err)
+{
+	json_object *value = NULL;
+	const char *text;
+
+	if (!json_object_object_get_ex(item, "previousPermissions", &value) ||
+	    value == NULL)
+		return KVL_OK;
+	if (!json_object_is_type(value, json_type_object))
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the member \"previousPermissions\" of a "
+				     "grant is not an object");
+	text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
+					      JSON_C_TO_STRING_NOSLASHESCAPE);
+	grant->previous_permissions = text != NULL ? strdup(text) : NULL;
+	if (grant->previous_permissions == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return KVL_OK;
+}
+
 static kvl_result parse_grant(json_object *item, struct kvl_grant *grant,
 			      struct kvl_error *err)
 {
@@ -161,6 +184,8 @@ static kvl_result parse_grant(json_object *item, struct kvl_grant *grant,
 	if (rc == KVL_OK)
 		rc = get_string(item, "permissions", false,
 				&grant->permissions, err);
+	if (rc == KVL_OK)
+		rc = parse_previous_permissions(item, grant, err);
 	grant->existed = kvl_json_bool(item, "existed", false);
 	return rc;
 }
@@ -415,6 +440,10 @@ static json_object *grant_to_json(const struct kvl_grant *grant)
 	add_string(obj, "permissions", grant->permissions);
 	json_object_object_add(obj, "existed",
 			       json_object_new_boolean(grant->existed));
+	if (grant->previous_permissions != NULL)
+		json_object_object_add(obj, "previousPermissions",
+				       json_tokener_parse(
+					       grant->previous_permissions));
 	return obj;
 }
 

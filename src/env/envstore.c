@@ -499,6 +499,7 @@ void kvl_vault_link_clear(struct kvl_vault_link *link)
 		free(link->grants[i].role_definition_id);
 		free(link->grants[i].assignment_id);
 		free(link->grants[i].permissions);
+		free(link->grants[i].previous_permissions);
 	}
 	free(link->grants);
 	free(link->linked_by);

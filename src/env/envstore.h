@@ -38,6 +38,10 @@ struct kvl_grant {
 	char *permissions;	/* accessPolicy only: "keys,secrets,
 				   certificates: get,list" */
 	bool existed;		/* it was already there; unlink leaves it */
+	/* accessPolicy only, when existed: the principal's "permissions"
+	 * object before the link, as JSON text. Undoing the grant restores
+	 * exactly these. */
+	char *previous_permissions;
 };
 
 enum kvl_link_state {

@@ -365,17 +365,40 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-/* Whether the vault already has an access policy entry for principal. */
-static bool vault_has_policy(const struct kvl_vault *vault,
-			     const char *principal)
+/* The vault's access policy entry for principal, or NULL. */
+static const struct kvl_access_policy *
+vault_policy(const struct kvl_vault *vault, const char *principal)
 {
 	size_t i;
 
 	for (i = 0; i < vault->n_policies; i++)
 		if (vault->policies[i].object_id != NULL &&
 		    strcasecmp(vault->policies[i].object_id, principal) == 0)
-			return true;
-	return false;
+			return &vault->policies[i];
+	return NULL;
+}
+
+/* Plans the one access policy grant, remembering the principal's entry
+ * as it is now so that an undo can restore it. */
+static kvl_result plan_policy_grant(const struct kvl_link_plan *plan,
+				    struct kvl_grant *grant)
+{
+	const char *principal = plan->principal.object_id;
+	const struct kvl_access_policy *before =
+		vault_policy(&plan->vault, principal);
+
+	grant->kind = strdup("accessPolicy");
+	grant->principal_id = strdup(principal);
+	grant->permissions = strdup(POLICY_PERMISSIONS);
+	grant->existed = before != NULL;
+	if (before != NULL)
+		grant->previous_permissions =
+			dup_or_null(before->permissions_json);
+	if (grant->kind == NULL || grant->principal_id == NULL ||
+	    grant->permissions == NULL ||
+	    (before != NULL && grant->previous_permissions == NULL))
+		return KVL_ERR_NOMEM;
+	return KVL_OK;
 }
 
 /* Plans the grants, with the role assignment names fixed up front. */
@@ -391,14 +414,8 @@ static kvl_result plan_grants(const struct kvl_link_plan *plan,
 		return KVL_ERR_NOMEM;
 	link->n_grants = n;
 
-	if (!plan->vault.rbac) {
-		link->grants[0].kind = strdup("accessPolicy");
-		link->grants[0].principal_id = strdup(principal);
-		link->grants[0].permissions = strdup(POLICY_PERMISSIONS);
-		link->grants[0].existed = vault_has_policy(&plan->vault,
-							   principal);
-		return KVL_OK;
-	}
+	if (!plan->vault.rbac)
+		return plan_policy_grant(plan, &link->grants[0]);
 
 	for (i = 0; i < n; i++) {
 		struct kvl_grant *grant = &link->grants[i];

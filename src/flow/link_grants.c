@@ -99,11 +99,17 @@ kvl_result kvl_link_undo_grants(struct kvl_azure *az,
 
 	for (i = attempted; i-- > 0;) {
 		const struct kvl_grant *grant = &link->grants[i];
+		bool policy = strcmp(grant->kind, "accessPolicy") == 0;
 
-		if (grant->existed)
+		if (grant->existed &&
+		    !(policy && grant->previous_permissions != NULL))
 			continue;
 		kvl_error_init(&one);
-		if (strcmp(grant->kind, "accessPolicy") == 0)
+		if (policy && grant->existed)
+			rc = kvl_arm_replace_access_policy(
+				az, vault, grant->principal_id,
+				grant->previous_permissions, &one);
+		else if (policy)
 			rc = kvl_arm_remove_access_policy(az, vault,
 							  grant->principal_id,
 							  &one);

@@ -31,8 +31,10 @@ kvl_result kvl_link_make_grants(struct kvl_azure *az,
 				struct kvl_error *err) KVL_NODISCARD;
 
 /*
- * Undoes the first `attempted` grants of link, skipping those that
- * existed before. Tries them all and returns the first failure.
+ * Undoes the first `attempted` grants of link. An access policy entry
+ * that existed before gets back its recorded permissions; other grants
+ * that existed before are left alone. Tries them all and returns the
+ * first failure.
  */
 kvl_result kvl_link_undo_grants(struct kvl_azure *az,
 				const struct kvl_vault *vault,

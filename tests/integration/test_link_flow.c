@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,18 +46,36 @@ struct world {
 static struct world world;
 static const struct kvl_sink silent_sink;
 
-/* Starts kvlink-sandbox on a free port and waits for its first line. */
-static int start_sandbox(struct world *w, const char *cloud_path)
+/* Starts kvlink-sandbox on a free port, with the tenant in tenant_path
+ * or the built-in one when NULL, and waits for its first line. */
+static int start_sandbox(struct world *w, const char *cloud_path,
+			 const char *tenant_path)
 {
 	const char *builddir = getenv("KVL_BUILDDIR");
 	char program[512], line[256];
 	const char *prefix = "kvlink-sandbox: listening on ";
 	const char *log = kvl_test_request_log("test_link_flow");
+	const char *argv[9];
+	size_t argc = 0;
 	int fds[2];
 
 	if (builddir == NULL)
 		builddir = ".";
 	snprintf(program, sizeof(program), "%s/src/kvlink-sandbox", builddir);
+	argv[argc++] = program;
+	argv[argc++] = "--port";
+	argv[argc++] = "0";
+	argv[argc++] = "--cloud-out";
+	argv[argc++] = cloud_path;
+	if (log != NULL) {
+		argv[argc++] = "--request-log";
+		argv[argc++] = log;
+	}
+	if (tenant_path != NULL) {
+		argv[argc++] = "--tenant";
+		argv[argc++] = tenant_path;
+	}
+	argv[argc] = NULL;
 	if (pipe(fds) != 0)
 		return -1;
 
@@ -67,12 +86,7 @@ static int start_sandbox(struct world *w, const char *cloud_path)
 		dup2(fds[1], STDOUT_FILENO);
 		close(fds[0]);
 		close(fds[1]);
-		if (log != NULL)
-			execl(program, program, "--port", "0", "--cloud-out",
-			      cloud_path, "--request-log", log, (char *)NULL);
-		else
-			execl(program, program, "--port", "0", "--cloud-out",
-			      cloud_path, (char *)NULL);
+		execv(program, (char *const *)argv);
 		fprintf(stderr, "cannot run %s\n", program);
 		_exit(127);
 	}
@@ -135,7 +149,7 @@ static json_object *sandbox_state(void)
 	return sandbox_call("GET", "/_sandbox/state");
 }
 
-static int open_world(struct world *w)
+static int open_world(struct world *w, const char *tenant_path)
 {
 	struct kvl_session_options options = {
 		.auth_method = KVL_AUTH_DEVICE_CODE,
@@ -148,7 +162,7 @@ static int open_world(struct world *w)
 	kvl_error_init(&err);
 	snprintf(cloud, sizeof(cloud), "%s/cloud.json", w->dir);
 	snprintf(env_dir, sizeof(env_dir), "%s/env", w->dir);
-	if (start_sandbox(w, cloud) != 0)
+	if (start_sandbox(w, cloud, tenant_path) != 0)
 		return -1;
 
 	options.cloud_file = cloud;
@@ -181,7 +195,7 @@ static int group_setup(void **state)
 	strcpy(world.dir, "/tmp/kvl-link-flow-XXXXXX");
 	if (mkdtemp(world.dir) == NULL)
 		return -1;
-	return open_world(&world);
+	return open_world(&world, NULL);
 }
 
 static int group_teardown(void **state)
@@ -801,6 +815,96 @@ static void test_rollback_role_assignments(void **state)
 	expect_rolled_back("rg-ci-prod", "kv-ci-rbac");
 }
 
+/* The group's world while a test runs against a sandbox of its own. */
+static struct world group_world;
+
+/*
+ * Starts a second sandbox whose tenant is the built-in one, except that
+ * the Customer Insights principal already has an access policy entry on
+ * kv-ci-prod with secrets:get and storage:list only. The test then runs
+ * in that world.
+ */
+static int policy_world_setup(void **state)
+{
+	static const char *const categories[] = {
+		"keys", "secrets", "certificates", "storage",
+	};
+	json_object *tenant, *vaults, *vault, *entry, *perms;
+	char path[128];
+	size_t i;
+
+	(void)state;
+	tenant = sandbox_state();
+	vaults = json_object_object_get(tenant, "vaults");
+	for (i = 0; i < json_object_array_length(vaults); i++)
+		json_object_object_del(json_object_array_get_idx(vaults, i),
+				       "secrets");
+	vault = find_vault(tenant, "kv-ci-prod");
+	perms = json_object_new_object();
+	for (i = 0; i < 4; i++)
+		json_object_object_add(perms, categories[i],
+				       json_object_new_array());
+	json_object_array_add(json_object_object_get(perms, "secrets"),
+			      json_object_new_string("get"));
+	json_object_array_add(json_object_object_get(perms, "storage"),
+			      json_object_new_string("list"));
+	entry = json_object_new_object();
+	json_object_object_add(entry, "tenantId", json_object_get(
+		json_object_object_get(vault, "tenantId")));
+	json_object_object_add(entry, "objectId",
+			       json_object_new_string(CI_OBJECT_ID));
+	json_object_object_add(entry, "permissions", perms);
+	json_object_array_add(json_object_object_get(vault, "accessPolicies"),
+			      entry);
+	snprintf(path, sizeof(path), "%s/tenant-ci-policy.json", world.dir);
+	if (json_object_to_file(path, tenant) != 0)
+		return -1;
+	json_object_put(tenant);
+
+	group_world = world;
+	memset(&world, 0, sizeof(world));
+	if (snprintf(world.dir, sizeof(world.dir), "%s/policy",
+		     group_world.dir) >= (int)sizeof(world.dir) ||
+	    mkdir(world.dir, 0700) != 0)
+		return -1;
+	return open_world(&world, path);
+}
+
+static int policy_world_teardown(void **state)
+{
+	(void)state;
+	kvl_session_close(&world.session);
+	stop_sandbox(&world);
+	world = group_world;
+	return 0;
+}
+
+/*
+ * Linking merges get and list into the principal's existing entry, and
+ * a failed save must put back exactly the permissions it had, storage
+ * included, rather than leave the merged ones or drop the entry.
+ */
+static void test_rollback_restores_policy(void **state)
+{
+	json_object *before, *after, *entry_before, *entry_after;
+
+	(void)state;
+	before = sandbox_state();
+	expect_rolled_back("rg-ci-prod", "kv-ci-prod");
+	after = sandbox_state();
+
+	entry_before = take_policy(before, "kv-ci-prod", CI_OBJECT_ID);
+	entry_after = take_policy(after, "kv-ci-prod", CI_OBJECT_ID);
+	assert_non_null(entry_before);
+	assert_non_null(entry_after);
+	assert_json_equal(entry_before, entry_after);
+
+	json_object_put(entry_before);
+	json_object_put(entry_after);
+	json_object_put(before);
+	json_object_put(after);
+}
+
 static void test_reject_without_consent(void **state)
 {
 	struct kvl_link_plan plan;
@@ -926,6 +1030,9 @@ int main(void)
 		T(test_unknown_vault_not_found),
 		T(test_rollback_access_policy),
 		T(test_rollback_role_assignments),
+		cmocka_unit_test_setup_teardown(test_rollback_restores_policy,
+						policy_world_setup,
+						policy_world_teardown),
 		T(test_reject_without_consent),
 		T(test_resume_pending_link),
 #undef T

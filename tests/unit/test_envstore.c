@@ -202,6 +202,42 @@ static void test_round_trip(void **state)
 	kvl_env_clear(&back);
 }
 
+/* An access policy grant keeps the entry's earlier permissions as an
+ * object, and reads them back as the same JSON. */
+static void test_previous_permissions_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_environment env = { 0 }, back = { 0 };
+	struct kvl_grant *grant;
+	char text[4096] = "";
+	FILE *file;
+
+	make_env(&env);
+	add_link(&env);
+	grant = &env.vault.grants[1];
+	free(grant->role_definition_id);
+	grant->role_definition_id = NULL;
+	free(grant->kind);
+	grant->kind = strdup("accessPolicy");
+	grant->previous_permissions =
+		strdup("{\"secrets\":[\"get\"],\"storage\":[\"list\"]}");
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err), KVL_OK);
+
+	file = fopen(f->path, "r");
+	assert_non_null(file);
+	assert_true(fread(text, 1, sizeof(text) - 1, file) > 0);
+	fclose(file);
+	assert_non_null(strstr(text, "\"previousPermissions\":{"));
+
+	assert_int_equal(kvl_envstore_load(f->store, &back, &f->err), KVL_OK);
+	assert_null(back.vault.grants[0].previous_permissions);
+	assert_string_equal(back.vault.grants[1].previous_permissions,
+			    grant->previous_permissions);
+
+	kvl_env_clear(&env);
+	kvl_env_clear(&back);
+}
+
 static void test_unknown_members_kept(void **state)
 {
 	static const char doc[] =
@@ -439,6 +475,7 @@ int main(void)
 		T(test_load_missing_is_not_found),
 		T(test_create_normalises_region),
 		T(test_round_trip),
+		T(test_previous_permissions_kept),
 		T(test_unknown_members_kept),
 		T(test_damaged_file_untouched),
 		T(test_revision_conflict),
