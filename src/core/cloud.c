@@ -414,6 +414,22 @@ out:
 	return res;
 }
 
+static kvl_result damaged_profile(const char *path, struct kvl_error *err)
+{
+	char *why = err != NULL && err->message != NULL ?
+		    strdup(err->message) : NULL;
+	kvl_result res;
+
+	res = kvl_error_set(err, KVL_ERR_INVALID,
+			    "the cloud profile given with --cloud cannot be "
+			    "read: %s; give --cloud a cloud profile (a JSON "
+			    "object as described in kvlink(1)) or leave "
+			    "--cloud out to use public Azure",
+			    why != NULL ? why : path);
+	free(why);
+	return res;
+}
+
 kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 			  struct kvl_error *err)
 {
@@ -447,6 +463,10 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 		goto out;
 	}
 	res = kvl_cloud_parse(text, what, cloud, err);
+
+	/* A damaged profile is a usage problem like a missing one. */
+	if (res == KVL_ERR_PARSE)
+		res = damaged_profile(path, err);
 out:
 	free(what);
 	free(text);
