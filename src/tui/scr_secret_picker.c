@@ -203,14 +203,24 @@ static void picker_draw(struct tui_app *app, const struct tui_layout *lay)
 	const struct tui_form_row *row = &draft->creds.rows[draft->picking];
 	struct tui_rect r = tui_body_rect(lay, 2);
 	char *title = NULL;
+	char *hidden = NULL;
 
 	(void)app;
-	if (asprintf(&title, _("Secret for %s. Dimmed: not usable now. "
-			       "Certificate secrets hidden: %zu"),
-		     row->label, st.managed) < 0)
+	if (asprintf(&title, _("Secret for %s. Dimmed rows are not usable "
+			       "now."), row->label) < 0)
 		title = NULL;
 	tui_steps_title(lay, title ? title : _("Pick a secret"));
+	if (st.loaded &&
+	    asprintf(&hidden, ngettext("%zu secret that backs a certificate "
+				       "is not offered.",
+				       "%zu secrets that back certificates "
+				       "are not offered.",
+				       st.managed),
+		     st.managed) >= 0)
+		tui_draw_text(lay->body_top + 1, 1, lay->cols - 2, hidden,
+			      TUI_ROLE_DISABLED, false);
 	free(title);
+	free(hidden);
 	if (st.loaded)
 		tui_list_draw(&st.list, &r);
 	tui_confirm_draw(&st.confirm, lay);

@@ -25,9 +25,8 @@ static void creds_draw(struct tui_app *app, const struct tui_layout *lay)
 	char *title = NULL;
 
 	if (draft->use_key_vault) {
-		if (asprintf(&title, _("Pick a secret of key vault %s for "
-				       "each credential. Values are never "
-				       "read."),
+		if (asprintf(&title, _("Credentials from key vault %s. "
+				       "kvlink never reads their values."),
 			     link->name ? link->name : "?") < 0)
 			title = NULL;
 	}

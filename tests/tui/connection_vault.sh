@@ -65,7 +65,7 @@ kvl_screen_wait "! Password"
 kvl_keys Enter
 kvl_screen_wait "Secret for Password"
 kvl_screen_wait "sftp-password"
-kvl_screen_has "Certificate secrets hidden: 1"
+kvl_screen_has "1 secret that backs a certificate is not offered."
 kvl_screen_lacks "ci-tls-certificate"
 kvl_screen_lacks "sandbox-sftp-password-1"
 kvl_type "/sftp-pass"

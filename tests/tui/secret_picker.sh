@@ -31,7 +31,7 @@ kvl_screen_wait "Secret for API key"
 kvl_screen_wait "sftp-password"
 kvl_screen_has "Not before"
 kvl_screen_has "Content type"
-kvl_screen_has "Certificate secrets hidden: 1"
+kvl_screen_has "1 secret that backs a certificate is not offered."
 kvl_screen_lacks "ci-tls-certificate"
 for value in sandbox-sftp-password-1 SG.sandbox-not-a-real-key \
 	sandbox-disabled-value sandbox-expired-value sandbox-future-value; do
