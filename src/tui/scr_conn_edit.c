@@ -166,13 +166,13 @@ static void draw_note(const struct tui_conn_draft *draft, int row,
 {
 	if (draft->saved_with_key_vault)
 		tui_draw_text(row, 1, cols - 2,
-			      _("Saved with Key Vault: it cannot be turned "
-				"off. n creates a new connection instead."),
+			      _("Saved with Key Vault, so it stays on. n "
+				"creates a new connection instead."),
 			      TUI_ROLE_UNKNOWN, false);
 	else if (draft->use_key_vault)
 		tui_draw_text(row, 1, cols - 2,
-			      _("Once saved with Key Vault, the connection "
-				"can never go back to typed credentials."),
+			      _("Once saved with Key Vault, it can never go "
+				"back to typed credentials."),
 			      TUI_ROLE_UNKNOWN, false);
 }
 
