@@ -27,7 +27,8 @@
 struct kvl_subscription {
 	char *subscription_id;	/* GUID */
 	char *display_name;
-	char *state;		/* Enabled, Warned, PastDue, Disabled, Deleted */
+	/* Enabled, Warned, PastDue, Disabled or Deleted */
+	char *state;
 	char *tenant_id;
 };
 

@@ -20,7 +20,8 @@ struct kvl_sink {
 	 * message, plus the code and address for front ends that lay it out.
 	 */
 	void (*device_code)(void *ctx, const char *message,
-			    const char *user_code, const char *verification_uri);
+			    const char *user_code,
+			    const char *verification_uri);
 	/* Polled during network calls and waits; true stops the operation. */
 	bool (*cancelled)(void *ctx);
 	void *ctx;
@@ -29,7 +30,8 @@ struct kvl_sink {
 /* Helpers that tolerate a NULL sink or NULL callbacks. */
 void kvl_sink_progress(const struct kvl_sink *sink, const char *what);
 void kvl_sink_message(const struct kvl_sink *sink, enum kvl_level level,
-		      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+		      const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 bool kvl_sink_cancelled(const struct kvl_sink *sink);
 
 #endif

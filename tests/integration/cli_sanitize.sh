@@ -11,7 +11,8 @@ kvl_test_init
 # has no secrets.
 kvl_sandbox_start
 kvl_sandbox_get /_sandbox/state |
-	jq '.subscriptions[0].displayName = "Evil\u001b[2J\u001b]0;pwned\u0007Sub"
+	jq '.subscriptions[0].displayName =
+		"Evil\u001b[2J\u001b]0;pwned\u0007Sub"
 	    | .subscriptions[0].resourceGroups[0].location =
 		"west\u001b[31meurope"
 	    | del(.vaults[].secrets)' >"$WORK/tenant.json"

@@ -210,9 +210,10 @@ static void role_assignment_created(void **state)
 	f->principal_missing = 2;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_arm_create_role_assignment(
-				 &f->az, VAULT_ID, "11111111-2222-4333-8444-"
-				 "555555555555", KVL_ROLE_KEY_VAULT_SECRETS_USER,
-				 PRINCIPAL, &id, &existing, &err), KVL_OK);
+				 &f->az, VAULT_ID,
+				 "11111111-2222-4333-8444-555555555555",
+				 KVL_ROLE_KEY_VAULT_SECRETS_USER, PRINCIPAL,
+				 &id, &existing, &err), KVL_OK);
 	assert_false(existing);
 	assert_int_equal(mock_count(f->server), first + 3);
 	assert_string_equal(id, VAULT_ID "/providers/Microsoft.Authorization/"
@@ -309,7 +310,7 @@ static void access_policy_body(void **state)
 	struct kvl_vault vault = { .id = VAULT_ID, .name = "kv-one",
 				   .tenant_id = "vault-tenant" };
 	size_t first = mock_count(f->server);
-	json_object *body, *entry, *perms;
+	json_object *body, *policies, *entry, *perms;
 	struct kvl_error err;
 	char *target;
 
@@ -327,11 +328,9 @@ static void access_policy_body(void **state)
 	free(target);
 
 	body = request_json(f, first);
-	entry = json_object_array_get_idx(
-		kvl_json_path(body, "properties.accessPolicies"), 0);
-	assert_int_equal(json_object_array_length(
-				 kvl_json_path(body, "properties.accessPolicies")),
-			 1);
+	policies = kvl_json_path(body, "properties.accessPolicies");
+	entry = json_object_array_get_idx(policies, 0);
+	assert_int_equal(json_object_array_length(policies), 1);
 	assert_string_equal(kvl_json_str(entry, "tenantId"), "vault-tenant");
 	assert_string_equal(kvl_json_str(entry, "objectId"), PRINCIPAL);
 	assert_false(kvl_json_has(entry, "applicationId"));
