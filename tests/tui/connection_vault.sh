@@ -114,6 +114,7 @@ fi
 kvl_keys e
 kvl_screen_wait "Admin > Connections > Edit"
 kvl_screen_has "[x] on: secrets of key vault kv-ci-prod"
+kvl_screen_has "Saved with Key Vault, so it stays on. n creates a new"
 kvl_keys Down Down Space
 kvl_screen_wait "Use Key Vault cannot be turned off"
 kvl_screen_has "Press n to"
