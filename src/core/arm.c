@@ -198,21 +198,25 @@ static kvl_result parse_vault_fields(json_object *item,
 	if (out->id == NULL || out->id[0] != '/')
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     "key vault without a resource id");
+
 	out->name = kvl_json_strdup(item, "name");
 	if (out->name == NULL)
 		out->name = last_segment(out->id);
 	out->subscription_id = id_segment_after(out->id, "subscriptions");
 	out->resource_group = id_segment_after(out->id, "resourceGroups");
+
 	out->location = kvl_json_strdup(item, "location");
 	out->tenant_id = kvl_json_strdup(item, "properties.tenantId");
 	out->vault_uri = kvl_json_strdup(item, "properties.vaultUri");
 	out->sku = kvl_json_strdup(item, "properties.sku.name");
+
 	out->rbac = kvl_json_bool(item, "properties.enableRbacAuthorization",
 				  false);
 	out->soft_delete = kvl_json_bool(item, "properties.enableSoftDelete",
 					 true);
 	out->purge_protection =
 		kvl_json_bool(item, "properties.enablePurgeProtection", false);
+
 	out->default_action =
 		kvl_json_strdup(item, "properties.networkAcls.defaultAction");
 	out->bypass = kvl_json_strdup(item, "properties.networkAcls.bypass");
@@ -220,6 +224,7 @@ static kvl_result parse_vault_fields(json_object *item,
 		kvl_json_strdup(item, "properties.publicNetworkAccess");
 	out->provisioning_state =
 		kvl_json_strdup(item, "properties.provisioningState");
+
 	if (parse_policies(item, out) != KVL_OK)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	if (out->subscription_id == NULL || out->resource_group == NULL)
@@ -961,6 +966,7 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 				     "'%s' is not a resource id inside a "
 				     "subscription", scope ? scope : "");
 	}
+
 	kvl_buf_adds(&url,
 		     "/providers/Microsoft.Authorization/roleAssignments");
 	add_segment(&url, assignment_name);
@@ -986,6 +992,7 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 		}
 		kvl_error_clear(err);
 	}
+
 	if (res == KVL_ERR_CONFLICT &&
 	    azure_code_is(err, "RoleAssignmentExists")) {
 		*existing = true;
@@ -996,6 +1003,7 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 		kvl_error_clear(err);
 		res = KVL_OK;
 	}
+
 out:
 	json_object_put(body);
 	kvl_buf_clear(&url);

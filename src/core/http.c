@@ -52,6 +52,7 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 	*out = NULL;
 	if (http == NULL)
 		return KVL_ERR_NOMEM;
+
 	if (options != NULL)
 		http->options = *options;
 	if (http->options.connect_timeout_ms <= 0)
@@ -68,6 +69,7 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 		http->options.max_backoff_ms = DEFAULT_MAX_BACKOFF_MS;
 	if (http->options.max_body == 0)
 		http->options.max_body = DEFAULT_MAX_BODY;
+
 	if (options != NULL && options->ca_bundle != NULL) {
 		http->ca_bundle = strdup(options->ca_bundle);
 		if (http->ca_bundle == NULL) {
@@ -298,6 +300,7 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (http->ca_bundle != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle);
+
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 http->options.connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, http->options.total_timeout_ms);
@@ -307,6 +310,7 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_USERAGENT,
 			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, header_cb);
@@ -671,6 +675,7 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 		kvl_error_operation(err, operation);
 		return res;
 	}
+
 	res = kvl_http_check(&resp, operation, err);
 	if (res != KVL_OK)
 		goto out;
@@ -679,6 +684,7 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 		res = *out ? KVL_OK : KVL_ERR_NOMEM;
 		goto out;
 	}
+
 	res = kvl_json_parse(resp.body, resp.body_len, "Azure's response",
 			     out, err);
 	if (res != KVL_OK)
@@ -724,6 +730,7 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 			return false;
 		}
 	}
+
 	if (!kvl_url_same_origin(first, next)) {
 		*res = kvl_error_set(err, KVL_ERR_PARSE,
 				     "Azure's nextLink points to another "
@@ -766,12 +773,14 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 		res = list_page(page, fn, ctx, operation, err);
 		if (res != KVL_OK)
 			break;
+
 		next = NULL;
 		if (json_object_object_get_ex(page, next_key, &link) &&
 		    json_object_is_type(link, json_type_string))
 			next = json_object_get_string(link);
 		if (!next_link_usable(next, seen, n_seen, url, &res, err))
 			break;
+
 		grown = realloc(seen, (n_seen + 1) * sizeof(*seen));
 		if (grown == NULL || (grown[n_seen] = strdup(next)) == NULL) {
 			seen = grown ? grown : seen;
@@ -784,6 +793,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 		json_object_put(page);
 		page = NULL;
 	}
+
 	if (res != KVL_OK)
 		kvl_error_operation(err, operation);
 	json_object_put(page);
