@@ -316,11 +316,13 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 		tui_layout_compute(&app->layout, LINES, COLS);
 		return;
 	}
+
 	if (app->layout.too_small) {
 		if (is_char(key, 'q') || is_char(key, 'Q'))
 			app->quit = true;
 		return;
 	}
+
 	if (app->dialog_text != NULL) {
 		if (is_enter(key) || is_char(key, KEY_ESC) ||
 		    is_char(key, ' '))
@@ -331,6 +333,7 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 		busy_key(app, key);
 		return;
 	}
+
 	dispatch(app, key);
 }
 

@@ -287,6 +287,7 @@ static enum tui_list_event character(struct tui_list *list, wint_t ch)
 		return navigate(list, KEY_ENTER);
 	if (ch == 27)
 		return escape(list);
+
 	if (list->filtering && (ch == 127 || ch == 8)) {
 		filter_backspace(list);
 		return TUI_LIST_HANDLED;
@@ -296,6 +297,7 @@ static enum tui_list_event character(struct tui_list *list, wint_t ch)
 		tui_list_refilter(list);
 		return TUI_LIST_HANDLED;
 	}
+
 	if (!list->filtering && ch == '/') {
 		/* A new `/` starts a new filter rather than extending an
 		 * old one the user may no longer see as typed. */
@@ -304,6 +306,7 @@ static enum tui_list_event character(struct tui_list *list, wint_t ch)
 		tui_list_refilter(list);
 		return TUI_LIST_HANDLED;
 	}
+
 	if (list->filtering && ch >= 32 && ch != 127) {
 		filter_append(list, ch);
 		return TUI_LIST_HANDLED;
