@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "i18n.h"
 #include "tui/app.h"
@@ -54,8 +55,9 @@ static void sub_leave(struct tui_app *app)
 /* Disabled and deleted subscriptions cannot hold a usable link. */
 static bool usable(const struct kvl_subscription *sub)
 {
-	return sub->state == NULL || (strcmp(sub->state, "Disabled") != 0 &&
-				      strcmp(sub->state, "Deleted") != 0);
+	return sub->state == NULL ||
+	       (strcasecmp(sub->state, "Disabled") != 0 &&
+		strcasecmp(sub->state, "Deleted") != 0);
 }
 
 static void fill(struct tui_app *app)
