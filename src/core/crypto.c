@@ -16,6 +16,7 @@
 #include <openssl/sha.h>
 
 #include "core/crypto.h"
+#include "core/log.h"
 
 /*
  * Sealed file layout: "KVLS", a format version byte, a 12-byte random IV,
@@ -236,6 +237,30 @@ out:
 	return res;
 }
 
+/*
+ * Renames a key file of the wrong size (an empty one, say) to
+ * key_path.bad. create_key writes exactly KEY_LEN bytes, so no data can
+ * have been sealed with such a file and nothing is lost by replacing it.
+ */
+static kvl_result set_key_aside(const char *key_path, struct kvl_error *err)
+{
+	char *bad = NULL;
+	kvl_result res = KVL_OK;
+
+	if (asprintf(&bad, "%s.bad", key_path) < 0)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	if (rename(key_path, bad) != 0)
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "key file '%s' has the wrong size and "
+				    "cannot be moved aside: %s; delete it",
+				    key_path, strerror(errno));
+	else
+		kvl_log("key file %s has the wrong size; moved to %s and "
+			"making a new key", key_path, bad);
+	free(bad);
+	return res;
+}
+
 static kvl_result load_or_create_key(const char *key_path, unsigned char *key,
 				     struct kvl_error *err)
 {
@@ -244,6 +269,12 @@ static kvl_result load_or_create_key(const char *key_path, unsigned char *key,
 
 	kvl_error_init(&ignored);
 	res = read_key(key_path, key, &ignored);
+	if (res == KVL_ERR_PARSE) {
+		kvl_error_clear(&ignored);
+		res = set_key_aside(key_path, &ignored);
+		if (res == KVL_OK)
+			res = KVL_ERR_NOT_FOUND;
+	}
 	if (res == KVL_ERR_NOT_FOUND) {
 		res = create_key(key_path, key, err);
 		/* Another process may have created it first. */

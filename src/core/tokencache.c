@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -139,6 +141,17 @@ static void set_aside(const char *path, const struct kvl_error *why,
 	free(bad);
 }
 
+/* Whether opening failed because the key file is gone: crypto.c names
+ * the key file in its message only after the cache's seal header was
+ * found valid, so a cache that is not sealed at all still counts as
+ * damaged. */
+static bool key_missing(const struct kvl_error *why, const char *key_path)
+{
+	if (why->message == NULL || strstr(why->message, key_path) == NULL)
+		return false;
+	return access(key_path, F_OK) != 0 && errno == ENOENT;
+}
+
 kvl_result kvl_token_cache_load(const char *path, const char *key_path,
 				struct kvl_token_cache *cache,
 				struct kvl_error *err)
@@ -166,6 +179,11 @@ kvl_result kvl_token_cache_load(const char *path, const char *key_path,
 	if (res == KVL_ERR_PARSE) {
 		kvl_token_cache_clear(cache);
 		set_aside(path, &inner, err);
+		if (key_missing(&inner, key_path))
+			kvl_error_set(err, KVL_OK,
+				      "the saved sign-in cannot be read "
+				      "because its key file '%s' is missing; "
+				      "sign in again", key_path);
 		res = KVL_OK;
 	} else if (res != KVL_OK) {
 		kvl_token_cache_clear(cache);
