@@ -97,6 +97,18 @@ static void set_text(struct tui_field *field, const char *value)
 	free(clean);
 }
 
+bool tui_conn_setting_changed(const struct tui_conn_draft *d,
+			      const struct tui_form_row *row,
+			      const struct kvl_connection *conn)
+{
+	const char *key = d->type->fields[row->tag].key;
+	struct tui_field loaded;
+
+	tui_field_init(&loaded, 0);
+	set_text(&loaded, find_value(conn->fields, conn->n_fields, key));
+	return strcmp(loaded.text, row->field.text) != 0;
+}
+
 /* Copies conn's values into the draft built by start(). */
 static bool load_values(const struct kvl_connection *conn)
 {
@@ -220,14 +232,9 @@ bool tui_conn_draft_changed(const struct tui_app *app,
 		  (differs(name, conn->display_name) ||
 		   d->use_key_vault != conn->use_key_vault ||
 		   d->audience != conn->audience || creds_changed(d, conn));
-	for (size_t i = 0; conn != NULL && !changed && i < d->fields.n; i++) {
-		const struct tui_form_row *row = &d->fields.rows[i];
-		const char *key = d->type->fields[row->tag].key;
-
-		changed = differs(row->field.text,
-				  find_value(conn->fields, conn->n_fields,
-					     key));
-	}
+	for (size_t i = 0; conn != NULL && !changed && i < d->fields.n; i++)
+		changed = tui_conn_setting_changed(d, &d->fields.rows[i],
+						   conn);
 	free(name);
 	return changed;
 }

@@ -73,6 +73,16 @@ bool tui_conn_draft_build_creds(struct tui_conn_draft *draft);
 bool tui_conn_draft_changed(const struct tui_app *app,
 			    const struct tui_conn_draft *draft);
 
+/*
+ * Whether a settings row differs from conn's value as the editor loaded
+ * it (sanitised and cut to the field's size). An untouched row of a
+ * value too long for the form therefore counts as unchanged, and saving
+ * leaves that value whole.
+ */
+bool tui_conn_setting_changed(const struct tui_conn_draft *draft,
+			      const struct tui_form_row *row,
+			      const struct kvl_connection *conn);
+
 /* The name without leading and trailing spaces, or NULL when empty.
  * The caller frees. */
 char *tui_conn_draft_name(const struct tui_conn_draft *draft);

@@ -193,6 +193,7 @@ enum tui_form_event tui_conn_form_key(struct tui_conn_draft *d,
 	return event;
 }
 
+/* Sets the settings of conn; when editing, only those that changed. */
 static kvl_result apply_fields(const struct tui_conn_draft *d,
 			       struct kvl_connection *conn,
 			       struct kvl_error *err)
@@ -200,10 +201,13 @@ static kvl_result apply_fields(const struct tui_conn_draft *d,
 	for (size_t i = 0; i < d->fields.n; i++) {
 		const struct tui_form_row *row = &d->fields.rows[i];
 		const char *text = row->field.text;
-		kvl_result rc = kvl_conn_set_field(conn, row_def(d, row)->key,
-						   text[0] ? text : NULL,
-						   err);
+		kvl_result rc;
 
+		if (d->mode == TUI_CONN_EDIT &&
+		    !tui_conn_setting_changed(d, row, conn))
+			continue;
+		rc = kvl_conn_set_field(conn, row_def(d, row)->key,
+					text[0] ? text : NULL, err);
 		if (rc != KVL_OK)
 			return rc;
 	}

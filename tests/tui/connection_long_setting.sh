@@ -1,0 +1,41 @@
+#!/bin/bash
+# A setting longer than the wizard's form holds (a 400-byte folder saved
+# with the command line) survives an edit in the wizard that renames the
+# connection: the editor cuts it on screen but leaves the stored value.
+set -eu
+. "$KVL_SRCDIR/tests/lib.sh"
+kvl_test_init
+. "$KVL_SRCDIR/tests/tui/tmux.sh"
+kvl_sandbox_start
+. "$KVL_SRCDIR/tests/tui/connections.sh"
+
+conn_setup
+folder=/$(printf 'd%.0s' $(seq 1 399))
+printf '%s\n' "long-folder-pass" >"$WORK/pass.txt"
+"$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" connection add \
+	--type sftp --name Archive --field host=sftp.contoso.test \
+	--field username=exporter --field "folder=$folder" \
+	--credential-stdin password --accept-privacy-statement \
+	<"$WORK/pass.txt" >"$WORK/add.out" 2>&1 ||
+	kvl_fail "connection add failed: $(cat "$WORK/add.out")"
+kvl_json '.connections[0].fields.folder | length' 400 \
+	"$ENV/environment.json"
+
+conn_open_screen
+kvl_screen_wait "Archive"
+kvl_keys e
+kvl_screen_wait "Admin > Connections > Edit"
+kvl_keys Enter
+kvl_screen_wait "Edit > Name"
+kvl_type " 2024"
+kvl_keys Enter
+kvl_screen_wait "Archive 2024"
+kvl_keys s
+kvl_screen_wait "Saved connection Archive 2024."
+kvl_keys Escape
+conn_quit
+
+doc="$ENV/environment.json"
+kvl_json '.connections[0].displayName' "Archive 2024" "$doc"
+kvl_json '.connections[0].fields.folder' "$folder" "$doc"
+kvl_json '.connections[0].fields.host' sftp.contoso.test "$doc"
