@@ -192,6 +192,7 @@ static kvl_result read_file(const char *path, char **text, size_t *len,
 			    struct kvl_error *err)
 {
 	FILE *fp;
+	struct stat st;
 	char *data = NULL;
 	long size;
 	kvl_result rc = KVL_OK;
@@ -206,6 +207,13 @@ static kvl_result read_file(const char *path, char **text, size_t *len,
 			"cannot read '%s': %s; check its permissions",
 			path, strerror(errno));
 
+	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+		rc = kvl_error_set(err, KVL_ERR_STORE,
+			"'%s' is not a regular file (a directory, say), so "
+			"it is not an environment kvlink wrote; move it "
+			"aside", path);
+		goto out;
+	}
 	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
 	    fseek(fp, 0, SEEK_SET) != 0) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
