@@ -1,4 +1,4 @@
-/* Checking the connection draft's values and saving it through
+/* Validation of the connection draft, and saving it through
  * env/connections.h. */
 #include "config.h"
 

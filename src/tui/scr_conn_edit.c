@@ -308,7 +308,7 @@ static void activate(struct tui_app *app, struct tui_conn_draft *draft)
 		tui_app_push(app, steps[st.cursor]);
 }
 
-/* Esc leaves at once, or asks first when there are unsaved changes. */
+/* Esc leaves at once, or after a confirmation when changes are unsaved. */
 static enum tui_outcome leave_key(struct tui_app *app,
 				  const struct tui_conn_draft *draft)
 {

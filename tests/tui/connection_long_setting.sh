@@ -1,5 +1,5 @@
 #!/bin/bash
-# A setting longer than the wizard's form holds (a 400-byte folder saved
+# A setting longer than the wizard's form takes (a 400-byte folder saved
 # with the command line) survives an edit in the wizard that renames the
 # connection: the editor cuts it on screen but leaves the stored value.
 set -eu
