@@ -236,9 +236,14 @@ static kvl_result save_env(struct kvl_cli *cli, const char *operation,
 	return r;
 }
 
-static void print_done(const struct kvl_cli *cli, const char *fmt,
+enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_DELETED };
+
+/* Reports a saved change to c, or to the connection named on the command
+ * line when c is NULL. */
+static void print_done(const struct kvl_cli *cli, enum conn_change change,
 		       const struct kvl_connection *c)
 {
+	const char *shown;
 	char *name;
 
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
@@ -254,9 +259,21 @@ static void print_done(const struct kvl_cli *cli, const char *fmt,
 		json_object_put(doc);
 		return;
 	}
+
 	name = kvl_sanitize(c != NULL ? c->display_name
 				      : cli->opt.argument);
-	printf(fmt, name != NULL ? name : "?");
+	shown = name != NULL ? name : "?";
+	switch (change) {
+	case CONN_ADDED:
+		printf(_("Added connection '%s'."), shown);
+		break;
+	case CONN_UPDATED:
+		printf(_("Updated connection '%s'."), shown);
+		break;
+	case CONN_DELETED:
+		printf(_("Deleted connection '%s'."), shown);
+		break;
+	}
 	putchar('\n');
 	free(name);
 }
@@ -380,8 +397,8 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = save_env(cli, _("save the connection"), err);
 	if (r == KVL_OK)
-		print_done(cli, _("Added connection '%s'."), kvl_conn_find(
-			&cli->session.env, cli->opt.name));
+		print_done(cli, CONN_ADDED, kvl_conn_find(&cli->session.env,
+							  cli->opt.name));
 	kvl_connection_clear(&c);
 	return r;
 }
@@ -471,7 +488,7 @@ static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = save_env(cli, _("save the connection"), err);
 	if (r == KVL_OK)
-		print_done(cli, _("Updated connection '%s'."), c);
+		print_done(cli, CONN_UPDATED, c);
 	return r;
 }
 
@@ -523,7 +540,7 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = save_env(cli, _("delete the connection"), err);
 	if (r == KVL_OK)
-		print_done(cli, _("Deleted connection '%s'."), NULL);
+		print_done(cli, CONN_DELETED, NULL);
 	return r;
 }
 

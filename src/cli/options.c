@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,21 +154,21 @@ struct parse_state {
 	const char *opt_names[N_OPT_DEFS];	/* as typed, for messages */
 };
 
-static kvl_result usage_error(struct kvl_error *err, const char *fmt,
-			      const char *what)
+/* Sets err to the usage message fmt, which ends by pointing at the help. */
+KVL_PRINTF(2, 3)
+static kvl_result usage_error(struct kvl_error *err, const char *fmt, ...)
 {
-	kvl_error_set(err, KVL_ERR_INVALID, fmt, what);
+	char *text = NULL;
+	va_list ap;
 
-	/* Every usage message ends by pointing at the help. */
-	if (err->message != NULL) {
-		char *full = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
 
-		if (asprintf(&full, _("%s; see 'kvlink --help'"),
-			     err->message) >= 0) {
-			free(err->message);
-			err->message = full;
-		}
-	}
+	kvl_error_set(err, KVL_ERR_INVALID, _("%s; see 'kvlink --help'"),
+		      text != NULL ? text : fmt);
+	free(text);
 	return KVL_ERR_INVALID;
 }
 

@@ -700,8 +700,9 @@ static const char default_tenant_json[] =
 /* Secrets generated into a vault of the built-in tenant. */
 struct generated_secrets {
 	const char *vault;
-	const char *name_format;	/* printf format of one int */
-	const char *value_format;
+	const char *name_prefix;	/* followed by the zero-padded index */
+	const char *value_prefix;
+	int digits;		/* width of the index */
 	int count;
 	int content_type_every;	/* every nth has text/plain */
 	int disabled_every;	/* every nth is disabled; 0 for none */
@@ -710,7 +711,7 @@ struct generated_secrets {
 
 /* kv-dev-eastus: three pages of 25. */
 static const struct generated_secrets dev_secrets = {
-	DEV_VAULT, "app-setting-%02d", "sandbox-dev-value-%02d",
+	DEV_VAULT, "app-setting-", "sandbox-dev-value-", 2,
 	DEV_SECRETS, 1, 0, 3600,
 };
 
@@ -719,7 +720,7 @@ static const struct generated_secrets dev_secrets = {
  * content type, so a picker over the whole list meets both.
  */
 static const struct generated_secrets bulk_secrets = {
-	BULK_VAULT, "bulk-secret-%05d", "sandbox-bulk-value-%05d",
+	BULK_VAULT, "bulk-secret-", "sandbox-bulk-value-", 5,
 	BULK_SECRETS, 7, 1000, 1,
 };
 
@@ -730,8 +731,9 @@ static json_object *generated_secret(const struct generated_secrets *g,
 	json_object *attrs = json_object_new_object();
 	char name[32], value[48];
 
-	snprintf(name, sizeof(name), g->name_format, i);
-	snprintf(value, sizeof(value), g->value_format, i);
+	snprintf(name, sizeof(name), "%s%0*d", g->name_prefix, g->digits, i);
+	snprintf(value, sizeof(value), "%s%0*d", g->value_prefix, g->digits,
+		 i);
 	json_object_object_add(secret, "name", json_object_new_string(name));
 	json_object_object_add(secret, "value",
 			       json_object_new_string(value));
