@@ -756,7 +756,7 @@ static json_object *get_list_permissions(void)
 
 /*
  * {"properties":{"accessPolicies":[{tenantId, objectId, permissions}]}}.
- * Takes over perms.
+ * Takes ownership of perms.
  */
 static json_object *access_policy_body(const char *tenant_id,
 				       const char *object_id,
@@ -778,7 +778,7 @@ static json_object *access_policy_body(const char *tenant_id,
 	return body;
 }
 
-/* PUT .../accessPolicies/<kind> for object_id with perms (taken over). */
+/* PUT .../accessPolicies/<kind> for object_id; takes ownership of perms. */
 static kvl_result update_access_policy(struct kvl_azure *az,
 				       const struct kvl_vault *vault,
 				       const char *object_id,
