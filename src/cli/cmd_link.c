@@ -352,17 +352,16 @@ kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 				       "--accept-privacy-statement"));
 
 	/* A dry run changes nothing, so it does not take the lock. The
-	 * environment is read again under the lock because a run that held
+	 * environment is read again under the lock because a run that had
 	 * it until now may have changed the link. */
-	if (!cli->opt.dry_run) {
+	r = kvl_cli_require_env(cli, err);
+	if (r == KVL_OK && !cli->opt.dry_run) {
 		r = kvl_link_lock(cli->session.store, &lock_fd, err);
 		if (r == KVL_OK)
 			r = kvl_session_reload(&cli->session, err);
-		if (r != KVL_OK)
-			goto out;
+		if (r == KVL_OK)
+			r = kvl_cli_require_env(cli, err);
 	}
-
-	r = kvl_cli_require_env(cli, err);
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)

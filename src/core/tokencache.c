@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,6 +230,19 @@ static json_object *cache_to_json(const struct kvl_token_cache *cache)
 	return obj;
 }
 
+/* Creates the directory of path (mode 0700) when it is missing. */
+static kvl_result make_parent_dir(const char *path, struct kvl_error *err)
+{
+	char *copy = strdup(path);
+	kvl_result res;
+
+	if (copy == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	res = kvl_make_dirs(dirname(copy), err);
+	free(copy);
+	return res;
+}
+
 kvl_result kvl_token_cache_save(const char *path, const char *key_path,
 				const struct kvl_token_cache *cache,
 				struct kvl_error *err)
@@ -251,7 +265,9 @@ kvl_result kvl_token_cache_save(const char *path, const char *key_path,
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	res = kvl_seal_file(path, key_path, text, len, err);
+	res = make_parent_dir(path, err);
+	if (res == KVL_OK)
+		res = kvl_seal_file(path, key_path, text, len, err);
 	/* The serialised copy lives in obj's print buffer, so wipe it too. */
 	OPENSSL_cleanse((char *)text, len);
 out:

@@ -106,6 +106,18 @@ static kvl_result check_store_dir(const char *dir, const struct stat *st,
 	return KVL_OK;
 }
 
+/* Checks that dir is a directory of ours that others cannot change. */
+static kvl_result verify_store_dir(const char *dir, struct kvl_error *err)
+{
+	struct stat st;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return kvl_error_set(err, KVL_ERR_STORE,
+			"'%s' is not a directory; remove it or choose another "
+			"directory with --env-dir", dir);
+	return check_store_dir(dir, &st, err);
+}
+
 kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 			     struct kvl_error *err)
 {
@@ -119,16 +131,13 @@ kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 			"no environment directory given; set --env-dir or "
 			"HOME");
 
-	rc = make_store_dir(dir, err);
-	if (rc != KVL_OK)
-		return rc;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return kvl_error_set(err, KVL_ERR_STORE,
-			"'%s' is not a directory; remove it or choose another "
-			"directory with --env-dir", dir);
-	rc = check_store_dir(dir, &st, err);
-	if (rc != KVL_OK)
-		return rc;
+	/* A missing directory is made by the first save, so that commands
+	 * that only read leave no trace. */
+	if (stat(dir, &st) == 0 || errno != ENOENT) {
+		rc = verify_store_dir(dir, err);
+		if (rc != KVL_OK)
+			return rc;
+	}
 
 	store = calloc(1, sizeof(*store));
 	if (store == NULL)
@@ -387,7 +396,11 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 	int fd = -1;
 	kvl_result rc;
 
-	rc = lock_store(store, &fd, err);
+	rc = make_store_dir(store->dir, err);
+	if (rc == KVL_OK)
+		rc = verify_store_dir(store->dir, err);
+	if (rc == KVL_OK)
+		rc = lock_store(store, &fd, err);
 	if (rc != KVL_OK)
 		return rc;
 

@@ -89,7 +89,8 @@ struct kvl_environment {
 
 struct kvl_envstore;
 
-/* Opens (creating with mode 0700 when missing) the store directory. */
+/* Opens the store directory. A missing one is not created here but by
+ * the first kvl_envstore_save, with mode 0700. */
 kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 			     struct kvl_error *err) KVL_NODISCARD;
 void kvl_envstore_close(struct kvl_envstore *store);

@@ -47,10 +47,10 @@ static kvl_result choose_cache(struct kvl_session *s, const char *env_dir,
 			"cannot find a directory for the token cache; set "
 			"HOME or XDG_STATE_HOME");
 
-	rc = kvl_make_dirs(dir, err);
-	if (rc == KVL_OK &&
-	    (asprintf(&s->cache_path, "%s/token-cache", dir) < 0 ||
-	     asprintf(&s->cache_key_path, "%s/token-cache.key", dir) < 0))
+	/* kvl_token_cache_save makes the directory when it first saves. */
+	rc = KVL_OK;
+	if (asprintf(&s->cache_path, "%s/token-cache", dir) < 0 ||
+	    asprintf(&s->cache_key_path, "%s/token-cache.key", dir) < 0)
 		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	free(dir);
 	return rc;

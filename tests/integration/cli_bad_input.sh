@@ -44,3 +44,49 @@ kvl_grep "sign in again" "$ERR"
 if grep -qF "damaged" "$ERR"; then
 	kvl_fail "a missing key is reported as damage: $(cat "$ERR")"
 fi
+
+# Commands that only read create no directories; the first write does.
+no_dirs() {
+	[ ! -e "$XDG_DATA_HOME/kvlink" ] ||
+		kvl_fail "'kvlink $*' created $XDG_DATA_HOME/kvlink"
+	[ ! -e "$XDG_STATE_HOME/kvlink" ] ||
+		kvl_fail "'kvlink $*' created $XDG_STATE_HOME/kvlink"
+}
+kvl_run 3 --cloud "$SANDBOX_CLOUD" status
+no_dirs status
+kvl_run 3 --cloud "$SANDBOX_CLOUD" env show
+no_dirs env show
+kvl_run 4 --cloud "$SANDBOX_CLOUD" whoami
+no_dirs whoami
+kvl_run 3 --cloud "$SANDBOX_CLOUD" link --subscription \
+	11111111-1111-4111-8111-111111111111 --vault kv-ci-prod \
+	--accept-privacy-statement
+no_dirs link
+kvl_run 0 --cloud "$SANDBOX_CLOUD" login
+[ -s "$XDG_STATE_HOME/kvlink/token-cache" ] ||
+	kvl_fail "login did not save the sign-in in $XDG_STATE_HOME/kvlink"
+kvl_run 0 --cloud "$SANDBOX_CLOUD" env create --name Contoso \
+	--region westeurope
+[ -s "$XDG_DATA_HOME/kvlink/environment.json" ] ||
+	kvl_fail "env create did not write $XDG_DATA_HOME/kvlink"
+[ "$(stat -c %a "$XDG_DATA_HOME/kvlink")" = 700 ] ||
+	kvl_fail "the environment directory is not private"
+
+# Relative XDG directories are ignored, as the XDG spec says.
+mkdir "$WORK/cwd"
+status=0
+(cd "$WORK/cwd" && XDG_DATA_HOME=rel XDG_STATE_HOME=rel \
+	exec "$KVLINK" --cloud "$SANDBOX_CLOUD" login </dev/null \
+	>"$WORK/rel.out" 2>"$WORK/rel.err") || status=$?
+[ "$status" -eq 0 ] ||
+	kvl_fail "login with relative XDG variables exited with $status:" \
+		 "$(cat "$WORK/rel.err")"
+[ ! -e "$WORK/cwd/rel" ] || kvl_fail "a relative XDG directory was used"
+[ -s "$HOME/.local/state/kvlink/token-cache" ] ||
+	kvl_fail "login did not fall back to ~/.local/state/kvlink"
+
+# An environment.json that is not a regular file is named as such.
+mkdir -p "$WORK/direnv/environment.json"
+chmod 700 "$WORK/direnv"
+kvl_run 7 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/direnv" status
+kvl_grep "is not a regular file" "$ERR"
