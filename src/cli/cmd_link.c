@@ -12,6 +12,7 @@
 
 #include "cli/cli.h"
 #include "core/sanitize.h"
+#include "flow/advice.h"
 #include "flow/link.h"
 #include "flow/link_lock.h"
 #include "i18n.h"
@@ -81,6 +82,32 @@ static json_object *checks_json(const struct kvl_link_plan *plan)
 	return list;
 }
 
+static void plan_advice(const struct kvl_link_plan *plan,
+			struct kvl_advice *advice)
+{
+	kvl_advice_collect(&plan->vault, plan->principal_found ?
+			   plan->principal.object_id : NULL, advice);
+}
+
+static json_object *advice_json(const struct kvl_link_plan *plan)
+{
+	json_object *list = json_object_new_array();
+	struct kvl_advice advice;
+
+	if (plan == NULL)
+		return list;
+	plan_advice(plan, &advice);
+	for (size_t i = 0; i < advice.n; i++) {
+		json_object *o = json_object_new_object();
+
+		kvl_cli_json_add_string(o, "name", advice.items[i].name);
+		kvl_cli_json_add_string(o, "text", advice.items[i].text);
+		json_object_array_add(list, o);
+	}
+	kvl_advice_clear(&advice);
+	return list;
+}
+
 static void print_outcome_json(const struct kvl_cli *cli,
 			       const struct link_outcome *out)
 {
@@ -104,6 +131,7 @@ static void print_outcome_json(const struct kvl_cli *cli,
 	json_object_object_add(doc, "servicePrincipal",
 			       plan ? principal_json(plan) : NULL);
 	json_object_object_add(doc, "checks", checks_json(plan));
+	json_object_object_add(doc, "recommendations", advice_json(plan));
 	kvl_cli_json_add_string(doc, "manualSteps",
 				plan ? plan->manual_steps : NULL);
 	json_object_object_add(doc, "link", out->linked ?
@@ -143,6 +171,19 @@ static void print_check(const struct kvl_check *c)
 	}
 }
 
+/* Recommendations do not block the link, so they get no state word. */
+static void print_advice(const struct kvl_link_plan *plan)
+{
+	struct kvl_advice advice;
+
+	plan_advice(plan, &advice);
+	if (advice.n > 0)
+		puts(_("\nRecommendations (they do not block the link):"));
+	for (size_t i = 0; i < advice.n; i++)
+		kvl_cli_print_lines(stdout, "  - ", advice.items[i].text);
+	kvl_advice_clear(&advice);
+}
+
 static void print_plan(const struct kvl_link_plan *plan)
 {
 	char *vault = kvl_sanitize(plan->vault.name);
@@ -157,6 +198,7 @@ static void print_plan(const struct kvl_link_plan *plan)
 		       _("The Customer Insights service principal was not "
 			 "found in the vault's tenant; an administrator of "
 			 "the tenant must add it first."));
+	print_advice(plan);
 	if (plan->manual_steps != NULL) {
 		puts(_("\nManual steps:"));
 		kvl_cli_print_lines(stdout, "  ", plan->manual_steps);

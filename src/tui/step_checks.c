@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/graph.h"
+#include "flow/advice.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -105,6 +106,24 @@ static void add_principal(const struct kvl_link_plan *plan)
 			"create --id %s"), KVL_CI_APP_ID);
 }
 
+/* Recommendations do not block the link, so they get no state word. */
+static void add_advice(const struct kvl_link_plan *plan)
+{
+	struct kvl_advice advice;
+
+	kvl_advice_collect(&plan->vault, plan->principal_found ?
+			   plan->principal.object_id : NULL, &advice);
+	if (advice.n > 0) {
+		tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
+		tui_text_add(&st.text, _("Recommendations (they do not block "
+					 "the link):"), TUI_ROLE_HEADING, 0);
+	}
+	for (size_t i = 0; i < advice.n; i++)
+		tui_text_add(&st.text, advice.items[i].text, TUI_ROLE_NORMAL,
+			     2);
+	kvl_advice_clear(&advice);
+}
+
 static void build_text(struct tui_app *app)
 {
 	const struct kvl_vault *v = app->link.vault;
@@ -116,6 +135,7 @@ static void build_text(struct tui_app *app)
 	for (size_t i = 0; i < KVL_CHECK_COUNT; i++)
 		add_check(&st.plan.checks[i]);
 	add_principal(&st.plan);
+	add_advice(&st.plan);
 	if (st.plan.manual_steps != NULL) {
 		tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
 		tui_text_add(&st.text, _("Manual steps for an administrator:"),
