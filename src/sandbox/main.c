@@ -70,6 +70,25 @@ static bool parse_int(const char *opt, const char *text, long min, long max,
 	return true;
 }
 
+/* Prints why getopt_long returned c ('?' or ':') for the option just
+ * read, with the program's name instead of its path. */
+static void report_bad_option(int c, int argc, char **argv)
+{
+	int at = optind - 1 < argc ? optind - 1 : argc - 1;
+	char *name = strdup(at > 0 ? argv[at] : "?");
+
+	if (name == NULL)
+		return;
+	sb_sanitize_text(name);
+	if (c == ':')
+		fprintf(stderr, "kvlink-sandbox: option '%s' needs a value\n",
+			name);
+	else
+		fprintf(stderr, "kvlink-sandbox: unknown option '%s'\n",
+			name);
+	free(name);
+}
+
 /* Returns 0 to run, 1 for a usage error, 2 when --help/--version ran. */
 static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
@@ -92,7 +111,9 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 	int c, port = 0;
 	bool ok = true;
 
-	while (ok && (c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	/* getopt's own messages start with the program's full path. */
+	opterr = 0;
+	while (ok && (c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_PORT:
 			ok = parse_int("--port", optarg, 0, 65535, &port);
@@ -118,7 +139,10 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		case O_HELP: usage(stdout); return 2;
 		case O_VERSION: puts("kvlink-sandbox " PACKAGE_VERSION);
 			return 2;
-		default: ok = false; break;
+		default:
+			report_bad_option(c, argc, argv);
+			ok = false;
+			break;
 		}
 	}
 	if (ok && optind < argc) {
@@ -142,11 +166,13 @@ static json_object *load_tenant(const struct sb_options *opt,
 		? sb_tenant_load(opt->tenant_path, errbuf, sizeof(errbuf))
 		: sb_default_tenant();
 	if (*pristine == NULL) {
+		sb_sanitize_text(errbuf);
 		fprintf(stderr, "kvlink-sandbox: %s\n", errbuf);
 		return NULL;
 	}
 	if (opt->state_path != NULL && access(opt->state_path, F_OK) == 0) {
 		t = sb_tenant_load(opt->state_path, errbuf, sizeof(errbuf));
+		sb_sanitize_text(errbuf);
 		if (t == NULL)
 			fprintf(stderr, "kvlink-sandbox: %s (remove the state "
 				"file to start from the tenant again)\n",

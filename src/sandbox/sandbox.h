@@ -110,6 +110,9 @@ enum sb_token_status sb_authenticate(struct sb_request *req,
 
 /* util.c: ids, times, forms and JSON helpers */
 void sb_guid(char out[37]);
+/* Replaces control characters in text with '_', in place, so that a
+ * message quoting a tenant file is safe to print on a terminal. */
+void sb_sanitize_text(char *text);
 void sb_hex_id(char out[33]);
 void sb_random_text(char *out, size_t len);
 void sb_sha256_hex(const char *text, char out[65]);

@@ -30,6 +30,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,18 @@ static json_object *check_list(struct check *c, json_object *root,
 	return list;
 }
 
+/* Whether s is a GUID in the 8-4-4-4-12 hex digit form. */
+static bool is_guid(const char *s)
+{
+	for (size_t i = 0; i < 36; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return s[36] == '\0';
+}
+
 static void check_directory(struct check *c, json_object *root)
 {
 	static const char *const user_fields[] = {
@@ -143,12 +156,16 @@ static void check_directory(struct check *c, json_object *root)
 	static const char *const sp_fields[] = {
 		"id", "appId", "displayName", NULL };
 	json_object *tenant = sb_jobj(root, "tenant");
+	const char *id;
 
 	if (tenant == NULL) {
 		fail(c, "\"tenant\" must be an object with an \"id\"");
 		return;
 	}
-	need_string(c, tenant, "id", "tenant");
+	id = need_string(c, tenant, "id", "tenant");
+	if (id != NULL && *id != '\0' && !is_guid(id))
+		fail(c, "tenant: \"id\" must be a GUID like "
+		     "72f988bf-0000-4000-8000-00000000a001, not '%s'", id);
 	set_default_string(tenant, "displayName", "Sandbox tenant");
 	set_default_string(tenant, "defaultDomain", "sandbox.test");
 	check_list(c, root, "users", user_fields);

@@ -26,6 +26,14 @@ static void random_bytes(unsigned char *out, size_t len)
 	}
 }
 
+void sb_sanitize_text(char *text)
+{
+	for (unsigned char *p = (unsigned char *)text; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '_';
+	}
+}
+
 void sb_guid(char out[37])
 {
 	unsigned char b[16];

@@ -90,3 +90,29 @@ mkdir -p "$WORK/direnv/environment.json"
 chmod 700 "$WORK/direnv"
 kvl_run 7 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/direnv" status
 kvl_grep "is not a regular file" "$ERR"
+
+# kvlink-sandbox names itself in its messages and prints no control
+# characters from a tenant file; the tenant id must be a GUID.
+sandbox_fails() {
+	local status=0
+
+	"$KVLINK_SANDBOX" "$@" </dev/null >"$WORK/sb.out" 2>"$WORK/sb.err" ||
+		status=$?
+	[ "$status" -ne 0 ] || kvl_fail "kvlink-sandbox $* did not fail"
+	if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$WORK/sb.err"; then
+		kvl_fail "control characters in: $(od -c "$WORK/sb.err")"
+	fi
+	if grep -qF "$KVLINK_SANDBOX:" "$WORK/sb.err"; then
+		kvl_fail "the program's path in: $(cat "$WORK/sb.err")"
+	fi
+}
+sandbox_fails --bogus
+kvl_grep "kvlink-sandbox: unknown option '--bogus'" "$WORK/sb.err"
+sandbox_fails --port
+kvl_grep "kvlink-sandbox: option '--port' needs a value" "$WORK/sb.err"
+
+kvl_sandbox_get /_sandbox/state |
+	jq '.tenant.id = "not-a-guid\u001b[2J"' >"$WORK/t-id.json"
+sandbox_fails --port 0 --tenant "$WORK/t-id.json"
+kvl_grep "must be a GUID" "$WORK/sb.err"
+kvl_grep "not-a-guid_[2J" "$WORK/sb.err"
