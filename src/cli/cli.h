@@ -54,6 +54,7 @@ struct kvl_cli_options {
 	const char *client_id;
 	const char *tenant;
 	const char *log_file;
+	long timeout_s;		/* --timeout; 0: the default */
 	enum kvl_auth_method auth_method;
 	enum kvl_output output;
 

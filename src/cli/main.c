@@ -112,6 +112,7 @@ static kvl_result open_session(struct kvl_cli *cli,
 		.client_id = cli->opt.client_id,
 		.tenant = cli->opt.tenant,
 		.log_file = cli->opt.log_file,
+		.timeout_s = cli->opt.timeout_s,
 		.auth_method = cli->opt.auth_method,
 		.interactive = is_terminal(),
 	};

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +44,11 @@ enum opt_id {
 	OPT_RENAME,
 	OPT_YES,
 	OPT_ALLOW_UNUSABLE,
+	OPT_TIMEOUT,
 };
+
+/* Largest --timeout, in seconds. */
+#define MAX_TIMEOUT_S 3600
 
 #define BIT(id) (1u << (id))
 
@@ -61,6 +66,7 @@ static const struct opt_def opt_defs[] = {
 	{ "--tenant", OPT_TENANT, true },
 	{ "--auth", OPT_AUTH, true },
 	{ "--log-file", OPT_LOG_FILE, true },
+	{ "--timeout", OPT_TIMEOUT, true },
 	{ "--output", OPT_OUTPUT, true },
 	{ "--help", OPT_HELP, false },
 	{ "--version", OPT_VERSION, false },
@@ -260,6 +266,18 @@ static bool has_control(const char *s)
 	return false;
 }
 
+/* A request timeout in whole seconds, 1 to MAX_TIMEOUT_S. */
+static bool is_timeout(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && v >= 1 &&
+	       v <= MAX_TIMEOUT_S;
+}
+
 static kvl_result set_auth(struct kvl_cli_options *opt, const char *value,
 			   struct kvl_error *err)
 {
@@ -327,6 +345,12 @@ static kvl_result check_value(enum opt_id id, const char *value,
 			return usage_error(err, _("invalid name: %s"),
 					   _("it contains control characters"));
 		break;
+	case OPT_TIMEOUT:
+		if (!is_timeout(value))
+			return usage_error(err, _("invalid value '%s' for "
+				"--timeout: use a whole number of seconds from "
+				"1 to %d"), value, MAX_TIMEOUT_S);
+		break;
 	case OPT_FIELD:
 	case OPT_SECRET:
 		if (strchr(value, '=') == NULL || value[0] == '=')
@@ -366,6 +390,7 @@ static kvl_result store_value(struct kvl_cli_options *opt, enum opt_id id,
 	case OPT_TENANT: opt->tenant = value; break;
 	case OPT_AUTH: return set_auth(opt, value, err);
 	case OPT_LOG_FILE: opt->log_file = value; break;
+	case OPT_TIMEOUT: opt->timeout_s = strtol(value, NULL, 10); break;
 	case OPT_OUTPUT: return set_output(opt, value, err);
 	case OPT_NAME: opt->name = value; break;
 	case OPT_REGION: opt->region = value; break;
@@ -668,13 +693,16 @@ void kvl_cli_print_help(FILE *out)
 		"  --tenant ID           tenant to sign in to (id or domain)\n"
 		"  --auth METHOD         auto, device-code or client-secret\n"
 		"  --log-file FILE       write a debug log (secrets redacted)\n"
+		"  --timeout SECONDS     time limit of each request to Azure "
+		"(default 30)\n"
 		"  --output FORMAT       text or json\n"
 		"  --help                show this help and exit\n"
 		"  --version             show the version and exit\n"), out);
 	fputs(_("\nExit status: 0 success, 1 failure, 2 usage error, 3 not "
 		"found,\n"
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"
-		"7 environment store unusable, 130 interrupted.\n"), out);
+		"6 another kvlink is linking, 7 environment store unusable,\n"
+		"130 interrupted.\n"), out);
 	fprintf(out, _("\nSee kvlink(1). Report bugs to <%s>.\n"),
 		PACKAGE_BUGREPORT);
 }

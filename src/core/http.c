@@ -18,7 +18,11 @@
 #include "core/sanitize.h"
 
 #define DEFAULT_CONNECT_MS 10000L
-#define DEFAULT_TOTAL_MS 60000L
+#define DEFAULT_TOTAL_MS 30000L
+/* A request that timed out is sent once more at most: an endpoint that
+ * accepts connections but never answers would otherwise hold a run for
+ * (retries + 1) times the timeout. */
+#define MAX_TIMEOUT_RETRIES 1
 #define DEFAULT_RETRIES 4
 #define DEFAULT_BACKOFF_MS 500L
 #define DEFAULT_MAX_BACKOFF_MS 30000L
@@ -353,6 +357,13 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 					     "%zu bytes", url,
 					     t->http->options.max_body);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	case CURLE_OPERATION_TIMEDOUT:
+		return kvl_error_set(err, KVL_ERR_NETWORK,
+				     "request to %s timed out (the limit is "
+				     "%ld s per request); check the network "
+				     "connection, or allow more time with "
+				     "--timeout", url,
+				     t->http->options.total_timeout_ms / 1000);
 	default:
 		return kvl_error_set(err, KVL_ERR_NETWORK,
 				     "request to %s failed: %s; check the "
@@ -470,6 +481,7 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 	kvl_result res = KVL_OK;
 	CURLcode code;
 	long delay;
+	int timeouts = 0;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
@@ -498,6 +510,12 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			break;
 		if (attempt >= o->max_retries)
 			break;
+		if (code == CURLE_OPERATION_TIMEDOUT &&
+		    ++timeouts > MAX_TIMEOUT_RETRIES) {
+			kvl_log("http not retrying %s: timed out %d times",
+				method, timeouts);
+			break;
+		}
 		if (code == CURLE_OK &&
 		    resp->retry_after_s > KVL_HTTP_MAX_RETRY_AFTER_S) {
 			kvl_log("http not retrying %s: Retry-After %ld s is "

@@ -26,7 +26,7 @@ struct kvl_http;
 struct kvl_http_options {
 	const char *ca_bundle;		/* NULL: system trust store */
 	long connect_timeout_ms;	/* 0: 10 s */
-	long total_timeout_ms;		/* 0: 60 s */
+	long total_timeout_ms;		/* per attempt; 0: 30 s */
 	int max_retries;		/* 0: 4; negative: none */
 	long backoff_ms;		/* first backoff, doubled; 0: 500 ms */
 	long max_backoff_ms;		/* 0: 30 s; Retry-After excluded */

@@ -88,7 +88,10 @@ static kvl_result open_azure(struct kvl_session *s,
 			.cache_path = s->cache_path,
 			.cache_key_path = s->cache_key_path,
 		},
-		.http = { .sink = s->sink },
+		.http = {
+			.sink = s->sink,
+			.total_timeout_ms = options->timeout_s * 1000,
+		},
 		.sink = s->sink,
 	};
 	kvl_result rc;

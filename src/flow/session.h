@@ -19,6 +19,7 @@ struct kvl_session_options {
 	const char *client_id;		/* --client-id */
 	const char *tenant;		/* --tenant */
 	const char *log_file;		/* --log-file */
+	long timeout_s;			/* --timeout per request; 0: 30 s */
 	enum kvl_auth_method auth_method;
 	bool interactive;		/* a terminal is attached */
 };
