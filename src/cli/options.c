@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/sanitize.h"
+#include "env/envstore.h"
 #include "i18n.h"
 
 enum opt_id {
@@ -257,15 +259,6 @@ static bool is_tenant(const char *s)
 	return true;
 }
 
-static bool has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	}
-	return false;
-}
-
 /* A request timeout in whole seconds, 1 to MAX_TIMEOUT_S. */
 static bool is_timeout(const char *s)
 {
@@ -310,6 +303,8 @@ static kvl_result set_output(struct kvl_cli_options *opt, const char *value,
 static kvl_result check_value(enum opt_id id, const char *value,
 			      struct kvl_error *err)
 {
+	const char *problem;
+
 	switch (id) {
 	case OPT_SUBSCRIPTION:
 		if (!is_guid(value))
@@ -341,9 +336,12 @@ static kvl_result check_value(enum opt_id id, const char *value,
 		break;
 	case OPT_NAME:
 	case OPT_RENAME:
-		if (has_control(value))
-			return usage_error(err, _("invalid name: %s"),
-					   _("it contains control characters"));
+		problem = kvl_name_problem(value, KVL_ENV_NAME_MAX);
+		if (problem != NULL)
+			return usage_error(err, _("invalid name: %s; use at "
+				"most %d characters of UTF-8 text without "
+				"control characters"), _(problem),
+				KVL_ENV_NAME_MAX);
 		break;
 	case OPT_TIMEOUT:
 		if (!is_timeout(value))

@@ -132,8 +132,11 @@ void kvl_cli_print_json(json_object *doc)
 {
 	const char *text = json_object_to_json_string_ext(doc,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* json-c copies invalid UTF-8 from Azure or files as it is. */
+	char *clean = kvl_utf8_repair(text != NULL ? text : "null");
 
-	puts(text != NULL ? text : "null");
+	puts(clean != NULL ? clean : "null");
+	free(clean);
 }
 
 void kvl_cli_json_add_string(json_object *obj, const char *key,

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 /*
  * Decodes one UTF-8 sequence at s. Returns its length and sets *cp, or
@@ -71,6 +72,49 @@ char *kvl_sanitize(const char *text)
 		if (len == 0 || is_unsafe(cp)) {
 			kvl_buf_add(&out, "_", 1);
 			p += len == 0 ? 1 : len;
+			continue;
+		}
+		kvl_buf_add(&out, p, len);
+		p += len;
+	}
+	return kvl_buf_detach(&out);
+}
+
+const char *kvl_name_problem(const char *name, size_t max_chars)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t chars = 0;
+
+	while (*p != '\0') {
+		uint32_t cp;
+		size_t len = utf8_decode(p, &cp);
+
+		if (len == 0)
+			return N_("it is not valid UTF-8");
+		if (is_unsafe(cp))
+			return N_("it contains control characters");
+		p += len;
+		chars++;
+	}
+	if (chars > max_chars)
+		return N_("it is too long");
+	return NULL;
+}
+
+char *kvl_utf8_repair(const char *text)
+{
+	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
+	struct kvl_buf out;
+	const unsigned char *p = (const unsigned char *)(text ? text : "");
+
+	kvl_buf_init(&out);
+	while (*p != '\0') {
+		uint32_t cp;
+		size_t len = utf8_decode(p, &cp);
+
+		if (len == 0) {
+			kvl_buf_add(&out, replacement, 3);
+			p++;
 			continue;
 		}
 		kvl_buf_add(&out, p, len);

@@ -14,6 +14,21 @@
  */
 char *kvl_sanitize(const char *text);
 
+/*
+ * Checks a name the user typed: valid UTF-8 with no control characters
+ * (C0, DEL, C1, bidi controls) and at most max_chars characters. Returns
+ * NULL when it passes, else a short reason ("it is not valid UTF-8"),
+ * marked with N_() for the caller to translate.
+ */
+const char *kvl_name_problem(const char *name, size_t max_chars);
+
+/*
+ * Returns a copy of text in which every invalid UTF-8 byte is replaced by
+ * U+FFFD, so that JSON built from it is valid UTF-8. Control characters
+ * are kept (JSON escapes them). NULL becomes "". The caller frees it.
+ */
+char *kvl_utf8_repair(const char *text);
+
 /* Display width in columns of a sanitised UTF-8 string (wcwidth based). */
 size_t kvl_display_width(const char *text);
 

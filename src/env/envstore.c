@@ -15,6 +15,7 @@
 
 #include "core/crypto.h"
 #include "core/jsonutil.h"
+#include "core/sanitize.h"
 #include "env/connections.h"
 #include "env/envstore.h"
 
@@ -369,6 +370,7 @@ static kvl_result write_document(struct kvl_envstore *store,
 	long saved = env->revision;
 	json_object *doc;
 	const char *text;
+	char *clean;
 	kvl_result rc;
 
 	env->revision = revision;
@@ -383,8 +385,15 @@ static kvl_result write_document(struct kvl_envstore *store,
 		json_object_put(doc);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	}
-	rc = kvl_write_file_atomic(store->path, text, strlen(text), 0600, err);
+	/* Names from Azure may hold invalid UTF-8, which json-c copies as
+	 * it is; the file must stay valid UTF-8 JSON. */
+	clean = kvl_utf8_repair(text);
 	json_object_put(doc);
+	if (clean == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	rc = kvl_write_file_atomic(store->path, clean, strlen(clean), 0600,
+				   err);
+	free(clean);
 	return rc;
 }
 
@@ -457,12 +466,19 @@ kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
 			  const char *admin_name, struct kvl_error *err)
 {
 	char id[37];
+	const char *problem;
 	kvl_result rc;
 
 	memset(env, 0, sizeof(*env));
 	if (name == NULL || name[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
 			"the environment name is empty; give it a name");
+	problem = kvl_name_problem(name, KVL_ENV_NAME_MAX);
+	if (problem != NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+			"invalid environment name: %s; use at most %d "
+			"characters of UTF-8 text without control "
+			"characters", problem, KVL_ENV_NAME_MAX);
 	if (region == NULL || admin_object_id == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
 			"an environment needs a region and an Admin");

@@ -117,7 +117,12 @@ kvl_result kvl_env_from_json(json_object *doc, struct kvl_environment *env,
 			     struct kvl_error *err) KVL_NODISCARD;
 json_object *kvl_env_to_json(const struct kvl_environment *env);
 
-/* Creates a new environment with a fresh id and admin as its Admin. */
+/* Maximum length of an environment's display name, in characters. */
+#define KVL_ENV_NAME_MAX 256
+
+/* Creates a new environment with a fresh id and admin as its Admin. The
+ * name must be valid UTF-8 without control characters and at most
+ * KVL_ENV_NAME_MAX characters long. */
 kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
 			  const char *region, const char *admin_object_id,
 			  const char *admin_name, struct kvl_error *err)
