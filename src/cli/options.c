@@ -60,6 +60,7 @@ struct opt_def {
 	bool has_arg;
 };
 
+/* In the order of enum opt_id, because messages index it by id. */
 static const struct opt_def opt_defs[] = {
 	{ "--sandbox", OPT_SANDBOX, false },
 	{ "--cloud", OPT_CLOUD, true },
@@ -68,7 +69,6 @@ static const struct opt_def opt_defs[] = {
 	{ "--tenant", OPT_TENANT, true },
 	{ "--auth", OPT_AUTH, true },
 	{ "--log-file", OPT_LOG_FILE, true },
-	{ "--timeout", OPT_TIMEOUT, true },
 	{ "--output", OPT_OUTPUT, true },
 	{ "--help", OPT_HELP, false },
 	{ "--version", OPT_VERSION, false },
@@ -89,6 +89,7 @@ static const struct opt_def opt_defs[] = {
 	{ "--rename", OPT_RENAME, true },
 	{ "--yes", OPT_YES, false },
 	{ "--allow-unusable-secret", OPT_ALLOW_UNUSABLE, false },
+	{ "--timeout", OPT_TIMEOUT, true },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
