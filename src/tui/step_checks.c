@@ -124,6 +124,8 @@ static void add_advice(const struct kvl_link_plan *plan)
 	kvl_advice_clear(&advice);
 }
 
+/* The verdict comes first, so that it shows on an 80x24 screen however
+ * long the checks, recommendations and manual steps below it are. */
 static void build_text(struct tui_app *app)
 {
 	const struct kvl_vault *v = app->link.vault;
@@ -131,7 +133,15 @@ static void build_text(struct tui_app *app)
 	tui_text_addf(&st.text, TUI_ROLE_HEADING, _("Vault %s in %s, %s"),
 		      v->name, v->resource_group,
 		      app->link.subscription->display_name);
+	if (st.ready)
+		tui_text_add(&st.text, _("All checks passed. Press Enter to "
+					 "continue."), TUI_ROLE_PASSED, 0);
+	else
+		tui_text_add(&st.text, _("Cannot continue: fix what failed, "
+					 "then press r to check again."),
+			     TUI_ROLE_FAILED, 0);
 	tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
+
 	for (size_t i = 0; i < KVL_CHECK_COUNT; i++)
 		add_check(&st.plan.checks[i]);
 	add_principal(&st.plan);
@@ -144,14 +154,6 @@ static void build_text(struct tui_app *app)
 		tui_text_add(&st.text, st.plan.manual_steps, TUI_ROLE_NORMAL,
 			     0);
 	}
-	tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
-	if (st.ready)
-		tui_text_add(&st.text, _("All checks passed. Press Enter to "
-					 "continue."), TUI_ROLE_PASSED, 0);
-	else
-		tui_text_add(&st.text, _("Cannot continue: fix what failed, "
-					 "then press r to check again."),
-			     TUI_ROLE_FAILED, 0);
 }
 
 static void checks_done(struct tui_app *app, int tag, kvl_result result,
