@@ -1248,7 +1248,9 @@ static void bad_tenant_file(void **state)
 	assert_int_not_equal(rc, 0);
 	assert_non_null(strstr(err, "invalid tenant file"));
 
-	write_file(path, "{\"tenant\":{\"id\":\"t1\"},\"users\":[{\"id\":"
+	write_file(path, "{\"tenant\":{\"id\":"
+		   "\"00000000-0000-4000-8000-0000000000aa\"},"
+		   "\"users\":[{\"id\":"
 		   "\"u1\",\"userPrincipalName\":\"u@x\",\"displayName\":"
 		   "\"U\"}],\"servicePrincipals\":[],\"subscriptions\":[],"
 		   "\"roleAssignments\":[],\"vaults\":[{\"name\":\"v\","
@@ -1258,6 +1260,11 @@ static void bad_tenant_file(void **state)
 	assert_int_not_equal(rc, -1);
 	assert_int_not_equal(rc, 0);
 	assert_non_null(strstr(err, "vaults[0]"));
+
+	write_file(path, "{\"tenant\":{\"id\":\"t1\"}}");
+	rc = sandbox_spawn(&own, args, err, sizeof(err));
+	assert_int_not_equal(rc, 0);
+	assert_non_null(strstr(err, "must be a GUID"));
 
 	snprintf(path, sizeof(path), "%s/missing.json", own.dir);
 	rc = sandbox_spawn(&own, args, err, sizeof(err));
