@@ -93,6 +93,15 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 	return KVL_OK;
 }
 
+const struct kvl_sink *kvl_http_set_cancel_sink(struct kvl_http *http,
+						const struct kvl_sink *sink)
+{
+	const struct kvl_sink *previous = http->options.sink;
+
+	http->options.sink = sink;
+	return previous;
+}
+
 void kvl_http_free(struct kvl_http *http)
 {
 	if (http == NULL)

@@ -48,6 +48,15 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 			struct kvl_http **out) KVL_NODISCARD;
 void kvl_http_free(struct kvl_http *http);
 
+/*
+ * Replaces the sink that requests consult for cancellation and returns
+ * the previous one. With NULL, requests end only by their timeouts and
+ * retries; a rollback uses that so that the cancel that stopped a grant
+ * does not also stop its undo.
+ */
+const struct kvl_sink *kvl_http_set_cancel_sink(struct kvl_http *http,
+						const struct kvl_sink *sink);
+
 /* Number of requests sent (retries included), for tests and bench/. */
 unsigned long kvl_http_request_count(const struct kvl_http *http);
 

@@ -536,32 +536,38 @@ static kvl_result roll_back(struct kvl_azure *az, struct kvl_envstore *store,
 	kvl_result rc = err->result != KVL_OK ? err->result : KVL_ERR_IO;
 	char *name = kvl_sanitize(env->vault.name);
 	char *detail = NULL;
+	const struct kvl_sink *cancel_sink;
 
+	/* The cancel that may have stopped the grant must not stop its
+	 * undo too; the requests are still bounded by their timeouts. */
+	cancel_sink = kvl_http_set_cancel_sink(az->http, NULL);
 	kvl_error_init(&undo_err);
 	env->vault.state = KVL_LINK_PENDING;
 	if (kvl_link_undo_grants(az, vault, &env->vault, attempted,
 				 &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "the access already granted on %s could "
-			       "not be removed (%s), so the environment "
-			       "keeps a pending link and the next kvlink run "
+		append_message(err, "the access that may have been granted on "
+			       "%s could not be removed (%s), so the "
+			       "environment keeps a pending link; Admin > "
+			       "Security in the wizard or 'kvlink link' "
 			       "finishes it", name, detail ? detail : "");
 		goto out;
 	}
 
 	if (clear_pending(store, env, &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "the access granted on %s was removed, "
+		append_message(err, "any access granted on %s was removed, "
 			       "but the pending link could not be cleared "
 			       "(%s), so the next kvlink run grants the access "
 			       "again and finishes the link", name,
 			       detail ? detail : "");
 		goto out;
 	}
-	append_message(err, "the access granted on %s was removed again and "
+	append_message(err, "any access granted on %s was removed again and "
 		       "the environment is not linked", name);
 
 out:
+	kvl_http_set_cancel_sink(az->http, cancel_sink);
 	err->result = rc;
 	free(detail);
 	free(name);

@@ -44,7 +44,17 @@ struct world {
 };
 
 static struct world world;
-static const struct kvl_sink silent_sink;
+
+/* Set to make the session's sink report a cancel, as Ctrl-C would. */
+static bool cancel_requested;
+
+static bool sink_cancelled(void *ctx)
+{
+	(void)ctx;
+	return cancel_requested;
+}
+
+static const struct kvl_sink silent_sink = { .cancelled = sink_cancelled };
 
 /* Starts kvlink-sandbox on a free port, with the tenant in tenant_path
  * or the built-in one when NULL, and waits for its first line. */
@@ -231,6 +241,7 @@ static int reset(void **state)
 	kvl_error_clear(&err);
 	memset(&world.options, 0, sizeof(world.options));
 	world.before_save_calls = 0;
+	cancel_requested = false;
 	return rc;
 }
 
@@ -803,6 +814,49 @@ static void expect_rolled_back(const char *group, const char *vault)
 	kvl_error_clear(&err);
 }
 
+/* A cancel between grant and save, as Ctrl-C during the grant leaves
+ * it: the sink keeps reporting the cancel while the undo runs. */
+static kvl_result cancel_before_save(void *ctx)
+{
+	struct world *w = ctx;
+
+	w->before_save_calls++;
+	cancel_requested = true;
+	return KVL_ERR_CANCELLED;
+}
+
+static void test_rollback_despite_cancel(void **state)
+{
+	struct kvl_link_plan plan;
+	struct kvl_error err;
+	json_object *before, *after;
+
+	(void)state;
+	kvl_error_init(&err);
+	before = sandbox_state();
+	plan_vault(&world.session.env, S1, "rg-ci-prod", "kv-ci-prod", &plan);
+	assert_true(kvl_link_plan_ready(&plan));
+	world.options.before_save = cancel_before_save;
+	world.options.ctx = &world;
+
+	assert_int_equal(apply_plan(&plan, true, &err), KVL_ERR_CANCELLED);
+	cancel_requested = false;
+	assert_int_equal(world.before_save_calls, 1);
+	assert_non_null(strstr(err.message, "removed again"));
+	assert_null(strstr(err.message, "could not be removed"));
+
+	after = sandbox_state();
+	forget_modification(before, "kv-ci-prod");
+	forget_modification(after, "kv-ci-prod");
+	assert_json_equal(before, after);
+	assert_int_equal(state_on_disk(NULL), KVL_LINK_NONE);
+
+	json_object_put(before);
+	json_object_put(after);
+	kvl_link_plan_clear(&plan);
+	kvl_error_clear(&err);
+}
+
 static void test_rollback_access_policy(void **state)
 {
 	(void)state;
@@ -1030,6 +1084,7 @@ int main(void)
 		T(test_unknown_vault_not_found),
 		T(test_rollback_access_policy),
 		T(test_rollback_role_assignments),
+		T(test_rollback_despite_cancel),
 		cmocka_unit_test_setup_teardown(test_rollback_restores_policy,
 						policy_world_setup,
 						policy_world_teardown),
