@@ -85,8 +85,7 @@ static json_object *checks_json(const struct kvl_link_plan *plan)
 static void plan_advice(const struct kvl_link_plan *plan,
 			struct kvl_advice *advice)
 {
-	kvl_advice_collect(&plan->vault, plan->principal_found ?
-			   plan->principal.object_id : NULL, advice);
+	kvl_advice_collect(plan, advice);
 }
 
 static json_object *advice_json(const struct kvl_link_plan *plan)

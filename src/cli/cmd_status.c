@@ -6,9 +6,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "core/arm.h"
+#include "core/buf.h"
+#include "core/jsonutil.h"
 #include "i18n.h"
 
 /* Stable lower-case role names for JSON, independent of translations. */
@@ -61,9 +64,94 @@ json_object *kvl_cli_env_json(const struct kvl_environment *env)
 	return doc;
 }
 
+static bool array_has(json_object *array, const char *value)
+{
+	size_t n = json_object_is_type(array, json_type_array) ?
+		   json_object_array_length(array) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *item = json_object_get_string(
+			json_object_array_get_idx(array, i));
+
+		if (item != NULL && strcasecmp(item, value) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Appends "category: p1, p2" for a non-empty list of permissions. */
+static void add_category(struct kvl_buf *buf, const char *category,
+			 json_object *list)
+{
+	size_t n = json_object_is_type(list, json_type_array) ?
+		   json_object_array_length(list) : 0;
+
+	if (n == 0)
+		return;
+	kvl_buf_addf(buf, "%s%s: ", buf->len > 0 ? "; " : "", category);
+	for (size_t i = 0; i < n; i++) {
+		const char *item = json_object_get_string(
+			json_object_array_get_idx(list, i));
+
+		kvl_buf_addf(buf, "%s%s", i > 0 ? ", " : "",
+			     item != NULL ? item : "?");
+	}
+}
+
+/* Appends "category: get, list" for what list lacks of get and list. */
+static void add_missing(struct kvl_buf *buf, const char *category,
+			json_object *list)
+{
+	bool get = array_has(list, "get"), lst = array_has(list, "list");
+	const char *missing = "get, list";
+
+	if (get && lst)
+		return;
+	if (get)
+		missing = "list";
+	else if (lst)
+		missing = "get";
+	kvl_buf_addf(buf, "%s%s: %s", buf->len > 0 ? "; " : "", category,
+		     missing);
+}
+
+/*
+ * For an access policy entry the principal had before the link, fills
+ * added with the get and list permissions kvlink merged in, and had with
+ * what the entry allowed before ("secrets: get, list, set"). Returns
+ * false when previous_permissions is missing or unreadable.
+ */
+static bool describe_merge(const struct kvl_grant *g, struct kvl_buf *added,
+			   struct kvl_buf *had)
+{
+	static const char *const categories[] = {
+		"keys", "secrets", "certificates" };
+	json_object *prev = NULL;
+
+	if (g->previous_permissions == NULL ||
+	    kvl_json_parse(g->previous_permissions,
+			   strlen(g->previous_permissions), "permissions",
+			   &prev, NULL) != KVL_OK)
+		return false;
+
+	for (size_t c = 0; c < 3; c++) {
+		json_object *list = NULL;
+
+		json_object_object_get_ex(prev, categories[c], &list);
+		add_missing(added, categories[c], list);
+		add_category(had, categories[c], list);
+	}
+	json_object_put(prev);
+	return true;
+}
+
 static json_object *grant_json(const struct kvl_grant *g)
 {
 	json_object *doc = json_object_new_object();
+	struct kvl_buf added, had;
+
+	kvl_buf_init(&added);
+	kvl_buf_init(&had);
 
 	kvl_cli_json_add_string(doc, "kind", g->kind);
 	kvl_cli_json_add_string(doc, "principalId", g->principal_id);
@@ -73,6 +161,13 @@ static json_object *grant_json(const struct kvl_grant *g)
 	kvl_cli_json_add_string(doc, "permissions", g->permissions);
 	json_object_object_add(doc, "existed",
 			       json_object_new_boolean(g->existed));
+	if (g->existed && describe_merge(g, &added, &had)) {
+		kvl_cli_json_add_string(doc, "added",
+					added.data ? added.data : "");
+		kvl_cli_json_add_string(doc, "allowedBefore", had.data);
+	}
+	kvl_buf_clear(&added);
+	kvl_buf_clear(&had);
 	return doc;
 }
 
@@ -154,24 +249,56 @@ static const char *role_title(const char *role_definition_id)
 	return role_definition_id;
 }
 
-static void print_grant(const struct kvl_grant *g)
+/* Describes an access policy grant: the permissions kvlink added, and
+ * those the principal's entry had before. */
+static char *policy_text(const struct kvl_grant *g)
 {
+	const char *who = g->principal_id ? g->principal_id : "?";
+	struct kvl_buf added, had;
 	char *text = NULL;
 	int n;
 
-	if (g->kind != NULL && strcmp(g->kind, "roleAssignment") == 0)
-		n = asprintf(&text, _("role %s for %s%s"),
+	kvl_buf_init(&added);
+	kvl_buf_init(&had);
+	if (!g->existed)
+		n = asprintf(&text, _("access policy for %s: %s (added by "
+				      "kvlink)"), who,
+			     g->permissions ? g->permissions : "?");
+	else if (!describe_merge(g, &added, &had))
+		n = asprintf(&text, _("access policy for %s: %s (the entry "
+				      "existed before the link)"), who,
+			     g->permissions ? g->permissions : "?");
+	else if (added.len == 0)
+		n = asprintf(&text, _("access policy for %s: nothing added; "
+				      "the entry already allowed %s"), who,
+			     had.data);
+	else
+		n = asprintf(&text, _("access policy for %s: kvlink added %s "
+				      "to the entry, which already allowed "
+				      "%s"), who, added.data,
+			     had.len > 0 ? had.data : _("nothing"));
+	kvl_buf_clear(&added);
+	kvl_buf_clear(&had);
+	return n >= 0 ? text : NULL;
+}
+
+static void print_grant(const struct kvl_grant *g)
+{
+	char *text = NULL;
+
+	if (g->kind != NULL && strcmp(g->kind, "roleAssignment") == 0) {
+		if (asprintf(&text, _("role %s for %s%s"),
 			     role_title(g->role_definition_id),
 			     g->principal_id,
-			     g->existed ? _(" (already there)") : "");
-	else
-		n = asprintf(&text, _("access policy for %s: %s%s"),
-			     g->principal_id,
-			     g->permissions ? g->permissions : "?",
-			     g->existed ? _(" (already there)") : "");
-	kvl_cli_print_field(_("Grant"), n >= 0 ? text : NULL);
-	if (n >= 0)
-		free(text);
+			     g->existed ? _(" (held before the link; kvlink "
+					    "did not add it)")
+					: _(" (added by kvlink)")) < 0)
+			text = NULL;
+	} else {
+		text = policy_text(g);
+	}
+	kvl_cli_print_field(_("Grant"), text);
+	free(text);
 }
 
 static void print_who_when(const char *label, const char *who,

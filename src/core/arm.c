@@ -346,6 +346,13 @@ void kvl_permissions_free(struct kvl_permission *v, size_t n)
 	free(v);
 }
 
+void kvl_role_assignments_free(struct kvl_role_assignment *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		kvl_role_assignment_clear(&v[i]);
+	free(v);
+}
+
 /* Case-insensitive glob match where '*' matches any run of characters. */
 static bool wildcard_match(const char *pattern, const char *text)
 {
@@ -730,6 +737,47 @@ kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
 		c.items = NULL, c.n = 0;
 	}
 	*out = (struct kvl_permission *)c.items;
+	*n = c.n;
+	return res;
+}
+
+static kvl_result parse_role_assignment_any(json_object *item, void *out,
+					    struct kvl_error *err)
+{
+	return kvl_arm_parse_role_assignment(item, out, err);
+}
+
+kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
+					 const char *scope,
+					 const char *principal_id,
+					 struct kvl_role_assignment **out,
+					 size_t *n, struct kvl_error *err)
+{
+	struct collector c = { NULL, 0, sizeof(**out),
+			       parse_role_assignment_any, "role assignment" };
+	struct kvl_buf url;
+	kvl_result res;
+
+	*out = NULL;
+	*n = 0;
+	if (!start_url(&url, az, scope)) {
+		kvl_buf_clear(&url);
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "'%s' is not a resource id", scope);
+	}
+	kvl_buf_addf(&url, "/providers/Microsoft.Authorization/"
+		     "roleAssignments?api-version=%s&$filter=",
+		     KVL_API_AUTHORIZATION);
+	kvl_buf_add_urlencoded(&url, "principalId eq '");
+	kvl_buf_add_urlencoded(&url, principal_id);
+	kvl_buf_add_urlencoded(&url, "'");
+	res = arm_list(az, &url, "list role assignments", &c, err);
+	if (res != KVL_OK) {
+		kvl_role_assignments_free(
+			(struct kvl_role_assignment *)c.items, c.n);
+		c.items = NULL, c.n = 0;
+	}
+	*out = (struct kvl_role_assignment *)c.items;
 	*n = c.n;
 	return res;
 }

@@ -108,6 +108,7 @@ void kvl_subscriptions_free(struct kvl_subscription *v, size_t n);
 void kvl_resource_groups_free(struct kvl_resource_group *v, size_t n);
 void kvl_vaults_free(struct kvl_vault *v, size_t n);
 void kvl_permissions_free(struct kvl_permission *v, size_t n);
+void kvl_role_assignments_free(struct kvl_role_assignment *v, size_t n);
 
 /*
  * Whether action is allowed by one of the entries: some entry's actions
@@ -145,6 +146,18 @@ kvl_result kvl_arm_get_vault(struct kvl_azure *az, const char *sub,
 kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
 				   struct kvl_permission **out, size_t *n,
 				   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Lists the role assignments of principal_id that apply at scope (a
+ * resource id): those at scope, above it and below it, as Azure's
+ * $filter=principalId eq '...' returns them.
+ */
+kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
+					 const char *scope,
+					 const char *principal_id,
+					 struct kvl_role_assignment **out,
+					 size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
 
 /*
  * Adds one access-policy entry (PUT .../accessPolicies/add) granting

@@ -1,18 +1,20 @@
 /*
  * Advice about a vault that does not block a link, shown beside the
  * prerequisite checks. It covers soft delete or purge protection turned
- * off, and a Customer Insights service principal whose access policy
- * entry already allows more than reading.
+ * off, and a Customer Insights service principal that may already do
+ * more than read: access policy permissions beyond get and list, or
+ * roles other than Key Vault Reader and Key Vault Secrets User at the
+ * vault or above.
  */
 #ifndef KVL_ADVICE_H
 #define KVL_ADVICE_H
 
 #include <stddef.h>
 
-#include "core/arm.h"
+#include "flow/link.h"
 
 /* Maximum number of items kvl_advice_collect returns. */
-#define KVL_ADVICE_MAX 4
+#define KVL_ADVICE_MAX 6
 
 struct kvl_advice_item {
 	const char *name;	/* stable machine name: "softDelete" */
@@ -24,13 +26,9 @@ struct kvl_advice {
 	size_t n;
 };
 
-/*
- * Fills advice for vault. principal_id is the object id of the Customer
- * Insights service principal. When it is NULL (not known), the vault's
- * access policies are not looked at.
- */
-void kvl_advice_collect(const struct kvl_vault *vault,
-			const char *principal_id, struct kvl_advice *advice);
+/* Fills advice for the vault and principal of plan. */
+void kvl_advice_collect(const struct kvl_link_plan *plan,
+			struct kvl_advice *advice);
 void kvl_advice_clear(struct kvl_advice *advice);
 
 #endif

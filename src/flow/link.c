@@ -9,6 +9,7 @@
 
 #include "core/buf.h"
 #include "core/crypto.h"
+#include "core/log.h"
 #include "core/sanitize.h"
 #include "flow/link.h"
 #include "flow/link_grants.h"
@@ -248,6 +249,30 @@ static void run_checks(struct kvl_azure *az,
 		plan->manual_steps = manual_steps(plan);
 }
 
+/*
+ * Reads the role assignments of the Customer Insights principal on an
+ * RBAC vault, which only feed recommendations: a failure is logged and
+ * leaves the list empty.
+ */
+static void fetch_principal_roles(struct kvl_azure *az,
+				  struct kvl_link_plan *plan)
+{
+	struct kvl_error err;
+
+	if (!plan->vault.rbac || !plan->principal_found)
+		return;
+	kvl_error_init(&err);
+	if (kvl_arm_list_role_assignments(az, plan->vault.id,
+					  plan->principal.object_id,
+					  &plan->principal_roles,
+					  &plan->n_principal_roles, &err) !=
+	    KVL_OK)
+		kvl_log("cannot list the role assignments of %s on %s: %s",
+			plan->principal.object_id, plan->vault.id,
+			err.message != NULL ? err.message : "unknown error");
+	kvl_error_clear(&err);
+}
+
 kvl_result kvl_link_plan(struct kvl_azure *az,
 			 const struct kvl_environment *env,
 			 const char *subscription_id,
@@ -288,6 +313,7 @@ kvl_result kvl_link_plan(struct kvl_azure *az,
 	rc = fetch_principal(az, plan, options, err);
 	if (rc != KVL_OK)
 		goto out;
+	fetch_principal_roles(az, plan);
 
 	run_checks(az, env, plan, perms, n_perms, perms_known);
 
@@ -305,6 +331,8 @@ void kvl_link_plan_clear(struct kvl_link_plan *plan)
 	kvl_service_principal_clear(&plan->principal);
 	kvl_checks_clear(plan->checks);
 	free(plan->manual_steps);
+	kvl_role_assignments_free(plan->principal_roles,
+				  plan->n_principal_roles);
 	memset(plan, 0, sizeof(*plan));
 }
 

@@ -30,6 +30,11 @@ struct kvl_link_plan {
 	/* Set when the caller cannot grant on an RBAC vault: what an
 	 * administrator with the right role must do, as az commands. */
 	char *manual_steps;
+	/* RBAC vaults only: the role assignments of the Customer Insights
+	 * principal that Azure lists for the vault (at, above and below
+	 * it). Empty when they could not be read. */
+	struct kvl_role_assignment *principal_roles;
+	size_t n_principal_roles;
 };
 
 struct kvl_link_options {

@@ -111,8 +111,7 @@ static void add_advice(const struct kvl_link_plan *plan)
 {
 	struct kvl_advice advice;
 
-	kvl_advice_collect(&plan->vault, plan->principal_found ?
-			   plan->principal.object_id : NULL, &advice);
+	kvl_advice_collect(plan, &advice);
 	if (advice.n > 0) {
 		tui_text_add(&st.text, "", TUI_ROLE_NORMAL, 0);
 		tui_text_add(&st.text, _("Recommendations (they do not block "
