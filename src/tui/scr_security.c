@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow/link_lock.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -93,9 +94,16 @@ static kvl_result resume(struct tui_app *app, void *arg,
 			 struct kvl_error *err)
 {
 	struct kvl_session *s = app->session;
+	int lock_fd = -1;
+	kvl_result r;
 
 	(void)arg;
-	return kvl_link_resume(&s->az, s->store, app->job.env, NULL, err);
+	r = kvl_link_lock(s->store, &lock_fd, err);
+	if (r != KVL_OK)
+		return r;
+	r = kvl_link_resume(&s->az, s->store, app->job.env, NULL, err);
+	kvl_link_unlock(lock_fd);
+	return r;
 }
 
 static enum tui_outcome security_key(struct tui_app *app,

@@ -41,6 +41,20 @@ kvl_keys Enter
 kvl_screen_wait "A link was interrupted before it was saved:"
 kvl_screen_has "Vault: kv-ci-prod"
 kvl_screen_has "[ Finish the link ]"
+
+# While another process holds the link lock, finishing is refused and
+# nothing changes; once it is free, the same key finishes the link.
+# The test's shell holds the lock through file descriptor 9.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$ENV/link.lock"
+	flock -n 9 || kvl_fail "cannot take the link lock"
+	kvl_keys Enter
+	kvl_screen_wait "another kvlink is linking a vault"
+	kvl_json '.keyVault.state' pending "$ENV/environment.json"
+	exec 9>&-
+	kvl_keys Escape
+	kvl_screen_wait "[ Finish the link ]"
+fi
 kvl_keys Enter
 
 kvl_screen_wait "Linked key vault kv-ci-prod."
