@@ -2,7 +2,7 @@
  * The link lock: an exclusive flock on one file in the environment
  * directory. `kvlink link` takes it before it reads the environment and
  * keeps it until the link is saved; the wizard takes it while it grants
- * and saves. A second process that wants to link in the same environment
+ * and saves or finishes a pending link. A second process that wants to link in the same environment
  * meanwhile is turned away at once instead of waiting, because it would
  * otherwise act on a pending link that the first one is still finishing.
  */
