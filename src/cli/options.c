@@ -702,6 +702,6 @@ void kvl_cli_print_help(FILE *out)
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"
 		"6 another kvlink is linking, 7 environment store unusable,\n"
 		"130 interrupted.\n"), out);
-	fprintf(out, _("\nSee kvlink(1). Report bugs to <%s>.\n"),
-		PACKAGE_BUGREPORT);
+	fputs(_("\nSee kvlink(1). Known problems are listed in "
+		"docs/KNOWN_BUGS.md\nof the source tree.\n"), out);
 }
