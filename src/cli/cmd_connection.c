@@ -10,6 +10,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "core/crypto.h"
 #include "core/keyvault.h"
 #include "core/sanitize.h"
+#include "flow/link.h"
 #include "i18n.h"
 
 /* Room for the largest credential a field accepts (a private key). */
@@ -168,8 +170,7 @@ static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_error *err)
 
 	if (cli->opt.n_secrets == 0)
 		return KVL_OK;
-	r = kvl_kv_list_secrets(&cli->session.az, link->vault_uri,
-				link->tenant_id, &items, &n, err);
+	r = kvl_link_list_secrets(&cli->session.az, link, &items, &n, err);
 	if (r != KVL_OK) {
 		kvl_error_operation(err, _("list the secrets of the linked "
 					   "vault"));
@@ -425,9 +426,10 @@ static kvl_result check_same_vault(const struct kvl_cli *cli,
 {
 	const struct kvl_vault_link *link = &cli->session.env.vault;
 
-	if (cli->opt.n_secrets == 0 || c->vault_uri == NULL ||
-	    link->vault_uri == NULL || strcmp(c->vault_uri,
-					      link->vault_uri) == 0)
+	/* Vault names are unique in a cloud, and unlike the URI the name
+	 * does not change when the sandbox moves to another port. */
+	if (cli->opt.n_secrets == 0 || c->vault_name == NULL ||
+	    link->name == NULL || strcasecmp(c->vault_name, link->name) == 0)
 		return KVL_OK;
 	return kvl_error_set(err, KVL_ERR_CONFLICT,
 			     _("connection '%s' uses secrets of vault '%s', "

@@ -28,6 +28,34 @@ static const struct {
 
 #define N_RBAC_ROLES (sizeof(rbac_roles) / sizeof(rbac_roles[0]))
 
+kvl_result kvl_link_list_secrets(struct kvl_azure *az,
+				 const struct kvl_vault_link *link,
+				 struct kvl_secret_item **out, size_t *n,
+				 struct kvl_error *err)
+{
+	struct kvl_vault vault = { 0 };
+	kvl_result r;
+
+	*out = NULL;
+	*n = 0;
+	if (link->state != KVL_LINK_LINKED || link->name == NULL ||
+	    link->subscription_id == NULL || link->resource_group == NULL)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     _("no key vault is linked to this "
+				       "environment; link one first"));
+
+	r = kvl_arm_get_vault(az, link->subscription_id, link->resource_group,
+			      link->name, &vault, err);
+	if (r == KVL_OK)
+		r = kvl_kv_list_secrets(az, vault.vault_uri,
+					vault.tenant_id != NULL ?
+						vault.tenant_id :
+						link->tenant_id,
+					out, n, err);
+	kvl_vault_clear(&vault);
+	return r;
+}
+
 const char *kvl_link_privacy_statement(void)
 {
 	return _("Linking this key vault lets the Dynamics 365 Customer "

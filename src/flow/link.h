@@ -18,6 +18,7 @@
 #include "core/arm.h"
 #include "core/azure.h"
 #include "core/graph.h"
+#include "core/keyvault.h"
 #include "env/envstore.h"
 #include "flow/checks.h"
 
@@ -82,6 +83,17 @@ kvl_result kvl_link_resume(struct kvl_azure *az, struct kvl_envstore *store,
 			   struct kvl_environment *env,
 			   const struct kvl_link_options *options,
 			   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Lists the names and attributes of the linked vault's secrets. The vault
+ * is looked up in Resource Manager again first, because its URI and
+ * tenant can differ from what was recorded at link time (a vault deleted
+ * and created again, or the sandbox serving on another port).
+ */
+kvl_result kvl_link_list_secrets(struct kvl_azure *az,
+				 const struct kvl_vault_link *link,
+				 struct kvl_secret_item **out, size_t *n,
+				 struct kvl_error *err) KVL_NODISCARD;
 
 /* The data privacy and compliance statement shown before consent. */
 const char *kvl_link_privacy_statement(void);

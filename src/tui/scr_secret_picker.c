@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "flow/link.h"
 #include "i18n.h"
 #include "tui/conn_draft.h"
 #include "tui/confirm.h"
@@ -43,8 +44,8 @@ static kvl_result list_secrets(struct tui_app *app, void *arg,
 	const struct kvl_vault_link *link = &app->session->env.vault;
 
 	(void)arg;
-	return kvl_kv_list_secrets(&app->session->az, link->vault_uri,
-				   link->tenant_id, &job.items, &job.n, err);
+	return kvl_link_list_secrets(&app->session->az, link, &job.items,
+				     &job.n, err);
 }
 
 static void load(struct tui_app *app)

@@ -46,6 +46,14 @@ kvl_json .vault.name kv-ci-prod
 sb 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
 kvl_grep "already linked" "$OUT"
 
+# The vault's secrets are read at the URI the new sandbox serves, not at
+# the one recorded with the link, which named the first sandbox's port.
+sb 0 connection add --type sendgrid --name Mail --use-key-vault \
+	--secret api_key=sendgrid-api-key --accept-privacy-statement
+sb 0 connection show Mail --output json
+kvl_json .connection.useKeyVault true
+kvl_json .connection.secrets.api_key sendgrid-api-key
+
 # The wizard entry point without a terminal still refuses, and starts
 # no sandbox.
 sb 2
