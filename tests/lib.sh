@@ -37,8 +37,21 @@ kvl_fail() {
 kvl_cleanup() {
 	kvl_sandbox_stop
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
+		kvl_keep_embedded_logs
 		rm -rf "$WORK"
 	fi
+}
+
+# Copies the request logs of the sandboxes that `kvlink --sandbox`
+# started (sandbox-requests.jsonl beside their state) to
+# $KVL_REQUEST_LOGS, so the suite-wide check reads them too.
+kvl_keep_embedded_logs() {
+	local log n=0
+
+	while IFS= read -r log; do
+		n=$((n + 1))
+		cp "$log" "$KVL_REQUEST_LOGS/$KVL_TEST_NAME.embedded-$n.jsonl"
+	done < <(find "$WORK" -name sandbox-requests.jsonl -type f)
 }
 
 # Creates $WORK and makes sure the sandbox and $WORK go away on exit.

@@ -169,11 +169,13 @@ static void exec_sandbox(char *const argv[], int out_fd, int err_fd,
 }
 
 static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
-			const char *state_file, struct kvl_error *err)
+			const char *state_file, const char *request_log,
+			struct kvl_error *err)
 {
 	char *argv[] = {
 		(char *)binary, "--port", "0", "--cloud-out", sb->cloud_file,
-		"--state", (char *)state_file, NULL
+		"--state", (char *)state_file,
+		"--request-log", (char *)request_log, NULL
 	};
 	int pipe_fds[2] = { -1, -1 };
 	int err_fd;
@@ -352,6 +354,7 @@ kvl_result kvl_cli_sandbox_start(struct kvl_cli_sandbox *sb,
 {
 	char *binary = find_sandbox_binary();
 	char *state_file = NULL;
+	char *request_log = NULL;
 	kvl_result r;
 
 	memset(sb, 0, sizeof(*sb));
@@ -367,13 +370,16 @@ kvl_result kvl_cli_sandbox_start(struct kvl_cli_sandbox *sb,
 	r = prepare_dirs(sb, env_dir, err);
 	if (r != KVL_OK)
 		goto out;
+	/* The request log lets the user see every call kvlink made; it
+	 * grows across runs, like the state beside it. */
 	state_file = path_join(sb->env_dir, "sandbox-state.json");
-	if (state_file == NULL) {
+	request_log = path_join(sb->env_dir, "sandbox-requests.jsonl");
+	if (state_file == NULL || request_log == NULL) {
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 
-	r = spawn(sb, binary, state_file, err);
+	r = spawn(sb, binary, state_file, request_log, err);
 	if (r == KVL_OK)
 		r = wait_until_ready(sb, err);
 
@@ -381,6 +387,7 @@ out:
 	if (r != KVL_OK)
 		kvl_error_operation(err, _("start the sandbox"));
 	free(state_file);
+	free(request_log);
 	free(binary);
 	return r;
 }
