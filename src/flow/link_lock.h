@@ -2,9 +2,10 @@
  * The link lock: an exclusive flock on one file in the environment
  * directory. `kvlink link` takes it before it reads the environment and
  * keeps it until the link is saved; the wizard takes it while it grants
- * and saves or finishes a pending link. A second process that wants to link in the same environment
- * meanwhile is turned away at once instead of waiting, because it would
- * otherwise act on a pending link that the first one is still finishing.
+ * and saves or finishes a pending link. A second process that wants to
+ * link in the same environment meanwhile is turned away at once instead
+ * of waiting, because it would otherwise act on a pending link that the
+ * first one is still finishing.
  */
 #ifndef KVL_LINK_LOCK_H
 #define KVL_LINK_LOCK_H
