@@ -109,6 +109,10 @@ static kvl_result apply_credential(struct kvl_cli *cli,
 				     _("'%s' is not a credential field of "
 				       "this connection type; see 'kvlink "
 				       "connection types'"), key);
+	r = kvl_conn_check_credentials_key(kvl_envstore_dir(
+		cli->session.store), &cli->session.env, err);
+	if (r != KVL_OK)
+		return r;
 	if (asprintf(&prompt, _("%s for '%s': "), _(f->label),
 		     c->display_name) < 0)
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));

@@ -1,7 +1,8 @@
 /*
  * kvlink connection types, list and show. Output never contains a
  * credential: a Key Vault connection shows its secret names, a typed one
- * only which fields are set ("typed (encrypted)"). None of these
+ * only which fields are set ("typed (encrypted)", or that one cannot be
+ * decrypted, which is checked in wiped memory). None of these
  * commands needs a sign-in or the network.
  */
 #include "config.h"
@@ -186,9 +187,19 @@ static const char *audience_text(enum kvl_conn_audience a)
 		: _("administrators only");
 }
 
-static const char *mode_text(const struct kvl_connection *c)
+/* "typed (encrypted)", unless a sealed credential fails to decrypt. */
+static const char *mode_text(const char *env_dir,
+			     const struct kvl_connection *c)
 {
-	return c->use_key_vault ? _("Key Vault") : _("typed (encrypted)");
+	size_t i;
+
+	if (c->use_key_vault)
+		return _("Key Vault");
+	for (i = 0; i < c->n_sealed; i++)
+		if (kvl_conn_credential_problem(env_dir, c,
+						c->sealed[i].key) != NULL)
+			return _("typed (cannot be decrypted)");
+	return _("typed (encrypted)");
 }
 
 static kvl_result show_list(const struct kvl_cli *cli,
@@ -227,7 +238,8 @@ static kvl_result show_list(const struct kvl_cli *cli,
 		const char *row[] = {
 			c->display_name,
 			type != NULL ? type->display_name : c->type_id,
-			mode_text(c), audience_text(c->audience),
+			mode_text(kvl_envstore_dir(cli->session.store), c),
+			audience_text(c->audience),
 			c->created_by_name, c->created_at,
 		};
 
@@ -253,15 +265,25 @@ static const char *value_of(const struct kvl_field_value *v, size_t n,
 }
 
 /* What `connection show` prints for a credential field. */
-static char *credential_text(const struct kvl_connection *c,
+static char *credential_text(const char *env_dir,
+			     const struct kvl_connection *c,
 			     const struct kvl_field_def *f)
 {
-	const char *secret;
+	const char *secret, *problem;
 	char *text = NULL;
 
-	if (!c->use_key_vault)
-		return strdup(value_of(c->sealed, c->n_sealed, f->key) != NULL
-			      ? _("typed (encrypted)") : _("not set"));
+	if (!c->use_key_vault &&
+	    value_of(c->sealed, c->n_sealed, f->key) == NULL)
+		return strdup(_("not set"));
+	if (!c->use_key_vault) {
+		problem = kvl_conn_credential_problem(env_dir, c, f->key);
+		if (problem == NULL)
+			return strdup(_("typed (encrypted)"));
+		if (asprintf(&text, _("typed (cannot be decrypted: %s)"),
+			     _(problem)) < 0)
+			return NULL;
+		return text;
+	}
 	secret = value_of(c->secrets, c->n_secrets, f->key);
 	if (secret == NULL)
 		return strdup(_("not set"));
@@ -271,7 +293,7 @@ static char *credential_text(const struct kvl_connection *c,
 	return text;
 }
 
-static void print_fields(const struct kvl_connection *c,
+static void print_fields(const char *env_dir, const struct kvl_connection *c,
 			 const struct kvl_conn_type *t)
 {
 	size_t i;
@@ -286,7 +308,7 @@ static void print_fields(const struct kvl_connection *c,
 						     f->key));
 			continue;
 		}
-		text = credential_text(c, f);
+		text = credential_text(env_dir, c, f);
 		kvl_cli_print_field(_(f->label), text);
 		free(text);
 	}
@@ -307,7 +329,8 @@ static void print_who(const char *label, const char *name,
 	free(text);
 }
 
-static void print_connection(const struct kvl_connection *c)
+static void print_connection(const char *env_dir,
+			     const struct kvl_connection *c)
 {
 	const struct kvl_conn_type *t = kvl_conn_type_find(c->type_id);
 
@@ -315,10 +338,10 @@ static void print_connection(const struct kvl_connection *c)
 	kvl_cli_print_field(_("Id"), c->id);
 	kvl_cli_print_field(_("Type"), t != NULL ? t->display_name
 						 : c->type_id);
-	kvl_cli_print_field(_("Credentials"), mode_text(c));
+	kvl_cli_print_field(_("Credentials"), mode_text(env_dir, c));
 	if (c->use_key_vault)
 		kvl_cli_print_field(_("Key vault"), c->vault_name);
-	print_fields(c, t);
+	print_fields(env_dir, c, t);
 	kvl_cli_print_field(_("Used by"), audience_text(c->audience));
 	print_who(_("Created by"), c->created_by_name, c->created_by,
 		  c->created_at);
@@ -343,7 +366,7 @@ static kvl_result show_one(const struct kvl_cli *cli,
 		json_object_put(doc);
 		return KVL_OK;
 	}
-	print_connection(c);
+	print_connection(kvl_envstore_dir(cli->session.store), c);
 	return KVL_OK;
 }
 

@@ -223,15 +223,16 @@ static kvl_result read_key(const char *key_path, unsigned char *key,
 	if ((st.st_mode & 077) != 0) {
 		res = kvl_error_set(err, KVL_ERR_IO,
 				    "key file '%s' is readable by other users; "
-				    "run 'chmod 600 %s' or delete it",
+				    "run 'chmod 600 %s' and try again",
 				    key_path, key_path);
 		goto out;
 	}
 	n = read(fd, key, KEY_LEN);
 	if (n != KEY_LEN || st.st_size != KEY_LEN)
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "key file '%s' is damaged; delete it and "
-				    "sign in again", key_path);
+				    "key file '%s' is damaged: it must hold "
+				    "exactly %d bytes; restore it from a "
+				    "backup", key_path, KEY_LEN);
 out:
 	close(fd);
 	return res;

@@ -176,6 +176,28 @@ kvl_result kvl_conn_open_credential(const char *env_dir,
 				    size_t *len,
 				    struct kvl_error *err) KVL_NODISCARD;
 
+/*
+ * Checks, before a typed credential is sealed, that sealing will not make
+ * a new credentials.key while connections of env hold credentials sealed
+ * under the old one: a new key would leave those unreadable for good.
+ * KVL_ERR_PREREQ, with a message naming the connections and saying how to
+ * recover, when the key file is missing or has the wrong size and some
+ * connection has sealed credentials; KVL_OK otherwise.
+ */
+kvl_result kvl_conn_check_credentials_key(const char *env_dir,
+					  const struct kvl_environment *env,
+					  struct kvl_error *err)
+	KVL_NODISCARD;
+
+/*
+ * N_(): why the sealed credential of field key cannot be decrypted (key
+ * file missing or damaged, or the value fails authentication); NULL when
+ * it decrypts or is not set. The plaintext is wiped at once.
+ */
+const char *kvl_conn_credential_problem(const char *env_dir,
+					const struct kvl_connection *conn,
+					const char *key);
+
 /* Whether a secret can back a credential, judged from its attributes. */
 enum kvl_secret_usability {
 	KVL_SECRET_USABLE,

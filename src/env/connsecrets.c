@@ -4,15 +4,20 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "core/crypto.h"
 #include "env/connections.h"
 #include "i18n.h"
+
+/* Length of credentials.key: an AES-256 key. */
+#define CREDENTIALS_KEY_LEN 32
 
 /* Path of the key file in env_dir; the caller frees it. */
 static char *key_path(const char *env_dir)
@@ -208,6 +213,110 @@ kvl_result kvl_conn_open_credential(const char *env_dir,
 	free(aad);
 	free(path);
 	return rc;
+}
+
+/* N_(): what is wrong with the key file at path; NULL when it looks
+ * usable (right size, regular file). */
+static const char *key_file_problem(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? N_("is missing")
+				       : N_("cannot be read");
+	if (!S_ISREG(st.st_mode) || st.st_size != CREDENTIALS_KEY_LEN)
+		return N_("is damaged (it must be a file of exactly 32 "
+			  "bytes)");
+	return NULL;
+}
+
+/* "'A', 'B'": the connections of env that hold sealed credentials. */
+static char *sealed_owner_list(const struct kvl_environment *env)
+{
+	char *list = NULL, *grown;
+	size_t i;
+
+	for (i = 0; i < env->n_connections; i++) {
+		const struct kvl_connection *c = &env->connections[i];
+
+		if (c->n_sealed == 0)
+			continue;
+		if (asprintf(&grown, "%s%s'%s'", list != NULL ? list : "",
+			     list != NULL ? ", " : "",
+			     c->display_name != NULL ? c->display_name
+						     : c->id) < 0) {
+			free(list);
+			return NULL;
+		}
+		free(list);
+		list = grown;
+	}
+	return list;
+}
+
+kvl_result kvl_conn_check_credentials_key(const char *env_dir,
+					  const struct kvl_environment *env,
+					  struct kvl_error *err)
+{
+	char *path = key_path(env_dir), *owners = NULL;
+	const char *problem;
+	kvl_result rc = KVL_OK;
+
+	if (path == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	problem = key_file_problem(path);
+	if (problem == NULL)
+		goto out;
+	owners = sealed_owner_list(env);
+	if (owners == NULL)
+		goto out;
+
+	rc = kvl_error_set(err, KVL_ERR_PREREQ,
+			   "the credentials key file '%s' %s, so the typed "
+			   "credentials of %s cannot be decrypted, and "
+			   "kvlink will not make a new key over them; "
+			   "restore the file from a backup of the "
+			   "environment directory, or delete those "
+			   "connections and add them again with their "
+			   "credentials", path, problem, owners);
+out:
+	free(owners);
+	free(path);
+	return rc;
+}
+
+const char *kvl_conn_credential_problem(const char *env_dir,
+					const struct kvl_connection *conn,
+					const char *key)
+{
+	struct kvl_error ignored;
+	char *plain = NULL, *path;
+	const char *problem = NULL;
+	size_t len = 0;
+	kvl_result rc;
+
+	kvl_error_init(&ignored);
+	rc = kvl_conn_open_credential(env_dir, conn, key, &plain, &len,
+				      &ignored);
+	kvl_error_clear(&ignored);
+	if (plain != NULL) {
+		OPENSSL_cleanse(plain, len);
+		free(plain);
+	}
+	if (rc == KVL_OK || rc == KVL_ERR_NOT_FOUND)
+		return NULL;
+
+	path = key_path(env_dir);
+	if (path != NULL && key_file_problem(path) != NULL)
+		problem = N_("the key file credentials.key is missing or "
+			     "damaged");
+	else if (rc == KVL_ERR_PARSE)
+		problem = N_("it was changed, copied from another field or "
+			     "connection, or sealed with another key");
+	else
+		problem = N_("the key file credentials.key cannot be read");
+	free(path);
+	return problem;
 }
 
 enum kvl_secret_usability kvl_secret_usability(

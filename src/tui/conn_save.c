@@ -227,9 +227,15 @@ static kvl_result apply_creds(struct tui_app *app,
 		const struct tui_form_row *row = &d->creds.rows[i];
 		const char *key = row_def(d, row)->key;
 
-		if (d->use_key_vault)
+		if (d->use_key_vault) {
 			rc = kvl_conn_set_secret(conn, key, row->choice, err);
-		else if (row->kind == TUI_FORM_MASKED && row->secret.len > 0)
+			continue;
+		}
+		if (row->kind != TUI_FORM_MASKED || row->secret.len == 0)
+			continue;
+		rc = kvl_conn_check_credentials_key(dir, &app->session->env,
+						    err);
+		if (rc == KVL_OK)
 			rc = kvl_conn_seal_credential(dir, conn, key,
 						      row->secret.text,
 						      row->secret.len, err);

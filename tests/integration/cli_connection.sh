@@ -206,6 +206,47 @@ cli 0 connection list --output json
 kvl_json '[.connections[].name] | join(",")' "Files,Typed Mail"
 no_clear_key "$ENV"
 
+# A lost or damaged credentials.key is never replaced while typed
+# credentials sealed under it exist, and show says they cannot be read.
+mv "$ENV/credentials.key" "$WORK/credentials.key.backup"
+cli 0 connection show "Typed Mail"
+kvl_grep "typed (cannot be decrypted: the key file credentials.key is" "$OUT"
+cli 0 connection list
+kvl_grep "typed (cannot be decrypted)" "$OUT"
+printf 'SG.second-key\n' >"$WORK/key2.txt"
+cli_stdin "$WORK/key2.txt" 5 connection add --type sendgrid \
+	--name "Second Mail" --credential-stdin api_key \
+	--accept-privacy-statement
+kvl_grep "credentials.key' is missing" "$ERR"
+kvl_grep "typed credentials of 'Typed Mail' cannot be decrypted" "$ERR"
+kvl_grep "restore the file from a backup" "$ERR"
+[ ! -e "$ENV/credentials.key" ] || kvl_fail "a new credentials.key was made"
+: >"$ENV/credentials.key"
+chmod 600 "$ENV/credentials.key"
+cli_stdin "$WORK/key2.txt" 5 connection add --type sendgrid \
+	--name "Second Mail" --credential-stdin api_key \
+	--accept-privacy-statement
+kvl_grep "is damaged" "$ERR"
+[ ! -s "$ENV/credentials.key" ] || kvl_fail "the empty key was replaced"
+mv "$WORK/credentials.key.backup" "$ENV/credentials.key"
+cli_stdin "$WORK/key2.txt" 0 connection add --type sendgrid \
+	--name "Second Mail" --credential-stdin api_key \
+	--accept-privacy-statement
+cli 0 connection show "Typed Mail"
+kvl_grep "typed (encrypted)" "$OUT"
+
+# A sealed value moved to another connection fails to decrypt there.
+cp "$ENV/environment.json" "$WORK/saved.json"
+jq '(.connections[] | select(.displayName == "Second Mail") |
+	.sealedCredentials.api_key) = (.connections[] |
+	select(.displayName == "Typed Mail") | .sealedCredentials.api_key)' \
+	"$WORK/saved.json" >"$ENV/environment.json"
+cli 0 connection show "Second Mail"
+kvl_grep "cannot be decrypted: it was changed, copied" "$OUT"
+no_clear_key "$OUT" "$ERR"
+cat "$WORK/saved.json" >"$ENV/environment.json"
+cli 0 connection delete "Second Mail" --yes
+
 # A vault of more than 10,000 secrets: checking a name reads every page.
 ENV="$WORK/env-bulk"
 cli 0 login
