@@ -243,10 +243,10 @@ static kvl_result save_env(struct kvl_cli *cli, const char *operation,
 
 enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_DELETED };
 
-/* Reports a saved change to c, or to the connection named on the command
- * line when c is NULL. */
+/* Reports a saved change to c, or the deletion of the connection that
+ * had the display name deleted when c is NULL. */
 static void print_done(const struct kvl_cli *cli, enum conn_change change,
-		       const struct kvl_connection *c)
+		       const struct kvl_connection *c, const char *deleted)
 {
 	const char *shown;
 	char *name;
@@ -258,15 +258,13 @@ static void print_done(const struct kvl_cli *cli, enum conn_change change,
 			json_object_object_add(doc, "connection",
 					       kvl_cli_conn_json(c));
 		else
-			kvl_cli_json_add_string(doc, "deleted",
-						cli->opt.argument);
+			kvl_cli_json_add_string(doc, "deleted", deleted);
 		kvl_cli_print_json(doc);
 		json_object_put(doc);
 		return;
 	}
 
-	name = kvl_sanitize(c != NULL ? c->display_name
-				      : cli->opt.argument);
+	name = kvl_sanitize(c != NULL ? c->display_name : deleted);
 	shown = name != NULL ? name : "?";
 	switch (change) {
 	case CONN_ADDED:
@@ -403,7 +401,7 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 		r = save_env(cli, _("save the connection"), err);
 	if (r == KVL_OK)
 		print_done(cli, CONN_ADDED, kvl_conn_find(&cli->session.env,
-							  cli->opt.name));
+							  cli->opt.name), NULL);
 	kvl_connection_clear(&c);
 	return r;
 }
@@ -494,7 +492,7 @@ static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = save_env(cli, _("save the connection"), err);
 	if (r == KVL_OK)
-		print_done(cli, CONN_UPDATED, c);
+		print_done(cli, CONN_UPDATED, c, NULL);
 	return r;
 }
 
@@ -522,9 +520,12 @@ static kvl_result confirm_delete(const struct kvl_cli *cli,
 	yes = question != NULL && kvl_cli_confirm(question);
 	free(question);
 	free(name);
+	/* A "no" is an answer, not an interruption: exit 2, never 130. */
 	if (!yes)
-		return kvl_error_set(err, KVL_ERR_CANCELLED,
-				     _("nothing was deleted"));
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("connection '%s' was not deleted: the "
+				       "deletion was not confirmed"),
+				     c->display_name);
 	return KVL_OK;
 }
 
@@ -532,11 +533,15 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 {
 	const struct kvl_identity *who = NULL;
 	struct kvl_connection *c;
+	char *name = NULL;
 	kvl_result r;
 
 	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
+	name = strdup(c->display_name);
+	if (name == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	r = confirm_delete(cli, c, err);
 	if (r == KVL_OK)
@@ -546,7 +551,8 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = save_env(cli, _("delete the connection"), err);
 	if (r == KVL_OK)
-		print_done(cli, CONN_DELETED, NULL);
+		print_done(cli, CONN_DELETED, NULL, name);
+	free(name);
 	return r;
 }
 

@@ -105,7 +105,9 @@ kvl_result kvl_cli_read_credential(const char *prompt, size_t max,
 	} else if (r == KVL_ERR_INVALID) {
 		kvl_error_set(err, r, _("the credential on standard input is "
 					"longer than %zu bytes"), max);
-	} else if (r != KVL_ERR_CANCELLED) {
+	} else if (r == KVL_ERR_CANCELLED) {
+		kvl_error_set(err, r, _("cancelled; nothing was changed"));
+	} else {
 		kvl_error_set(err, r, _("cannot read the credential from "
 					"standard input: %s"),
 			      strerror(errno));

@@ -36,16 +36,27 @@ fi
 cli 0 connection show "Typed Mail" --output json
 kvl_json '.connection.typedCredentials | join(",")' api_key
 
-# Delete asks first: "n" keeps the connection, "y" deletes it.
+# Ctrl-C at the hidden prompt cancels with a message, not "ok".
+conn_tty edit "Typed Mail" --credential-stdin api_key
+kvl_screen_wait "API key for 'Typed Mail':"
+# SIGINT goes to kvlink alone, as C-c would also stop the tmux wrapper.
+kill -s INT "$(cat "$WORK/kvlink.pid")"
+kvl_tmux_exit_status 130
+kvl_screen_has "cancelled; nothing was changed"
+kvl_screen_lacks "kvlink: ok"
+
+# Delete asks first: "n" keeps the connection (exit 2, not the 130 of an
+# interrupt), "y" deletes it and names it as stored.
 conn_tty delete "typed mail"
 kvl_screen_wait "Delete connection 'Typed Mail'?"
 kvl_type n
 kvl_keys Enter
-kvl_tmux_exit_status 130
+kvl_tmux_exit_status 2
+kvl_screen_has "'Typed Mail' was not deleted"
 cli 0 connection list --output json
 kvl_json '.connections | length' 1
 
-conn_tty delete "Typed Mail"
+conn_tty delete "typed MAIL"
 kvl_screen_wait "Delete connection 'Typed Mail'?"
 kvl_type y
 kvl_keys Enter
