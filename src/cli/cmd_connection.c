@@ -164,8 +164,34 @@ static kvl_result check_one_secret(const struct kvl_cli *cli,
 	return r;
 }
 
+/*
+ * Stores the vault's own spelling of the secret picked for the field of
+ * the --secret argument arg, as Key Vault matches names ignoring case.
+ */
+static kvl_result store_vault_spelling(struct kvl_connection *c,
+				       const char *arg,
+				       const struct kvl_secret_item *items,
+				       size_t n, struct kvl_error *err)
+{
+	const char *eq = strchr(arg, '=');
+	const struct kvl_secret_item *item;
+	char *key;
+	kvl_result r;
+
+	item = kvl_conn_find_secret(items, n, eq + 1);
+	if (item == NULL || strcmp(item->name, eq + 1) == 0)
+		return KVL_OK;
+	key = strndup(arg, (size_t)(eq - arg));
+	if (key == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	r = kvl_conn_set_secret(c, key, item->name, err);
+	free(key);
+	return r;
+}
+
 /* Checks every secret name given on this run against the vault's list. */
-static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_error *err)
+static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_connection *c,
+				struct kvl_error *err)
 {
 	const struct kvl_vault_link *link = &cli->session.env.vault;
 	struct kvl_secret_item *items = NULL;
@@ -181,10 +207,14 @@ static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_error *err)
 		return r;
 	}
 	/* Only the names given now: one picked earlier stays as it is. */
-	for (i = 0; i < cli->opt.n_secrets && r == KVL_OK; i++)
-		r = check_one_secret(cli, items, n,
-				     strchr(cli->opt.secrets[i], '=') + 1,
+	for (i = 0; i < cli->opt.n_secrets && r == KVL_OK; i++) {
+		const char *arg = cli->opt.secrets[i];
+
+		r = check_one_secret(cli, items, n, strchr(arg, '=') + 1,
 				     err);
+		if (r == KVL_OK)
+			r = store_vault_spelling(c, arg, items, n, err);
+	}
 	kvl_secret_items_free(items, n);
 	return r;
 }
@@ -241,7 +271,7 @@ static kvl_result save_env(struct kvl_cli *cli, const char *operation,
 	return r;
 }
 
-enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_DELETED };
+enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_UNCHANGED, CONN_DELETED };
 
 /* Reports a saved change to c, or the deletion of the connection that
  * had the display name deleted when c is NULL. */
@@ -272,6 +302,9 @@ static void print_done(const struct kvl_cli *cli, enum conn_change change,
 		break;
 	case CONN_UPDATED:
 		printf(_("Updated connection '%s'."), shown);
+		break;
+	case CONN_UNCHANGED:
+		printf(_("Nothing to change in connection '%s'."), shown);
 		break;
 	case CONN_DELETED:
 		printf(_("Deleted connection '%s'."), shown);
@@ -392,7 +425,7 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = require_admin(cli, &who, err);
 	if (r == KVL_OK)
-		r = check_secrets(cli, err);
+		r = check_secrets(cli, &c, err);
 	if (r == KVL_OK)
 		r = stamp_creator(cli, who, &c, err);
 	if (r == KVL_OK)
@@ -472,27 +505,53 @@ static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 	return r;
 }
 
+/* The stored form of c, to tell whether an edit changed anything. */
+static char *stored_form(const struct kvl_connection *c)
+{
+	json_object *doc = kvl_conn_to_json(c);
+	char *text = NULL;
+
+	if (doc != NULL)
+		text = strdup(json_object_to_json_string_ext(
+			doc, JSON_C_TO_STRING_PLAIN));
+	json_object_put(doc);
+	return text;
+}
+
 static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 {
 	const struct kvl_identity *who = NULL;
 	struct kvl_connection *c;
+	char *before = NULL, *after = NULL;
 	kvl_result r;
 
 	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
 
+	before = stored_form(c);
 	r = apply_edits(cli, c, err);
+	if (r == KVL_OK && cli->opt.credential_stdin == NULL) {
+		after = stored_form(c);
+		if (before != NULL && after != NULL &&
+		    strcmp(before, after) == 0) {
+			print_done(cli, CONN_UNCHANGED, c, NULL);
+			goto out;
+		}
+	}
 	if (r == KVL_OK)
 		r = require_admin(cli, &who, err);
 	if (r == KVL_OK)
-		r = check_secrets(cli, err);
+		r = check_secrets(cli, c, err);
 	if (r == KVL_OK)
 		r = kvl_conn_touch(c, err);
 	if (r == KVL_OK)
 		r = save_env(cli, _("save the connection"), err);
 	if (r == KVL_OK)
 		print_done(cli, CONN_UPDATED, c, NULL);
+out:
+	free(before);
+	free(after);
 	return r;
 }
 

@@ -216,8 +216,17 @@ enum kvl_secret_usability kvl_secret_usability(
 const char *kvl_secret_usability_reason(enum kvl_secret_usability u);
 
 /*
+ * The item of items named secret_name, compared ignoring case as Key
+ * Vault compares secret names; NULL when there is none.
+ */
+const struct kvl_secret_item *kvl_conn_find_secret(
+	const struct kvl_secret_item *items, size_t n,
+	const char *secret_name);
+
+/*
  * Looks secret_name up in items (a vault's list, from
- * kvl_kv_list_secrets()) and checks that it can be picked:
+ * kvl_kv_list_secrets()) with kvl_conn_find_secret() and checks that it
+ * can be picked:
  * - not in the list: KVL_ERR_NOT_FOUND;
  * - managed: KVL_ERR_INVALID;
  * - disabled, expired or not yet valid: KVL_ERR_INVALID unless

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
@@ -350,27 +351,50 @@ const char *kvl_secret_usability_reason(enum kvl_secret_usability u)
 	return N_("the secret cannot be used");
 }
 
+const struct kvl_secret_item *kvl_conn_find_secret(
+	const struct kvl_secret_item *items, size_t n,
+	const char *secret_name)
+{
+	size_t i;
+
+	for (i = 0; secret_name != NULL && i < n; i++)
+		if (items[i].name != NULL &&
+		    strcasecmp(items[i].name, secret_name) == 0)
+			return &items[i];
+	return NULL;
+}
+
 kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
 				 size_t n, const char *secret_name,
 				 bool allow_unusable, int64_t now,
 				 enum kvl_secret_usability *usability,
 				 struct kvl_error *err)
 {
+	const struct kvl_secret_item *item;
 	enum kvl_secret_usability u;
-	size_t i;
+	struct kvl_error ignored;
 
-	for (i = 0; i < n; i++)
-		if (items[i].name != NULL && secret_name != NULL &&
-		    strcmp(items[i].name, secret_name) == 0)
-			break;
-	if (i == n)
-		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "the linked vault has no secret named "
-				     "'%s'; check the name or add the secret "
-				     "to the vault", secret_name != NULL
-					? secret_name : "");
+	item = kvl_conn_find_secret(items, n, secret_name);
+	if (item == NULL) {
+		/* Only a valid secret name is quoted: the text may be a
+		 * credential pasted into the wrong place. */
+		kvl_error_init(&ignored);
+		if (kvl_conn_secret_name_validate("", secret_name, &ignored)
+		    == KVL_OK)
+			kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				      "the linked vault has no secret named "
+				      "'%s'; check the name or add the "
+				      "secret to the vault", secret_name);
+		else
+			kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				      "the linked vault has no secret with "
+				      "that name; check the name or add the "
+				      "secret to the vault");
+		kvl_error_clear(&ignored);
+		return KVL_ERR_NOT_FOUND;
+	}
 
-	u = kvl_secret_usability(&items[i], now);
+	u = kvl_secret_usability(item, now);
 	if (usability != NULL)
 		*usability = u;
 	if (u == KVL_SECRET_MANAGED)

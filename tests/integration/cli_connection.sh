@@ -187,6 +187,20 @@ cli 0 connection edit Files --secret password=old-ftp-password \
 	--allow-unusable-secret --output json
 kvl_json .connection.secrets.password old-ftp-password
 
+# Key Vault matches secret names ignoring case; the vault's spelling is
+# stored.
+cli 0 connection edit Files --secret password=SFTP-Password --output json
+kvl_json .connection.secrets.password sftp-password
+cli 3 connection edit Files --secret password=no-such-secret
+kvl_grep "no secret named 'no-such-secret'" "$ERR"
+
+# An edit that changes nothing says so and leaves the store alone.
+inode=$(stat -c %i "$ENV/environment.json")
+cli 0 connection edit Files --field folder=/daily
+kvl_grep "Nothing to change in connection 'Files'." "$OUT"
+[ "$(stat -c %i "$ENV/environment.json")" = "$inode" ] ||
+	kvl_fail "an edit without changes rewrote environment.json"
+
 # New secret names must come from the vault the connection was made with.
 jq '(.connections[] | select(.displayName == "Files") | .keyVault) = {
 	name: "kv-elsewhere", vaultUri: "http://127.0.0.1:1/kv/kv-elsewhere/"

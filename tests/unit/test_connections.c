@@ -560,6 +560,37 @@ static void secrets_judged(void **state)
 	kvl_error_clear(&f->err);
 }
 
+static void secret_names_ignore_case(void **state)
+{
+	const int64_t now = 1800000000;
+	const struct kvl_secret_item items[] = {
+		item("Sftp-Password", true, 0, 0, false),
+	};
+	struct fixture *f = *state;
+	const struct kvl_secret_item *found;
+	enum kvl_secret_usability u;
+
+	found = kvl_conn_find_secret(items, 1, "sftp-PASSWORD");
+	assert_ptr_equal(found, &items[0]);
+	assert_null(kvl_conn_find_secret(items, 1, "sftp-password-2"));
+	assert_int_equal(kvl_conn_check_secret(items, 1, "SFTP-password",
+					       false, now, &u, &f->err),
+			 KVL_OK);
+
+	/* A valid name is quoted; anything else may be a pasted value. */
+	assert_int_equal(kvl_conn_check_secret(items, 1, "other-name", false,
+					       now, &u, &f->err),
+			 KVL_ERR_NOT_FOUND);
+	assert_non_null(strstr(f->err.message, "'other-name'"));
+	kvl_error_clear(&f->err);
+	assert_int_equal(kvl_conn_check_secret(items, 1, "SG.pasted/key+x",
+					       false, now, &u, &f->err),
+			 KVL_ERR_NOT_FOUND);
+	assert_null(strstr(f->err.message, "pasted"));
+	assert_non_null(strstr(f->err.message, "no secret with that name"));
+	kvl_error_clear(&f->err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +607,7 @@ int main(void)
 		T(unknown_members_kept),
 		T(bad_connection_json_rejected),
 		T(secrets_judged),
+		T(secret_names_ignore_case),
 #undef T
 	};
 
