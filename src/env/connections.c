@@ -10,7 +10,9 @@
 #include <openssl/crypto.h>
 
 #include "core/crypto.h"
+#include "core/sanitize.h"
 #include "env/connections.h"
+#include "i18n.h"
 
 static const char *const audience_names[] = {
 	[KVL_AUDIENCE_ADMINS] = "admins",
@@ -288,6 +290,36 @@ static bool name_taken(const struct kvl_environment *env, const char *name,
 	return false;
 }
 
+const char *kvl_conn_name_problem(const char *name)
+{
+	size_t len = name != NULL ? strlen(name) : 0;
+
+	if (len == 0)
+		return N_("it is empty");
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return N_("it starts or ends with a space");
+	return kvl_name_problem(name, KVL_CONN_NAME_MAX);
+}
+
+/* Checks name with kvl_conn_name_problem(), quoting it only when it is
+ * safe to print. */
+static kvl_result check_name(const char *name, struct kvl_error *err)
+{
+	const char *problem = kvl_conn_name_problem(name);
+
+	if (problem == NULL)
+		return KVL_OK;
+	if (kvl_name_problem(name, KVL_CONN_NAME_MAX) == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "invalid connection name '%s': %s; give "
+				     "a name without spaces at either end",
+				     name, problem);
+	return kvl_error_set(err, KVL_ERR_INVALID,
+			     "invalid connection name: %s; use at most %d "
+			     "characters of UTF-8 text without control "
+			     "characters", problem, KVL_CONN_NAME_MAX);
+}
+
 static kvl_result name_conflict(const char *name, struct kvl_error *err)
 {
 	return kvl_error_set(err, KVL_ERR_CONFLICT,
@@ -356,6 +388,8 @@ kvl_result kvl_conn_add(struct kvl_environment *env,
 	kvl_result rc;
 
 	rc = kvl_conn_validate(conn, err);
+	if (rc == KVL_OK)
+		rc = check_name(conn->display_name, err);
 	if (rc != KVL_OK)
 		return rc;
 	if (name_taken(env, conn->display_name, NULL))
@@ -392,6 +426,8 @@ kvl_result kvl_conn_rename(struct kvl_environment *env,
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     "the new name is empty; give a display "
 				     "name");
+	if (check_name(new_name, err) != KVL_OK)
+		return KVL_ERR_INVALID;
 	if (name_taken(env, new_name, conn))
 		return name_conflict(new_name, err);
 	copy = strdup(new_name);

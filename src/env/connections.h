@@ -34,6 +34,16 @@
 /* Name of the key file in the environment directory. */
 #define KVL_CREDENTIALS_KEY_FILE "credentials.key"
 
+/* Maximum length of a connection's display name, in characters. */
+#define KVL_CONN_NAME_MAX KVL_ENV_NAME_MAX
+
+/*
+ * Checks a new display name: not empty, no white space at either end,
+ * and what kvl_name_problem() checks with KVL_CONN_NAME_MAX. Returns NULL
+ * when it passes, else a reason marked with N_() ("it is empty").
+ */
+const char *kvl_conn_name_problem(const char *name);
+
 /* Who may use a connection in exports. */
 enum kvl_conn_audience {
 	KVL_AUDIENCE_ADMINS,	/* the default */
@@ -91,8 +101,9 @@ kvl_result kvl_conn_validate(const struct kvl_connection *conn,
 			     struct kvl_error *err) KVL_NODISCARD;
 
 /*
- * Adds conn to env after kvl_conn_validate() and a check that no other
- * connection has the same display name ignoring case (KVL_ERR_CONFLICT).
+ * Adds conn to env after kvl_conn_validate(), kvl_conn_name_problem()
+ * and a check that no other connection has the same display name
+ * ignoring case (KVL_ERR_CONFLICT).
  * Key Vault mode needs a linked vault in env (KVL_ERR_PREREQ); its name
  * and URI are recorded. Fills id, created_at and updated_at when NULL.
  * Fills the plain fields that have defaults. On success env owns the
@@ -102,7 +113,8 @@ kvl_result kvl_conn_add(struct kvl_environment *env,
 			struct kvl_connection *conn,
 			struct kvl_error *err) KVL_NODISCARD;
 
-/* Renames conn (a member of env), keeping names unique ignoring case. */
+/* Renames conn (a member of env) after kvl_conn_name_problem(), keeping
+ * names unique ignoring case. */
 kvl_result kvl_conn_rename(struct kvl_environment *env,
 			   struct kvl_connection *conn, const char *new_name,
 			   struct kvl_error *err) KVL_NODISCARD;

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/conn_draft.h"
 
@@ -46,7 +45,7 @@ static bool start(const struct kvl_conn_type *type)
 {
 	tui_conn_draft_clear();
 	draft.type = type;
-	tui_field_init(&draft.name, TUI_CONN_NAME_MAX);
+	tui_field_init(&draft.name, KVL_CONN_NAME_MAX);
 	draft.secret_names = calloc(type->n_fields, sizeof(char *));
 	draft.stored = calloc(type->n_fields, sizeof(bool));
 	if (draft.secret_names == NULL || draft.stored == NULL)
@@ -87,14 +86,13 @@ static const char *find_value(const struct kvl_field_value *values,
 	return NULL;
 }
 
-/* Sets a field to a value read from environment.json, sanitised because
- * fields are drawn as they are. */
+/* Sets a field to a value read from environment.json, unchanged: the
+ * field sanitises it when drawing. A value longer than the field (only
+ * possible in a hand-edited file) is cut, and tui_conn_setting_changed()
+ * then keeps the stored value unless the user edits the field. */
 static void set_text(struct tui_field *field, const char *value)
 {
-	char *clean = kvl_sanitize(value);
-
-	snprintf(field->text, sizeof(field->text), "%s", clean ? clean : "");
-	free(clean);
+	snprintf(field->text, sizeof(field->text), "%s", value ? value : "");
 }
 
 bool tui_conn_setting_changed(const struct tui_conn_draft *d,
@@ -241,15 +239,7 @@ bool tui_conn_draft_changed(const struct tui_app *app,
 
 char *tui_conn_draft_name(const struct tui_conn_draft *d)
 {
-	const char *start_at = d->name.text;
-	size_t len;
-
-	while (*start_at == ' ')
-		start_at++;
-	len = strlen(start_at);
-	while (len > 0 && start_at[len - 1] == ' ')
-		len--;
-	return len > 0 ? strndup(start_at, len) : NULL;
+	return d->name.text[0] != '\0' ? strdup(d->name.text) : NULL;
 }
 
 const char *tui_conn_name_problem(const struct tui_app *app,
@@ -261,6 +251,16 @@ const char *tui_conn_name_problem(const struct tui_app *app,
 
 	if (name == NULL)
 		return _("Enter a display name.");
+	if (name[0] == ' ' || name[strlen(name) - 1] == ' ')
+		problem = _("Remove the spaces at the start or end of the "
+			    "name.");
+	else if (kvl_conn_name_problem(name) != NULL)
+		problem = _("The name is too long or has control characters; "
+			    "shorten it.");
+	if (problem != NULL) {
+		free(name);
+		return problem;
+	}
 	other = kvl_conn_find(&app->session->env, name);
 	if (other != NULL && (d->mode == TUI_CONN_ADD || other->id == NULL ||
 			      strcmp(other->id, d->edit_id) != 0))

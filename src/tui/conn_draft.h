@@ -15,9 +15,6 @@
 #include "tui/field.h"
 #include "tui/form.h"
 
-/* Maximum length of a connection's display name, in characters. */
-#define TUI_CONN_NAME_MAX 64
-
 enum tui_conn_mode {
 	TUI_CONN_ADD,
 	TUI_CONN_EDIT,
@@ -83,8 +80,7 @@ bool tui_conn_setting_changed(const struct tui_conn_draft *draft,
 			      const struct tui_form_row *row,
 			      const struct kvl_connection *conn);
 
-/* The name without leading and trailing spaces, or NULL when empty.
- * The caller frees. */
+/* A copy of the name as typed, or NULL when empty. The caller frees. */
 char *tui_conn_draft_name(const struct tui_conn_draft *draft);
 /* Why name cannot be used (translated), or NULL when it is free. */
 const char *tui_conn_name_problem(const struct tui_app *app,

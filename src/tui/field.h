@@ -7,7 +7,9 @@
 
 #include "tui/screen.h"
 
-#define TUI_FIELD_MAX 256
+/* Bytes of text, NUL included: room for a connection setting (1024
+ * bytes) and for a 256-character name in 4-byte UTF-8. */
+#define TUI_FIELD_MAX 1025
 
 struct tui_field {
 	char text[TUI_FIELD_MAX];

@@ -2,6 +2,9 @@
  * unique in the environment ignoring case, checked as it is typed. */
 #include "config.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "i18n.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
@@ -15,6 +18,7 @@ static void name_draw(struct tui_app *app, const struct tui_layout *lay)
 	const char *problem = tui_conn_name_problem(app, draft);
 	int row = lay->body_top + 2;
 	int width = lay->cols - LABEL_COLS - 3;
+	char *hint = NULL;
 
 	tui_steps_title(lay, _("Name the connection. The name is unique in "
 			       "this environment."));
@@ -28,10 +32,11 @@ static void name_draw(struct tui_app *app, const struct tui_layout *lay)
 	if (problem != NULL)
 		tui_draw_text(row, LABEL_COLS + 2, width, problem,
 			      TUI_ROLE_ERROR, false);
-	else
-		tui_draw_text(row, LABEL_COLS + 2, width,
-			      _("Up to 64 characters; shown in exports."),
+	else if (asprintf(&hint, _("Up to %d characters; shown in "
+				   "exports."), KVL_CONN_NAME_MAX) >= 0)
+		tui_draw_text(row, LABEL_COLS + 2, width, hint,
 			      TUI_ROLE_DISABLED, false);
+	free(hint);
 }
 
 static enum tui_outcome name_key(struct tui_app *app,

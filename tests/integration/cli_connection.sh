@@ -166,6 +166,13 @@ cli 1 connection add --type sftp --name FILES --field host=h.test \
 kvl_grep "already exists" "$ERR"
 cli 1 connection edit Future --rename "typed MAIL"
 kvl_grep "already exists" "$ERR"
+cli 2 connection add --type sftp --name "Files " --field host=h.test \
+	--field username=u --field folder=/f --use-key-vault \
+	--secret password=sftp-password --accept-privacy-statement
+kvl_grep "invalid connection name 'Files ': it starts or ends with a space" \
+	"$ERR"
+cli 2 connection edit Future --rename " Future"
+kvl_grep "starts or ends with a space" "$ERR"
 cli 0 connection edit Future --rename "Newsletter" --output json
 kvl_json .connection.name Newsletter
 

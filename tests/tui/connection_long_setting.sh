@@ -39,3 +39,25 @@ doc="$ENV/environment.json"
 kvl_json '.connections[0].displayName' "Archive 2024" "$doc"
 kvl_json '.connections[0].fields.folder' "$folder" "$doc"
 kvl_json '.connections[0].fields.host' sftp.contoso.test "$doc"
+
+# A display name longer than the old 64-character limit (207 characters,
+# 407 bytes) is kept as it is by an edit that does not touch it.
+cli 0 connection delete "Archive 2024" --yes
+long="Ledger $(printf '\303\251%.0s' $(seq 1 200))"
+"$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" connection add \
+	--type sftp --name "$long" --field host=sftp.contoso.test \
+	--field username=exporter --field folder=/ledger \
+	--credential-stdin password --accept-privacy-statement \
+	<"$WORK/pass.txt" >"$WORK/add.out" 2>&1 ||
+	kvl_fail "connection add failed: $(cat "$WORK/add.out")"
+
+kvl_tmux kill-session -t kvl
+conn_open_screen
+kvl_screen_wait "Ledger"
+kvl_keys e
+kvl_screen_wait "Admin > Connections > Edit"
+kvl_keys s
+kvl_screen_wait "Saved connection Ledger"
+kvl_keys Escape
+conn_quit
+kvl_json '.connections[0].displayName' "$long" "$doc"
