@@ -5,8 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
+#include "core/sanitize.h"
 #include "env/conntypes.h"
 #include "i18n.h"
 
@@ -416,6 +420,34 @@ static const char *kind_problem(enum kvl_field_kind kind, const char *v)
 	return "a value of a known kind";
 }
 
+/*
+ * N_(): why value is not text a field can take, judged as display names
+ * are (invalid UTF-8, C0 and C1 controls, bidi controls); NULL when it
+ * passes. Line breaks are allowed in private keys only. The copy made for
+ * that case may hold a credential and is wiped.
+ */
+static const char *encoding_problem(const struct kvl_field_def *field,
+				    const char *value)
+{
+	const char *problem;
+	size_t len;
+	char *copy;
+
+	if (field->kind != KVL_FIELD_PRIVATE_KEY)
+		return kvl_name_problem(value, SIZE_MAX);
+	len = strlen(value);
+	copy = strdup(value);
+	if (copy == NULL)
+		return N_("out of memory");
+	for (size_t i = 0; i < len; i++)
+		if (copy[i] == '\n' || copy[i] == '\r')
+			copy[i] = ' ';
+	problem = kvl_name_problem(copy, SIZE_MAX);
+	OPENSSL_cleanse(copy, len);
+	free(copy);
+	return problem;
+}
+
 kvl_result kvl_conn_field_validate(const struct kvl_field_def *field,
 				   const char *value, struct kvl_error *err)
 {
@@ -434,6 +466,14 @@ kvl_result kvl_conn_field_validate(const struct kvl_field_def *field,
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     "%s (%s) is longer than %zu characters",
 				     field->label, field->key, max);
+
+	/* The value is not quoted: it may be a credential or unprintable. */
+	problem = encoding_problem(field, value);
+	if (problem != NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "invalid %s (%s): %s; expected UTF-8 text "
+				     "without control characters",
+				     field->label, field->key, problem);
 
 	problem = kind_problem(field->kind, value);
 	if (problem == NULL)

@@ -145,6 +145,13 @@ static const struct {
 } kind_cases[] = {
 	{ KVL_FIELD_TEXT, "SG.abc def", true },
 	{ KVL_FIELD_TEXT, "tab\there", false },
+	{ KVL_FIELD_TEXT, "caf\xc3\xa9", true },
+	{ KVL_FIELD_TEXT, "bad \xff byte", false },
+	{ KVL_FIELD_TEXT, "cut \xc3", false },
+	{ KVL_FIELD_TEXT, "c1 \xc2\x85 control", false },
+	{ KVL_FIELD_TEXT, "bidi \xe2\x80\xae override", false },
+	{ KVL_FIELD_PATH, "/exp\xe2\x81\xa6orts", false },
+	{ KVL_FIELD_USERNAME, "user\xc2\x9b", false },
 	{ KVL_FIELD_HOSTNAME, "files.liveramp.com", true },
 	{ KVL_FIELD_HOSTNAME, "xyz-abc-123.mktorest.com", true },
 	{ KVL_FIELD_HOSTNAME, "localhost", true },
@@ -188,6 +195,9 @@ static const struct {
 	  "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbg==\n"
 	  "-----END OPENSSH PRIVATE KEY-----\n", true },
 	{ KVL_FIELD_PRIVATE_KEY, "ssh-ed25519 AAAA", false },
+	{ KVL_FIELD_PRIVATE_KEY,
+	  "-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3Bl\xe2\x80\x8f" "bg==\n"
+	  "-----END OPENSSH PRIVATE KEY-----\n", false },
 	{ KVL_FIELD_GOOGLE_ADS_ID, "123-456-7890", true },
 	{ KVL_FIELD_GOOGLE_ADS_ID, "1234567890", true },
 	{ KVL_FIELD_GOOGLE_ADS_ID, "123-456-789", false },
@@ -241,6 +251,15 @@ static void field_empty_and_credential(void **state)
 	assert_int_equal(kvl_conn_field_validate(&f, "hunter2-not-a-key",
 						 &err), KVL_ERR_INVALID);
 	assert_null(strstr(err.message, "hunter2"));
+	kvl_error_clear(&err);
+
+	/* Nor does it when the credential is not valid UTF-8. */
+	f = field_of_kind(KVL_FIELD_TEXT);
+	f.credential = true;
+	assert_int_equal(kvl_conn_field_validate(&f, "hunter3\xff", &err),
+			 KVL_ERR_INVALID);
+	assert_null(strstr(err.message, "hunter3"));
+	assert_non_null(strstr(err.message, "not valid UTF-8"));
 	kvl_error_clear(&err);
 
 	f = field_of_kind(KVL_FIELD_PORT);
