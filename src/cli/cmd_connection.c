@@ -1,10 +1,11 @@
 /*
  * kvlink connection add, edit and delete, and the dispatch of every
  * connection subcommand. Changes need a sign-in as an Admin of the
- * environment. Secret names are checked against the linked vault's
- * secret list, which holds names and attributes only. kvlink never reads
- * a secret's value and never writes to a vault. A typed credential
- * arrives only through --credential-stdin and is sealed at once.
+ * environment, but an edit that changes nothing stops before it. Secret
+ * names are checked against the linked vault's secret list, which holds
+ * names and attributes only. kvlink never reads a secret's value and
+ * never writes to a vault. A typed credential arrives only through
+ * --credential-stdin and is sealed at once.
  */
 #include "config.h"
 
@@ -44,44 +45,68 @@ static kvl_result split_pair(const char *arg, char **key,
 	return KVL_OK;
 }
 
-/* Applies --field KEY=VALUE; an empty VALUE removes the field. */
-static kvl_result apply_fields(const struct kvl_cli_options *opt,
-			       struct kvl_connection *c,
-			       struct kvl_error *err)
+/* Rejects a KEY given twice in args (KEY=VALUE each), since only one of
+ * the values could be kept. */
+static kvl_result check_repeats(const char *option,
+				const char *const *args,
+				size_t n, struct kvl_error *err)
+{
+	size_t i, j, len;
+
+	for (i = 0; i < n; i++) {
+		len = (size_t)(strchr(args[i], '=') - args[i]);
+		for (j = 0; j < i; j++) {
+			if (strncmp(args[i], args[j], len + 1) != 0)
+				continue;
+			return kvl_error_set(err, KVL_ERR_INVALID,
+					     _("%s %.*s is given more than "
+					       "once; give each key once"),
+					     option, (int)len, args[i]);
+		}
+	}
+	return KVL_OK;
+}
+
+/* Applies --field KEY=VALUE, or --secret FIELD=SECRET_NAME when secrets;
+ * an empty value removes the entry (a field gets its default back). */
+static kvl_result apply_pairs(const char *const *args, size_t n,
+			      bool secrets,
+			      struct kvl_connection *c,
+			      struct kvl_error *err)
 {
 	const char *value;
 	char *key = NULL;
-	kvl_result r = KVL_OK;
+	kvl_result r;
 	size_t i;
 
-	for (i = 0; i < opt->n_fields && r == KVL_OK; i++) {
-		r = split_pair(opt->fields[i], &key, &value, err);
-		if (r == KVL_OK)
-			r = kvl_conn_set_field(c, key, value[0] != '\0'
-					       ? value : NULL, err);
+	r = check_repeats(secrets ? "--secret" : "--field", args, n, err);
+	for (i = 0; i < n && r == KVL_OK; i++) {
+		value = NULL;
+		r = split_pair(args[i], &key, &value, err);
+		if (value != NULL && value[0] == '\0')
+			value = NULL;
+		if (r == KVL_OK && secrets)
+			r = kvl_conn_set_secret(c, key, value, err);
+		else if (r == KVL_OK)
+			r = kvl_conn_set_field(c, key, value, err);
 		free(key);
 		key = NULL;
 	}
 	return r;
 }
 
+static kvl_result apply_fields(const struct kvl_cli_options *opt,
+			       struct kvl_connection *c,
+			       struct kvl_error *err)
+{
+	return apply_pairs(opt->fields, opt->n_fields, false, c, err);
+}
+
 static kvl_result apply_secret_names(const struct kvl_cli_options *opt,
 				     struct kvl_connection *c,
 				     struct kvl_error *err)
 {
-	const char *value;
-	char *key = NULL;
-	kvl_result r = KVL_OK;
-	size_t i;
-
-	for (i = 0; i < opt->n_secrets && r == KVL_OK; i++) {
-		r = split_pair(opt->secrets[i], &key, &value, err);
-		if (r == KVL_OK)
-			r = kvl_conn_set_secret(c, key, value, err);
-		free(key);
-		key = NULL;
-	}
-	return r;
+	return apply_pairs(opt->secrets, opt->n_secrets, true, c, err);
 }
 
 /* Reads the --credential-stdin field and seals it into c. */
@@ -210,6 +235,9 @@ static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_connection *c,
 	for (i = 0; i < cli->opt.n_secrets && r == KVL_OK; i++) {
 		const char *arg = cli->opt.secrets[i];
 
+		/* FIELD= removes a secret name: nothing to look up. */
+		if (strchr(arg, '=')[1] == '\0')
+			continue;
 		r = check_one_secret(cli, items, n, strchr(arg, '=') + 1,
 				     err);
 		if (r == KVL_OK)
@@ -475,6 +503,33 @@ static kvl_result check_same_vault(const struct kvl_cli *cli,
 			     link->name != NULL ? link->name : "?");
 }
 
+/*
+ * Switches a typed connection to Key Vault, the one direction allowed:
+ * its sealed credentials are dropped and the linked vault recorded, so
+ * --secret must name every credential the type needs.
+ */
+static kvl_result switch_to_key_vault(const struct kvl_cli *cli,
+				      struct kvl_connection *c,
+				      struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = &cli->session.env.vault;
+	kvl_result r;
+
+	r = check_vault_linked(cli, err);
+	if (r == KVL_OK)
+		r = kvl_conn_set_use_key_vault(c, true, err);
+	if (r != KVL_OK)
+		return r;
+	free(c->vault_name);
+	free(c->vault_uri);
+	c->vault_name = link->name != NULL ? strdup(link->name) : NULL;
+	c->vault_uri = link->vault_uri != NULL ? strdup(link->vault_uri)
+					       : NULL;
+	if (c->vault_name == NULL || c->vault_uri == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	return KVL_OK;
+}
+
 /* Applies the options of `connection edit` to c. */
 static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 			      struct kvl_error *err)
@@ -484,6 +539,8 @@ static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 
 	if (opt->no_use_key_vault)
 		r = kvl_conn_set_use_key_vault(c, false, err);
+	else if (opt->use_key_vault && !c->use_key_vault)
+		r = switch_to_key_vault(cli, c, err);
 	if (r == KVL_OK && opt->rename != NULL)
 		r = kvl_conn_rename(&cli->session.env, c, opt->rename, err);
 	if (r == KVL_OK && opt->audience != NULL &&

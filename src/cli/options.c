@@ -145,8 +145,8 @@ static const struct command_def command_defs[] = {
 	{ "connection", "list", KVL_CMD_CONN_LIST, 0, 0 },
 	{ "connection", "show", KVL_CMD_CONN_SHOW, 0, 0 },
 	{ "connection", "edit", KVL_CMD_CONN_EDIT,
-	  BIT(OPT_RENAME) | BIT(OPT_NO_USE_KEY_VAULT) | CONNECTION_VALUES,
-	  0 },
+	  BIT(OPT_RENAME) | BIT(OPT_USE_KEY_VAULT) |
+	  BIT(OPT_NO_USE_KEY_VAULT) | CONNECTION_VALUES, 0 },
 	{ "connection", "delete", KVL_CMD_CONN_DELETE, BIT(OPT_YES), 0 },
 	{ "connection", "types", KVL_CMD_CONN_TYPES, 0, 0 },
 	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
@@ -673,9 +673,14 @@ void kvl_cli_print_help(FILE *out)
 		"                        add a connection; WHO is admins or\n"
 		"                        admins-and-contributors\n"
 		"  connection edit NAME [--rename NEW] [--field KEY=VALUE]...\n"
-		"       [--secret FIELD=SECRET_NAME]... [--credential-stdin "
-		"FIELD]\n"
-		"       [--audience WHO] [--allow-unusable-secret]\n"
+		"       [--use-key-vault] [--secret FIELD=SECRET_NAME]...\n"
+		"       [--credential-stdin FIELD] [--audience WHO] "
+		"[--allow-unusable-secret]\n"
+		"                        change a connection; --field KEY= "
+		"clears a\n"
+		"                        field or restores its default, "
+		"--secret\n"
+		"                        FIELD= drops a secret name\n"
 		"  connection delete NAME [--yes]\n"
 		"                        delete a connection (--yes without "
 		"a terminal)\n"), out);

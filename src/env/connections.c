@@ -470,6 +470,10 @@ kvl_result kvl_conn_set_field(struct kvl_connection *conn, const char *key,
 				     "%s (%s) is a credential and cannot be "
 				     "given as a field; use a secret name or "
 				     "--credential-stdin", f->label, f->key);
+	/* Clearing a field with a default restores the default, so a
+	 * required field such as the SFTP port never ends up empty. */
+	if (value == NULL)
+		value = f->default_value;
 	if (value != NULL) {
 		rc = kvl_conn_field_validate(f, value, err);
 		if (rc != KVL_OK)

@@ -121,7 +121,8 @@ kvl_result kvl_conn_rename(struct kvl_environment *env,
 
 /*
  * Sets the plain (non-credential) field key of conn to value, or removes
- * it when value is NULL. The value is checked against the field's kind.
+ * it when value is NULL; a field with a default gets its default back
+ * instead. The value is checked against the field's kind.
  */
 kvl_result kvl_conn_set_field(struct kvl_connection *conn, const char *key,
 			      const char *value,

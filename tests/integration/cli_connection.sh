@@ -208,6 +208,26 @@ kvl_grep "Nothing to change in connection 'Files'." "$OUT"
 [ "$(stat -c %i "$ENV/environment.json")" = "$inode" ] ||
 	kvl_fail "an edit without changes rewrote environment.json"
 
+# Clearing a field with a default restores the default; a key given
+# twice is rejected; a secret name can be dropped while the type's rules
+# still hold (SFTP needs a password or a private key).
+cli 0 connection edit Files --field port=2222 --output json
+kvl_json .connection.fields.port 2222
+cli 0 connection edit Files --field port= --output json
+kvl_json .connection.fields.port 22
+cli 2 connection edit Files --field folder=/a --field folder=/b
+kvl_grep "--field folder is given more than once" "$ERR"
+cli 2 connection edit Files --secret password=
+kvl_grep "SFTP: a password or a private key is required" "$ERR"
+cli 0 connection edit Files --secret password= \
+	--secret private_key=storage-connection-string --output json
+kvl_json '.connection.secrets.password // "removed"' removed
+kvl_json .connection.secrets.private_key storage-connection-string
+cli 0 connection edit Files --secret private_key= \
+	--secret password=sftp-password --output json
+kvl_json .connection.secrets.password sftp-password
+kvl_json '.connection.secrets.private_key // "removed"' removed
+
 # New secret names must come from the vault the connection was made with.
 jq '(.connections[] | select(.displayName == "Files") | .keyVault) = {
 	name: "kv-elsewhere", vaultUri: "http://127.0.0.1:1/kv/kv-elsewhere/"
@@ -266,6 +286,16 @@ cli 0 connection show "Second Mail"
 kvl_grep "cannot be decrypted: it was changed, copied" "$OUT"
 no_clear_key "$OUT" "$ERR"
 cat "$WORK/saved.json" >"$ENV/environment.json"
+
+# A typed connection can move to Key Vault (never back).
+cli 2 connection edit "Second Mail" --use-key-vault
+kvl_grep "API key" "$ERR"
+cli 0 connection edit "Second Mail" --use-key-vault \
+	--secret api_key=sendgrid-api-key --output json
+kvl_json .connection.useKeyVault true
+kvl_json .connection.secrets.api_key sendgrid-api-key
+kvl_json .connection.vaultName kv-ci-prod
+kvl_json '.connection.typedCredentials // "none"' none
 cli 0 connection delete "Second Mail" --yes
 
 # A vault of more than 10,000 secrets: checking a name reads every page.

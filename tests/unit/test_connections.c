@@ -149,6 +149,38 @@ static void add_fills_defaults(void **state)
 	assert_string_equal(host, "files.liveramp.com");
 }
 
+/* The value of field key in c, or NULL when it is not set. */
+static const char *field_value(const struct kvl_connection *c,
+			       const char *key)
+{
+	for (size_t i = 0; i < c->n_fields; i++)
+		if (strcmp(c->fields[i].key, key) == 0)
+			return c->fields[i].value;
+	return NULL;
+}
+
+static void clear_restores_default(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_connection c;
+
+	draft(&c, "sftp", "Clear Port");
+	assert_int_equal(kvl_conn_set_field(&c, "port", "2222", &f->err),
+			 KVL_OK);
+	assert_string_equal(field_value(&c, "port"), "2222");
+	assert_int_equal(kvl_conn_set_field(&c, "port", NULL, &f->err),
+			 KVL_OK);
+	assert_string_equal(field_value(&c, "port"), "22");
+
+	/* A field without a default is removed. */
+	assert_int_equal(kvl_conn_set_field(&c, "folder", "/out", &f->err),
+			 KVL_OK);
+	assert_int_equal(kvl_conn_set_field(&c, "folder", NULL, &f->err),
+			 KVL_OK);
+	assert_null(field_value(&c, "folder"));
+	kvl_connection_clear(&c);
+}
+
 static void add_rejects_bad_connections(void **state)
 {
 	struct fixture *f = *state;
@@ -597,6 +629,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(add_keeps_names_unique),
 		T(add_fills_defaults),
+		T(clear_restores_default),
 		T(add_rejects_bad_connections),
 		T(rename_keeps_names_unique),
 		T(delete_removes_one),
