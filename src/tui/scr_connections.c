@@ -98,10 +98,32 @@ static void refresh(struct tui_app *app)
 		build(app);
 }
 
+/*
+ * Reads the environment from disk again, so connections that the command
+ * line or another wizard changed show up. Returns false, with the reason
+ * on the status line, when the store cannot be read.
+ */
+static bool reread_store(struct tui_app *app)
+{
+	struct kvl_error err;
+	bool ok = true;
+
+	kvl_error_init(&err);
+	if (kvl_session_reload(app->session, &err) != KVL_OK) {
+		tui_app_status(app, TUI_ROLE_ERROR,
+			       _("Could not read the environment again: %s"),
+			       err.message != NULL ? err.message : "?");
+		ok = false;
+	}
+	kvl_error_clear(&err);
+	return ok;
+}
+
 static void connections_enter(struct tui_app *app)
 {
 	memset(&st, 0, sizeof(st));
 	tui_list_init(&st.list);
+	(void)reread_store(app);
 	build(app);
 }
 
@@ -251,6 +273,15 @@ static enum tui_outcome command_key(struct tui_app *app, wint_t ch)
 		if (may_manage(app))
 			ask_delete(app);
 		return TUI_KEY_HANDLED;
+	case 'r':
+	case 'R':
+		if (reread_store(app)) {
+			build(app);
+			tui_app_status(app, TUI_ROLE_PASSED, "%s",
+				       _("Connections read again from the "
+					 "environment."));
+		}
+		return TUI_KEY_HANDLED;
 	default:
 		return TUI_KEY_IGNORED;
 	}
@@ -279,7 +310,8 @@ static enum tui_outcome connections_key(struct tui_app *app,
 
 const struct tui_screen tui_screen_connections = {
 	.breadcrumb = N_("Admin > Connections"),
-	.legend = N_("a add  Enter/e edit  d delete  / filter  Esc back"),
+	.legend = N_("a add  Enter/e edit  d delete  r reload  / filter  "
+		     "Esc back"),
 	.enter = connections_enter,
 	.leave = connections_leave,
 	.draw = connections_draw,

@@ -211,7 +211,7 @@ static void picker_draw(struct tui_app *app, const struct tui_layout *lay)
 			       "now."), row->label) < 0)
 		title = NULL;
 	tui_steps_title(lay, title ? title : _("Pick a secret"));
-	if (st.loaded &&
+	if (st.loaded && st.managed > 0 &&
 	    asprintf(&hidden, ngettext("%zu secret that backs a certificate "
 				       "is not offered.",
 				       "%zu secrets that back certificates "

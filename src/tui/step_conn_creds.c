@@ -114,15 +114,15 @@ static enum tui_outcome creds_key(struct tui_app *app,
 
 const struct tui_screen tui_step_conn_creds = {
 	.breadcrumb = N_("Admin > Connections > Add 5/8 Credentials"),
-	.legend = N_("Tab field  Enter pick/continue  c continue (Key Vault)  "
-		     "Esc back"),
+	.legend = N_("Tab field  Enter pick/continue  c continue  x clear "
+		     "(Key Vault)  Esc back"),
 	.draw = creds_draw,
 	.key = creds_key,
 };
 
 const struct tui_screen tui_edit_conn_creds = {
 	.breadcrumb = N_("Admin > Connections > Edit > Credentials"),
-	.legend = N_("Tab field  Enter pick/done  c done (Key Vault)  "
+	.legend = N_("Tab field  Enter pick/done  c done  x clear (Key Vault)  "
 		     "r replace  Esc back"),
 	.draw = creds_draw,
 	.key = creds_key,

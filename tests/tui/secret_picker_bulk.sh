@@ -36,6 +36,8 @@ kvl_keys r
 kvl_screen_wait "Listing secrets..."
 kvl_screen_wait "10050 items; / to filter"
 kvl_screen_has "bulk-secret-00001"
+# No secret here backs a certificate, so no line counts them.
+kvl_screen_lacks "not offered"
 
 # End reaches the last page; the filter narrows to one secret.
 kvl_keys End
@@ -55,6 +57,11 @@ kvl_keys Enter
 kvl_screen_wait "Pick an unusable secret?"
 kvl_keys n
 kvl_screen_lacks "Pick an unusable secret?"
+
+# Esc first clears the filter and keeps the picker open.
+kvl_keys Escape
+kvl_screen_wait "10050 items; / to filter"
+kvl_screen_has "Admin > Connections > Credentials > Secret"
 
 kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
 pages=$(jq '[.value[] | select(.path == "/kv/kv-dev-bulk/secrets")] |
