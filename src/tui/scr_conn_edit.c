@@ -91,8 +91,25 @@ static char *settings_text(const struct tui_conn_draft *draft)
 	return kvl_buf_detach(&buf);
 }
 
+/* N_(): why the stored credential of row cannot be decrypted, checked
+ * against the saved connection; NULL when it decrypts. */
+static const char *stored_problem(struct tui_app *app,
+				  const struct tui_conn_draft *draft,
+				  const struct tui_form_row *row)
+{
+	const struct kvl_connection *conn =
+		kvl_conn_find(&app->session->env, draft->edit_id);
+
+	if (conn == NULL)
+		return NULL;
+	return kvl_conn_credential_problem(
+		kvl_envstore_dir(app->session->store), conn,
+		draft->type->fields[row->tag].key);
+}
+
 /* One entry per credential: its secret, or whether it is stored. */
-static char *credentials_text(const struct tui_conn_draft *draft)
+static char *credentials_text(struct tui_app *app,
+			      const struct tui_conn_draft *draft)
 {
 	struct kvl_buf buf;
 
@@ -100,6 +117,7 @@ static char *credentials_text(const struct tui_conn_draft *draft)
 	for (size_t i = 0; i < draft->creds.n; i++) {
 		const struct tui_form_row *row = &draft->creds.rows[i];
 		const char *state = _("not set");
+		const char *problem = NULL;
 
 		if (row->kind == TUI_FORM_CHOICE && row->choice != NULL)
 			state = row->choice;
@@ -110,8 +128,18 @@ static char *credentials_text(const struct tui_conn_draft *draft)
 		else if (row->kind == TUI_FORM_MASKED &&
 			 draft->stored[row->tag])
 			state = _("stored, encrypted");
-		(void)kvl_buf_addf(&buf, "%s%s: %s", i ? ", " : "",
-				   draft->type->fields[row->tag].key, state);
+		if (row->kind == TUI_FORM_STORED)
+			problem = stored_problem(app, draft, row);
+		if (problem != NULL)
+			(void)kvl_buf_addf(&buf, _("%s%s: stored, cannot be "
+						   "decrypted (%s)"),
+					   i ? ", " : "",
+					   draft->type->fields[row->tag].key,
+					   _(problem));
+		else
+			(void)kvl_buf_addf(&buf, "%s%s: %s", i ? ", " : "",
+					   draft->type->fields[row->tag].key,
+					   state);
 	}
 	(void)kvl_buf_add(&buf, "", 0);
 	return kvl_buf_detach(&buf);
@@ -188,7 +216,7 @@ static void edit_draw(struct tui_app *app, const struct tui_layout *lay)
 		return;
 	}
 	settings = settings_text(draft);
-	creds = credentials_text(draft);
+	creds = credentials_text(app, draft);
 	vault = key_vault_text(app, draft);
 	tui_steps_title(lay, draft->type->display_name);
 	draw_row(row++, ROW_NAME, lay->cols, _("Display name"),

@@ -116,3 +116,18 @@ if grep -rqF -- "typed-key" "$ENV"; then
 fi
 mode=$(stat -c %a "$ENV/credentials.key")
 [ "$mode" = 600 ] || kvl_fail "credentials.key has mode $mode, not 600"
+
+# With credentials.key gone the editor says the key cannot be decrypted.
+mv "$ENV/credentials.key" "$WORK/credentials.key.saved"
+kvl_tmux kill-session -t kvl
+conn_open_screen
+kvl_screen_wait "Newsletter"
+kvl_keys e
+kvl_screen_wait "Admin > Connections > Edit"
+kvl_screen_wait "api_key: stored, cannot be decrypted"
+kvl_screen_lacks "stored, encrypted"
+kvl_keys Escape
+kvl_screen_wait "1 items; / to filter"
+kvl_keys Escape
+conn_quit
+mv "$WORK/credentials.key.saved" "$ENV/credentials.key"
