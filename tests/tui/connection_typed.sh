@@ -131,3 +131,19 @@ kvl_screen_wait "1 items; / to filter"
 kvl_keys Escape
 conn_quit
 mv "$WORK/credentials.key.saved" "$ENV/credentials.key"
+
+# A name with a space at either end is rejected as it is typed.
+kvl_tmux kill-session -t kvl
+conn_open_screen
+kvl_keys a
+kvl_screen_wait "Add 1/8 Type"
+kvl_type "/SendGrid"
+kvl_screen_wait "(1 of 12)"
+kvl_keys Enter
+kvl_screen_wait "Add 2/8 Name"
+kvl_type "Letters "
+kvl_screen_wait "Remove the spaces at the start or end of the name."
+kvl_keys Enter
+kvl_screen_has "Add 2/8 Name"
+kvl_keys BSpace
+kvl_screen_wait "Up to 256 characters; shown in exports."
