@@ -310,11 +310,12 @@ static void print_done(const struct kvl_cli *cli, enum conn_change change,
 	char *name;
 
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		const char *dir = kvl_envstore_dir(cli->session.store);
 		json_object *doc = json_object_new_object();
 
 		if (c != NULL)
 			json_object_object_add(doc, "connection",
-					       kvl_cli_conn_json(c));
+					       kvl_cli_conn_json(dir, c));
 		else
 			kvl_cli_json_add_string(doc, "deleted", deleted);
 		kvl_cli_print_json(doc);

@@ -14,8 +14,11 @@
 #include "cli/cli.h"
 #include "env/connections.h"
 
-/* A connection as the command line shows it: never a credential. */
-json_object *kvl_cli_conn_json(const struct kvl_connection *c);
+/* A connection as the command line shows it: never a credential. The
+ * typed credentials that fail to decrypt under the key file in env_dir
+ * are listed in "undecryptableCredentials". */
+json_object *kvl_cli_conn_json(const char *env_dir,
+			       const struct kvl_connection *c);
 
 /* The connection named by the NAME argument, or NULL with err set
  * (KVL_ERR_NOT_FOUND). */

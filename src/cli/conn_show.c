@@ -145,7 +145,23 @@ static json_object *who_json(const char *object_id, const char *name,
 	return doc;
 }
 
-json_object *kvl_cli_conn_json(const struct kvl_connection *c)
+/* The keys of the sealed credentials that fail to decrypt. */
+static json_object *undecryptable_json(const char *env_dir,
+				       const struct kvl_connection *c)
+{
+	json_object *list = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < c->n_sealed; i++)
+		if (kvl_conn_credential_problem(env_dir, c,
+						c->sealed[i].key) != NULL)
+			json_object_array_add(list, json_object_new_string(
+				c->sealed[i].key));
+	return list;
+}
+
+json_object *kvl_cli_conn_json(const char *env_dir,
+			       const struct kvl_connection *c)
 {
 	const struct kvl_conn_type *t = kvl_conn_type_find(c->type_id);
 	json_object *doc = json_object_new_object();
@@ -167,6 +183,8 @@ json_object *kvl_cli_conn_json(const struct kvl_connection *c)
 	} else {
 		json_object_object_add(doc, "typedCredentials",
 				       typed_keys_json(c));
+		json_object_object_add(doc, "undecryptableCredentials",
+				       undecryptable_json(env_dir, c));
 	}
 	kvl_cli_json_add_string(doc, "audience",
 				kvl_conn_audience_name(c->audience));
@@ -218,6 +236,7 @@ static kvl_result show_list(const struct kvl_cli *cli,
 
 		for (i = 0; i < env->n_connections; i++)
 			json_object_array_add(list, kvl_cli_conn_json(
+				kvl_envstore_dir(cli->session.store),
 				&env->connections[i]));
 		json_object_object_add(doc, "connections", list);
 		kvl_cli_print_json(doc);
@@ -361,7 +380,8 @@ static kvl_result show_one(const struct kvl_cli *cli,
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
 		json_object *doc = json_object_new_object();
 
-		json_object_object_add(doc, "connection", kvl_cli_conn_json(c));
+		json_object_object_add(doc, "connection", kvl_cli_conn_json(
+			kvl_envstore_dir(cli->session.store), c));
 		kvl_cli_print_json(doc);
 		json_object_put(doc);
 		return KVL_OK;

@@ -254,6 +254,8 @@ cli 0 connection show "Typed Mail"
 kvl_grep "typed (cannot be decrypted: the key file credentials.key is" "$OUT"
 cli 0 connection list
 kvl_grep "typed (cannot be decrypted)" "$OUT"
+cli 0 connection show "Typed Mail" --output json
+kvl_json '.connection.undecryptableCredentials | join(",")' api_key
 printf 'SG.second-key\n' >"$WORK/key2.txt"
 cli_stdin "$WORK/key2.txt" 5 connection add --type sendgrid \
 	--name "Second Mail" --credential-stdin api_key \
@@ -275,6 +277,8 @@ cli_stdin "$WORK/key2.txt" 0 connection add --type sendgrid \
 	--accept-privacy-statement
 cli 0 connection show "Typed Mail"
 kvl_grep "typed (encrypted)" "$OUT"
+cli 0 connection show "Typed Mail" --output json
+kvl_json '.connection.undecryptableCredentials | length' 0
 
 # A sealed value moved to another connection fails to decrypt there.
 cp "$ENV/environment.json" "$WORK/saved.json"
