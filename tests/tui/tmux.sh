@@ -18,7 +18,11 @@ if [ -z "$TMUX_CMD" ]; then
 	exit 77
 fi
 
-TMUX_SOCKET="$WORK/tmux.sock"
+# Every kvl_tmux_start gets a socket of its own: a server that a test has
+# just killed may still be closing its socket, and a new session on the
+# same path would reach it and fail with "server exited unexpectedly".
+TMUX_SESSIONS=0
+TMUX_SOCKET="$WORK/tmux.0.sock"
 # Tries of kvl_screen_wait, 0.1 s apart: 30 s, enough for a device code
 # sign-in against a sandbox that wants a poll every second.
 KVL_SCREEN_TRIES=${KVL_SCREEN_TRIES:-300}
@@ -28,7 +32,12 @@ kvl_tmux() {
 }
 
 kvl_tmux_cleanup() {
-	kvl_tmux kill-server >/dev/null 2>&1 || true
+	local socket
+
+	for socket in "$WORK"/tmux.*.sock; do
+		[ -S "$socket" ] || continue
+		"$TMUX_CMD" -S "$socket" kill-server >/dev/null 2>&1 || true
+	done
 	kvl_cleanup
 }
 trap kvl_tmux_cleanup EXIT
@@ -58,6 +67,8 @@ exec sleep 600
 WRAPPER
 	chmod +x "$wrapper"
 	rm -f "$WORK/kvlink.pid" "$WORK/kvlink.status" "$WORK/stty.out"
+	TMUX_SESSIONS=$((TMUX_SESSIONS + 1))
+	TMUX_SOCKET="$WORK/tmux.$TMUX_SESSIONS.sock"
 	kvl_tmux new-session -d -s kvl -x "$cols" -y "$rows" \
 		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=screen \
 		-e NO_COLOR="${KVL_NO_COLOR:-}" \
