@@ -32,6 +32,7 @@ enum kvl_cli_command {
 	KVL_CMD_LIST_RESOURCE_GROUPS,
 	KVL_CMD_LIST_VAULTS,
 	KVL_CMD_LINK,
+	KVL_CMD_UNLINK,
 	KVL_CMD_PRIVACY_STATEMENT,
 	KVL_CMD_CONN_ADD,
 	KVL_CMD_CONN_LIST,
@@ -169,6 +170,8 @@ kvl_result kvl_cli_cmd_status(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
 /* cmd_connection.c: every connection subcommand. */

@@ -138,6 +138,8 @@ static const struct command_def command_defs[] = {
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) | BIT(OPT_RESOURCE_GROUP) |
 	  BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN),
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) },
+	{ "unlink", NULL, KVL_CMD_UNLINK, BIT(OPT_VAULT) | BIT(OPT_YES),
+	  BIT(OPT_VAULT) },
 	{ "connection", "add", KVL_CMD_CONN_ADD,
 	  BIT(OPT_TYPE) | BIT(OPT_NAME) | BIT(OPT_USE_KEY_VAULT) |
 	  BIT(OPT_ACCEPT) | CONNECTION_VALUES,
@@ -622,7 +624,7 @@ kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
 const char *kvl_cli_command_summary(void)
 {
 	return "login, logout, whoami, env create, env show, status, "
-	       "list subscriptions|resource-groups|vaults, link, "
+	       "list subscriptions|resource-groups|vaults, link, unlink, "
 	       "connection add|list|show|edit|delete|types, "
 	       "privacy-statement";
 }
@@ -658,6 +660,10 @@ void kvl_cli_print_help(FILE *out)
 		"                        check the prerequisites, grant "
 		"Customer Insights\n"
 		"                        read access and record the link\n"
+		"  unlink --vault NAME [--yes]\n"
+		"                        remove the access the link granted "
+		"and the link;\n"
+		"                        NAME must be the linked vault's name\n"
 		"  privacy-statement     print the data privacy statement\n"),
 	      out);
 	fputs(_("  connection types      list the connection types and "
@@ -705,8 +711,8 @@ void kvl_cli_print_help(FILE *out)
 	fputs(_("\nExit status: 0 success, 1 failure, 2 usage error, 3 not "
 		"found,\n"
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"
-		"6 another kvlink is linking, 7 environment store unusable,\n"
-		"130 interrupted.\n"), out);
+		"6 another kvlink is linking or unlinking, 7 environment "
+		"store\nunusable, 130 interrupted.\n"), out);
 	fputs(_("\nSee kvlink(1). Known problems are listed in "
 		"docs/KNOWN_BUGS.md\nof the source tree.\n"), out);
 }
