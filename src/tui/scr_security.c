@@ -10,7 +10,7 @@
 #include "tui/app.h"
 #include "tui/draw.h"
 
-#define TILE_ROWS 11
+#define TILE_ROWS 12
 
 static const char *model_name(const char *model)
 {
@@ -59,6 +59,8 @@ static void draw_tile(const struct kvl_vault_link *link, int top, int width)
 	switch (link->state) {
 	case KVL_LINK_LINKED:
 		draw_linked(link, row, col, inner);
+		tui_draw_text(row + 7, col, 30, _("[ u Unlink ]"),
+			      TUI_ROLE_NORMAL, false);
 		break;
 	case KVL_LINK_PENDING:
 		tui_draw_text(row++, col, inner,
@@ -111,7 +113,14 @@ static enum tui_outcome security_key(struct tui_app *app,
 {
 	const struct kvl_vault_link *link = &app->session->env.vault;
 	bool enter = !key->function && (key->ch == '\r' || key->ch == '\n');
+	bool unlink = !key->function && (key->ch == 'u' || key->ch == 'U');
 
+	/* The wizard offers to unlink a finished link only; a pending one
+	 * is finished with Enter or unlinked with `kvlink unlink`. */
+	if (unlink && link->state == KVL_LINK_LINKED) {
+		tui_app_push(app, &tui_screen_unlink);
+		return TUI_KEY_HANDLED;
+	}
 	if (!enter)
 		return TUI_KEY_IGNORED;
 	switch (link->state) {
@@ -126,7 +135,7 @@ static enum tui_outcome security_key(struct tui_app *app,
 	case KVL_LINK_LINKED:
 		tui_app_status(app, TUI_ROLE_STATUS, "%s",
 			       _("A key vault is already linked to this "
-				 "environment."));
+				 "environment. Press u to unlink it."));
 		break;
 	}
 	return TUI_KEY_HANDLED;
@@ -145,7 +154,8 @@ static void security_done(struct tui_app *app, int tag, kvl_result result,
 
 const struct tui_screen tui_screen_security = {
 	.breadcrumb = N_("Admin > Security > Key Vault"),
-	.legend = N_("Enter setup (or finish a pending link)  Esc back"),
+	.legend = N_("Enter setup (or finish a pending link)  u unlink  "
+		     "Esc back"),
 	.draw = security_draw,
 	.key = security_key,
 	.job_done = security_done,
