@@ -1,8 +1,9 @@
 #!/bin/bash
-# kvlink unlink against a real kvlink-sandbox: the vault's access policy
-# and role assignments end exactly as they were before the link, access
-# that existed before is kept or restored, a wrong --vault changes
-# nothing, and a removal Azure rejects keeps the link.
+# kvlink unlink against a real kvlink-sandbox. The vault's access policy
+# and role assignments end exactly as they were before the link, and
+# access that existed before is kept or restored. A pending link is
+# unlinked too. A wrong --vault or a held link lock changes nothing, and
+# a removal that Azure rejects keeps the link.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -52,7 +53,7 @@ cli 0 connection add --type sftp --name "Nightly files" \
 	--field folder=/exports --use-key-vault \
 	--secret password=sftp-password --accept-privacy-statement
 
-# A wrong name is refused before anything changes.
+# A wrong name is rejected before anything changes.
 cli 2 unlink --vault kv-ci-rbac --yes
 kvl_grep "not the name of the linked key vault" "$ERR"
 [ "$(state)" = "$after_link" ] || kvl_fail "a wrong --vault changed Azure"
@@ -108,6 +109,28 @@ after=$(state)
 [ "$(echo "$after" | ci_roles | jq '[.[] | select(.scope |
 	endswith("/kv-rbac-existing"))] | length')" = 1 ] ||
 	kvl_fail "kv-rbac-existing lost the pre-existing assignment"
+
+# A pending link is unlinked too. While another process holds the link
+# lock, unlink exits with status 6 and changes nothing. The test's shell
+# holds the lock through file descriptor 9.
+before=$(state)
+link kv-ci-rbac
+jq '.keyVault.state = "pending"' "$ENV/environment.json" >"$WORK/pending.json"
+cp "$WORK/pending.json" "$ENV/environment.json"
+if command -v flock >/dev/null 2>&1; then
+	pending=$(state)
+	exec 9>"$ENV/link.lock"
+	flock -n 9 || kvl_fail "cannot take the link lock"
+	cli 6 unlink --vault kv-ci-rbac --yes
+	exec 9>&-
+	[ "$(state)" = "$pending" ] || kvl_fail "a locked unlink changed Azure"
+	cli 0 status --output json
+	kvl_json .vault.state pending
+fi
+cli 0 unlink --vault kv-ci-rbac --yes
+[ "$(state)" = "$before" ] || kvl_fail "unlinking a pending link left changes"
+cli 0 status --output json
+kvl_json .vault null
 
 # A removal that Azure rejects keeps the link and names the grant:
 # Riley, made an Admin of the environment, is only a Reader in Azure.

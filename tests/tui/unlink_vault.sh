@@ -2,7 +2,8 @@
 # Unlinking from Admin > Security. The u key opens a screen that lists
 # the connections that stop working and what is removed. A wrong name is
 # rejected in place. The vault's name and Enter remove the access policy
-# entry, and the tile offers Setup again.
+# entry, and the tile offers Setup again. Then `kvlink unlink` on a
+# terminal, which asks for the name once more.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -68,4 +69,32 @@ kvl_tmux_exit_status 0
 kvl_json '.keyVault.state // "none"' none "$ENV/environment.json"
 cli 0 connection list --output json
 kvl_json '.connections | length' 1
+
+# `kvlink unlink` on a terminal without --yes asks for the name once
+# more: a wrong one exits with status 2 and keeps the link.
+cli 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
+linked=$(policies)
+kvl_tmux kill-server
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
+	unlink --vault kv-ci-prod
+kvl_screen_wait "Type the name of the key vault (kv-ci-prod)"
+kvl_screen_has "Nightly files"
+kvl_type "kv-ci-pro"
+kvl_keys Enter
+kvl_tmux_exit_status 2
+kvl_screen_has "the name typed does not match"
+kvl_json '.keyVault.state' linked "$ENV/environment.json"
+[ "$(policies)" = "$linked" ] || kvl_fail "a wrong name changed the vault"
+
+kvl_tmux kill-server
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
+	unlink --vault kv-ci-prod
+kvl_screen_wait "Type the name of the key vault (kv-ci-prod)"
+kvl_type "kv-ci-prod"
+kvl_keys Enter
+kvl_tmux_exit_status 0
+kvl_screen_has "Unlinked key vault kv-ci-prod."
+[ "$(policies)" = "$before" ] ||
+	kvl_fail "kv-ci-prod's access policies differ after the unlink"
+kvl_json '.keyVault.state // "none"' none "$ENV/environment.json"
 echo "unlink_vault: all checks passed"
