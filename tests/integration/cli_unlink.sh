@@ -60,6 +60,16 @@ kvl_grep "not the name of the linked key vault" "$ERR"
 cli 0 status --output json
 kvl_json .vault.state linked
 
+# Only an Admin of the environment may unlink.
+cp "$ENV/environment.json" "$WORK/admin.json"
+jq '.users[0].role = "Contributor"' "$WORK/admin.json" >"$WORK/contrib.json"
+cp "$WORK/contrib.json" "$ENV/environment.json"
+cli 5 unlink --vault kv-ci-prod --yes
+kvl_grep "only an Admin" "$ERR"
+[ "$(state)" = "$after_link" ] ||
+	kvl_fail "a Contributor's unlink changed Azure"
+cp "$WORK/admin.json" "$ENV/environment.json"
+
 # The name is matched ignoring case; the connection is listed first.
 cli 0 unlink --vault KV-CI-PROD
 kvl_grep "Nightly files" "$OUT"
