@@ -42,9 +42,10 @@ kvl_result kvl_link_lock(const struct kvl_envstore *store, int *fd,
 			continue;
 		if (errno == EWOULDBLOCK)
 			r = kvl_error_set(err, KVL_ERR_BUSY,
-					  _("another kvlink is linking a vault "
-					    "in this environment ('%s'); wait "
-					    "for it to finish and run again"),
+					  _("another kvlink is linking or "
+					    "unlinking a vault in this "
+					    "environment ('%s'); wait for it "
+					    "to finish and run again"),
 					  dir);
 		else
 			r = kvl_error_set(err, KVL_ERR_STORE,

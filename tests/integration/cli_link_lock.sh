@@ -28,7 +28,7 @@ flock "$ENV/link.lock" "$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
 [ "$status" -eq 6 ] ||
 	kvl_fail "link under a held lock exited with $status, expected 6:" \
 		 "$(cat "$WORK/busy.err")"
-kvl_grep "another kvlink is linking a vault in this environment" \
+kvl_grep "is linking or unlinking a vault in this environment" \
 	"$WORK/busy.err"
 kvl_grep "wait for it to finish and run again" "$WORK/busy.err"
 

@@ -49,7 +49,7 @@ if command -v flock >/dev/null 2>&1; then
 	exec 9>"$ENV/link.lock"
 	flock -n 9 || kvl_fail "cannot take the link lock"
 	kvl_keys Enter
-	kvl_screen_wait "another kvlink is linking a vault"
+	kvl_screen_wait "another kvlink is linking or unlinking"
 	kvl_json '.keyVault.state' pending "$ENV/environment.json"
 	exec 9>&-
 	kvl_keys Escape
