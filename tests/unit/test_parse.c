@@ -336,6 +336,97 @@ static void role_assignment_exists(void **state)
 	free(text);
 }
 
+static void role_assignment_list(void **state)
+{
+	json_object *list = load_fixture("role_assignment_list.json");
+	json_object *value = json_object_object_get(list, "value");
+	struct kvl_role_assignment ra;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_int_equal(json_object_array_length(value), 2);
+	assert_non_null(kvl_json_str(list, "nextLink"));
+
+	/* Nulls in optional members do not stop the parse. */
+	assert_int_equal(kvl_arm_parse_role_assignment(
+				 json_object_array_get_idx(value, 0), &ra,
+				 &err),
+			 KVL_OK);
+	assert_non_null(strstr(ra.role_definition_id,
+			       KVL_ROLE_KEY_VAULT_READER));
+	assert_non_null(strstr(ra.scope, "/vaults/kv-fabrikam-rbac"));
+	assert_string_equal(ra.principal_type, "ServicePrincipal");
+	kvl_role_assignment_clear(&ra);
+
+	/* The tenant-level form of a role definition id is read too. */
+	assert_int_equal(kvl_arm_parse_role_assignment(
+				 json_object_array_get_idx(value, 1), &ra,
+				 &err),
+			 KVL_OK);
+	assert_string_equal(ra.role_definition_id,
+			    "/providers/Microsoft.Authorization/"
+			    "roleDefinitions/"
+			    "00482a5a-887f-4fb3-b363-3b7fe8e74483");
+	assert_string_equal(ra.name, "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b");
+	assert_null(strstr(ra.scope, "/vaults/"));
+	kvl_role_assignment_clear(&ra);
+	json_object_put(list);
+}
+
+/* Checks kvl_http_check on a fixture body with the given status. */
+static void check_error_fixture(const char *name, long status,
+				kvl_result expected, const char *code,
+				const char *message_part)
+{
+	char *text = read_fixture(name);
+	struct kvl_http_response resp = { .status = status, .body = text };
+	struct kvl_error err;
+
+	resp.body_len = strlen(text);
+	kvl_error_init(&err);
+	assert_int_equal(kvl_http_check(&resp, "test", &err), expected);
+	assert_string_equal(err.azure_code, code);
+	assert_non_null(err.azure_message);
+	assert_non_null(strstr(err.azure_message, message_part));
+	assert_int_equal(err.http_status, status);
+	kvl_error_clear(&err);
+	free(text);
+}
+
+static void service_error_envelopes(void **state)
+{
+	(void)state;
+	check_error_fixture("arm_error_forbidden.json", 403,
+			    KVL_ERR_FORBIDDEN, "AuthorizationFailed",
+			    "Microsoft.Authorization/roleAssignments/write");
+	/* Key Vault's inner code says which rule refused the call. */
+	check_error_fixture("keyvault_error_firewall.json", 403,
+			    KVL_ERR_FORBIDDEN, "Forbidden",
+			    "ForbiddenByFirewall");
+	check_error_fixture("graph_error_denied.json", 403,
+			    KVL_ERR_FORBIDDEN, "Authorization_RequestDenied",
+			    "Insufficient privileges");
+}
+
+static void graph_error_request_id(void **state)
+{
+	char *text = read_fixture("graph_error_denied.json");
+	struct kvl_http_response resp = { .status = 403, .body = text };
+	struct kvl_error err;
+
+	(void)state;
+	resp.body_len = strlen(text);
+	kvl_error_init(&err);
+	assert_int_equal(kvl_http_check(&resp, "find service principal", &err),
+			 KVL_ERR_FORBIDDEN);
+	/* Without a correlation header, Graph's request id stands in. */
+	assert_string_equal(err.correlation_id,
+			    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	kvl_error_clear(&err);
+	free(text);
+}
+
 static void service_principal_lists(void **state)
 {
 	json_object *found = load_fixture("sp_found.json");
@@ -673,6 +764,9 @@ int main(void)
 		cmocka_unit_test(region_equality),
 		cmocka_unit_test(role_assignment_created),
 		cmocka_unit_test(role_assignment_exists),
+		cmocka_unit_test(role_assignment_list),
+		cmocka_unit_test(service_error_envelopes),
+		cmocka_unit_test(graph_error_request_id),
 		cmocka_unit_test(service_principal_lists),
 		cmocka_unit_test(secret_list),
 		cmocka_unit_test(token_and_device_code),
