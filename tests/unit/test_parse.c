@@ -420,7 +420,7 @@ static void graph_error_request_id(void **state)
 	kvl_error_init(&err);
 	assert_int_equal(kvl_http_check(&resp, "find service principal", &err),
 			 KVL_ERR_FORBIDDEN);
-	/* Without a correlation header, Graph's request id stands in. */
+	/* Without a correlation header, Graph's request id is used. */
 	assert_string_equal(err.correlation_id,
 			    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
 	kvl_error_clear(&err);
