@@ -130,9 +130,12 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		reset(sb, reply);
 	} else if (post && strcmp(route, "token") == 0) {
 		mint_token(sb, req->body, reply);
+	} else if (post && strcmp(route, "break") == 0) {
+		sb_control_break(sb, req->body, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
-			     "POST reset and POST token under /_sandbox.");
+			     "POST reset, POST token and POST break under "
+			     "/_sandbox.");
 	}
 }

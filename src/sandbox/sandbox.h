@@ -191,6 +191,9 @@ void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 void sb_route_graph(struct sb_request *req, struct sb_reply *reply);
 void sb_route_kv(struct sb_request *req, struct sb_reply *reply);
 void sb_route_control(struct sb_request *req, struct sb_reply *reply);
+/* control_break.c: POST /_sandbox/break */
+void sb_control_break(struct sb_sandbox *sb, const char *text,
+		      struct sb_reply *reply);
 
 /* Error bodies in each service's own shape. */
 void sb_arm_error(struct sb_reply *reply, unsigned int status,

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -1160,6 +1161,130 @@ static void reset_restores(void **state)
 	free(token);
 }
 
+static struct response post_break(const char *body)
+{
+	return http("POST", NULL, "application/json", body,
+		    "%s/_sandbox/break", shared.base);
+}
+
+static json_object *state_secret(json_object *vault, const char *name)
+{
+	json_object *list = at(vault, "secrets");
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(list); i++) {
+		json_object *s = json_object_array_get_idx(list, i);
+
+		if (strcmp(str_at(s, "name"), name) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+static size_t count_assignments(json_object *state, const char *scope_end)
+{
+	json_object *list = at(state, "roleAssignments");
+	size_t i, n = 0;
+
+	for (i = 0; i < json_object_array_length(list); i++) {
+		json_object *ra = json_object_array_get_idx(list, i);
+		const char *scope = str_at(ra, "scope");
+
+		if (strcmp(str_at(ra, "principalId"), CI_SP) == 0 &&
+		    strlen(scope) >= strlen(scope_end) &&
+		    strcmp(scope + strlen(scope) - strlen(scope_end),
+			   scope_end) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void break_policy_and_roles(void **state)
+{
+	char *token = mint(AVERY, "arm", 3600);
+	struct response r;
+
+	(void)state;
+	r = put_policy(token, "add", CI_SP, "\"get\",\"list\"");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"remove-policy\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = get_state();
+	assert_null(policy_of(state_vault(r.json, "kv-ci-prod"), CI_SP));
+	assert_non_null(policy_of(state_vault(r.json, "kv-ci-prod"), AVERY));
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"remove-policy\"}");
+	expect_error(&r, 404, "NotFound");
+	response_free(&r);
+
+	r = post_break("{\"vault\":\"kv-rbac-existing\",\"action\":"
+		       "\"remove-role-assignment\",\"role\":\"Owner\"}");
+	expect_error(&r, 404, "NotFound");
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-rbac-existing\",\"action\":"
+		       "\"remove-role-assignment\",\"role\":"
+		       "\"Key Vault Reader\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = get_state();
+	assert_int_equal(count_assignments(r.json, "/kv-rbac-existing"), 0);
+	response_free(&r);
+	reset();
+	free(token);
+}
+
+static void break_network_and_secrets(void **state)
+{
+	struct response r;
+	json_object *vault, *attrs;
+
+	(void)state;
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"firewall-on\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"disable-secret\",\"secret\":\"sftp-password\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"expire-secret\",\"secret\":\"sftp-password\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"delete-secret\",\"secret\":\"old-ftp-password\"}");
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+
+	r = get_state();
+	vault = state_vault(r.json, "kv-ci-prod");
+	assert_string_equal(str_at(vault, "networkAcls.defaultAction"),
+			    "Deny");
+	attrs = at(state_secret(vault, "sftp-password"), "attributes");
+	assert_false(json_object_get_boolean(at(attrs, "enabled")));
+	assert_true(json_object_get_int64(at(attrs, "exp")) <
+		    (int64_t)time(NULL));
+	assert_null(state_secret(vault, "old-ftp-password"));
+	response_free(&r);
+
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"delete-secret\",\"secret\":\"no-such-secret\"}");
+	expect_error(&r, 404, "NotFound");
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":\"melt\"}");
+	expect_error(&r, 400, "BadRequest");
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-nowhere\",\"action\":"
+		       "\"firewall-on\"}");
+	expect_error(&r, 400, "BadRequest");
+	response_free(&r);
+	reset();
+}
+
 static void requests_recorded(void **state)
 {
 	char *token = mint(AVERY, "arm", 3600);
@@ -1431,6 +1556,8 @@ int main(void)
 		cmocka_unit_test(secret_access),
 		cmocka_unit_test(writes_rejected_counted),
 		cmocka_unit_test(reset_restores),
+		cmocka_unit_test(break_policy_and_roles),
+		cmocka_unit_test(break_network_and_secrets),
 		cmocka_unit_test(requests_recorded),
 		cmocka_unit_test(state_persists),
 		cmocka_unit_test(bad_tenant_file),
