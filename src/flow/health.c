@@ -1,0 +1,570 @@
+/* The health check of the linked vault and the secrets connections use. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/arm.h"
+#include "env/connections.h"
+#include "flow/checks.h"
+#include "flow/health.h"
+#include "flow/link.h"
+
+struct health_run {
+	struct kvl_azure *az;
+	const struct kvl_environment *env;
+	const struct kvl_vault_link *link;
+	struct kvl_health *health;
+	/* Every connection in Key Vault mode: what a vault finding affects. */
+	char **users;
+	size_t n_users;
+};
+
+/* A finding before it is added. It owns cause and fix until then. */
+struct finding_text {
+	const char *id;
+	const char *name;	/* appended to id after ':', or NULL */
+	enum kvl_finding_severity severity;
+	char *cause;
+	char *fix;
+};
+
+const char *kvl_finding_severity_name(enum kvl_finding_severity severity)
+{
+	return severity == KVL_FINDING_ERROR ? "error" : "recommendation";
+}
+
+static void finding_clear(struct kvl_finding *f)
+{
+	size_t i;
+
+	free(f->id);
+	free(f->cause);
+	free(f->fix);
+	for (i = 0; i < f->n_connections; i++)
+		free(f->connections[i]);
+	free(f->connections);
+	memset(f, 0, sizeof(*f));
+}
+
+void kvl_health_clear(struct kvl_health *health)
+{
+	size_t i;
+
+	for (i = 0; i < health->n_findings; i++)
+		finding_clear(&health->findings[i]);
+	free(health->findings);
+	memset(health, 0, sizeof(*health));
+}
+
+size_t kvl_health_errors(const struct kvl_health *health)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < health->n_findings; i++)
+		if (health->findings[i].severity == KVL_FINDING_ERROR)
+			n++;
+	return n;
+}
+
+static bool copy_names(struct kvl_finding *f, char *const *names, size_t n)
+{
+	size_t i;
+
+	f->connections = calloc(n > 0 ? n : 1, sizeof(*f->connections));
+	if (f->connections == NULL)
+		return false;
+	for (i = 0; i < n; i++) {
+		f->connections[i] = strdup(names[i]);
+		if (f->connections[i] == NULL)
+			return false;
+		f->n_connections = i + 1;
+	}
+	return true;
+}
+
+/* Adds a finding, taking ownership of text->cause and text->fix. */
+static kvl_result add_finding(struct health_run *run,
+			      struct finding_text *text, char *const *names,
+			      size_t n_names, struct kvl_error *err)
+{
+	struct kvl_health *h = run->health;
+	struct kvl_finding *grown, *f;
+	int len;
+
+	grown = realloc(h->findings, (h->n_findings + 1) * sizeof(*grown));
+	if (grown == NULL)
+		goto nomem;
+	h->findings = grown;
+	f = &h->findings[h->n_findings++];
+	memset(f, 0, sizeof(*f));
+	f->severity = text->severity;
+	f->cause = text->cause;
+	f->fix = text->fix;
+	text->cause = text->fix = NULL;
+	if (text->name != NULL)
+		len = asprintf(&f->id, "%s:%s", text->id, text->name);
+	else
+		len = asprintf(&f->id, "%s", text->id);
+	if (len < 0) {
+		f->id = NULL;
+		goto nomem;
+	}
+	if (f->cause == NULL || f->fix == NULL ||
+	    !copy_names(f, names, n_names))
+		goto nomem;
+	return KVL_OK;
+
+nomem:
+	free(text->cause);
+	free(text->fix);
+	text->cause = text->fix = NULL;
+	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+}
+
+static char *format(const char *fmt, ...) KVL_PRINTF(1, 2);
+
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int len;
+
+	va_start(ap, fmt);
+	len = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	return len < 0 ? NULL : text;
+}
+
+/* A finding about the vault itself, which affects every connection in
+ * Key Vault mode. */
+static kvl_result vault_finding(struct health_run *run, const char *id,
+				enum kvl_finding_severity severity,
+				char *cause, char *fix, struct kvl_error *err)
+{
+	struct finding_text text = { id, NULL, severity, cause, fix };
+
+	return add_finding(run, &text, run->users, run->n_users, err);
+}
+
+static kvl_result collect_users(struct health_run *run,
+				struct kvl_error *err)
+{
+	const struct kvl_environment *env = run->env;
+	size_t i;
+
+	run->users = calloc(env->n_connections + 1, sizeof(*run->users));
+	if (run->users == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	for (i = 0; i < env->n_connections; i++)
+		if (env->connections[i].use_key_vault)
+			run->users[run->n_users++] =
+				env->connections[i].display_name;
+	return KVL_OK;
+}
+
+static kvl_result check_network(struct health_run *run,
+				const struct kvl_vault *vault,
+				struct kvl_error *err)
+{
+	if (kvl_vault_firewall_open(vault))
+		return KVL_OK;
+	return vault_finding(run, "vault.firewall", KVL_FINDING_ERROR,
+		format("the firewall of key vault '%s' blocks public access "
+		       "(default action %s, public network access %s), so "
+		       "Customer Insights cannot read its secrets",
+		       vault->name,
+		       vault->default_action ? vault->default_action : "Allow",
+		       vault->public_network_access ?
+		       vault->public_network_access : "Enabled"),
+		format("in the vault's Networking settings allow public access "
+		       "from all networks; kvlink does not support vaults "
+		       "behind a firewall"), err);
+}
+
+static kvl_result check_region(struct health_run *run,
+			       const struct kvl_vault *vault,
+			       struct kvl_error *err)
+{
+	if (kvl_region_equal(vault->location, run->env->region))
+		return KVL_OK;
+	return vault_finding(run, "vault.region", KVL_FINDING_ERROR,
+		format("key vault '%s' is in region '%s' but the environment "
+		       "is in '%s'", vault->name,
+		       vault->location ? vault->location : "?",
+		       run->env->region),
+		format("unlink the vault and link one in region '%s'",
+		       run->env->region), err);
+}
+
+static kvl_result check_protection(struct health_run *run,
+				   const struct kvl_vault *vault,
+				   struct kvl_error *err)
+{
+	kvl_result r = KVL_OK;
+
+	if (!vault->soft_delete)
+		r = vault_finding(run, "vault.soft-delete",
+			KVL_FINDING_RECOMMENDATION,
+			format("soft delete is off on key vault '%s', so a "
+			       "deleted secret is gone at once", vault->name),
+			format("turn on soft delete in the vault's Properties"),
+			err);
+	if (r == KVL_OK && !vault->purge_protection)
+		r = vault_finding(run, "vault.purge-protection",
+			KVL_FINDING_RECOMMENDATION,
+			format("purge protection is off on key vault '%s', so "
+			       "a deleted secret can be purged before its "
+			       "retention period ends", vault->name),
+			format("turn on purge protection in the vault's "
+			       "Properties (it cannot be turned off again)"),
+			err);
+	return r;
+}
+
+static bool has_permission(char **list, const char *permission)
+{
+	size_t i;
+
+	for (i = 0; list != NULL && list[i] != NULL; i++)
+		if (strcasecmp(list[i], permission) == 0 ||
+		    strcasecmp(list[i], "all") == 0)
+			return true;
+	return false;
+}
+
+/* Access policy model: the principal's entry still allows get and list on
+ * secrets. */
+static kvl_result check_policy(struct health_run *run,
+			       const struct kvl_vault *vault,
+			       struct kvl_error *err)
+{
+	const char *oid = run->link->service_principal_id;
+	size_t i;
+
+	for (i = 0; i < vault->n_policies; i++) {
+		const struct kvl_access_policy *p = &vault->policies[i];
+
+		if (p->object_id == NULL || strcasecmp(p->object_id, oid) != 0
+		    || p->application_id != NULL)
+			continue;
+		if (has_permission(p->secrets, "get") &&
+		    has_permission(p->secrets, "list"))
+			return KVL_OK;
+	}
+	return vault_finding(run, "vault.access-policy", KVL_FINDING_ERROR,
+		format("the access policy of key vault '%s' no longer lets "
+		       "the Customer Insights service principal (%s) get and "
+		       "list secrets", vault->name, oid),
+		format("add get and list on secrets for object id %s in the "
+		       "vault's Access policies, or run 'kvlink unlink' and "
+		       "'kvlink link' again", oid), err);
+}
+
+static const char *last_segment(const char *id)
+{
+	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
+
+	return slash != NULL ? slash + 1 : id;
+}
+
+/* Whether scope is id itself or one of its parents ("/" included). A
+ * plain prefix is not enough: "vaults/kv-a" is no parent of "vaults/kv-ab". */
+static bool scope_covers(const char *scope, const char *id)
+{
+	size_t len = strlen(scope);
+
+	while (len > 1 && scope[len - 1] == '/')
+		len--;
+	if (len == 1 && scope[0] == '/')
+		return true;
+	return strncasecmp(id, scope, len) == 0 &&
+	       (id[len] == '\0' || id[len] == '/');
+}
+
+/* Whether one assignment gives role_guid at the vault or above it. */
+static bool role_held(const struct kvl_role_assignment *list, size_t n,
+		      const char *vault_id, const char *role_guid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *scope = list[i].scope;
+		const char *role = last_segment(list[i].role_definition_id);
+
+		if (scope == NULL || role == NULL ||
+		    strcasecmp(role, role_guid) != 0)
+			continue;
+		if (scope_covers(scope, vault_id))
+			return true;
+	}
+	return false;
+}
+
+/* RBAC model: both roles that a link grants are still assigned. */
+static kvl_result check_roles(struct health_run *run,
+			      const struct kvl_vault *vault,
+			      struct kvl_error *err)
+{
+	/* Role GUID, role name, and the name in the finding's id. */
+	static const char *const roles[][3] = {
+		{ KVL_ROLE_KEY_VAULT_READER, "Key Vault Reader",
+		  "key-vault-reader" },
+		{ KVL_ROLE_KEY_VAULT_SECRETS_USER, "Key Vault Secrets User",
+		  "key-vault-secrets-user" },
+	};
+	const char *oid = run->link->service_principal_id;
+	struct kvl_role_assignment *list = NULL;
+	size_t i, n = 0;
+	kvl_result r;
+
+	r = kvl_arm_list_role_assignments(run->az, vault->id, oid, &list, &n,
+					  err);
+	for (i = 0; r == KVL_OK && i < 2; i++) {
+		struct finding_text text = {
+			"vault.role-assignment", roles[i][2],
+			KVL_FINDING_ERROR, NULL, NULL };
+
+		if (role_held(list, n, vault->id, roles[i][0]))
+			continue;
+		text.cause = format("the Customer Insights service principal "
+				    "(%s) no longer holds the role '%s' on "
+				    "key vault '%s'", oid, roles[i][1],
+				    vault->name);
+		text.fix = format("assign the role '%s' to object id %s on the "
+				  "vault, or run 'kvlink unlink' and 'kvlink "
+				  "link' again", roles[i][1], oid);
+		r = add_finding(run, &text, run->users, run->n_users, err);
+	}
+	kvl_role_assignments_free(list, n);
+	return r;
+}
+
+static struct kvl_finding *find_finding(struct kvl_health *h, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < h->n_findings; i++)
+		if (strcmp(h->findings[i].id, id) == 0)
+			return &h->findings[i];
+	return NULL;
+}
+
+static kvl_result add_name(struct kvl_finding *f, const char *name,
+			   struct kvl_error *err)
+{
+	char **grown;
+	size_t i;
+
+	for (i = 0; i < f->n_connections; i++)
+		if (strcmp(f->connections[i], name) == 0)
+			return KVL_OK;
+	grown = realloc(f->connections,
+			(f->n_connections + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	f->connections = grown;
+	f->connections[f->n_connections] = strdup(name);
+	if (f->connections[f->n_connections] == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	f->n_connections++;
+	return KVL_OK;
+}
+
+/* Fills text for a secret that is missing (s NULL) or not usable. */
+static void describe_secret(const char *vault, const char *name,
+			    const struct kvl_secret_item *s, int64_t now,
+			    struct finding_text *text)
+{
+	enum kvl_secret_usability u = s != NULL ?
+		kvl_secret_usability(s, now) : KVL_SECRET_USABLE;
+
+	text->name = name;
+	text->severity = KVL_FINDING_ERROR;
+	if (s == NULL) {
+		text->id = "secret.missing";
+		text->cause = format("secret '%s' does not exist in key vault "
+				     "'%s'", name, vault);
+		text->fix = format("create the secret again (or recover it if "
+				   "it was deleted), or point the connections "
+				   "at another secret");
+	} else if (u == KVL_SECRET_DISABLED) {
+		text->id = "secret.disabled";
+		text->cause = format("secret '%s' in key vault '%s' is "
+				     "disabled", name, vault);
+		text->fix = format("enable the secret's current version");
+	} else if (u == KVL_SECRET_EXPIRED) {
+		text->id = "secret.expired";
+		text->cause = format("secret '%s' in key vault '%s' has "
+				     "expired", name, vault);
+		text->fix = format("add a new version of the secret, or move "
+				   "its expiry date");
+	} else if (u == KVL_SECRET_NOT_YET_VALID) {
+		text->id = "secret.not-yet-valid";
+		text->cause = format("secret '%s' in key vault '%s' is not "
+				     "valid yet", name, vault);
+		text->fix = format("move the secret's activation date to now "
+				   "or earlier");
+	} else {
+		text->id = NULL;
+	}
+}
+
+static kvl_result check_secret(struct health_run *run, const char *name,
+			       const char *connection,
+			       const struct kvl_secret_item *items, size_t n,
+			       int64_t now, struct kvl_error *err)
+{
+	const struct kvl_secret_item *s = kvl_conn_find_secret(items, n, name);
+	struct finding_text text = { 0 };
+	struct kvl_finding *existing;
+	char *id = NULL;
+	kvl_result r = KVL_OK;
+
+	describe_secret(run->link->name, name, s, now, &text);
+	if (text.id == NULL)
+		goto out;
+	if (asprintf(&id, "%s:%s", text.id, name) < 0) {
+		id = NULL;
+		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	existing = find_finding(run->health, id);
+	if (existing != NULL)
+		r = add_name(existing, connection, err);
+	else
+		r = add_finding(run, &text, (char *const *)&connection, 1,
+				err);
+out:
+	free(text.cause);
+	free(text.fix);
+	free(id);
+	return r;
+}
+
+/* A listing that fails (a firewall, a missing permission of the signed-in
+ * user) is a finding: the secrets of the connections cannot be checked. */
+static kvl_result unreadable_secrets(struct health_run *run,
+				     struct kvl_error *list_err,
+				     struct kvl_error *err)
+{
+	char *detail = kvl_error_format(list_err);
+	kvl_result r;
+
+	r = vault_finding(run, "vault.secrets-unreadable", KVL_FINDING_ERROR,
+		format("the secrets of key vault '%s' could not be listed, so "
+		       "the connections' secrets were not checked: %s",
+		       run->link->name, detail ? detail : "unknown error"),
+		format("fix the cause above, then run 'kvlink check' again"),
+		err);
+	free(detail);
+	return r;
+}
+
+static kvl_result check_connections(struct health_run *run, int64_t now,
+				    struct kvl_error *err)
+{
+	const struct kvl_environment *env = run->env;
+	struct kvl_secret_item *items = NULL;
+	struct kvl_error list_err;
+	size_t i, j, n = 0;
+	kvl_result r;
+
+	if (run->n_users == 0)
+		return KVL_OK;
+	kvl_error_init(&list_err);
+	r = kvl_link_list_secrets(run->az, run->link, &items, &n, &list_err);
+	if (r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
+		kvl_error_move(err, &list_err);
+		goto out;
+	}
+	if (r != KVL_OK) {
+		r = unreadable_secrets(run, &list_err, err);
+		goto out;
+	}
+
+	for (i = 0; r == KVL_OK && i < env->n_connections; i++) {
+		const struct kvl_connection *c = &env->connections[i];
+
+		for (j = 0; c->use_key_vault && r == KVL_OK &&
+			    j < c->n_secrets; j++)
+			r = check_secret(run, c->secrets[j].value,
+					 c->display_name, items, n, now, err);
+	}
+out:
+	kvl_error_clear(&list_err);
+	kvl_secret_items_free(items, n);
+	return r;
+}
+
+static kvl_result check_vault(struct health_run *run,
+			      const struct kvl_vault *vault,
+			      struct kvl_error *err)
+{
+	kvl_result r;
+
+	r = check_network(run, vault, err);
+	if (r == KVL_OK)
+		r = check_region(run, vault, err);
+	if (r == KVL_OK)
+		r = vault->rbac ? check_roles(run, vault, err) :
+				  check_policy(run, vault, err);
+	if (r == KVL_OK)
+		r = check_protection(run, vault, err);
+	return r;
+}
+
+/* The vault is gone: nothing else can be checked. */
+static kvl_result missing_vault(struct health_run *run,
+				struct kvl_error *err)
+{
+	return vault_finding(run, "vault.missing", KVL_FINDING_ERROR,
+		format("key vault '%s' was not found in resource group '%s' "
+		       "of subscription %s; it was deleted or moved",
+		       run->link->name, run->link->resource_group,
+		       run->link->subscription_id),
+		format("recover the vault if it was soft-deleted, or run "
+		       "'kvlink unlink' and link another vault"), err);
+}
+
+kvl_result kvl_health_check(struct kvl_azure *az,
+			    const struct kvl_environment *env, int64_t now,
+			    struct kvl_health *out, struct kvl_error *err)
+{
+	struct health_run run = { az, env, &env->vault, out, NULL, 0 };
+	struct kvl_vault vault = { 0 };
+	kvl_result r;
+
+	memset(out, 0, sizeof(*out));
+	if (env->vault.state != KVL_LINK_LINKED)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     "no key vault is linked to environment "
+				     "'%s'; link one with 'kvlink link'",
+				     env->display_name);
+	r = collect_users(&run, err);
+	if (r != KVL_OK)
+		goto out;
+
+	r = kvl_arm_get_vault(az, env->vault.subscription_id,
+			      env->vault.resource_group, env->vault.name,
+			      &vault, err);
+	if (r == KVL_ERR_NOT_FOUND) {
+		kvl_error_clear(err);
+		r = missing_vault(&run, err);
+		goto out;
+	}
+	if (r == KVL_OK)
+		r = check_vault(&run, &vault, err);
+	if (r == KVL_OK)
+		r = check_connections(&run, now, err);
+
+out:
+	kvl_vault_clear(&vault);
+	free(run.users);
+	if (r != KVL_OK)
+		kvl_health_clear(out);
+	return r;
+}

@@ -1,0 +1,58 @@
+/*
+ * The health check behind `kvlink check`: whether the linked key vault and
+ * the secrets that connections name in it still work for Customer
+ * Insights. Reads only names and attributes from Azure, never a secret's
+ * value, and changes nothing there.
+ */
+#ifndef KVL_HEALTH_H
+#define KVL_HEALTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/azure.h"
+#include "core/result.h"
+#include "env/envstore.h"
+
+enum kvl_finding_severity {
+	KVL_FINDING_ERROR,		/* connections fail or will fail */
+	KVL_FINDING_RECOMMENDATION,	/* works, but is riskier than needed */
+};
+
+/* One problem found; every string is owned. */
+struct kvl_finding {
+	/* Stable machine name: "vault.firewall", "secret.disabled:NAME". */
+	char *id;
+	enum kvl_finding_severity severity;
+	char *cause;		/* what is wrong, in English */
+	char *fix;		/* what to do about it */
+	char **connections;	/* display names of affected connections */
+	size_t n_connections;
+};
+
+struct kvl_health {
+	struct kvl_finding *findings;
+	size_t n_findings;
+};
+
+/*
+ * Checks the vault linked to env and, for each connection in Key Vault
+ * mode that uses it, the secrets it names, judged at the time now (Unix
+ * seconds). KVL_ERR_NOT_FOUND when env has no linked vault. A vault that
+ * no longer exists is a finding, not a failure, and so is a secret list
+ * that cannot be read. Other Azure errors while reading the vault or its
+ * role assignments fail the check.
+ */
+kvl_result kvl_health_check(struct kvl_azure *az,
+			    const struct kvl_environment *env, int64_t now,
+			    struct kvl_health *out,
+			    struct kvl_error *err) KVL_NODISCARD;
+void kvl_health_clear(struct kvl_health *health);
+
+/* How many findings have severity KVL_FINDING_ERROR. */
+size_t kvl_health_errors(const struct kvl_health *health);
+
+/* Stable names for JSON: "error", "recommendation". */
+const char *kvl_finding_severity_name(enum kvl_finding_severity severity);
+
+#endif
