@@ -28,6 +28,7 @@ enum kvl_cli_command {
 	KVL_CMD_ENV_CREATE,
 	KVL_CMD_ENV_SHOW,
 	KVL_CMD_STATUS,
+	KVL_CMD_CHECK,
 	KVL_CMD_LIST_SUBSCRIPTIONS,
 	KVL_CMD_LIST_RESOURCE_GROUPS,
 	KVL_CMD_LIST_VAULTS,
@@ -166,6 +167,8 @@ kvl_result kvl_cli_cmd_env_create(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_env_show(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_status(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;

@@ -83,6 +83,8 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 		return kvl_cli_cmd_env_show(cli, err);
 	case KVL_CMD_STATUS:
 		return kvl_cli_cmd_status(cli, err);
+	case KVL_CMD_CHECK:
+		return kvl_cli_cmd_check(cli, err);
 	case KVL_CMD_LIST_SUBSCRIPTIONS:
 	case KVL_CMD_LIST_RESOURCE_GROUPS:
 	case KVL_CMD_LIST_VAULTS:

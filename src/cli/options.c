@@ -128,6 +128,7 @@ static const struct command_def command_defs[] = {
 	  BIT(OPT_NAME) | BIT(OPT_REGION), BIT(OPT_NAME) | BIT(OPT_REGION) },
 	{ "env", "show", KVL_CMD_ENV_SHOW, 0, 0 },
 	{ "status", NULL, KVL_CMD_STATUS, 0, 0 },
+	{ "check", NULL, KVL_CMD_CHECK, 0, 0 },
 	{ "list", "subscriptions", KVL_CMD_LIST_SUBSCRIPTIONS, 0, 0 },
 	{ "list", "resource-groups", KVL_CMD_LIST_RESOURCE_GROUPS,
 	  BIT(OPT_SUBSCRIPTION), BIT(OPT_SUBSCRIPTION) },
@@ -623,7 +624,7 @@ kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
 
 const char *kvl_cli_command_summary(void)
 {
-	return "login, logout, whoami, env create, env show, status, "
+	return "login, logout, whoami, env create, env show, status, check, "
 	       "list subscriptions|resource-groups|vaults, link, unlink, "
 	       "connection add|list|show|edit|delete|types, "
 	       "privacy-statement";
@@ -652,6 +653,10 @@ void kvl_cli_print_help(FILE *out)
 		"  env show              show the environment\n"
 		"  status                show the environment and its linked "
 		"vault\n"
+		"  check                 check the linked vault and the "
+		"connections' secrets;\n"
+		"                        exit status 5 when a problem is "
+		"found\n"
 		"  list subscriptions    list the subscriptions you can see\n"
 		"  list resource-groups --subscription ID\n"
 		"  list vaults --subscription ID [--resource-group RG]\n"

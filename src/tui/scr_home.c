@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include "env/notifications.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/conn_draft.h"
@@ -33,19 +32,6 @@ static void home_leave(struct tui_app *app)
 	tui_list_clear(&menu);
 }
 
-/* Notifications are kept by later versions under "notifications" in the
- * environment document; this version only counts them. */
-static size_t notification_count(const struct kvl_environment *env)
-{
-	json_object *list = NULL;
-
-	if (env->extra == NULL ||
-	    !json_object_object_get_ex(env->extra, "notifications", &list) ||
-	    !json_object_is_type(list, json_type_array))
-		return 0;
-	return json_object_array_length(list);
-}
-
 static void home_draw(struct tui_app *app, const struct tui_layout *lay)
 {
 	const struct kvl_environment *env = &app->session->env;
@@ -59,7 +45,7 @@ static void home_draw(struct tui_app *app, const struct tui_layout *lay)
 	tui_draw_field(row++, 1, width, _("Region"), env->region);
 	tui_draw_field(row++, 1, width, _("Signed in as"),
 		       me && me->name ? me->name : "?");
-	snprintf(count, sizeof(count), "%zu", notification_count(env));
+	snprintf(count, sizeof(count), "%zu", kvl_notifications_count(env));
 	tui_draw_field(row++, 1, width, _("Notifications"), count);
 	row++;
 	tui_draw_text(row, 1, width, _("Menu"), TUI_ROLE_HEADING, false);
