@@ -142,6 +142,26 @@ cli 5 check --output json
 expect_finding vault.missing Files,Mail
 repair
 
+# Recommendations alone keep the exit status at 0.
+cli 0 check --output json
+kvl_json '.findings[] | select(.id == "vault.purge-protection") |
+	.severity' recommendation
+kvl_json '[.findings[] | select(.id == "vault.soft-delete")] | length' 0
+
+# A vault in another region than the environment, which only an edited
+# environment can show: link refuses such a vault.
+set_region() {
+	jq --arg region "$1" '.region = $region' "$DOC" >"$WORK/doc.json"
+	chmod 600 "$WORK/doc.json"
+	mv "$WORK/doc.json" "$DOC"
+}
+set_region northeurope
+cli 5 check --output json
+expect_finding vault.region Files,Mail
+set_region westeurope
+cli 0 check --output json
+expect_cleared vault.region
+
 # An RBAC vault: both role assignments are checked. Avery may not list
 # its secrets, so it has no connections and the findings affect none.
 cli 0 connection delete Files --yes
@@ -162,7 +182,17 @@ break_vault_rbac '"action":"remove-role-assignment"'
 cli 5 check --output json
 expect_finding vault.role-assignment:key-vault-secrets-user ""
 
+# Soft delete off is a recommendation, not an error.
+cli 0 unlink --vault kv-ci-rbac --yes
+cli 0 link --subscription "$S1" --vault kv-legacy-nosd \
+	--accept-privacy-statement
+cli 0 check --output json
+kvl_json .healthy true
+kvl_json '.findings[] | select(.id == "vault.soft-delete") | .severity' \
+	recommendation
+expect_cleared vault.role-assignment:key-vault-reader
+
 # The environment's other members survive the check's save.
 kvl_json '.connections | length' 0 "$DOC"
 kvl_json '.users | length' 1 "$DOC"
-kvl_json .keyVault.name kv-ci-rbac "$DOC"
+kvl_json .keyVault.name kv-legacy-nosd "$DOC"
