@@ -79,7 +79,14 @@ static char *id_segment_after(const char *id, const char *name)
 	return NULL;
 }
 
-static char *last_segment(const char *id)
+const char *kvl_arm_id_tail(const char *id)
+{
+	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
+
+	return slash != NULL ? slash + 1 : id;
+}
+
+char *kvl_arm_id_last_segment(const char *id)
 {
 	size_t len = strlen(id);
 	const char *start;
@@ -201,7 +208,7 @@ static kvl_result parse_vault_fields(json_object *item,
 
 	out->name = kvl_json_strdup(item, "name");
 	if (out->name == NULL)
-		out->name = last_segment(out->id);
+		out->name = kvl_arm_id_last_segment(out->id);
 	out->subscription_id = id_segment_after(out->id, "subscriptions");
 	out->resource_group = id_segment_after(out->id, "resourceGroups");
 

@@ -118,6 +118,17 @@ void kvl_role_assignments_free(struct kvl_role_assignment *v, size_t n);
 bool kvl_permissions_allow(const struct kvl_permission *p, size_t n,
 			   const char *action);
 
+/*
+ * Copies the last segment of a resource id or URL, ignoring trailing
+ * slashes ("…/secrets/name/" gives "name"). The caller frees the result;
+ * NULL only when out of memory.
+ */
+char *kvl_arm_id_last_segment(const char *id);
+
+/* Returns the text after the last '/' of id (the GUID of a role
+ * definition id), or id itself when it has none; NULL for NULL. */
+const char *kvl_arm_id_tail(const char *id);
+
 /* Case-insensitive comparison of region names ignoring spaces:
  * "West Europe" equals "westeurope"; "eastus" differs from "eastus2". */
 bool kvl_region_equal(const char *a, const char *b);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/arm.h"
 #include "core/buf.h"
 #include "core/cloud.h"
 #include "core/jsonutil.h"
@@ -30,19 +31,6 @@ void kvl_secret_items_free(struct kvl_secret_item *v, size_t n)
 	free(v);
 }
 
-static char *last_segment(const char *id)
-{
-	size_t len = strlen(id);
-	const char *start;
-
-	while (len > 0 && id[len - 1] == '/')
-		len--;
-	start = id + len;
-	while (start > id && start[-1] != '/')
-		start--;
-	return strndup(start, (size_t)(id + len - start));
-}
-
 kvl_result kvl_kv_parse_secret_item(json_object *item,
 				    struct kvl_secret_item *out,
 				    struct kvl_error *err)
@@ -54,7 +42,7 @@ kvl_result kvl_kv_parse_secret_item(json_object *item,
 	if (out->id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     "secret without an id");
-	out->name = last_segment(out->id);
+	out->name = kvl_arm_id_last_segment(out->id);
 	if (out->name == NULL || out->name[0] == '\0') {
 		kvl_secret_item_clear(out);
 		return kvl_error_set(err, KVL_ERR_PARSE,

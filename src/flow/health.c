@@ -264,13 +264,6 @@ static kvl_result check_policy(struct health_run *run,
 		       "'kvlink link' again", oid), err);
 }
 
-static const char *last_segment(const char *id)
-{
-	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
-
-	return slash != NULL ? slash + 1 : id;
-}
-
 /* Whether scope is id itself or one of its parents ("/" included). A
  * plain prefix is not enough: "vaults/kv-a" is no parent of "vaults/kv-ab". */
 static bool scope_covers(const char *scope, const char *id)
@@ -293,7 +286,7 @@ static bool role_held(const struct kvl_role_assignment *list, size_t n,
 
 	for (i = 0; i < n; i++) {
 		const char *scope = list[i].scope;
-		const char *role = last_segment(list[i].role_definition_id);
+		const char *role = kvl_arm_id_tail(list[i].role_definition_id);
 
 		if (scope == NULL || role == NULL ||
 		    strcasecmp(role, role_guid) != 0)

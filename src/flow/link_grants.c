@@ -19,19 +19,11 @@ kvl_result kvl_link_assignment_name(const char *scope, const char *principal,
 	return KVL_OK;
 }
 
-/* The text after the last '/', e.g. the GUID of a role definition id. */
-static const char *last_segment(const char *id)
-{
-	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
-
-	return slash != NULL ? slash + 1 : id;
-}
-
 static kvl_result grant_role(struct kvl_azure *az,
 			     const struct kvl_vault *vault,
 			     struct kvl_grant *grant, struct kvl_error *err)
 {
-	const char *role = last_segment(grant->role_definition_id);
+	const char *role = kvl_arm_id_tail(grant->role_definition_id);
 	char name[37], *assignment_id = NULL;
 	bool existing = false;
 	kvl_result rc;
