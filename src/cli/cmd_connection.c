@@ -637,7 +637,7 @@ static kvl_result confirm_delete(const struct kvl_cli *cli,
 	yes = question != NULL && kvl_cli_confirm(question);
 	free(question);
 	free(name);
-	/* A "no" is an answer, not an interruption: exit 2, never 130. */
+	/* Declining is a decision, not an interruption: exit 2, never 130. */
 	if (!yes)
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     _("connection '%s' was not deleted: the "

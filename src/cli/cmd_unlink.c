@@ -56,7 +56,7 @@ static kvl_result ask_vault_name(const char *vault, struct kvl_error *err)
 	same = len > 0 && strcasecmp(line, vault) == 0;
 	free(line);
 
-	/* A wrong name is an answer, not an interruption: exit 2. */
+	/* A wrong name is a usage error, not an interruption: exit 2. */
 	if (!same)
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     _("key vault '%s' was not unlinked: the "

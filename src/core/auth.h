@@ -39,7 +39,7 @@ struct kvl_auth_options {
 	const char *cache_key_path;
 };
 
-/* Who is signed in, read from the access token's claims. */
+/* The signed-in principal, read from the access token's claims. */
 struct kvl_identity {
 	char *object_id;	/* oid */
 	char *tenant_id;	/* tid */

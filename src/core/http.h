@@ -1,7 +1,7 @@
 /*
  * HTTP on libcurl for every Azure call. TLS verification is always on.
  * Requests are retried with exponential backoff on 429, 5xx and connection
- * errors, honouring Retry-After. Non-2xx answers are turned into a
+ * errors, honouring Retry-After. Non-2xx responses are turned into a
  * kvl_error carrying Azure's code, message and correlation id.
  */
 #ifndef KVL_HTTP_H

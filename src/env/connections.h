@@ -44,7 +44,7 @@
  */
 const char *kvl_conn_name_problem(const char *name);
 
-/* Who may use a connection in exports. */
+/* Audience of a connection: the roles that may use it in exports. */
 enum kvl_conn_audience {
 	KVL_AUDIENCE_ADMINS,	/* the default */
 	KVL_AUDIENCE_ADMINS_AND_CONTRIBUTORS,
