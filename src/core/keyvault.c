@@ -1,8 +1,11 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "core/arm.h"
 #include "core/buf.h"
@@ -152,4 +155,102 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 	*out = list.items;
 	*n = list.n;
 	return KVL_OK;
+}
+
+void kvl_secret_value_clear(struct kvl_secret_value *value)
+{
+	if (value->data != NULL)
+		OPENSSL_cleanse(value->data, value->len);
+	free(value->data);
+	value->data = NULL;
+	value->len = 0;
+}
+
+static bool secret_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len > 127)
+		return false;
+	for (const char *p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-')
+			return false;
+	return true;
+}
+
+/* Copies the "value" member of a secret bundle and wipes json-c's copy. */
+static kvl_result take_value(const char *body, struct kvl_secret_value *out,
+			     struct kvl_error *err)
+{
+	json_object *root = json_tokener_parse(body);
+	json_object *value = NULL;
+	kvl_result res = KVL_OK;
+	size_t len;
+
+	if (root == NULL || !json_object_object_get_ex(root, "value", &value)
+	    || !json_object_is_type(value, json_type_string)) {
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "the secret read from the vault has no "
+				    "value");
+		goto out;
+	}
+	len = (size_t)json_object_get_string_len(value);
+	out->data = malloc(len + 1);
+	if (out->data == NULL) {
+		res = KVL_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(out->data, json_object_get_string(value), len);
+	out->data[len] = '\0';
+	out->len = len;
+	/* json-c frees strings without clearing them. */
+	OPENSSL_cleanse((char *)json_object_get_string(value), len);
+out:
+	json_object_put(root);
+	return res;
+}
+
+kvl_result kvl_kv_get_secret_value(struct kvl_azure *az,
+				   const char *vault_uri, const char *tenant,
+				   const char *name,
+				   struct kvl_secret_value *out,
+				   struct kvl_error *err)
+{
+	struct kvl_http_response resp = { .retry_after_s = -1 };
+	struct kvl_buf url;
+	const char *token;
+	size_t len;
+	kvl_result res;
+
+	out->data = NULL;
+	out->len = 0;
+	if (!secret_name_ok(name))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "'%s' is not a Key Vault secret name; "
+				     "use 1 to 127 letters, digits and "
+				     "dashes", name);
+	if (!kvl_cloud_vault_uri_allowed(&az->cloud, vault_uri))
+		return vault_uri_rejected(&az->cloud, vault_uri, err);
+	res = kvl_azure_vault_token(az, tenant, &token, err);
+	if (res != KVL_OK)
+		return res;
+
+	len = strlen(vault_uri);
+	while (len > 0 && vault_uri[len - 1] == '/')
+		len--;
+	kvl_buf_init(&url);
+	kvl_buf_add(&url, vault_uri, len);
+	kvl_buf_addf(&url, "/secrets/%s?api-version=%s", name,
+		     KVL_API_KEYVAULT_DATA);
+	if (url.data == NULL)
+		return KVL_ERR_NOMEM;
+	res = kvl_http_send(az->http, "GET", url.data, token, NULL, NULL,
+			    &resp, err);
+	if (res == KVL_OK)
+		res = kvl_http_check(&resp, "read a secret", err);
+	if (res == KVL_OK)
+		res = take_value(resp.body, out, err);
+	kvl_http_response_clear(&resp);
+	kvl_buf_clear(&url);
+	return res;
 }

@@ -39,4 +39,26 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 			       struct kvl_secret_item **out, size_t *n,
 			       struct kvl_error *err) KVL_NODISCARD;
 
+/* A secret's value, held only in memory; see kvl_secret_value_clear(). */
+struct kvl_secret_value {
+	char *data;		/* NUL-terminated */
+	size_t len;
+};
+
+/*
+ * Reads the current value of secret name from the vault at vault_uri
+ * (Key Vault's get permission). The value is copied into out and every
+ * other copy kvlink made of it (the response body, the parsed JSON) is
+ * wiped before this returns. KVL_ERR_NOT_FOUND when the vault has no such
+ * secret; KVL_ERR_INVALID for a name that Key Vault cannot hold.
+ */
+kvl_result kvl_kv_get_secret_value(struct kvl_azure *az,
+				   const char *vault_uri, const char *tenant,
+				   const char *name,
+				   struct kvl_secret_value *out,
+				   struct kvl_error *err) KVL_NODISCARD;
+
+/* Wipes and frees the value; out may be cleared twice. */
+void kvl_secret_value_clear(struct kvl_secret_value *value);
+
 #endif
