@@ -1,7 +1,7 @@
 /*
- * What a connection test reports: the step of the conversation with the
- * target that failed. Shared by the SFTP and HTTP tests so that the
- * command line and the wizard word the steps the same way.
+ * The steps of a connection test, so that a failed test names the step
+ * that failed. The SFTP and HTTP tests share them, so the command line and
+ * the wizard word the steps the same way.
  */
 #ifndef KVL_PROBE_H
 #define KVL_PROBE_H
