@@ -90,6 +90,12 @@ static void serve_lists(struct fake_azure *f, const struct mock_request *r,
 			 "{\"value\":[{\"id\":\"/subscriptions/%s/resource"
 			 "Groups/rg-b/providers/Microsoft.KeyVault/vaults/"
 			 "kv-two\"},{\"bad\":1}]}", SUB);
+	else if (strncmp(r->target, "/kv/kv-one/secrets/pw?", 22) == 0)
+		snprintf(f->body, sizeof(f->body),
+			 "{\"value\":\"pa\\u0073s w\",\"id\":"
+			 "\"%s/kv/kv-one/secrets/pw/1\"}", base);
+	else if (strncmp(r->target, "/kv/kv-one/secrets/bare?", 24) == 0)
+		strcpy(f->body, "{\"id\":\"bare\"}");
 	else if (strstr(r->target, "/secrets?") &&
 		 !strstr(r->target, "skip"))
 		snprintf(f->body, sizeof(f->body),
@@ -110,6 +116,15 @@ static void serve_lists(struct fake_azure *f, const struct mock_request *r,
 	reply_json(f, 200, reply);
 }
 
+static void serve_missing_secret(struct fake_azure *f,
+				 struct mock_reply *reply)
+{
+	strcpy(f->body, "{\"error\":{\"code\":\"SecretNotFound\","
+	       "\"message\":\"A secret with (name/id) gone was not "
+	       "found in this key vault.\"}}");
+	reply_json(f, 404, reply);
+}
+
 static void serve_azure(void *ctx, size_t index,
 			const struct mock_request *r,
 			struct mock_reply *reply)
@@ -121,6 +136,8 @@ static void serve_azure(void *ctx, size_t index,
 		strcpy(f->body, "{\"token_type\":\"Bearer\",\"expires_in\":"
 		       "3599,\"access_token\":\"" JWT_APP "\"}");
 		reply_json(f, 200, reply);
+	} else if (strncmp(r->target, "/kv/kv-one/secrets/gone?", 24) == 0) {
+		serve_missing_secret(f, reply);
 	} else if (strstr(r->target, "/roleAssignments/") != NULL) {
 		serve_role_assignment(f, r, reply);
 	} else {
@@ -465,6 +482,72 @@ static void secrets_foreign_vault_uri(void **state)
 	assert_int_equal(mock_count(f->server), first);
 }
 
+static void secret_value_read(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_secret_value value = { NULL, 0 };
+	struct kvl_error err;
+	char *uri = NULL, *target;
+	size_t first = mock_count(f->server);
+
+	kvl_error_init(&err);
+	assert_true(asprintf(&uri, "%s/kv/kv-one", mock_base(f->server)) > 0);
+	assert_int_equal(kvl_kv_get_secret_value(&f->az, uri, NULL, "pw",
+						 &value, &err), KVL_OK);
+	assert_string_equal(value.data, "pass w");
+	assert_int_equal(value.len, 6);
+	target = request_target(f, first + 1);
+	assert_string_equal(target, "/kv/kv-one/secrets/pw?api-version=7.5");
+	free(target);
+	kvl_secret_value_clear(&value);
+	assert_null(value.data);
+	assert_int_equal(value.len, 0);
+	kvl_secret_value_clear(&value);
+
+	assert_int_equal(kvl_kv_get_secret_value(&f->az, uri, NULL, "gone",
+						 &value, &err),
+			 KVL_ERR_NOT_FOUND);
+	assert_non_null(strstr(err.azure_code, "SecretNotFound"));
+	assert_null(value.data);
+	kvl_error_clear(&err);
+
+	assert_int_equal(kvl_kv_get_secret_value(&f->az, uri, NULL, "bare",
+						 &value, &err),
+			 KVL_ERR_PARSE);
+	assert_null(value.data);
+	kvl_error_clear(&err);
+	free(uri);
+}
+
+/* A name that is not a secret name, or a vault URI the profile does not
+ * allow, is rejected before any request. */
+static void secret_value_rejected(void **state)
+{
+	static const char *const names[] = { "", "a/b", "a?x=1", "x..y" };
+	struct fake_azure *f = *state;
+	struct kvl_secret_value value = { NULL, 0 };
+	struct kvl_error err;
+	size_t i, first = mock_count(f->server);
+	char *uri = NULL;
+
+	kvl_error_init(&err);
+	assert_true(asprintf(&uri, "%s/kv/kv-one/", mock_base(f->server)) > 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		assert_int_equal(kvl_kv_get_secret_value(&f->az, uri, NULL,
+							 names[i], &value,
+							 &err),
+				 KVL_ERR_INVALID);
+		assert_null(value.data);
+		kvl_error_clear(&err);
+	}
+	assert_int_equal(kvl_kv_get_secret_value(&f->az, "http://kv.example/",
+						 NULL, "pw", &value, &err),
+			 KVL_ERR_INVALID);
+	kvl_error_clear(&err);
+	assert_int_equal(mock_count(f->server), first);
+	free(uri);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +561,8 @@ int main(void)
 		T(graph_finds_principal),
 		T(secrets_follow_next_link),
 		T(secrets_foreign_vault_uri),
+		T(secret_value_read),
+		T(secret_value_rejected),
 #undef T
 	};
 
