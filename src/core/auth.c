@@ -12,6 +12,7 @@
 
 #include "core/auth.h"
 #include "core/buf.h"
+#include "core/credential.h"
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -20,6 +21,8 @@
 #include "i18n.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
+#define ASSERTION_TYPE_JWT \
+	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define DEFAULT_POLL_S 5
 #define DEFAULT_DEVICE_EXPIRY_S 900
 #define SLOW_DOWN_STEP_S 5
@@ -42,6 +45,8 @@ struct kvl_auth {
 	struct kvl_token_cache cache;
 	bool cache_loaded;
 	bool use_secret;	/* sign in as the AZURE_* service principal */
+	bool is_service;	/* sign in with the credential service */
+	struct kvl_credential service;
 	bool signed_in;
 	struct kvl_identity identity;
 	kvl_auth_wait_fn wait;
@@ -127,12 +132,43 @@ kvl_result kvl_auth_new(struct kvl_http *http, const struct kvl_cloud *cloud,
 	return KVL_OK;
 }
 
+kvl_result kvl_auth_new_service(struct kvl_http *http,
+				const struct kvl_cloud *cloud,
+				const struct kvl_credential *credential,
+				const struct kvl_sink *sink,
+				struct kvl_auth **out)
+{
+	struct kvl_auth_options options = { .method = KVL_AUTH_AUTO };
+	struct kvl_auth *auth;
+	kvl_result res;
+
+	*out = NULL;
+	options.tenant = credential->tenant;
+	options.client_id = credential->client_id;
+	res = kvl_auth_new(http, cloud, &options, sink, &auth);
+	if (res != KVL_OK)
+		return res;
+	auth->is_service = true;
+	auth->cache_loaded = true;
+	auth->cache.authority = strdup(cloud->authority_host);
+	auth->cache.client_id = strdup(auth->client_id);
+	res = kvl_credential_copy(credential, &auth->service);
+	if (res != KVL_OK || auth->cache.authority == NULL ||
+	    auth->cache.client_id == NULL) {
+		kvl_auth_free(auth);
+		return KVL_ERR_NOMEM;
+	}
+	*out = auth;
+	return KVL_OK;
+}
+
 void kvl_auth_free(struct kvl_auth *auth)
 {
 	if (auth == NULL)
 		return;
 	kvl_token_cache_clear(&auth->cache);
 	kvl_identity_clear(&auth->identity);
+	kvl_credential_clear(&auth->service);
 	free(auth->tenant);
 	free(auth->client_id);
 	free(auth->cache_path);
@@ -215,6 +251,19 @@ out:
 	return res;
 }
 
+/* {authority}/{tenant}/oauth2/v2.0/{endpoint}; the caller frees it. */
+static char *endpoint_url(const struct kvl_auth *auth, const char *tenant,
+			  const char *endpoint)
+{
+	struct kvl_buf url;
+
+	kvl_buf_init(&url);
+	kvl_buf_addf(&url, "%s/", auth->cloud->authority_host);
+	kvl_buf_add_urlencoded(&url, tenant);
+	kvl_buf_addf(&url, "/oauth2/v2.0/%s", endpoint);
+	return kvl_buf_detach(&url);
+}
+
 /*
  * POSTs URL-encoded fields to {authority}/{tenant}/oauth2/v2.0/{endpoint}
  * and wipes the encoded form afterwards. *status gets the HTTP status and
@@ -225,13 +274,13 @@ static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
 			    const struct form_field *fields, long *status,
 			    json_object **body, struct kvl_error *err)
 {
-	struct kvl_buf form, url;
+	struct kvl_buf form;
 	struct kvl_http_response resp;
+	char *url;
 	kvl_result res;
 
 	*body = NULL;
 	kvl_buf_init(&form);
-	kvl_buf_init(&url);
 	form.secret = true;
 	for (size_t i = 0; fields[i].name != NULL; i++) {
 		if (i > 0)
@@ -240,15 +289,13 @@ static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
 		kvl_buf_adds(&form, "=");
 		kvl_buf_add_urlencoded(&form, fields[i].value);
 	}
-	kvl_buf_addf(&url, "%s/", auth->cloud->authority_host);
-	kvl_buf_add_urlencoded(&url, tenant);
-	kvl_buf_addf(&url, "/oauth2/v2.0/%s", endpoint);
-	if (form.data == NULL || url.data == NULL) {
+	url = endpoint_url(auth, tenant, endpoint);
+	if (form.data == NULL || url == NULL) {
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
 
-	res = kvl_http_send(auth->http, "POST", url.data, NULL,
+	res = kvl_http_send(auth->http, "POST", url, NULL,
 			    "application/x-www-form-urlencoded", form.data,
 			    &resp, err);
 	if (res != KVL_OK)
@@ -266,7 +313,7 @@ static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
 	kvl_http_response_clear(&resp);
 out:
 	kvl_buf_clear(&form);
-	kvl_buf_clear(&url);
+	free(url);
 	return res;
 }
 
@@ -390,6 +437,99 @@ static kvl_result client_secret_token(struct kvl_auth *auth,
 		res = store_tokens(auth, tenant, scope, body, err);
 out:
 	kvl_json_put_secret(body);
+	return res;
+}
+
+/* What to check when the service identity's sign-in fails. */
+#define SERVICE_ADVICE \
+	"check the service identity with 'kvlink env identity show' and " \
+	"set it again with 'kvlink env identity set'"
+
+/* Client credentials grant of the service identity, with its client
+ * secret or a client assertion signed by its certificate. */
+static kvl_result service_grant(struct kvl_auth *auth, const char *scope,
+				struct kvl_error *err)
+{
+	const struct kvl_credential *c = &auth->service;
+	bool with_cert = c->kind == KVL_CREDENTIAL_CERTIFICATE;
+	struct form_field fields[6] = { { NULL, NULL } };
+	char *assertion = NULL, *audience = NULL;
+	json_object *body = NULL;
+	long status = 0;
+	kvl_result res = KVL_OK;
+
+	if (with_cert) {
+		audience = endpoint_url(auth, auth->tenant, "token");
+		if (audience == NULL)
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     "out of memory");
+		res = kvl_client_assertion(c->certificate_path, c->client_id,
+					   audience, now_s(), &assertion, err);
+		if (res != KVL_OK)
+			goto out;
+	}
+	fields[0] = (struct form_field){ "client_id", c->client_id };
+	fields[1] = (struct form_field){ "grant_type", "client_credentials" };
+	fields[2] = (struct form_field){ "scope", scope };
+	if (with_cert) {
+		fields[3] = (struct form_field){ "client_assertion_type",
+						 ASSERTION_TYPE_JWT };
+		fields[4] = (struct form_field){ "client_assertion",
+						 assertion };
+	} else {
+		fields[3] = (struct form_field){ "client_secret",
+						 c->client_secret };
+	}
+	res = post_form(auth, auth->tenant, "token", fields, &status, &body,
+			err);
+	if (res == KVL_OK && status != 200)
+		res = entra_error(body, status, SERVICE_ADVICE, err);
+	else if (res == KVL_OK)
+		res = store_tokens(auth, auth->tenant, scope, body, err);
+out:
+	kvl_json_put_secret(body);
+	kvl_free_secret(assertion);
+	free(audience);
+	return res;
+}
+
+/* A token from the managed identity endpoint, which names the resource
+ * rather than a scope. */
+static kvl_result service_managed(struct kvl_auth *auth, const char *scope,
+				  struct kvl_error *err)
+{
+	size_t len = strlen(scope);
+	char *resource, *token = NULL;
+	int64_t expires_at = 0;
+	kvl_result res;
+
+	if (len > 9 && strcmp(scope + len - 9, "/.default") == 0)
+		len -= 9;
+	resource = strndup(scope, len);
+	if (resource == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	res = kvl_managed_identity_token(auth->http, auth->service.client_id,
+					 resource, &token, &expires_at, err);
+	if (res == KVL_OK &&
+	    kvl_token_cache_put(&auth->cache, auth->tenant, scope, token,
+				expires_at) != KVL_OK)
+		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	kvl_free_secret(token);
+	free(resource);
+	return res;
+}
+
+static kvl_result service_token(struct kvl_auth *auth, const char *scope,
+				struct kvl_error *err)
+{
+	kvl_result res;
+
+	if (auth->service.kind == KVL_CREDENTIAL_MANAGED_IDENTITY)
+		res = service_managed(auth, scope, err);
+	else
+		res = service_grant(auth, scope, err);
+	if (res != KVL_OK)
+		kvl_error_operation(err, "sign in as the service identity");
 	return res;
 }
 
@@ -659,6 +799,8 @@ static void load_cache(struct kvl_auth *auth)
 static kvl_result acquire(struct kvl_auth *auth, const char *tenant,
 			  const char *scope, struct kvl_error *err)
 {
+	if (auth->is_service)
+		return service_token(auth, scope, err);
 	if (auth->use_secret)
 		return client_secret_token(auth, tenant, scope, err);
 	if (auth->cache.refresh_token != NULL)
@@ -678,7 +820,8 @@ kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
 
 	*token = NULL;
 	load_cache(auth);
-	if (tenant == NULL)
+	/* The service identity always signs in to its own tenant. */
+	if (tenant == NULL || auth->is_service)
 		tenant = auth->tenant;
 	t = kvl_token_cache_find(&auth->cache, tenant, scope, now_s());
 	if (t == NULL) {
@@ -784,6 +927,24 @@ static kvl_result sign_in_cached(struct kvl_auth *auth, const char *arm_scope,
 	return res;
 }
 
+/* The service identity may hold no role in Resource Manager at all, so
+ * its sign-in asks for a Key Vault token, the one it is there for. */
+static kvl_result sign_in_service(struct kvl_auth *auth,
+				  struct kvl_error *err)
+{
+	char *scope = kvl_cloud_vault_scope(auth->cloud);
+	const char *token;
+	kvl_result res;
+
+	if (scope == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	res = kvl_auth_token(auth, scope, NULL, &token, err);
+	if (res == KVL_OK)
+		res = load_identity(auth, token, err);
+	free(scope);
+	return res;
+}
+
 kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 			    struct kvl_error *err)
 {
@@ -794,6 +955,10 @@ kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 	if (arm_scope == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	kvl_error_init(&cached_err);
+	if (auth->is_service) {
+		res = sign_in_service(auth, err);
+		goto out;
+	}
 	if (auth->method == KVL_AUTH_CLIENT_SECRET ||
 	    (auth->method == KVL_AUTH_AUTO && secret_env_complete())) {
 		res = sign_in_with_secret(auth, arm_scope, err);
@@ -825,7 +990,7 @@ bool kvl_auth_has_cached(struct kvl_auth *auth)
 	char *arm_scope;
 	bool usable;
 
-	if (auth->use_secret)
+	if (auth->use_secret || auth->is_service)
 		return true;
 	if (auth->method == KVL_AUTH_DEVICE_CODE)
 		return false;

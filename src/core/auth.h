@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/cloud.h"
+#include "core/credential.h"
 #include "core/http.h"
 #include "core/result.h"
 #include "core/sink.h"
@@ -55,6 +56,18 @@ kvl_result kvl_auth_new(struct kvl_http *http, const struct kvl_cloud *cloud,
 			const struct kvl_sink *sink, struct kvl_auth **out)
 	KVL_NODISCARD;
 void kvl_auth_free(struct kvl_auth *auth);
+
+/*
+ * Creates a sign-in that gets every token with credential (a copy is
+ * kept), always in the credential's own tenant, with no token cache on
+ * disk. kvl_auth_sign_in() then requests a Key Vault token and reads
+ * the identity from it.
+ */
+kvl_result kvl_auth_new_service(struct kvl_http *http,
+				const struct kvl_cloud *cloud,
+				const struct kvl_credential *credential,
+				const struct kvl_sink *sink,
+				struct kvl_auth **out) KVL_NODISCARD;
 
 /*
  * Makes sure someone is signed in: uses the cache when it holds a usable

@@ -55,6 +55,29 @@ void kvl_azure_clear(struct kvl_azure *az)
 	memset(az, 0, sizeof(*az));
 }
 
+kvl_result kvl_azure_service_init(struct kvl_azure *svc,
+				  const struct kvl_azure *az,
+				  const struct kvl_credential *credential,
+				  struct kvl_error *err)
+{
+	kvl_result res;
+
+	*svc = *az;
+	svc->auth = NULL;
+	res = kvl_auth_new_service(az->http, &svc->cloud, credential,
+				   az->sink, &svc->auth);
+	if (res != KVL_OK)
+		return kvl_error_set(err, res, "cannot set up the service "
+				     "identity's sign-in");
+	return KVL_OK;
+}
+
+void kvl_azure_service_clear(struct kvl_azure *svc)
+{
+	kvl_auth_free(svc->auth);
+	memset(svc, 0, sizeof(*svc));
+}
+
 typedef char *(*scope_fn)(const struct kvl_cloud *cloud);
 
 static kvl_result service_token(struct kvl_azure *az, scope_fn scope_of,

@@ -30,6 +30,18 @@ kvl_result kvl_azure_init(struct kvl_azure *az,
 			  struct kvl_error *err) KVL_NODISCARD;
 void kvl_azure_clear(struct kvl_azure *az);
 
+/*
+ * Sets up svc to call Azure as the service identity credential: it shares
+ * az's HTTP client and cloud profile (az must outlive it) and has its own
+ * sign-in. Release it with kvl_azure_service_clear(), never
+ * kvl_azure_clear().
+ */
+kvl_result kvl_azure_service_init(struct kvl_azure *svc,
+				  const struct kvl_azure *az,
+				  const struct kvl_credential *credential,
+				  struct kvl_error *err) KVL_NODISCARD;
+void kvl_azure_service_clear(struct kvl_azure *svc);
+
 /* Tokens for each service, for the sign-in tenant or a given one. */
 kvl_result kvl_azure_arm_token(struct kvl_azure *az, const char *tenant,
 			       const char **token, struct kvl_error *err)

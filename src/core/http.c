@@ -478,32 +478,20 @@ static bool token_is_safe(const char *token)
 	return true;
 }
 
-kvl_result kvl_http_send(struct kvl_http *http, const char *method,
-			 const char *url, const char *bearer,
-			 const char *content_type, const char *body,
-			 struct kvl_http_response *resp,
-			 struct kvl_error *err)
+/* Sends one request with its retries; frees (and wipes) headers. */
+static kvl_result send_request(struct kvl_http *http, const char *method,
+			       const char *url, struct curl_slist *headers,
+			       const char *body,
+			       struct kvl_http_response *resp,
+			       struct kvl_error *err)
 {
 	const struct kvl_http_options *o = &http->options;
 	struct kvl_error attempt_err;
-	struct curl_slist *headers;
 	kvl_result res = KVL_OK;
 	CURLcode code;
 	long delay;
 	int timeouts = 0;
 
-	memset(resp, 0, sizeof(*resp));
-	resp->retry_after_s = -1;
-	if (!kvl_url_allowed(url))
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "rejected the request to '%s': only "
-				     "https, or http to a loopback address, "
-				     "is allowed", url);
-	if (!token_is_safe(bearer))
-		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the access token contains invalid "
-				     "characters; sign in again");
-	headers = request_headers(bearer, content_type);
 	kvl_error_init(&attempt_err);
 
 	for (int attempt = 0;; attempt++) {
@@ -552,6 +540,61 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 	}
 	kvl_error_clear(&attempt_err);
 	return res;
+}
+
+static kvl_result url_rejected(const char *url, struct kvl_error *err)
+{
+	return kvl_error_set(err, KVL_ERR_INVALID,
+			     "rejected the request to '%s': only https, or "
+			     "http to a loopback address, is allowed", url);
+}
+
+kvl_result kvl_http_send(struct kvl_http *http, const char *method,
+			 const char *url, const char *bearer,
+			 const char *content_type, const char *body,
+			 struct kvl_http_response *resp,
+			 struct kvl_error *err)
+{
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_s = -1;
+	if (!kvl_url_allowed(url))
+		return url_rejected(url, err);
+	if (!token_is_safe(bearer))
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "the access token contains invalid "
+				     "characters; sign in again");
+	return send_request(http, method, url,
+			    request_headers(bearer, content_type), body, resp,
+			    err);
+}
+
+kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
+				    const char *header,
+				    struct kvl_http_response *resp,
+				    struct kvl_error *err)
+{
+	const char *value = strchr(header, ':');
+	struct curl_slist *headers, *next;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->retry_after_s = -1;
+	if (!kvl_url_allowed(url) &&
+	    strncmp(url, KVL_HTTP_IMDS_BASE "/",
+		    strlen(KVL_HTTP_IMDS_BASE) + 1) != 0)
+		return url_rejected(url, err);
+	while (value != NULL && (*value == ':' || *value == ' '))
+		value++;
+	if (value == NULL || *value == '\0' || !token_is_safe(value))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "the request header for '%s' contains "
+				     "invalid characters", url);
+	headers = request_headers(NULL, NULL);
+	next = curl_slist_append(headers, header);
+	if (next == NULL) {
+		free_headers(headers);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+	return send_request(http, "GET", url, next, NULL, resp, err);
 }
 
 static kvl_result status_result(long status)

@@ -71,6 +71,19 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			 struct kvl_error *err) KVL_NODISCARD;
 void kvl_http_response_clear(struct kvl_http_response *resp);
 
+/* Azure's instance metadata service, which serves plain http only. */
+#define KVL_HTTP_IMDS_BASE "http://169.254.169.254"
+
+/*
+ * Sends a GET with one extra header line, "Name: value", which the
+ * managed identity endpoints require; the line is wiped afterwards. Besides
+ * the URLs kvl_http_send() accepts, url may start with KVL_HTTP_IMDS_BASE.
+ */
+kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
+				    const char *header,
+				    struct kvl_http_response *resp,
+				    struct kvl_error *err) KVL_NODISCARD;
+
 /*
  * Maps a response to a result: 2xx is KVL_OK; otherwise fills err from
  * Azure's error envelope ({"error":{"code","message"}}, Entra's
