@@ -27,6 +27,9 @@ enum kvl_cli_command {
 	KVL_CMD_WHOAMI,
 	KVL_CMD_ENV_CREATE,
 	KVL_CMD_ENV_SHOW,
+	KVL_CMD_IDENTITY_SET,
+	KVL_CMD_IDENTITY_SHOW,
+	KVL_CMD_IDENTITY_CLEAR,
 	KVL_CMD_STATUS,
 	KVL_CMD_CHECK,
 	KVL_CMD_LIST_SUBSCRIPTIONS,
@@ -83,6 +86,13 @@ struct kvl_cli_options {
 	bool no_use_key_vault;
 	bool yes;
 	bool allow_unusable_secret;
+
+	/* Options of env identity set. */
+	const char *kind;	/* client-secret, certificate, ... */
+	const char *identity_tenant;
+	const char *identity_client_id;
+	const char *certificate;	/* path of a PEM file */
+	bool client_secret_stdin;
 };
 
 /* A running kvlink-sandbox started by --sandbox. */
@@ -166,6 +176,12 @@ kvl_result kvl_cli_cmd_env_create(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_env_show(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
+/* cmd_identity.c: env identity set, show and clear. */
+kvl_result kvl_cli_cmd_identity(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+struct kvl_env_identity;
+/* The service identity as JSON, never with its secret. */
+json_object *kvl_cli_identity_json(const struct kvl_env_identity *id);
 kvl_result kvl_cli_cmd_status(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)

@@ -81,6 +81,10 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 		return kvl_cli_cmd_env_create(cli, err);
 	case KVL_CMD_ENV_SHOW:
 		return kvl_cli_cmd_env_show(cli, err);
+	case KVL_CMD_IDENTITY_SET:
+	case KVL_CMD_IDENTITY_SHOW:
+	case KVL_CMD_IDENTITY_CLEAR:
+		return kvl_cli_cmd_identity(cli, err);
 	case KVL_CMD_STATUS:
 		return kvl_cli_cmd_status(cli, err);
 	case KVL_CMD_CHECK:

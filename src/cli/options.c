@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +48,17 @@ enum opt_id {
 	OPT_YES,
 	OPT_ALLOW_UNUSABLE,
 	OPT_TIMEOUT,
+	OPT_KIND,
+	OPT_IDENTITY_TENANT,
+	OPT_IDENTITY_CLIENT_ID,
+	OPT_CERTIFICATE,
+	OPT_CLIENT_SECRET_STDIN,
 };
 
 /* Largest --timeout, in seconds. */
 #define MAX_TIMEOUT_S 3600
 
-#define BIT(id) (1u << (id))
+#define BIT(id) ((uint64_t)1 << (id))
 
 struct opt_def {
 	const char *name;
@@ -90,6 +96,11 @@ static const struct opt_def opt_defs[] = {
 	{ "--yes", OPT_YES, false },
 	{ "--allow-unusable-secret", OPT_ALLOW_UNUSABLE, false },
 	{ "--timeout", OPT_TIMEOUT, true },
+	{ "--kind", OPT_KIND, true },
+	{ "--identity-tenant", OPT_IDENTITY_TENANT, true },
+	{ "--identity-client-id", OPT_IDENTITY_CLIENT_ID, true },
+	{ "--certificate", OPT_CERTIFICATE, true },
+	{ "--client-secret-stdin", OPT_CLIENT_SECRET_STDIN, false },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -98,7 +109,12 @@ static const struct opt_def opt_defs[] = {
 #define COMMAND_OPTS (BIT(OPT_NAME) | BIT(OPT_REGION) | \
 		      BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP) | \
 		      BIT(OPT_VAULT) | BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN) | \
-		      CONNECTION_OPTS)
+		      CONNECTION_OPTS | IDENTITY_OPTS)
+
+/* Options of env identity set. */
+#define IDENTITY_OPTS (BIT(OPT_KIND) | BIT(OPT_IDENTITY_TENANT) | \
+		       BIT(OPT_IDENTITY_CLIENT_ID) | BIT(OPT_CERTIFICATE) | \
+		       BIT(OPT_CLIENT_SECRET_STDIN))
 
 /* Options of the connection commands. */
 #define CONNECTION_VALUES (BIT(OPT_FIELD) | BIT(OPT_SECRET) | \
@@ -111,10 +127,11 @@ static const struct opt_def opt_defs[] = {
 
 struct command_def {
 	const char *word;	/* first word */
-	const char *sub;	/* second word, or NULL */
+	/* Second word, or NULL; "identity set" is a second and a third. */
+	const char *sub;
 	enum kvl_cli_command command;
-	unsigned allowed;	/* command options it accepts */
-	unsigned required;	/* command options it needs */
+	uint64_t allowed;	/* command options it accepts */
+	uint64_t required;	/* command options it needs */
 };
 
 /* Options that may be given more than once. */
@@ -127,6 +144,10 @@ static const struct command_def command_defs[] = {
 	{ "env", "create", KVL_CMD_ENV_CREATE,
 	  BIT(OPT_NAME) | BIT(OPT_REGION), BIT(OPT_NAME) | BIT(OPT_REGION) },
 	{ "env", "show", KVL_CMD_ENV_SHOW, 0, 0 },
+	{ "env", "identity set", KVL_CMD_IDENTITY_SET, IDENTITY_OPTS,
+	  BIT(OPT_KIND) },
+	{ "env", "identity show", KVL_CMD_IDENTITY_SHOW, 0, 0 },
+	{ "env", "identity clear", KVL_CMD_IDENTITY_CLEAR, 0, 0 },
 	{ "status", NULL, KVL_CMD_STATUS, 0, 0 },
 	{ "check", NULL, KVL_CMD_CHECK, 0, 0 },
 	{ "list", "subscriptions", KVL_CMD_LIST_SUBSCRIPTIONS, 0, 0 },
@@ -160,7 +181,7 @@ static const struct command_def command_defs[] = {
 
 /* Parser state: the options seen so far and the command words. */
 struct parse_state {
-	unsigned seen;
+	uint64_t seen;
 	const char *words[3];
 	int n_words;
 	const char *opt_names[N_OPT_DEFS];	/* as typed, for messages */
@@ -317,11 +338,13 @@ static kvl_result check_value(enum opt_id id, const char *value,
 				"'kvlink list subscriptions'"), value);
 		break;
 	case OPT_CLIENT_ID:
+	case OPT_IDENTITY_CLIENT_ID:
 		if (!is_guid(value))
 			return usage_error(err, _("invalid client id '%s': "
 				"expected an application id (a GUID)"), value);
 		break;
 	case OPT_TENANT:
+	case OPT_IDENTITY_TENANT:
 		if (!is_tenant(value))
 			return usage_error(err, _("invalid tenant '%s': "
 				"expected a tenant id (a GUID) or a domain "
@@ -346,6 +369,14 @@ static kvl_result check_value(enum opt_id id, const char *value,
 				"most %d characters of UTF-8 text without "
 				"control characters"), _(problem),
 				KVL_ENV_NAME_MAX);
+		break;
+	case OPT_KIND:
+		if (strcmp(value, "client-secret") != 0 &&
+		    strcmp(value, "certificate") != 0 &&
+		    strcmp(value, "managed-identity") != 0)
+			return usage_error(err, _("invalid value '%s' for "
+				"--kind: use client-secret, certificate or "
+				"managed-identity"), value);
 		break;
 	case OPT_TIMEOUT:
 		if (!is_timeout(value))
@@ -393,6 +424,10 @@ static kvl_result store_value(struct kvl_cli_options *opt, enum opt_id id,
 	case OPT_AUTH: return set_auth(opt, value, err);
 	case OPT_LOG_FILE: opt->log_file = value; break;
 	case OPT_TIMEOUT: opt->timeout_s = strtol(value, NULL, 10); break;
+	case OPT_KIND: opt->kind = value; break;
+	case OPT_IDENTITY_TENANT: opt->identity_tenant = value; break;
+	case OPT_IDENTITY_CLIENT_ID: opt->identity_client_id = value; break;
+	case OPT_CERTIFICATE: opt->certificate = value; break;
 	case OPT_OUTPUT: return set_output(opt, value, err);
 	case OPT_NAME: opt->name = value; break;
 	case OPT_REGION: opt->region = value; break;
@@ -422,6 +457,7 @@ static void store_flag(struct kvl_cli_options *opt, enum opt_id id)
 	case OPT_NO_USE_KEY_VAULT: opt->no_use_key_vault = true; break;
 	case OPT_YES: opt->yes = true; break;
 	case OPT_ALLOW_UNUSABLE: opt->allow_unusable_secret = true; break;
+	case OPT_CLIENT_SECRET_STDIN: opt->client_secret_stdin = true; break;
 	default: break;
 	}
 }
@@ -471,13 +507,38 @@ static kvl_result parse_long(int argc, char **argv, int *i,
 	return store_value(opt, def->id, value, err);
 }
 
+/* How many words c's subcommand has: 0, 1 or 2. */
+static int sub_words(const struct command_def *c)
+{
+	if (c->sub == NULL)
+		return 0;
+	return strchr(c->sub, ' ') != NULL ? 2 : 1;
+}
+
+/* Whether the command line's second (and third) word name c's
+ * subcommand. *first_matches is set when the second word matches. */
+static bool sub_matches(const struct command_def *c,
+			const struct parse_state *ps, bool *first_matches)
+{
+	const char *space = strchr(c->sub, ' ');
+	size_t len = space ? (size_t)(space - c->sub) : strlen(c->sub);
+	const char *sub = ps->words[1];
+
+	*first_matches = ps->n_words > 1 && strlen(sub) == len &&
+			 strncmp(c->sub, sub, len) == 0;
+	if (!*first_matches || space == NULL)
+		return *first_matches;
+	return ps->n_words > 2 && strcmp(space + 1, ps->words[2]) == 0;
+}
+
 static kvl_result find_command(const struct parse_state *ps,
 			       const struct command_def **out,
 			       struct kvl_error *err)
 {
 	const char *word = ps->words[0];
 	const char *sub = ps->n_words > 1 ? ps->words[1] : NULL;
-	bool word_known = false;
+	const char *sub2 = ps->n_words > 2 ? ps->words[2] : NULL;
+	bool word_known = false, sub_known = false, first;
 
 	for (size_t i = 0; i < N_COMMAND_DEFS; i++) {
 		const struct command_def *c = &command_defs[i];
@@ -485,17 +546,22 @@ static kvl_result find_command(const struct parse_state *ps,
 		if (strcmp(c->word, word) != 0)
 			continue;
 		word_known = true;
-		if (c->sub == NULL ||
-		    (sub != NULL && strcmp(c->sub, sub) == 0)) {
+		if (c->sub == NULL || sub_matches(c, ps, &first)) {
 			*out = c;
 			return KVL_OK;
 		}
+		sub_known |= first;
 	}
 	if (!word_known)
 		return usage_error(err, _("unknown command '%s'"), word);
 	if (sub == NULL)
 		return usage_error(err, _("'%s' needs a subcommand"), word);
-	return usage_error(err, _("unknown subcommand '%s'"), sub);
+	if (!sub_known)
+		return usage_error(err, _("unknown subcommand '%s'"), sub);
+	if (sub2 == NULL)
+		return usage_error(err, _("'%s %s' needs a subcommand"), word,
+				   sub);
+	return usage_error(err, _("unknown subcommand '%s'"), sub2);
 }
 
 /* Whether command takes one NAME argument after its words. */
@@ -511,14 +577,14 @@ static kvl_result check_command(const struct parse_state *ps,
 {
 	const struct command_def *c = NULL;
 	int expected_words;
-	unsigned extra, missing;
+	uint64_t extra, missing;
 	kvl_result r;
 
 	if (ps->n_words == 0) {
 		if (ps->seen & COMMAND_OPTS)
 			return usage_error(err, _("options such as '%s' need a "
 						  "command"),
-					   ps->opt_names[__builtin_ctz(
+					   ps->opt_names[__builtin_ctzll(
 						   ps->seen & COMMAND_OPTS)]);
 		opt->command = KVL_CMD_WIZARD;
 		return KVL_OK;
@@ -528,8 +594,7 @@ static kvl_result check_command(const struct parse_state *ps,
 	if (r != KVL_OK)
 		return r;
 
-	expected_words = (c->sub != NULL ? 2 : 1) +
-			 (takes_name(c->command) ? 1 : 0);
+	expected_words = 1 + sub_words(c) + (takes_name(c->command) ? 1 : 0);
 	if (takes_name(c->command) && ps->n_words < expected_words)
 		return usage_error(err, _("missing argument %s: the "
 					  "connection's name"), "NAME");
@@ -543,11 +608,11 @@ static kvl_result check_command(const struct parse_state *ps,
 	if (extra != 0)
 		return usage_error(err, _("option '%s' does not apply to this "
 					  "command"),
-				   ps->opt_names[__builtin_ctz(extra)]);
+				   ps->opt_names[__builtin_ctzll(extra)]);
 	missing = c->required & ~ps->seen;
 	if (missing != 0)
 		return usage_error(err, _("missing option '%s'"),
-				   opt_defs[__builtin_ctz(missing)].name);
+				   opt_defs[__builtin_ctzll(missing)].name);
 
 	opt->command = c->command;
 	return KVL_OK;
@@ -624,7 +689,8 @@ kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
 
 const char *kvl_cli_command_summary(void)
 {
-	return "login, logout, whoami, env create, env show, status, check, "
+	return "login, logout, whoami, env create, env show, "
+	       "env identity set|show|clear, status, check, "
 	       "list subscriptions|resource-groups|vaults, link, unlink, "
 	       "connection add|list|show|edit|delete|types, "
 	       "privacy-statement";
@@ -651,6 +717,16 @@ void kvl_cli_print_help(FILE *out)
 		"                        create the environment; you become "
 		"its Admin\n"
 		"  env show              show the environment\n"
+		"  env identity set --kind KIND [--identity-tenant ID]\n"
+		"       [--identity-client-id ID] [--certificate FILE]\n"
+		"       [--client-secret-stdin]\n"
+		"                        set the service identity that check "
+		"reads secrets as;\n"
+		"                        KIND is client-secret, certificate "
+		"or managed-identity\n"
+		"  env identity show     show the service identity (never its "
+		"secret)\n"
+		"  env identity clear    remove the service identity\n"
 		"  status                show the environment and its linked "
 		"vault\n"
 		"  check                 check the linked vault and the "

@@ -7,12 +7,13 @@
 #include "core/jsonutil.h"
 #include "env/connections.h"
 #include "env/envstore.h"
+#include "env/identity.h"
 #include "env/members.h"
 
 /* Top-level members this version reads; everything else goes to extra. */
 static const char *const known_members[] = {
 	"format", "id", "displayName", "region", "revision", "users",
-	"keyVault", "connections", NULL,
+	"keyVault", "connections", "serviceIdentity", NULL,
 };
 
 static const char *const link_states[] = {
@@ -403,6 +404,10 @@ kvl_result kvl_env_from_json(json_object *doc, struct kvl_environment *env,
 	if (rc == KVL_OK)
 		rc = parse_connections(doc, &parsed, err);
 	if (rc == KVL_OK)
+		rc = kvl_env_identity_from_json(
+			json_object_object_get(doc, "serviceIdentity"),
+			&parsed.service_identity, err);
+	if (rc == KVL_OK)
 		rc = collect_extra(doc, &parsed, err);
 
 out:
@@ -524,6 +529,10 @@ json_object *kvl_env_to_json(const struct kvl_environment *env)
 	json_object_object_add(doc, "users", users_to_json(env));
 	json_object_object_add(doc, "keyVault", link_to_json(&env->vault));
 	json_object_object_add(doc, "connections", connections_to_json(env));
+	if (env->service_identity != NULL)
+		json_object_object_add(doc, "serviceIdentity",
+				       kvl_env_identity_to_json(
+					       env->service_identity));
 
 	if (env->extra != NULL) {
 		json_object_object_foreach(env->extra, key, value) {

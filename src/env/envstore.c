@@ -18,6 +18,7 @@
 #include "core/sanitize.h"
 #include "env/connections.h"
 #include "env/envstore.h"
+#include "env/identity.h"
 
 #define ENV_FILE "environment.json"
 #define LOCK_FILE "environment.lock"
@@ -565,6 +566,7 @@ void kvl_env_clear(struct kvl_environment *env)
 	for (i = 0; i < env->n_connections; i++)
 		kvl_connection_clear(&env->connections[i]);
 	free(env->connections);
+	kvl_env_identity_free(env->service_identity);
 	json_object_put(env->extra);
 	memset(env, 0, sizeof(*env));
 }

@@ -72,6 +72,7 @@ struct kvl_vault_link {
 };
 
 struct kvl_connection;		/* env/connections.h */
+struct kvl_env_identity;	/* env/identity.h */
 
 struct kvl_environment {
 	char *id;		/* GUID */
@@ -85,6 +86,9 @@ struct kvl_environment {
 	/* Export connections; see env/connections.h. */
 	struct kvl_connection *connections;
 	size_t n_connections;
+	/* The service identity `kvlink check` reads secrets as; NULL when
+	 * none is set. See env/identity.h. */
+	struct kvl_env_identity *service_identity;
 };
 
 struct kvl_envstore;
