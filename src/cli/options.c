@@ -477,8 +477,10 @@ static kvl_result parse_long(int argc, char **argv, int *i,
 	const struct opt_def *def = find_opt(arg, len);
 	const char *value;
 
+	/* Only the name: the value of a mistyped option may be a secret. */
 	if (def == NULL)
-		return usage_error(err, _("unknown option '%s'"), arg);
+		return usage_error(err, _("unknown option '%.*s'"), (int)len,
+				   arg);
 	if ((ps->seen & BIT(def->id) & ~REPEATABLE_OPTS) != 0)
 		return usage_error(err, _("option '%s' given twice"),
 				   def->name);

@@ -18,6 +18,7 @@
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "core/sanitize.h"
 
 /* A managed identity token that states no expiry is used this long. */
 #define MSI_DEFAULT_LIFETIME_S 300
@@ -371,6 +372,19 @@ static kvl_result msi_failed(const struct kvl_http_response *resp,
 	kvl_result res = kvl_http_check(resp, "get a managed identity token",
 					err);
 
+	json_object *body = NULL;
+	const char *message;
+
+	/* App Service sends {"statusCode", "message"}, not Azure's error
+	 * envelope, so its message is taken here. */
+	if (err != NULL && err->azure_message == NULL &&
+	    kvl_json_parse(resp->body, resp->body_len, "an error body",
+			   &body, NULL) == KVL_OK) {
+		message = kvl_json_str(body, "message");
+		if (message != NULL)
+			err->azure_message = kvl_sanitize(message);
+	}
+	json_object_put(body);
 	if (res == KVL_OK)
 		res = KVL_ERR_AUTH;
 	if (res == KVL_ERR_HTTP || res == KVL_ERR_NOT_FOUND ||
