@@ -92,7 +92,8 @@ out:
 	return r;
 }
 
-static void print_json(const struct kvl_cli *cli, size_t errors)
+static void print_json(const struct kvl_cli *cli,
+		       const struct kvl_cli_reader *reader, size_t errors)
 {
 	json_object *doc = json_object_new_object();
 	json_object *list = kvl_notifications_get(&cli->session.env);
@@ -100,6 +101,8 @@ static void print_json(const struct kvl_cli *cli, size_t errors)
 	json_object_object_add(doc, "healthy",
 			       json_object_new_boolean(errors == 0));
 	kvl_cli_json_add_string(doc, "vault", cli->session.env.vault.name);
+	json_object_object_add(doc, "secretsReadAs",
+			       kvl_cli_reader_json(reader));
 	json_object_object_add(doc, "errors",
 			       json_object_new_int64((int64_t)errors));
 	json_object_object_add(doc, "findings", list != NULL ?
@@ -127,6 +130,7 @@ static void print_finding(const struct kvl_finding *f)
 }
 
 static void print_text(const struct kvl_cli *cli,
+		       const struct kvl_cli_reader *reader,
 		       const struct kvl_health *health, size_t errors)
 {
 	size_t i;
@@ -134,6 +138,7 @@ static void print_text(const struct kvl_cli *cli,
 	kvl_cli_print_field(_("Key vault"), cli->session.env.vault.name);
 	kvl_cli_print_field(_("Health"), errors == 0 ? _("healthy") :
 			    _("not healthy"));
+	kvl_cli_print_field(_("Secrets read as"), reader->name);
 	for (i = 0; i < health->n_findings; i++) {
 		putchar('\n');
 		print_finding(&health->findings[i]);
@@ -154,6 +159,7 @@ static kvl_result check_linked(const struct kvl_cli *cli,
 kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_health health = { 0 };
+	struct kvl_cli_reader reader = { 0 };
 	size_t errors;
 	kvl_result r;
 
@@ -163,8 +169,11 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)
-		r = kvl_health_check(&cli->session.az, &cli->session.env,
-				     (int64_t)time(NULL), &health, err);
+		r = kvl_cli_reader_open(cli, &reader, err);
+	if (r == KVL_OK)
+		r = kvl_health_check_as(&cli->session.az, &reader.health,
+					&cli->session.env,
+					(int64_t)time(NULL), &health, err);
 	if (r == KVL_OK)
 		r = store_notifications(cli, &health, err);
 	if (r != KVL_OK)
@@ -172,9 +181,9 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 
 	errors = kvl_health_errors(&health);
 	if (cli->opt.output == KVL_OUTPUT_JSON)
-		print_json(cli, errors);
+		print_json(cli, &reader, errors);
 	else
-		print_text(cli, &health, errors);
+		print_text(cli, &reader, &health, errors);
 	if (errors > 0)
 		r = kvl_error_set(err, KVL_ERR_PREREQ,
 				  _("key vault '%s' has %zu problem(s) that "
@@ -184,5 +193,6 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 				  errors);
 out:
 	kvl_health_clear(&health);
+	kvl_cli_reader_close(&reader);
 	return r;
 }

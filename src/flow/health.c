@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/arm.h"
+#include "core/keyvault.h"
 #include "env/connections.h"
 #include "flow/checks.h"
 #include "flow/health.h"
@@ -21,6 +22,8 @@ struct health_run {
 	/* Every connection in Key Vault mode: what a vault finding affects. */
 	char **users;
 	size_t n_users;
+	const struct kvl_health_reader *reader;
+	bool read_values;	/* false after the reader failed to sign in */
 };
 
 /* A finding before it is added. It owns cause and fix until then. */
@@ -406,6 +409,48 @@ static void describe_secret(const char *vault, const char *name,
 	}
 }
 
+/*
+ * Reads the value of a usable secret as the reader and wipes it at once.
+ * When that fails, fills text with the finding "secret.unreadable".
+ * Only running out of memory or a cancel fail the check.
+ */
+static kvl_result read_value(struct health_run *run, const char *name,
+			     struct finding_text *text, struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = run->link;
+	struct kvl_secret_value value = { 0 };
+	struct kvl_error read_err;
+	char *detail;
+	kvl_result r;
+
+	kvl_error_init(&read_err);
+	r = kvl_kv_get_secret_value(run->reader->az, link->vault_uri,
+				    link->tenant_id, name, &value, &read_err);
+	kvl_secret_value_clear(&value);
+	if (r == KVL_OK || r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
+		if (r != KVL_OK)
+			kvl_error_move(err, &read_err);
+		goto out;
+	}
+	detail = kvl_error_format(&read_err);
+	text->id = "secret.unreadable";
+	text->name = name;
+	text->severity = KVL_FINDING_ERROR;
+	text->cause = format("secret '%s' exists in key vault '%s', but %s "
+			     "cannot read its value: %s", name, link->name,
+			     run->reader->name, detail ? detail : "?");
+	text->fix = format("give %s the get permission on secrets of the "
+			   "vault (access policy: Secret permissions > Get; "
+			   "RBAC: the role Key Vault Secrets User), or run "
+			   "'kvlink unlink' and 'kvlink link' again",
+			   run->reader->name);
+	free(detail);
+	r = KVL_OK;
+out:
+	kvl_error_clear(&read_err);
+	return r;
+}
+
 static kvl_result check_secret(struct health_run *run, const char *name,
 			       const char *connection,
 			       const struct kvl_secret_item *items, size_t n,
@@ -418,7 +463,9 @@ static kvl_result check_secret(struct health_run *run, const char *name,
 	kvl_result r = KVL_OK;
 
 	describe_secret(run->link->name, name, s, now, &text);
-	if (text.id == NULL)
+	if (text.id == NULL && run->read_values)
+		r = read_value(run, name, &text, err);
+	if (r != KVL_OK || text.id == NULL)
 		goto out;
 	if (asprintf(&id, "%s:%s", text.id, name) < 0) {
 		id = NULL;
@@ -457,6 +504,38 @@ static kvl_result unreadable_secrets(struct health_run *run,
 	return r;
 }
 
+/* Signs the service identity in; a failure is a finding, after which no
+ * secret values are read. */
+static kvl_result sign_in_reader(struct health_run *run,
+				 struct kvl_error *err)
+{
+	struct kvl_error sign_err;
+	char *detail;
+	kvl_result r;
+
+	kvl_error_init(&sign_err);
+	r = kvl_auth_sign_in(run->reader->az->auth, false, &sign_err);
+	if (r == KVL_OK || r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
+		run->read_values = r == KVL_OK;
+		if (r != KVL_OK)
+			kvl_error_move(err, &sign_err);
+		goto out;
+	}
+	run->read_values = false;
+	detail = kvl_error_format(&sign_err);
+	r = vault_finding(run, "identity.sign-in", KVL_FINDING_ERROR,
+		format("%s could not sign in, so no secret values were read: "
+		       "%s", run->reader->name, detail ? detail : "?"),
+		format("check the service identity with 'kvlink env identity "
+		       "show' and set it again with 'kvlink env identity "
+		       "set', or remove it with 'kvlink env identity "
+		       "clear'"), err);
+	free(detail);
+out:
+	kvl_error_clear(&sign_err);
+	return r;
+}
+
 static kvl_result check_connections(struct health_run *run, int64_t now,
 				    struct kvl_error *err)
 {
@@ -468,6 +547,12 @@ static kvl_result check_connections(struct health_run *run, int64_t now,
 
 	if (run->n_users == 0)
 		return KVL_OK;
+	run->read_values = true;
+	if (run->reader->service) {
+		r = sign_in_reader(run, err);
+		if (r != KVL_OK)
+			return r;
+	}
 	kvl_error_init(&list_err);
 	r = kvl_link_list_secrets(run->az, run->link, &items, &n, &list_err);
 	if (r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
@@ -527,7 +612,19 @@ kvl_result kvl_health_check(struct kvl_azure *az,
 			    const struct kvl_environment *env, int64_t now,
 			    struct kvl_health *out, struct kvl_error *err)
 {
-	struct health_run run = { az, env, &env->vault, out, NULL, 0 };
+	const struct kvl_health_reader user = { az, false,
+						"the signed-in user" };
+
+	return kvl_health_check_as(az, &user, env, now, out, err);
+}
+
+kvl_result kvl_health_check_as(struct kvl_azure *az,
+			       const struct kvl_health_reader *reader,
+			       const struct kvl_environment *env, int64_t now,
+			       struct kvl_health *out, struct kvl_error *err)
+{
+	struct health_run run = { az, env, &env->vault, out, NULL, 0,
+				  reader, false };
 	struct kvl_vault vault = { 0 };
 	kvl_result r;
 

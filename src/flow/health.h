@@ -1,12 +1,14 @@
 /*
  * The health check behind `kvlink check`: whether the linked key vault and
  * the secrets that connections name in it still work for Customer
- * Insights. Reads only names and attributes from Azure, never a secret's
- * value, and changes nothing there.
+ * Insights. Reads names and attributes, and each usable secret's value
+ * (wiped as soon as it arrives, only to prove it can be read), and
+ * changes nothing in Azure.
  */
 #ifndef KVL_HEALTH_H
 #define KVL_HEALTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,7 +40,7 @@ struct kvl_health {
 /*
  * Checks the vault linked to env and, for each connection in Key Vault
  * mode that uses it, the secrets it names, judged at the time now (Unix
- * seconds). KVL_ERR_NOT_FOUND when env has no linked vault. A vault that
+ * seconds). Secret values are read as the signed-in user of az. KVL_ERR_NOT_FOUND when env has no linked vault. A vault that
  * no longer exists is a finding, not a failure, and so is a secret list
  * that cannot be read. Other Azure errors while reading the vault or its
  * role assignments fail the check.
@@ -47,6 +49,28 @@ kvl_result kvl_health_check(struct kvl_azure *az,
 			    const struct kvl_environment *env, int64_t now,
 			    struct kvl_health *out,
 			    struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Who reads the secrets' values in kvl_health_check_as(): a service
+ * identity (signed in by the check itself) or the signed-in user.
+ */
+struct kvl_health_reader {
+	struct kvl_azure *az;	/* the client whose sign-in reads values */
+	bool service;		/* az signs in as a service identity */
+	const char *name;	/* for findings: "the service identity ..." */
+};
+
+/*
+ * kvl_health_check(), reading each usable secret's value as reader. A
+ * secret that exists but cannot be read is the finding
+ * "secret.unreadable:NAME". A service identity that cannot sign in is the
+ * finding "identity.sign-in", and then no values are read.
+ */
+kvl_result kvl_health_check_as(struct kvl_azure *az,
+			       const struct kvl_health_reader *reader,
+			       const struct kvl_environment *env, int64_t now,
+			       struct kvl_health *out,
+			       struct kvl_error *err) KVL_NODISCARD;
 void kvl_health_clear(struct kvl_health *health);
 
 /* How many findings have severity KVL_FINDING_ERROR. */
