@@ -132,10 +132,15 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		mint_token(sb, req->body, reply);
 	} else if (post && strcmp(route, "break") == 0) {
 		sb_control_break(sb, req->body, reply);
+	} else if (post && strcmp(route, "app-credentials") == 0) {
+		sb_control_app_credentials(sb, req->body, reply);
+	} else if (get && strcmp(route, "managed-identity") == 0) {
+		sb_control_managed_identity(sb, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
-			     "POST reset, POST token and POST break under "
+			     "GET managed-identity, POST reset, POST token, "
+			     "POST break and POST app-credentials under "
 			     "/_sandbox.");
 	}
 }

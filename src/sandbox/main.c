@@ -254,6 +254,7 @@ static int prepare(struct sb_sandbox *sb)
 		      "OpenSSL\n", stderr);
 		return 1;
 	}
+	sb_hex_id(sb->identity_header);
 	sb->device_codes = json_object_new_object();
 	sb->refresh_tokens = json_object_new_object();
 	sb->requests = json_object_new_array();

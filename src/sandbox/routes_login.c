@@ -14,6 +14,8 @@
 #include "sandbox/sandbox.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
+#define ASSERTION_TYPE_JWT \
+	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 /* Whether name addresses the sandbox tenant. */
 static bool tenant_matches(struct sb_sandbox *sb, const char *name)
@@ -350,13 +352,62 @@ static bool secret_equal(const char *a, const char *b)
 	return b != NULL && len == strlen(b) && CRYPTO_memcmp(a, b, len) == 0;
 }
 
+/* Checks a client assertion against the certificates of sp; false with
+ * reply filled when it is not acceptable. */
+static bool assertion_valid(struct sb_request *req, struct sb_reply *reply,
+			    json_object *form, json_object *sp,
+			    const char *client_id)
+{
+	const char *type = sb_jstr(form, "client_assertion_type");
+	char *audience = sb_printf("%s/login/%s/oauth2/v2.0/token",
+				   req->sb->base, req->segs[0]);
+	const char *problem;
+
+	if (!sb_ieq(type, ASSERTION_TYPE_JWT)) {
+		sb_login_error(reply, 400, "invalid_request", 50027,
+			       "client_assertion_type must be '%s'.",
+			       ASSERTION_TYPE_JWT);
+		free(audience);
+		return false;
+	}
+	problem = sb_assertion_problem(sp, sb_jstr(form, "client_assertion"),
+				       client_id, audience);
+	free(audience);
+	if (problem == NULL)
+		return true;
+	sb_login_error(reply, 401, "invalid_client", 700027,
+		       "The client assertion for app '%s' was rejected: %s.",
+		       client_id, problem);
+	return false;
+}
+
+/* Authenticates the app with its client assertion or client secret;
+ * false with reply filled when neither is valid. */
+static bool client_valid(struct sb_request *req, struct sb_reply *reply,
+			 json_object *form, json_object *sp,
+			 const char *client_id)
+{
+	const char *secret = sb_jstr(form, "client_secret");
+
+	if (sb_jstr(form, "client_assertion") != NULL)
+		return assertion_valid(req, reply, form, sp, client_id);
+	if (sb_jstr(sp, "clientSecret") != NULL && secret != NULL &&
+	    secret_equal(sb_jstr(sp, "clientSecret"), secret))
+		return true;
+	sb_login_error(reply, 401, "invalid_client", 7000215,
+		       "Invalid client secret provided. Ensure the "
+		       "secret being sent in the request is the "
+		       "client secret value, not the client secret "
+		       "ID, for a secret added to app '%s'.", client_id);
+	return false;
+}
+
 static void grant_client_credentials(struct sb_request *req,
 				     struct sb_reply *reply,
 				     json_object *form)
 {
 	struct sb_sandbox *sb = req->sb;
 	const char *client_id = sb_jstr(form, "client_id");
-	const char *secret = sb_jstr(form, "client_secret");
 	json_object *sp = sb_tenant_find_sp_by_app(sb->tenant, client_id);
 	json_object *body, *claims;
 	char *aud;
@@ -370,16 +421,8 @@ static void grant_client_credentials(struct sb_request *req,
 				       "displayName"));
 		return;
 	}
-	if (sb_jstr(sp, "clientSecret") == NULL || secret == NULL ||
-	    !secret_equal(sb_jstr(sp, "clientSecret"), secret)) {
-		sb_login_error(reply, 401, "invalid_client", 7000215,
-			       "Invalid client secret provided. Ensure the "
-			       "secret being sent in the request is the "
-			       "client secret value, not the client secret "
-			       "ID, for a secret added to app '%s'.",
-			       client_id);
+	if (!client_valid(req, reply, form, sp, client_id))
 		return;
-	}
 	aud = scope_audience(sb, sb_jstr(form, "scope"));
 	if (aud == NULL) {
 		sb_login_error(reply, 400, "invalid_scope", 1002012,

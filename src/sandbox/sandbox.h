@@ -47,6 +47,7 @@ struct sb_sandbox {
 	json_object *requests;		/* array of request records */
 	long refused_writes;
 	unsigned char key[32];		/* HS256 key, fresh every run */
+	char identity_header[33];	/* X-IDENTITY-HEADER of /msi */
 	char base[64];			/* http://127.0.0.1:PORT */
 	FILE *request_log;
 	struct MHD_Daemon *daemon;
@@ -167,6 +168,16 @@ enum sb_token_status sb_token_check(struct sb_sandbox *sb,
 				    const char *audience,
 				    json_object **claims);
 char *sb_base64url(const unsigned char *data, size_t len);
+/* Decodes len characters of base64url without padding; NULL when
+ * malformed. The result is NUL-terminated and freed by the caller. */
+unsigned char *sb_base64url_decode(const char *in, size_t len,
+				   size_t *out_len);
+
+/* assertion.c: why a client assertion for client_id, sent to the token
+ * endpoint audience, is not acceptable for sp; NULL when it is. */
+const char *sb_assertion_problem(json_object *sp, const char *assertion,
+				 const char *client_id,
+				 const char *audience);
 
 /* rbac.c: role assignments evaluated the way Resource Manager does */
 json_object *sb_rbac_permissions(json_object *tenant, const char *oid,
@@ -190,7 +201,17 @@ void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 		     size_t n_rest);
 void sb_route_graph(struct sb_request *req, struct sb_reply *reply);
 void sb_route_kv(struct sb_request *req, struct sb_reply *reply);
+void sb_route_msi(struct sb_request *req, struct sb_reply *reply);
+/* routes_msi.c: the service principal the managed identity endpoint
+ * issues tokens for ("managedIdentity": true), or NULL. */
+json_object *sb_managed_identity(json_object *tenant);
 void sb_route_control(struct sb_request *req, struct sb_reply *reply);
+/* control_identity.c: POST /_sandbox/app-credentials and GET
+ * /_sandbox/managed-identity */
+void sb_control_app_credentials(struct sb_sandbox *sb, const char *text,
+				struct sb_reply *reply);
+void sb_control_managed_identity(struct sb_sandbox *sb,
+				 struct sb_reply *reply);
 /* control_break.c: POST /_sandbox/break */
 void sb_control_break(struct sb_sandbox *sb, const char *text,
 		      struct sb_reply *reply);

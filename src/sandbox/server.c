@@ -199,6 +199,7 @@ static void dispatch(struct sb_request *req, struct sb_reply *reply)
 		{ "arm", sb_route_arm },
 		{ "graph", sb_route_graph },
 		{ "kv", sb_route_kv },
+		{ "msi", sb_route_msi },
 		{ "_sandbox", sb_route_control },
 	};
 	char **segs;

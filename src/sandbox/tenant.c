@@ -7,7 +7,8 @@
  *   defaultUser       object id or userPrincipalName of the user that the
  *                     device code flow signs in
  *   users             [{id, userPrincipalName, displayName}]
- *   servicePrincipals [{id, appId, displayName, clientSecret?}]
+ *   servicePrincipals [{id, appId, displayName, clientSecret?,
+ *                       certificates? (PEM texts), managedIdentity?}]
  *   subscriptions     [{subscriptionId, displayName, state,
  *                       resourceGroups: [{name, location, tags?}]}]
  *   roleDefinitions   optional [{name (GUID), roleName, type, description,

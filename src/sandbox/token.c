@@ -34,9 +34,8 @@ char *sb_base64url(const unsigned char *data, size_t len)
 	return out;
 }
 
-/* Decodes base64url without padding; returns NULL on malformed input. */
-static unsigned char *base64url_decode(const char *in, size_t len,
-				       size_t *out_len)
+unsigned char *sb_base64url_decode(const char *in, size_t len,
+				   size_t *out_len)
 {
 	char *std = malloc(len + 4);
 	unsigned char *out = malloc(len + 4);
@@ -146,7 +145,7 @@ static enum sb_token_status verify(struct sb_sandbox *sb, const char *jwt,
 	    CRYPTO_memcmp(expected, dot2 + 1, strlen(expected)) != 0)
 		goto out;
 
-	payload = base64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1),
+	payload = sb_base64url_decode(dot1 + 1, (size_t)(dot2 - dot1 - 1),
 				   &payload_len);
 	if (payload == NULL)
 		goto out;
