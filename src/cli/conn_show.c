@@ -160,6 +160,18 @@ static json_object *undecryptable_json(const char *env_dir,
 	return list;
 }
 
+static json_object *host_key_json(const struct kvl_connection *c)
+{
+	json_object *doc = json_object_new_object();
+
+	kvl_cli_json_add_string(doc, "host", c->host_key.host);
+	kvl_cli_json_add_string(doc, "port", c->host_key.port);
+	kvl_cli_json_add_string(doc, "type", c->host_key.type);
+	kvl_cli_json_add_string(doc, "fingerprint", c->host_key.fingerprint);
+	kvl_cli_json_add_string(doc, "trustedAt", c->host_key.trusted_at);
+	return doc;
+}
+
 json_object *kvl_cli_conn_json(const char *env_dir,
 			       const struct kvl_connection *c)
 {
@@ -195,6 +207,8 @@ json_object *kvl_cli_conn_json(const char *env_dir,
 	json_object_object_add(doc, "consent",
 			       who_json(c->consent_by, c->consent_by_name,
 					c->consent_at));
+	if (c->host_key.fingerprint != NULL)
+		json_object_object_add(doc, "hostKey", host_key_json(c));
 	return doc;
 }
 
@@ -348,6 +362,22 @@ static void print_who(const char *label, const char *name,
 	free(text);
 }
 
+/* Prints the trusted SFTP host key, its server and when it was trusted. */
+static void print_host_key(const struct kvl_connection *c)
+{
+	const struct kvl_conn_host_key *key = &c->host_key;
+	char *text = NULL;
+
+	if (key->fingerprint == NULL)
+		return;
+	if (asprintf(&text, _("%s %s (%s port %s, trusted at %s)"),
+		     key->type, key->fingerprint, key->host, key->port,
+		     key->trusted_at != NULL ? key->trusted_at : "?") < 0)
+		text = NULL;
+	kvl_cli_print_field(_("Host key"), text);
+	free(text);
+}
+
 static void print_connection(const char *env_dir,
 			     const struct kvl_connection *c)
 {
@@ -367,6 +397,7 @@ static void print_connection(const char *env_dir,
 	kvl_cli_print_field(_("Updated"), c->updated_at);
 	print_who(_("Consent"), c->consent_by_name, c->consent_by,
 		  c->consent_at);
+	print_host_key(c);
 }
 
 static kvl_result show_one(const struct kvl_cli *cli,

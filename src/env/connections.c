@@ -11,6 +11,7 @@
 
 #include "core/crypto.h"
 #include "core/sanitize.h"
+#include "core/sftp.h"
 #include "env/connections.h"
 #include "i18n.h"
 
@@ -65,6 +66,7 @@ void kvl_connection_clear(struct kvl_connection *conn)
 	free(conn->consent_by);
 	free(conn->consent_by_name);
 	free(conn->consent_at);
+	kvl_conn_host_key_clear(&conn->host_key);
 	json_object_put(conn->extra);
 	memset(conn, 0, sizeof(*conn));
 }
@@ -588,4 +590,59 @@ kvl_result kvl_conn_consent(struct kvl_connection *conn,
 	conn->consent_by_name = by_name;
 	conn->consent_at = at;
 	return KVL_OK;
+}
+
+void kvl_conn_host_key_clear(struct kvl_conn_host_key *key)
+{
+	free(key->host);
+	free(key->port);
+	free(key->type);
+	free(key->fingerprint);
+	free(key->trusted_at);
+	memset(key, 0, sizeof(*key));
+}
+
+kvl_result kvl_conn_trust_host_key(struct kvl_connection *conn,
+				   const char *host, const char *port,
+				   const char *type, const char *fingerprint,
+				   struct kvl_error *err)
+{
+	struct kvl_conn_host_key key = { 0 };
+
+	if (!kvl_sftp_fingerprint_valid(fingerprint))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "the host key fingerprint is not in "
+				     "OpenSSH's SHA256 form (SHA256: and 43 "
+				     "base64 characters)");
+	if (host == NULL || port == NULL || type == NULL)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "a trusted host key needs its host, "
+				     "port and key type");
+	key.host = strdup(host);
+	key.port = strdup(port);
+	key.type = strdup(type);
+	key.fingerprint = strdup(fingerprint);
+	key.trusted_at = now_utc();
+	if (key.host == NULL || key.port == NULL || key.type == NULL ||
+	    key.fingerprint == NULL || key.trusted_at == NULL) {
+		kvl_conn_host_key_clear(&key);
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+	kvl_conn_host_key_clear(&conn->host_key);
+	conn->host_key = key;
+	return KVL_OK;
+}
+
+const char *kvl_conn_trusted_host_key(const struct kvl_connection *conn,
+				      const char *host, const char *port)
+{
+	const struct kvl_conn_host_key *key = &conn->host_key;
+
+	if (key->fingerprint == NULL || key->host == NULL ||
+	    key->port == NULL || host == NULL || port == NULL)
+		return NULL;
+	if (strcasecmp(key->host, host) != 0 ||
+	    strtoul(key->port, NULL, 10) != strtoul(port, NULL, 10))
+		return NULL;
+	return key->fingerprint;
 }

@@ -50,6 +50,20 @@ enum kvl_conn_audience {
 	KVL_AUDIENCE_ADMINS_AND_CONTRIBUTORS,
 };
 
+/*
+ * The SSH host key of an SFTP-based connection's server that a user
+ * trusted (on first use, or again after a change). It is not a secret.
+ * It applies only while the connection's host and port are the ones it
+ * was read from. All members are NULL until a key is trusted.
+ */
+struct kvl_conn_host_key {
+	char *host;
+	char *port;
+	char *type;		/* SSH key type: "ssh-ed25519" */
+	char *fingerprint;	/* OpenSSH form: "SHA256:" + base64 */
+	char *trusted_at;	/* RFC 3339, UTC */
+};
+
 struct kvl_connection {
 	char *id;		/* GUID, set by kvl_conn_add() when NULL */
 	char *display_name;	/* unique in the environment, ignoring case */
@@ -74,6 +88,7 @@ struct kvl_connection {
 	char *consent_by;	/* object id of who accepted the privacy text */
 	char *consent_by_name;
 	char *consent_at;
+	struct kvl_conn_host_key host_key;	/* SFTP-based types */
 	json_object *extra;	/* unknown members, kept on save */
 };
 
@@ -252,6 +267,26 @@ kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
 				 bool allow_unusable, int64_t now,
 				 enum kvl_secret_usability *usability,
 				 struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Trusts an SFTP server's host key for conn, replacing any earlier one,
+ * and stamps trusted_at. host and port are those the key was read from;
+ * fingerprint must pass kvl_sftp_fingerprint_valid() (KVL_ERR_INVALID).
+ */
+kvl_result kvl_conn_trust_host_key(struct kvl_connection *conn,
+				   const char *host, const char *port,
+				   const char *type, const char *fingerprint,
+				   struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * The trusted fingerprint of conn for a server at host (compared
+ * ignoring case) and port, or NULL when none was trusted for them.
+ */
+const char *kvl_conn_trusted_host_key(const struct kvl_connection *conn,
+				      const char *host, const char *port);
+
+/* Frees the members of key and zeroes it. */
+void kvl_conn_host_key_clear(struct kvl_conn_host_key *key);
 
 /* JSON conversion of one connection, used by envjson.c. The JSON contains
  * secret names and sealed credentials, never a plaintext credential. */

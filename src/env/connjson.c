@@ -16,7 +16,7 @@ static const char *const known_members[] = {
 	"id", "displayName", "type", "useKeyVault", "fields", "secrets",
 	"keyVault", "sealedCredentials", "audience", "createdBy",
 	"createdByName", "createdAt", "updatedAt", "consentBy",
-	"consentByName", "consentAt", NULL,
+	"consentByName", "consentAt", "sftpHostKey", NULL,
 };
 
 static bool is_known(const char *key)
@@ -121,6 +121,37 @@ static kvl_result parse_vault(json_object *obj, struct kvl_connection *conn,
 	return rc;
 }
 
+static kvl_result parse_host_key(json_object *obj,
+				 struct kvl_connection *conn,
+				 struct kvl_error *err)
+{
+	struct kvl_conn_host_key *key = &conn->host_key;
+	json_object *member = NULL;
+	kvl_result rc;
+
+	if (!json_object_object_get_ex(obj, "sftpHostKey", &member) ||
+	    member == NULL)
+		return KVL_OK;
+	if (!json_object_is_type(member, json_type_object))
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the member \"sftpHostKey\" of a "
+				     "connection is not an object");
+	rc = kvl_env_member_string(member, "host", true, &key->host, err);
+	if (rc == KVL_OK)
+		rc = kvl_env_member_string(member, "port", true, &key->port,
+					   err);
+	if (rc == KVL_OK)
+		rc = kvl_env_member_string(member, "type", true, &key->type,
+					   err);
+	if (rc == KVL_OK)
+		rc = kvl_env_member_string(member, "fingerprint", true,
+					   &key->fingerprint, err);
+	if (rc == KVL_OK)
+		rc = kvl_env_member_string(member, "trustedAt", false,
+					   &key->trusted_at, err);
+	return rc;
+}
+
 static kvl_result parse_audience(json_object *obj,
 				 struct kvl_connection *conn,
 				 struct kvl_error *err)
@@ -185,6 +216,8 @@ kvl_result kvl_conn_from_json(json_object *obj, struct kvl_connection *conn,
 	if (rc == KVL_OK)
 		rc = parse_audience(obj, &parsed, err);
 	if (rc == KVL_OK)
+		rc = parse_host_key(obj, &parsed, err);
+	if (rc == KVL_OK)
 		rc = collect_extra(obj, &parsed, err);
 
 out:
@@ -214,6 +247,18 @@ static json_object *vault_to_json(const struct kvl_connection *conn)
 	kvl_env_member_add(vault, "name", conn->vault_name);
 	kvl_env_member_add(vault, "vaultUri", conn->vault_uri);
 	return vault;
+}
+
+static json_object *host_key_to_json(const struct kvl_conn_host_key *key)
+{
+	json_object *obj = json_object_new_object();
+
+	kvl_env_member_add(obj, "host", key->host);
+	kvl_env_member_add(obj, "port", key->port);
+	kvl_env_member_add(obj, "type", key->type);
+	kvl_env_member_add(obj, "fingerprint", key->fingerprint);
+	kvl_env_member_add(obj, "trustedAt", key->trusted_at);
+	return obj;
 }
 
 json_object *kvl_conn_to_json(const struct kvl_connection *conn)
@@ -246,6 +291,9 @@ json_object *kvl_conn_to_json(const struct kvl_connection *conn)
 	kvl_env_member_add(obj, "consentBy", conn->consent_by);
 	kvl_env_member_add(obj, "consentByName", conn->consent_by_name);
 	kvl_env_member_add(obj, "consentAt", conn->consent_at);
+	if (conn->host_key.fingerprint != NULL)
+		json_object_object_add(obj, "sftpHostKey",
+				       host_key_to_json(&conn->host_key));
 
 	if (conn->extra != NULL) {
 		json_object_object_foreach(conn->extra, key, value) {

@@ -497,6 +497,44 @@ static void unknown_members_kept(void **state)
 	kvl_env_clear(&env);
 }
 
+#define HOST_FP "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+/* A trusted SFTP host key survives JSON and applies to its host only. */
+static void host_key_trusted(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_connection c, back = { 0 };
+	json_object *doc;
+
+	draft(&c, "sftp", "Drop");
+	c.id = strdup("c1");
+	assert_int_equal(kvl_conn_trust_host_key(&c, "sftp.example.com",
+						 "22", "ssh-ed25519",
+						 "SHA256:short", &f->err),
+			 KVL_ERR_INVALID);
+	assert_null(c.host_key.fingerprint);
+	assert_int_equal(kvl_conn_trust_host_key(&c, "sftp.example.com",
+						 "22", "ssh-ed25519", HOST_FP,
+						 &f->err), KVL_OK);
+	assert_non_null(c.host_key.trusted_at);
+
+	doc = kvl_conn_to_json(&c);
+	assert_int_equal(kvl_conn_from_json(doc, &back, &f->err), KVL_OK);
+	assert_string_equal(back.host_key.type, "ssh-ed25519");
+	assert_string_equal(back.host_key.fingerprint, HOST_FP);
+	assert_null(back.extra);
+	assert_string_equal(kvl_conn_trusted_host_key(&back,
+						      "SFTP.example.com",
+						      "22"), HOST_FP);
+	assert_null(kvl_conn_trusted_host_key(&back, "sftp.example.com",
+					      "2222"));
+	assert_null(kvl_conn_trusted_host_key(&back, "other.example.com",
+					      "22"));
+	json_object_put(doc);
+	kvl_connection_clear(&back);
+	kvl_connection_clear(&c);
+}
+
 static void bad_connection_json_rejected(void **state)
 {
 	static const char *const docs[] = {
@@ -641,6 +679,7 @@ int main(void)
 		T(bad_connection_json_rejected),
 		T(secrets_judged),
 		T(secret_names_ignore_case),
+		T(host_key_trusted),
 #undef T
 	};
 
