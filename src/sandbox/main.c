@@ -182,6 +182,22 @@ static json_object *load_tenant(const struct sb_options *opt,
 	return sb_tenant_copy(*pristine);
 }
 
+/* Sends kvlink's connection tests to the vendor stand-ins. */
+static json_object *connection_targets(const struct sb_sandbox *sb)
+{
+	json_object *targets = json_object_new_object();
+	char *url;
+	size_t i;
+
+	for (i = 0; sb_vendor_types[i] != NULL; i++) {
+		url = sb_printf("%s/vendor/%s", sb->base, sb_vendor_types[i]);
+		json_object_object_add(targets, sb_vendor_types[i],
+				       json_object_new_string(url));
+		free(url);
+	}
+	return targets;
+}
+
 static int write_cloud_profile(struct sb_sandbox *sb)
 {
 	static const struct {
@@ -214,6 +230,7 @@ static int write_cloud_profile(struct sb_sandbox *sb)
 	free(url);
 	json_object_object_add(p, "tenant", json_object_new_string(
 				       sb_tenant_id(sb->tenant)));
+	json_object_object_add(p, "connectionTargets", connection_targets(sb));
 	rc = sb_write_file_atomic(sb->opt.cloud_out,
 			json_object_to_json_string_ext(p,
 				JSON_C_TO_STRING_PRETTY |

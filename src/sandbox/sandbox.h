@@ -212,6 +212,10 @@ void sb_control_app_credentials(struct sb_sandbox *sb, const char *text,
 				struct sb_reply *reply);
 void sb_control_managed_identity(struct sb_sandbox *sb,
 				 struct sb_reply *reply);
+/* routes_vendor.c: stand-ins for the export vendors under /vendor/TYPE,
+ * and the NULL-terminated connection type ids they serve. */
+void sb_route_vendor(struct sb_request *req, struct sb_reply *reply);
+extern const char *const sb_vendor_types[];
 /* control_break.c: POST /_sandbox/break */
 void sb_control_break(struct sb_sandbox *sb, const char *text,
 		      struct sb_reply *reply);

@@ -200,6 +200,7 @@ static void dispatch(struct sb_request *req, struct sb_reply *reply)
 		{ "graph", sb_route_graph },
 		{ "kv", sb_route_kv },
 		{ "msi", sb_route_msi },
+		{ "vendor", sb_route_vendor },
 		{ "_sandbox", sb_route_control },
 	};
 	char **segs;
