@@ -46,6 +46,11 @@ void kvl_cloud_clear(struct kvl_cloud *cloud)
 	free(cloud->ca_bundle);
 	free(cloud->key_vault_dns_suffix);
 	free(cloud->key_vault_uri_prefix);
+	for (size_t i = 0; i < cloud->n_connection_targets; i++) {
+		free(cloud->connection_targets[i].type_id);
+		free(cloud->connection_targets[i].base_url);
+	}
+	free(cloud->connection_targets);
 	memset(cloud, 0, sizeof(*cloud));
 }
 
@@ -357,6 +362,69 @@ static kvl_result profile_vault_uris(json_object *obj, const char *what,
 	return profile_vault_suffix(suffix, what, cloud, err);
 }
 
+static kvl_result target_rejected(const char *what, const char *type_id,
+				  struct kvl_error *err)
+{
+	char *clean = kvl_sanitize(type_id);
+	kvl_result res;
+
+	res = kvl_error_set(err, KVL_ERR_INVALID,
+			    "cloud profile %s: \"connectionTargets\" entry "
+			    "'%s' is not an https URL (plain http is allowed "
+			    "only for loopback addresses) without query or "
+			    "fragment", what, clean != NULL ? clean : "");
+	free(clean);
+	return res;
+}
+
+/* Copies the optional "connectionTargets" object into cloud. */
+static kvl_result profile_targets(json_object *obj, const char *what,
+				  struct kvl_cloud *cloud,
+				  struct kvl_error *err)
+{
+	json_object *targets = NULL;
+	struct kvl_cloud_target *t;
+	const char *url;
+	size_t n;
+
+	if (!json_object_object_get_ex(obj, "connectionTargets", &targets) ||
+	    targets == NULL)
+		return KVL_OK;
+	if (!json_object_is_type(targets, json_type_object))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "cloud profile %s: \"connectionTargets\" "
+				     "must be an object of type ids and URLs",
+				     what);
+	n = (size_t)json_object_object_length(targets);
+	cloud->connection_targets = calloc(n > 0 ? n : 1, sizeof(*t));
+	if (cloud->connection_targets == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+
+	json_object_object_foreach(targets, key, value) {
+		url = json_object_is_type(value, json_type_string)
+		      ? json_object_get_string(value) : NULL;
+		if (!kvl_url_allowed(url) || strpbrk(url, "?#") != NULL)
+			return target_rejected(what, key, err);
+		t = &cloud->connection_targets[cloud->n_connection_targets++];
+		t->type_id = strdup(key);
+		t->base_url = strip_slashes(url);
+		if (t->type_id == NULL || t->base_url == NULL)
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     "out of memory");
+	}
+	return KVL_OK;
+}
+
+const char *kvl_cloud_connection_target(const struct kvl_cloud *cloud,
+					const char *type_id)
+{
+	for (size_t i = 0; i < cloud->n_connection_targets; i++) {
+		if (strcmp(cloud->connection_targets[i].type_id, type_id) == 0)
+			return cloud->connection_targets[i].base_url;
+	}
+	return NULL;
+}
+
 static kvl_result profile_fields(json_object *obj, const char *what,
 				 struct kvl_cloud *cloud,
 				 struct kvl_error *err)
@@ -378,6 +446,8 @@ static kvl_result profile_fields(json_object *obj, const char *what,
 				  &cloud->key_vault_scope, err);
 	if (res == KVL_OK)
 		res = profile_vault_uris(obj, what, cloud, err);
+	if (res == KVL_OK)
+		res = profile_targets(obj, what, cloud, err);
 	if (res != KVL_OK)
 		return res;
 

@@ -23,11 +23,24 @@
  *                      after its path, for example
  *                      "http://127.0.0.1:8080/kv/" in the sandbox.
  * With neither, the suffix is "." followed by the host of keyVaultScope.
+ *
+ * The optional "connectionTargets" object maps a connection type id to a
+ * base URL that connection tests of that type use instead of the
+ * vendor's own host, for example
+ *   "connectionTargets": {
+ *     "sendgrid": "http://127.0.0.1:8080/vendor/sendgrid" }
+ * in the sandbox. Each URL follows the same https-or-loopback rule.
  */
 #ifndef KVL_CLOUD_H
 #define KVL_CLOUD_H
 
 #include "core/result.h"
+
+/* One entry of "connectionTargets". */
+struct kvl_cloud_target {
+	char *type_id;		/* connection type id: "sendgrid" */
+	char *base_url;		/* no trailing slash */
+};
 
 struct kvl_cloud {
 	char *name;
@@ -40,6 +53,9 @@ struct kvl_cloud {
 	/* Exactly one of these two is set; see the top of this file. */
 	char *key_vault_dns_suffix;	/* ".vault.azure.net" */
 	char *key_vault_uri_prefix;	/* ends with '/' */
+	/* connectionTargets, in the order of the file; n may be 0. */
+	struct kvl_cloud_target *connection_targets;
+	size_t n_connection_targets;
 };
 
 kvl_result kvl_cloud_public(struct kvl_cloud *cloud) KVL_NODISCARD;
@@ -61,6 +77,11 @@ bool kvl_url_same_origin(const char *a, const char *b);
 /* Whether a Key Vault token may be sent to vault_uri (see above). */
 bool kvl_cloud_vault_uri_allowed(const struct kvl_cloud *cloud,
 				 const char *vault_uri);
+
+/* The connectionTargets base URL for a connection type; NULL when the
+ * profile has none, so the test goes to the vendor's own host. */
+const char *kvl_cloud_connection_target(const struct kvl_cloud *cloud,
+					const char *type_id);
 
 /* Token scopes ("<audience>/.default") for each service; caller frees. */
 char *kvl_cloud_arm_scope(const struct kvl_cloud *cloud);
