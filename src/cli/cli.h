@@ -44,6 +44,7 @@ enum kvl_cli_command {
 	KVL_CMD_CONN_SHOW,
 	KVL_CMD_CONN_EDIT,
 	KVL_CMD_CONN_DELETE,
+	KVL_CMD_CONN_TEST,
 	KVL_CMD_CONN_TYPES,
 };
 
@@ -113,6 +114,9 @@ struct kvl_cli {
 	struct kvl_session session;
 	struct kvl_sink sink;
 	bool stderr_tty;
+	/* Exit status of a failure the command reported itself (a failed
+	 * connection test); 0: the status of its kvl_result. */
+	int exit_code;
 };
 
 /* Set by SIGINT, SIGTERM and SIGHUP; the sink reports it as a cancel. */

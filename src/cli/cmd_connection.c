@@ -682,6 +682,8 @@ kvl_result kvl_cli_cmd_connection(struct kvl_cli *cli, struct kvl_error *err)
 		return cmd_edit(cli, err);
 	case KVL_CMD_CONN_DELETE:
 		return cmd_delete(cli, err);
+	case KVL_CMD_CONN_TEST:
+		return kvl_cli_conn_test(cli, err);
 	default:
 		return kvl_cli_conn_show(cli, err);
 	}

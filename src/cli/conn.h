@@ -26,6 +26,10 @@ struct kvl_connection *kvl_cli_conn_find(const struct kvl_cli *cli,
 					 const struct kvl_environment *env,
 					 struct kvl_error *err);
 
+/* conn_test.c: connection test. */
+kvl_result kvl_cli_conn_test(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+
 /* connection types, list and show. */
 kvl_result kvl_cli_conn_show(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;

@@ -102,6 +102,7 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 	case KVL_CMD_CONN_SHOW:
 	case KVL_CMD_CONN_EDIT:
 	case KVL_CMD_CONN_DELETE:
+	case KVL_CMD_CONN_TEST:
 	case KVL_CMD_CONN_TYPES:
 		return kvl_cli_cmd_connection(cli, err);
 	default:
@@ -165,6 +166,8 @@ out:
 	if (r != KVL_OK)
 		kvl_cli_print_error(cli, &err);
 	kvl_error_clear(&err);
+	if (r != KVL_OK && r != KVL_ERR_CANCELLED && cli->exit_code != 0)
+		return cli->exit_code;
 	return kvl_result_exit_code(r);
 }
 

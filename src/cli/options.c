@@ -172,6 +172,7 @@ static const struct command_def command_defs[] = {
 	  BIT(OPT_RENAME) | BIT(OPT_USE_KEY_VAULT) |
 	  BIT(OPT_NO_USE_KEY_VAULT) | CONNECTION_VALUES, 0 },
 	{ "connection", "delete", KVL_CMD_CONN_DELETE, BIT(OPT_YES), 0 },
+	{ "connection", "test", KVL_CMD_CONN_TEST, 0, 0 },
 	{ "connection", "types", KVL_CMD_CONN_TYPES, 0, 0 },
 	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
 	{ "help", NULL, KVL_CMD_HELP, 0, 0 },
@@ -570,7 +571,8 @@ static kvl_result find_command(const struct parse_state *ps,
 static bool takes_name(enum kvl_cli_command command)
 {
 	return command == KVL_CMD_CONN_SHOW || command == KVL_CMD_CONN_EDIT ||
-	       command == KVL_CMD_CONN_DELETE;
+	       command == KVL_CMD_CONN_DELETE ||
+	       command == KVL_CMD_CONN_TEST;
 }
 
 static kvl_result check_command(const struct parse_state *ps,
@@ -694,7 +696,7 @@ const char *kvl_cli_command_summary(void)
 	return "login, logout, whoami, env create, env show, "
 	       "env identity set|show|clear, status, check, "
 	       "list subscriptions|resource-groups|vaults, link, unlink, "
-	       "connection add|list|show|edit|delete|types, "
+	       "connection add|list|show|edit|delete|test|types, "
 	       "privacy-statement";
 }
 
@@ -772,7 +774,12 @@ void kvl_cli_print_help(FILE *out)
 		"                        FIELD= drops a secret name\n"
 		"  connection delete NAME [--yes]\n"
 		"                        delete a connection (--yes without "
-		"a terminal)\n"), out);
+		"a terminal)\n"
+		"  connection test NAME  sign in to the connection's target "
+		"with its\n"
+		"                        credential once, read-only; exit "
+		"status 8\n"
+		"                        when the test fails\n"), out);
 	fputs(_("\nOptions (before or after the command):\n"
 		"  --sandbox             use a private kvlink-sandbox instead "
 		"of Azure\n"
@@ -795,7 +802,8 @@ void kvl_cli_print_help(FILE *out)
 		"found,\n"
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"
 		"6 another kvlink is linking or unlinking, 7 environment "
-		"store\nunusable, 130 interrupted.\n"), out);
+		"store\nunusable, 8 connection test failed, 130 "
+		"interrupted.\n"), out);
 	fputs(_("\nSee kvlink(1). Known problems are listed in "
 		"docs/KNOWN_BUGS.md\nof the source tree.\n"), out);
 }

@@ -77,6 +77,7 @@ enum kvl_exit {
 	KVL_EXIT_PREREQ = 5,
 	KVL_EXIT_BUSY = 6,
 	KVL_EXIT_STORE = 7,
+	KVL_EXIT_TEST_FAILED = 8,	/* connection test ran and failed */
 	KVL_EXIT_INTERRUPTED = 130,
 };
 
