@@ -619,6 +619,34 @@ out:
 	return res;
 }
 
+kvl_result kvl_arm_list_path(struct kvl_azure *az, const char *path,
+			     const char *operation, const char *item_kind,
+			     size_t item_size, kvl_arm_parse_fn parse,
+			     void **out, size_t *n, struct kvl_error *err)
+{
+	struct collector c = { NULL, 0, item_size, parse, item_kind };
+	struct kvl_buf url;
+	kvl_result res;
+
+	start_url(&url, az, NULL);
+	kvl_buf_adds(&url, path);
+	res = arm_list(az, &url, operation, &c, err);
+	*out = c.items;
+	*n = c.n;
+	return res;
+}
+
+kvl_result kvl_arm_get_path(struct kvl_azure *az, const char *path,
+			    const char *operation, json_object **body,
+			    struct kvl_error *err)
+{
+	struct kvl_buf url;
+
+	start_url(&url, az, NULL);
+	kvl_buf_adds(&url, path);
+	return arm_get(az, &url, operation, body, err);
+}
+
 kvl_result kvl_arm_get_subscription(struct kvl_azure *az, const char *sub,
 				    struct kvl_subscription *out,
 				    struct kvl_error *err)

@@ -133,6 +133,29 @@ const char *kvl_arm_id_tail(const char *id);
  * "West Europe" equals "westeurope"; "eastus" differs from "eastus2". */
 bool kvl_region_equal(const char *a, const char *b);
 
+/* Parses one list item into out, an element of the caller's array. */
+typedef kvl_result (*kvl_arm_parse_fn)(json_object *item, void *out,
+				       struct kvl_error *err);
+
+/*
+ * GETs {resourceManager}{path} (path includes the api-version) and every
+ * following page, parsing each item with parse into a growing array of
+ * item_size elements. Items that do not parse are logged, named by
+ * item_kind ("deleted key vault"), and skipped. On failure *out still
+ * holds the items parsed before, for the caller to free. For Resource
+ * Manager lists that have no function here.
+ */
+kvl_result kvl_arm_list_path(struct kvl_azure *az, const char *path,
+			     const char *operation, const char *item_kind,
+			     size_t item_size, kvl_arm_parse_fn parse,
+			     void **out, size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* GETs {resourceManager}{path}; *body receives the parsed JSON. */
+kvl_result kvl_arm_get_path(struct kvl_azure *az, const char *path,
+			    const char *operation, json_object **body,
+			    struct kvl_error *err) KVL_NODISCARD;
+
 kvl_result kvl_arm_list_subscriptions(struct kvl_azure *az,
 				      struct kvl_subscription **out,
 				      size_t *n, struct kvl_error *err)

@@ -47,6 +47,10 @@ static json_object *redacted_state(json_object *tenant)
 				       "clientSecret");
 	for (i = 0; i < json_object_array_length(vaults); i++)
 		redact_vault(json_object_array_get_idx(vaults, i));
+	vaults = sb_jarr(copy, "deletedVaults");
+	for (i = 0; vaults != NULL && i < json_object_array_length(vaults);
+	     i++)
+		redact_vault(json_object_array_get_idx(vaults, i));
 	return copy;
 }
 

@@ -199,6 +199,8 @@ void sb_control_break(struct sb_sandbox *sb, const char *text,
 	const char *action = sb_jstr(in, "action");
 	json_object *body;
 
+	if (sb_control_vault_action(sb, in, reply))
+		goto out;
 	b.vault = sb_tenant_vault(sb->tenant, sb_jstr(in, "vault"));
 	if (b.principal == NULL && ci != NULL)
 		b.principal = sb_jstr(ci, "id");

@@ -412,6 +412,17 @@ void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 {
 	json_object *vault;
 
+	/* Diagnostic settings belong to Microsoft.Insights, which has its
+	 * own api-versions. */
+	if (n_rest >= 4 && sb_ieq(rest[1], "providers") &&
+	    sb_ieq(rest[2], "Microsoft.Insights") &&
+	    sb_ieq(rest[3], "diagnosticSettings")) {
+		vault = find_vault(req, reply, sub, rg, rest[0]);
+		if (vault != NULL)
+			sb_route_diagnostics(req, reply, vault, rest + 3,
+					     n_rest - 3);
+		return;
+	}
 	if (!sb_arm_check_version(req, reply, sb_keyvault_versions))
 		return;
 	if (n_rest == 0) {

@@ -219,6 +219,17 @@ extern const char *const sb_vendor_types[];
 /* control_break.c: POST /_sandbox/break */
 void sb_control_break(struct sb_sandbox *sb, const char *text,
 		      struct sb_reply *reply);
+/* control_vault.c: the break actions on a vault's life and its audit
+ * logging; false when the body's action is none of them. */
+bool sb_control_vault_action(struct sb_sandbox *sb, json_object *in,
+			     struct sb_reply *reply);
+/* routes_deleted.c: rest is the path after
+ * /subscriptions/{s}/providers/Microsoft.KeyVault. */
+void sb_route_deleted_vaults(struct sb_request *req, struct sb_reply *reply,
+			     json_object *sub, char **rest, size_t n_rest);
+/* routes_diagnostics.c: rest starts at "diagnosticSettings". */
+void sb_route_diagnostics(struct sb_request *req, struct sb_reply *reply,
+			  json_object *vault, char **rest, size_t n_rest);
 
 /* Error bodies in each service's own shape. */
 void sb_arm_error(struct sb_reply *reply, unsigned int status,

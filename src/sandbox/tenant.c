@@ -354,6 +354,9 @@ static void fill_vault(struct check *c, json_object *root,
 				       json_object_new_array());
 	if (sb_jobj(vault, "tags") == NULL)
 		json_object_object_add(vault, "tags", json_object_new_object());
+	if (sb_jarr(vault, "diagnosticSettings") == NULL)
+		json_object_object_add(vault, "diagnosticSettings",
+				       json_object_new_array());
 	fill_network(vault);
 
 	secrets = sb_jarr(vault, "secrets");

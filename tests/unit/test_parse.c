@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/arm.h"
+#include "core/arm_vault.h"
 #include "core/cloud.h"
 #include "core/graph.h"
 #include "core/http.h"
@@ -371,6 +372,67 @@ static void role_assignment_list(void **state)
 	assert_string_equal(ra.name, "7e8f9a0b-1c2d-4e3f-9a4b-5c6d7e8f9a0b");
 	assert_null(strstr(ra.scope, "/vaults/"));
 	kvl_role_assignment_clear(&ra);
+	json_object_put(list);
+}
+
+static void deleted_vault(void **state)
+{
+	json_object *obj = load_fixture("deleted_vault.json");
+	struct kvl_deleted_vault v;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_arm_parse_deleted_vault(obj, &v, &err), KVL_OK);
+	assert_string_equal(v.name, "kv-fabrikam-old");
+	assert_string_equal(v.location, "northeurope");
+	assert_non_null(strstr(v.vault_id,
+			       "/resourceGroups/rg-fabrikam/providers/"
+			       "Microsoft.KeyVault/vaults/kv-fabrikam-old"));
+	assert_string_equal(v.deletion_date, "2025-11-20T09:15:00Z");
+	assert_string_equal(v.scheduled_purge_date, "2026-02-18T09:15:00Z");
+	assert_false(v.purge_protection);
+	kvl_deleted_vault_clear(&v);
+	json_object_put(obj);
+}
+
+/* Parses item index of the diagnostic settings fixture. */
+static void parse_setting(json_object *list, size_t index,
+			  struct kvl_diagnostic_setting *out)
+{
+	json_object *value = json_object_object_get(list, "value");
+	struct kvl_error err;
+
+	kvl_error_init(&err);
+	assert_int_equal(kvl_arm_parse_diagnostic_setting(
+				 json_object_array_get_idx(value, index), out,
+				 &err),
+			 KVL_OK);
+}
+
+static void diagnostic_settings_audit(void **state)
+{
+	json_object *list = load_fixture("diagnostic_settings.json");
+	struct kvl_diagnostic_setting *v = calloc(3, sizeof(*v));
+
+	(void)state;
+	assert_non_null(v);
+	/* AuditEvent switched off: a destination, but no audit log. */
+	parse_setting(list, 0, &v[0]);
+	assert_string_equal(v[0].name, "metrics-only");
+	assert_true(v[0].has_destination);
+	assert_false(v[0].audit_logs);
+	/* allLogs, but an empty workspace id is no destination. */
+	parse_setting(list, 1, &v[1]);
+	assert_false(v[1].has_destination);
+	assert_true(v[1].audit_logs);
+	assert_false(kvl_diagnostic_settings_audit(v, 2));
+	/* The audit category group to a storage account. */
+	parse_setting(list, 2, &v[2]);
+	assert_true(v[2].has_destination);
+	assert_true(v[2].audit_logs);
+	assert_true(kvl_diagnostic_settings_audit(v, 3));
+	kvl_diagnostic_settings_free(v, 3);
 	json_object_put(list);
 }
 
@@ -765,6 +827,8 @@ int main(void)
 		cmocka_unit_test(role_assignment_created),
 		cmocka_unit_test(role_assignment_exists),
 		cmocka_unit_test(role_assignment_list),
+		cmocka_unit_test(deleted_vault),
+		cmocka_unit_test(diagnostic_settings_audit),
 		cmocka_unit_test(service_error_envelopes),
 		cmocka_unit_test(graph_error_request_id),
 		cmocka_unit_test(service_principal_lists),
