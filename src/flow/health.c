@@ -8,11 +8,22 @@
 #include <strings.h>
 
 #include "core/arm.h"
+#include "core/arm_vault.h"
 #include "core/keyvault.h"
+#include "core/log.h"
 #include "env/connections.h"
 #include "flow/checks.h"
 #include "flow/health.h"
 #include "flow/link.h"
+
+/*
+ * More secrets than this in the linked vault that no connection uses give
+ * the vault.dedicated recommendation. Customer Insights reads every secret
+ * of the vault it may list, so a vault shared with other workloads exposes
+ * their secrets too; a handful of spare secrets (old versions of a
+ * password kept under a new name, say) is normal and not worth a warning.
+ */
+#define UNUSED_SECRETS_MAX 10
 
 struct health_run {
 	struct kvl_azure *az;
@@ -536,6 +547,47 @@ out:
 	return r;
 }
 
+/* Whether a connection in Key Vault mode names the secret. */
+static bool secret_used(const struct kvl_environment *env, const char *name)
+{
+	size_t i, j;
+
+	for (i = 0; i < env->n_connections; i++) {
+		const struct kvl_connection *c = &env->connections[i];
+
+		for (j = 0; c->use_key_vault && j < c->n_secrets; j++)
+			if (c->secrets[j].value != NULL &&
+			    strcasecmp(c->secrets[j].value, name) == 0)
+				return true;
+	}
+	return false;
+}
+
+/* A dedicated vault: few secrets besides the ones connections use.
+ * Secrets that back a certificate are not counted: they come and go with
+ * the certificate. */
+static kvl_result check_unused(struct health_run *run,
+			       const struct kvl_secret_item *items, size_t n,
+			       struct kvl_error *err)
+{
+	size_t i, unused = 0;
+
+	for (i = 0; i < n; i++)
+		if (!items[i].managed && items[i].name != NULL &&
+		    !secret_used(run->env, items[i].name))
+			unused++;
+	if (unused <= UNUSED_SECRETS_MAX)
+		return KVL_OK;
+	return vault_finding(run, "vault.dedicated", KVL_FINDING_RECOMMENDATION,
+		format("key vault '%s' contains %zu secrets that no "
+		       "connection uses, and Customer Insights may read all "
+		       "of them",
+		       run->link->name, unused),
+		format("use a vault that contains only the secrets Customer "
+		       "Insights needs: move the other secrets to another "
+		       "vault, or link a dedicated vault instead"), err);
+}
+
 static kvl_result check_connections(struct health_run *run, int64_t now,
 				    struct kvl_error *err)
 {
@@ -545,10 +597,8 @@ static kvl_result check_connections(struct health_run *run, int64_t now,
 	size_t i, j, n = 0;
 	kvl_result r;
 
-	if (run->n_users == 0)
-		return KVL_OK;
 	run->read_values = true;
-	if (run->reader->service) {
+	if (run->n_users > 0 && run->reader->service) {
 		r = sign_in_reader(run, err);
 		if (r != KVL_OK)
 			return r;
@@ -557,6 +607,15 @@ static kvl_result check_connections(struct health_run *run, int64_t now,
 	r = kvl_link_list_secrets(run->az, run->link, &items, &n, &list_err);
 	if (r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
 		kvl_error_move(err, &list_err);
+		goto out;
+	}
+	/* With no connection to check, a list that cannot be read only
+	 * leaves the unused secrets uncounted. */
+	if (r != KVL_OK && run->n_users == 0) {
+		kvl_log("cannot list the secrets of %s to count unused ones: "
+			"%s", run->link->name, list_err.message ?
+			list_err.message : "unknown error");
+		r = KVL_OK;
 		goto out;
 	}
 	if (r != KVL_OK) {
@@ -572,9 +631,80 @@ static kvl_result check_connections(struct health_run *run, int64_t now,
 			r = check_secret(run, c->secrets[j].value,
 					 c->display_name, items, n, now, err);
 	}
+	if (r == KVL_OK)
+		r = check_unused(run, items, n, err);
 out:
 	kvl_error_clear(&list_err);
 	kvl_secret_items_free(items, n);
+	return r;
+}
+
+/* The diagnostic settings could not be read: the audit log may or may not
+ * be kept, which is worth a note but does not fail the check. */
+static kvl_result logging_unknown(struct health_run *run,
+				  const struct kvl_vault *vault,
+				  struct kvl_error *read_err,
+				  struct kvl_error *err)
+{
+	char *detail = kvl_error_format(read_err);
+	kvl_result r;
+
+	r = vault_finding(run, "vault.audit-logging-unknown",
+		KVL_FINDING_RECOMMENDATION,
+		format("the diagnostic settings of key vault '%s' could not "
+		       "be read, so kvlink cannot tell whether its audit log "
+		       "is kept: %s", vault->name,
+		       detail ? detail : "unknown error"),
+		format("check the vault's Diagnostic settings in the portal, "
+		       "or run the check as a user who may read them (the "
+		       "Reader or Monitoring Reader role on the vault)"),
+		err);
+	free(detail);
+	return r;
+}
+
+/* Audit logging: some diagnostic setting sends the vault's AuditEvent log
+ * to a destination, so every read of a secret is recorded. */
+static kvl_result check_logging(struct health_run *run,
+				const struct kvl_vault *vault,
+				struct kvl_error *err)
+{
+	struct kvl_diagnostic_setting *settings = NULL;
+	struct kvl_error read_err;
+	size_t n = 0;
+	kvl_result r;
+
+	kvl_error_init(&read_err);
+	r = kvl_arm_list_diagnostic_settings(run->az, vault->id, &settings,
+					     &n, &read_err);
+	if (r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
+		kvl_error_move(err, &read_err);
+		goto out;
+	}
+	if (r != KVL_OK) {
+		r = logging_unknown(run, vault, &read_err, err);
+		goto out;
+	}
+	if (kvl_diagnostic_settings_audit(settings, n))
+		goto out;
+
+	r = vault_finding(run, "vault.audit-logging",
+		KVL_FINDING_RECOMMENDATION,
+		format("no diagnostic setting of key vault '%s' sends its audit "
+		       "log (the AuditEvent category, or the audit or allLogs "
+		       "category group) anywhere, so nobody can see who read "
+		       "its secrets", vault->name),
+		format("turn on audit logging: in the vault's Diagnostic "
+		       "settings add a setting with the category group 'audit' "
+		       "and a Log Analytics workspace or storage account as "
+		       "its destination; with the Azure CLI: az monitor "
+		       "diagnostic-settings create --name kv-audit --resource "
+		       "%s --workspace WORKSPACE_ID --logs "
+		       "'[{\"categoryGroup\":\"audit\",\"enabled\":true}]'",
+		       vault->id), err);
+out:
+	kvl_error_clear(&read_err);
+	kvl_diagnostic_settings_free(settings, n);
 	return r;
 }
 
@@ -592,20 +722,146 @@ static kvl_result check_vault(struct health_run *run,
 				  check_policy(run, vault, err);
 	if (r == KVL_OK)
 		r = check_protection(run, vault, err);
+	if (r == KVL_OK)
+		r = check_logging(run, vault, err);
 	return r;
 }
 
-/* The vault is gone: nothing else can be checked. */
+/* The date part of an RFC 3339 time ("2026-03-01T10:00:00Z" gives
+ * "2026-03-01"), or "?" when Azure sent none. */
+static const char *date_part(const char *when, char out[11])
+{
+	if (when == NULL || strlen(when) < 10)
+		return "?";
+	memcpy(out, when, 10);
+	out[10] = '\0';
+	return out;
+}
+
+/* The vault was deleted with soft delete on and can still be recovered. */
+static kvl_result soft_deleted_vault(struct health_run *run,
+				     const struct kvl_deleted_vault *deleted,
+				     struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = run->link;
+	char deleted_on[11], purge_on[11];
+	const char *location = deleted->location ? deleted->location :
+			       link->location;
+
+	return vault_finding(run, "vault.soft-deleted", KVL_FINDING_ERROR,
+		format("key vault '%s' was deleted on %s and is soft-deleted: "
+		       "its secrets can still be recovered, but Azure purges "
+		       "it for good on %s", link->name,
+		       date_part(deleted->deletion_date, deleted_on),
+		       date_part(deleted->scheduled_purge_date, purge_on)),
+		format("recover it before %s with 'az keyvault recover "
+		       "--subscription %s --name %s --location %s' (or in the "
+		       "portal under Key vaults > Manage deleted vaults), then "
+		       "run 'kvlink check' again",
+		       date_part(deleted->scheduled_purge_date, purge_on),
+		       link->subscription_id, link->name,
+		       location ? location : "?"), err);
+}
+
+/* The vault is neither in its resource group nor among deleted vaults. */
+static kvl_result purged_vault(struct health_run *run, struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = run->link;
+
+	return vault_finding(run, "vault.missing", KVL_FINDING_ERROR,
+		format("key vault '%s' no longer exists (purged): it is not in "
+		       "resource group '%s' of subscription %s, nor among "
+		       "the subscription's deleted vaults", link->name,
+		       link->resource_group, link->subscription_id),
+		format("run 'kvlink unlink' and link another vault"), err);
+}
+
+/* The deleted vaults could not be read, so the vault's fate is unknown. */
+static kvl_result unknown_fate(struct health_run *run,
+			       struct kvl_error *lookup_err,
+			       struct kvl_error *err)
+{
+	const struct kvl_vault_link *link = run->link;
+	char *detail = kvl_error_format(lookup_err);
+	kvl_result r;
+
+	r = vault_finding(run, "vault.missing", KVL_FINDING_ERROR,
+		format("key vault '%s' was not found in resource group '%s' "
+		       "of subscription %s, and the deleted vaults could not "
+		       "be read to tell whether it can be recovered: %s",
+		       link->name, link->resource_group,
+		       link->subscription_id,
+		       detail ? detail : "unknown error"),
+		format("recover the vault if it was soft-deleted, or run "
+		       "'kvlink unlink' and link another vault"), err);
+	free(detail);
+	return r;
+}
+
+/* Finds the link's vault among the deleted vaults of its subscription:
+ * directly in its recorded location, or by name in the whole list when
+ * the link has no location. */
+static kvl_result find_deleted(struct kvl_azure *az,
+			       const struct kvl_vault_link *link,
+			       struct kvl_deleted_vault *out,
+			       struct kvl_error *err)
+{
+	struct kvl_deleted_vault *list = NULL;
+	size_t i, n = 0;
+	kvl_result r;
+
+	if (link->location != NULL)
+		return kvl_arm_get_deleted_vault(az, link->subscription_id,
+						 link->location, link->name,
+						 out, err);
+	memset(out, 0, sizeof(*out));
+	r = kvl_arm_list_deleted_vaults(az, link->subscription_id, &list, &n,
+					err);
+	for (i = 0; r == KVL_OK && i < n; i++) {
+		if (strcasecmp(list[i].name, link->name) != 0)
+			continue;
+		*out = list[i];
+		memset(&list[i], 0, sizeof(list[i]));
+		break;
+	}
+	if (r == KVL_OK && i == n)
+		r = kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				  "no deleted key vault named '%s'",
+				  link->name);
+	kvl_deleted_vaults_free(list, n);
+	return r;
+}
+
+/* The vault is gone: nothing else can be checked, but whether it can be
+ * recovered decides what to do. A deleted vault of the same name that
+ * had another resource id is somebody else's. */
 static kvl_result missing_vault(struct health_run *run,
 				struct kvl_error *err)
 {
-	return vault_finding(run, "vault.missing", KVL_FINDING_ERROR,
-		format("key vault '%s' was not found in resource group '%s' "
-		       "of subscription %s; it was deleted or moved",
-		       run->link->name, run->link->resource_group,
-		       run->link->subscription_id),
-		format("recover the vault if it was soft-deleted, or run "
-		       "'kvlink unlink' and link another vault"), err);
+	const struct kvl_vault_link *link = run->link;
+	struct kvl_deleted_vault deleted = { 0 };
+	struct kvl_error lookup_err;
+	kvl_result r;
+
+	kvl_error_init(&lookup_err);
+	r = find_deleted(run->az, link, &deleted, &lookup_err);
+	if (r == KVL_ERR_NOMEM || r == KVL_ERR_CANCELLED) {
+		kvl_error_move(err, &lookup_err);
+		goto out;
+	}
+	if (r == KVL_OK && (deleted.vault_id == NULL ||
+			    link->resource_id == NULL ||
+			    strcasecmp(deleted.vault_id,
+				       link->resource_id) == 0))
+		r = soft_deleted_vault(run, &deleted, err);
+	else if (r == KVL_OK || r == KVL_ERR_NOT_FOUND)
+		r = purged_vault(run, err);
+	else
+		r = unknown_fate(run, &lookup_err, err);
+out:
+	kvl_error_clear(&lookup_err);
+	kvl_deleted_vault_clear(&deleted);
+	return r;
 }
 
 kvl_result kvl_health_check(struct kvl_azure *az,
