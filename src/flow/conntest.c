@@ -20,10 +20,6 @@
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-#define SFTP_NOT_YET N_("this build of kvlink cannot test SFTP-based " \
-			"connections yet; Customer Insights checks the " \
-			"connection when it is used")
-
 static const struct kvl_conntest_kind kinds[] = {
 	{ "activecampaign", kvl_conntest_http, NULL },
 	{ "autopilot", kvl_conntest_http, NULL },
@@ -34,13 +30,13 @@ static const struct kvl_conntest_kind kinds[] = {
 	     "kvlink does not hold; Customer Insights checks the sign-in "
 	     "when you authenticate in its portal") },
 	{ "klaviyo", kvl_conntest_http, NULL },
-	{ "liveramp", NULL, SFTP_NOT_YET },
+	{ "liveramp", kvl_conntest_sftp, NULL },
 	{ "marketo", kvl_conntest_http, NULL },
 	{ "omnisend", kvl_conntest_http, NULL },
-	{ "sfmc", NULL, SFTP_NOT_YET },
+	{ "sfmc", kvl_conntest_sftp, NULL },
 	{ "sendgrid", kvl_conntest_http, NULL },
 	{ "sendinblue", kvl_conntest_http, NULL },
-	{ "sftp", NULL, SFTP_NOT_YET },
+	{ "sftp", kvl_conntest_sftp, NULL },
 };
 
 const struct kvl_conntest_kind *kvl_conntest_kind_find(const char *type_id)

@@ -92,6 +92,16 @@ const char *kvl_conntest_value(const struct kvl_conntest_input *in,
  */
 const char *kvl_conntest_step_text(enum kvl_probe_step step);
 
+/*
+ * conntest_sftp.c: SFTP, LiveRamp and Salesforce Marketing Cloud over
+ * SFTP. Needs a host key trusted for the connection's server
+ * (flow/sftp_conn.h), else KVL_ERR_PREREQ; a changed key is the step
+ * "tls" and no credential is sent.
+ */
+kvl_result kvl_conntest_sftp(const struct kvl_conntest_input *in,
+			     struct kvl_conntest_result *out,
+			     struct kvl_error *err) KVL_NODISCARD;
+
 /* conntest_http.c: the vendors reached over HTTPS. */
 kvl_result kvl_conntest_http(const struct kvl_conntest_input *in,
 			     struct kvl_conntest_result *out,

@@ -1,0 +1,91 @@
+/*
+ * The connection test of the SFTP-based types (sftp, liveramp, sfmc):
+ * one SFTP session that checks the trusted host key, signs in once and
+ * lists the export folder (see core/sftp.h).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sanitize.h"
+#include "core/sftp.h"
+#include "flow/conntest.h"
+#include "flow/sftp_conn.h"
+#include "i18n.h"
+
+/* "sftp://host:port/folder", sanitised; no credential. */
+static char *target_text(const struct kvl_sftp_target *t)
+{
+	char *raw = NULL, *clean;
+
+	if (asprintf(&raw, "sftp://%s:%u%s", t->host, t->port,
+		     t->folder) < 0)
+		return NULL;
+	clean = kvl_sanitize(raw);
+	free(raw);
+	return clean;
+}
+
+static void credential_of(const struct kvl_conntest_input *in,
+			  struct kvl_sftp_credential *cred)
+{
+	size_t i;
+
+	memset(cred, 0, sizeof(*cred));
+	for (i = 0; i < in->n_credentials; i++) {
+		const char *key = in->credentials[i].key;
+		const char *value = in->credentials[i].value;
+
+		if (strcmp(key, "password") == 0)
+			cred->password = value;
+		else if (strcmp(key, "passphrase") == 0)
+			cred->passphrase = value;
+		else if (strcmp(key, "private_key") == 0)
+			cred->private_key = value;
+	}
+	if (cred->private_key != NULL)
+		cred->private_key_len = strlen(cred->private_key);
+}
+
+kvl_result kvl_conntest_sftp(const struct kvl_conntest_input *in,
+			     struct kvl_conntest_result *out,
+			     struct kvl_error *err)
+{
+	struct kvl_sftp_target target;
+	struct kvl_sftp_credential cred;
+	struct kvl_sftp_report report;
+	struct kvl_error test_err;
+	const char *pin;
+	kvl_result r;
+
+	r = kvl_sftp_conn_target(in->conn, &target, err);
+	if (r != KVL_OK)
+		return r;
+	pin = kvl_sftp_conn_pin(in->conn);
+	if (pin == NULL)
+		return kvl_error_set(err, KVL_ERR_PREREQ,
+				     _("no host key is trusted yet for the "
+				       "server of connection '%s'; test it "
+				       "once and confirm the host key"),
+				     in->conn->display_name);
+	credential_of(in, &cred);
+
+	kvl_error_init(&test_err);
+	r = kvl_sftp_test(&target, pin, &cred, &report, in->sink, &test_err);
+	if (r == KVL_ERR_INVALID || r == KVL_ERR_NOMEM ||
+	    r == KVL_ERR_CANCELLED || r == KVL_ERR_PREREQ ||
+	    r == KVL_ERR_IO) {
+		kvl_error_move(err, &test_err);
+		return r;
+	}
+	out->step = report.step;
+	out->target = target_text(&target);
+	if (r != KVL_OK)
+		out->detail = kvl_sanitize(test_err.message);
+	kvl_error_clear(&test_err);
+	if (out->target == NULL || (r != KVL_OK && out->detail == NULL))
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	return KVL_OK;
+}
