@@ -88,6 +88,7 @@ struct kvl_cli_options {
 	bool no_use_key_vault;
 	bool yes;
 	bool allow_unusable_secret;
+	const char *trust_host_key;	/* SHA256 fingerprint of an SFTP key */
 
 	/* Options of env identity set. */
 	const char *kind;	/* client-secret, certificate, ... */

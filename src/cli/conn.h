@@ -48,4 +48,14 @@ kvl_result kvl_cli_read_credential(const char *prompt, size_t max,
 /* Asks question on the terminal; true only for an answer of y or yes. */
 bool kvl_cli_confirm(const char *question);
 
+/*
+ * conn_sftp.c: checks the host key of an SFTP-based connection's server
+ * against the trusted one before a test, and trusts a new key when
+ * --trust-host-key gives its fingerprint or the user confirms it on the
+ * terminal. A changed key is a warning on stderr and KVL_ERR_TLS.
+ */
+kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
+				 const struct kvl_connection *c,
+				 struct kvl_error *err) KVL_NODISCARD;
+
 #endif

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "flow/conntest.h"
+#include "flow/sftp_conn.h"
 #include "i18n.h"
 
 /* The step's sentence from kvl_conntest_step_text(), whose one "%s"
@@ -124,6 +125,21 @@ kvl_result kvl_cli_conn_test(struct kvl_cli *cli, struct kvl_error *err)
 		return KVL_ERR_NOT_FOUND;
 	type = kvl_conn_type_find(c->type_id);
 	r = check_testable(c, err);
+	if (r == KVL_OK && cli->opt.trust_host_key != NULL &&
+	    !kvl_sftp_conn_type(c->type_id))
+		r = kvl_error_set(err, KVL_ERR_INVALID,
+				  _("--trust-host-key applies only to SFTP, "
+				    "LiveRamp and Salesforce Marketing Cloud "
+				    "connections"));
+	/* The host key comes first: no secret is read for an untrusted
+	 * server. Trusting a key may reload the environment. */
+	if (r == KVL_OK && kvl_sftp_conn_type(c->type_id)) {
+		r = kvl_cli_sftp_host_key(cli, c, err);
+		if (r == KVL_OK)
+			c = kvl_cli_conn_find(cli, &cli->session.env, err);
+		if (r == KVL_OK && c == NULL)
+			return KVL_ERR_NOT_FOUND;
+	}
 	/* Only Key Vault mode needs Azure: the secrets are read as you. */
 	if (r == KVL_OK && c->use_key_vault)
 		r = kvl_cli_sign_in(cli, err);

@@ -53,6 +53,7 @@ enum opt_id {
 	OPT_IDENTITY_CLIENT_ID,
 	OPT_CERTIFICATE,
 	OPT_CLIENT_SECRET_STDIN,
+	OPT_TRUST_HOST_KEY,
 };
 
 /* Largest --timeout, in seconds. */
@@ -101,6 +102,7 @@ static const struct opt_def opt_defs[] = {
 	{ "--identity-client-id", OPT_IDENTITY_CLIENT_ID, true },
 	{ "--certificate", OPT_CERTIFICATE, true },
 	{ "--client-secret-stdin", OPT_CLIENT_SECRET_STDIN, false },
+	{ "--trust-host-key", OPT_TRUST_HOST_KEY, true },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -123,7 +125,7 @@ static const struct opt_def opt_defs[] = {
 #define CONNECTION_OPTS (CONNECTION_VALUES | BIT(OPT_TYPE) | \
 			 BIT(OPT_USE_KEY_VAULT) | \
 			 BIT(OPT_NO_USE_KEY_VAULT) | BIT(OPT_RENAME) | \
-			 BIT(OPT_YES))
+			 BIT(OPT_YES) | BIT(OPT_TRUST_HOST_KEY))
 
 struct command_def {
 	const char *word;	/* first word */
@@ -172,7 +174,8 @@ static const struct command_def command_defs[] = {
 	  BIT(OPT_RENAME) | BIT(OPT_USE_KEY_VAULT) |
 	  BIT(OPT_NO_USE_KEY_VAULT) | CONNECTION_VALUES, 0 },
 	{ "connection", "delete", KVL_CMD_CONN_DELETE, BIT(OPT_YES), 0 },
-	{ "connection", "test", KVL_CMD_CONN_TEST, 0, 0 },
+	{ "connection", "test", KVL_CMD_CONN_TEST, BIT(OPT_TRUST_HOST_KEY),
+	  0 },
 	{ "connection", "types", KVL_CMD_CONN_TYPES, 0, 0 },
 	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
 	{ "help", NULL, KVL_CMD_HELP, 0, 0 },
@@ -439,6 +442,7 @@ static kvl_result store_value(struct kvl_cli_options *opt, enum opt_id id,
 	case OPT_CREDENTIAL_STDIN: opt->credential_stdin = value; break;
 	case OPT_AUDIENCE: opt->audience = value; break;
 	case OPT_RENAME: opt->rename = value; break;
+	case OPT_TRUST_HOST_KEY: opt->trust_host_key = value; break;
 	case OPT_FIELD:
 		return add_pair(opt->fields, &opt->n_fields, value, err);
 	case OPT_SECRET:
@@ -779,7 +783,12 @@ void kvl_cli_print_help(FILE *out)
 		"with its\n"
 		"                        credential once, read-only; exit "
 		"status 8\n"
-		"                        when the test fails\n"), out);
+		"                        when the test fails\n"
+		"       [--trust-host-key SHA256:...]\n"
+		"                        SFTP: trust the server's host key "
+		"with this\n"
+		"                        fingerprint (first use, or after a "
+		"change)\n"), out);
 	fputs(_("\nOptions (before or after the command):\n"
 		"  --sandbox             use a private kvlink-sandbox instead "
 		"of Azure\n"
