@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "env/connections.h"
+#include "flow/conntest.h"
 
 /* A connection as the command line shows it: never a credential. The
  * typed credentials that fail to decrypt under the key file in env_dir
@@ -52,10 +53,13 @@ bool kvl_cli_confirm(const char *question);
  * conn_sftp.c: checks the host key of an SFTP-based connection's server
  * against the trusted one before a test, and trusts a new key when
  * --trust-host-key gives its fingerprint or the user confirms it on the
- * terminal. A changed key is a warning on stderr and KVL_ERR_TLS.
+ * terminal. When the server cannot be reached or its key changed (a
+ * warning on stderr), the test ends there: res->target is set and
+ * res->step names the failed step. res->target stays NULL otherwise.
  */
 kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 				 const struct kvl_connection *c,
+				 struct kvl_conntest_result *res,
 				 struct kvl_error *err) KVL_NODISCARD;
 
 #endif

@@ -2,8 +2,9 @@
  * The host key step of `kvlink connection test` for SFTP-based
  * connections: before any secret is read, the key the server offers is
  * compared with the one trusted on first use. A new key needs
- * --trust-host-key with its fingerprint, or a yes on the terminal; a
- * changed key stops the test with a warning and sends no credential.
+ * --trust-host-key with its fingerprint, or a yes on the terminal. A
+ * changed key or a server that cannot be reached ends the test at its
+ * step (tls, dns, connect), so no credential is sent.
  */
 #include "config.h"
 
@@ -13,6 +14,8 @@
 
 #include "cli/cli.h"
 #include "cli/conn.h"
+#include "core/sanitize.h"
+#include "flow/conntest.h"
 #include "flow/sftp_conn.h"
 #include "i18n.h"
 
@@ -94,8 +97,34 @@ static kvl_result trust_new(struct kvl_cli *cli,
 			     key->fingerprint, key->fingerprint);
 }
 
+/*
+ * Ends the test at report->step: res gets the step, the target and
+ * message, and err is cleared.
+ */
+static kvl_result end_test(const struct kvl_connection *c,
+			   const struct kvl_sftp_report *report,
+			   struct kvl_conntest_result *res,
+			   struct kvl_error *err)
+{
+	struct kvl_sftp_target t;
+
+	memset(res, 0, sizeof(*res));
+	if (kvl_sftp_conn_target(c, &t, err) != KVL_OK)
+		return err->result;
+	res->step = report->step;
+	res->target = kvl_sftp_conn_target_text(&t);
+	res->detail = kvl_sanitize(err->message);
+	kvl_error_clear(err);
+	if (res->target == NULL || res->detail == NULL) {
+		kvl_conntest_result_clear(res);
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	}
+	return KVL_OK;
+}
+
 kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 				 const struct kvl_connection *c,
+				 struct kvl_conntest_result *res,
 				 struct kvl_error *err)
 {
 	const char *given = cli->opt.trust_host_key;
@@ -115,6 +144,9 @@ kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 	kvl_sink_progress(&cli->sink, _("Reading the server's host key"));
 	r = kvl_sftp_conn_check_host_key(c, &report, &verdict, &cli->sink,
 					 err);
+	if ((r == KVL_ERR_NETWORK || r == KVL_ERR_TLS) &&
+	    report.step != KVL_PROBE_OK)
+		return end_test(c, &report, res, err);
 	if (r != KVL_OK) {
 		kvl_error_operation(err, _("read the SFTP server's host key"));
 		return r;
@@ -134,13 +166,15 @@ kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 		if (given != NULL &&
 		    strcmp(given, report.host_key.fingerprint) == 0)
 			return trust(cli, c, &report.host_key, err);
-		return kvl_error_set(err, KVL_ERR_TLS,
-				     _("the host key of %s has changed; trust "
-				       "the new key only when the server's "
-				       "administrator confirms it, by running "
-				       "the test again with --trust-host-key "
-				       "%s"), server,
-				     report.host_key.fingerprint);
+		report.step = KVL_PROBE_TLS;
+		kvl_error_set(err, KVL_ERR_TLS,
+			      _("the host key of %s has changed, so no "
+				"credential was sent; trust the new key only "
+				"when the server's administrator confirms it, "
+				"by running the test again with "
+				"--trust-host-key %s"), server,
+			      report.host_key.fingerprint);
+		return end_test(c, &report, res, err);
 	case KVL_SFTP_TRUST_NEW:
 		break;
 	}

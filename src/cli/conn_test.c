@@ -110,6 +110,22 @@ static kvl_result check_testable(const struct kvl_connection *c,
 	return KVL_OK;
 }
 
+static kvl_result run_test(struct kvl_cli *cli,
+			   const struct kvl_connection *c,
+			   struct kvl_conntest_result *res,
+			   struct kvl_error *err)
+{
+	kvl_result r = KVL_OK;
+
+	/* Only Key Vault mode needs Azure: the secrets are read as you. */
+	if (c->use_key_vault)
+		r = kvl_cli_sign_in(cli, err);
+	if (r != KVL_OK)
+		return r;
+	kvl_sink_progress(&cli->sink, _("Testing the connection"));
+	return kvl_conntest_run(&cli->session, c, res, err);
+}
+
 kvl_result kvl_cli_conn_test(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_conntest_result res = { 0 };
@@ -134,22 +150,18 @@ kvl_result kvl_cli_conn_test(struct kvl_cli *cli, struct kvl_error *err)
 	/* The host key comes first: no secret is read for an untrusted
 	 * server. Trusting a key may reload the environment. */
 	if (r == KVL_OK && kvl_sftp_conn_type(c->type_id)) {
-		r = kvl_cli_sftp_host_key(cli, c, err);
+		r = kvl_cli_sftp_host_key(cli, c, &res, err);
 		if (r == KVL_OK)
 			c = kvl_cli_conn_find(cli, &cli->session.env, err);
 		if (r == KVL_OK && c == NULL)
-			return KVL_ERR_NOT_FOUND;
+			r = KVL_ERR_NOT_FOUND;
 	}
-	/* Only Key Vault mode needs Azure: the secrets are read as you. */
-	if (r == KVL_OK && c->use_key_vault)
-		r = kvl_cli_sign_in(cli, err);
-	if (r != KVL_OK)
+	if (r == KVL_OK && res.target == NULL)
+		r = run_test(cli, c, &res, err);
+	if (r != KVL_OK) {
+		kvl_conntest_result_clear(&res);
 		return r;
-
-	kvl_sink_progress(&cli->sink, _("Testing the connection"));
-	r = kvl_conntest_run(&cli->session, c, &res, err);
-	if (r != KVL_OK)
-		return r;
+	}
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
 		json_object *doc = result_json(c, type, &res);
 

@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,19 +13,6 @@
 #include "flow/conntest.h"
 #include "flow/sftp_conn.h"
 #include "i18n.h"
-
-/* "sftp://host:port/folder", sanitised; no credential. */
-static char *target_text(const struct kvl_sftp_target *t)
-{
-	char *raw = NULL, *clean;
-
-	if (asprintf(&raw, "sftp://%s:%u%s", t->host, t->port,
-		     t->folder) < 0)
-		return NULL;
-	clean = kvl_sanitize(raw);
-	free(raw);
-	return clean;
-}
 
 static void credential_of(const struct kvl_conntest_input *in,
 			  struct kvl_sftp_credential *cred)
@@ -81,7 +67,7 @@ kvl_result kvl_conntest_sftp(const struct kvl_conntest_input *in,
 		return r;
 	}
 	out->step = report.step;
-	out->target = target_text(&target);
+	out->target = kvl_sftp_conn_target_text(&target);
 	if (r != KVL_OK)
 		out->detail = kvl_sanitize(test_err.message);
 	kvl_error_clear(&test_err);

@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "env/conntypes.h"
 #include "flow/sftp_conn.h"
 #include "i18n.h"
@@ -79,6 +81,18 @@ kvl_result kvl_sftp_conn_target(const struct kvl_connection *conn,
 	target->username = field_value(conn, type, "username");
 	target->folder = field_value(conn, type, "folder");
 	return KVL_OK;
+}
+
+char *kvl_sftp_conn_target_text(const struct kvl_sftp_target *target)
+{
+	char *raw = NULL, *clean;
+
+	if (asprintf(&raw, "sftp://%s:%u%s", target->host, target->port,
+		     target->folder) < 0)
+		return NULL;
+	clean = kvl_sanitize(raw);
+	free(raw);
+	return clean;
 }
 
 const char *kvl_sftp_conn_pin(const struct kvl_connection *conn)

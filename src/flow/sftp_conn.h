@@ -28,6 +28,10 @@ kvl_result kvl_sftp_conn_target(const struct kvl_connection *conn,
 				struct kvl_sftp_target *target,
 				struct kvl_error *err) KVL_NODISCARD;
 
+/* "sftp://host:port/folder" for reports, sanitised; NULL when out of
+ * memory. The caller frees it. */
+char *kvl_sftp_conn_target_text(const struct kvl_sftp_target *target);
+
 /* The fingerprint trusted for conn's current host and port, or NULL. */
 const char *kvl_sftp_conn_pin(const struct kvl_connection *conn);
 

@@ -178,7 +178,7 @@ jq --arg fp "$OTHER_FP" '(.connections[] | select(.displayName == "Drop")
 cp "$WORK/env.json" "$ENV/environment.json"
 reads=$(secret_reads sftp-password)
 offset=$(log_size)
-cli 1 connection test Drop
+cli 8 connection test Drop
 kvl_grep "WARNING: THE SFTP SERVER'S HOST KEY HAS CHANGED" "$ERR"
 kvl_grep "No credential was sent" "$ERR"
 kvl_grep "$OTHER_FP" "$ERR"
@@ -190,6 +190,18 @@ if grep -q userauth-request "$WORK/sshd-part.log"; then
 fi
 cli 0 connection show Drop --output json
 kvl_json '.connection.hostKey.fingerprint' "$OTHER_FP"
+cli 8 connection test Drop --output json
+kvl_json .step tls
+kvl_json .passed false
+
+# Nothing listening on the port: the connect step, before any secret.
+sftp_server_stop
+reads=$(secret_reads sftp-password)
+cli 8 connection test Drop --output json
+kvl_json .step connect
+[ "$(secret_reads sftp-password)" -eq "$reads" ] ||
+	kvl_fail "the password was read although the server is down"
+sftp_try_port "$SFTP_PORT" || kvl_fail "sshd did not start again"
 
 # Trusting the new key again needs its fingerprint.
 cli 0 connection test Drop --trust-host-key "$SFTP_HOST_FINGERPRINT"
