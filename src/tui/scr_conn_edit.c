@@ -2,7 +2,8 @@
  * Admin > Connections > Edit: one row per part of the connection, each
  * opening the step that changes it; s saves. A connection saved with Key
  * Vault keeps it: the toggle refuses to go off and n starts a new
- * connection with the same type and settings and typed credentials.
+ * connection with the same type and settings and typed credentials. t
+ * tests the saved connection.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "i18n.h"
 #include "tui/confirm.h"
 #include "tui/conn_draft.h"
+#include "tui/conn_test.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
 
@@ -336,6 +338,23 @@ static void activate(struct tui_app *app, struct tui_conn_draft *draft)
 		tui_app_push(app, steps[st.cursor]);
 }
 
+/* Tests the saved connection; unsaved changes take no part. */
+static void test_saved(struct tui_app *app, const struct tui_conn_draft *d)
+{
+	tui_conn_test_start(app, st.id);
+	if (tui_app_busy(app) && tui_conn_draft_changed(app, d))
+		tui_app_status(app, TUI_ROLE_STATUS, "%s",
+			       _("Testing the saved connection; the changes "
+				 "not saved yet are not used."));
+}
+
+static void edit_job_done(struct tui_app *app, int tag, kvl_result result,
+			  const struct kvl_error *err)
+{
+	if (tag == TUI_JOB_CONN_TEST)
+		tui_conn_test_done(app, result, err);
+}
+
 /* Esc leaves at once, or after a confirmation when changes are unsaved. */
 static enum tui_outcome leave_key(struct tui_app *app,
 				  const struct tui_conn_draft *draft)
@@ -377,6 +396,8 @@ static enum tui_outcome edit_key(struct tui_app *app,
 		save(app, draft);
 	else if (!key->function && (key->ch == 'n' || key->ch == 'N'))
 		new_instead(app, draft);
+	else if (!key->function && (key->ch == 't' || key->ch == 'T'))
+		test_saved(app, draft);
 	else
 		return TUI_KEY_IGNORED;
 	return TUI_KEY_HANDLED;
@@ -384,10 +405,11 @@ static enum tui_outcome edit_key(struct tui_app *app,
 
 const struct tui_screen tui_screen_conn_edit = {
 	.breadcrumb = N_("Admin > Connections > Edit"),
-	.legend = N_("Enter open  Space toggle  s save  n new instead  "
+	.legend = N_("Enter open  Space toggle  s save  t test  n new instead  "
 		     "Esc back"),
 	.enter = edit_enter,
 	.leave = edit_leave,
 	.draw = edit_draw,
 	.key = edit_key,
+	.job_done = edit_job_done,
 };

@@ -1,0 +1,150 @@
+/*
+ * Testing a saved connection from the wizard. The worker resolves the
+ * credential and makes the one request (flow/conntest.h); the main
+ * thread shows only the sanitised result, never the credential.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "flow/conntest.h"
+#include "i18n.h"
+#include "tui/conn_test.h"
+
+/* Written by the worker, read by the main thread once it finished. */
+static struct {
+	char *conn_id;
+	char *vendor;		/* display name of the type */
+	struct kvl_conntest_result result;
+} job;
+
+static kvl_result run_test(struct tui_app *app, void *arg,
+			   struct kvl_error *err)
+{
+	const struct kvl_connection *conn;
+
+	(void)arg;
+	conn = kvl_conn_find(&app->session->env, job.conn_id);
+	if (conn == NULL)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     _("the connection no longer exists"));
+	return kvl_conntest_run(app->session, conn, &job.result, err);
+}
+
+static void job_reset(void)
+{
+	free(job.conn_id);
+	free(job.vendor);
+	kvl_conntest_result_clear(&job.result);
+	memset(&job, 0, sizeof(job));
+}
+
+void tui_conn_test_start(struct tui_app *app, const char *conn_id)
+{
+	const struct kvl_connection *conn;
+	const struct kvl_conntest_kind *kind;
+	const struct kvl_conn_type *type;
+
+	conn = kvl_conn_find(&app->session->env, conn_id);
+	if (conn == NULL) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("Save the connection before testing it."));
+		return;
+	}
+	kind = kvl_conntest_kind_find(conn->type_id);
+	type = kvl_conn_type_find(conn->type_id);
+	if (kind == NULL || type == NULL || kind->run == NULL) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       kind != NULL && kind->why_not != NULL
+			       ? _(kind->why_not)
+			       : _("This connection type cannot be tested."));
+		return;
+	}
+	if (tui_app_busy(app)) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("Wait for the current operation to finish, "
+				 "or press Esc to cancel it."));
+		return;
+	}
+
+	job_reset();
+	job.conn_id = strdup(conn->id);
+	job.vendor = strdup(type->display_name);
+	if (job.conn_id == NULL || job.vendor == NULL) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
+		return;
+	}
+	(void)tui_app_start_job(app, TUI_JOB_CONN_TEST,
+				_("Testing the connection"), run_test, NULL);
+}
+
+/* The step's sentence, whose one "%s" becomes the vendor's name. */
+static void add_sentence(struct kvl_buf *buf, enum kvl_probe_step step)
+{
+	const char *text = _(kvl_conntest_step_text(step));
+	const char *mark = strstr(text, "%s");
+
+	if (mark == NULL) {
+		(void)kvl_buf_adds(buf, text);
+		return;
+	}
+	(void)kvl_buf_add(buf, text, (size_t)(mark - text));
+	(void)kvl_buf_adds(buf, job.vendor);
+	(void)kvl_buf_adds(buf, mark + 2);
+}
+
+/* One paragraph: what failed, the status, the vendor's words, where. */
+static char *failure_text(const struct kvl_conntest_result *r)
+{
+	struct kvl_buf buf;
+
+	kvl_buf_init(&buf);
+	add_sentence(&buf, r->step);
+	(void)kvl_buf_addf(&buf, _(". Failed step: %s."),
+			   kvl_probe_step_name(r->step));
+	if (r->http_status > 0)
+		(void)kvl_buf_addf(&buf, _(" HTTP status %ld."),
+				   r->http_status);
+	if (r->vendor_message != NULL)
+		(void)kvl_buf_addf(&buf, _(" Message from %s: %s"), job.vendor,
+				   r->vendor_message);
+	if (r->detail != NULL)
+		(void)kvl_buf_addf(&buf, _(" Detail: %s."), r->detail);
+	(void)kvl_buf_addf(&buf, _(" Target: %s"),
+			   r->target != NULL ? r->target : "?");
+	return buf.data != NULL ? kvl_buf_detach(&buf) : NULL;
+}
+
+void tui_conn_test_done(struct tui_app *app, kvl_result result,
+			const struct kvl_error *err)
+{
+	struct kvl_error shown;
+	struct kvl_buf passed;
+	char *text;
+
+	if (result != KVL_OK) {
+		tui_app_error(app, _("Could not test the connection"), err);
+		goto out;
+	}
+	if (job.result.step == KVL_PROBE_OK) {
+		kvl_buf_init(&passed);
+		add_sentence(&passed, KVL_PROBE_OK);
+		tui_app_status(app, TUI_ROLE_PASSED, _("Test passed: %s."),
+			       passed.data != NULL ? passed.data : "");
+		kvl_buf_clear(&passed);
+		goto out;
+	}
+
+	text = failure_text(&job.result);
+	kvl_error_init(&shown);
+	(void)kvl_error_set(&shown, KVL_ERR_HTTP, "%s",
+			    text != NULL ? text : _("out of memory"));
+	tui_app_error(app, _("Connection test failed"), &shown);
+	kvl_error_clear(&shown);
+	free(text);
+out:
+	job_reset();
+}
