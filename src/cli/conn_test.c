@@ -9,7 +9,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cli/cli.h"
 #include "cli/conn.h"
@@ -17,29 +16,14 @@
 #include "flow/sftp_conn.h"
 #include "i18n.h"
 
-/* The step's sentence from kvl_conntest_step_text(), whose one "%s"
- * becomes the vendor's name. */
-static char *step_sentence(const char *text, const char *vendor)
-{
-	const char *mark = strstr(text, "%s");
-	char *out = NULL;
-
-	if (mark == NULL)
-		return strdup(text);
-	if (asprintf(&out, "%.*s%s%s", (int)(mark - text), text, vendor,
-		     mark + 2) < 0)
-		out = NULL;
-	return out;
-}
-
 static json_object *result_json(const struct kvl_connection *c,
 				 const struct kvl_conn_type *type,
 				 const struct kvl_conntest_result *res)
 {
 	json_object *doc = json_object_new_object();
 	json_object *conn = json_object_new_object();
-	char *sentence = step_sentence(kvl_conntest_step_text(res->step),
-				       type->display_name);
+	const char *text = kvl_conntest_step_text(res->step);
+	char *sentence = kvl_conntest_sentence(text, type->display_name);
 
 	kvl_cli_json_add_string(conn, "id", c->id);
 	kvl_cli_json_add_string(conn, "name", c->display_name);
@@ -66,8 +50,8 @@ static void print_result(const struct kvl_connection *c,
 			 const struct kvl_conn_type *type,
 			 const struct kvl_conntest_result *res)
 {
-	char *sentence = step_sentence(_(kvl_conntest_step_text(res->step)),
-				       type->display_name);
+	const char *text = _(kvl_conntest_step_text(res->step));
+	char *sentence = kvl_conntest_sentence(text, type->display_name);
 	char status[24];
 
 	kvl_cli_print_field(_("Connection"), c->display_name);

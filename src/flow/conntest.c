@@ -79,6 +79,19 @@ const char *kvl_conntest_step_text(enum kvl_probe_step step)
 		  "check the vendor's status page if it persists");
 }
 
+char *kvl_conntest_sentence(const char *text, const char *vendor)
+{
+	const char *mark = strstr(text, "%s");
+	char *out = NULL;
+
+	if (mark == NULL)
+		return strdup(text);
+	if (asprintf(&out, "%.*s%s%s", (int)(mark - text), text, vendor,
+		     mark + 2) < 0)
+		out = NULL;
+	return out;
+}
+
 void kvl_conntest_result_clear(struct kvl_conntest_result *r)
 {
 	free(r->target);

@@ -93,6 +93,13 @@ const char *kvl_conntest_value(const struct kvl_conntest_input *in,
 const char *kvl_conntest_step_text(enum kvl_probe_step step);
 
 /*
+ * Returns a copy of text, a kvl_conntest_step_text() as it is or
+ * translated, with its one "%s" replaced by vendor; NULL when out of
+ * memory. The caller frees it.
+ */
+char *kvl_conntest_sentence(const char *text, const char *vendor);
+
+/*
  * conntest_sftp.c: SFTP, LiveRamp and Salesforce Marketing Cloud over
  * SFTP. Needs a host key trusted for the connection's server
  * (flow/sftp_conn.h), else KVL_ERR_PREREQ; a changed key is the step

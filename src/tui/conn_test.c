@@ -81,19 +81,14 @@ void tui_conn_test_start(struct tui_app *app, const char *conn_id)
 				_("Testing the connection"), run_test, NULL);
 }
 
-/* The step's sentence, whose one "%s" becomes the vendor's name. */
+/* Appends the step's sentence with the vendor's name. */
 static void add_sentence(struct kvl_buf *buf, enum kvl_probe_step step)
 {
-	const char *text = _(kvl_conntest_step_text(step));
-	const char *mark = strstr(text, "%s");
+	char *text = kvl_conntest_sentence(_(kvl_conntest_step_text(step)),
+					   job.vendor);
 
-	if (mark == NULL) {
-		(void)kvl_buf_adds(buf, text);
-		return;
-	}
-	(void)kvl_buf_add(buf, text, (size_t)(mark - text));
-	(void)kvl_buf_adds(buf, job.vendor);
-	(void)kvl_buf_adds(buf, mark + 2);
+	(void)kvl_buf_adds(buf, text != NULL ? text : "?");
+	free(text);
 }
 
 /* One paragraph: what failed, the status, the vendor's words, where. */
