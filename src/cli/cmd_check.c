@@ -1,6 +1,6 @@
 /*
  * kvlink check: the health check of the linked key vault and the secrets
- * the connections use (kvl_health_check), for people and for cron. The
+ * the connections use (kvl_health_run), for people and for cron. The
  * findings are stored as the environment's notifications, and the exit
  * status is 0 when none of them is an error.
  */
@@ -9,88 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "cli/cli.h"
 #include "core/sanitize.h"
 #include "env/notifications.h"
-#include "flow/health.h"
+#include "flow/health_run.h"
 #include "i18n.h"
-
-/* Whether the environment reloaded after a conflict still links the
- * vault that was checked, so the findings still apply to it. */
-static bool same_link(const struct kvl_cli *cli, const char *vault)
-{
-	const struct kvl_vault_link *link = &cli->session.env.vault;
-
-	return cli->session.env_loaded && link->state == KVL_LINK_LINKED &&
-	       link->name != NULL && strcasecmp(link->name, vault) == 0;
-}
-
-static kvl_result save_notices(struct kvl_cli *cli,
-			       const struct kvl_notice *notices, size_t n,
-			       const char *now, struct kvl_error *err)
-{
-	kvl_result r;
-
-	r = kvl_notifications_update(&cli->session.env, notices, n, now, err);
-	if (r == KVL_OK)
-		r = kvl_envstore_save(cli->session.store, &cli->session.env,
-				      err);
-	return r;
-}
-
-/*
- * Stores the findings as notifications. When another kvlink saved the
- * environment in between, the check's result is applied once more to
- * what it saved, unless that changed the link. NOTE: no test makes a
- * save conflict here yet, so the retry has only been reviewed.
- */
-static kvl_result store_notifications(struct kvl_cli *cli,
-				      const struct kvl_health *health,
-				      struct kvl_error *err)
-{
-	struct kvl_notice *notices;
-	char now[32], *vault = NULL;
-	time_t t = time(NULL);
-	struct tm tm;
-	size_t i;
-	kvl_result r;
-
-	notices = calloc(health->n_findings + 1, sizeof(*notices));
-	vault = strdup(cli->session.env.vault.name);
-	if (notices == NULL || vault == NULL) {
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < health->n_findings; i++) {
-		const struct kvl_finding *f = &health->findings[i];
-
-		notices[i] = (struct kvl_notice){ f->id,
-			kvl_finding_severity_name(f->severity), f->cause,
-			f->fix, f->connections, f->n_connections };
-	}
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm);
-
-	r = save_notices(cli, notices, health->n_findings, now, err);
-	if (r != KVL_ERR_CONFLICT)
-		goto out;
-	kvl_error_clear(err);
-	r = kvl_session_reload(&cli->session, err);
-	if (r == KVL_OK && !same_link(cli, vault))
-		r = kvl_error_set(err, KVL_ERR_CONFLICT,
-				  _("the environment's link changed while "
-				    "key vault '%s' was checked; run 'kvlink "
-				    "check' again"), vault);
-	if (r == KVL_OK)
-		r = save_notices(cli, notices, health->n_findings, now, err);
-out:
-	free(notices);
-	free(vault);
-	return r;
-}
 
 static void print_json(const struct kvl_cli *cli,
 		       const struct kvl_cli_reader *reader, size_t errors)
@@ -171,11 +95,9 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = kvl_cli_reader_open(cli, &reader, err);
 	if (r == KVL_OK)
-		r = kvl_health_check_as(&cli->session.az, &reader.health,
-					&cli->session.env,
-					(int64_t)time(NULL), &health, err);
-	if (r == KVL_OK)
-		r = store_notifications(cli, &health, err);
+		r = kvl_health_run(&cli->session.az, &reader.health,
+				   cli->session.store, &cli->session.env,
+				   &health, err);
 	if (r != KVL_OK)
 		goto out;
 

@@ -6,6 +6,7 @@
 #include "env/notifications.h"
 
 #define MEMBER "notifications"
+#define CHECKED_MEMBER "lastCheck"
 
 json_object *kvl_notifications_get(const struct kvl_environment *env)
 {
@@ -16,6 +17,17 @@ json_object *kvl_notifications_get(const struct kvl_environment *env)
 	    !json_object_is_type(list, json_type_array))
 		return NULL;
 	return list;
+}
+
+const char *kvl_notifications_checked_at(const struct kvl_environment *env)
+{
+	json_object *value = NULL;
+
+	if (env->extra == NULL ||
+	    !json_object_object_get_ex(env->extra, CHECKED_MEMBER, &value) ||
+	    !json_object_is_type(value, json_type_string))
+		return NULL;
+	return json_object_get_string(value);
 }
 
 size_t kvl_notifications_count(const struct kvl_environment *env)
@@ -99,5 +111,6 @@ kvl_result kvl_notifications_update(struct kvl_environment *env,
 	/* Replacing the member releases the old array and the notifications
 	 * that were not found again. */
 	json_object_object_add(env->extra, MEMBER, fresh);
+	set_string(env->extra, CHECKED_MEMBER, now);
 	return KVL_OK;
 }

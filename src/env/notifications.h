@@ -6,6 +6,9 @@
  *   {"id", "severity", "cause", "fix", "firstSeen", "lastSeen",
  *    "connections": [display names]}
  *
+ * The time of the last update is stored beside them as "lastCheck", so
+ * that an empty list can say when it was found empty.
+ *
  * They live in the environment's extra members (struct kvl_environment
  * keeps unknown members on save), so members a later version adds to a
  * notification are kept too. A notification is removed (cleared) by the
@@ -42,6 +45,10 @@ kvl_result kvl_notifications_update(struct kvl_environment *env,
 
 /* The stored notifications (a JSON array, borrowed), or NULL. */
 json_object *kvl_notifications_get(const struct kvl_environment *env);
+
+/* When the notifications were last updated (RFC 3339, borrowed), or NULL
+ * before the first check. */
+const char *kvl_notifications_checked_at(const struct kvl_environment *env);
 
 /* How many notifications are stored. */
 size_t kvl_notifications_count(const struct kvl_environment *env);
