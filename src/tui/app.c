@@ -350,8 +350,8 @@ static void run_loop(struct tui_app *app)
 		refresh_context(app);
 		draw_frame(app);
 
-		if (tui_term_read_key(tui_app_busy(app) ? TICK_BUSY_MS :
-							  TICK_IDLE_MS,
+		if (tui_term_read_key(app->job.running ? TICK_BUSY_MS :
+							 TICK_IDLE_MS,
 				      &key))
 			handle_key(app, &key);
 		app->tick++;
@@ -360,7 +360,7 @@ static void run_loop(struct tui_app *app)
 
 static void app_free(struct tui_app *app)
 {
-	if (tui_app_busy(app)) {
+	if (app->job.running) {
 		atomic_store(&app->job.cancel, true);
 		tui_job_collect(app, true);
 	}

@@ -26,6 +26,9 @@
 
 typedef kvl_result (*tui_job_fn)(struct tui_app *app, void *arg,
 				 struct kvl_error *err);
+/* Gets the result of a background job; err is cleared afterwards. */
+typedef void (*tui_job_done_fn)(struct tui_app *app, kvl_result result,
+				const struct kvl_error *err);
 
 /* A call to Azure running in a worker thread. */
 struct tui_job {
@@ -44,6 +47,8 @@ struct tui_job {
 	/* The job's private copy of the environment, for a job that changes
 	 * it (tui_app_start_env_job); NULL otherwise. */
 	struct kvl_environment *env;
+	/* Set for a background job (tui_app_start_background_job). */
+	tui_job_done_fn background_done;
 };
 
 /* The choices of the link steps so far. The pointers refer to the state
@@ -88,6 +93,9 @@ struct tui_app {
 	int exit_code;
 	bool sandbox;
 	struct tui_link_choice link;
+	/* The health check in the background (check.c). */
+	bool check_tried;	/* the check at start was started or skipped */
+	unsigned check_serial;	/* bumped whenever a check has finished */
 };
 
 /* Navigation, applied by the main loop after the current callback. */
@@ -118,7 +126,22 @@ bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
  */
 bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
 			   tui_job_fn run, void *arg);
+/*
+ * Like tui_app_start_env_job, for a job that runs in the background: keys
+ * keep going to the screens, the status line shows no spinner, and done
+ * gets the result instead of a screen's job_done. Starting any other job
+ * first cancels a background job and waits for it (done sees
+ * KVL_ERR_CANCELLED then).
+ */
+bool tui_app_start_background_job(struct tui_app *app, const char *label,
+				  tui_job_fn run, tui_job_done_fn done);
+/* Whether a job other than a background job runs. */
 bool tui_app_busy(const struct tui_app *app);
+/* Whether a background job runs. */
+bool tui_app_background(const struct tui_app *app);
+/* Cancels a running background job and waits for it; for screens that
+ * are about to save the session's environment themselves. */
+void tui_app_stop_background(struct tui_app *app);
 
 /* Used by the main loop (job.c). */
 long tui_job_elapsed(const struct tui_job *job);

@@ -342,6 +342,9 @@ kvl_result tui_conn_draft_save(struct tui_app *app, struct kvl_error *err)
 	struct tui_conn_draft *d = tui_conn_draft();
 	kvl_result rc;
 
+	/* A health check saving the environment meanwhile would make this
+	 * save fail with a conflict. */
+	tui_app_stop_background(app);
 	if (d->mode == TUI_CONN_ADD)
 		rc = save_new(app, d, err);
 	else

@@ -20,7 +20,21 @@ static void *job_main(void *arg)
 
 bool tui_app_busy(const struct tui_app *app)
 {
-	return app->job.running;
+	return app->job.running && app->job.background_done == NULL;
+}
+
+bool tui_app_background(const struct tui_app *app)
+{
+	return app->job.running && app->job.background_done != NULL;
+}
+
+void tui_app_stop_background(struct tui_app *app)
+{
+	if (!tui_app_background(app))
+		return;
+	kvl_log("wizard: cancelling the background job for another one");
+	atomic_store(&app->job.cancel, true);
+	tui_job_collect(app, true);
 }
 
 bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
@@ -29,6 +43,7 @@ bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
 	struct tui_job *job = &app->job;
 	int rc;
 
+	tui_app_stop_background(app);
 	if (job->running) {
 		tui_app_status(app, TUI_ROLE_ERROR, "%s",
 			       _("Wait for the current operation to finish, "
@@ -62,8 +77,10 @@ bool tui_app_start_job(struct tui_app *app, int tag, const char *label,
 	job->running = true;
 	kvl_log("wizard: job %d started on '%s'", tag,
 		app->depth > 0 ? app->stack[app->depth - 1]->breadcrumb : "-");
-	free(app->status);
-	app->status = NULL;
+	if (job->background_done == NULL) {
+		free(app->status);
+		app->status = NULL;
+	}
 	return true;
 }
 
@@ -97,6 +114,7 @@ bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
 	struct tui_job *job = &app->job;
 	struct kvl_error err;
 
+	tui_app_stop_background(app);
 	if (job->running)
 		return tui_app_start_job(app, tag, label, run, arg);
 
@@ -113,6 +131,23 @@ bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
 	free(job->env);
 	job->env = NULL;
 	return false;
+}
+
+bool tui_app_start_background_job(struct tui_app *app, const char *label,
+				  tui_job_fn run, tui_job_done_fn done)
+{
+	struct tui_job *job = &app->job;
+	bool started;
+
+	if (job->running)
+		return false;
+	/* Set first, so that tui_app_start_job neither stops this job nor
+	 * clears the status line for it. */
+	job->background_done = done;
+	started = tui_app_start_env_job(app, 0, label, run, NULL);
+	if (!started)
+		job->background_done = NULL;
+	return started;
 }
 
 /* Puts the job's copy of the environment in the session's place. */
@@ -155,8 +190,14 @@ void tui_job_collect(struct tui_app *app, bool wait)
 		tui_job_elapsed(job), kvl_result_name(job->result));
 
 	top = app->depth > 0 ? app->stack[app->depth - 1] : NULL;
-	if (!wait && top != NULL && top->job_done != NULL)
+	if (job->background_done != NULL) {
+		tui_job_done_fn done = job->background_done;
+
+		job->background_done = NULL;
+		done(app, job->result, &job->err);
+	} else if (!wait && top != NULL && top->job_done != NULL) {
 		top->job_done(app, job->tag, job->result, &job->err);
+	}
 	kvl_error_clear(&job->err);
 }
 

@@ -222,6 +222,9 @@ static void delete_confirmed(struct tui_app *app)
 	char *name = NULL;
 	kvl_result rc = KVL_ERR_NOT_FOUND;
 
+	/* A health check saving the environment meanwhile would make this
+	 * save fail with a conflict. */
+	tui_app_stop_background(app);
 	kvl_error_init(&err);
 	if (st.confirm.target < 0 ||
 	    (size_t)st.confirm.target >= env->n_connections)

@@ -1,4 +1,6 @@
-/* Home: the environment, who is signed in, notifications and the menu. */
+/* Home: the environment, who is signed in, notifications and the menu.
+ * Entering it the first time starts the health check in the
+ * background. */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include "env/notifications.h"
 #include "i18n.h"
 #include "tui/app.h"
+#include "tui/check.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
 #include "tui/list.h"
@@ -24,6 +27,7 @@ static void home_enter(struct tui_app *app)
 	    !tui_list_add(&menu, _("Admin > System > About"), false) ||
 	    !tui_list_add(&menu, _("Quit"), false))
 		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
+	tui_check_start_once(app);
 }
 
 static void home_leave(struct tui_app *app)
@@ -38,15 +42,20 @@ static void home_draw(struct tui_app *app, const struct tui_layout *lay)
 	const struct kvl_identity *me = tui_app_identity(app);
 	int width = lay->cols - 2;
 	int row = lay->body_top;
-	char count[32];
+	char *count = NULL;
 	struct tui_rect r;
 
 	tui_draw_field(row++, 1, width, _("Environment"), env->display_name);
 	tui_draw_field(row++, 1, width, _("Region"), env->region);
 	tui_draw_field(row++, 1, width, _("Signed in as"),
 		       me && me->name ? me->name : "?");
-	snprintf(count, sizeof(count), "%zu", kvl_notifications_count(env));
+	if (asprintf(&count, tui_check_running(app) ?
+		     _("%zu  (checking the key vault...)") :
+		     _("%zu  (press n to view)"),
+		     kvl_notifications_count(env)) < 0)
+		count = NULL;
 	tui_draw_field(row++, 1, width, _("Notifications"), count);
+	free(count);
 	row++;
 	tui_draw_text(row, 1, width, _("Menu"), TUI_ROLE_HEADING, false);
 
@@ -87,12 +96,17 @@ static enum tui_outcome home_key(struct tui_app *app,
 	}
 	if (!key->function && (key->ch == 'q' || key->ch == 'Q'))
 		return TUI_KEY_QUIT;
+	if (!key->function && (key->ch == 'n' || key->ch == 'N')) {
+		tui_app_push(app, &tui_screen_notifications);
+		return TUI_KEY_HANDLED;
+	}
 	return TUI_KEY_IGNORED;
 }
 
 const struct tui_screen tui_screen_home = {
 	.breadcrumb = N_("Home"),
-	.legend = N_("Up/Down move  Enter choose  / filter  q quit"),
+	.legend = N_("Up/Down move  Enter choose  n notifications  / filter  "
+		     "q quit"),
 	.enter = home_enter,
 	.leave = home_leave,
 	.draw = home_draw,

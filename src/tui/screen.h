@@ -51,6 +51,7 @@ extern const struct tui_screen tui_screen_home;
 extern const struct tui_screen tui_screen_security;
 extern const struct tui_screen tui_screen_about;
 extern const struct tui_screen tui_screen_unlink;
+extern const struct tui_screen tui_screen_notifications;
 extern const struct tui_screen tui_step_subscription;
 extern const struct tui_screen tui_step_resource_group;
 extern const struct tui_screen tui_step_vault;

@@ -131,6 +131,18 @@ kvl_screen_wait_row() {
 	kvl_fail_screen "row $1 of the screen never showed '$2'"
 }
 
+# kvl_screen_wait_gone TEXT: polls until the screen no longer shows the
+# fixed string TEXT, for a change that a key press starts.
+kvl_screen_wait_gone() {
+	local i
+
+	for i in $(seq 1 "$KVL_SCREEN_TRIES"); do
+		kvl_screen | grep -qF -- "$1" || return 0
+		sleep 0.1
+	done
+	kvl_fail_screen "the screen still shows '$1'"
+}
+
 # kvl_screen_has TEXT / kvl_screen_lacks TEXT: checks the screen now.
 kvl_screen_has() {
 	kvl_screen | grep -qF -- "$1" ||
