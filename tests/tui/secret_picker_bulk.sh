@@ -56,7 +56,7 @@ kvl_screen_has "disabled"
 kvl_keys Enter
 kvl_screen_wait "Pick an unusable secret?"
 kvl_keys n
-kvl_screen_lacks "Pick an unusable secret?"
+kvl_screen_wait_gone "Pick an unusable secret?"
 
 # Esc first clears the filter and keeps the picker open.
 kvl_keys Escape
