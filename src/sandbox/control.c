@@ -62,6 +62,8 @@ static void reset(struct sb_sandbox *sb, struct sb_reply *reply)
 	sb->tenant = sb_tenant_copy(sb->pristine);
 	json_object_put(sb->requests);
 	sb->requests = json_object_new_array();
+	json_object_put(sb->undo);
+	sb->undo = json_object_new_array();
 	sb->refused_writes = 0;
 	sb_state_changed(sb);
 	json_object_object_add(body, "reset", json_object_new_boolean(1));
@@ -136,6 +138,8 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		mint_token(sb, req->body, reply);
 	} else if (post && strcmp(route, "break") == 0) {
 		sb_control_break(sb, req->body, reply);
+	} else if (post && strcmp(route, "repair") == 0) {
+		sb_control_repair(sb, req->body, reply);
 	} else if (post && strcmp(route, "app-credentials") == 0) {
 		sb_control_app_credentials(sb, req->body, reply);
 	} else if (get && strcmp(route, "managed-identity") == 0) {
@@ -144,7 +148,7 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
 			     "GET managed-identity, POST reset, POST token, "
-			     "POST break and POST app-credentials under "
-			     "/_sandbox.");
+			     "POST break, POST repair and POST app-credentials "
+			     "under /_sandbox.");
 	}
 }

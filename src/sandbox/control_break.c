@@ -7,6 +7,8 @@
  *    "principalId"?: OID, "role"?: ROLE}
  *
  * principalId defaults to the Customer Insights service principal.
+ * Each break records what it removed or replaced, so that POST
+ * /_sandbox/repair with the same body undoes it (control_repair.c).
  * POST /_sandbox/reset undoes every break.
  */
 #include "config.h"
@@ -16,7 +18,6 @@
 
 #include "sandbox/sandbox.h"
 
-#define CI_APP_ID "0bfc4568-a4ba-4c58-bd3e-5d3e76bd7fff"
 #define DAY 86400
 
 struct breakage {
@@ -26,9 +27,24 @@ struct breakage {
 	const char *secret;
 	const char *role;
 	struct sb_reply *reply;
+	json_object *saved;	/* what the break removed or replaced */
 };
 
-/* Removes every element of array that matches and returns the count. */
+/* Keeps item, which stood at index of its array, in b->saved. */
+static void save_removed(struct breakage *b, size_t index, json_object *item)
+{
+	json_object *record = json_object_new_object();
+
+	if (b->saved == NULL)
+		b->saved = json_object_new_array();
+	json_object_object_add(record, "index",
+			       json_object_new_int64((int64_t)index));
+	json_object_object_add(record, "item", json_object_get(item));
+	json_object_array_add(b->saved, record);
+}
+
+/* Removes every element of array that matches, keeps it in b->saved and
+ * returns the count. */
 static size_t remove_if(json_object *array,
 			bool (*matches)(struct breakage *, json_object *),
 			struct breakage *b)
@@ -36,7 +52,10 @@ static size_t remove_if(json_object *array,
 	size_t i = 0, removed = 0;
 
 	while (array != NULL && i < json_object_array_length(array)) {
-		if (matches(b, json_object_array_get_idx(array, i))) {
+		json_object *item = json_object_array_get_idx(array, i);
+
+		if (matches(b, item)) {
+			save_removed(b, i + removed, item);
 			json_object_array_del_idx(array, i, 1);
 			removed++;
 		} else {
@@ -90,6 +109,7 @@ static void firewall_on(struct breakage *b)
 {
 	json_object *acls = json_object_new_object();
 
+	b->saved = json_object_get(sb_jobj(b->vault, "networkAcls"));
 	json_object_object_add(acls, "bypass", json_object_new_string("None"));
 	json_object_object_add(acls, "defaultAction",
 			       json_object_new_string("Deny"));
@@ -120,21 +140,38 @@ static json_object *secret_attributes(struct breakage *b)
 	return attrs;
 }
 
+/* Keeps the attribute's current value, if any, for the repair. */
+static void save_attribute(struct breakage *b, json_object *attrs,
+			   const char *key)
+{
+	json_object *old = NULL;
+
+	b->saved = json_object_new_object();
+	json_object_object_add(b->saved, "key", json_object_new_string(key));
+	if (json_object_object_get_ex(attrs, key, &old))
+		json_object_object_add(b->saved, "value",
+				       json_object_get(old));
+}
+
 static bool change_secret(struct breakage *b, const char *action)
 {
 	json_object *attrs = secret_attributes(b);
 
 	if (attrs == NULL)
 		return false;
-	if (strcmp(action, "disable-secret") == 0)
+	if (strcmp(action, "disable-secret") == 0) {
+		save_attribute(b, attrs, "enabled");
 		json_object_object_add(attrs, "enabled",
 				       json_object_new_boolean(0));
-	else if (strcmp(action, "expire-secret") == 0)
+	} else if (strcmp(action, "expire-secret") == 0) {
+		save_attribute(b, attrs, "exp");
 		json_object_object_add(attrs, "exp",
 				       json_object_new_int64(sb_now() - DAY));
-	else
+	} else {
+		save_attribute(b, attrs, "nbf");
 		json_object_object_add(attrs, "nbf",
 				       json_object_new_int64(sb_now() + DAY));
+	}
 	return true;
 }
 
@@ -145,6 +182,7 @@ static bool delete_vault(struct breakage *b)
 
 	for (i = 0; i < json_object_array_length(vaults); i++) {
 		if (json_object_array_get_idx(vaults, i) == b->vault) {
+			save_removed(b, i, b->vault);
 			json_object_array_del_idx(vaults, i, 1);
 			b->vault = NULL;
 			return true;
@@ -192,18 +230,26 @@ void sb_control_break(struct sb_sandbox *sb, const char *text,
 		      struct sb_reply *reply)
 {
 	json_object *in = json_tokener_parse(text);
-	json_object *ci = sb_tenant_find_sp_by_app(sb->tenant, CI_APP_ID);
+	json_object *ci = sb_tenant_find_sp_by_app(sb->tenant, SB_CI_APP_ID);
 	struct breakage b = { sb, NULL, sb_jstr(in, "principalId"),
 			      sb_jstr(in, "secret"), sb_jstr(in, "role"),
-			      reply };
+			      reply, NULL };
 	const char *action = sb_jstr(in, "action");
 	json_object *body;
 
-	if (sb_control_vault_action(sb, in, reply))
-		goto out;
-	b.vault = sb_tenant_vault(sb->tenant, sb_jstr(in, "vault"));
 	if (b.principal == NULL && ci != NULL)
 		b.principal = sb_jstr(ci, "id");
+	/* The actions of control_vault.c are undone from a copy of the
+	 * whole vault as it was. */
+	b.saved = sb_vault_snapshot(sb, sb_jstr(in, "vault"));
+	if (sb_control_vault_action(sb, in, reply)) {
+		if (reply->status == 200)
+			sb_undo_push(sb, in, b.principal, b.saved);
+		goto out;
+	}
+	json_object_put(b.saved);
+	b.saved = NULL;
+	b.vault = sb_tenant_vault(sb->tenant, sb_jstr(in, "vault"));
 	if (b.vault == NULL || action == NULL || b.principal == NULL) {
 		sb_arm_error(reply, 400, "BadRequest", "Give \"vault\" (a "
 			     "vault of the tenant) and \"action\".");
@@ -212,10 +258,12 @@ void sb_control_break(struct sb_sandbox *sb, const char *text,
 	if (!apply(&b, action))
 		goto out;
 
+	sb_undo_push(sb, in, b.principal, b.saved);
 	sb_state_changed(sb);
 	body = json_object_new_object();
 	json_object_object_add(body, "broken", json_object_new_string(action));
 	sb_reply_json(reply, 200, body);
 out:
+	json_object_put(b.saved);
 	json_object_put(in);
 }

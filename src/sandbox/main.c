@@ -275,6 +275,7 @@ static int prepare(struct sb_sandbox *sb)
 	sb->device_codes = json_object_new_object();
 	sb->refresh_tokens = json_object_new_object();
 	sb->requests = json_object_new_array();
+	sb->undo = json_object_new_array();
 	return 0;
 }
 
@@ -287,6 +288,7 @@ static void cleanup(struct sb_sandbox *sb)
 	json_object_put(sb->device_codes);
 	json_object_put(sb->refresh_tokens);
 	json_object_put(sb->requests);
+	json_object_put(sb->undo);
 	if (sb->request_log != NULL)
 		fclose(sb->request_log);
 }

@@ -25,6 +25,9 @@
 #define SB_TOKEN_LIFETIME 3600		/* seconds an access token lasts */
 #define SB_REFRESH_LIFETIME (90 * 24 * 3600)
 #define SB_SECRET_PAGE_MAX 25		/* Key Vault's maxresults limit */
+/* appId of the Customer Insights service principal, the default
+ * principal of POST /_sandbox/break and /_sandbox/repair. */
+#define SB_CI_APP_ID "0bfc4568-a4ba-4c58-bd3e-5d3e76bd7fff"
 
 struct sb_options {
 	unsigned int port;		/* 0: any free port */
@@ -45,6 +48,7 @@ struct sb_sandbox {
 	json_object *device_codes;	/* device_code hash -> grant */
 	json_object *refresh_tokens;	/* token hash -> grant */
 	json_object *requests;		/* array of request records */
+	json_object *undo;		/* array of breaks to repair */
 	long refused_writes;
 	unsigned char key[32];		/* HS256 key, fresh every run */
 	char identity_header[33];	/* X-IDENTITY-HEADER of /msi */
@@ -230,6 +234,15 @@ void sb_route_deleted_vaults(struct sb_request *req, struct sb_reply *reply,
 /* routes_diagnostics.c: rest starts at "diagnosticSettings". */
 void sb_route_diagnostics(struct sb_request *req, struct sb_reply *reply,
 			  json_object *vault, char **rest, size_t n_rest);
+/* control_repair.c: POST /_sandbox/repair, and the record of a break
+ * (its request body and what it removed or replaced) that it undoes. */
+void sb_control_repair(struct sb_sandbox *sb, const char *text,
+		       struct sb_reply *reply);
+void sb_undo_push(struct sb_sandbox *sb, json_object *request,
+		  const char *principal, json_object *saved);
+/* A copy of the vault named name, live or soft-deleted, with its list
+ * and its place there; NULL when the tenant has no such vault. */
+json_object *sb_vault_snapshot(struct sb_sandbox *sb, const char *name);
 
 /* Error bodies in each service's own shape. */
 void sb_arm_error(struct sb_reply *reply, unsigned int status,
