@@ -168,7 +168,7 @@ kvl_screen_wait "Another connection has this name; choose another."
 kvl_keys Enter
 kvl_screen_has "Edit > Name"
 kvl_type " v2"
-kvl_screen_lacks "Another connection has this name; choose another."
+kvl_screen_wait_gone "Another connection has this name; choose another."
 kvl_keys Enter
 kvl_screen_wait "Display name     partner sftp v2"
 kvl_keys s
