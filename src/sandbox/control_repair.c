@@ -12,7 +12,7 @@
  * previous value (or none), the deleted secret or the deleted vault.
  * The vault actions of control_vault.c (soft delete, purge, recover,
  * audit logging) are undone by putting back a copy of the whole vault as
- * it was before, in the list it was in. POST /_sandbox/reset forgets the
+ * it was before, in the list it was in. POST /_sandbox/reset clears the
  * records along with the breaks.
  */
 #include "config.h"
@@ -46,10 +46,28 @@ void sb_undo_push(struct sb_sandbox *sb, json_object *request,
 	json_object_array_add(sb->undo, record);
 }
 
+/* The snapshot of vault, found at index of the tenant's list. */
+static json_object *snapshot_new(struct sb_sandbox *sb, const char *list,
+				 size_t index, json_object *vault)
+{
+	json_object *snapshot, *copy = NULL;
+	bool had_deleted = sb_jarr(sb->tenant, "deletedVaults") != NULL;
+
+	if (json_object_deep_copy(vault, &copy, NULL) != 0)
+		return NULL;
+	snapshot = json_object_new_object();
+	json_object_object_add(snapshot, "list", json_object_new_string(list));
+	json_object_object_add(snapshot, "index",
+			       json_object_new_int64((int64_t)index));
+	json_object_object_add(snapshot, "item", copy);
+	json_object_object_add(snapshot, "hadDeletedVaults",
+			       json_object_new_boolean(had_deleted));
+	return snapshot;
+}
+
 json_object *sb_vault_snapshot(struct sb_sandbox *sb, const char *name)
 {
 	static const char *const lists[] = { "vaults", "deletedVaults" };
-	json_object *snapshot = NULL, *copy = NULL;
 	size_t l, i, n;
 
 	for (l = 0; l < 2 && name != NULL; l++) {
@@ -59,16 +77,8 @@ json_object *sb_vault_snapshot(struct sb_sandbox *sb, const char *name)
 		for (i = 0; i < n; i++) {
 			json_object *vault = json_object_array_get_idx(list, i);
 
-			if (!sb_ieq(sb_jstr(vault, "name"), name) ||
-			    json_object_deep_copy(vault, &copy, NULL) != 0)
-				continue;
-			snapshot = json_object_new_object();
-			json_object_object_add(snapshot, "list",
-					       json_object_new_string(lists[l]));
-			json_object_object_add(snapshot, "index",
-					       json_object_new_int64((int64_t)i));
-			json_object_object_add(snapshot, "item", copy);
-			return snapshot;
+			if (sb_ieq(sb_jstr(vault, "name"), name))
+				return snapshot_new(sb, lists[l], i, vault);
 		}
 	}
 	return NULL;
@@ -198,7 +208,7 @@ static void restore_snapshot(struct sb_sandbox *sb, const char *name,
 			     json_object *snapshot)
 {
 	json_object *saved = json_object_new_array();
-	json_object *copy = NULL;
+	json_object *copy = NULL, *deleted;
 
 	drop_vaults(sb, "vaults", name);
 	drop_vaults(sb, "deletedVaults", name);
@@ -208,6 +218,11 @@ static void restore_snapshot(struct sb_sandbox *sb, const char *name,
 		insert_all(sb->tenant, sb_jstr(snapshot, "list"), saved);
 	}
 	json_object_put(saved);
+	/* A soft delete creates the list, which the tenant did not have. */
+	deleted = sb_jarr(sb->tenant, "deletedVaults");
+	if (!sb_jbool(snapshot, "hadDeletedVaults", true) && deleted != NULL &&
+	    json_object_array_length(deleted) == 0)
+		json_object_object_del(sb->tenant, "deletedVaults");
 }
 
 /* Whether action is one of control_vault.c's. */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The notifications screen against every kind of damage the sandbox can
-# do (POST /_sandbox/break): the wizard's health check at start finds
+# do (POST /_sandbox/break; add-audit-logging and recover-vault only
+# undo others): the wizard's health check at start finds
 # it, the screen shows its cause and affected connection, and `kvlink
 # check --output json` lists its id. After POST /_sandbox/repair puts
 # the tenant back exactly as it was, r on the screen checks again and
@@ -34,13 +35,16 @@ stored() {
 	jq "[.notifications[]? | select(.id == \"$1\")] | length" "$DOC"
 }
 
-# check_kind VAULT BREAK ID CAUSE CONNECTION: one round for one kind of
-# damage, where BREAK is the JSON members of the break's body after the
-# vault, CAUSE a part of the cause as the screen shows it and CONNECTION
-# the line under "Connections affected:".
+# check_kind VAULT BREAK ID SEVERITY CAUSE CONNECTION: one round for one
+# kind of damage, where BREAK is the JSON members of the break's body
+# after the vault, SEVERITY the label (Error or Recommendation), CAUSE
+# the start of the cause and CONNECTION the line under "Connections
+# affected:".
 check_kind() {
-	local vault=$1 body="{\"vault\":\"$1\",$2}" id=$3 cause=$4 conn=$5
-	local before
+	local vault=$1 body="{\"vault\":\"$1\",$2}" id=$3 label=$4
+	local cause=$5 conn=$6 before status=0
+
+	[ "$label" = Error ] && status=5
 
 	before=$(tenant_state)
 	sandbox_post break "$body"
@@ -51,14 +55,14 @@ check_kind() {
 	kvl_keys n
 	kvl_screen_wait "Home > Notifications"
 	kvl_screen_wait "Id: $id"
-	kvl_screen_has "Error: $cause"
+	kvl_screen_has "$label: $cause"
 	kvl_screen | grep -A1 -F "Connections affected:" |
 		grep -qxF -- "     $conn" ||
 		kvl_fail_screen "$id: '$conn' is not shown as affected"
 	[ "$(stored "$id")" = 1 ] ||
 		kvl_fail "$id: the wizard's check did not store it"
 
-	cli 5 check --output json
+	cli "$status" check --output json
 	kvl_json "[.findings[] | select(.id == \"$id\")] | length" 1
 	kvl_json ".findings[] | select(.id == \"$id\") | .connections |
 		join(\",\")" "$(echo "$conn" | sed 's/^none named$//')"
@@ -93,25 +97,31 @@ cli 0 connection add --type sendgrid --name Mail --use-key-vault \
 	--secret api_key=sendgrid-api-key --accept-privacy-statement
 
 SECRET='"secret":"sendgrid-api-key"'
-check_kind kv-ci-prod '"action":"remove-policy"' vault.access-policy \
+check_kind kv-ci-prod '"action":"remove-policy"' vault.access-policy Error \
 	"the access policy of key vault 'kv-ci-prod' no longer lets" Mail
-check_kind kv-ci-prod '"action":"firewall-on"' vault.firewall \
+check_kind kv-ci-prod '"action":"firewall-on"' vault.firewall Error \
 	"the firewall of key vault 'kv-ci-prod' blocks public access" Mail
 check_kind kv-ci-prod "\"action\":\"disable-secret\",$SECRET" \
-	secret.disabled:sendgrid-api-key \
+	secret.disabled:sendgrid-api-key Error \
 	"secret 'sendgrid-api-key' in key vault 'kv-ci-prod' is disabled" Mail
 check_kind kv-ci-prod "\"action\":\"expire-secret\",$SECRET" \
-	secret.expired:sendgrid-api-key \
+	secret.expired:sendgrid-api-key Error \
 	"secret 'sendgrid-api-key' in key vault 'kv-ci-prod' has expired" Mail
 check_kind kv-ci-prod "\"action\":\"postdate-secret\",$SECRET" \
-	secret.not-yet-valid:sendgrid-api-key \
+	secret.not-yet-valid:sendgrid-api-key Error \
 	"secret 'sendgrid-api-key' in key vault 'kv-ci-prod' is not valid yet" \
 	Mail
 check_kind kv-ci-prod "\"action\":\"delete-secret\",$SECRET" \
-	secret.missing:sendgrid-api-key \
+	secret.missing:sendgrid-api-key Error \
 	"secret 'sendgrid-api-key' does not exist in key vault" Mail
-check_kind kv-ci-prod '"action":"delete-vault"' vault.missing \
-	"key vault 'kv-ci-prod' was not found" Mail
+check_kind kv-ci-prod '"action":"delete-vault"' vault.missing Error \
+	"key vault 'kv-ci-prod' no longer exists (purged)" Mail
+check_kind kv-ci-prod '"action":"purge-vault"' vault.missing Error \
+	"key vault 'kv-ci-prod' no longer exists (purged)" Mail
+check_kind kv-ci-prod '"action":"soft-delete-vault"' vault.soft-deleted \
+	Error "key vault 'kv-ci-prod' was deleted on" Mail
+check_kind kv-ci-prod '"action":"remove-audit-logging"' vault.audit-logging \
+	Recommendation "no diagnostic setting of key vault 'kv-ci-prod'" Mail
 
 # Role assignments exist only on an RBAC vault. Avery may not list its
 # secrets, so no connection uses it and the findings name none.
@@ -120,6 +130,6 @@ cli 0 unlink --vault kv-ci-prod --yes
 cli 0 link --subscription "$S1" --vault kv-ci-rbac --accept-privacy-statement
 check_kind kv-ci-rbac \
 	'"action":"remove-role-assignment","role":"Key Vault Secrets User"' \
-	vault.role-assignment:key-vault-secrets-user \
+	vault.role-assignment:key-vault-secrets-user Error \
 	"the Customer Insights service principal ($CI_SP) no longer holds" \
 	"none named"
