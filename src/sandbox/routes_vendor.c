@@ -4,9 +4,9 @@
  * with the vendor's path, credential header and response shapes.
  *
  * A credential is valid when some secret of the tenant, in any vault,
- * has it as its value and carries the tag "vendor" with the type id (and
- * "vendorUser" with the user name or client id, for vendors that take
- * one). The tag "vendorAccess": "restricted" makes the vendor accept the
+ * has it as its value and carries the tag "vendor" with the type id.
+ * Vendors that take a user name or client id also need it in the tag
+ * "vendorUser". The tag "vendorAccess": "restricted" makes the vendor accept the
  * credential but refuse the read (403), as for a key without the scope.
  * The request log never sees a credential: it records no header or body.
  */
@@ -344,11 +344,50 @@ static void serve(struct sb_request *req, struct sb_reply *reply,
 	presented_clear(&p);
 }
 
+/*
+ * Test hooks, not vendors. "moved" redirects every request to the
+ * SendGrid stand-in, which a connection test must not follow. "echo"
+ * rejects the request and quotes the presented Bearer key back with a
+ * terminal escape sequence, as a careless vendor might, so that a test
+ * can check that kvlink cuts the key out and sanitises the text.
+ */
+static bool serve_hook(struct sb_request *req, struct sb_reply *reply)
+{
+	const char *auth = sb_req_header(req, "Authorization");
+	json_object *body, *error;
+	char *text;
+
+	if (strcmp(req->segs[0], "moved") == 0) {
+		text = sb_printf("%s/vendor/sendgrid/v3/scopes", req->sb->base);
+		sb_reply_json(reply, 301, json_tokener_parse(
+			"{\"message\":\"Moved Permanently\"}"));
+		sb_reply_add_header(reply, "Location", text);
+		free(text);
+		return true;
+	}
+	if (strcmp(req->segs[0], "echo") != 0)
+		return false;
+	text = sb_printf("API key '%s' is not valid\x1b[2J",
+			 auth != NULL && strncmp(auth, "Bearer ", 7) == 0
+			 ? auth + 7 : "");
+	error = json_object_new_object();
+	json_object_object_add(error, "message", json_object_new_string(text));
+	body = json_object_new_object();
+	json_object_object_add(body, "errors", json_object_new_array());
+	json_object_array_add(json_object_object_get(body, "errors"), error);
+	sb_reply_json(reply, 401, body);
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return true;
+}
+
 void sb_route_vendor(struct sb_request *req, struct sb_reply *reply)
 {
 	char *path = req->n_segs > 0 ? rest_path(req) : NULL;
 	size_t i;
 
+	if (path != NULL && serve_hook(req, reply))
+		goto out;
 	if (path != NULL && strcmp(req->segs[0], "marketo") == 0 &&
 	    strcmp(path, "identity/oauth/token") == 0 &&
 	    strcmp(req->method, "POST") == 0) {

@@ -70,6 +70,12 @@ no_values() {
 	done
 }
 
+# vendor_requests: how many requests the vendor stand-ins received.
+vendor_requests() {
+	kvl_sandbox_get /_sandbox/requests |
+		jq '[.value[] | select(.path | startswith("/vendor/"))] | length'
+}
+
 cli 0 login
 cli 0 env create --name Contoso --region westeurope
 cli 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
@@ -115,11 +121,9 @@ kvl_grep "SendGrid rejected the credential" "$OUT"
 no_values "$OUT" "$ERR"
 
 # Exactly one vendor request per test: no retry after a 401.
-before=$(kvl_sandbox_get /_sandbox/requests |
-	jq '[.value[] | select(.path | startswith("/vendor/"))] | length')
+before=$(vendor_requests)
 cli 8 connection test "KV SendGrid wrong"
-after=$(kvl_sandbox_get /_sandbox/requests |
-	jq '[.value[] | select(.path | startswith("/vendor/"))] | length')
+after=$(vendor_requests)
 [ $((after - before)) -eq 1 ] ||
 	kvl_fail "a failed test sent $((after - before)) vendor requests"
 
@@ -203,6 +207,30 @@ cli 8 connection test "T SendGrid"
 kvl_grep "no connection to SendGrid could be made" "$OUT"
 CLOUD="$SANDBOX_CLOUD"
 
+# --- No redirect is followed, and a vendor's text is cleaned. -----------
+jq --arg base "$SANDBOX_URL" \
+	'.connectionTargets = {"sendgrid": ($base + "/vendor/moved")}' \
+	"$SANDBOX_CLOUD" >"$WORK/moved.json"
+CLOUD="$WORK/moved.json"
+before=$(vendor_requests)
+expect_test "T SendGrid" 8 response 301
+[ "$(vendor_requests)" -eq $((before + 1)) ] ||
+	kvl_fail "the redirect was followed"
+# The echo hook quotes the key it got and adds an escape sequence.
+jq --arg base "$SANDBOX_URL" \
+	'.connectionTargets = {"sendgrid": ($base + "/vendor/echo")}' \
+	"$SANDBOX_CLOUD" >"$WORK/echo.json"
+CLOUD="$WORK/echo.json"
+expect_test "T SendGrid" 8 authentication 401
+kvl_json .vendorMessage "API key '<redacted>' is not valid_[2J"
+cli 8 connection test "KV SendGrid"
+kvl_grep "API key '<redacted>' is not valid_[2J" "$OUT"
+no_values "$OUT" "$ERR"
+if grep -q $'\x1b' "$OUT" "$ERR"; then
+	kvl_fail "an escape sequence from the vendor reached the terminal"
+fi
+CLOUD="$SANDBOX_CLOUD"
+
 # A connectionTargets URL must be https, or http to loopback.
 jq '.connectionTargets = {"sendgrid": "http://vendor.example.test/x"}' \
 	"$SANDBOX_CLOUD" >"$WORK/remote.json"
@@ -235,10 +263,6 @@ cli 2 connection test
 kvl_grep "missing argument NAME" "$ERR"
 
 # --- Key Vault mode: a secret that cannot be read stops the test. -------
-vendor_requests() {
-	kvl_sandbox_get /_sandbox/requests |
-		jq '[.value[] | select(.path | startswith("/vendor/"))] | length'
-}
 before=$(vendor_requests)
 curl -sSf -X POST --data '{"vault":"kv-ci-prod","action":"delete-secret",
 	"secret":"brevo-api-key"}' "$SANDBOX_URL/_sandbox/break" >/dev/null ||

@@ -723,6 +723,59 @@ static void vault_uri_rules(void **state)
 	kvl_error_clear(&err);
 }
 
+/* A profile's fixed members, followed by extra members. */
+#define PROFILE_WITH(extra) "{\"authorityHost\":\"https://l\"," \
+	"\"resourceManager\":\"https://m\",\"microsoftGraph\":" \
+	"\"https://g\",\"keyVaultScope\":\"https://v\"" extra "}"
+
+static void connection_targets(void **state)
+{
+	struct kvl_cloud cloud;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(""), "test", &cloud,
+					 &err), KVL_OK);
+	assert_int_equal(cloud.n_connection_targets, 0);
+	assert_null(kvl_cloud_connection_target(&cloud, "sendgrid"));
+	kvl_cloud_clear(&cloud);
+
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(
+		",\"connectionTargets\":{\"sendgrid\":"
+		"\"http://127.0.0.1:9/vendor/sendgrid/\",\"klaviyo\":"
+		"\"https://klaviyo.example.test\"}"), "test", &cloud, &err),
+		KVL_OK);
+	assert_int_equal(cloud.n_connection_targets, 2);
+	assert_string_equal(kvl_cloud_connection_target(&cloud, "sendgrid"),
+			    "http://127.0.0.1:9/vendor/sendgrid");
+	assert_string_equal(kvl_cloud_connection_target(&cloud, "klaviyo"),
+			    "https://klaviyo.example.test");
+	assert_null(kvl_cloud_connection_target(&cloud, "omnisend"));
+	kvl_cloud_clear(&cloud);
+
+	/* Plain http only to loopback, no query, and strings only. */
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(
+		",\"connectionTargets\":{\"sendgrid\":"
+		"\"http://vendor.example.test/x\"}"), "test", &cloud, &err),
+		KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "connectionTargets"));
+	assert_non_null(strstr(err.message, "sendgrid"));
+	assert_null(cloud.connection_targets);
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(
+		",\"connectionTargets\":{\"sendgrid\":"
+		"\"https://v.example.test/?key=1\"}"), "test", &cloud, &err),
+		KVL_ERR_INVALID);
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(
+		",\"connectionTargets\":{\"sendgrid\":7}"), "test", &cloud,
+		&err), KVL_ERR_INVALID);
+	assert_int_equal(kvl_cloud_parse(PROFILE_WITH(
+		",\"connectionTargets\":[\"https://v.example.test\"]"),
+		"test", &cloud, &err), KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "must be an object"));
+	kvl_error_clear(&err);
+}
+
 static void url_origin_rules(void **state)
 {
 	(void)state;
@@ -838,6 +891,7 @@ int main(void)
 		cmocka_unit_test(cloud_profiles),
 		cmocka_unit_test(public_cloud_and_urls),
 		cmocka_unit_test(vault_uri_rules),
+		cmocka_unit_test(connection_targets),
 		cmocka_unit_test(url_origin_rules),
 		cmocka_unit_test(json_helpers),
 	};
