@@ -19,7 +19,8 @@
 #include "env/identity.h"
 #include "i18n.h"
 
-/* Longest client secret accepted; Entra ID's are about 40 characters. */
+/* Maximum length of a client secret, in bytes; Entra ID's secrets are
+ * about 40 characters long. */
 #define CLIENT_SECRET_MAX 1024
 
 static kvl_result require_admin(struct kvl_cli *cli,

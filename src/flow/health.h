@@ -51,7 +51,7 @@ kvl_result kvl_health_check(struct kvl_azure *az,
 			    struct kvl_error *err) KVL_NODISCARD;
 
 /*
- * Who reads the secrets' values in kvl_health_check_as(): a service
+ * The reader of the secrets' values in kvl_health_check_as(): a service
  * identity (signed in by the check itself) or the signed-in user.
  */
 struct kvl_health_reader {

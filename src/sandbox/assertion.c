@@ -18,7 +18,7 @@
 
 /* How far an assertion's nbf may lie in the future, in seconds. */
 #define CLOCK_SKEW_S 300
-/* Longest lifetime (exp - nbf) accepted, in seconds. */
+/* Maximum lifetime (exp - nbf) accepted, in seconds. */
 #define MAX_LIFETIME_S 3600
 
 static json_object *decode_json(const char *start, size_t len)

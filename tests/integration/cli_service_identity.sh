@@ -1,11 +1,11 @@
 #!/bin/bash
 # kvlink check reading connection secrets as the environment's service
-# identity, against a real kvlink-sandbox: a client secret, a certificate
-# and a managed identity (the sandbox's App Service style endpoint), each
-# reading the secrets as the Customer Insights service principal; wrong
-# credentials giving a clear sign-in finding; a removed access policy
-# giving secret.unreadable; and the client secret never reaching argv,
-# the environment, output, logs or the environment store.
+# identity, against a real kvlink-sandbox. A client secret, a certificate
+# and a managed identity (the sandbox's App Service style endpoint) each
+# read the secrets as the Customer Insights service principal. Wrong
+# credentials give a clear sign-in finding, and a removed access policy
+# gives secret.unreadable. The client secret never reaches argv, the
+# environment, output, logs or the environment store.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -61,7 +61,7 @@ expect_read_as() {
 }
 
 # expect_sign_in_finding TEXT: the last check (exit 5) could not sign in
-# as the service identity and says TEXT about why.
+# as the service identity, and its cause contains TEXT.
 expect_sign_in_finding() {
 	kvl_json .healthy false
 	kvl_json '.findings[] | select(.id == "identity.sign-in") |
