@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,6 +282,17 @@ static void add_fixed_headers(const struct http_vendor *v,
 		list[(*n)++] = v->headers[i];
 }
 
+/* Whether value can go into a header line: no control character, so
+ * that a line break in a secret cannot add a header of its own. */
+static bool header_safe(const char *value)
+{
+	for (; value != NULL && *value != '\0'; value++) {
+		if ((unsigned char)*value < 0x20 || *value == 0x7f)
+			return false;
+	}
+	return true;
+}
+
 /* The Authorization-style header line with the credential, in memory
  * that is wiped when auth is cleared. */
 static kvl_result auth_header(const struct kvl_conntest_input *in,
@@ -300,6 +312,14 @@ static kvl_result auth_header(const struct kvl_conntest_input *in,
 				       "field '%s'; set it with 'kvlink "
 				       "connection edit'"),
 				     in->conn->display_name, v->credential);
+	if (v->auth != AUTH_BASIC &&
+	    !header_safe(v->auth == AUTH_TOKEN ? token : secret))
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     _("the credential of connection '%s' "
+				       "contains a line break or another "
+				       "control character, which an HTTP "
+				       "header cannot carry; store it "
+				       "without one"), in->conn->display_name);
 	if (v->auth == AUTH_HEADER)
 		kvl_buf_addf(auth, "%s%s", v->header_prefix, secret);
 	else if (v->auth == AUTH_TOKEN)
