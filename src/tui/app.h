@@ -129,7 +129,8 @@ bool tui_app_start_env_job(struct tui_app *app, int tag, const char *label,
 /*
  * Like tui_app_start_env_job, for a job that runs in the background: keys
  * keep going to the screens, the status line shows no spinner, and done
- * gets the result instead of a screen's job_done. Starting any other job
+ * gets the result instead of a screen's job_done. Its copy of the
+ * environment replaces the session's only when it succeeds. Starting any other job
  * first cancels a background job and waits for it (done sees
  * KVL_ERR_CANCELLED then).
  */

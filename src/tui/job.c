@@ -150,15 +150,23 @@ bool tui_app_start_background_job(struct tui_app *app, const char *label,
 	return started;
 }
 
-/* Puts the job's copy of the environment in the session's place. */
+/*
+ * Puts the job's copy of the environment in the session's place. A
+ * background job that failed saved nothing, while the main thread may
+ * have read the environment again meanwhile, so its copy is dropped.
+ */
 static void env_swap_in(struct tui_app *app)
 {
 	struct tui_job *job = &app->job;
 
 	if (job->env == NULL)
 		return;
-	kvl_env_clear(&app->session->env);
-	app->session->env = *job->env;
+	if (job->background_done != NULL && job->result != KVL_OK) {
+		kvl_env_clear(job->env);
+	} else {
+		kvl_env_clear(&app->session->env);
+		app->session->env = *job->env;
+	}
 	free(job->env);
 	job->env = NULL;
 }
