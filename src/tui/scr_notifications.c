@@ -85,11 +85,16 @@ static void add_seen(json_object *item)
 	free(last);
 }
 
+static bool is_error(json_object *item)
+{
+	return strcmp(string_or(item, "severity", ""), "error") == 0;
+}
+
 /* Appends one stored notification; every value in it is untrusted and
  * sanitised when the text is wrapped. */
 static void add_notification(json_object *item)
 {
-	bool error = strcmp(string_or(item, "severity", ""), "error") == 0;
+	bool error = is_error(item);
 	char *names = join_connections(item);
 
 	tui_text_addf(&st.body, error ? TUI_ROLE_FAILED : TUI_ROLE_UNKNOWN,
@@ -110,14 +115,22 @@ static void add_notification(json_object *item)
 	free(names);
 }
 
+/* Lists the errors first, then the rest, each in stored order. */
 static void build(struct tui_app *app)
 {
 	json_object *list = kvl_notifications_get(&app->session->env);
 	size_t i, n = list != NULL ? json_object_array_length(list) : 0;
+	int pass;
 
 	tui_text_clear(&st.body);
-	for (i = 0; i < n; i++)
-		add_notification(json_object_array_get_idx(list, i));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			json_object *item = json_object_array_get_idx(list, i);
+
+			if (is_error(item) == (pass == 0))
+				add_notification(item);
+		}
+	}
 	st.serial = app->check_serial;
 }
 
