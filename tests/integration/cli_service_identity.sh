@@ -40,7 +40,8 @@ set_secret_identity() {
 	"$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
 		--log-file "$LOG" env identity set --kind client-secret \
 		--identity-tenant "$TENANT" --identity-client-id "$CI_APP" \
-		--client-secret-stdin <"$1" >"$WORK/set.out" 2>"$WORK/set.err" ||
+		--client-secret-stdin <"$1" >"$WORK/set.out" \
+		2>"$WORK/set.err" ||
 		kvl_fail "env identity set failed: $(cat "$WORK/set.err")"
 }
 
@@ -97,7 +98,8 @@ cli 0 env create --name Contoso --region westeurope
 cli 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
 cli 0 connection add --type sftp --name Files \
 	--field host=sftp.contoso.test --field username=exporter \
-	--field folder=/exports --use-key-vault --secret password=sftp-password \
+	--field folder=/exports --use-key-vault \
+	--secret password=sftp-password \
 	--accept-privacy-statement
 
 # Without a service identity the signed-in user reads the values.
@@ -251,3 +253,55 @@ kvl_json .secretsReadAs.type user
 kvl_json '[.findings[] | select(.id == "secret.unreadable:sftp-password")] |
 	length' 0
 kvl_json 'has("serviceIdentity")' false "$ENV/environment.json"
+
+# An RBAC vault authorises the Customer Insights service principal by its
+# object id too. Avery first gets Key Vault Secrets User on kv-ci-rbac
+# (with a token from the sandbox, sent from a file rather than argv), so
+# that a connection may name a secret there.
+ENV="$WORK/env-rbac"
+unset IDENTITY_ENDPOINT IDENTITY_HEADER
+VAULT_SCOPE="/subscriptions/$S1/resourceGroups/rg-ci-prod/providers"
+VAULT_SCOPE="$VAULT_SCOPE/Microsoft.KeyVault/vaults/kv-ci-rbac"
+AVERY=a0000000-0000-4000-8000-000000000001
+jq -n --arg p "$AVERY" --arg a "$SANDBOX_URL/arm" \
+	'{principal: $p, audience: $a}' |
+	curl -sSf --max-time 10 --data-binary @- \
+	"$SANDBOX_URL/_sandbox/token" >"$WORK/token.json" ||
+	kvl_fail "POST /_sandbox/token failed"
+printf 'Authorization: Bearer %s\n' "$(jq -r .access_token \
+	"$WORK/token.json")" >"$WORK/auth.header"
+AUTHZ=providers/Microsoft.Authorization
+SECRETS_USER="/subscriptions/$S1/$AUTHZ/roleDefinitions"
+SECRETS_USER="$SECRETS_USER/4633458b-17de-408a-b874-0445c86b69e6"
+ASSIGNMENT="$SANDBOX_URL/arm$VAULT_SCOPE/$AUTHZ/roleAssignments"
+ASSIGNMENT="$ASSIGNMENT/9a0e0000-0000-4000-8000-000000000001"
+jq -n --arg r "$SECRETS_USER" --arg p "$AVERY" \
+	'{properties: {roleDefinitionId: $r, principalId: $p,
+	  principalType: "User"}}' |
+	curl -sSf --max-time 10 -X PUT -H @"$WORK/auth.header" \
+	-H 'Content-Type: application/json' --data-binary @- \
+	"$ASSIGNMENT?api-version=2022-04-01" >/dev/null ||
+	kvl_fail "cannot give Avery Key Vault Secrets User"
+
+cli 0 login
+cli 0 env create --name Fabrikam --region westeurope
+cli 0 link --subscription "$S1" --vault kv-ci-rbac --accept-privacy-statement
+cli 0 connection add --type sendgrid --name Mail --use-key-vault \
+	--secret api_key=crm-api-key --accept-privacy-statement
+cli 0 env identity set --kind certificate --identity-tenant "$TENANT" \
+	--identity-client-id "$CI_APP" --certificate "$WORK/app.pem"
+cli 0 check --output json
+kvl_json .healthy true
+kvl_json .secretsReadAs.objectId "$CI_SP"
+kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
+kvl_json "[.value[] | select(.path ==
+	\"/kv/kv-ci-rbac/secrets/crm-api-key\" and .caller == \"$CI_SP\"
+	and .status == 200)] | length > 0" true "$WORK/requests.json"
+
+printf '{"vault":"kv-ci-rbac","action":"remove-role-assignment",%s}' \
+	'"role":"Key Vault Secrets User"' | sandbox_post break
+cli 5 check --output json
+kvl_json '.findings[] | select(.id == "secret.unreadable:crm-api-key") |
+	.cause | contains("ForbiddenByRbac")' true
+kvl_json '.findings[] | select(.id == "secret.unreadable:crm-api-key") |
+	.connections | join(",")' Mail
