@@ -172,6 +172,11 @@ kvl_result kvl_cli_sign_in(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_require_env(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
+/* Signs in and checks that the user is an Admin of the environment;
+ * action completes the refusal "only Admins of environment 'X' can ...". */
+kvl_result kvl_cli_require_admin(struct kvl_cli *cli, const char *action,
+				 const struct kvl_identity **who,
+				 struct kvl_error *err) KVL_NODISCARD;
 kvl_result kvl_cli_cmd_login(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_logout(struct kvl_cli *cli, struct kvl_error *err)

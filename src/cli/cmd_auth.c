@@ -34,6 +34,32 @@ kvl_result kvl_cli_require_env(struct kvl_cli *cli, struct kvl_error *err)
 			     kvl_envstore_dir(cli->session.store));
 }
 
+kvl_result kvl_cli_require_admin(struct kvl_cli *cli, const char *action,
+				 const struct kvl_identity **who,
+				 struct kvl_error *err)
+{
+	const struct kvl_identity *id;
+	enum kvl_role role;
+	kvl_result r;
+
+	r = kvl_cli_sign_in(cli, err);
+	if (r != KVL_OK)
+		return r;
+	id = kvl_auth_identity(cli->session.az.auth);
+	if (id == NULL || id->object_id == NULL)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     _("signed in, but the token does not say "
+				       "who you are"));
+	if (!kvl_env_user_role(&cli->session.env, id->object_id, &role) ||
+	    role != KVL_ROLE_ADMIN)
+		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
+				     _("only Admins of environment '%s' can "
+				       "%s; ask an Admin"),
+				     cli->session.env.display_name, action);
+	*who = id;
+	return KVL_OK;
+}
+
 static json_object *identity_json(const struct kvl_identity *id)
 {
 	json_object *doc = json_object_new_object();

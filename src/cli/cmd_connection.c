@@ -25,6 +25,9 @@
 #include "flow/link.h"
 #include "i18n.h"
 
+/* What only Admins may do, for kvl_cli_require_admin(). */
+#define CHANGE_CONNECTIONS _("change its connections")
+
 /* Room for the largest credential a field accepts (a private key). */
 #define CREDENTIAL_MAX 16384
 
@@ -247,33 +250,6 @@ static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_connection *c,
 	return r;
 }
 
-/* Signs in and checks that the user is an Admin of the environment. */
-static kvl_result require_admin(struct kvl_cli *cli,
-				const struct kvl_identity **who,
-				struct kvl_error *err)
-{
-	const struct kvl_identity *id;
-	enum kvl_role role;
-	kvl_result r;
-
-	r = kvl_cli_sign_in(cli, err);
-	if (r != KVL_OK)
-		return r;
-	id = kvl_auth_identity(cli->session.az.auth);
-	if (id == NULL || id->object_id == NULL)
-		return kvl_error_set(err, KVL_ERR_AUTH,
-				     _("signed in, but the token does not say "
-				       "who you are"));
-	if (!kvl_env_user_role(&cli->session.env, id->object_id, &role) ||
-	    role != KVL_ROLE_ADMIN)
-		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
-				     _("only Admins of environment '%s' can "
-				       "change its connections; ask an Admin"),
-				     cli->session.env.display_name);
-	*who = id;
-	return KVL_OK;
-}
-
 /* The user's name as stored in the environment, else the token's. */
 static const char *user_name(const struct kvl_environment *env,
 			     const struct kvl_identity *id)
@@ -452,7 +428,7 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 
 	r = build_connection(cli, type, &c, err);
 	if (r == KVL_OK)
-		r = require_admin(cli, &who, err);
+		r = kvl_cli_require_admin(cli, CHANGE_CONNECTIONS, &who, err);
 	if (r == KVL_OK)
 		r = check_secrets(cli, &c, err);
 	if (r == KVL_OK)
@@ -598,7 +574,7 @@ static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 		}
 	}
 	if (r == KVL_OK)
-		r = require_admin(cli, &who, err);
+		r = kvl_cli_require_admin(cli, CHANGE_CONNECTIONS, &who, err);
 	if (r == KVL_OK)
 		r = check_secrets(cli, c, err);
 	if (r == KVL_OK)
@@ -662,7 +638,7 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 
 	r = confirm_delete(cli, c, err);
 	if (r == KVL_OK)
-		r = require_admin(cli, &who, err);
+		r = kvl_cli_require_admin(cli, CHANGE_CONNECTIONS, &who, err);
 	if (r == KVL_OK)
 		r = kvl_conn_delete(&cli->session.env, cli->opt.argument, err);
 	if (r == KVL_OK)

@@ -23,31 +23,8 @@
  * about 40 characters long. */
 #define CLIENT_SECRET_MAX 1024
 
-static kvl_result require_admin(struct kvl_cli *cli,
-				const struct kvl_identity **who,
-				struct kvl_error *err)
-{
-	const struct kvl_identity *id;
-	enum kvl_role role;
-	kvl_result r;
-
-	r = kvl_cli_sign_in(cli, err);
-	if (r != KVL_OK)
-		return r;
-	id = kvl_auth_identity(cli->session.az.auth);
-	if (id == NULL || id->object_id == NULL)
-		return kvl_error_set(err, KVL_ERR_AUTH,
-				     _("signed in, but the token does not say "
-				       "who you are"));
-	if (!kvl_env_user_role(&cli->session.env, id->object_id, &role) ||
-	    role != KVL_ROLE_ADMIN)
-		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
-				     _("only Admins of environment '%s' can "
-				       "change its service identity; ask an "
-				       "Admin"), cli->session.env.display_name);
-	*who = id;
-	return KVL_OK;
-}
+/* What only Admins may do, for kvl_cli_require_admin(). */
+#define CHANGE_IDENTITY _("change its service identity")
 
 static kvl_result not_for_kind(const char *option, const char *kind,
 			       struct kvl_error *err)
@@ -190,7 +167,7 @@ static kvl_result identity_set(struct kvl_cli *cli, struct kvl_error *err)
 				     cli->opt.kind);
 	r = check_options(&cli->opt, kind, err);
 	if (r == KVL_OK)
-		r = require_admin(cli, &admin, err);
+		r = kvl_cli_require_admin(cli, CHANGE_IDENTITY, &admin, err);
 	if (r == KVL_OK)
 		r = build_identity(cli, kind, admin->object_id, &id, err);
 	if (r != KVL_OK)
@@ -225,7 +202,7 @@ static kvl_result identity_clear(struct kvl_cli *cli, struct kvl_error *err)
 			print_identity(cli);
 		return KVL_OK;
 	}
-	r = require_admin(cli, &admin, err);
+	r = kvl_cli_require_admin(cli, CHANGE_IDENTITY, &admin, err);
 	if (r != KVL_OK)
 		return r;
 	cli->session.env.service_identity = NULL;
