@@ -46,12 +46,41 @@ static json_object *result_json(const struct kvl_connection *c,
 	return doc;
 }
 
+/* "Result: passed", or the step that failed. */
+static void print_result_line(const struct kvl_conntest_result *res)
+{
+	char *line = NULL;
+
+	if (res->step == KVL_PROBE_OK) {
+		kvl_cli_print_field(_("Result"), _("passed"));
+		return;
+	}
+	if (asprintf(&line, _("failed at step %s"),
+		     kvl_probe_step_name(res->step)) < 0)
+		return;
+	kvl_cli_print_field(_("Result"), line);
+	free(line);
+}
+
+/* The step's sentence with the vendor's name, as a closing line. */
+static void print_sentence(const struct kvl_conn_type *type,
+			   const struct kvl_conntest_result *res)
+{
+	const char *text = _(kvl_conntest_step_text(res->step));
+	char *sentence = kvl_conntest_sentence(text, type->display_name);
+	char *line = NULL;
+
+	if (sentence != NULL && asprintf(&line, "%s.", sentence) >= 0) {
+		kvl_cli_print_lines(stdout, "", line);
+		free(line);
+	}
+	free(sentence);
+}
+
 static void print_result(const struct kvl_connection *c,
 			 const struct kvl_conn_type *type,
 			 const struct kvl_conntest_result *res)
 {
-	const char *text = _(kvl_conntest_step_text(res->step));
-	char *sentence = kvl_conntest_sentence(text, type->display_name);
 	char status[24];
 
 	kvl_cli_print_field(_("Connection"), c->display_name);
@@ -59,9 +88,7 @@ static void print_result(const struct kvl_connection *c,
 	kvl_cli_print_field(_("Credentials"), c->use_key_vault
 			    ? _("from Key Vault") : _("typed (encrypted)"));
 	kvl_cli_print_field(_("Target"), res->target);
-	kvl_cli_print_field(_("Result"), res->step == KVL_PROBE_OK
-			    ? _("passed")
-			    : kvl_probe_step_name(res->step));
+	print_result_line(res);
 	if (res->http_status > 0) {
 		snprintf(status, sizeof(status), "%ld", res->http_status);
 		kvl_cli_print_field(_("HTTP status"), status);
@@ -70,9 +97,7 @@ static void print_result(const struct kvl_connection *c,
 		kvl_cli_print_field(_("Vendor message"), res->vendor_message);
 	if (res->detail != NULL)
 		kvl_cli_print_field(_("Detail"), res->detail);
-	if (sentence != NULL)
-		kvl_cli_print_lines(stdout, "", sentence);
-	free(sentence);
+	print_sentence(type, res);
 }
 
 /* Stops before any sign-in for a type that cannot be tested. */

@@ -57,14 +57,16 @@ const char *kvl_conntest_step_text(enum kvl_probe_step step)
 		return N_("%s accepted the credential and answered the "
 			  "read-only request");
 	case KVL_PROBE_DNS:
-		return N_("the host name of %s did not resolve; check the "
-			  "host name and the DNS settings");
+		return N_("The host name of the %s server did not resolve; "
+			  "check the host name and the DNS settings");
 	case KVL_PROBE_CONNECT:
-		return N_("no connection to %s could be made; check the host, "
-			  "the port and any firewall or proxy on the way");
+		return N_("Could not connect to the %s server; check the "
+			  "host, the port and any firewall or proxy on the "
+			  "way");
 	case KVL_PROBE_TLS:
-		return N_("the secure connection to %s failed; check the "
-			  "host name and the system's CA certificates");
+		return N_("The secure connection to the %s server failed; "
+			  "check the host name and the system's CA "
+			  "certificates");
 	case KVL_PROBE_AUTH:
 		return N_("%s rejected the credential; check that it is "
 			  "current and belongs to this account");

@@ -204,7 +204,8 @@ kvl_json .target "https://vendor.kvlink-test.invalid/brevo/v3/account"
 expect_test "T Brevo" 8 dns
 expect_test "T DotDigital" 8 dns
 cli 8 connection test "T SendGrid"
-kvl_grep "no connection to SendGrid could be made" "$OUT"
+kvl_grep "Could not connect to the SendGrid server" "$OUT"
+kvl_grep "failed at step connect" "$OUT"
 CLOUD="$SANDBOX_CLOUD"
 
 # --- No redirect is followed, and a vendor's text is cleaned. -----------
