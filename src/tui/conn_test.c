@@ -11,7 +11,9 @@
 
 #include "core/buf.h"
 #include "flow/conntest.h"
+#include "flow/sftp_conn.h"
 #include "i18n.h"
+#include "tui/conn_host_key.h"
 #include "tui/conn_test.h"
 
 /* Written by the worker, read by the main thread once it finished. */
@@ -69,7 +71,25 @@ void tui_conn_test_start(struct tui_app *app, const char *conn_id)
 				 "or press Esc to cancel it."));
 		return;
 	}
+	/* SFTP signs in only against a trusted host key. */
+	if (kvl_sftp_conn_type(conn->type_id))
+		tui_host_key_start(app, conn->id);
+	else
+		tui_conn_test_run(app, conn->id);
+}
 
+void tui_conn_test_run(struct tui_app *app, const char *conn_id)
+{
+	const struct kvl_connection *conn;
+	const struct kvl_conn_type *type;
+
+	conn = kvl_conn_find(&app->session->env, conn_id);
+	type = conn != NULL ? kvl_conn_type_find(conn->type_id) : NULL;
+	if (type == NULL) {
+		tui_app_status(app, TUI_ROLE_ERROR, "%s",
+			       _("Save the connection before testing it."));
+		return;
+	}
 	job_reset();
 	job.conn_id = strdup(conn->id);
 	job.vendor = strdup(type->display_name);

@@ -18,6 +18,12 @@
  */
 void tui_conn_test_start(struct tui_app *app, const char *conn_id);
 
+/*
+ * Starts the test job itself, skipping the host key step that
+ * tui_conn_test_start() puts before the test of an SFTP-based type.
+ */
+void tui_conn_test_run(struct tui_app *app, const char *conn_id);
+
 /* Shows the outcome of the job started above; call from job_done. */
 void tui_conn_test_done(struct tui_app *app, kvl_result result,
 			const struct kvl_error *err);

@@ -17,6 +17,7 @@
 #include "i18n.h"
 #include "tui/confirm.h"
 #include "tui/conn_draft.h"
+#include "tui/conn_host_key.h"
 #include "tui/conn_test.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
@@ -33,7 +34,7 @@ enum edit_row {
 
 #define LABEL_COLS 16
 
-enum { ACTION_DISCARD = 1 };
+enum { ACTION_DISCARD = 1, ACTION_TRUST_HOST_KEY };
 
 static struct {
 	char *id;		/* the connection being edited */
@@ -353,6 +354,9 @@ static void edit_job_done(struct tui_app *app, int tag, kvl_result result,
 {
 	if (tag == TUI_JOB_CONN_TEST)
 		tui_conn_test_done(app, result, err);
+	else if (tag == TUI_JOB_SFTP_HOST_KEY)
+		tui_host_key_done(app, result, err, &st.confirm,
+				  ACTION_TRUST_HOST_KEY);
 }
 
 /* Esc leaves at once, or after a confirmation when changes are unsaved. */
@@ -375,9 +379,15 @@ static enum tui_outcome edit_key(struct tui_app *app,
 	struct tui_conn_draft *draft = tui_conn_draft();
 
 	if (st.confirm.open) {
-		if (tui_confirm_key(&st.confirm, key) == TUI_CONFIRM_YES)
-			return TUI_KEY_BACK;
-		return TUI_KEY_HANDLED;
+		int action = st.confirm.action;
+
+		if (tui_confirm_key(&st.confirm, key) != TUI_CONFIRM_YES)
+			return TUI_KEY_HANDLED;
+		if (action == ACTION_TRUST_HOST_KEY) {
+			tui_host_key_trust(app);
+			return TUI_KEY_HANDLED;
+		}
+		return TUI_KEY_BACK;
 	}
 	if (!ensure_draft(app))
 		return TUI_KEY_IGNORED;
