@@ -92,6 +92,10 @@ kvl_sandbox_start() {
 
 	SANDBOX_CLOUD="$WORK/cloud.json"
 	SANDBOX_STARTS=$((SANDBOX_STARTS + 1))
+	# The listening line of a sandbox started before must not be read
+	# as this one's: the shell truncates $out only once the new process
+	# runs, which may be after the first look below.
+	: >"$out"
 	"$KVLINK_SANDBOX" --port 0 --cloud-out "$SANDBOX_CLOUD" \
 		--request-log \
 		"$KVL_REQUEST_LOGS/$KVL_TEST_NAME.$SANDBOX_STARTS.jsonl" \
