@@ -7,7 +7,8 @@
 # It covers trust on first use of the host key: rejected without
 # --trust-host-key or with a wrong fingerprint, accepted with the right
 # one. Then a pinned key, a changed key (warning, no secret read, no
-# authentication), a wrong password (one attempt) and a private key.
+# authentication), a wrong password (one attempt), an OpenSSH private key
+# and a PEM key with its passphrase.
 # Last, no credential may reach stdout, stderr, the debug log or the
 # environment directory.
 set -eu
@@ -23,6 +24,7 @@ S1=11111111-1111-4111-8111-111111111111
 ENV="$WORK/env"
 LOG="$WORK/kvlink.log"
 KEY_LINE=$(sed -n 2p "$SFTP_DIR/id_ed25519")
+RSA_LINE=$(sed -n 5p "$SFTP_DIR/id_rsa.pem")
 # Every stdout and stderr of kvlink goes to $ALL too, for the final check.
 ALL="$WORK/all-output.txt"
 cli() {
@@ -40,7 +42,8 @@ cli() {
 no_credential() {
 	local value
 
-	for value in "$SFTP_PASSWORD" "$KEY_LINE" wrong-sftp-Pass-11; do
+	for value in "$SFTP_PASSWORD" "$KEY_LINE" "$RSA_LINE" \
+	    "$SFTP_PASSPHRASE" wrong-sftp-Pass-11; do
 		if grep -rqF -- "$value" "$@"; then
 			kvl_fail "a credential is in clear in: $*"
 		fi
@@ -76,14 +79,18 @@ secret_reads() {
 }
 
 # The sandbox's built-in tenant, with kv-ci-prod holding the SFTP
-# password, the private key and a wrong password as secrets.
+# password, two private keys (one with its passphrase) and a wrong
+# password as secrets.
 kvl_sandbox_start
 kvl_sandbox_get /_sandbox/state |
-	jq --arg pw "$SFTP_PASSWORD" --rawfile key "$SFTP_DIR/id_ed25519" '
+	jq --arg pw "$SFTP_PASSWORD" --rawfile key "$SFTP_DIR/id_ed25519" \
+	   --rawfile rsa "$SFTP_DIR/id_rsa.pem" --arg phrase "$SFTP_PASSPHRASE" '
 	    del(.vaults[].secrets)
 	    | (.vaults[] | select(.name == "kv-ci-prod") | .secrets) = [
 		{ name: "sftp-password", value: $pw },
 		{ name: "sftp-private-key", value: $key },
+		{ name: "sftp-rsa-key", value: $rsa },
+		{ name: "sftp-rsa-passphrase", value: $phrase },
 		{ name: "sftp-wrong-password", value: "wrong-sftp-Pass-11" } ]' \
 	>"$WORK/tenant.json"
 kvl_sandbox_stop
@@ -102,6 +109,11 @@ sftp_add() {
 sftp_add Drop password=sftp-password
 sftp_add KeyDrop private_key=sftp-private-key
 sftp_add BadDrop password=sftp-wrong-password
+cli 0 connection add --type sftp --name RsaDrop --use-key-vault \
+	--field host=127.0.0.1 --field "port=$SFTP_PORT" \
+	--field "username=$SFTP_USER" --field folder=/export \
+	--secret private_key=sftp-rsa-key \
+	--secret passphrase=sftp-rsa-passphrase --accept-privacy-statement
 
 # First use without --trust-host-key and no terminal: the key is shown,
 # nothing is trusted, no secret is read and no authentication happens.
@@ -157,6 +169,16 @@ cli 0 connection test KeyDrop --trust-host-key "$SFTP_HOST_FINGERPRINT" \
 kvl_json .passed true
 sshd_lines_since "$offset"
 kvl_grep "Accepted publickey for kvtest" "$SFTP_LOG"
+
+# A PEM key with its passphrase, both from the vault.
+offset=$(log_size)
+cli 0 connection test RsaDrop --trust-host-key "$SFTP_HOST_FINGERPRINT" \
+	--output json
+kvl_json .passed true
+sshd_lines_since "$offset"
+kvl_grep "Accepted publickey for kvtest from 127.0.0.1" \
+	"$WORK/sshd-part.log"
+kvl_grep ": RSA SHA256:" "$WORK/sshd-part.log"
 
 # A wrong password: exit 8 at the authentication step, one attempt.
 cli 8 connection test BadDrop --trust-host-key "$SFTP_HOST_FINGERPRINT"
