@@ -61,7 +61,8 @@ sh -c 'echo $$ >"$0/kvlink.pid.tmp" && mv "$0/kvlink.pid.tmp" \
 status=$?
 stty -a >"$work/stty.out.tmp" 2>&1
 mv "$work/stty.out.tmp" "$work/stty.out"
-echo "$status" >"$work/kvlink.status"
+echo "$status" >"$work/kvlink.status.tmp"
+mv "$work/kvlink.status.tmp" "$work/kvlink.status"
 echo "kvlink exited with status $status"
 exec sleep 600
 WRAPPER
