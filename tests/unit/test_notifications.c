@@ -108,6 +108,43 @@ static void notifications_cleared(void **state)
 	kvl_env_clear(&env);
 }
 
+/* The time of the last update is kept, also when nothing was found, and
+ * survives a JSON round trip. */
+static void notifications_checked_at(void **state)
+{
+	static const char doc_text[] =
+		"{\"format\":1,\"id\":\"e1\",\"displayName\":\"Contoso\","
+		"\"region\":\"westeurope\",\"revision\":3,\"users\":[]}";
+	struct kvl_environment env = { 0 }, again = { 0 };
+	struct kvl_notice notices[] = { firewall };
+	json_object *doc = json_tokener_parse(doc_text);
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(doc);
+	assert_int_equal(kvl_env_from_json(doc, &env, &err), KVL_OK);
+	json_object_put(doc);
+	assert_null(kvl_notifications_checked_at(&env));
+	update(&env, notices, 1, "2026-01-01T00:00:00Z");
+	assert_string_equal(kvl_notifications_checked_at(&env),
+			    "2026-01-01T00:00:00Z");
+	update(&env, NULL, 0, "2026-01-02T00:00:00Z");
+	assert_int_equal(kvl_notifications_count(&env), 0);
+	assert_string_equal(kvl_notifications_checked_at(&env),
+			    "2026-01-02T00:00:00Z");
+
+	doc = kvl_env_to_json(&env);
+	assert_int_equal(kvl_env_from_json(doc, &again, &err), KVL_OK);
+	assert_string_equal(kvl_notifications_checked_at(&again),
+			    "2026-01-02T00:00:00Z");
+
+	json_object_put(doc);
+	kvl_env_clear(&env);
+	kvl_env_clear(&again);
+	kvl_error_clear(&err);
+}
+
 /* Through environment.json's JSON: a member a later version adds to a
  * notification stays, and firstSeen survives. */
 static void notifications_round_trip(void **state)
@@ -153,6 +190,7 @@ int main(void)
 		cmocka_unit_test(notifications_added_and_seen),
 		cmocka_unit_test(notifications_cleared),
 		cmocka_unit_test(notifications_round_trip),
+		cmocka_unit_test(notifications_checked_at),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
