@@ -15,8 +15,6 @@
 #include "flow/link_grants.h"
 #include "i18n.h"
 
-#define POLICY_PERMISSIONS "keys,secrets,certificates: get,list"
-
 /* The two roles an RBAC vault gets, with the names az accepts. */
 static const struct {
 	const char *guid;
@@ -421,82 +419,6 @@ static char *dup_or_null(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-/* The vault's access policy entry for principal, or NULL. */
-static const struct kvl_access_policy *
-vault_policy(const struct kvl_vault *vault, const char *principal)
-{
-	size_t i;
-
-	for (i = 0; i < vault->n_policies; i++)
-		if (vault->policies[i].object_id != NULL &&
-		    strcasecmp(vault->policies[i].object_id, principal) == 0)
-			return &vault->policies[i];
-	return NULL;
-}
-
-/* Plans the one access policy grant, remembering the principal's entry
- * as it is now so that an undo can restore it. */
-static kvl_result plan_policy_grant(const struct kvl_link_plan *plan,
-				    struct kvl_grant *grant)
-{
-	const char *principal = plan->principal.object_id;
-	const struct kvl_access_policy *before =
-		vault_policy(&plan->vault, principal);
-
-	grant->kind = strdup("accessPolicy");
-	grant->principal_id = strdup(principal);
-	grant->permissions = strdup(POLICY_PERMISSIONS);
-	grant->existed = before != NULL;
-	if (before != NULL)
-		grant->previous_permissions =
-			dup_or_null(before->permissions_json);
-	if (grant->kind == NULL || grant->principal_id == NULL ||
-	    grant->permissions == NULL ||
-	    (before != NULL && grant->previous_permissions == NULL))
-		return KVL_ERR_NOMEM;
-	return KVL_OK;
-}
-
-/* Plans the grants, with the role assignment names fixed up front. */
-static kvl_result plan_grants(const struct kvl_link_plan *plan,
-			      struct kvl_vault_link *link)
-{
-	const char *principal = plan->principal.object_id;
-	size_t i, n = plan->vault.rbac ? N_RBAC_ROLES : 1;
-	char name[37];
-
-	link->grants = calloc(n, sizeof(*link->grants));
-	if (link->grants == NULL)
-		return KVL_ERR_NOMEM;
-	link->n_grants = n;
-
-	if (!plan->vault.rbac)
-		return plan_policy_grant(plan, &link->grants[0]);
-
-	for (i = 0; i < n; i++) {
-		struct kvl_grant *grant = &link->grants[i];
-		kvl_result rc = kvl_link_assignment_name(plan->vault.id,
-							 principal,
-							 rbac_roles[i].guid,
-							 name);
-
-		if (rc != KVL_OK)
-			return rc;
-		grant->kind = strdup("roleAssignment");
-		grant->principal_id = strdup(principal);
-		if (asprintf(&grant->role_definition_id,
-			     "/subscriptions/%s/providers/Microsoft."
-			     "Authorization/roleDefinitions/%s",
-			     plan->vault.subscription_id,
-			     rbac_roles[i].guid) < 0 ||
-		    asprintf(&grant->assignment_id,
-			     "%s/providers/Microsoft.Authorization/"
-			     "roleAssignments/%s", plan->vault.id, name) < 0)
-			return KVL_ERR_NOMEM;
-	}
-	return KVL_OK;
-}
-
 /* Fills env->vault with the pending link described by plan. */
 static kvl_result record_pending(struct kvl_environment *env,
 				 const struct kvl_link_plan *plan,
@@ -523,7 +445,8 @@ static kvl_result record_pending(struct kvl_environment *env,
 	link->consent_by = dup_or_null(identity->object_id);
 	link->consent_at = now_rfc3339();
 
-	if (plan_grants(plan, link) != KVL_OK || link->name == NULL ||
+	if (kvl_link_plan_grants(&plan->vault, plan->principal.object_id,
+				 link) != KVL_OK || link->name == NULL ||
 	    link->resource_id == NULL || link->consent_at == NULL) {
 		kvl_vault_link_clear(link);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");

@@ -3,9 +3,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/crypto.h"
 #include "flow/link_grants.h"
+
+#define POLICY_PERMISSIONS "keys,secrets,certificates: get,list"
+
+/* The roles an RBAC vault gets, in the order of a link's grants. */
+static const char *const rbac_roles[] = {
+	KVL_ROLE_KEY_VAULT_READER,
+	KVL_ROLE_KEY_VAULT_SECRETS_USER,
+};
+
+#define N_RBAC_ROLES (sizeof(rbac_roles) / sizeof(rbac_roles[0]))
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
 
 kvl_result kvl_link_assignment_name(const char *scope, const char *principal,
 				    const char *role_guid, char name[37])
@@ -16,6 +32,77 @@ kvl_result kvl_link_assignment_name(const char *scope, const char *principal,
 		return KVL_ERR_NOMEM;
 	kvl_uuid_from(key, name);
 	free(key);
+	return KVL_OK;
+}
+
+/* The vault's access policy entry for principal, or NULL. */
+static const struct kvl_access_policy *
+vault_policy(const struct kvl_vault *vault, const char *principal)
+{
+	size_t i;
+
+	for (i = 0; i < vault->n_policies; i++)
+		if (vault->policies[i].object_id != NULL &&
+		    strcasecmp(vault->policies[i].object_id, principal) == 0)
+			return &vault->policies[i];
+	return NULL;
+}
+
+/* Plans the one access policy grant, remembering the principal's entry
+ * as it is now so that an undo can restore it. */
+static kvl_result plan_policy_grant(const struct kvl_vault *vault,
+				    const char *principal,
+				    struct kvl_grant *grant)
+{
+	const struct kvl_access_policy *before = vault_policy(vault, principal);
+
+	grant->kind = strdup("accessPolicy");
+	grant->principal_id = strdup(principal);
+	grant->permissions = strdup(POLICY_PERMISSIONS);
+	grant->existed = before != NULL;
+	if (before != NULL)
+		grant->previous_permissions =
+			dup_or_null(before->permissions_json);
+	if (grant->kind == NULL || grant->principal_id == NULL ||
+	    grant->permissions == NULL ||
+	    (before != NULL && grant->previous_permissions == NULL))
+		return KVL_ERR_NOMEM;
+	return KVL_OK;
+}
+
+kvl_result kvl_link_plan_grants(const struct kvl_vault *vault,
+				const char *principal,
+				struct kvl_vault_link *link)
+{
+	size_t i, n = vault->rbac ? N_RBAC_ROLES : 1;
+	char name[37];
+
+	link->grants = calloc(n, sizeof(*link->grants));
+	if (link->grants == NULL)
+		return KVL_ERR_NOMEM;
+	link->n_grants = n;
+
+	if (!vault->rbac)
+		return plan_policy_grant(vault, principal, &link->grants[0]);
+
+	for (i = 0; i < n; i++) {
+		struct kvl_grant *grant = &link->grants[i];
+		kvl_result rc = kvl_link_assignment_name(vault->id, principal,
+							 rbac_roles[i], name);
+
+		if (rc != KVL_OK)
+			return rc;
+		grant->kind = strdup("roleAssignment");
+		grant->principal_id = strdup(principal);
+		if (asprintf(&grant->role_definition_id,
+			     "/subscriptions/%s/providers/Microsoft."
+			     "Authorization/roleDefinitions/%s",
+			     vault->subscription_id, rbac_roles[i]) < 0 ||
+		    asprintf(&grant->assignment_id,
+			     "%s/providers/Microsoft.Authorization/"
+			     "roleAssignments/%s", vault->id, name) < 0)
+			return KVL_ERR_NOMEM;
+	}
 	return KVL_OK;
 }
 

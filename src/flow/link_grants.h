@@ -21,6 +21,16 @@ kvl_result kvl_link_assignment_name(const char *scope, const char *principal,
 	KVL_NODISCARD;
 
 /*
+ * Plans every grant a link makes on vault for principal into link->grants:
+ * one access policy entry, remembering the principal's entry as it is now
+ * so that an undo can restore it, or one role assignment per role, with
+ * its name fixed up front. KVL_ERR_NOMEM is the only failure.
+ */
+kvl_result kvl_link_plan_grants(const struct kvl_vault *vault,
+				const char *principal,
+				struct kvl_vault_link *link) KVL_NODISCARD;
+
+/*
  * Makes every grant of link on vault, in order. Role assignments that
  * already existed under another name are marked existed. *attempted
  * receives how many grants were tried, the failing one included.
