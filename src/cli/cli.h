@@ -38,6 +38,7 @@ enum kvl_cli_command {
 	KVL_CMD_LIST_VAULTS,
 	KVL_CMD_LINK,
 	KVL_CMD_UNLINK,
+	KVL_CMD_REPAIR,
 	KVL_CMD_PRIVACY_STATEMENT,
 	KVL_CMD_CONN_ADD,
 	KVL_CMD_CONN_LIST,
@@ -222,6 +223,8 @@ kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
+	KVL_NODISCARD;
+kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
 /* cmd_connection.c: every connection subcommand. */

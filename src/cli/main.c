@@ -97,6 +97,8 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 		return kvl_cli_cmd_link(cli, err);
 	case KVL_CMD_UNLINK:
 		return kvl_cli_cmd_unlink(cli, err);
+	case KVL_CMD_REPAIR:
+		return kvl_cli_cmd_repair(cli, err);
 	case KVL_CMD_CONN_ADD:
 	case KVL_CMD_CONN_LIST:
 	case KVL_CMD_CONN_SHOW:

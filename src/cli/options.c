@@ -152,6 +152,7 @@ static const struct command_def command_defs[] = {
 	{ "env", "identity clear", KVL_CMD_IDENTITY_CLEAR, 0, 0 },
 	{ "status", NULL, KVL_CMD_STATUS, 0, 0 },
 	{ "check", NULL, KVL_CMD_CHECK, 0, 0 },
+	{ "repair", NULL, KVL_CMD_REPAIR, 0, 0 },
 	{ "list", "subscriptions", KVL_CMD_LIST_SUBSCRIPTIONS, 0, 0 },
 	{ "list", "resource-groups", KVL_CMD_LIST_RESOURCE_GROUPS,
 	  BIT(OPT_SUBSCRIPTION), BIT(OPT_SUBSCRIPTION) },
@@ -698,7 +699,7 @@ kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
 const char *kvl_cli_command_summary(void)
 {
 	return "login, logout, whoami, env create, env show, "
-	       "env identity set|show|clear, status, check, "
+	       "env identity set|show|clear, status, check, repair, "
 	       "list subscriptions|resource-groups|vaults, link, unlink, "
 	       "connection add|list|show|edit|delete|test|types, "
 	       "privacy-statement";
@@ -741,6 +742,10 @@ void kvl_cli_print_help(FILE *out)
 		"connections' secrets;\n"
 		"                        exit status 5 when a problem is "
 		"found\n"
+		"  repair                grant Customer Insights again the "
+		"access the link\n"
+		"                        gave it, when a check finds it "
+		"missing\n"
 		"  list subscriptions    list the subscriptions you can see\n"
 		"  list resource-groups --subscription ID\n"
 		"  list vaults --subscription ID [--resource-group RG]\n"
