@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "core/arm.h"
+#include "core/auth.h"
 #include "core/buf.h"
 #include "core/sanitize.h"
-#include "env/notifications.h"
+#include "flow/health_run.h"
 #include "flow/link.h"
 #include "flow/link_grants.h"
 #include "flow/link_lock.h"
@@ -36,7 +36,6 @@ static const struct {
 /* State of one repair; every member is owned and cleared at the end. */
 struct repair_run {
 	struct kvl_azure *az;
-	const struct kvl_health_reader *reader;	/* NULL: the user */
 	struct kvl_envstore *store;
 	struct kvl_environment disk;	/* read under the link lock */
 	struct kvl_health before;
@@ -301,67 +300,6 @@ static kvl_result grant_and_record(struct repair_run *run,
 	return r;
 }
 
-static void now_rfc3339(int64_t now, char out[32])
-{
-	time_t t = (time_t)now;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Replaces the environment's notifications with the findings. */
-static kvl_result store_findings(struct kvl_environment *env,
-				 const struct kvl_health *health, int64_t now,
-				 struct kvl_error *err)
-{
-	struct kvl_notice *notices;
-	char when[32];
-	size_t i;
-	kvl_result r;
-
-	notices = calloc(health->n_findings + 1, sizeof(*notices));
-	if (notices == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	for (i = 0; i < health->n_findings; i++) {
-		const struct kvl_finding *f = &health->findings[i];
-
-		notices[i] = (struct kvl_notice){ f->id,
-			kvl_finding_severity_name(f->severity), f->cause,
-			f->fix, f->connections, f->n_connections };
-	}
-	now_rfc3339(now, when);
-	r = kvl_notifications_update(env, notices, health->n_findings, when,
-				     err);
-	free(notices);
-	return r;
-}
-
-/* Runs the health check on the repaired link and stores its findings;
- * the repair itself is already saved when this fails. */
-static kvl_result recheck(struct repair_run *run, int64_t now,
-			  struct kvl_health *health, struct kvl_error *err)
-{
-	kvl_result r;
-
-	kvl_sink_progress(run->az->sink, _("Checking the key vault again"));
-	if (run->reader != NULL)
-		r = kvl_health_check_as(run->az, run->reader, &run->disk, now,
-					health, err);
-	else
-		r = kvl_health_check(run->az, &run->disk, now, health, err);
-	if (r == KVL_OK)
-		r = store_findings(&run->disk, health, now, err);
-	if (r == KVL_OK)
-		r = kvl_envstore_save(run->store, &run->disk, err);
-	if (r != KVL_OK)
-		kvl_error_operation(err, _("check the key vault after the "
-					   "repair; the access was granted "
-					   "again and recorded, run 'kvlink "
-					   "check'"));
-	return r;
-}
-
 static kvl_result copy_granted(const struct kvl_vault_link *fresh,
 			       struct kvl_repair_outcome *out,
 			       struct kvl_error *err)
@@ -392,8 +330,8 @@ static kvl_result load_linked(struct repair_run *run, struct kvl_error *err)
 	return r;
 }
 
-/* The steps of kvl_repair after the lock: find what is missing, check the
- * prerequisites, grant, record, check again. */
+/* The steps of kvl_repair under the lock: find what is missing, check the
+ * prerequisites, grant and record. */
 static kvl_result repair_locked(struct repair_run *run, int64_t now,
 				struct kvl_repair_outcome *out,
 				struct kvl_error *err)
@@ -419,10 +357,41 @@ static kvl_result repair_locked(struct repair_run *run, int64_t now,
 		r = grant_and_record(run, err);
 	if (r == KVL_OK)
 		r = copy_granted(&run->fresh, out, err);
+	out->repaired = r == KVL_OK;
+	return r;
+}
+
+/* Runs the check of `kvlink check` on the repaired link, which stores its
+ * findings as the notifications. The repair itself is saved already. */
+static kvl_result recheck(struct kvl_azure *az,
+			  const struct kvl_health_reader *reader,
+			  struct kvl_envstore *store,
+			  struct kvl_environment *env, struct kvl_health *out,
+			  struct kvl_error *err)
+{
+	const struct kvl_identity *me = kvl_auth_identity(az->auth);
+	struct kvl_health_reader user = { az, false, NULL };
+	char *name = NULL;
+	kvl_result r;
+
+	if (reader == NULL) {
+		if (asprintf(&name, "the signed-in user (%s)",
+			     me != NULL && me->name != NULL ? me->name :
+			     "unknown") < 0)
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     "out of memory");
+		user.name = name;
+		reader = &user;
+	}
+	kvl_sink_progress(az->sink, _("Checking the key vault again"));
+	r = kvl_health_run(az, reader, store, env, out, err);
 	if (r != KVL_OK)
-		return r;
-	out->repaired = true;
-	return recheck(run, now, &out->health, err);
+		kvl_error_operation(err, _("check the key vault after the "
+					   "repair; the access was granted "
+					   "again and recorded, run 'kvlink "
+					   "check'"));
+	free(name);
+	return r;
 }
 
 kvl_result kvl_repair(struct kvl_azure *az,
@@ -431,7 +400,7 @@ kvl_result kvl_repair(struct kvl_azure *az,
 		      int64_t now, struct kvl_repair_outcome *out,
 		      struct kvl_error *err)
 {
-	struct repair_run run = { .az = az, .reader = reader, .store = store };
+	struct repair_run run = { .az = az, .store = store };
 	int lock_fd = -1;
 	kvl_result r;
 
@@ -439,17 +408,15 @@ kvl_result kvl_repair(struct kvl_azure *az,
 	r = kvl_link_lock(store, &lock_fd, err);
 	if (r != KVL_OK)
 		return r;
-
 	r = repair_locked(&run, now, out, err);
-	/* Once the grants are saved, env follows the disk even when the
-	 * check after them failed. */
-	if (r == KVL_OK || out->repaired) {
+	kvl_link_unlock(lock_fd);
+
+	if (out->repaired) {
 		kvl_env_clear(env);
 		*env = run.disk;
 		memset(&run.disk, 0, sizeof(run.disk));
+		r = recheck(az, reader, store, env, &out->health, err);
 	}
-
-	kvl_link_unlock(lock_fd);
 	kvl_env_clear(&run.disk);
 	kvl_health_clear(&run.before);
 	kvl_link_plan_clear(&run.plan);

@@ -37,10 +37,11 @@ bool kvl_repair_fixes(const char *finding_id);
 
 /*
  * Repairs the grants of env's linked vault, judged at the time now (Unix
- * seconds). The check after the repair reads the secrets' values as
- * reader, as `kvlink check` does; NULL reads them as the signed-in user. Takes the link lock for the whole operation (KVL_ERR_BUSY
- * when another kvlink has it) and reads the environment again under it,
- * so env is replaced by what is on disk afterwards.
+ * seconds). Takes the link lock while it grants (KVL_ERR_BUSY when another
+ * kvlink has it) and reads the environment again under it, so env is
+ * replaced by what is on disk afterwards. After a repair it runs the check
+ * of `kvlink check` (kvl_health_run), reading secret values as reader, or
+ * as the signed-in user when reader is NULL.
  *
  * Nothing missing: KVL_OK with out->repaired false, and nothing written.
  * A failed prerequisite (see flow/checks.h), or a Customer Insights

@@ -246,6 +246,9 @@ static void repair_done(struct tui_app *app, kvl_result result,
 			       "finds %zu problem(s)."), vault,
 			       repaired.n_granted,
 			       kvl_health_errors(&repaired.health));
+	/* The check after the repair replaced the notifications. */
+	if (repaired.repaired)
+		app->check_serial++;
 	kvl_repair_outcome_clear(&repaired);
 }
 
