@@ -2,7 +2,8 @@
  * Notifications: the findings of the last health check as stored in the
  * environment, each with its severity, cause, when it was first and last
  * seen, the connections it affects and how to fix it. r runs the check
- * again in the background; the list is rebuilt when it has finished.
+ * again in the background; the list is rebuilt when it has finished. f
+ * repairs the link when a notification reports its grants missing.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "tui/app.h"
 #include "tui/check.h"
 #include "tui/draw.h"
+#include "tui/repair.h"
 #include "tui/text.h"
 
 #define DETAIL_INDENT 2
@@ -144,6 +146,7 @@ static void notifications_leave(struct tui_app *app)
 {
 	(void)app;
 	tui_text_clear(&st.body);
+	tui_repair_close();
 }
 
 /* The line under the title: a check running, when the last one ran and
@@ -184,11 +187,14 @@ static void notifications_draw(struct tui_app *app,
 			   line ? line : _("out of memory"), TUI_ROLE_NORMAL);
 	tui_text_draw(&st.body, &r);
 	free(line);
+	tui_repair_draw(lay);
 }
 
 static enum tui_outcome notifications_key(struct tui_app *app,
 					  const struct tui_key *key)
 {
+	if (tui_repair_key(app, key))
+		return TUI_KEY_HANDLED;
 	if (key->function)
 		return tui_text_key(&st.body, key) ? TUI_KEY_HANDLED :
 						     TUI_KEY_IGNORED;
@@ -203,14 +209,26 @@ static enum tui_outcome notifications_key(struct tui_app *app,
 			(void)tui_check_start(app, true);
 		return TUI_KEY_HANDLED;
 	}
+	if (key->ch == 'f' || key->ch == 'F') {
+		tui_repair_ask(app);
+		return TUI_KEY_HANDLED;
+	}
 	return TUI_KEY_IGNORED;
+}
+
+static void notifications_done(struct tui_app *app, int tag,
+			       kvl_result result, const struct kvl_error *err)
+{
+	(void)tui_repair_done(app, tag, result, err);
 }
 
 const struct tui_screen tui_screen_notifications = {
 	.breadcrumb = N_("Home > Notifications"),
-	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  Esc/q back"),
+	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  f repair access  "
+		     "Esc/q back"),
 	.enter = notifications_enter,
 	.leave = notifications_leave,
 	.draw = notifications_draw,
 	.key = notifications_key,
+	.job_done = notifications_done,
 };

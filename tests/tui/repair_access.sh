@@ -3,7 +3,7 @@
 # access" only while a stored notification reports that the link's
 # grants are missing. n in the confirm dialog changes nothing; y grants
 # the access policy entry again, shows the result, and the notification
-# is gone.
+# is gone. The Notifications screen offers the same repair on f.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -82,3 +82,28 @@ kvl_tmux_exit_status 0
 	kvl_fail "the wizard's repair did not put back exactly the entry"
 [ "$(stored)" = 0 ] || kvl_fail "the notification was not cleared"
 kvl_json '.keyVault.grants[0].existed' false "$DOC"
+
+# The Notifications screen offers the same repair on f.
+curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	-d '{"vault":"kv-ci-prod","action":"remove-policy"}' \
+	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
+	kvl_fail "POST /_sandbox/break failed"
+cli 5 check --output json
+kvl_tmux kill-server
+kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
+kvl_screen_wait "Signed in as: avery@contoso.test"
+kvl_keys n
+kvl_screen_wait "Id: vault.access-policy"
+kvl_screen_has "f repair access"
+kvl_keys f
+kvl_screen_wait "Grant the Customer Insights service principal"
+kvl_keys y
+kvl_screen_wait "Granted again on key vault kv-ci-prod: 1 grant(s)."
+kvl_screen_lacks "Id: vault.access-policy"
+kvl_keys q
+kvl_screen_wait "Signed in as:"
+kvl_keys q
+kvl_tmux_exit_status 0
+[ "$(policies)" = "$linked" ] ||
+	kvl_fail "the repair from Notifications did not put back the entry"
+[ "$(stored)" = 0 ] || kvl_fail "the notification was not cleared"
