@@ -343,6 +343,14 @@ static kvl_result repair_locked(struct repair_run *run, int64_t now,
 	if (r == KVL_OK)
 		r = kvl_health_check(run->az, &run->disk, now, &run->before,
 				     err);
+	if (r == KVL_OK && (has_finding(&run->before, "vault.missing") ||
+			    has_finding(&run->before, "vault.soft-deleted")))
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     _("key vault '%s' no longer exists or is "
+				       "soft-deleted, so there is no access "
+				       "to repair on it; run 'kvlink check' "
+				       "to see whether it can be recovered"),
+				     link->name);
 	if (r != KVL_OK || !anything_missing(&run->before))
 		return r;
 

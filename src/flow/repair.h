@@ -44,6 +44,7 @@ bool kvl_repair_fixes(const char *finding_id);
  * as the signed-in user when reader is NULL.
  *
  * Nothing missing: KVL_OK with out->repaired false, and nothing written.
+ * A vault that no longer exists or is soft-deleted: KVL_ERR_NOT_FOUND.
  * A failed prerequisite (see flow/checks.h), or a Customer Insights
  * service principal whose object id is no longer the recorded one:
  * KVL_ERR_PREREQ, err naming each failure and its fix, nothing changed.

@@ -136,6 +136,14 @@ kvl_grep "Admin" "$ERR"
 cp "$WORK/admin.json" "$DOC"
 cli 0 repair
 kvl_grep "Granted again on key vault kv-ci-prod" "$OUT"
+
+# A vault that is gone has nothing to repair, and repair says so.
+break_vault kv-ci-prod '"action":"soft-delete-vault"'
+cli 3 repair
+kvl_grep "no longer exists or is soft-deleted" "$ERR"
+break_vault kv-ci-prod '"action":"recover-vault"'
+cli 0 repair
+kvl_grep "Nothing to repair" "$OUT"
 cli 0 unlink --vault kv-ci-prod --yes
 
 # --- RBAC vault --------------------------------------------------------------
