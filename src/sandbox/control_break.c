@@ -222,7 +222,9 @@ static bool apply(struct breakage *b, const char *action)
 	sb_arm_error(b->reply, 400, "BadRequest", "Unknown \"action\" '%s'; "
 		     "use remove-policy, remove-role-assignment, firewall-on, "
 		     "disable-secret, expire-secret, postdate-secret, "
-		     "delete-secret or delete-vault.", action);
+		     "delete-secret, delete-vault, soft-delete-vault, "
+		     "purge-vault, recover-vault, remove-audit-logging or "
+		     "add-audit-logging.", action);
 	return false;
 }
 

@@ -1285,6 +1285,162 @@ static void break_network_and_secrets(void **state)
 	reset();
 }
 
+#define DELETED S1 "/providers/Microsoft.KeyVault"
+#define DIAG "/providers/Microsoft.Insights/diagnosticSettings"
+#define DIAG_V "api-version=2021-05-01-preview"
+
+/* Sends one break action to kv-ci-prod and expects it to be applied. */
+static void break_ci_prod(const char *action)
+{
+	char body[128];
+	struct response r;
+
+	snprintf(body, sizeof(body), "{\"vault\":\"kv-ci-prod\",\"action\":"
+		 "\"%s\"}", action);
+	r = post_break(body);
+	assert_int_equal(r.status, 200);
+	response_free(&r);
+}
+
+static void deleted_vault_routes(void **state)
+{
+	char *token = mint(AVERY, "arm", 3600);
+	struct response r;
+	json_object *p;
+
+	(void)state;
+	reset();
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/locations/"
+		 "westeurope/deletedVaults/kv-ci-prod?" ARM_V, shared.base);
+	expect_error(&r, 404, "DeletedVaultNotFound");
+	response_free(&r);
+
+	break_ci_prod("soft-delete-vault");
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD "?" ARM_V,
+		 shared.base);
+	expect_error(&r, 404, "ResourceNotFound");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/locations/"
+		 "westeurope/deletedVaults/kv-ci-prod?" ARM_V, shared.base);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(str_at(r.json, "id"), DELETED "/locations/"
+			    "westeurope/deletedVaults/kv-ci-prod");
+	assert_string_equal(str_at(r.json, "type"),
+			    "Microsoft.KeyVault/deletedVaults");
+	p = at(r.json, "properties");
+	assert_string_equal(str_at(p, "vaultId"), KV_CI_PROD);
+	assert_string_equal(str_at(p, "location"), "westeurope");
+	assert_non_null(str_at(p, "deletionDate"));
+	assert_non_null(str_at(p, "scheduledPurgeDate"));
+	assert_true(strcmp(str_at(p, "scheduledPurgeDate"),
+			   str_at(p, "deletionDate")) > 0);
+	assert_false(json_object_get_boolean(at(p, "purgeProtectionEnabled")));
+	response_free(&r);
+
+	/* Another location does not have it; the list does. */
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/locations/"
+		 "northeurope/deletedVaults/kv-ci-prod?" ARM_V, shared.base);
+	expect_error(&r, 404, "DeletedVaultNotFound");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/deletedVaults?"
+		 ARM_V, shared.base);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(len_at(r.json, "value"), 1);
+	assert_string_equal(str_at(r.json, "value.0.name"), "kv-ci-prod");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/deletedVaults",
+		 shared.base);
+	expect_error(&r, 400, "MissingApiVersionParameter");
+	response_free(&r);
+
+	/* Recovered, it is a vault again with its access policies. */
+	break_ci_prod("recover-vault");
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD "?" ARM_V,
+		 shared.base);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(len_at(r.json, "properties.accessPolicies"), 2);
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/deletedVaults?"
+		 ARM_V, shared.base);
+	assert_int_equal(len_at(r.json, "value"), 0);
+	response_free(&r);
+
+	/* Purged, it is in neither place and cannot be recovered. */
+	break_ci_prod("soft-delete-vault");
+	break_ci_prod("purge-vault");
+	r = http("GET", token, NULL, NULL, "%s/arm" DELETED "/deletedVaults?"
+		 ARM_V, shared.base);
+	assert_int_equal(len_at(r.json, "value"), 0);
+	response_free(&r);
+	r = post_break("{\"vault\":\"kv-ci-prod\",\"action\":"
+		       "\"recover-vault\"}");
+	expect_error(&r, 404, "NotFound");
+	response_free(&r);
+	reset();
+	free(token);
+}
+
+static void diagnostic_settings_routes(void **state)
+{
+	char *token = mint(AVERY, "arm", 3600);
+	struct response r;
+
+	(void)state;
+	reset();
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG "?"
+		 DIAG_V, shared.base);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(len_at(r.json, "value"), 1);
+	assert_string_equal(str_at(r.json, "value.0.name"),
+			    "audit-to-law-ci");
+	assert_string_equal(str_at(r.json, "value.0.type"),
+			    "Microsoft.Insights/diagnosticSettings");
+	assert_non_null(strstr(str_at(r.json, "value.0.id"),
+			       "/vaults/kv-ci-prod/providers/"
+			       "microsoft.insights/diagnosticSettings/"
+			       "audit-to-law-ci"));
+	assert_string_equal(str_at(r.json, "value.0.properties.logs.0."
+				   "category"), "AuditEvent");
+	assert_non_null(str_at(r.json, "value.0.properties.workspaceId"));
+	response_free(&r);
+
+	/* Microsoft.Insights has api-versions of its own. */
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG "?" ARM_V,
+		 shared.base);
+	expect_error(&r, 400, "InvalidApiVersionParameter");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG
+		 "/audit-to-law-ci?" DIAG_V, shared.base);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(str_at(r.json, "name"), "audit-to-law-ci");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG
+		 "/no-such-setting?" DIAG_V, shared.base);
+	expect_error(&r, 404, "ResourceNotFound");
+	response_free(&r);
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_RBAC DIAG "?"
+		 DIAG_V, shared.base);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(len_at(r.json, "value"), 0);
+	response_free(&r);
+
+	break_ci_prod("remove-audit-logging");
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG "?"
+		 DIAG_V, shared.base);
+	assert_int_equal(len_at(r.json, "value"), 0);
+	response_free(&r);
+	break_ci_prod("add-audit-logging");
+	r = http("GET", token, NULL, NULL, "%s/arm" KV_CI_PROD DIAG "?"
+		 DIAG_V, shared.base);
+	assert_int_equal(len_at(r.json, "value"), 1);
+	assert_string_equal(str_at(r.json, "value.0.name"), "sandbox-audit");
+	assert_string_equal(str_at(r.json, "value.0.properties.logs.0."
+				   "categoryGroup"), "audit");
+	response_free(&r);
+	reset();
+	free(token);
+}
+
 static void requests_recorded(void **state)
 {
 	char *token = mint(AVERY, "arm", 3600);
@@ -1558,6 +1714,8 @@ int main(void)
 		cmocka_unit_test(reset_restores),
 		cmocka_unit_test(break_policy_and_roles),
 		cmocka_unit_test(break_network_and_secrets),
+		cmocka_unit_test(deleted_vault_routes),
+		cmocka_unit_test(diagnostic_settings_routes),
 		cmocka_unit_test(requests_recorded),
 		cmocka_unit_test(state_persists),
 		cmocka_unit_test(bad_tenant_file),
