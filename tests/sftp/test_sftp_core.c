@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -498,6 +499,57 @@ static void nothing_listening(void **state)
 	kvl_error_clear(&err);
 }
 
+/*
+ * A loopback server that answers like an HTTP server to whoever
+ * connects, once; returns its port. The child exits after one client.
+ */
+static unsigned start_http_server(pid_t *pid)
+{
+	static const char reply[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int client;
+
+	assert_true(fd >= 0);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		client = accept(fd, NULL, NULL);
+		if (client >= 0 &&
+		    write(client, reply, sizeof(reply) - 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fd);
+	return ntohs(addr.sin_port);
+}
+
+static void not_an_ssh_server(void **state)
+{
+	struct kvl_sftp_target t = target("/export");
+	struct kvl_sftp_credential cred = { .password = srv.password };
+	struct kvl_sftp_report report;
+	struct kvl_error err;
+	pid_t pid;
+
+	(void)state;
+	t.port = start_http_server(&pid);
+	kvl_error_init(&err);
+	assert_int_equal(kvl_sftp_test(&t, srv.host_fingerprint, &cred,
+				       &report, NULL, &err), KVL_ERR_TLS);
+	assert_int_equal(report.step, KVL_PROBE_TLS);
+	assert_int_equal(report.key_state, KVL_SFTP_KEY_NOT_SEEN);
+	assert_non_null(strstr(err.message, "SSH handshake"));
+	assert_no_secret(&err);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	kvl_error_clear(&err);
+}
+
 static void invalid_domain(void **state)
 {
 	struct kvl_sftp_target t = target("/export");
@@ -559,6 +611,7 @@ int main(void)
 		SERVER_TEST(folder_missing),
 		SERVER_TEST(folder_not_readable),
 		SERVER_TEST(nothing_listening),
+		SERVER_TEST(not_an_ssh_server),
 		SERVER_TEST(invalid_domain),
 		SERVER_TEST(bad_target_rejected),
 	};
