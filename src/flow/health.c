@@ -690,10 +690,10 @@ static kvl_result check_logging(struct health_run *run,
 
 	r = vault_finding(run, "vault.audit-logging",
 		KVL_FINDING_RECOMMENDATION,
-		format("no diagnostic setting of key vault '%s' sends its audit "
-		       "log (the AuditEvent category, or the audit or allLogs "
-		       "category group) anywhere, so nobody can see who read "
-		       "its secrets", vault->name),
+		format("no diagnostic setting of key vault '%s' sends its "
+		       "audit log (the AuditEvent category, or the audit or "
+		       "allLogs category group) anywhere, so nobody can see "
+		       "who read its secrets", vault->name),
 		format("turn on audit logging: in the vault's Diagnostic "
 		       "settings add a setting with the category group 'audit' "
 		       "and a Log Analytics workspace or storage account as "

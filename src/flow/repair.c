@@ -158,7 +158,8 @@ static kvl_result select_grants(struct repair_run *run, struct kvl_error *err)
 	r = kvl_link_plan_grants(&run->plan.vault,
 				 run->plan.principal.object_id, &all);
 	if (r == KVL_OK)
-		run->fresh.grants = calloc(all.n_grants, sizeof(struct kvl_grant));
+		run->fresh.grants = calloc(all.n_grants,
+					   sizeof(*run->fresh.grants));
 	if (r != KVL_OK || run->fresh.grants == NULL) {
 		kvl_vault_link_clear(&all);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");

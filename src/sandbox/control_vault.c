@@ -137,9 +137,9 @@ static bool apply(struct sb_sandbox *sb, const char *action,
 		return remove_element(sb_jarr(sb->tenant, "deletedVaults"),
 				      deleted);
 	if (vault == NULL || recovering) {
-		sb_arm_error(reply, 404, "NotFound", "The tenant has no %svault "
-			     "named '%s'.", recovering ? "deleted " : "",
-			     name ? name : "");
+		sb_arm_error(reply, 404, "NotFound", "The tenant has no "
+			     "%svault named '%s'.", recovering ? "deleted " :
+			     "", name ? name : "");
 		return false;
 	}
 	if (strcmp(action, "soft-delete-vault") == 0)

@@ -28,7 +28,7 @@ static json_object *setting_json(json_object *vault, json_object *setting)
 
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "type", json_object_new_string(
-				       "Microsoft.Insights/diagnosticSettings"));
+			"Microsoft.Insights/diagnosticSettings"));
 	json_object_object_add(o, "name", json_object_new_string(
 				       sb_jstr(setting, "name")));
 	json_object_object_add(o, "properties", props != NULL ?

@@ -224,8 +224,8 @@ static void notifications_done(struct tui_app *app, int tag,
 
 const struct tui_screen tui_screen_notifications = {
 	.breadcrumb = N_("Home > Notifications"),
-	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  f repair access  "
-		     "Esc/q back"),
+	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  "
+		     "f repair access  Esc/q back"),
 	.enter = notifications_enter,
 	.leave = notifications_leave,
 	.draw = notifications_draw,
