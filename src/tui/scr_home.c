@@ -15,7 +15,13 @@
 #include "tui/draw.h"
 #include "tui/list.h"
 
-enum home_item { HOME_SECURITY, HOME_CONNECTIONS, HOME_ABOUT, HOME_QUIT };
+enum home_item {
+	HOME_SECURITY,
+	HOME_CONNECTIONS,
+	HOME_NOTIFICATIONS,
+	HOME_ABOUT,
+	HOME_QUIT,
+};
 
 static struct tui_list menu;
 
@@ -24,6 +30,7 @@ static void home_enter(struct tui_app *app)
 	tui_list_init(&menu);
 	if (!tui_list_add(&menu, _("Admin > Security"), false) ||
 	    !tui_list_add(&menu, _("Admin > Connections"), false) ||
+	    !tui_list_add(&menu, _("Notifications"), false) ||
 	    !tui_list_add(&menu, _("Admin > System > About"), false) ||
 	    !tui_list_add(&menu, _("Quit"), false))
 		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
@@ -71,6 +78,9 @@ static enum tui_outcome choose(struct tui_app *app)
 		break;
 	case HOME_CONNECTIONS:
 		tui_app_push(app, &tui_screen_connections);
+		break;
+	case HOME_NOTIFICATIONS:
+		tui_app_push(app, &tui_screen_notifications);
 		break;
 	case HOME_ABOUT:
 		tui_app_push(app, &tui_screen_about);

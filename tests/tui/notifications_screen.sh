@@ -47,10 +47,13 @@ kvl_keys Escape
 kvl_screen_wait "Notifications: 0"
 quit_from_home
 
-# A check that found nothing says when it ran.
+# A check that found nothing says when it ran. The Home menu leads to
+# the screen too.
 edit_doc '.lastCheck = "2026-01-02T03:04:05Z" | .notifications = []'
 wizard
-kvl_keys n
+kvl_type "/Notif"
+kvl_screen_wait "(1 of 5)"
+kvl_keys Enter
 kvl_screen_wait "No problems found at 2026-01-02 03:04:05 UTC."
 kvl_keys q
 kvl_screen_wait "Notifications: 0"
