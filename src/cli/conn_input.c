@@ -54,14 +54,16 @@ static kvl_result read_hidden_line(int fd, const char *prompt, char *buf,
 	struct termios saved, quiet;
 	kvl_result r;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (tcgetattr(fd, &saved) != 0)
 		return KVL_ERR_IO;
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
 		return KVL_ERR_IO;
+	/* The prompt comes only once echo is off, so that nothing typed in
+	 * answer to it can be echoed. */
+	fputs(prompt, stderr);
+	fflush(stderr);
 
 	r = read_into(fd, buf, max, true, len);
 
