@@ -46,17 +46,31 @@ static void print_changed_warning(const char *server, const char *pin,
 		"got a new key. No credential was sent.\n"), stderr);
 }
 
-/* Trusts the offered key and prints that it did. */
+/*
+ * Trusts the offered key and prints that it did. Trusting changes the
+ * connection, so it takes an Admin, as connection edit does.
+ */
 static kvl_result trust(struct kvl_cli *cli, const struct kvl_connection *c,
 			const struct kvl_sftp_host_key *key,
 			struct kvl_error *err)
 {
-	kvl_result r = kvl_sftp_conn_trust(&cli->session, c->id, key, err);
+	const struct kvl_identity *who;
+	char *id = strdup(c->id);
+	kvl_result r;
+
+	/* Signing in may reload the environment, which frees c. */
+	if (id == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	r = kvl_cli_require_admin(cli, _("trust a host key for a "
+					 "connection"), &who, err);
+	if (r == KVL_OK)
+		r = kvl_sftp_conn_trust(&cli->session, id, key, err);
+	free(id);
 
 	if (r == KVL_OK)
-		fprintf(stderr, _("Trusted host key %s %s for connection "
-				  "'%s'.\n"), key->type, key->fingerprint,
-			c->display_name);
+		fprintf(stderr, _("Trusted host key %s %s for the "
+				  "connection.\n"), key->type,
+			key->fingerprint);
 	return r;
 }
 

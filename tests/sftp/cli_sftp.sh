@@ -109,6 +109,7 @@ sftp_add() {
 sftp_add Drop password=sftp-password
 sftp_add KeyDrop private_key=sftp-private-key
 sftp_add BadDrop password=sftp-wrong-password
+sftp_add Fresh password=sftp-password
 cli 0 connection add --type sftp --name RsaDrop --use-key-vault \
 	--field host=127.0.0.1 --field "port=$SFTP_PORT" \
 	--field "username=$SFTP_USER" --field folder=/export \
@@ -229,5 +230,19 @@ sftp_try_port "$SFTP_PORT" || kvl_fail "sshd did not start again"
 cli 0 connection test Drop --trust-host-key "$SFTP_HOST_FINGERPRINT"
 cli 0 connection show Drop --output json
 kvl_json '.connection.hostKey.fingerprint' "$SFTP_HOST_FINGERPRINT"
+
+# Trusting a key changes the connection: a Contributor may not.
+RILEY=a0000000-0000-4000-8000-000000000002
+jq --arg id "$RILEY" '.users += [{objectId: $id, name: "Riley Reader",
+	role: "Contributor"}]' "$ENV/environment.json" >"$WORK/env.json"
+cp "$WORK/env.json" "$ENV/environment.json"
+kvl_sandbox_stop
+kvl_sandbox_start --tenant "$WORK/tenant.json" --user riley@contoso.test
+cli 0 logout
+cli 0 login
+cli 1 connection test Fresh --trust-host-key "$SFTP_HOST_FINGERPRINT"
+kvl_grep "only Admins of environment" "$ERR"
+cli 0 connection show Fresh --output json
+kvl_json '.connection.hostKey' null
 
 no_credential "$ALL" "$LOG" "$ENV"
