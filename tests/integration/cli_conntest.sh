@@ -282,6 +282,27 @@ kvl_grep "read the secret" "$ERR"
 curl -sSf -X POST "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
 	kvl_fail "cannot reset the sandbox"
 
+# --- kvlink --sandbox sends tests to its own sandbox's stand-ins. ------
+sb() { kvl_run "$1" --sandbox --env-dir "$WORK/sandbox-env" "${@:2}"; }
+sb 0 login
+sb 0 env create --name Embedded --region westeurope
+sb 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
+sb 0 connection add --type klaviyo --name Audience --use-key-vault \
+	--secret api_key=klaviyo-private-key --accept-privacy-statement
+sb 0 connection test Audience --output json
+kvl_json .step ok
+kvl_json '.target | test("^http://127[.]0[.]0[.]1:[0-9]+/vendor/klaviyo/")' \
+	true
+# The sandbox keeps its tenant, secret values included, in
+# sandbox-state.json; every other file there is kvlink's.
+no_values "$OUT" "$ERR"
+no_values $(find "$WORK/sandbox-env" -type f ! -name sandbox-state.json)
+embedded_log=$(find "$WORK" -name sandbox-requests.jsonl -type f)
+[ -n "$embedded_log" ] || kvl_fail "the embedded sandbox kept no log"
+grep -qF '"path":"/vendor/klaviyo/api/accounts/"' $embedded_log ||
+	kvl_fail "the embedded sandbox saw no Klaviyo request"
+no_values $embedded_log
+
 # --- Nothing leaked. -----------------------------------------------------
 [ -s "$LOG" ] || kvl_fail "the debug log is empty"
 kvl_grep "probe GET" "$LOG"
