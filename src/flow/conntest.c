@@ -65,8 +65,8 @@ const char *kvl_conntest_step_text(enum kvl_probe_step step)
 			  "way");
 	case KVL_PROBE_TLS:
 		return N_("The secure connection to the %s server failed; "
-			  "check the host name and the system's CA "
-			  "certificates");
+			  "check the host name, and that the server's TLS "
+			  "certificate or SSH host key is the one expected");
 	case KVL_PROBE_AUTH:
 		return N_("%s rejected the credential; check that it is "
 			  "current and belongs to this account");
