@@ -371,6 +371,7 @@ static void key_wrong_passphrase(void **state)
 	struct kvl_sftp_report report;
 	struct kvl_error err;
 	char *key = read_key("id_rsa.pem", &cred.private_key_len);
+	char *log;
 
 	(void)state;
 	cred.private_key = key;
@@ -380,7 +381,12 @@ static void key_wrong_passphrase(void **state)
 	assert_int_equal(report.step, KVL_PROBE_AUTH);
 	assert_int_equal(report.key_state, KVL_SFTP_KEY_NOT_SEEN);
 	assert_no_secret(&err);
-	assert_int_equal(file_size(srv.log), srv.log_offset);
+	/* The key is opened before connecting, so the server saw no
+	 * attempt. (Lines the previous case's connection logs as it closes
+	 * may still arrive, so the log's size is no measure.) */
+	log = read_file(srv.log, srv.log_offset);
+	assert_int_equal(count(log, "userauth-request"), 0);
+	free(log);
 	free(key);
 	kvl_error_clear(&err);
 }
