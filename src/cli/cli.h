@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/sink.h"
 #include "flow/health.h"
+#include "flow/secret_reader.h"
 #include "flow/session.h"
 
 enum kvl_cli_command {
@@ -195,25 +196,9 @@ struct kvl_env_identity;
 /* The service identity as JSON, never with its secret. */
 json_object *kvl_cli_identity_json(const struct kvl_env_identity *id);
 
-/* Who `kvlink check` reads secret values as: the environment's service
- * identity when one is set, else the signed-in user. */
-struct kvl_cli_reader {
-	struct kvl_health_reader health;
-	struct kvl_azure service;	/* in use when health.service */
-	char *name;
-	/* A copy of the service identity's kind and client id, because
-	 * the environment may be reloaded while the check runs. */
-	enum kvl_credential_kind kind;
-	char *client_id;
-};
-
-kvl_result kvl_cli_reader_open(struct kvl_cli *cli,
-			       struct kvl_cli_reader *reader,
-			       struct kvl_error *err) KVL_NODISCARD;
-void kvl_cli_reader_close(struct kvl_cli_reader *reader);
-/* {"type": "serviceIdentity" or "user", "kind", "clientId", "name",
- * "objectId", "signedIn"} */
-json_object *kvl_cli_reader_json(const struct kvl_cli_reader *reader);
+/* The reader of `kvlink check` as {"type": "serviceIdentity" or "user",
+ * "kind", "clientId", "name", "objectId", "signedIn"}. */
+json_object *kvl_cli_reader_json(const struct kvl_secret_reader *reader);
 kvl_result kvl_cli_cmd_status(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)

@@ -17,7 +17,7 @@
 #include "i18n.h"
 
 static void print_json(const struct kvl_cli *cli,
-		       const struct kvl_cli_reader *reader, size_t errors)
+		       const struct kvl_secret_reader *reader, size_t errors)
 {
 	json_object *doc = json_object_new_object();
 	json_object *list = kvl_notifications_get(&cli->session.env);
@@ -54,7 +54,7 @@ static void print_finding(const struct kvl_finding *f)
 }
 
 static void print_text(const struct kvl_cli *cli,
-		       const struct kvl_cli_reader *reader,
+		       const struct kvl_secret_reader *reader,
 		       const struct kvl_health *health, size_t errors)
 {
 	size_t i;
@@ -83,7 +83,7 @@ static kvl_result check_linked(const struct kvl_cli *cli,
 kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_health health = { 0 };
-	struct kvl_cli_reader reader = { 0 };
+	struct kvl_secret_reader reader = { 0 };
 	size_t errors;
 	kvl_result r;
 
@@ -93,7 +93,9 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)
-		r = kvl_cli_reader_open(cli, &reader, err);
+		r = kvl_secret_reader_open(&cli->session.az,
+					   kvl_envstore_dir(cli->session.store),
+					   &cli->session.env, &reader, err);
 	if (r == KVL_OK)
 		r = kvl_health_run(&cli->session.az, &reader.health,
 				   cli->session.store, &cli->session.env,
@@ -115,6 +117,6 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 				  errors);
 out:
 	kvl_health_clear(&health);
-	kvl_cli_reader_close(&reader);
+	kvl_secret_reader_close(&reader);
 	return r;
 }

@@ -349,76 +349,7 @@ kvl_result kvl_cli_cmd_identity(struct kvl_cli *cli, struct kvl_error *err)
 	}
 }
 
-static kvl_result open_service(struct kvl_cli *cli,
-			       const struct kvl_env_identity *id,
-			       struct kvl_cli_reader *reader,
-			       struct kvl_error *err)
-{
-	struct kvl_credential cred;
-	kvl_result r;
-	int len;
-
-	r = kvl_env_identity_credential(kvl_envstore_dir(cli->session.store),
-					cli->session.env.id, id, &cred, err);
-	if (r != KVL_OK)
-		return r;
-	r = kvl_azure_service_init(&reader->service, &cli->session.az, &cred,
-				   err);
-	kvl_credential_clear(&cred);
-	if (r != KVL_OK)
-		return r;
-	reader->health.az = &reader->service;
-	reader->health.service = true;
-	reader->kind = id->kind;
-	if (!copy_option(id->client_id, &reader->client_id))
-		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
-	if (id->client_id == NULL)
-		len = asprintf(&reader->name, "the service identity (%s, "
-			       "system-assigned)", kind_label(id->kind));
-	else
-		len = asprintf(&reader->name, "the service identity (%s, "
-			       "client id %s)", kind_label(id->kind),
-			       id->client_id);
-	if (len < 0) {
-		reader->name = NULL;
-		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
-	}
-	reader->health.name = reader->name;
-	return KVL_OK;
-}
-
-kvl_result kvl_cli_reader_open(struct kvl_cli *cli,
-			       struct kvl_cli_reader *reader,
-			       struct kvl_error *err)
-{
-	const struct kvl_env_identity *id = cli->session.env.service_identity;
-	const struct kvl_identity *user;
-
-	memset(reader, 0, sizeof(*reader));
-	if (id != NULL)
-		return open_service(cli, id, reader, err);
-	user = kvl_auth_identity(cli->session.az.auth);
-	reader->health.az = &cli->session.az;
-	if (asprintf(&reader->name, "the signed-in user (%s)",
-		     user != NULL && user->name != NULL ? user->name :
-		     "unknown") < 0) {
-		reader->name = NULL;
-		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
-	}
-	reader->health.name = reader->name;
-	return KVL_OK;
-}
-
-void kvl_cli_reader_close(struct kvl_cli_reader *reader)
-{
-	if (reader->health.service)
-		kvl_azure_service_clear(&reader->service);
-	free(reader->name);
-	free(reader->client_id);
-	memset(reader, 0, sizeof(*reader));
-}
-
-json_object *kvl_cli_reader_json(const struct kvl_cli_reader *reader)
+json_object *kvl_cli_reader_json(const struct kvl_secret_reader *reader)
 {
 	const struct kvl_identity *who;
 	json_object *obj = json_object_new_object();

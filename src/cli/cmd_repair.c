@@ -109,7 +109,7 @@ static kvl_result check_linked(const struct kvl_cli *cli,
 kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_repair_outcome out = { 0 };
-	struct kvl_cli_reader reader = { 0 };
+	struct kvl_secret_reader reader = { 0 };
 	kvl_result r;
 
 	r = kvl_cli_require_env(cli, err);
@@ -118,7 +118,9 @@ kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = kvl_cli_sign_in(cli, err);
 	if (r == KVL_OK)
-		r = kvl_cli_reader_open(cli, &reader, err);
+		r = kvl_secret_reader_open(&cli->session.az,
+					   kvl_envstore_dir(cli->session.store),
+					   &cli->session.env, &reader, err);
 	if (r != KVL_OK)
 		goto out;
 
@@ -138,6 +140,6 @@ kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 		print_text(cli, &out);
 out:
 	kvl_repair_outcome_clear(&out);
-	kvl_cli_reader_close(&reader);
+	kvl_secret_reader_close(&reader);
 	return r;
 }

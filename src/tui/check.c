@@ -7,35 +7,32 @@
 #include "core/log.h"
 #include "env/notifications.h"
 #include "flow/health_run.h"
+#include "flow/secret_reader.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/check.h"
 
 /*
- * Runs in the worker. Secret values are read as the signed-in user.
- * NOTE: an environment's service identity (`kvlink env identity set`) is
- * not used here, unlike in `kvlink check`, so the two may differ in their
- * secret.unreadable findings.
+ * Runs in the worker. Secret values are read as the environment's service
+ * identity when it has one, else as the signed-in user, as in `kvlink
+ * check`.
  */
 static kvl_result run_check(struct tui_app *app, void *arg,
 			    struct kvl_error *err)
 {
 	struct kvl_session *s = app->session;
-	const struct kvl_identity *me = kvl_auth_identity(s->az.auth);
-	struct kvl_health_reader reader = { &s->az, false, NULL };
+	struct kvl_secret_reader reader = { 0 };
 	struct kvl_health health = { 0 };
-	char *name = NULL;
 	kvl_result r;
 
 	(void)arg;
-	if (asprintf(&name, "the signed-in user (%s)",
-		     me != NULL && me->name != NULL ? me->name : "unknown") < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	reader.name = name;
-	r = kvl_health_run(&s->az, &reader, s->store, app->job.env, &health,
-			   err);
+	r = kvl_secret_reader_open(&s->az, kvl_envstore_dir(s->store),
+				   app->job.env, &reader, err);
+	if (r == KVL_OK)
+		r = kvl_health_run(&s->az, &reader.health, s->store,
+				   app->job.env, &health, err);
 	kvl_health_clear(&health);
-	free(name);
+	kvl_secret_reader_close(&reader);
 	return r;
 }
 
