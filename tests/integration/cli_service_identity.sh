@@ -305,3 +305,11 @@ kvl_json '.findings[] | select(.id == "secret.unreadable:crm-api-key") |
 	.cause | contains("ForbiddenByRbac")' true
 kvl_json '.findings[] | select(.id == "secret.unreadable:crm-api-key") |
 	.connections | join(",")' Mail
+
+# The debug log of every run above names requests but holds no token or
+# client assertion: each of those is a JWT, whose text starts with "eyJ".
+[ -s "$LOG" ] || kvl_fail "kvlink wrote no debug log to $LOG"
+kvl_grep "managed identity token received" "$LOG"
+if grep -q 'eyJ' "$LOG"; then
+	kvl_fail "a JWT appears in the debug log $LOG"
+fi
