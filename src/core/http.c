@@ -619,7 +619,8 @@ static const char *status_advice(long status)
 {
 	switch (status) {
 	case 401:
-		return "sign in again with 'kvlink login'";
+		return "the sign-in is no longer accepted; run 'kvlink logout', "
+		       "then 'kvlink login'";
 	case 403:
 		return "ask an owner of the resource to grant you access";
 	case 404:

@@ -84,3 +84,17 @@ cli 4 --auth client-secret whoami
 if grep -qF "kvlink login" "$ERR"; then
 	kvl_fail "a missing secret suggests kvlink login: $(cat "$ERR")"
 fi
+
+# A cached sign-in that Azure no longer accepts (here: a new sandbox on
+# the same port, which signs its tokens with a new key) points at logout
+# and login, because login alone keeps the cached sign-in.
+unset AZURE_TENANT_ID AZURE_CLIENT_ID
+cli 0 login
+port=${SANDBOX_URL##*:}
+kvl_sandbox_stop
+kvl_sandbox_start --port "$port"
+cli 4 list subscriptions
+kvl_grep "run 'kvlink logout', then 'kvlink login'" "$ERR"
+cli 0 logout
+cli 0 login
+cli 0 list subscriptions
