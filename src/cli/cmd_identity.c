@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "core/crypto.h"
+#include "env/connections.h"
 #include "env/identity.h"
 #include "i18n.h"
 
@@ -103,6 +104,11 @@ static kvl_result seal_secret(struct kvl_cli *cli,
 	size_t len = 0;
 	kvl_result r;
 
+	/* A new key file would lock the connections' sealed credentials. */
+	r = kvl_conn_check_credentials_key(kvl_envstore_dir(cli->session.store),
+					   &cli->session.env, err);
+	if (r != KVL_OK)
+		return r;
 	r = kvl_cli_read_credential(_("Client secret: "), CLIENT_SECRET_MAX,
 				    &secret, &len, err);
 	if (r != KVL_OK)

@@ -313,3 +313,23 @@ kvl_grep "managed identity token received" "$LOG"
 if grep -q 'eyJ' "$LOG"; then
 	kvl_fail "a JWT appears in the debug log $LOG"
 fi
+
+# A lost credentials.key is never replaced by setting a client secret
+# while a connection holds a typed credential sealed under it.
+printf 'SG.typed-%s\n' "$(openssl rand -hex 8)" >"$WORK/typed.txt"
+"$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" connection add \
+	--type sendgrid --name "Typed Mail" --credential-stdin api_key \
+	--accept-privacy-statement <"$WORK/typed.txt" >/dev/null \
+	2>"$WORK/typed.err" ||
+	kvl_fail "connection add failed: $(cat "$WORK/typed.err")"
+mv "$ENV/credentials.key" "$WORK/credentials.key.backup"
+status=0
+"$KVLINK" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" env identity set \
+	--kind client-secret --identity-tenant "$TENANT" \
+	--identity-client-id "$CI_APP" --client-secret-stdin \
+	<"$WORK/secret.txt" >"$WORK/set.out" 2>"$WORK/set.err" || status=$?
+[ "$status" -eq 5 ] ||
+	kvl_fail "env identity set exited with $status, expected 5"
+kvl_grep "credentials.key' is missing" "$WORK/set.err"
+[ ! -e "$ENV/credentials.key" ] ||
+	kvl_fail "a new credentials.key was made"
