@@ -15,6 +15,7 @@
 #include "flow/checks.h"
 #include "flow/health.h"
 #include "flow/link.h"
+#include "i18n.h"
 
 /*
  * More secrets than this in the linked vault that no connection uses give
@@ -832,6 +833,61 @@ static kvl_result find_deleted(struct kvl_azure *az,
 	return r;
 }
 
+/*
+ * Whether a 404 from Azure is about the vault itself. Azure returns
+ * SubscriptionNotFound or ResourceGroupNotFound when the signed-in
+ * principal may not see the subscription or resource group, and those
+ * codes tell nothing about the vault.
+ */
+static bool vault_not_found(const struct kvl_error *err)
+{
+	return err->azure_code != NULL &&
+	       strcasecmp(err->azure_code, "ResourceNotFound") == 0;
+}
+
+/* Whether a 404 means that the subscription or its resource group cannot
+ * be seen, rather than that the requested resource is missing. */
+static bool scope_hidden(const struct kvl_error *err)
+{
+	return err->azure_code != NULL &&
+	       (strcasecmp(err->azure_code, "SubscriptionNotFound") == 0 ||
+		strcasecmp(err->azure_code, "ResourceGroupNotFound") == 0);
+}
+
+/* A 404 for the vault's subscription or resource group: the vault may
+ * well exist, so this fails the check and stores no findings. Keeps
+ * Azure's code and message in err. */
+static kvl_result hidden_scope(const struct kvl_vault_link *link,
+			       struct kvl_error *err)
+{
+	const char *code = err->azure_code != NULL ? err->azure_code : "";
+
+	if (strcasecmp(code, "SubscriptionNotFound") == 0)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+			_("subscription %s of key vault '%s' is not visible "
+			  "to the signed-in principal, so the vault cannot be "
+			  "checked; check the account and tenant you signed "
+			  "in with ('kvlink whoami'), and that it has a role "
+			  "on the subscription"),
+			link->subscription_id, link->name);
+	if (strcasecmp(code, "ResourceGroupNotFound") == 0)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+			_("resource group '%s' of key vault '%s' is not "
+			  "visible to the signed-in principal in subscription "
+			  "%s, so the vault cannot be checked; check the "
+			  "account and tenant you signed in with ('kvlink "
+			  "whoami'), and that the resource group exists"),
+			link->resource_group, link->name,
+			link->subscription_id);
+	return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+		_("key vault '%s' was not found in resource group '%s' of "
+		  "subscription %s, but Azure did not say that the vault "
+		  "itself is missing: it may not be visible to the "
+		  "signed-in principal; check the account and tenant you "
+		  "signed in with ('kvlink whoami')"),
+		link->name, link->resource_group, link->subscription_id);
+}
+
 /* The vault is gone: nothing else can be checked, but whether it can be
  * recovered decides what to do. A deleted vault of the same name that
  * had another resource id is somebody else's. */
@@ -854,7 +910,8 @@ static kvl_result missing_vault(struct health_run *run,
 			    strcasecmp(deleted.vault_id,
 				       link->resource_id) == 0))
 		r = soft_deleted_vault(run, &deleted, err);
-	else if (r == KVL_OK || r == KVL_ERR_NOT_FOUND)
+	else if (r == KVL_OK ||
+		 (r == KVL_ERR_NOT_FOUND && !scope_hidden(&lookup_err)))
 		r = purged_vault(run, err);
 	else
 		r = unknown_fate(run, &lookup_err, err);
@@ -897,6 +954,10 @@ kvl_result kvl_health_check_as(struct kvl_azure *az,
 	r = kvl_arm_get_vault(az, env->vault.subscription_id,
 			      env->vault.resource_group, env->vault.name,
 			      &vault, err);
+	if (r == KVL_ERR_NOT_FOUND && !vault_not_found(err)) {
+		r = hidden_scope(&env->vault, err);
+		goto out;
+	}
 	if (r == KVL_ERR_NOT_FOUND) {
 		kvl_error_clear(err);
 		r = missing_vault(&run, err);
