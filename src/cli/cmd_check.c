@@ -69,11 +69,21 @@ static void print_text(const struct kvl_cli *cli,
 	}
 }
 
-static kvl_result check_linked(const struct kvl_cli *cli,
-			       struct kvl_error *err)
+/* With no vault linked, notifications left over from the vault linked
+ * before are removed, so that nothing shows problems of a vault that
+ * kvlink no longer uses. */
+static kvl_result check_linked(struct kvl_cli *cli, struct kvl_error *err)
 {
+	kvl_result r;
+
 	if (cli->session.env.vault.state == KVL_LINK_LINKED)
 		return KVL_OK;
+	if (cli->session.env.vault.state == KVL_LINK_NONE) {
+		r = kvl_health_forget(cli->session.store, &cli->session.env,
+				      err);
+		if (r != KVL_OK)
+			return r;
+	}
 	return kvl_error_set(err, KVL_ERR_NOT_FOUND,
 			     _("no key vault is linked to this environment, "
 			       "so there is nothing to check; link one with "

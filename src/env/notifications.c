@@ -19,6 +19,14 @@ json_object *kvl_notifications_get(const struct kvl_environment *env)
 	return list;
 }
 
+void kvl_notifications_clear(struct kvl_environment *env)
+{
+	if (env->extra == NULL)
+		return;
+	json_object_object_del(env->extra, MEMBER);
+	json_object_object_del(env->extra, CHECKED_MEMBER);
+}
+
 const char *kvl_notifications_checked_at(const struct kvl_environment *env)
 {
 	json_object *value = NULL;

@@ -43,6 +43,12 @@ kvl_result kvl_notifications_update(struct kvl_environment *env,
 				    size_t n, const char *now,
 				    struct kvl_error *err) KVL_NODISCARD;
 
+/*
+ * Removes every notification and the time of the last check from env, in
+ * memory only: they describe a vault that is no longer linked.
+ */
+void kvl_notifications_clear(struct kvl_environment *env);
+
 /* The stored notifications (a JSON array, borrowed), or NULL. */
 json_object *kvl_notifications_get(const struct kvl_environment *env);
 

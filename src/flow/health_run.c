@@ -112,3 +112,22 @@ kvl_result kvl_health_run(struct kvl_azure *az,
 	kvl_link_unlock(lock);
 	return r;
 }
+
+kvl_result kvl_health_forget(struct kvl_envstore *store,
+			     struct kvl_environment *env,
+			     struct kvl_error *err)
+{
+	int lock = -1;
+	kvl_result r;
+
+	r = kvl_link_lock(store, &lock, err);
+	if (r == KVL_OK)
+		r = kvl_envstore_load(store, env, err);
+	if (r == KVL_OK && env->vault.state == KVL_LINK_NONE &&
+	    kvl_notifications_count(env) > 0) {
+		kvl_notifications_clear(env);
+		r = kvl_envstore_save(store, env, err);
+	}
+	kvl_link_unlock(lock);
+	return r;
+}

@@ -27,4 +27,15 @@ kvl_result kvl_health_run(struct kvl_azure *az,
 			  struct kvl_environment *env, struct kvl_health *out,
 			  struct kvl_error *err) KVL_NODISCARD;
 
+/*
+ * Removes the stored notifications of env when it links no vault, under
+ * the link lock and after reading env again from store, and saves env.
+ * Such notifications are left over from a vault that is no longer
+ * linked. Nothing is written when there are none. KVL_ERR_BUSY when
+ * another process holds the link lock.
+ */
+kvl_result kvl_health_forget(struct kvl_envstore *store,
+			     struct kvl_environment *env,
+			     struct kvl_error *err) KVL_NODISCARD;
+
 #endif

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "core/sanitize.h"
 #include "env/connections.h"
+#include "env/notifications.h"
 #include "flow/link_lock.h"
 #include "flow/unlink.h"
 #include "i18n.h"
@@ -298,6 +299,7 @@ kvl_result kvl_unlink(struct kvl_azure *az, struct kvl_envstore *store,
 
 	kvl_vault_link_clear(&disk.vault);
 	disk.vault.state = KVL_LINK_NONE;
+	kvl_notifications_clear(&disk);
 	rc = kvl_envstore_save(store, &disk, err);
 	if (rc != KVL_OK)
 		goto out;

@@ -34,7 +34,7 @@ char *kvl_unlink_describe(const struct kvl_vault_link *link);
 
 /*
  * Removes the grants of env's linked or pending link and saves env with
- * the link cleared. vault_name must match the linked vault's name,
+ * the link and the notifications of its checks cleared. vault_name must match the linked vault's name,
  * ignoring case, else KVL_ERR_INVALID. Takes the link lock for the whole
  * operation (KVL_ERR_BUSY when another kvlink has it) and reads the
  * environment again under it, so env is replaced by what is on disk.

@@ -29,6 +29,12 @@ cli 0 connection add --type sftp --name "Nightly files" \
 	--secret password=sftp-password --accept-privacy-statement
 [ "$(policies)" != "$before" ] ||
 	kvl_fail "the link added no access policy entry"
+# kv-ci-prod gives recommendations, so the check stores notifications.
+cli 0 check
+notifications() {
+	jq -r '(.notifications // []) | length' "$ENV/environment.json"
+}
+[ "$(notifications)" -gt 0 ] || kvl_fail "the check stored no notification"
 
 kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
 kvl_screen_wait "Signed in as: avery@contoso.test"
@@ -59,6 +65,7 @@ kvl_screen_lacks "Vault: kv-ci-prod"
 
 kvl_keys Escape
 kvl_screen_wait "Signed in as:"
+kvl_screen_has "Notifications: 0 "
 kvl_keys q
 kvl_tmux_exit_status 0
 
@@ -67,12 +74,17 @@ kvl_tmux_exit_status 0
 [ "$(policies)" = "$before" ] ||
 	kvl_fail "kv-ci-prod's access policies differ from before the link"
 kvl_json '.keyVault.state // "none"' none "$ENV/environment.json"
+[ "$(notifications)" = 0 ] ||
+	kvl_fail "the wizard's unlink kept the vault's notifications"
+kvl_json '.lastCheck // "none"' none "$ENV/environment.json"
 cli 0 connection list --output json
 kvl_json '.connections | length' 1
 
 # `kvlink unlink` on a terminal without --yes asks for the name once
 # more: a wrong one exits with status 2 and keeps the link.
 cli 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement
+cli 0 check
+[ "$(notifications)" -gt 0 ] || kvl_fail "the check stored no notification"
 linked=$(policies)
 kvl_tmux kill-server
 kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
@@ -97,4 +109,20 @@ kvl_screen_has "Unlinked key vault kv-ci-prod."
 [ "$(policies)" = "$before" ] ||
 	kvl_fail "kv-ci-prod's access policies differ after the unlink"
 kvl_json '.keyVault.state // "none"' none "$ENV/environment.json"
+[ "$(notifications)" = 0 ] ||
+	kvl_fail "kvlink unlink kept the vault's notifications"
+
+# Notifications left behind by an earlier kvlink, with nothing linked:
+# the check has nothing to check, but it removes them.
+jq '.notifications = [{"id":"vault.firewall","severity":"error",
+	"cause":"old","fix":"old","connections":[]}] |
+	.lastCheck = "2026-01-01T00:00:00Z"' "$ENV/environment.json" \
+	>"$WORK/doc.json"
+chmod 600 "$WORK/doc.json"
+mv "$WORK/doc.json" "$ENV/environment.json"
+cli 3 check
+kvl_grep "no key vault is linked" "$ERR"
+[ "$(notifications)" = 0 ] ||
+	kvl_fail "a check with nothing linked kept stale notifications"
+kvl_json '.lastCheck // "none"' none "$ENV/environment.json"
 echo "unlink_vault: all checks passed"
