@@ -116,6 +116,32 @@ static kvl_result vault_uri_rejected(const struct kvl_cloud *cloud,
 	return res;
 }
 
+/*
+ * Starts a data-plane request to the vault at vault_uri: checks that the
+ * cloud profile allows the URI, gets a Key Vault token into *token and
+ * puts the URI, without its trailing slashes, into url.
+ */
+static kvl_result vault_request(struct kvl_azure *az, const char *vault_uri,
+				const char *tenant, const char **token,
+				struct kvl_buf *url, struct kvl_error *err)
+{
+	size_t len;
+	kvl_result res;
+
+	if (!kvl_cloud_vault_uri_allowed(&az->cloud, vault_uri))
+		return vault_uri_rejected(&az->cloud, vault_uri, err);
+	res = kvl_azure_vault_token(az, tenant, token, err);
+	if (res != KVL_OK)
+		return res;
+
+	len = strlen(vault_uri);
+	while (len > 0 && vault_uri[len - 1] == '/')
+		len--;
+	kvl_buf_init(url);
+	kvl_buf_add(url, vault_uri, len);
+	return KVL_OK;
+}
+
 kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 			       const char *tenant,
 			       struct kvl_secret_item **out, size_t *n,
@@ -123,23 +149,14 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 {
 	struct secret_list list = { NULL, 0 };
 	struct kvl_buf url;
-	size_t len;
 	const char *token;
 	kvl_result res;
 
 	*out = NULL;
 	*n = 0;
-	if (!kvl_cloud_vault_uri_allowed(&az->cloud, vault_uri))
-		return vault_uri_rejected(&az->cloud, vault_uri, err);
-	res = kvl_azure_vault_token(az, tenant, &token, err);
+	res = vault_request(az, vault_uri, tenant, &token, &url, err);
 	if (res != KVL_OK)
 		return res;
-
-	len = strlen(vault_uri);
-	while (len > 0 && vault_uri[len - 1] == '/')
-		len--;
-	kvl_buf_init(&url);
-	kvl_buf_add(&url, vault_uri, len);
 	kvl_buf_addf(&url, "/secrets?api-version=%s&maxresults=%d",
 		     KVL_API_KEYVAULT_DATA, SECRETS_PAGE);
 	kvl_sink_progress(az->sink, _("Listing secrets"));
@@ -219,7 +236,6 @@ kvl_result kvl_kv_get_secret_value(struct kvl_azure *az,
 	struct kvl_http_response resp = { .retry_after_s = -1 };
 	struct kvl_buf url;
 	const char *token;
-	size_t len;
 	kvl_result res;
 
 	out->data = NULL;
@@ -229,17 +245,9 @@ kvl_result kvl_kv_get_secret_value(struct kvl_azure *az,
 				     "'%s' is not a Key Vault secret name; "
 				     "use 1 to 127 letters, digits and "
 				     "dashes", name);
-	if (!kvl_cloud_vault_uri_allowed(&az->cloud, vault_uri))
-		return vault_uri_rejected(&az->cloud, vault_uri, err);
-	res = kvl_azure_vault_token(az, tenant, &token, err);
+	res = vault_request(az, vault_uri, tenant, &token, &url, err);
 	if (res != KVL_OK)
 		return res;
-
-	len = strlen(vault_uri);
-	while (len > 0 && vault_uri[len - 1] == '/')
-		len--;
-	kvl_buf_init(&url);
-	kvl_buf_add(&url, vault_uri, len);
 	kvl_buf_addf(&url, "/secrets/%s?api-version=%s", name,
 		     KVL_API_KEYVAULT_DATA);
 	if (url.data == NULL)
