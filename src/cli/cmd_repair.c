@@ -1,8 +1,9 @@
 /*
  * kvlink repair: grants the Customer Insights service principal again what
  * the link gave it and a check found missing (kvl_repair), then shows the
- * check that ran after the repair. Exits with status 0 after a repair or
- * when nothing was missing, 5 when a prerequisite of linking is not met.
+ * check that ran after the repair. Exits with status 0 when that check
+ * finds no error, 5 when it does or when a prerequisite of linking is not
+ * met.
  */
 #include "config.h"
 
@@ -48,9 +49,11 @@ static void print_json(const struct kvl_cli *cli,
 			       json_object_new_boolean(out->repaired));
 	kvl_cli_json_add_string(doc, "vault", cli->session.env.vault.name);
 	json_object_object_add(doc, "granted", granted);
+	json_object_object_add(doc, "healthy", json_object_new_boolean(
+			kvl_health_errors(&out->health) == 0));
+	json_object_object_add(doc, "errors", json_object_new_int64(
+			(int64_t)kvl_health_errors(&out->health)));
 	if (out->repaired) {
-		json_object_object_add(doc, "healthy", json_object_new_boolean(
-				kvl_health_errors(&out->health) == 0));
 		json_object_object_add(doc, "findings", list != NULL ?
 				       json_object_get(list) :
 				       json_object_new_array());
@@ -59,18 +62,15 @@ static void print_json(const struct kvl_cli *cli,
 	json_object_put(doc);
 }
 
-static void print_text(const struct kvl_cli *cli,
-		       const struct kvl_repair_outcome *out)
+static void print_granted(const struct kvl_repair_outcome *out,
+			  const char *vault)
 {
-	const struct kvl_health *health = &out->health;
-	char *vault = kvl_sanitize(cli->session.env.vault.name);
 	size_t i;
 
 	if (!out->repaired) {
 		printf(_("Nothing to repair: the Customer Insights service "
 			 "principal has all the access the link gave it on "
 			 "key vault %s.\n"), vault ? vault : "?");
-		free(vault);
 		return;
 	}
 	printf(_("Granted again on key vault %s:\n"), vault ? vault : "?");
@@ -80,6 +80,16 @@ static void print_text(const struct kvl_cli *cli,
 		printf("  %s\n", line ? line : "?");
 		free(line);
 	}
+}
+
+static void print_text(const struct kvl_cli *cli,
+		       const struct kvl_repair_outcome *out)
+{
+	const struct kvl_health *health = &out->health;
+	char *vault = kvl_sanitize(cli->session.env.vault.name);
+	size_t i;
+
+	print_granted(out, vault);
 	kvl_cli_print_field(_("Health"), kvl_health_errors(health) == 0 ?
 			    _("healthy") : _("not healthy"));
 	for (i = 0; i < health->n_findings; i++) {
@@ -110,6 +120,7 @@ kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_repair_outcome out = { 0 };
 	struct kvl_secret_reader reader = { 0 };
+	size_t errors;
 	kvl_result r;
 
 	r = kvl_cli_require_env(cli, err);
@@ -138,6 +149,14 @@ kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 		print_json(cli, &out);
 	else
 		print_text(cli, &out);
+	errors = kvl_health_errors(&out.health);
+	if (errors > 0)
+		r = kvl_error_set(err, KVL_ERR_PREREQ,
+				  _("key vault '%s' still has %zu problem(s) "
+				    "that stop connections from working and "
+				    "that repair cannot fix; run 'kvlink "
+				    "check' for each one's fix"),
+				  cli->session.env.vault.name, errors);
 out:
 	kvl_repair_outcome_clear(&out);
 	kvl_secret_reader_close(&reader);

@@ -425,6 +425,10 @@ kvl_result kvl_repair(struct kvl_azure *az,
 		*env = run.disk;
 		memset(&run.disk, 0, sizeof(run.disk));
 		r = recheck(az, reader, store, env, &out->health, err);
+	} else if (r == KVL_OK) {
+		/* Nothing changed, so the first check still holds. */
+		out->health = run.before;
+		memset(&run.before, 0, sizeof(run.before));
 	}
 	kvl_env_clear(&run.disk);
 	kvl_health_clear(&run.before);

@@ -24,8 +24,9 @@ struct kvl_repair_outcome {
 	/* The grants made, as recorded in the environment (copies). */
 	struct kvl_grant *granted;
 	size_t n_granted;
-	/* The health check after the repair; empty when nothing was
-	 * repaired. Its findings are stored as the notifications. */
+	/* The health check after the repair, whose findings are stored
+	 * as the notifications. When nothing was repaired, the check that
+	 * found nothing missing, which stores nothing. */
 	struct kvl_health health;
 };
 

@@ -100,6 +100,11 @@ bool tui_repair_done(struct tui_app *app, int tag, kvl_result result,
 		return false;
 	if (result != KVL_OK)
 		tui_app_error(app, _("Could not repair the access"), err);
+	else if (!outcome.repaired && kvl_health_errors(&outcome.health) > 0)
+		tui_app_status(app, TUI_ROLE_ERROR, _("Nothing to repair on "
+			       "key vault %s, but the check finds %zu other "
+			       "problem(s); see Notifications."), vault,
+			       kvl_health_errors(&outcome.health));
 	else if (!outcome.repaired)
 		tui_app_status(app, TUI_ROLE_STATUS, _("Nothing to repair: "
 			       "Customer Insights has all the access the link "

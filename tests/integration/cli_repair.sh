@@ -144,6 +144,38 @@ kvl_grep "no longer exists or is soft-deleted" "$ERR"
 break_vault kv-ci-prod '"action":"recover-vault"'
 cli 0 repair
 kvl_grep "Nothing to repair" "$OUT"
+
+# The exit status is the one of the check after the repair: a problem
+# that repair cannot fix gives status 5, as `kvlink check` does.
+break_vault kv-ci-prod '"action":"remove-policy"'
+break_vault kv-ci-prod '"action":"disable-secret","secret":"sftp-password"'
+cli 5 repair
+kvl_grep "Granted again on key vault kv-ci-prod" "$OUT"
+kvl_grep "not healthy" "$OUT"
+kvl_grep "secret.disabled:sftp-password" "$OUT"
+kvl_grep "still has 1 problem(s)" "$ERR"
+[ "$(stored secret.disabled:sftp-password)" = 1 ] ||
+	kvl_fail "the check after the repair did not store its finding"
+cli 5 check
+
+# Nothing to repair, but the firewall is on: status 5 too, and nothing
+# is written.
+break_vault kv-ci-prod '"action":"firewall-on"'
+revision=$(jq .revision "$DOC")
+cli 5 repair
+kvl_grep "Nothing to repair" "$OUT"
+kvl_grep "not healthy" "$OUT"
+kvl_grep "vault.firewall" "$OUT"
+kvl_grep "still has 2 problem(s)" "$ERR"
+cli 5 repair --output json
+kvl_json .repaired false
+kvl_json .healthy false
+kvl_json .errors 2
+kvl_json .revision "$revision" "$DOC"
+cli 5 check
+
+curl -sSf --max-time 10 -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
+	kvl_fail "POST /_sandbox/reset failed"
 cli 0 unlink --vault kv-ci-prod --yes
 
 # --- RBAC vault --------------------------------------------------------------
