@@ -100,13 +100,17 @@ static kvl_result seal_secret(struct kvl_cli *cli,
 			      struct kvl_env_identity *id,
 			      struct kvl_error *err)
 {
+	struct kvl_environment others = cli->session.env;
 	char *secret = NULL;
 	size_t len = 0;
 	kvl_result r;
 
-	/* A new key file would lock the connections' sealed credentials. */
+	/* A new key file would lock the connections' sealed credentials.
+	 * The identity's own old secret is about to be replaced, so it
+	 * does not count. */
+	others.service_identity = NULL;
 	r = kvl_conn_check_credentials_key(kvl_envstore_dir(cli->session.store),
-					   &cli->session.env, err);
+					   &others, err);
 	if (r != KVL_OK)
 		return r;
 	r = kvl_cli_read_credential(_("Client secret: "), CLIENT_SECRET_MAX,

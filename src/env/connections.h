@@ -205,12 +205,13 @@ kvl_result kvl_conn_open_credential(const char *env_dir,
 				    struct kvl_error *err) KVL_NODISCARD;
 
 /*
- * Checks, before a typed credential is sealed, that sealing will not make
- * a new credentials.key while connections of env hold credentials sealed
- * under the old one: a new key would leave those unreadable for good.
- * KVL_ERR_PREREQ, with a message naming the connections and saying how to
- * recover, when the key file is missing or has the wrong size and some
- * connection has sealed credentials; KVL_OK otherwise.
+ * Checks, before a credential is sealed, that sealing will not make a new
+ * credentials.key while env holds credentials sealed under the old one
+ * (typed credentials of connections, or the service identity's client
+ * secret): a new key would leave those unreadable for good.
+ * KVL_ERR_PREREQ, with a message naming the holders and saying how to
+ * recover, when the key file is missing or has the wrong size and any of
+ * them exists; KVL_OK otherwise.
  */
 kvl_result kvl_conn_check_credentials_key(const char *env_dir,
 					  const struct kvl_environment *env,

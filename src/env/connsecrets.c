@@ -15,6 +15,7 @@
 
 #include "core/crypto.h"
 #include "env/connections.h"
+#include "env/identity.h"
 #include "i18n.h"
 
 /* Length of credentials.key: an AES-256 key. */
@@ -231,28 +232,54 @@ static const char *key_file_problem(const char *path)
 	return NULL;
 }
 
-/* "'A', 'B'": the connections of env that hold sealed credentials. */
-static char *sealed_owner_list(const struct kvl_environment *env)
+/* Appends item to the comma-separated *list; false when out of memory. */
+static bool append_owner(char **list, const char *item)
 {
-	char *list = NULL, *grown;
+	char *grown;
+
+	if (asprintf(&grown, "%s%s%s", *list != NULL ? *list : "",
+		     *list != NULL ? ", " : "", item) < 0)
+		return false;
+	free(*list);
+	*list = grown;
+	return true;
+}
+
+/*
+ * "'A', 'B', the service identity's client secret": the parts of env with
+ * credentials sealed under credentials.key; NULL when there are none.
+ */
+static char *sealed_owner_list(const struct kvl_environment *env,
+			       bool *nomem)
+{
+	const struct kvl_env_identity *id = env->service_identity;
+	char *list = NULL, *quoted;
 	size_t i;
 
+	*nomem = false;
 	for (i = 0; i < env->n_connections; i++) {
 		const struct kvl_connection *c = &env->connections[i];
 
 		if (c->n_sealed == 0)
 			continue;
-		if (asprintf(&grown, "%s%s'%s'", list != NULL ? list : "",
-			     list != NULL ? ", " : "",
-			     c->display_name != NULL ? c->display_name
-						     : c->id) < 0) {
-			free(list);
-			return NULL;
+		if (asprintf(&quoted, "'%s'", c->display_name != NULL
+			     ? c->display_name : c->id) < 0)
+			goto nomem;
+		if (!append_owner(&list, quoted)) {
+			free(quoted);
+			goto nomem;
 		}
-		free(list);
-		list = grown;
+		free(quoted);
 	}
+	if (id != NULL && id->sealed_secret != NULL &&
+	    !append_owner(&list, "the service identity's client secret"))
+		goto nomem;
 	return list;
+
+nomem:
+	free(list);
+	*nomem = true;
+	return NULL;
 }
 
 kvl_result kvl_conn_check_credentials_key(const char *env_dir,
@@ -261,6 +288,7 @@ kvl_result kvl_conn_check_credentials_key(const char *env_dir,
 {
 	char *path = key_path(env_dir), *owners = NULL;
 	const char *problem;
+	bool nomem = false;
 	kvl_result rc = KVL_OK;
 
 	if (path == NULL)
@@ -268,18 +296,21 @@ kvl_result kvl_conn_check_credentials_key(const char *env_dir,
 	problem = key_file_problem(path);
 	if (problem == NULL)
 		goto out;
-	owners = sealed_owner_list(env);
+	owners = sealed_owner_list(env, &nomem);
+	if (nomem)
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	if (owners == NULL)
 		goto out;
 
 	rc = kvl_error_set(err, KVL_ERR_PREREQ,
-			   "the credentials key file '%s' %s, so the typed "
+			   "the credentials key file '%s' %s, so the sealed "
 			   "credentials of %s cannot be decrypted, and "
 			   "kvlink will not make a new key over them; "
 			   "restore the file from a backup of the "
-			   "environment directory, or delete those "
-			   "connections and add them again with their "
-			   "credentials", path, problem, owners);
+			   "environment directory, or set those credentials "
+			   "again: delete the connections and add them again, "
+			   "and run 'kvlink env identity set' for the service "
+			   "identity", path, problem, owners);
 out:
 	free(owners);
 	free(path);

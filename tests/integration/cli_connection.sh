@@ -261,7 +261,7 @@ cli_stdin "$WORK/key2.txt" 5 connection add --type sendgrid \
 	--name "Second Mail" --credential-stdin api_key \
 	--accept-privacy-statement
 kvl_grep "credentials.key' is missing" "$ERR"
-kvl_grep "typed credentials of 'Typed Mail' cannot be decrypted" "$ERR"
+kvl_grep "sealed credentials of 'Typed Mail' cannot be decrypted" "$ERR"
 kvl_grep "restore the file from a backup" "$ERR"
 [ ! -e "$ENV/credentials.key" ] || kvl_fail "a new credentials.key was made"
 : >"$ENV/credentials.key"
