@@ -274,9 +274,11 @@ static kvl_result check_policy(struct health_run *run,
 		format("the access policy of key vault '%s' no longer lets "
 		       "the Customer Insights service principal (%s) get and "
 		       "list secrets", vault->name, oid),
-		format("add get and list on secrets for object id %s in the "
-		       "vault's Access policies, or run 'kvlink unlink' and "
-		       "'kvlink link' again", oid), err);
+		format("run 'kvlink repair' (in the wizard: r on Admin > "
+		       "Security, or f on Notifications), which adds the "
+		       "entry again; or add get and list on secrets for "
+		       "object id %s in the vault's Access policies", oid),
+		err);
 }
 
 /* Whether scope is id itself or one of its parents ("/" included). A
@@ -342,9 +344,11 @@ static kvl_result check_roles(struct health_run *run,
 				    "(%s) no longer holds the role '%s' on "
 				    "key vault '%s'", oid, roles[i][1],
 				    vault->name);
-		text.fix = format("assign the role '%s' to object id %s on the "
-				  "vault, or run 'kvlink unlink' and 'kvlink "
-				  "link' again", roles[i][1], oid);
+		text.fix = format("run 'kvlink repair' (in the wizard: r on "
+				  "Admin > Security, or f on Notifications), "
+				  "which assigns the role again; or assign the "
+				  "role '%s' to object id %s on the vault",
+				  roles[i][1], oid);
 		r = add_finding(run, &text, run->users, run->n_users, err);
 	}
 	kvl_role_assignments_free(list, n);
@@ -451,11 +455,13 @@ static kvl_result read_value(struct health_run *run, const char *name,
 	text->cause = format("secret '%s' exists in key vault '%s', but %s "
 			     "cannot read its value: %s", name, link->name,
 			     run->reader->name, detail ? detail : "?");
-	text->fix = format("give %s the get permission on secrets of the "
-			   "vault (access policy: Secret permissions > Get; "
-			   "RBAC: the role Key Vault Secrets User), or run "
-			   "'kvlink unlink' and 'kvlink link' again",
-			   run->reader->name);
+	text->fix = format("when the check also reports vault.access-policy "
+			   "or vault.role-assignment, run 'kvlink repair' "
+			   "(in the wizard: r on Admin > Security, or f on "
+			   "Notifications) first; otherwise give %s the get "
+			   "permission on secrets of the vault (access "
+			   "policy: Secret permissions > Get; RBAC: the role "
+			   "Key Vault Secrets User)", run->reader->name);
 	free(detail);
 	r = KVL_OK;
 out:
@@ -921,6 +927,26 @@ out:
 	return r;
 }
 
+/* Moves the errors before the recommendations, keeping the order within
+ * each group, so that every listing of the findings starts with what
+ * stops connections from working. */
+static void errors_first(struct kvl_health *health)
+{
+	struct kvl_finding *f = health->findings;
+	size_t i, j;
+
+	for (i = 1; i < health->n_findings; i++) {
+		struct kvl_finding moved = f[i];
+
+		if (moved.severity != KVL_FINDING_ERROR)
+			continue;
+		for (j = i; j > 0 && f[j - 1].severity != KVL_FINDING_ERROR;
+		     j--)
+			f[j] = f[j - 1];
+		f[j] = moved;
+	}
+}
+
 kvl_result kvl_health_check(struct kvl_azure *az,
 			    const struct kvl_environment *env, int64_t now,
 			    struct kvl_health *out, struct kvl_error *err)
@@ -973,5 +999,7 @@ out:
 	free(run.users);
 	if (r != KVL_OK)
 		kvl_health_clear(out);
+	else
+		errors_first(out);
 	return r;
 }

@@ -40,11 +40,15 @@ struct kvl_health {
 /*
  * Checks the vault linked to env and, for each connection in Key Vault
  * mode that uses it, the secrets it names, judged at the time now (Unix
- * seconds). Secret values are read as the signed-in user of az.
- * KVL_ERR_NOT_FOUND when env has no linked vault. A vault that no longer
- * exists is a finding, not a failure, and so is a secret list that
- * cannot be read. Other Azure errors while reading the vault or its
- * role assignments fail the check.
+ * seconds). Secret values are read as the signed-in user of az. The
+ * errors come before the recommendations in out.
+ * KVL_ERR_NOT_FOUND when env has no linked vault, and also when Azure
+ * answers SubscriptionNotFound or ResourceGroupNotFound for the vault's
+ * subscription or resource group (not visible to the signed-in
+ * principal). A vault that no longer exists (ResourceNotFound) is a
+ * finding, not a failure, and so is a secret list that cannot be read.
+ * Other Azure errors while reading the vault or its role assignments
+ * fail the check.
  */
 kvl_result kvl_health_check(struct kvl_azure *az,
 			    const struct kvl_environment *env, int64_t now,

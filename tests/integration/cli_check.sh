@@ -133,6 +133,14 @@ break_vault '"action":"remove-policy"'
 cli 5 check --output json
 expect_finding vault.access-policy Files,Mail
 kvl_grep "$CI_SP" "$OUT"
+# Repair comes first in the fix, and unlinking is not advised.
+fix_has() {
+	kvl_json ".findings[] | select(.id == \"$1\") | .fix |
+		contains(\"$2\")" "$3"
+}
+fix_has vault.access-policy "kvlink repair" true
+fix_has vault.access-policy "r on Admin > Security" true
+fix_has vault.access-policy unlink false
 repair
 cli 0 check --output json
 expect_cleared vault.access-policy
@@ -176,6 +184,8 @@ break_vault_rbac() {
 break_vault_rbac '"action":"remove-role-assignment","role":"Key Vault Reader"'
 cli 5 check --output json
 expect_finding vault.role-assignment:key-vault-reader ""
+fix_has vault.role-assignment:key-vault-reader "kvlink repair" true
+fix_has vault.role-assignment:key-vault-reader unlink false
 kvl_json '[.findings[] | select(.id ==
 	"vault.role-assignment:key-vault-secrets-user")] | length' 0
 break_vault_rbac '"action":"remove-role-assignment"'

@@ -238,6 +238,10 @@ kvl_json '.findings[] | select(.id == "secret.unreadable:sftp-password") |
 kvl_json '.findings[] | select(.id == "secret.unreadable:sftp-password") |
 	.fix | contains("get permission")' true
 kvl_json '.findings[] | select(.id == "secret.unreadable:sftp-password") |
+	.fix | contains("kvlink repair")' true
+kvl_json '.findings[] | select(.id == "secret.unreadable:sftp-password") |
+	.fix | contains("unlink")' false
+kvl_json '.findings[] | select(.id == "secret.unreadable:sftp-password") |
 	.cause | contains("ForbiddenByPolicy")' true
 kvl_json '[.findings[] | select(.id == "secret.missing:sftp-password")] |
 	length' 0
