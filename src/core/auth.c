@@ -332,7 +332,7 @@ static kvl_result entra_error(json_object *body, long status,
 	if (code != NULL)
 		err->azure_code = kvl_sanitize(code);
 	if (text != NULL)
-		err->azure_message = kvl_sanitize(text);
+		err->azure_message = kvl_sanitize_line(text);
 	if (correlation != NULL)
 		err->correlation_id = kvl_sanitize(correlation);
 	kvl_log("sign-in error %s correlation %s trace %s",

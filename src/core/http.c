@@ -638,6 +638,29 @@ static const char *status_advice(long status)
 	}
 }
 
+/*
+ * Whether a 403 comes from Key Vault's network rules rather than from a
+ * missing permission: its error has the inner code ForbiddenByFirewall,
+ * or ForbiddenByConnection when public network access is disabled.
+ */
+static bool blocked_by_network(const struct kvl_http_response *resp)
+{
+	json_object *body = NULL;
+	const char *code;
+	bool blocked = false;
+
+	if (resp->body == NULL || resp->body_len == 0 ||
+	    kvl_json_parse(resp->body, resp->body_len, "error body", &body,
+			   NULL) != KVL_OK)
+		return false;
+	code = kvl_json_str(body, "error.innererror.code");
+	if (code != NULL)
+		blocked = strcmp(code, "ForbiddenByFirewall") == 0 ||
+			  strcmp(code, "ForbiddenByConnection") == 0;
+	json_object_put(body);
+	return blocked;
+}
+
 kvl_result kvl_http_check(const struct kvl_http_response *resp,
 			  const char *operation, struct kvl_error *err)
 {
@@ -661,15 +684,22 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 	err->correlation_id = resp->correlation_id
 			      ? kvl_sanitize(resp->correlation_id) : NULL;
 	kvl_http_parse_error_body(resp->body, err);
+	if (res == KVL_ERR_FORBIDDEN && blocked_by_network(resp))
+		kvl_error_set(err, res, "Azure returned HTTP 403 because the key "
+			      "vault's firewall blocks the request; turn the "
+			      "firewall off (in the vault's Networking "
+			      "settings allow public access from all "
+			      "networks), as linking a vault requires");
 	return res;
 }
 
+/* Azure's messages may contain line breaks, which are shown as spaces. */
 static void set_sanitized(char **field, const char *value)
 {
 	if (value == NULL)
 		return;
 	free(*field);
-	*field = kvl_sanitize(value);
+	*field = kvl_sanitize_line(value);
 }
 
 /* {"error":{"code","message","innererror"|"innerError"}} */

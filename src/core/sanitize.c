@@ -80,6 +80,29 @@ char *kvl_sanitize(const char *text)
 	return kvl_buf_detach(&out);
 }
 
+char *kvl_sanitize_line(const char *text)
+{
+	const char *p = text ? text : "";
+	char *joined = malloc(strlen(p) + 1), *out;
+	size_t n = 0;
+
+	if (joined == NULL)
+		return NULL;
+	while (*p != '\0') {
+		if (strchr("\r\n\t", *p) == NULL) {
+			joined[n++] = *p++;
+			continue;
+		}
+		p += strspn(p, "\r\n\t");
+		if (n > 0 && joined[n - 1] != ' ' && *p != ' ' && *p != '\0')
+			joined[n++] = ' ';
+	}
+	joined[n] = '\0';
+	out = kvl_sanitize(joined);
+	free(joined);
+	return out;
+}
+
 const char *kvl_name_problem(const char *name, size_t max_chars)
 {
 	const unsigned char *p = (const unsigned char *)name;

@@ -15,6 +15,13 @@
 char *kvl_sanitize(const char *text);
 
 /*
+ * kvl_sanitize() for a message shown on one line, such as Azure's error
+ * messages: each run of line breaks and tabs becomes one space instead of
+ * '_' characters. Every other control character is still replaced.
+ */
+char *kvl_sanitize_line(const char *text);
+
+/*
  * Checks a name the user typed: valid UTF-8 with no control characters
  * (C0, DEL, C1, bidi controls) and at most max_chars characters. Returns
  * NULL when it passes, else a short reason ("it is not valid UTF-8"),

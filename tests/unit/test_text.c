@@ -59,6 +59,28 @@ static void sanitize_invalid_utf8(void **state)
 	check_sanitize("raw csi \x9b", "raw csi _");
 }
 
+static void check_sanitize_line(const char *in, const char *expected)
+{
+	char *out = kvl_sanitize_line(in);
+
+	assert_non_null(out);
+	assert_string_equal(out, expected);
+	free(out);
+}
+
+static void sanitize_line_breaks(void **state)
+{
+	(void)state;
+	check_sanitize_line(NULL, "");
+	check_sanitize_line("one.\r\nTwo: 2\r\nThree", "one. Two: 2 Three");
+	check_sanitize_line("tab\there", "tab here");
+	check_sanitize_line("a\n\n\tb", "a b");
+	check_sanitize_line("\r\nedges\r\n", "edges");
+	check_sanitize_line("esc\x1b[2J\nnext", "esc_[2J next");
+	check_sanitize_line("bell\x07", "bell_");
+	check_sanitize_line("sep\xe2\x80\xa8x", "sep_x");
+}
+
 static void width_and_truncate(void **state)
 {
 	char *cut;
@@ -182,6 +204,7 @@ int main(void)
 		cmocka_unit_test(sanitize_controls),
 		cmocka_unit_test(sanitize_c1_and_bidi),
 		cmocka_unit_test(sanitize_invalid_utf8),
+		cmocka_unit_test(sanitize_line_breaks),
 		cmocka_unit_test(width_and_truncate),
 		cmocka_unit_test(width_in_c_locale),
 		cmocka_unit_test(redact_tokens),
