@@ -190,6 +190,11 @@ struct parse_state {
 	const char *words[3];
 	int n_words;
 	const char *opt_names[N_OPT_DEFS];	/* as typed, for messages */
+	/* The first option value that check_value() rejected. It is
+	 * reported only after the command is known, so that an option the
+	 * command does not take is reported as such instead. */
+	enum opt_id bad_id;
+	const char *bad_value;
 };
 
 /* Sets err to the usage message fmt, which ends by pointing at the help. */
@@ -512,6 +517,14 @@ static kvl_result parse_long(int argc, char **argv, int *i,
 	if (*value == '\0')
 		return usage_error(err, _("option '%s' requires a non-empty "
 					  "value"), def->name);
+	if (check_value(def->id, value, err) != KVL_OK) {
+		kvl_error_clear(err);
+		if (ps->bad_value == NULL) {
+			ps->bad_id = def->id;
+			ps->bad_value = value;
+		}
+		return KVL_OK;
+	}
 	return store_value(opt, def->id, value, err);
 }
 
@@ -691,6 +704,8 @@ kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
 		return r;
 
 	r = check_command(&ps, opt, err);
+	if (r == KVL_OK && ps.bad_value != NULL)
+		r = check_value(ps.bad_id, ps.bad_value, err);
 	if (r != KVL_OK)
 		return r;
 	return check_combinations(opt, err);
