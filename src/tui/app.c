@@ -239,7 +239,9 @@ static void draw_frame(struct tui_app *app)
 	status.text = app->status;
 	status.role = app->status_role;
 	tui_status_draw(&app->layout, &status);
-	tui_legend_draw(&app->layout, top ? _(top->legend) : "");
+	tui_legend_draw(&app->layout, top == NULL ? "" :
+			top->legend_for != NULL ? top->legend_for(app) :
+			_(top->legend));
 	if (app->dialog_text != NULL)
 		tui_dialog_draw(&app->layout, app->dialog_title,
 				app->dialog_text);

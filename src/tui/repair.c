@@ -41,6 +41,12 @@ void tui_repair_ask(struct tui_app *app)
 {
 	const char *vault = app->session->env.vault.name;
 
+	if (app->session->env.vault.state != KVL_LINK_LINKED) {
+		tui_app_status(app, TUI_ROLE_STATUS, "%s",
+			       _("No key vault is linked, so there is nothing "
+				 "to repair."));
+		return;
+	}
 	if (!tui_repair_offered(app)) {
 		tui_app_status(app, TUI_ROLE_STATUS, "%s",
 			       _("Nothing to repair: no notification reports "

@@ -222,10 +222,21 @@ static void notifications_done(struct tui_app *app, int tag,
 	(void)tui_repair_done(app, tag, result, err);
 }
 
+/* f appears only while a notification reports access that a repair
+ * can grant again. */
+static const char *notifications_legend(const struct tui_app *app)
+{
+	if (tui_repair_offered(app))
+		return _("Up/Down/PgUp/PgDn scroll  r check again  "
+			 "f repair access  Esc/q back");
+	return _("Up/Down/PgUp/PgDn scroll  r check again  Esc/q back");
+}
+
 const struct tui_screen tui_screen_notifications = {
 	.breadcrumb = N_("Home > Notifications"),
 	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  "
 		     "f repair access  Esc/q back"),
+	.legend_for = notifications_legend,
 	.enter = notifications_enter,
 	.leave = notifications_leave,
 	.draw = notifications_draw,

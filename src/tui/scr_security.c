@@ -129,15 +129,23 @@ static enum tui_outcome security_key(struct tui_app *app,
 
 	if (tui_repair_key(app, key))
 		return TUI_KEY_HANDLED;
-	if (repair && tui_repair_offered(app)) {
-		tui_repair_ask(app);
-		return TUI_KEY_HANDLED;
-	}
-
 	/* The wizard offers to unlink a finished link only; a pending one
 	 * is finished with Enter or unlinked with `kvlink unlink`. */
 	if (unlink && link->state == KVL_LINK_LINKED) {
 		tui_app_push(app, &tui_screen_unlink);
+		return TUI_KEY_HANDLED;
+	}
+	if (unlink) {
+		tui_app_status(app, TUI_ROLE_STATUS, "%s",
+			       link->state == KVL_LINK_NONE ?
+			       _("No key vault is linked, so there is nothing "
+				 "to unlink.") :
+			       _("Press Enter to finish the pending link, or "
+				 "remove it with 'kvlink unlink'."));
+		return TUI_KEY_HANDLED;
+	}
+	if (repair) {
+		tui_repair_ask(app);
 		return TUI_KEY_HANDLED;
 	}
 	if (!enter)
@@ -178,10 +186,27 @@ static void security_leave(struct tui_app *app)
 	tui_repair_close();
 }
 
+/* Only the keys that do something in the tile's current state. */
+static const char *security_legend(const struct tui_app *app)
+{
+	switch (app->session->env.vault.state) {
+	case KVL_LINK_NONE:
+		return _("Enter setup  Esc back");
+	case KVL_LINK_PENDING:
+		return _("Enter finish the link  Esc back");
+	case KVL_LINK_LINKED:
+		break;
+	}
+	if (tui_repair_offered(app))
+		return _("u unlink  r repair access  Esc back");
+	return _("u unlink  Esc back");
+}
+
 const struct tui_screen tui_screen_security = {
 	.breadcrumb = N_("Admin > Security > Key Vault"),
 	.legend = N_("Enter setup (or finish a pending link)  u unlink  "
 		     "r repair access  Esc back"),
+	.legend_for = security_legend,
 	.leave = security_leave,
 	.draw = security_draw,
 	.key = security_key,

@@ -34,6 +34,9 @@ enum tui_outcome {
 struct tui_screen {
 	const char *breadcrumb;	/* N_() text: "Admin > Security" */
 	const char *legend;	/* N_() text of the key legend */
+	/* Optional: the translated legend for the current state, for a
+	 * screen whose keys apply only sometimes; legend when NULL. */
+	const char *(*legend_for)(const struct tui_app *app);
 	void (*enter)(struct tui_app *app);
 	void (*leave)(struct tui_app *app);
 	void (*draw)(struct tui_app *app, const struct tui_layout *layout);
