@@ -36,6 +36,8 @@ static const struct {
 /* State of one repair; every member is owned and cleared at the end. */
 struct repair_run {
 	struct kvl_azure *az;
+	/* Reads secret values in the checks; NULL for the signed-in user. */
+	const struct kvl_health_reader *reader;
 	struct kvl_envstore *store;
 	struct kvl_environment disk;	/* read under the link lock */
 	struct kvl_health before;
@@ -341,7 +343,10 @@ static kvl_result repair_locked(struct repair_run *run, int64_t now,
 	kvl_result r;
 
 	r = load_linked(run, err);
-	if (r == KVL_OK)
+	if (r == KVL_OK && run->reader != NULL)
+		r = kvl_health_check_as(run->az, run->reader, &run->disk, now,
+					&run->before, err);
+	else if (r == KVL_OK)
 		r = kvl_health_check(run->az, &run->disk, now, &run->before,
 				     err);
 	if (r == KVL_OK && (has_finding(&run->before, "vault.missing") ||
@@ -409,7 +414,8 @@ kvl_result kvl_repair(struct kvl_azure *az,
 		      int64_t now, struct kvl_repair_outcome *out,
 		      struct kvl_error *err)
 {
-	struct repair_run run = { .az = az, .store = store };
+	struct repair_run run = { .az = az, .reader = reader,
+				  .store = store };
 	int lock_fd = -1;
 	kvl_result r;
 

@@ -41,10 +41,11 @@ bool kvl_repair_fixes(const char *finding_id);
  * seconds). Takes the link lock while it grants (KVL_ERR_BUSY when another
  * kvlink has it) and reads the environment again under it, so env is
  * replaced by what is on disk afterwards. After a repair it runs the check
- * of `kvlink check` (kvl_health_run), reading secret values as reader, or
- * as the signed-in user when reader is NULL.
+ * of `kvlink check` (kvl_health_run). Both checks read secret values as
+ * reader, or as the signed-in user when reader is NULL.
  *
- * Nothing missing: KVL_OK with out->repaired false, and nothing written.
+ * Nothing missing: KVL_OK with out->repaired false, the first check in
+ * out->health, and nothing written.
  * A vault that no longer exists or is soft-deleted: KVL_ERR_NOT_FOUND.
  * A failed prerequisite (see flow/checks.h), or a Customer Insights
  * service principal whose object id is no longer the recorded one:
