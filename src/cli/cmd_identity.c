@@ -292,7 +292,35 @@ static const char *kind_label(enum kvl_credential_kind kind)
 	return "?";
 }
 
-static void print_identity_text(const struct kvl_env_identity *id)
+/*
+ * Prints whether the sealed client secret opens under credentials.key,
+ * and why not on standard error. The opened secret is wiped at once.
+ */
+static void print_secret_state(const struct kvl_cli *cli,
+			       const struct kvl_env_identity *id)
+{
+	struct kvl_credential cred;
+	struct kvl_error err;
+
+	kvl_error_init(&err);
+	if (kvl_env_identity_credential(kvl_envstore_dir(cli->session.store),
+					cli->session.env.id, id, &cred,
+					&err) == KVL_OK) {
+		kvl_credential_clear(&cred);
+		kvl_cli_print_field(_("Client secret"),
+				    _("stored sealed (never shown)"));
+	} else {
+		kvl_cli_print_field(_("Client secret"),
+				    _("stored sealed, but it cannot be "
+				      "opened"));
+		fprintf(stderr, _("kvlink: warning: %s\n"),
+			err.message != NULL ? err.message : "");
+	}
+	kvl_error_clear(&err);
+}
+
+static void print_identity_text(const struct kvl_cli *cli,
+				const struct kvl_env_identity *id)
 {
 	const char *endpoint;
 	bool app_service;
@@ -304,8 +332,7 @@ static void print_identity_text(const struct kvl_env_identity *id)
 	kvl_cli_print_field(_("Client id"), id->client_id != NULL ?
 			    id->client_id : _("(system-assigned identity)"));
 	if (id->kind == KVL_CREDENTIAL_CLIENT_SECRET)
-		kvl_cli_print_field(_("Client secret"),
-				    _("stored sealed (never shown)"));
+		print_secret_state(cli, id);
 	if (id->kind == KVL_CREDENTIAL_CERTIFICATE) {
 		thumb = thumbprint_or_null(id->certificate_path);
 		kvl_cli_print_field(_("Certificate"), id->certificate_path);
@@ -339,7 +366,7 @@ static void print_identity(const struct kvl_cli *cli)
 		       "secrets as the signed-in user."));
 		return;
 	}
-	print_identity_text(id);
+	print_identity_text(cli, id);
 }
 
 kvl_result kvl_cli_cmd_identity(struct kvl_cli *cli, struct kvl_error *err)

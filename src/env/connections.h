@@ -195,8 +195,10 @@ kvl_result kvl_conn_seal_credential(const char *env_dir,
 
 /*
  * Decrypts the sealed credential of field key. KVL_ERR_NOT_FOUND when
- * there is none, KVL_ERR_PARSE when it fails authentication. The caller
- * frees *plaintext with kvl_free_secret() (it is NUL-terminated).
+ * there is none; KVL_ERR_PREREQ, with a message saying why and how to
+ * recover, when it cannot be opened (key file missing, unreadable or
+ * damaged, or the value fails authentication). The caller frees
+ * *plaintext with kvl_free_secret() (it is NUL-terminated).
  */
 kvl_result kvl_conn_open_credential(const char *env_dir,
 				    const struct kvl_connection *conn,
@@ -220,12 +222,19 @@ kvl_result kvl_conn_check_credentials_key(const char *env_dir,
 
 /*
  * N_(): why the sealed credential of field key cannot be decrypted (key
- * file missing or damaged, or the value fails authentication); NULL when
- * it decrypts or is not set. The plaintext is wiped at once.
+ * file missing, unreadable or damaged, or the value fails
+ * authentication); NULL when it decrypts or is not set. The plaintext is
+ * wiped at once.
  */
 const char *kvl_conn_credential_problem(const char *env_dir,
 					const struct kvl_connection *conn,
 					const char *key);
+
+/*
+ * N_(): why <env_dir>/credentials.key cannot be used (missing, unreadable,
+ * or not a file of 32 bytes); NULL when it looks usable.
+ */
+const char *kvl_credentials_key_problem(const char *env_dir);
 
 /* Whether a secret can back a credential, judged from its attributes. */
 enum kvl_secret_usability {

@@ -178,10 +178,12 @@ out:
 	return rc;
 }
 
-kvl_result kvl_conn_open_credential(const char *env_dir,
-				    const struct kvl_connection *conn,
-				    const char *key, char **plaintext,
-				    size_t *len, struct kvl_error *err)
+/* Opens a sealed credential; failures keep the result of the crypto
+ * layer (KVL_ERR_PARSE when the value fails authentication). */
+static kvl_result open_credential(const char *env_dir,
+				  const struct kvl_connection *conn,
+				  const char *key, char **plaintext,
+				  size_t *len, struct kvl_error *err)
 {
 	const char *encoded = NULL;
 	unsigned char *sealed = NULL;
@@ -217,19 +219,107 @@ kvl_result kvl_conn_open_credential(const char *env_dir,
 	return rc;
 }
 
-/* N_(): what is wrong with the key file at path; NULL when it looks
- * usable (right size, regular file). */
-static const char *key_file_problem(const char *path)
+enum key_file_state {
+	KEY_FILE_USABLE,	/* a regular file of the right size */
+	KEY_FILE_MISSING,
+	KEY_FILE_UNREADABLE,
+	KEY_FILE_DAMAGED,
+};
+
+static enum key_file_state key_file_state(const char *path)
 {
 	struct stat st;
 
 	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? N_("is missing")
-				       : N_("cannot be read");
+		return errno == ENOENT ? KEY_FILE_MISSING
+				       : KEY_FILE_UNREADABLE;
 	if (!S_ISREG(st.st_mode) || st.st_size != CREDENTIALS_KEY_LEN)
+		return KEY_FILE_DAMAGED;
+	return KEY_FILE_USABLE;
+}
+
+/* N_(): what is wrong with the key file at path, to follow its name;
+ * NULL when it looks usable. */
+static const char *key_file_problem(const char *path)
+{
+	switch (key_file_state(path)) {
+	case KEY_FILE_MISSING:
+		return N_("is missing");
+	case KEY_FILE_UNREADABLE:
+		return N_("cannot be read");
+	case KEY_FILE_DAMAGED:
 		return N_("is damaged (it must be a file of exactly 32 "
 			  "bytes)");
+	case KEY_FILE_USABLE:
+		break;
+	}
 	return NULL;
+}
+
+const char *kvl_credentials_key_problem(const char *env_dir)
+{
+	char *path = key_path(env_dir);
+	enum key_file_state state;
+
+	if (path == NULL)
+		return N_("the key file credentials.key cannot be read");
+	state = key_file_state(path);
+	free(path);
+	switch (state) {
+	case KEY_FILE_MISSING:
+		return N_("the key file credentials.key is missing");
+	case KEY_FILE_UNREADABLE:
+		return N_("the key file credentials.key cannot be read");
+	case KEY_FILE_DAMAGED:
+		return N_("the key file credentials.key is damaged (it must "
+			  "be a file of exactly 32 bytes)");
+	case KEY_FILE_USABLE:
+		break;
+	}
+	return NULL;
+}
+
+/* N_(): why a sealed value failed to open with result rc; NULL when the
+ * message of the crypto layer says it better (a key file with the wrong
+ * mode, say). */
+static const char *open_problem(const char *env_dir, kvl_result rc)
+{
+	const char *problem = kvl_credentials_key_problem(env_dir);
+
+	if (problem != NULL)
+		return problem;
+	if (rc == KVL_ERR_PARSE)
+		return N_("it was changed, copied from another field or "
+			  "connection, or sealed with another key");
+	return NULL;
+}
+
+kvl_result kvl_conn_open_credential(const char *env_dir,
+				    const struct kvl_connection *conn,
+				    const char *key, char **plaintext,
+				    size_t *len, struct kvl_error *err)
+{
+	const char *problem;
+	char *detail = NULL;
+	kvl_result rc;
+
+	rc = open_credential(env_dir, conn, key, plaintext, len, err);
+	if (rc == KVL_OK || rc == KVL_ERR_NOT_FOUND || rc == KVL_ERR_NOMEM)
+		return rc;
+
+	problem = open_problem(env_dir, rc);
+	if (problem == NULL && err != NULL && err->message != NULL)
+		detail = strdup(err->message);
+	kvl_error_set(err, KVL_ERR_PREREQ,
+		      "cannot open the sealed credential '%s' of connection "
+		      "'%s': %s; restore credentials.key from a backup of the "
+		      "environment directory, or type the credential again "
+		      "with 'kvlink connection edit'", key,
+		      conn->display_name != NULL ? conn->display_name : "",
+		      problem != NULL ? problem : detail != NULL ? detail
+			: "the key file credentials.key cannot be read");
+	free(detail);
+	return KVL_ERR_PREREQ;
 }
 
 /* Appends item to the comma-separated *list; false when out of memory. */
@@ -322,14 +412,13 @@ const char *kvl_conn_credential_problem(const char *env_dir,
 					const char *key)
 {
 	struct kvl_error ignored;
-	char *plain = NULL, *path;
-	const char *problem = NULL;
+	const char *problem;
+	char *plain = NULL;
 	size_t len = 0;
 	kvl_result rc;
 
 	kvl_error_init(&ignored);
-	rc = kvl_conn_open_credential(env_dir, conn, key, &plain, &len,
-				      &ignored);
+	rc = open_credential(env_dir, conn, key, &plain, &len, &ignored);
 	kvl_error_clear(&ignored);
 	if (plain != NULL) {
 		OPENSSL_cleanse(plain, len);
@@ -337,18 +426,9 @@ const char *kvl_conn_credential_problem(const char *env_dir,
 	}
 	if (rc == KVL_OK || rc == KVL_ERR_NOT_FOUND)
 		return NULL;
-
-	path = key_path(env_dir);
-	if (path != NULL && key_file_problem(path) != NULL)
-		problem = N_("the key file credentials.key is missing or "
-			     "damaged");
-	else if (rc == KVL_ERR_PARSE)
-		problem = N_("it was changed, copied from another field or "
-			     "connection, or sealed with another key");
-	else
-		problem = N_("the key file credentials.key cannot be read");
-	free(path);
-	return problem;
+	problem = open_problem(env_dir, rc);
+	return problem != NULL ? problem
+		: N_("the key file credentials.key cannot be read");
 }
 
 enum kvl_secret_usability kvl_secret_usability(

@@ -179,6 +179,31 @@ out:
 	return rc;
 }
 
+/* Replaces the error of a sealed client secret that did not open with
+ * result rc by one that says why and how to recover. */
+static kvl_result open_failed(const char *env_dir, kvl_result rc,
+			      struct kvl_error *err)
+{
+	const char *problem = kvl_credentials_key_problem(env_dir);
+	char *detail = NULL;
+
+	if (problem == NULL && rc == KVL_ERR_PARSE)
+		problem = "it was sealed with another key file "
+			  KVL_CREDENTIALS_KEY_FILE " (the file was replaced, "
+			  "or the environment was copied without it)";
+	if (problem == NULL && err != NULL && err->message != NULL)
+		detail = strdup(err->message);
+	kvl_error_set(err, KVL_ERR_PREREQ,
+		      "cannot open the sealed client secret of the service "
+		      "identity: %s; restore %s from a backup of the "
+		      "environment directory, or set the secret again with "
+		      "'kvlink env identity set'", problem != NULL ? problem
+			: detail != NULL ? detail : "it cannot be read",
+		      KVL_CREDENTIALS_KEY_FILE);
+	free(detail);
+	return KVL_ERR_PREREQ;
+}
+
 static kvl_result open_secret(const char *env_dir, const char *env_id,
 			      const struct kvl_env_identity *id,
 			      char **secret, struct kvl_error *err)
@@ -190,7 +215,7 @@ static kvl_result open_secret(const char *env_dir, const char *env_id,
 
 	if (kvl_base64_decode(id->sealed_secret, &sealed, &sealed_len) !=
 	    KVL_OK)
-		return kvl_error_set(err, KVL_ERR_PARSE,
+		return kvl_error_set(err, KVL_ERR_PREREQ,
 				     "the sealed client secret of the service "
 				     "identity is not base64; set it again "
 				     "with 'kvlink env identity set'");
@@ -199,11 +224,7 @@ static kvl_result open_secret(const char *env_dir, const char *env_id,
 		rc = kvl_open_sealed_buffer(key, aad, sealed, sealed_len,
 					    secret, &len, err);
 	if (rc != KVL_OK && rc != KVL_ERR_NOMEM)
-		kvl_error_set(err, rc, "cannot open the sealed client secret "
-			      "of the service identity (the key file %s was "
-			      "replaced, or the environment was copied); "
-			      "set it again with 'kvlink env identity set'",
-			      KVL_CREDENTIALS_KEY_FILE);
+		rc = open_failed(env_dir, rc, err);
 	free(sealed);
 	free(key);
 	free(aad);

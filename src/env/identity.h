@@ -44,7 +44,9 @@ kvl_result kvl_env_identity_seal(const char *env_dir, const char *env_id,
 
 /*
  * Fills out with everything needed to sign in as id, opening the sealed
- * client secret. out is cleared with kvl_credential_clear().
+ * client secret. KVL_ERR_PREREQ, with a message saying why and how to
+ * recover, when the secret cannot be opened. out is cleared with
+ * kvl_credential_clear().
  */
 kvl_result kvl_env_identity_credential(const char *env_dir,
 				       const char *env_id,

@@ -76,3 +76,32 @@ cli 0 check --output json
 kvl_json .healthy true
 kvl_json .secretsReadAs.type serviceIdentity
 kvl_json .secretsReadAs.signedIn true
+
+# With the key missing, every command that needs the sealed credentials
+# exits with status 5 and says the file is missing and how to recover.
+mv "$ENV/credentials.key" "$WORK/credentials.key.backup"
+cli 5 check
+kvl_grep "the key file credentials.key is missing" "$ERR"
+kvl_grep "restore credentials.key from a backup" "$ERR"
+kvl_grep "kvlink env identity set" "$ERR"
+if grep -qF "was replaced" "$ERR"; then
+	kvl_fail "check says the key was replaced although it is missing"
+fi
+cli 5 connection test "Typed Mail"
+kvl_grep "credentials.key is missing" "$ERR"
+kvl_grep "kvlink connection edit" "$ERR"
+cli 0 env identity show
+kvl_grep "cannot be opened" "$OUT"
+if grep -qF "stored sealed (never shown)" "$OUT"; then
+	kvl_fail "env identity show calls an unopenable secret stored"
+fi
+kvl_grep "credentials.key is missing" "$ERR"
+[ ! -e "$ENV/credentials.key" ] || kvl_fail "a new credentials.key was made"
+
+# A key file of another environment opens nothing: the message says so.
+head -c 32 /dev/urandom >"$ENV/credentials.key"
+chmod 600 "$ENV/credentials.key"
+cli 5 check
+kvl_grep "sealed with another key file" "$ERR"
+cli 5 connection test "Typed Mail"
+kvl_grep "sealed with another key" "$ERR"

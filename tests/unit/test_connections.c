@@ -425,7 +425,7 @@ static void sealed_tamper_detected(void **state)
 	c.sealed[0].value = encoded;
 	assert_int_equal(kvl_conn_open_credential(f->dir, &c, "password",
 						  &plain, &len, &f->err),
-			 KVL_ERR_PARSE);
+			 KVL_ERR_PREREQ);
 	assert_null(plain);
 	kvl_error_clear(&f->err);
 
@@ -434,7 +434,7 @@ static void sealed_tamper_detected(void **state)
 	c.sealed[0].value = strdup(c.sealed[1].value);
 	assert_int_equal(kvl_conn_open_credential(f->dir, &c, "password",
 						  &plain, &len, &f->err),
-			 KVL_ERR_PARSE);
+			 KVL_ERR_PREREQ);
 	kvl_error_clear(&f->err);
 	assert_int_equal(kvl_conn_open_credential(f->dir, &c, "passphrase",
 						  &plain, &len, &f->err),
@@ -451,7 +451,7 @@ static void sealed_tamper_detected(void **state)
 	plain = NULL;
 	assert_int_equal(kvl_conn_open_credential(f->dir, &other, "passphrase",
 						  &plain, &len, &f->err),
-			 KVL_ERR_PARSE);
+			 KVL_ERR_PREREQ);
 	assert_null(plain);
 	kvl_error_clear(&f->err);
 	kvl_connection_clear(&other);
