@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/conn.h"
 #include "core/crypto.h"
+#include "core/graph.h"
 #include "env/connections.h"
 #include "env/identity.h"
 #include "i18n.h"
@@ -164,6 +165,43 @@ static kvl_result build_identity(struct kvl_cli *cli,
 
 static void print_identity(const struct kvl_cli *cli);
 
+/* Warns on standard error when id is an app other than Customer
+ * Insights: a check as that app says nothing about Customer Insights. */
+static void warn_other_app(const struct kvl_env_identity *id)
+{
+	if (!kvl_env_identity_other_app(id))
+		return;
+	fprintf(stderr, _("kvlink: warning: client id %s is not the "
+			  "Customer Insights app (%s); 'kvlink check' will "
+			  "read secrets as that other app, so its result "
+			  "does not show whether Customer Insights can read "
+			  "them; run 'kvlink env identity set' again with "
+			  "--identity-client-id %s\n"), id->client_id,
+		KVL_CI_APP_ID, KVL_CI_APP_ID);
+}
+
+/* Notes on standard error that a managed identity without
+ * IDENTITY_ENDPOINT gets its tokens from the instance metadata service. */
+static void note_metadata_service(const struct kvl_env_identity *id)
+{
+	const char *endpoint;
+	bool app_service = false;
+
+	if (id->kind != KVL_CREDENTIAL_MANAGED_IDENTITY)
+		return;
+	endpoint = kvl_managed_identity_endpoint(&app_service);
+	if (app_service)
+		return;
+	fprintf(stderr, _("kvlink: note: IDENTITY_ENDPOINT is not set, so "
+			  "'kvlink check' will ask Azure's instance metadata "
+			  "service (%s) for the managed identity's tokens; "
+			  "it answers only on an Azure machine, so elsewhere "
+			  "the check cannot sign in. Run kvlink where App "
+			  "Service sets IDENTITY_ENDPOINT and IDENTITY_HEADER, "
+			  "or remove the identity with 'kvlink env identity "
+			  "clear'.\n"), endpoint != NULL ? endpoint : "");
+}
+
 static kvl_result identity_set(struct kvl_cli *cli, struct kvl_error *err)
 {
 	const struct kvl_identity *admin = NULL;
@@ -193,6 +231,8 @@ static kvl_result identity_set(struct kvl_cli *cli, struct kvl_error *err)
 	}
 	id = old;
 	print_identity(cli);
+	warn_other_app(cli->session.env.service_identity);
+	note_metadata_service(cli->session.env.service_identity);
 out:
 	kvl_env_identity_free(id);
 	return r;
@@ -256,6 +296,10 @@ json_object *kvl_cli_identity_json(const struct kvl_env_identity *id)
 					id->kind));
 	kvl_cli_json_add_string(obj, "tenantId", id->tenant_id);
 	kvl_cli_json_add_string(obj, "clientId", id->client_id);
+	if (id->client_id != NULL)
+		json_object_object_add(obj, "customerInsightsApp",
+				       json_object_new_boolean(
+					       !kvl_env_identity_other_app(id)));
 	if (id->kind == KVL_CREDENTIAL_CLIENT_SECRET)
 		json_object_object_add(obj, "clientSecretSealed",
 				       json_object_new_boolean(
@@ -382,6 +426,8 @@ kvl_result kvl_cli_cmd_identity(struct kvl_cli *cli, struct kvl_error *err)
 		return identity_clear(cli, err);
 	default:
 		print_identity(cli);
+		if (cli->session.env.service_identity != NULL)
+			warn_other_app(cli->session.env.service_identity);
 		return KVL_OK;
 	}
 }

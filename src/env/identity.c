@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/crypto.h"
+#include "core/graph.h"
 #include "env/connections.h"
 #include "env/identity.h"
 #include "env/members.h"
@@ -21,6 +23,12 @@ void kvl_env_identity_free(struct kvl_env_identity *id)
 	free(id->set_by);
 	free(id->set_at);
 	free(id);
+}
+
+bool kvl_env_identity_other_app(const struct kvl_env_identity *id)
+{
+	return id->client_id != NULL &&
+	       strcasecmp(id->client_id, KVL_CI_APP_ID) != 0;
 }
 
 /* Checks that the members a kind needs are there. */

@@ -9,6 +9,8 @@
 #ifndef KVL_ENV_IDENTITY_H
 #define KVL_ENV_IDENTITY_H
 
+#include <stdbool.h>
+
 #include <json-c/json.h>
 
 #include "core/credential.h"
@@ -23,6 +25,12 @@ struct kvl_env_identity {
 	char *set_by;		/* object id of the Admin who set it */
 	char *set_at;		/* RFC 3339, UTC */
 };
+
+/*
+ * Whether id names an app other than Customer Insights by its client id.
+ * False for a system-assigned managed identity, which has none.
+ */
+bool kvl_env_identity_other_app(const struct kvl_env_identity *id);
 
 /* Reads the "serviceIdentity" object; *out is NULL when obj is NULL. */
 kvl_result kvl_env_identity_from_json(json_object *obj,

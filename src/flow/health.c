@@ -425,6 +425,26 @@ static void describe_secret(const char *vault, const char *name,
 	}
 }
 
+/* The fix of "secret.unreadable": grant the reader access, unless the
+ * reader is an app other than Customer Insights. */
+static char *unreadable_fix(const struct kvl_health_reader *reader)
+{
+	if (reader->other_app_id != NULL)
+		return format("the service identity's client id %s is not "
+			      "the Customer Insights app (%s), so this check "
+			      "does not show what Customer Insights can read; "
+			      "do not grant that app access, but set the "
+			      "service identity again with "
+			      "--identity-client-id %s", reader->other_app_id,
+			      KVL_CI_APP_ID, KVL_CI_APP_ID);
+	return format("when the check also reports vault.access-policy or "
+		      "vault.role-assignment, run 'kvlink repair' (in the "
+		      "wizard: r on Admin > Security, or f on Notifications) "
+		      "first; otherwise give %s the get permission on secrets "
+		      "of the vault (access policy: Secret permissions > Get; "
+		      "RBAC: the role Key Vault Secrets User)", reader->name);
+}
+
 /*
  * Reads the value of a usable secret as the reader and wipes it at once.
  * When that fails, fills text with the finding "secret.unreadable".
@@ -455,13 +475,7 @@ static kvl_result read_value(struct health_run *run, const char *name,
 	text->cause = format("secret '%s' exists in key vault '%s', but %s "
 			     "cannot read its value: %s", name, link->name,
 			     run->reader->name, detail ? detail : "?");
-	text->fix = format("when the check also reports vault.access-policy "
-			   "or vault.role-assignment, run 'kvlink repair' "
-			   "(in the wizard: r on Admin > Security, or f on "
-			   "Notifications) first; otherwise give %s the get "
-			   "permission on secrets of the vault (access "
-			   "policy: Secret permissions > Get; RBAC: the role "
-			   "Key Vault Secrets User)", run->reader->name);
+	text->fix = unreadable_fix(run->reader);
 	free(detail);
 	r = KVL_OK;
 out:
@@ -951,8 +965,9 @@ kvl_result kvl_health_check(struct kvl_azure *az,
 			    const struct kvl_environment *env, int64_t now,
 			    struct kvl_health *out, struct kvl_error *err)
 {
-	const struct kvl_health_reader user = { az, false,
-						"the signed-in user" };
+	const struct kvl_health_reader user = {
+		.az = az, .name = "the signed-in user",
+	};
 
 	return kvl_health_check_as(az, &user, env, now, out, err);
 }

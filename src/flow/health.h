@@ -63,6 +63,9 @@ struct kvl_health_reader {
 	struct kvl_azure *az;	/* the client whose sign-in reads values */
 	bool service;		/* az signs in as a service identity */
 	const char *name;	/* for findings: "the service identity ..." */
+	/* The service identity's client id when it is not the Customer
+	 * Insights app's, so granting it access would not help; else NULL. */
+	const char *other_app_id;
 };
 
 /*

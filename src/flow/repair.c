@@ -384,7 +384,7 @@ static kvl_result recheck(struct kvl_azure *az,
 			  struct kvl_error *err)
 {
 	const struct kvl_identity *me = kvl_auth_identity(az->auth);
-	struct kvl_health_reader user = { az, false, NULL };
+	struct kvl_health_reader user = { .az = az };
 	char *name = NULL;
 	kvl_result r;
 

@@ -57,6 +57,8 @@ static kvl_result open_service(struct kvl_azure *az, const char *env_dir,
 	    (id->client_id != NULL && reader->client_id == NULL))
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	reader->health.name = reader->name;
+	if (kvl_env_identity_other_app(id))
+		reader->health.other_app_id = reader->client_id;
 	return KVL_OK;
 }
 
