@@ -52,7 +52,7 @@ kvl_result kvl_cli_require_admin(struct kvl_cli *cli, const char *action,
 				       "who you are"));
 	if (!kvl_env_user_role(&cli->session.env, id->object_id, &role) ||
 	    role != KVL_ROLE_ADMIN)
-		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
+		return kvl_error_set(err, KVL_ERR_PREREQ,
 				     _("only Admins of environment '%s' can "
 				       "%s; ask an Admin"),
 				     cli->session.env.display_name, action);

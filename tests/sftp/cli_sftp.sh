@@ -240,7 +240,7 @@ kvl_sandbox_stop
 kvl_sandbox_start --tenant "$WORK/tenant.json" --user riley@contoso.test
 cli 0 logout
 cli 0 login
-cli 1 connection test Fresh --trust-host-key "$SFTP_HOST_FINGERPRINT"
+cli 5 connection test Fresh --trust-host-key "$SFTP_HOST_FINGERPRINT"
 kvl_grep "only Admins of environment" "$ERR"
 cli 0 connection show Fresh --output json
 kvl_json '.connection.hostKey' null
