@@ -6,6 +6,7 @@
 
 #include "env/notifications.h"
 #include "flow/repair.h"
+#include "flow/secret_reader.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/confirm.h"
@@ -64,16 +65,28 @@ void tui_repair_ask(struct tui_app *app)
 			 vault != NULL ? vault : "?");
 }
 
-/* Runs in the worker, on the job's copy of the environment. */
+/*
+ * Runs in the worker, on the job's copy of the environment. Secret values
+ * are read by the same reader as the background check and `kvlink
+ * repair`: the service identity when there is one, else the signed-in
+ * user.
+ */
 static kvl_result run_repair(struct tui_app *app, void *arg,
 			     struct kvl_error *err)
 {
 	struct kvl_session *s = app->session;
+	struct kvl_secret_reader reader = { 0 };
+	kvl_result r;
 
 	(void)arg;
 	kvl_repair_outcome_clear(&outcome);
-	return kvl_repair(&s->az, NULL, s->store, app->job.env,
-			  (int64_t)time(NULL), &outcome, err);
+	r = kvl_secret_reader_open(&s->az, kvl_envstore_dir(s->store),
+				   app->job.env, &reader, err);
+	if (r == KVL_OK)
+		r = kvl_repair(&s->az, &reader.health, s->store, app->job.env,
+			       (int64_t)time(NULL), &outcome, err);
+	kvl_secret_reader_close(&reader);
+	return r;
 }
 
 bool tui_repair_key(struct tui_app *app, const struct tui_key *key)
