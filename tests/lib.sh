@@ -124,6 +124,9 @@ kvl_sandbox_start() {
 kvl_sandbox_stop() {
 	if [ -n "${SANDBOX_PID:-}" ]; then
 		kill "$SANDBOX_PID" 2>/dev/null || true
+		# A test may have stopped it with SIGSTOP; SIGTERM acts only
+		# once it runs again.
+		kill -CONT "$SANDBOX_PID" 2>/dev/null || true
 		wait "$SANDBOX_PID" 2>/dev/null || true
 		SANDBOX_PID=
 	fi

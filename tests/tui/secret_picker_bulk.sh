@@ -22,13 +22,14 @@ kvl_keys Space Enter
 kvl_screen_wait "Add 5/8 Credentials"
 
 # Esc while the secrets are listed cancels the listing and leaves r to
-# try again. NOTE: this relies on the 403 pages taking longer than the
-# poll that sees the spinner; in runs so far Esc arrived after about 120
-# pages.
+# try again. The sandbox is stopped first, so the listing is certainly
+# still waiting for a page when Esc arrives.
+kill -STOP "$SANDBOX_PID"
 kvl_keys Enter
 kvl_screen_wait "Listing secrets..."
 kvl_keys Escape
 kvl_screen_wait "Cancelled. Press r to try again"
+kill -CONT "$SANDBOX_PID"
 kvl_screen_lacks "bulk-secret-"
 
 # r lists them all, following every nextLink.
