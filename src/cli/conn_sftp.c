@@ -126,6 +126,7 @@ static kvl_result end_test(const struct kvl_connection *c,
 	if (kvl_sftp_conn_target(c, &t, err) != KVL_OK)
 		return err->result;
 	res->step = report->step;
+	res->summary = kvl_conntest_sftp_text(err->result, report);
 	res->target = kvl_sftp_conn_target_text(&t);
 	res->detail = kvl_sanitize(err->message);
 	kvl_error_clear(err);
@@ -181,6 +182,7 @@ kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 		    strcmp(given, report.host_key.fingerprint) == 0)
 			return trust(cli, c, &report.host_key, err);
 		report.step = KVL_PROBE_TLS;
+		report.key_state = KVL_SFTP_KEY_CHANGED;
 		kvl_error_set(err, KVL_ERR_TLS,
 			      _("the host key of %s has changed, so no "
 				"credential was sent; trust the new key only "

@@ -22,7 +22,7 @@ static json_object *result_json(const struct kvl_connection *c,
 {
 	json_object *doc = json_object_new_object();
 	json_object *conn = json_object_new_object();
-	const char *text = kvl_conntest_step_text(res->step);
+	const char *text = kvl_conntest_result_text(res);
 	char *sentence = kvl_conntest_sentence(text, type->display_name);
 
 	kvl_cli_json_add_string(conn, "id", c->id);
@@ -66,7 +66,7 @@ static void print_result_line(const struct kvl_conntest_result *res)
 static void print_sentence(const struct kvl_conn_type *type,
 			   const struct kvl_conntest_result *res)
 {
-	const char *text = _(kvl_conntest_step_text(res->step));
+	const char *text = _(kvl_conntest_result_text(res));
 	char *sentence = kvl_conntest_sentence(text, type->display_name);
 	char *line = NULL;
 

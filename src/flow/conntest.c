@@ -81,6 +81,13 @@ const char *kvl_conntest_step_text(enum kvl_probe_step step)
 		  "check the vendor's status page if it persists");
 }
 
+const char *kvl_conntest_result_text(const struct kvl_conntest_result *r)
+{
+	if (r->summary != NULL)
+		return r->summary;
+	return kvl_conntest_step_text(r->step);
+}
+
 char *kvl_conntest_sentence(const char *text, const char *vendor)
 {
 	const char *mark = strstr(text, "%s");

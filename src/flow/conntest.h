@@ -16,6 +16,7 @@
 
 #include "core/probe.h"
 #include "core/result.h"
+#include "core/sftp.h"
 #include "core/sink.h"
 #include "env/connections.h"
 #include "flow/session.h"
@@ -41,6 +42,9 @@ struct kvl_conntest_result {
 	char *target;			/* what was contacted, no credential */
 	char *vendor_message;		/* the target's error text, or NULL */
 	char *detail;			/* transport error text, or NULL */
+	/* N_() summary with one %s for the vendor, set by a tester whose
+	 * failures need more than the step says; NULL: the step's text. */
+	const char *summary;
 };
 
 /*
@@ -92,6 +96,9 @@ const char *kvl_conntest_value(const struct kvl_conntest_input *in,
  */
 const char *kvl_conntest_step_text(enum kvl_probe_step step);
 
+/* N_(): r->summary, or else kvl_conntest_step_text(r->step). */
+const char *kvl_conntest_result_text(const struct kvl_conntest_result *r);
+
 /*
  * Returns a copy of text, a kvl_conntest_step_text() as it is or
  * translated, with its one "%s" replaced by vendor; NULL when out of
@@ -108,6 +115,16 @@ char *kvl_conntest_sentence(const char *text, const char *vendor);
 kvl_result kvl_conntest_sftp(const struct kvl_conntest_input *in,
 			     struct kvl_conntest_result *out,
 			     struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * N_(): the summary of an SFTP test that ended with result r and
+ * report, one %s for the vendor. It tells a changed host key from a
+ * failed handshake, a private key that could not be opened (nothing
+ * sent) from a rejected credential, and a missing folder from other
+ * failures.
+ */
+const char *kvl_conntest_sftp_text(kvl_result r,
+				   const struct kvl_sftp_report *report);
 
 /* conntest_http.c: the vendors reached over HTTPS. */
 kvl_result kvl_conntest_http(const struct kvl_conntest_input *in,

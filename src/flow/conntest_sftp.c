@@ -14,6 +14,64 @@
 #include "flow/sftp_conn.h"
 #include "i18n.h"
 
+/* A failed SSH handshake, or a host key that cannot be read. */
+static const char *handshake_text(const struct kvl_sftp_report *report)
+{
+	if (report->key_state == KVL_SFTP_KEY_CHANGED)
+		return N_("WARNING: the host key of the %s server has "
+			  "changed, so someone may be intercepting the "
+			  "connection and no credential was sent; trust the "
+			  "new key only after the server's administrator "
+			  "confirms it");
+	return N_("The SSH handshake with the %s server failed, so no "
+		  "credential was sent; check that the host and port "
+		  "belong to an SSH server");
+}
+
+/* A failed sign-in. Before the handshake it can only be the private
+ * key that could not be opened here. */
+static const char *auth_text(const struct kvl_sftp_report *report)
+{
+	if (report->key_state == KVL_SFTP_KEY_NOT_SEEN)
+		return N_("The private key could not be opened with its "
+			  "passphrase, so nothing was sent to the %s server; "
+			  "check the passphrase and that the key is intact");
+	return N_("The %s server rejected the credential (one attempt "
+		  "was made); check the user name and that the password "
+		  "or private key is current");
+}
+
+const char *kvl_conntest_sftp_text(kvl_result r,
+				   const struct kvl_sftp_report *report)
+{
+	switch (report->step) {
+	case KVL_PROBE_OK:
+		return N_("%s accepted the credential and listed the export "
+			  "folder");
+	case KVL_PROBE_DNS:
+		break;
+	case KVL_PROBE_CONNECT:
+		return N_("Could not connect to the %s server; check the "
+			  "host, the port and any firewall on the way");
+	case KVL_PROBE_TLS:
+		return handshake_text(report);
+	case KVL_PROBE_AUTH:
+		return auth_text(report);
+	case KVL_PROBE_PERMISSION:
+		return N_("The %s server accepted the credential, but the "
+			  "user may not read the export folder; ask the "
+			  "server's administrator for read access");
+	case KVL_PROBE_RESPONSE:
+		if (r == KVL_ERR_NOT_FOUND)
+			return N_("The export folder does not exist on the "
+				  "%s server; check the folder's path");
+		return N_("The %s server stopped answering or ended the "
+			  "SFTP session; try again later, and ask the "
+			  "server's administrator if it persists");
+	}
+	return kvl_conntest_step_text(KVL_PROBE_DNS);
+}
+
 static void credential_of(const struct kvl_conntest_input *in,
 			  struct kvl_sftp_credential *cred)
 {
@@ -67,6 +125,7 @@ kvl_result kvl_conntest_sftp(const struct kvl_conntest_input *in,
 		return r;
 	}
 	out->step = report.step;
+	out->summary = kvl_conntest_sftp_text(r, &report);
 	out->target = kvl_sftp_conn_target_text(&target);
 	if (r != KVL_OK)
 		out->detail = kvl_sanitize(test_err.message);

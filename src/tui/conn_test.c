@@ -101,10 +101,11 @@ void tui_conn_test_run(struct tui_app *app, const char *conn_id)
 				_("Testing the connection"), run_test, NULL);
 }
 
-/* Appends the step's sentence with the vendor's name. */
-static void add_sentence(struct kvl_buf *buf, enum kvl_probe_step step)
+/* Appends the result's summary with the vendor's name. */
+static void add_sentence(struct kvl_buf *buf,
+			 const struct kvl_conntest_result *r)
 {
-	char *text = kvl_conntest_sentence(_(kvl_conntest_step_text(step)),
+	char *text = kvl_conntest_sentence(_(kvl_conntest_result_text(r)),
 					   job.vendor);
 
 	(void)kvl_buf_adds(buf, text != NULL ? text : "?");
@@ -117,7 +118,7 @@ static char *failure_text(const struct kvl_conntest_result *r)
 	struct kvl_buf buf;
 
 	kvl_buf_init(&buf);
-	add_sentence(&buf, r->step);
+	add_sentence(&buf, r);
 	(void)kvl_buf_addf(&buf, _(". Failed step: %s."),
 			   kvl_probe_step_name(r->step));
 	if (r->http_status > 0)
@@ -146,7 +147,7 @@ void tui_conn_test_done(struct tui_app *app, kvl_result result,
 	}
 	if (job.result.step == KVL_PROBE_OK) {
 		kvl_buf_init(&passed);
-		add_sentence(&passed, KVL_PROBE_OK);
+		add_sentence(&passed, &job.result);
 		tui_app_status(app, TUI_ROLE_PASSED, _("Test passed: %s."),
 			       passed.data != NULL ? passed.data : "");
 		kvl_buf_clear(&passed);

@@ -8,7 +8,9 @@
 # --trust-host-key or with a wrong fingerprint, accepted with the right
 # one. Then a pinned key, a changed key (warning, no secret read, no
 # authentication), a wrong password (one attempt), an OpenSSH private key
-# and a PEM key with its passphrase.
+# and a PEM key with its passphrase. The closing summary names the cause:
+# a key that cannot be opened with its passphrase, a missing or
+# unreadable folder, a port that does not speak SSH, a changed key.
 # Last, no credential may reach stdout, stderr, the debug log or the
 # environment directory.
 set -eu
@@ -43,7 +45,7 @@ no_credential() {
 	local value
 
 	for value in "$SFTP_PASSWORD" "$KEY_LINE" "$RSA_LINE" \
-	    "$SFTP_PASSPHRASE" wrong-sftp-Pass-11; do
+	    "$SFTP_PASSPHRASE" wrong-sftp-Pass-11 not-the-phrase-3; do
 		if grep -rqF -- "$value" "$@"; then
 			kvl_fail "a credential is in clear in: $*"
 		fi
@@ -91,6 +93,7 @@ kvl_sandbox_get /_sandbox/state |
 		{ name: "sftp-private-key", value: $key },
 		{ name: "sftp-rsa-key", value: $rsa },
 		{ name: "sftp-rsa-passphrase", value: $phrase },
+		{ name: "sftp-bad-passphrase", value: "not-the-phrase-3" },
 		{ name: "sftp-wrong-password", value: "wrong-sftp-Pass-11" } ]' \
 	>"$WORK/tenant.json"
 kvl_sandbox_stop
@@ -110,6 +113,21 @@ sftp_add Drop password=sftp-password
 sftp_add KeyDrop private_key=sftp-private-key
 sftp_add BadDrop password=sftp-wrong-password
 sftp_add Fresh password=sftp-password
+sftp_folder_add() {
+	cli 0 connection add --type sftp --name "$1" --use-key-vault \
+		--field host=127.0.0.1 --field "port=$2" \
+		--field "username=$SFTP_USER" --field "folder=$3" \
+		--secret password=sftp-password --accept-privacy-statement
+}
+sftp_folder_add NoFolder "$SFTP_PORT" /missing
+sftp_folder_add Locked "$SFTP_PORT" /locked
+SANDBOX_PORT=${SANDBOX_URL##*:}
+sftp_folder_add NotSsh "$SANDBOX_PORT" /export
+cli 0 connection add --type sftp --name BadPhrase --use-key-vault \
+	--field host=127.0.0.1 --field "port=$SFTP_PORT" \
+	--field "username=$SFTP_USER" --field folder=/export \
+	--secret private_key=sftp-rsa-key \
+	--secret passphrase=sftp-bad-passphrase --accept-privacy-statement
 cli 0 connection add --type sftp --name RsaDrop --use-key-vault \
 	--field host=127.0.0.1 --field "port=$SFTP_PORT" \
 	--field "username=$SFTP_USER" --field folder=/export \
@@ -193,6 +211,42 @@ sshd_lines_since "$offset"
 [ "$(grep -c 'method password' "$WORK/sshd-part.log")" -eq 1 ] ||
 	kvl_fail "expected one password attempt: $(cat "$WORK/sshd-part.log")"
 
+# summary_is STEP PHRASE WRONG: the text output's closing summary names
+# the cause (PHRASE) and lacks WRONG, a sentence meant for another case.
+summary_is() {
+	kvl_grep "failed at step $1" "$OUT"
+	kvl_grep "$2" "$OUT"
+	if grep -qF -- "$3" "$OUT"; then
+		kvl_fail "the summary says '$3': $(cat "$OUT")"
+	fi
+}
+
+# A wrong passphrase: the key is not opened, nothing reaches the server.
+offset=$(log_size)
+cli 8 connection test BadPhrase --trust-host-key "$SFTP_HOST_FINGERPRINT"
+summary_is authentication "could not be opened with its passphrase" \
+	"rejected the credential"
+kvl_grep "nothing was sent to the SFTP server" "$OUT"
+cli 8 connection test BadPhrase --output json
+kvl_json .step authentication
+kvl_json '.message | test("could not be opened")' true
+sshd_lines_since "$offset"
+if grep -q userauth-request "$WORK/sshd-part.log"; then
+	kvl_fail "kvlink authenticated with a key it could not open"
+fi
+
+# A folder that does not exist, and one the user may not read.
+cli 8 connection test NoFolder --trust-host-key "$SFTP_HOST_FINGERPRINT"
+summary_is response "export folder does not exist on the SFTP server" \
+	"status page"
+cli 8 connection test Locked --trust-host-key "$SFTP_HOST_FINGERPRINT"
+summary_is permission "may not read the export folder" "scopes"
+
+# A port that speaks HTTP, not SSH: the handshake step, no certificate.
+cli 8 connection test NotSsh
+summary_is tls "SSH handshake with the SFTP server failed" "certificate"
+kvl_grep "no credential was sent" "$OUT"
+
 # The server's key changes (here: the stored pin is replaced): a loud
 # warning, no secret read and no authentication.
 jq --arg fp "$OTHER_FP" '(.connections[] | select(.displayName == "Drop")
@@ -205,6 +259,9 @@ cli 8 connection test Drop
 kvl_grep "WARNING: THE SFTP SERVER'S HOST KEY HAS CHANGED" "$ERR"
 kvl_grep "No credential was sent" "$ERR"
 kvl_grep "$OTHER_FP" "$ERR"
+summary_is tls "WARNING: the host key of the SFTP server has changed" \
+	"certificate"
+kvl_grep "someone may be intercepting the connection" "$OUT"
 [ "$(secret_reads sftp-password)" -eq "$reads" ] ||
 	kvl_fail "the password was read although the host key changed"
 sshd_lines_since "$offset"
