@@ -87,8 +87,9 @@ static kvl_result trust_new(struct kvl_cli *cli,
 		server, key->type, key->fingerprint);
 	if (given != NULL && strcmp(given, key->fingerprint) == 0)
 		return trust(cli, c, key, err);
+	/* Status 5, as for a key not trusted yet: nothing changed. */
 	if (given != NULL)
-		return kvl_error_set(err, KVL_ERR_TLS,
+		return kvl_error_set(err, KVL_ERR_PREREQ,
 				     _("the server %s offers the host key %s, "
 				       "not %s given with --trust-host-key; "
 				       "nothing was trusted and no credential "
@@ -171,10 +172,12 @@ kvl_result kvl_cli_sftp_host_key(struct kvl_cli *cli,
 	case KVL_SFTP_TRUST_MATCH:
 		if (given == NULL || strcmp(given, pin) == 0)
 			return KVL_OK;
-		return kvl_error_set(err, KVL_ERR_TLS,
+		return kvl_error_set(err, KVL_ERR_PREREQ,
 				     _("the server %s offers the host key %s, "
 				       "which is already trusted, not %s "
-				       "given with --trust-host-key"), server,
+				       "given with --trust-host-key; nothing "
+				       "was changed and no credential was "
+				       "sent"), server,
 				     report.host_key.fingerprint, given);
 	case KVL_SFTP_TRUST_CHANGED:
 		print_changed_warning(server, pin, &report.host_key);

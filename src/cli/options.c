@@ -622,6 +622,10 @@ static kvl_result check_command(const struct parse_state *ps,
 					  "connection's name"), "NAME");
 	if (takes_name(c->command))
 		opt->argument = ps->words[expected_words - 1];
+	if (takes_name(c->command) && opt->argument[0] == '\0')
+		return usage_error(err, _("the connection's name is empty; "
+					  "give the name that 'kvlink "
+					  "connection list' shows"));
 	if (ps->n_words > expected_words)
 		return usage_error(err, _("unexpected argument '%s'"),
 				   ps->words[expected_words]);

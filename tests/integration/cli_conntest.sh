@@ -262,6 +262,12 @@ cli 3 connection test "No such connection"
 kvl_grep "kvlink connection list" "$ERR"
 cli 2 connection test
 kvl_grep "missing argument NAME" "$ERR"
+# An empty name is a usage error, like a missing one, for every command
+# that takes a connection's name.
+for command in test show edit delete; do
+	cli 2 connection "$command" ""
+	kvl_grep "the connection's name is empty" "$ERR"
+done
 
 # --- Key Vault mode: a secret that cannot be read stops the test. -------
 before=$(vendor_requests)

@@ -150,10 +150,12 @@ fi
 cli 0 connection show Drop --output json
 kvl_json '.connection.hostKey' null
 
-# A well-formed fingerprint of another key is rejected.
+# A well-formed fingerprint of another key is rejected with status 5,
+# as for a key not trusted yet.
 OTHER_FP=$(sftp_fingerprint "$SFTP_DIR/id_other.pub")
-cli 1 connection test Drop --trust-host-key "$OTHER_FP"
+cli 5 connection test Drop --trust-host-key "$OTHER_FP"
 kvl_grep "not $OTHER_FP" "$ERR"
+kvl_grep "nothing was trusted" "$ERR"
 cli 2 connection test Drop --trust-host-key SHA256:not-a-fingerprint
 cli 0 connection show Drop --output json
 kvl_json '.connection.hostKey' null
@@ -181,6 +183,11 @@ kvl_grep "ssh-ed25519 $SFTP_HOST_FINGERPRINT" "$OUT"
 # Pinned: later tests need no option.
 cli 0 connection test Drop
 kvl_grep "passed" "$OUT"
+# Pinned, but another fingerprint given: status 5, the pin stays.
+cli 5 connection test Drop --trust-host-key "$OTHER_FP"
+kvl_grep "already trusted, not $OTHER_FP" "$ERR"
+cli 0 connection show Drop --output json
+kvl_json '.connection.hostKey.fingerprint' "$SFTP_HOST_FINGERPRINT"
 
 # A private key from the vault.
 cli 0 connection test KeyDrop --trust-host-key "$SFTP_HOST_FINGERPRINT" \
