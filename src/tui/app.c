@@ -7,6 +7,7 @@
 
 #include <curses.h>
 
+#include "core/buf.h"
 #include "core/log.h"
 #include "core/sanitize.h"
 #include "i18n.h"
@@ -83,6 +84,44 @@ void tui_app_error(struct tui_app *app, const char *title,
 	app->dialog_title = kvl_sanitize(title);
 	app->dialog_text = kvl_sanitize(text ? text : _("out of memory"));
 	free(text);
+	tui_app_status(app, TUI_ROLE_ERROR, "%s", title);
+}
+
+/* A copy of text with every line sanitised and the '\n's kept. */
+static char *sanitize_lines(const char *text)
+{
+	struct kvl_buf buf;
+	const char *p = text;
+
+	kvl_buf_init(&buf);
+	for (;;) {
+		size_t len = strcspn(p, "\n");
+		char *raw = strndup(p, len);
+		char *clean = raw != NULL ? kvl_sanitize(raw) : NULL;
+		bool ok = clean != NULL && kvl_buf_adds(&buf, clean);
+
+		free(raw);
+		free(clean);
+		if (!ok || p[len] == '\0' || !kvl_buf_adds(&buf, "\n"))
+			break;
+		p += len + 1;
+	}
+	return buf.data != NULL ? kvl_buf_detach(&buf) : NULL;
+}
+
+void tui_app_error_lines(struct tui_app *app, const char *title,
+			 const char *text)
+{
+	const struct tui_screen *top = top_screen(app);
+
+	kvl_log("wizard: error on '%s': %s", top ? top->breadcrumb : "-",
+		text);
+	free(app->dialog_title);
+	free(app->dialog_text);
+	app->dialog_title = kvl_sanitize(title);
+	app->dialog_text = sanitize_lines(text);
+	if (app->dialog_text == NULL)
+		app->dialog_text = strdup(_("out of memory"));
 	tui_app_status(app, TUI_ROLE_ERROR, "%s", title);
 }
 

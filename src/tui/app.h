@@ -112,6 +112,14 @@ void tui_app_error(struct tui_app *app, const char *title,
 		   const struct kvl_error *err);
 
 /*
+ * Shows text in an error dialog titled title, with the title on the
+ * status line. Each '\n' starts a new line, and every line is sanitised
+ * on its own.
+ */
+void tui_app_error_lines(struct tui_app *app, const char *title,
+			 const char *text);
+
+/*
  * Starts run(app, arg, err) in the worker thread; the current screen's
  * job_done gets tag and the result. Returns false (with the reason on
  * the status line) when a job is already running or no thread starts.

@@ -112,24 +112,27 @@ static void add_sentence(struct kvl_buf *buf,
 	free(text);
 }
 
-/* One paragraph: what failed, the status, the vendor's words, where. */
+/*
+ * The summary, then one line for each field. The strings of a result
+ * are sanitised, so no field can start a line of its own.
+ */
 static char *failure_text(const struct kvl_conntest_result *r)
 {
 	struct kvl_buf buf;
 
 	kvl_buf_init(&buf);
 	add_sentence(&buf, r);
-	(void)kvl_buf_addf(&buf, _(". Failed step: %s."),
+	(void)kvl_buf_addf(&buf, _(".\n\nFailed step: %s"),
 			   kvl_probe_step_name(r->step));
 	if (r->http_status > 0)
-		(void)kvl_buf_addf(&buf, _(" HTTP status %ld."),
+		(void)kvl_buf_addf(&buf, _("\nHTTP status: %ld"),
 				   r->http_status);
 	if (r->vendor_message != NULL)
-		(void)kvl_buf_addf(&buf, _(" Message from %s: %s"), job.vendor,
-				   r->vendor_message);
+		(void)kvl_buf_addf(&buf, _("\nMessage from %s: %s"),
+				   job.vendor, r->vendor_message);
 	if (r->detail != NULL)
-		(void)kvl_buf_addf(&buf, _(" Detail: %s."), r->detail);
-	(void)kvl_buf_addf(&buf, _(" Target: %s"),
+		(void)kvl_buf_addf(&buf, _("\nDetail: %s"), r->detail);
+	(void)kvl_buf_addf(&buf, _("\nTarget: %s"),
 			   r->target != NULL ? r->target : "?");
 	return buf.data != NULL ? kvl_buf_detach(&buf) : NULL;
 }
@@ -137,7 +140,6 @@ static char *failure_text(const struct kvl_conntest_result *r)
 void tui_conn_test_done(struct tui_app *app, kvl_result result,
 			const struct kvl_error *err)
 {
-	struct kvl_error shown;
 	struct kvl_buf passed;
 	char *text;
 
@@ -155,11 +157,8 @@ void tui_conn_test_done(struct tui_app *app, kvl_result result,
 	}
 
 	text = failure_text(&job.result);
-	kvl_error_init(&shown);
-	(void)kvl_error_set(&shown, KVL_ERR_HTTP, "%s",
+	tui_app_error_lines(app, _("Connection test failed"),
 			    text != NULL ? text : _("out of memory"));
-	tui_app_error(app, _("Connection test failed"), &shown);
-	kvl_error_clear(&shown);
 	free(text);
 out:
 	job_reset();

@@ -3,7 +3,7 @@
 # connection against the sandbox's vendor stand-ins: a Key Vault
 # SendGrid key passes on the status line, a typed Klaviyo key that the
 # vendor rejects opens a dialog naming the step, the status and the
-# vendor's text.
+# vendor's text, each field on a line of its own.
 # No credential value reaches the screen or its history.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
@@ -59,11 +59,15 @@ open_edit Audience
 kvl_keys t
 kvl_screen_wait "Connection test failed"
 kvl_screen_has "Klaviyo rejected the credential"
-kvl_screen_has "Failed step: authentication."
-# The dialog wraps its text, so the status may start a new line.
-kvl_screen_has "HTTP status"
-kvl_screen_has "401."
-kvl_screen_has "Missing or invalid private key."
+# Each field starts a line of its own, right after the dialog's border.
+for field in "Failed step: authentication" "HTTP status: 401" \
+    "Message from Klaviyo: Missing or invalid private key." "Target: "; do
+	kvl_screen | grep -qE "(│|[|]) ${field//./\\.}" ||
+		kvl_fail_screen "no dialog line starts with '$field'"
+done
+if kvl_screen | grep -F "Message from Klaviyo" | grep -qF "Target"; then
+	kvl_fail_screen "the vendor's message runs into the target"
+fi
 values_never_shown "in the failure dialog"
 kvl_keys Enter
 kvl_screen_wait "Admin > Connections > Edit"
