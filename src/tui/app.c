@@ -210,47 +210,70 @@ static void refresh_context(struct tui_app *app)
 	free(text);
 }
 
+/* Columns the breadcrumb keeps however long the environment's name. */
+#define TITLE_CRUMB_MIN 24
+
+/*
+ * The title bar: "kvlink", the breadcrumb, and the environment on the
+ * right. The environment keeps its full name unless the breadcrumb would
+ * get fewer than TITLE_CRUMB_MIN columns. A long breadcrumb loses its
+ * middle instead, so that its first and current steps stay readable.
+ */
 static void draw_title(struct tui_app *app, const struct tui_screen *top)
 {
+	static const char prefix[] = "kvlink  ";
 	const struct tui_layout *lay = &app->layout;
 	const char *context = app->context ? app->context : "";
 	int right = (int)kvl_display_width(context);
-	char *title = NULL;
-	int right_max;
+	int right_max = lay->cols - 3 - (int)strlen(prefix) - TITLE_CRUMB_MIN;
+	char *crumb, *title = NULL;
 
-	if (asprintf(&title, "kvlink  %s", top ? _(top->breadcrumb) : "") < 0)
-		title = NULL;
-
-	/* The breadcrumb keeps its full width; the context gets what is
-	 * left, and at least a quarter of the row. */
-	right_max = lay->cols - 3 - (title ? (int)kvl_display_width(title) : 6);
-	if (right_max < lay->cols / 4)
-		right_max = lay->cols / 4;
 	if (right > right_max)
 		right = right_max;
+	crumb = tui_cut_middle(top ? _(top->breadcrumb) : "",
+			       lay->cols - right - 2 - (int)strlen(prefix));
+	if (crumb == NULL || asprintf(&title, "%s%s", prefix, crumb) < 0)
+		title = NULL;
+
 	tui_draw_text(lay->title_row, 0, lay->cols, "", TUI_ROLE_TITLE, true);
 	tui_draw_text(lay->title_row, 0, lay->cols - right - 2,
 		      title ? title : "kvlink", TUI_ROLE_TITLE, false);
 	tui_draw_text(lay->title_row, lay->cols - right - 1, right, context,
 		      TUI_ROLE_TITLE, false);
+	free(crumb);
 	free(title);
 }
 
+/* Draws text wrapped to the row's width from row on; returns the next
+ * row. */
+static int draw_wrapped(int row, int cols, const char *text,
+			enum tui_role role)
+{
+	char **lines = NULL;
+	size_t n = tui_wrap(text, cols, &lines);
+
+	for (size_t i = 0; i < n; i++)
+		tui_draw_text(row++, 0, cols, lines[i], role, false);
+	tui_lines_free(lines, n);
+	return row;
+}
+
+/* The size comes first and the message wraps, so that even a narrow
+ * terminal shows what it has and what it needs. */
 static void draw_too_small(const struct tui_layout *lay)
 {
 	char *text = NULL;
 	int row = lay->rows / 2 - 1;
 
-	if (asprintf(&text, _("terminal too small: need at least %dx%d, "
-			      "have %dx%d"),
-		     TUI_MIN_COLS, TUI_MIN_ROWS, lay->cols, lay->rows) < 0)
+	if (asprintf(&text, _("Terminal too small: %dx%d, need %dx%d"),
+		     lay->cols, lay->rows, TUI_MIN_COLS, TUI_MIN_ROWS) < 0)
 		text = NULL;
-	tui_draw_text(row > 0 ? row : 0, 0, lay->cols,
-		      text ? text : _("terminal too small"), TUI_ROLE_ERROR,
-		      false);
-	tui_draw_text(row + 1 > 0 ? row + 1 : 1, 0, lay->cols,
-		      _("Enlarge the window, or press q to quit."),
-		      TUI_ROLE_NORMAL, false);
+	row = draw_wrapped(row > 0 ? row : 0, lay->cols,
+			   text ? text : _("Terminal too small"),
+			   TUI_ROLE_ERROR);
+	(void)draw_wrapped(row, lay->cols,
+			   _("Enlarge the window, or press q to quit."),
+			   TUI_ROLE_NORMAL);
 	free(text);
 }
 
@@ -267,16 +290,20 @@ static void draw_frame(struct tui_app *app)
 		return;
 	}
 
-	draw_title(app, top);
-	if (top != NULL && top->draw != NULL)
-		top->draw(app, &app->layout);
-
 	status.busy = tui_app_busy(app);
 	status.label = app->job.label ? app->job.label : "";
 	status.elapsed_s = status.busy ? tui_job_elapsed(&app->job) : 0;
 	status.tick = app->tick;
 	status.text = app->status;
 	status.role = app->status_role;
+	/* A long message wraps upwards into the body, so the screen is
+	 * laid out for it before it draws. */
+	tui_layout_status_rows(&app->layout,
+			       tui_status_rows(app->layout.cols, &status));
+
+	draw_title(app, top);
+	if (top != NULL && top->draw != NULL)
+		top->draw(app, &app->layout);
 	tui_status_draw(&app->layout, &status);
 	tui_legend_draw(&app->layout, top == NULL ? "" :
 			top->legend_for != NULL ? top->legend_for(app) :

@@ -22,7 +22,24 @@ void tui_layout_compute(struct tui_layout *layout, int rows, int cols)
 	layout->title_row = 0;
 	layout->body_top = 2;
 	layout->status_row = rows - 2;
+	layout->status_rows = 1;
 	layout->legend_row = rows - 1;
+	layout->body_rows = layout->status_row - layout->body_top;
+}
+
+void tui_layout_status_rows(struct tui_layout *layout, int rows)
+{
+	int body = layout->body_rows + layout->status_rows - 1;
+	int max = body / 3 + 1;
+
+	if (layout->too_small)
+		return;
+	if (rows > max)
+		rows = max;
+	if (rows < 1)
+		rows = 1;
+	layout->status_rows = rows;
+	layout->status_row = layout->legend_row - rows;
 	layout->body_rows = layout->status_row - layout->body_top;
 }
 
@@ -295,6 +312,41 @@ void tui_lines_free(char **lines, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(lines[i]);
 	free(lines);
+}
+
+/* Byte offset of the shortest end of s that is at most cols wide. */
+static size_t tail_for_cols(const char *s, int cols)
+{
+	size_t pos = 0;
+
+	while (s[pos] != '\0' && (int)kvl_display_width(s + pos) > cols) {
+		pos++;
+		while ((s[pos] & 0xC0) == 0x80)
+			pos++;
+	}
+	return pos;
+}
+
+char *tui_cut_middle(const char *text, int cols)
+{
+	size_t head, tail;
+	char *out = NULL;
+	int head_cols;
+
+	if (cols < 1)
+		return strdup("");
+	if ((int)kvl_display_width(text) <= cols)
+		return strdup(text);
+	if (cols < 3)
+		return kvl_truncate_cols(text, (size_t)cols);
+
+	/* The end usually names the current step, so it gets more room. */
+	head_cols = (cols - 1) / 3;
+	head = head_cols > 0 ? bytes_for_cols(text, head_cols) : 0;
+	tail = tail_for_cols(text, cols - 1 - head_cols);
+	if (asprintf(&out, "%.*s~%s", (int)head, text, text + tail) < 0)
+		return NULL;
+	return out;
 }
 
 struct tui_rect tui_dialog_rect(const struct tui_layout *layout,

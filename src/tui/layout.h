@@ -22,7 +22,8 @@ struct tui_layout {
 	int title_row;
 	int body_top;
 	int body_rows;
-	int status_row;
+	int status_row;		/* first row of the status message */
+	int status_rows;	/* 1, more while a long message wraps */
 	int legend_row;
 };
 
@@ -34,6 +35,12 @@ struct tui_rect {
 };
 
 void tui_layout_compute(struct tui_layout *layout, int rows, int cols);
+
+/*
+ * Gives the status message rows rows (at least 1) by taking rows from
+ * the bottom of the body, at most a third of the body's rows.
+ */
+void tui_layout_status_rows(struct tui_layout *layout, int rows);
 
 /* The body below its first skip rows, with a margin of one column. */
 struct tui_rect tui_body_rect(const struct tui_layout *layout, int skip);
@@ -70,6 +77,13 @@ char *tui_format_row(const char *const *cells, const int *widths, size_t n,
  */
 size_t tui_wrap(const char *text, int width, char ***lines);
 void tui_lines_free(char **lines, size_t n);
+
+/*
+ * Returns a copy of text (sanitised) cut to cols display columns by
+ * replacing its middle with "~", so that its start and its end stay
+ * readable; NULL when out of memory. The caller frees it.
+ */
+char *tui_cut_middle(const char *text, int cols);
 
 /* A box of text_rows lines of text centred in the body, with a border
  * and a line for the title, no larger than the body. */

@@ -21,6 +21,9 @@ struct tui_status_view {
 void tui_status_draw(const struct tui_layout *layout,
 		     const struct tui_status_view *view);
 
+/* Rows the message of view needs when wrapped to cols columns. */
+int tui_status_rows(int cols, const struct tui_status_view *view);
+
 /* The key legend on the bottom row; legend is already translated. */
 void tui_legend_draw(const struct tui_layout *layout, const char *legend);
 

@@ -14,8 +14,13 @@ kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" env create \
 
 # Too small at start, Home once the window is 80x24.
 kvl_tmux_start 60 20 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
-kvl_screen_wait "terminal too small: need at least 80x24, have 60x20"
+kvl_screen_wait "Terminal too small: 60x20, need 80x24"
 kvl_screen_lacks "Signed in as:"
+# At 40x10 both lines still fit whole, the current size included.
+kvl_tmux resize-window -t kvl -x 40 -y 10
+kvl_screen_wait "Terminal too small: 40x10, need 80x24"
+kvl_screen_has "Enlarge the window, or press q to quit."
+kvl_screen_lacks "~"
 kvl_tmux resize-window -t kvl -x 80 -y 24
 kvl_screen_wait "Signed in as: avery@contoso.test"
 kvl_screen_has "Environment: Contoso CI"
@@ -23,7 +28,7 @@ kvl_screen_wait_row 24 "q quit"
 
 # One column short is too small again; a larger window lays out anew.
 kvl_tmux resize-window -t kvl -x 79 -y 24
-kvl_screen_wait "have 79x24"
+kvl_screen_wait "Terminal too small: 79x24, need 80x24"
 kvl_tmux resize-window -t kvl -x 120 -y 40
 kvl_screen_wait_row 40 "q quit"
 kvl_screen_has "Signed in as: avery@contoso.test"

@@ -285,6 +285,73 @@ static void filter_folds_non_ascii(void **state)
 	assert_true(tui_filter_match("ab\xff" "cd", "cd"));
 }
 
+static void status_rows_take_body(void **state)
+{
+	struct tui_layout lay;
+
+	(void)state;
+	tui_layout_compute(&lay, 24, 80);
+	assert_int_equal(lay.status_rows, 1);
+	tui_layout_status_rows(&lay, 3);
+	assert_int_equal(lay.status_rows, 3);
+	assert_int_equal(lay.status_row, 20);
+	assert_int_equal(lay.legend_row, 23);
+	assert_int_equal(lay.body_rows, 18);
+	tui_layout_status_rows(&lay, 1);
+	assert_int_equal(lay.status_row, 22);
+	assert_int_equal(lay.body_rows, 20);
+}
+
+static void status_rows_capped(void **state)
+{
+	struct tui_layout lay;
+
+	(void)state;
+	tui_layout_compute(&lay, 24, 80);
+	/* A third of the body's 20 rows, plus the status line's own. */
+	tui_layout_status_rows(&lay, 50);
+	assert_int_equal(lay.status_rows, 7);
+	assert_int_equal(lay.body_rows, 14);
+	tui_layout_status_rows(&lay, 0);
+	assert_int_equal(lay.status_rows, 1);
+	assert_int_equal(lay.body_rows, 20);
+}
+
+static void cut_middle_keeps_ends(void **state)
+{
+	const char *crumb = "Admin > Connections > Add 5/8 Credentials";
+	char *cut;
+
+	(void)state;
+	cut = tui_cut_middle(crumb, 41);
+	assert_string_equal(cut, crumb);
+	free(cut);
+
+	cut = tui_cut_middle(crumb, 25);
+	assert_string_equal(cut, "Admin > ~ 5/8 Credentials");
+	assert_int_equal(kvl_display_width(cut), 25);
+	free(cut);
+}
+
+static void cut_middle_narrow_and_wide(void **state)
+{
+	char *cut;
+
+	(void)state;
+	cut = tui_cut_middle("abcdef", 3);
+	assert_string_equal(cut, "~ef");
+	free(cut);
+	cut = tui_cut_middle("abcdef", 0);
+	assert_string_equal(cut, "");
+	free(cut);
+	/* Two-column characters are never split. */
+	cut = tui_cut_middle("\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89"
+			     "\xe5\x9b\x9b\xe4\xba\x94", 7);
+	assert_true(kvl_display_width(cut) <= 7);
+	assert_non_null(strstr(cut, "~"));
+	free(cut);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +371,10 @@ int main(void)
 		cmocka_unit_test(wrap_keeps_indent),
 		cmocka_unit_test(wrap_sanitises),
 		cmocka_unit_test(dialog_rect_centred),
+		cmocka_unit_test(status_rows_take_body),
+		cmocka_unit_test(status_rows_capped),
+		cmocka_unit_test(cut_middle_keeps_ends),
+		cmocka_unit_test(cut_middle_narrow_and_wide),
 		cmocka_unit_test(filter_substring_any_case),
 		cmocka_unit_test(filter_terms_any_order),
 		cmocka_unit_test(filter_empty_matches_all),
