@@ -65,7 +65,6 @@ struct kvl_sftp_report {
 	enum kvl_probe_step step;	/* KVL_PROBE_OK when all passed */
 	enum kvl_sftp_key_state key_state;
 	struct kvl_sftp_host_key host_key;	/* set unless NOT_SEEN */
-	bool auth_attempted;	/* the one credential was offered */
 	size_t n_entries;	/* names listed in the folder, "." included */
 };
 
