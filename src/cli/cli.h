@@ -174,6 +174,17 @@ kvl_result kvl_cli_sign_in(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_cli_require_env(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
+/*
+ * Prepares a command that checks the linked vault: requires the
+ * environment and a linked vault, signs in and opens the reader of the
+ * connection secrets. unlinked is the message when no vault is linked.
+ * With forget_stale set, that case also drops notifications left from an
+ * earlier link.
+ */
+kvl_result kvl_cli_open_health(struct kvl_cli *cli, const char *unlinked,
+			       bool forget_stale,
+			       struct kvl_secret_reader *reader,
+			       struct kvl_error *err) KVL_NODISCARD;
 /* Signs in and checks that the user is an Admin of the environment;
  * action completes the refusal "only Admins of environment 'X' can ...". */
 kvl_result kvl_cli_require_admin(struct kvl_cli *cli, const char *action,

@@ -72,22 +72,34 @@ static void print_text(const struct kvl_cli *cli,
 /* With no vault linked, notifications left over from the vault linked
  * before are removed, so that nothing shows problems of a vault that
  * kvlink no longer uses. */
-static kvl_result check_linked(struct kvl_cli *cli, struct kvl_error *err)
+kvl_result kvl_cli_open_health(struct kvl_cli *cli, const char *unlinked,
+			       bool forget_stale,
+			       struct kvl_secret_reader *reader,
+			       struct kvl_error *err)
 {
+	enum kvl_link_state state;
 	kvl_result r;
 
-	if (cli->session.env.vault.state == KVL_LINK_LINKED)
-		return KVL_OK;
-	if (cli->session.env.vault.state == KVL_LINK_NONE) {
+	r = kvl_cli_require_env(cli, err);
+	if (r != KVL_OK)
+		return r;
+
+	state = cli->session.env.vault.state;
+	if (state == KVL_LINK_NONE && forget_stale) {
 		r = kvl_health_forget(cli->session.store, &cli->session.env,
 				      err);
 		if (r != KVL_OK)
 			return r;
 	}
-	return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			     _("no key vault is linked to this environment, "
-			       "so there is nothing to check; link one with "
-			       "'kvlink link'"));
+	if (state != KVL_LINK_LINKED)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND, "%s", unlinked);
+
+	r = kvl_cli_sign_in(cli, err);
+	if (r != KVL_OK)
+		return r;
+	return kvl_secret_reader_open(&cli->session.az,
+				      kvl_envstore_dir(cli->session.store),
+				      &cli->session.env, reader, err);
 }
 
 kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
@@ -97,15 +109,10 @@ kvl_result kvl_cli_cmd_check(struct kvl_cli *cli, struct kvl_error *err)
 	size_t errors;
 	kvl_result r;
 
-	r = kvl_cli_require_env(cli, err);
-	if (r == KVL_OK)
-		r = check_linked(cli, err);
-	if (r == KVL_OK)
-		r = kvl_cli_sign_in(cli, err);
-	if (r == KVL_OK)
-		r = kvl_secret_reader_open(&cli->session.az,
-					   kvl_envstore_dir(cli->session.store),
-					   &cli->session.env, &reader, err);
+	r = kvl_cli_open_health(cli, _("no key vault is linked to this "
+					"environment, so there is nothing to "
+					"check; link one with 'kvlink link'"),
+				true, &reader, err);
 	if (r == KVL_OK)
 		r = kvl_health_run(&cli->session.az, &reader.health,
 				   cli->session.store, &cli->session.env,

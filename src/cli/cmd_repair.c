@@ -105,17 +105,6 @@ static void print_text(const struct kvl_cli *cli,
 	free(vault);
 }
 
-static kvl_result check_linked(const struct kvl_cli *cli,
-			       struct kvl_error *err)
-{
-	if (cli->session.env.vault.state == KVL_LINK_LINKED)
-		return KVL_OK;
-	return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			     _("no key vault is linked to this environment, "
-			       "so there is nothing to repair; link one with "
-			       "'kvlink link'"));
-}
-
 kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 {
 	struct kvl_repair_outcome out = { 0 };
@@ -123,15 +112,10 @@ kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	size_t errors;
 	kvl_result r;
 
-	r = kvl_cli_require_env(cli, err);
-	if (r == KVL_OK)
-		r = check_linked(cli, err);
-	if (r == KVL_OK)
-		r = kvl_cli_sign_in(cli, err);
-	if (r == KVL_OK)
-		r = kvl_secret_reader_open(&cli->session.az,
-					   kvl_envstore_dir(cli->session.store),
-					   &cli->session.env, &reader, err);
+	r = kvl_cli_open_health(cli, _("no key vault is linked to this "
+					"environment, so there is nothing to "
+					"repair; link one with 'kvlink link'"),
+				false, &reader, err);
 	if (r != KVL_OK)
 		goto out;
 
