@@ -25,7 +25,7 @@
 #include "flow/link.h"
 #include "i18n.h"
 
-/* What only Admins may do, for kvl_cli_require_admin(). */
+/* The action only Admins may take, for kvl_cli_require_admin(). */
 #define CHANGE_CONNECTIONS _("change its connections")
 
 /* Room for the largest credential a field accepts (a private key). */

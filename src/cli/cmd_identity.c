@@ -25,7 +25,7 @@
  * about 40 characters long. */
 #define CLIENT_SECRET_MAX 1024
 
-/* What only Admins may do, for kvl_cli_require_admin(). */
+/* The action only Admins may take, for kvl_cli_require_admin(). */
 #define CHANGE_IDENTITY _("change its service identity")
 
 static kvl_result not_for_kind(const char *option, const char *kind,

@@ -440,7 +440,7 @@ out:
 	return res;
 }
 
-/* What to check when the service identity's sign-in fails. */
+/* The advice shown when the service identity fails to sign in. */
 #define SERVICE_ADVICE \
 	"check the service identity with 'kvlink env identity show' and " \
 	"set it again with 'kvlink env identity set'"

@@ -29,7 +29,7 @@
 #define KVL_SFTP_CONNECT_TIMEOUT_MS 5000L
 #define KVL_SFTP_TOTAL_TIMEOUT_MS 15000L
 
-/* Where to connect and what to list. */
+/* The server to connect to and the folder to list. */
 struct kvl_sftp_target {
 	const char *host;	/* host name or IP address */
 	unsigned port;		/* 0: 22 */
@@ -53,7 +53,7 @@ struct kvl_sftp_host_key {
 	char fingerprint[KVL_SFTP_FINGERPRINT_LEN + 1];
 };
 
-/* What became of the server's host key in a test. */
+/* The outcome of the host key check in a test. */
 enum kvl_sftp_key_state {
 	KVL_SFTP_KEY_NOT_SEEN,	/* no SSH handshake took place */
 	KVL_SFTP_KEY_UNPINNED,	/* seen; no fingerprint was pinned */

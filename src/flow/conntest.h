@@ -21,7 +21,7 @@
 #include "env/connections.h"
 #include "flow/session.h"
 
-/* What a tester gets: the connection and its resolved credentials. */
+/* The input of a tester: the connection and its resolved credentials. */
 struct kvl_conntest_input {
 	const struct kvl_connection *conn;
 	const struct kvl_conn_type *type;
@@ -43,7 +43,7 @@ struct kvl_conntest_result {
 	char *vendor_message;		/* the target's error text, or NULL */
 	char *detail;			/* transport error text, or NULL */
 	/* N_() summary with one %s for the vendor, set by a tester whose
-	 * failures need more than the step says; NULL: the step's text. */
+	 * failures need more than the step's text; NULL uses that text. */
 	const char *summary;
 };
 
