@@ -2,8 +2,13 @@
 #
 #   . "$KVL_SRCDIR/tests/lib.sh"
 #   kvl_test_init            # private $WORK directory, removed on exit
-#   kvl_sandbox_start        # sets SANDBOX_URL and SANDBOX_CLOUD
+#   kvl_sandbox_start        # sets SANDBOX_URL, SANDBOX_CLOUD, SANDBOX_CA
 #   kvl_run 0 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env" login
+#   kvl_curl -f "$SANDBOX_URL/_sandbox/state"
+#
+# The sandbox serves HTTPS only, with a certificate authority it creates
+# for each start. Reach it with kvl_curl (or kvl_sandbox_get), which
+# trust that CA; plain curl fails certificate verification.
 #
 # Every helper that fails prints why and exits 1, so a test stops at the
 # first broken expectation. A test that cannot run here exits 77 (skip).
@@ -21,6 +26,8 @@ ERR=
 SANDBOX_PID=
 SANDBOX_URL=
 SANDBOX_CLOUD=
+# The running sandbox's CA certificate (PEM), from the profile's caBundle.
+SANDBOX_CA=
 
 # Every sandbox a test starts writes its --request-log here, one file per
 # start named after the test. tests/integration/no_secret_writes.sh, the
@@ -107,9 +114,17 @@ kvl_sandbox_start() {
 		if [ -n "$line" ]; then
 			SANDBOX_URL=${line##*listening on }
 			case "$SANDBOX_URL" in
-			http://127.0.0.1:[0-9]*) return 0 ;;
+			https://127.0.0.1:[0-9]*) ;;
+			*) kvl_fail "unexpected sandbox line: $line" ;;
 			esac
-			kvl_fail "unexpected sandbox line: $line"
+			SANDBOX_CA=$(jq -r '.caBundle // empty' \
+				"$SANDBOX_CLOUD") ||
+				kvl_fail "cannot read $SANDBOX_CLOUD"
+			[ -f "$SANDBOX_CA" ] ||
+				kvl_fail "the sandbox wrote no CA" \
+					"certificate: caBundle is" \
+					"'$SANDBOX_CA'"
+			return 0
 		fi
 		if ! kill -0 "$SANDBOX_PID" 2>/dev/null; then
 			cat "$WORK/sandbox.err" >&2
@@ -132,10 +147,26 @@ kvl_sandbox_stop() {
 	fi
 }
 
+# Runs curl with the running sandbox's CA as the only trusted one, silent
+# except for errors, and with a 10 s limit: kvl_curl [CURL-OPTION]... URL
+kvl_curl() {
+	[ -n "$SANDBOX_CA" ] ||
+		kvl_fail "kvl_curl needs a running sandbox (kvl_sandbox_start)"
+	curl --cacert "$SANDBOX_CA" -sS --max-time 10 "$@"
+}
+
 # GETs a path of the running sandbox and prints the body.
 kvl_sandbox_get() {
-	curl -sSf --max-time 10 "$SANDBOX_URL$1" ||
+	kvl_curl -f "$SANDBOX_URL$1" ||
 		kvl_fail "GET $1 from the sandbox failed"
+}
+
+# POSTs a JSON body to a path of the running sandbox and prints the
+# response body: kvl_sandbox_post /_sandbox/break '{"action":...}'
+kvl_sandbox_post() {
+	kvl_curl -f -H 'Content-Type: application/json' --data-binary "$2" \
+		"$SANDBOX_URL$1" ||
+		kvl_fail "POST $1 to the sandbox failed"
 }
 
 # Runs kvlink with stdin from /dev/null (no terminal) and checks its exit

@@ -106,9 +106,10 @@ struct kvl_cli_sandbox {
 	int stdout_fd;		/* read end of the sandbox's stdout */
 	char *tmp_dir;		/* private directory for the cloud profile */
 	char *cloud_file;	/* <tmp_dir>/cloud.json */
+	char *ca_file;		/* <tmp_dir>/ca.pem: the run's CA */
 	char *stderr_file;	/* <tmp_dir>/sandbox.log */
 	char *env_dir;		/* where sandbox environments live */
-	char *url;		/* http://127.0.0.1:PORT */
+	char *url;		/* https://127.0.0.1:PORT */
 };
 
 /* State shared by the commands of one run. */

@@ -38,6 +38,7 @@
  * so may only use what needs no allocation. */
 static volatile pid_t abort_pid;
 static char abort_cloud[PATH_MAX];
+static char abort_ca[PATH_MAX];
 static char abort_stderr[PATH_MAX];
 static char abort_dir[PATH_MAX];
 
@@ -132,6 +133,7 @@ static char *make_tmp_dir(void)
 static void remember_for_abort(const struct kvl_cli_sandbox *sb)
 {
 	snprintf(abort_cloud, sizeof(abort_cloud), "%s", sb->cloud_file);
+	snprintf(abort_ca, sizeof(abort_ca), "%s", sb->ca_file);
 	snprintf(abort_stderr, sizeof(abort_stderr), "%s", sb->stderr_file);
 	snprintf(abort_dir, sizeof(abort_dir), "%s", sb->tmp_dir);
 }
@@ -174,6 +176,7 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 {
 	char *argv[] = {
 		(char *)binary, "--port", "0", "--cloud-out", sb->cloud_file,
+		"--ca-out", sb->ca_file,
 		"--state", (char *)state_file,
 		"--request-log", (char *)request_log, NULL
 	};
@@ -270,7 +273,7 @@ static kvl_result parse_ready_line(struct kvl_cli_sandbox *sb,
 	const char *url = strstr(line, READY_PREFIX);
 
 	if (url == NULL ||
-	    strncmp(url + strlen(READY_PREFIX), "http://127.0.0.1:", 17) != 0)
+	    strncmp(url + strlen(READY_PREFIX), "https://127.0.0.1:", 18) != 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     _("kvlink-sandbox printed an unexpected "
 				       "first line; is it the same version "
@@ -343,8 +346,10 @@ static kvl_result prepare_dirs(struct kvl_cli_sandbox *sb,
 				     _("cannot create a temporary directory: "
 				       "%s"), strerror(errno));
 	sb->cloud_file = path_join(sb->tmp_dir, "cloud.json");
+	sb->ca_file = path_join(sb->tmp_dir, "ca.pem");
 	sb->stderr_file = path_join(sb->tmp_dir, "sandbox.log");
-	if (sb->cloud_file == NULL || sb->stderr_file == NULL)
+	if (sb->cloud_file == NULL || sb->ca_file == NULL ||
+	    sb->stderr_file == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
@@ -412,8 +417,8 @@ static void stop_process(pid_t pid)
 }
 
 /* Removes the files in the temporary directory (the cloud profile, the
- * sandbox's stderr, and any temporary file of an interrupted atomic
- * write), then the directory. */
+ * CA certificate, the sandbox's stderr, and any temporary file of an
+ * interrupted atomic write), then the directory. */
 static void remove_tmp_dir(const char *path)
 {
 	DIR *dir = opendir(path);
@@ -447,6 +452,7 @@ void kvl_cli_sandbox_stop(struct kvl_cli_sandbox *sb)
 
 	free(sb->tmp_dir);
 	free(sb->cloud_file);
+	free(sb->ca_file);
 	free(sb->stderr_file);
 	free(sb->env_dir);
 	free(sb->url);
@@ -463,6 +469,8 @@ void kvl_cli_sandbox_abort(void)
 	kill(pid, SIGTERM);
 	if (abort_cloud[0] != '\0')
 		unlink(abort_cloud);
+	if (abort_ca[0] != '\0')
+		unlink(abort_ca);
 	if (abort_stderr[0] != '\0')
 		unlink(abort_stderr);
 	if (abort_dir[0] != '\0')

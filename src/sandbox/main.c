@@ -25,7 +25,8 @@ static void usage(FILE *out)
 {
 	fputs("Usage: kvlink-sandbox [OPTION]...\n"
 	      "Serve a loopback stand-in for Azure (Entra ID, Resource "
-	      "Manager,\nMicrosoft Graph and Key Vault) on 127.0.0.1.\n\n"
+	      "Manager,\nMicrosoft Graph and Key Vault) over HTTPS on "
+	      "127.0.0.1, with a new\ncertificate authority each run.\n\n"
 	      "  --port N            TCP port to listen on; 0 (default) "
 	      "picks a free one\n"
 	      "  --tenant FILE       tenant description (JSON); default: "
@@ -36,6 +37,10 @@ static void usage(FILE *out)
 	      "                      change back to it\n"
 	      "  --cloud-out FILE    write the kvlink cloud profile (JSON) "
 	      "to FILE\n"
+	      "  --ca-out FILE       write the run's CA certificate (PEM) "
+	      "to FILE; default:\n"
+	      "                      beside --cloud-out, NAME.json becomes "
+	      "NAME-ca.pem\n"
 	      "  --request-log FILE  append one JSON line per request to "
 	      "FILE\n"
 	      "  --page-size N       items per page of Resource Manager "
@@ -92,13 +97,14 @@ static void report_bad_option(int c, int argc, char **argv)
 /* Returns 0 to run, 1 for a usage error, 2 when --help/--version ran. */
 static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
-	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_LOG, O_PAGE,
+	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
 	       O_USER, O_POLL, O_LIFETIME, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
 		{ "state", required_argument, NULL, O_STATE },
 		{ "cloud-out", required_argument, NULL, O_CLOUD },
+		{ "ca-out", required_argument, NULL, O_CA },
 		{ "request-log", required_argument, NULL, O_LOG },
 		{ "page-size", required_argument, NULL, O_PAGE },
 		{ "user", required_argument, NULL, O_USER },
@@ -122,6 +128,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		case O_TENANT: opt->tenant_path = optarg; break;
 		case O_STATE: opt->state_path = optarg; break;
 		case O_CLOUD: opt->cloud_out = optarg; break;
+		case O_CA: opt->ca_out = optarg; break;
 		case O_LOG: opt->request_log = optarg; break;
 		case O_USER: opt->user = optarg; break;
 		case O_PAGE:
@@ -198,7 +205,54 @@ static json_object *connection_targets(const struct sb_sandbox *sb)
 	return targets;
 }
 
-static int write_cloud_profile(struct sb_sandbox *sb)
+/* --ca-out, or NAME-ca.pem beside a --cloud-out of NAME.json (any
+ * other name gets "-ca.pem" appended); NULL when there is neither. */
+static char *ca_out_path(const struct sb_options *opt)
+{
+	const char *cloud = opt->cloud_out;
+	size_t len;
+
+	if (opt->ca_out != NULL)
+		return strdup(opt->ca_out);
+	if (cloud == NULL)
+		return NULL;
+	len = strlen(cloud);
+	if (len > 5 && strcmp(cloud + len - 5, ".json") == 0)
+		len -= 5;
+	return sb_printf("%.*s-ca.pem", (int)len, cloud);
+}
+
+/*
+ * Writes the CA certificate, which clients need to trust the sandbox, and
+ * sets *ca_path to its absolute path for the cloud profile. The file
+ * contains no private key, so it may be world-readable.
+ */
+static int write_ca(struct sb_sandbox *sb, char **ca_path)
+{
+	char errbuf[512], *path = ca_out_path(&sb->opt);
+	int rc = 0;
+
+	*ca_path = NULL;
+	if (path == NULL)
+		return 0;
+	if (sb_write_file_atomic(path, sb->tls.ca_pem, 0644, errbuf,
+				 sizeof(errbuf)) != 0) {
+		fprintf(stderr, "kvlink-sandbox: cannot write the CA "
+			"certificate: %s\n", errbuf);
+		rc = 1;
+	} else {
+		*ca_path = realpath(path, NULL);
+		if (*ca_path == NULL) {
+			fprintf(stderr, "kvlink-sandbox: cannot resolve the "
+				"path '%s': %s\n", path, strerror(errno));
+			rc = 1;
+		}
+	}
+	free(path);
+	return rc;
+}
+
+static int write_cloud_profile(struct sb_sandbox *sb, const char *ca_path)
 {
 	static const struct {
 		const char *key;
@@ -231,6 +285,7 @@ static int write_cloud_profile(struct sb_sandbox *sb)
 	json_object_object_add(p, "tenant", json_object_new_string(
 				       sb_tenant_id(sb->tenant)));
 	json_object_object_add(p, "connectionTargets", connection_targets(sb));
+	json_object_object_add(p, "caBundle", json_object_new_string(ca_path));
 	rc = sb_write_file_atomic(sb->opt.cloud_out,
 			json_object_to_json_string_ext(p,
 				JSON_C_TO_STRING_PRETTY |
@@ -306,7 +361,7 @@ int main(int argc, char **argv)
 	struct sb_sandbox sb = { 0 };
 	struct sigaction sa = { 0 };
 	sigset_t block, old;
-	char errbuf[256];
+	char errbuf[256], *ca_path = NULL;
 	int rc;
 
 	sb.opt.page_size = 5;
@@ -334,7 +389,9 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	if (sb.opt.cloud_out != NULL && write_cloud_profile(&sb) != 0) {
+	if (write_ca(&sb, &ca_path) != 0 ||
+	    (sb.opt.cloud_out != NULL &&
+	     write_cloud_profile(&sb, ca_path) != 0)) {
 		rc = 1;
 		goto out;
 	}
@@ -345,6 +402,7 @@ int main(int argc, char **argv)
 	wait_for_signal(&old);
 	fprintf(stderr, "kvlink-sandbox: stopping\n");
 out:
+	free(ca_path);
 	cleanup(&sb);
 	return rc;
 }

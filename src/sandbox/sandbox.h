@@ -34,11 +34,19 @@ struct sb_options {
 	const char *tenant_path;	/* NULL: the built-in tenant */
 	const char *state_path;		/* NULL: nothing persists */
 	const char *cloud_out;
+	const char *ca_out;		/* NULL: beside cloud_out, if any */
 	const char *request_log;
 	const char *user;		/* device code user; NULL: default */
 	int page_size;			/* ARM list page size */
 	int poll_interval;		/* device code interval, seconds */
 	int code_lifetime;		/* device code expires_in, seconds */
+};
+
+/* The per-run TLS material of tls.c, as PEM text. */
+struct sb_tls {
+	char *ca_pem;			/* CA certificate, for --ca-out */
+	char *cert_pem;			/* server certificate */
+	char *key_pem;			/* server private key; wiped */
 };
 
 struct sb_sandbox {
@@ -52,7 +60,8 @@ struct sb_sandbox {
 	long refused_writes;
 	unsigned char key[32];		/* HS256 key, fresh every run */
 	char identity_header[33];	/* X-IDENTITY-HEADER of /msi */
-	char base[64];			/* http://127.0.0.1:PORT */
+	struct sb_tls tls;
+	char base[64];			/* https://127.0.0.1:PORT */
 	FILE *request_log;
 	struct MHD_Daemon *daemon;
 };
@@ -112,6 +121,12 @@ void sb_reply_clear(struct sb_reply *reply);
 void sb_state_changed(struct sb_sandbox *sb);
 enum sb_token_status sb_authenticate(struct sb_request *req,
 				     const char *service);
+
+/* tls.c: creates a new CA and a server certificate for 127.0.0.1 and
+ * localhost signed by it. Returns 0, or -1 with a message in errbuf. */
+int sb_tls_create(struct sb_tls *tls, char *errbuf, size_t errlen);
+/* Wipes the private key and frees everything. */
+void sb_tls_clear(struct sb_tls *tls);
 
 /* util.c: ids, times, forms and JSON helpers */
 void sb_guid(char out[37]);

@@ -1,5 +1,5 @@
 /*
- * The HTTP side of the sandbox: libmicrohttpd set-up, request bodies,
+ * The HTTPS side of the sandbox: libmicrohttpd set-up, request bodies,
  * dispatch to the services by path prefix, response headers, the request
  * log and persistence of the state file.
  */
@@ -336,26 +336,49 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 	*con_cls = NULL;
 }
 
-/* Starts listening on 127.0.0.1; fills sb->base with the real port. */
+/* Starts the HTTPS daemon on addr with the certificates in sb->tls. */
+static struct MHD_Daemon *start_daemon(struct sb_sandbox *sb,
+				       struct sockaddr_in *addr)
+{
+	return MHD_start_daemon(
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS,
+		(uint16_t)sb->opt.port, NULL, NULL, handle, sb,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)addr,
+		MHD_OPTION_HTTPS_MEM_KEY, sb->tls.key_pem,
+		MHD_OPTION_HTTPS_MEM_CERT, sb->tls.cert_pem,
+		MHD_OPTION_NOTIFY_COMPLETED, request_done, sb,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
+		MHD_OPTION_END);
+}
+
+/*
+ * Creates the run's certificates and starts serving HTTPS on 127.0.0.1;
+ * fills sb->base with the real port.
+ */
 int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen)
 {
 	struct sockaddr_in addr = { 0 };
 	const union MHD_DaemonInfo *info;
 
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(errbuf, errlen, "this libmicrohttpd was built without "
+			 "TLS support, and the sandbox serves only HTTPS: "
+			 "install a libmicrohttpd built with GnuTLS (Debian's "
+			 "libmicrohttpd12 is)");
+		return -1;
+	}
+	if (sb_tls_create(&sb->tls, errbuf, errlen) != 0)
+		return -1;
+
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)sb->opt.port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sb->daemon = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO,
-		(uint16_t)sb->opt.port, NULL, NULL, handle, sb,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_NOTIFY_COMPLETED, request_done, sb,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
-		MHD_OPTION_END);
+	sb->daemon = start_daemon(sb, &addr);
 	if (sb->daemon == NULL) {
-		snprintf(errbuf, errlen, "cannot listen on 127.0.0.1:%u (is "
-			 "the port in use? try --port 0)", sb->opt.port);
+		snprintf(errbuf, errlen, "cannot listen with TLS on "
+			 "127.0.0.1:%u (is the port in use? try --port 0)",
+			 sb->opt.port);
 		return -1;
 	}
 	info = MHD_get_daemon_info(sb->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -365,14 +388,16 @@ int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen)
 		sb->daemon = NULL;
 		return -1;
 	}
-	snprintf(sb->base, sizeof(sb->base), "http://127.0.0.1:%u",
+	snprintf(sb->base, sizeof(sb->base), "https://127.0.0.1:%u",
 		 (unsigned int)info->port);
 	return 0;
 }
 
+/* Stops the daemon, then wipes the key it was serving with. */
 void sb_stop(struct sb_sandbox *sb)
 {
 	if (sb->daemon != NULL)
 		MHD_stop_daemon(sb->daemon);
 	sb->daemon = NULL;
+	sb_tls_clear(&sb->tls);
 }

@@ -16,7 +16,7 @@ cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 # sandbox_post ROUTE BODY: a control route must accept the request.
 sandbox_post() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "$2" "$SANDBOX_URL/_sandbox/$1" >/dev/null ||
 		kvl_fail "POST /_sandbox/$1 $2 failed"
 }

@@ -13,7 +13,7 @@ ENV="$WORK/env"
 cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 break_vault() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "{\"vault\":\"kv-ci-prod\",$1}" \
 		"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 		kvl_fail "POST /_sandbox/break $1 failed"

@@ -17,7 +17,7 @@ DOC="$ENV/environment.json"
 cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 sandbox_post() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "$2" "$SANDBOX_URL/_sandbox/$1" >/dev/null ||
 		kvl_fail "POST /_sandbox/$1 $2 failed"
 }
@@ -135,7 +135,7 @@ expect_finding vault.missing error
 expect_cleared vault.soft-deleted
 field_has vault.missing cause "purged"
 field_has vault.missing fix "link another vault"
-curl -sf -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"recover-vault"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null &&
 	kvl_fail "a purged vault was recovered"

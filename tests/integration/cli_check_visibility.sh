@@ -62,7 +62,7 @@ kvl_json '[.notifications[].id] | sort | tostring' "$before" "$DOC"
 jq '.keyVault.resourceGroup = "rg-ci-prod"' "$DOC" >"$WORK/doc.json"
 chmod 600 "$WORK/doc.json"
 mv "$WORK/doc.json" "$DOC"
-curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"delete-vault"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null
 cli 5 check --output json

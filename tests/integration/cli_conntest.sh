@@ -271,13 +271,13 @@ done
 
 # --- Key Vault mode: a secret that cannot be read stops the test. -------
 before=$(vendor_requests)
-curl -sSf -X POST --data '{"vault":"kv-ci-prod","action":"delete-secret",
+kvl_curl -f -X POST --data '{"vault":"kv-ci-prod","action":"delete-secret",
 	"secret":"brevo-api-key"}' "$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "cannot delete a secret in the sandbox"
 cli 3 connection test "KV Brevo"
 kvl_grep "read the secret" "$ERR"
 kvl_grep "brevo-api-key" "$ERR"
-curl -sSf -X POST --data '{"vault":"kv-ci-prod","action":"remove-policy",
+kvl_curl -f -X POST --data '{"vault":"kv-ci-prod","action":"remove-policy",
 	"principalId":"a0000000-0000-4000-8000-000000000001"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "cannot remove Avery's access policy in the sandbox"
@@ -285,7 +285,7 @@ cli 1 connection test "KV SendGrid"
 kvl_grep "read the secret" "$ERR"
 [ "$(vendor_requests)" = "$before" ] ||
 	kvl_fail "a vendor was contacted without a credential"
-curl -sSf -X POST "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
+kvl_curl -f -X POST "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
 	kvl_fail "cannot reset the sandbox"
 
 # --- kvlink --sandbox sends tests to its own sandbox's stand-ins. ------
@@ -297,7 +297,7 @@ sb 0 connection add --type klaviyo --name Audience --use-key-vault \
 	--secret api_key=klaviyo-private-key --accept-privacy-statement
 sb 0 connection test Audience --output json
 kvl_json .step ok
-kvl_json '.target | test("^http://127[.]0[.]0[.]1:[0-9]+/vendor/klaviyo/")' \
+kvl_json '.target | test("^https://127[.]0[.]0[.]1:[0-9]+/vendor/klaviyo/")' \
 	true
 # The sandbox keeps its tenant, secret values included, in
 # sandbox-state.json; every other file there is kvlink's.

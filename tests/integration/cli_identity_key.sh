@@ -37,7 +37,7 @@ printf 'kvl-test-%s\n' "$(openssl rand -hex 20)" >"$WORK/secret.txt"
 printf 'SG.typed-%s\n' "$(openssl rand -hex 8)" >"$WORK/typed.txt"
 jq -n --arg app "$CI_APP" --rawfile secret "$WORK/secret.txt" \
 	'{appId: $app, clientSecret: ($secret | rtrimstr("\n"))}' |
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 	--data-binary @- "$SANDBOX_URL/_sandbox/app-credentials" \
 	>/dev/null || kvl_fail "POST /_sandbox/app-credentials failed"
 

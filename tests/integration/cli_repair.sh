@@ -41,7 +41,7 @@ ci_roles() {
 		select(.principalId == $ci and (.scope | endswith($vault)))]'
 }
 break_vault() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "{\"vault\":\"$1\",$2}" "$SANDBOX_URL/_sandbox/break" \
 		>/dev/null || kvl_fail "POST /_sandbox/break $2 failed"
 }
@@ -124,7 +124,7 @@ cmp -s "$DOC" "$WORK/broken.json" ||
 	kvl_fail "a rejected repair cleared the notification"
 
 # Only an Admin of the environment may repair, as for linking.
-curl -sSf --max-time 10 -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
+kvl_curl -f -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
 	kvl_fail "POST /_sandbox/reset failed"
 jq '.users[0].role = "Contributor"' "$DOC" >"$WORK/contrib.json"
 cp "$DOC" "$WORK/admin.json"
@@ -174,7 +174,7 @@ kvl_json .errors 2
 kvl_json .revision "$revision" "$DOC"
 cli 5 check
 
-curl -sSf --max-time 10 -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
+kvl_curl -f -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
 	kvl_fail "POST /_sandbox/reset failed"
 cli 0 unlink --vault kv-ci-prod --yes
 

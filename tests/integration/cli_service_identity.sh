@@ -29,7 +29,7 @@ cli() {
 # sandbox_post ROUTE: POSTs standard input to a control route, so that
 # secrets in the body never reach curl's argv.
 sandbox_post() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		--data-binary @- "$SANDBOX_URL/_sandbox/$1" >/dev/null ||
 		kvl_fail "POST /_sandbox/$1 failed"
 }
@@ -269,7 +269,7 @@ VAULT_SCOPE="$VAULT_SCOPE/Microsoft.KeyVault/vaults/kv-ci-rbac"
 AVERY=a0000000-0000-4000-8000-000000000001
 jq -n --arg p "$AVERY" --arg a "$SANDBOX_URL/arm" \
 	'{principal: $p, audience: $a}' |
-	curl -sSf --max-time 10 --data-binary @- \
+	kvl_curl -f --data-binary @- \
 	"$SANDBOX_URL/_sandbox/token" >"$WORK/token.json" ||
 	kvl_fail "POST /_sandbox/token failed"
 printf 'Authorization: Bearer %s\n' "$(jq -r .access_token \
@@ -282,7 +282,7 @@ ASSIGNMENT="$ASSIGNMENT/9a0e0000-0000-4000-8000-000000000001"
 jq -n --arg r "$SECRETS_USER" --arg p "$AVERY" \
 	'{properties: {roleDefinitionId: $r, principalId: $p,
 	  principalType: "User"}}' |
-	curl -sSf --max-time 10 -X PUT -H @"$WORK/auth.header" \
+	kvl_curl -f -X PUT -H @"$WORK/auth.header" \
 	-H 'Content-Type: application/json' --data-binary @- \
 	"$ASSIGNMENT?api-version=2022-04-01" >/dev/null ||
 	kvl_fail "cannot give Avery Key Vault Secrets User"

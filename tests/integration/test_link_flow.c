@@ -36,7 +36,7 @@
 struct world {
 	pid_t sandbox_pid;
 	FILE *sandbox_out;
-	char base[256];		/* http://127.0.0.1:PORT */
+	char base[256];		/* https://127.0.0.1:PORT */
 	char dir[64];		/* temporary directory of this run */
 	struct kvl_session session;
 	struct kvl_link_options options;

@@ -1,7 +1,8 @@
 /*
- * kvlink-sandbox over real HTTP: each group starts the built binary on a
+ * kvlink-sandbox over real HTTPS: each group starts the built binary on a
  * free loopback port and talks to it with libcurl, the way the kvlink
- * client does. Tests that change the tenant reset it first.
+ * client does, trusting only the CA certificate that this run of the
+ * sandbox wrote. Tests that change the tenant reset it first.
  */
 #include "config.h"
 
@@ -50,6 +51,7 @@ struct sandbox {
 	pid_t pid;
 	char base[64];
 	char dir[64];		/* private directory for files */
+	char ca[96];		/* <dir>/ca.pem, the run's --ca-out */
 };
 
 struct response {
@@ -78,6 +80,24 @@ static const char *sandbox_binary(void)
 	return path;
 }
 
+static void make_dir(struct sandbox *sb)
+{
+	snprintf(sb->dir, sizeof(sb->dir), "/tmp/kvl-sandbox-test.XXXXXX");
+	if (mkdtemp(sb->dir) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+}
+
+static void remove_dir(struct sandbox *sb)
+{
+	char cmd[128];
+
+	if (sb->dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sb->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", sb->dir);
+}
+
 /* Runs the sandbox with extra arguments; returns its exit status when it
  * exits before listening (stderr copied into err), or -1 once it
  * listens. */
@@ -97,6 +117,11 @@ static int sandbox_spawn(struct sandbox *sb, const char *const *extra,
 		argv[argc++] = "--request-log";
 		argv[argc++] = log;
 	}
+	if (sb->dir[0] == '\0')
+		make_dir(sb);
+	snprintf(sb->ca, sizeof(sb->ca), "%s/ca.pem", sb->dir);
+	argv[argc++] = "--ca-out";
+	argv[argc++] = sb->ca;
 	while (extra != NULL && *extra != NULL && argc < 15)
 		argv[argc++] = *extra++;
 	argv[argc] = NULL;
@@ -159,22 +184,6 @@ static void sandbox_stop(struct sandbox *sb)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-static void make_dir(struct sandbox *sb)
-{
-	snprintf(sb->dir, sizeof(sb->dir), "/tmp/kvl-sandbox-test.XXXXXX");
-	if (mkdtemp(sb->dir) == NULL)
-		fail_msg("mkdtemp: %s", strerror(errno));
-}
-
-static void remove_dir(struct sandbox *sb)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sb->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", sb->dir);
-}
-
 /* ---- HTTP ------------------------------------------------------------ */
 
 struct buffer {
@@ -222,6 +231,7 @@ static struct response http(const char *method, const char *token,
 		headers = curl_slist_append(headers, ctype);
 	}
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, shared.ca);
 	curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
@@ -1558,16 +1568,16 @@ static void bad_tenant_file(void **state)
 	remove_dir(&own);
 }
 
-/* Starts a device code sign-in on sandbox base; returns the poll form. */
-static char *device_form(const char *base)
+/* Starts a device code sign-in on sandbox sb; returns the poll form. */
+static char *device_form(const struct sandbox *sb)
 {
 	struct sandbox saved = shared;
 	struct response dc;
 	char form[512], *out;
 
-	snprintf(shared.base, sizeof(shared.base), "%s", base);
+	shared = *sb;
 	snprintf(form, sizeof(form), "client_id=c&scope=%s/arm/.default",
-		 base);
+		 sb->base);
 	dc = form_post("organizations/oauth2/v2.0/devicecode", form);
 	assert_int_equal(dc.status, 200);
 	if (asprintf(&out, "grant_type=%s&client_id=c&device_code=%s",
@@ -1587,7 +1597,7 @@ static void device_code_expires(void **state)
 
 	(void)state;
 	sandbox_start(&own, args);
-	form = device_form(own.base);
+	form = device_form(&own);
 	sleep(2);
 	shared = own;
 	r = form_post("organizations/oauth2/v2.0/token", form);
@@ -1599,6 +1609,7 @@ static void device_code_expires(void **state)
 	response_free(&r);
 	free(form);
 	sandbox_stop(&own);
+	remove_dir(&own);
 }
 
 static void user_option_and_log(void **state)
@@ -1614,7 +1625,7 @@ static void user_option_and_log(void **state)
 	make_dir(&own);
 	snprintf(log, sizeof(log), "%s/requests.jsonl", own.dir);
 	sandbox_start(&own, args);
-	form = device_form(own.base);
+	form = device_form(&own);
 	shared = own;
 	r = form_post("organizations/oauth2/v2.0/token", form);
 	response_free(&r);
@@ -1657,6 +1668,7 @@ static void unknown_user_rejected(void **state)
 	rc = sandbox_spawn(&own, args, err, sizeof(err));
 	assert_int_equal(rc, 1);
 	assert_non_null(strstr(err, "nobody@contoso.test"));
+	remove_dir(&own);
 }
 
 static void large_body_rejected(void **state)
@@ -1689,6 +1701,7 @@ static int stop_shared(void **state)
 {
 	(void)state;
 	sandbox_stop(&shared);
+	remove_dir(&shared);
 	curl_global_cleanup();
 	return 0;
 }

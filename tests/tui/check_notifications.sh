@@ -13,7 +13,7 @@ ENV="$WORK/env"
 cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 break_vault() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "{\"vault\":\"kv-ci-prod\",$1}" \
 		"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 		kvl_fail "POST /_sandbox/break $1 failed"
@@ -41,7 +41,7 @@ kvl_keys q
 kvl_tmux_exit_status 0
 
 # Repaired: the sandbox as loaded, and the link's grant made again.
-curl -sSf --max-time 10 -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
+kvl_curl -f -d '{}' "$SANDBOX_URL/_sandbox/reset" >/dev/null ||
 	kvl_fail "POST /_sandbox/reset failed"
 cli 0 unlink --vault kv-ci-prod --yes
 cli 0 link --subscription "$S1" --vault kv-ci-prod --accept-privacy-statement

@@ -19,14 +19,14 @@ DOC="$ENV/environment.json"
 cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 sandbox_post() {
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 		-d "$2" "$SANDBOX_URL/_sandbox/$1" >/dev/null ||
 		kvl_fail "POST /_sandbox/$1 $2 failed"
 }
 
 # The tenant as /_sandbox/state shows it, keys sorted.
 tenant_state() {
-	curl -sSf --max-time 10 "$SANDBOX_URL/_sandbox/state" | jq -S . ||
+	kvl_curl -f "$SANDBOX_URL/_sandbox/state" | jq -S . ||
 		kvl_fail "GET /_sandbox/state failed"
 }
 

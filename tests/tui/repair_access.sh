@@ -42,7 +42,7 @@ kvl_screen_wait "Signed in as:"
 kvl_keys q
 kvl_tmux_exit_status 0
 
-curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"remove-policy"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "POST /_sandbox/break failed"
@@ -84,7 +84,7 @@ kvl_tmux_exit_status 0
 kvl_json '.keyVault.grants[0].existed' false "$DOC"
 
 # The Notifications screen offers the same repair on f.
-curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"remove-policy"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "POST /_sandbox/break failed"

@@ -34,7 +34,7 @@ reads_by() {
 printf 'kvl-test-%s\n' "$(openssl rand -hex 20)" >"$WORK/secret.txt"
 jq -n --arg app "$CI_APP" --rawfile secret "$WORK/secret.txt" \
 	'{appId: $app, clientSecret: ($secret | rtrimstr("\n"))}' |
-	curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+	kvl_curl -f -H 'Content-Type: application/json' \
 	--data-binary @- "$SANDBOX_URL/_sandbox/app-credentials" \
 	>/dev/null || kvl_fail "POST /_sandbox/app-credentials failed"
 
@@ -51,7 +51,7 @@ cli 0 connection add --type sftp --name Files \
 	<"$WORK/secret.txt" >/dev/null 2>"$WORK/set.err" ||
 	kvl_fail "env identity set failed: $(cat "$WORK/set.err")"
 
-curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"remove-policy"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "POST /_sandbox/break failed"

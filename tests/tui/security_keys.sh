@@ -63,7 +63,7 @@ kvl_keys q
 kvl_tmux_exit_status 0
 
 # Access missing: both screens offer the repair.
-curl -sSf --max-time 10 -H 'Content-Type: application/json' \
+kvl_curl -f -H 'Content-Type: application/json' \
 	-d '{"vault":"kv-ci-prod","action":"remove-policy"}' \
 	"$SANDBOX_URL/_sandbox/break" >/dev/null ||
 	kvl_fail "POST /_sandbox/break failed"
