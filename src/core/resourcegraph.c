@@ -1,0 +1,697 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/buf.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/resourcegraph.h"
+#include "i18n.h"
+
+/*
+ * Resource Graph keeps resource types in lower case. "properties" is the
+ * vault's whole property bag, as a Resource Manager GET returns it, so
+ * that one parser serves both paths. Ordering by id keeps paging stable.
+ */
+const char kvl_resgraph_vault_query[] =
+	"resources"
+	" | where type =~ 'microsoft.keyvault/vaults'"
+	" | project id, name, type, location, resourceGroup, subscriptionId,"
+	" tenantId, properties"
+	" | order by id asc";
+
+#define VAULT_TYPE "microsoft.keyvault/vaults"
+
+/* --- Request and response shapes ------------------------------------ */
+
+kvl_result kvl_resgraph_build_request(const char *const *subscriptions,
+				      size_t n_subscriptions, int top,
+				      const char *skip_token,
+				      json_object **out,
+				      struct kvl_error *err)
+{
+	json_object *body, *list, *options;
+
+	*out = NULL;
+	if (n_subscriptions == 0 ||
+	    n_subscriptions > KVL_RESGRAPH_MAX_SUBSCRIPTIONS)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "a Resource Graph request takes 1 to %d "
+				     "subscriptions, not %zu",
+				     KVL_RESGRAPH_MAX_SUBSCRIPTIONS,
+				     n_subscriptions);
+	if (top < 1 || top > KVL_RESGRAPH_MAX_TOP)
+		return kvl_error_set(err, KVL_ERR_INVALID,
+				     "a Resource Graph page holds 1 to %d "
+				     "rows, not %d", KVL_RESGRAPH_MAX_TOP,
+				     top);
+
+	body = json_object_new_object();
+	list = json_object_new_array();
+	options = json_object_new_object();
+	for (size_t i = 0; i < n_subscriptions; i++)
+		json_object_array_add(list, json_object_new_string(
+					      subscriptions[i]));
+	json_object_object_add(body, "subscriptions", list);
+	json_object_object_add(body, "query",
+			       json_object_new_string(
+				       kvl_resgraph_vault_query));
+
+	json_object_object_add(options, "$top", json_object_new_int(top));
+	if (skip_token != NULL)
+		json_object_object_add(options, "$skipToken",
+				       json_object_new_string(skip_token));
+	json_object_object_add(options, "resultFormat",
+			       json_object_new_string("objectArray"));
+	json_object_object_add(body, "options", options);
+	*out = body;
+	return KVL_OK;
+}
+
+static const char *json_type_text(json_object *value)
+{
+	switch (json_object_get_type(value)) {
+	case json_type_null: return "null";
+	case json_type_boolean: return "a boolean";
+	case json_type_double:
+	case json_type_int: return "a number";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	}
+	return "unknown";
+}
+
+static const char *expected_text(json_type type)
+{
+	switch (type) {
+	case json_type_boolean: return "a boolean";
+	case json_type_int: return "an integer";
+	case json_type_object: return "an object";
+	case json_type_array: return "an array";
+	case json_type_string: return "a string";
+	default: return "a value";
+	}
+}
+
+/*
+ * Checks that path in obj has type, or is absent or null when optional.
+ * what names obj in the message ("the page", "the row").
+ */
+static kvl_result check_member(json_object *obj, const char *path,
+			       json_type type, bool optional,
+			       const char *what, struct kvl_error *err)
+{
+	json_object *value = kvl_json_path(obj, path);
+
+	if (value == NULL && optional)
+		return KVL_OK;
+	if (value == NULL)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "\"%s\" is missing from %s", path, what);
+	if (json_object_is_type(value, type))
+		return KVL_OK;
+	return kvl_error_set(err, KVL_ERR_PARSE, "\"%s\" of %s is %s, not %s",
+			     path, what, json_type_text(value),
+			     expected_text(type));
+}
+
+/* A member that a page or row must or may have, and its JSON type. */
+struct member_rule {
+	const char *path;
+	json_type type;
+	bool optional;
+};
+
+/* Checks obj, named what in messages, against n rules. */
+static kvl_result check_members(json_object *obj, const char *what,
+				const struct member_rule *rules, size_t n,
+				struct kvl_error *err)
+{
+	kvl_result r = KVL_OK;
+
+	if (!json_object_is_type(obj, json_type_object))
+		return kvl_error_set(err, KVL_ERR_PARSE, "%s is %s, not an "
+				     "object", what, json_type_text(obj));
+	for (size_t i = 0; r == KVL_OK && i < n; i++)
+		r = check_member(obj, rules[i].path, rules[i].type,
+				 rules[i].optional, what, err);
+	return r;
+}
+
+static kvl_result check_page_fields(json_object *body,
+				    struct kvl_error *err)
+{
+	static const struct member_rule fields[] = {
+		{ "data", json_type_array, false },
+		{ "count", json_type_int, false },
+		{ "totalRecords", json_type_int, false },
+		{ "resultTruncated", json_type_string, false },
+		{ "$skipToken", json_type_string, true },
+		{ "facets", json_type_array, true },
+	};
+
+	return check_members(body, "the page", fields,
+			     sizeof(fields) / sizeof(fields[0]), err);
+}
+
+static kvl_result check_page_counts(json_object *body, int top,
+				    struct kvl_resgraph_page *page,
+				    struct kvl_error *err)
+{
+	const char *truncated = kvl_json_str(body, "resultTruncated");
+	int64_t count = kvl_json_int64(body, "count", -1);
+	size_t rows = json_object_array_length(page->data);
+
+	if (rows > (size_t)top)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the page has %zu rows, more than the "
+				     "%d requested", rows, top);
+	if (count < 0 || (uint64_t)count != rows)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the page's \"count\" is %lld but it "
+				     "has %zu rows", (long long)count, rows);
+	page->count = rows;
+	page->total_records = kvl_json_int64(body, "totalRecords", -1);
+	if (page->total_records < count)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the page's \"totalRecords\" (%lld) is "
+				     "less than its \"count\" (%lld)",
+				     (long long)page->total_records,
+				     (long long)count);
+	/* "true" means rows were cut off with no way to page to them. */
+	if (strcmp(truncated, "false") != 0)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the page's \"resultTruncated\" is not "
+				     "\"false\", so some vaults were left "
+				     "out");
+	return KVL_OK;
+}
+
+static kvl_result check_skip_token(json_object *body,
+				   struct kvl_resgraph_page *page,
+				   struct kvl_error *err)
+{
+	const char *token = kvl_json_str(body, "$skipToken");
+	size_t len = token != NULL ? strlen(token) : 0;
+
+	if (token == NULL)
+		return KVL_OK;
+	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the page's \"$skipToken\" is %zu bytes "
+				     "long; 1 to %d are expected", len,
+				     KVL_RESGRAPH_MAX_TOKEN);
+	page->skip_token = strdup(token);
+	if (page->skip_token == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return KVL_OK;
+}
+
+kvl_result kvl_resgraph_parse_page(json_object *body, int top,
+				   struct kvl_resgraph_page *page,
+				   struct kvl_error *err)
+{
+	kvl_result r;
+
+	memset(page, 0, sizeof(*page));
+	r = check_page_fields(body, err);
+	if (r != KVL_OK)
+		return r;
+
+	page->data = kvl_json_path(body, "data");
+	r = check_page_counts(body, top, page, err);
+	if (r == KVL_OK)
+		r = check_skip_token(body, page, err);
+	if (r != KVL_OK)
+		kvl_resgraph_page_clear(page);
+	return r;
+}
+
+void kvl_resgraph_page_clear(struct kvl_resgraph_page *page)
+{
+	free(page->skip_token);
+	memset(page, 0, sizeof(*page));
+}
+
+/* --- Rows --------------------------------------------------------------- */
+
+static kvl_result check_row_fields(json_object *row, struct kvl_error *err)
+{
+	static const struct member_rule fields[] = {
+		{ "id", json_type_string, false },
+		{ "name", json_type_string, false },
+		{ "type", json_type_string, false },
+		{ "subscriptionId", json_type_string, false },
+		{ "properties", json_type_object, false },
+		{ "location", json_type_string, true },
+		{ "resourceGroup", json_type_string, true },
+		{ "tenantId", json_type_string, true },
+		{ "properties.tenantId", json_type_string, true },
+		{ "properties.vaultUri", json_type_string, true },
+		{ "properties.sku", json_type_object, true },
+		{ "properties.enableRbacAuthorization", json_type_boolean,
+		  true },
+		{ "properties.enableSoftDelete", json_type_boolean, true },
+		{ "properties.enablePurgeProtection", json_type_boolean, true },
+		{ "properties.networkAcls", json_type_object, true },
+		{ "properties.publicNetworkAccess", json_type_string, true },
+		{ "properties.accessPolicies", json_type_array, true },
+		{ "properties.provisioningState", json_type_string, true },
+	};
+
+	return check_members(row, "the row", fields,
+			     sizeof(fields) / sizeof(fields[0]), err);
+}
+
+kvl_result kvl_resgraph_parse_vault_row(json_object *row,
+					struct kvl_vault *out,
+					struct kvl_error *err)
+{
+	kvl_result r;
+
+	memset(out, 0, sizeof(*out));
+	r = check_row_fields(row, err);
+	if (r != KVL_OK)
+		return r;
+	if (strcasecmp(kvl_json_str(row, "type"), VAULT_TYPE) != 0)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the row's \"type\" is not %s",
+				     VAULT_TYPE);
+
+	r = kvl_arm_parse_vault(row, out, err);
+	if (r != KVL_OK)
+		return r;
+	/* The id decides where grants go, so it must agree with the
+	 * subscription the row claims. */
+	if (strcasecmp(out->subscription_id,
+		       kvl_json_str(row, "subscriptionId")) != 0) {
+		kvl_vault_clear(out);
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the row's \"subscriptionId\" differs "
+				     "from the subscription in its \"id\"");
+	}
+	return KVL_OK;
+}
+
+/* --- Calls ---------------------------------------------------------------- */
+
+/* The state of one kvl_resgraph_list_vaults() call. */
+struct resgraph_run {
+	struct kvl_azure *az;
+	const char *resource_group;
+	struct kvl_vault *vaults;
+	size_t n_vaults;
+	char *url;
+	/* The $skipToken values of the current batch, to catch a repeat. */
+	char *tokens[KVL_RESGRAPH_MAX_PAGES];
+	size_t n_tokens;
+};
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static kvl_result keep_vault(struct resgraph_run *run, struct kvl_vault *v)
+{
+	struct kvl_vault *grown;
+
+	if (run->resource_group != NULL &&
+	    strcasecmp(v->resource_group, run->resource_group) != 0) {
+		kvl_vault_clear(v);
+		return KVL_OK;
+	}
+	grown = realloc(run->vaults, (run->n_vaults + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		kvl_vault_clear(v);
+		return KVL_ERR_NOMEM;
+	}
+	run->vaults = grown;
+	run->vaults[run->n_vaults++] = *v;
+	return KVL_OK;
+}
+
+/* Maps the rows of one page. subs are the batch's subscriptions. */
+static kvl_result take_rows(struct resgraph_run *run,
+			    const struct kvl_resgraph_page *page,
+			    const char *const *subs, size_t n_subs,
+			    struct kvl_error *err)
+{
+	for (size_t i = 0; i < page->count; i++) {
+		json_object *row = json_object_array_get_idx(page->data, i);
+		struct kvl_vault v;
+		kvl_result r = kvl_resgraph_parse_vault_row(row, &v, err);
+
+		if (r != KVL_OK)
+			return kvl_error_set(err, r, "row %zu of page %zu: %s",
+					     i + 1, run->n_tokens + 1,
+					     err->message ? err->message : "");
+		if (!in_list(subs, n_subs, v.subscription_id)) {
+			kvl_vault_clear(&v);
+			return kvl_error_set(err, KVL_ERR_PARSE,
+					     "row %zu of page %zu is a vault "
+					     "of a subscription that was not "
+					     "requested", i + 1,
+					     run->n_tokens + 1);
+		}
+		if (keep_vault(run, &v) != KVL_OK)
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     "out of memory");
+	}
+	return KVL_OK;
+}
+
+/* Records the next page's token, or fails when an earlier page had it. */
+static kvl_result next_token(struct resgraph_run *run, char **token,
+			     struct kvl_error *err)
+{
+	for (size_t i = 0; i < run->n_tokens; i++)
+		if (strcmp(run->tokens[i], *token) == 0)
+			return kvl_error_set(err, KVL_ERR_PARSE,
+					     "page %zu repeats the $skipToken "
+					     "of page %zu, so paging would "
+					     "never end", run->n_tokens + 1,
+					     i + 1);
+	if (run->n_tokens == KVL_RESGRAPH_MAX_PAGES)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "the answer has more than %d pages",
+				     KVL_RESGRAPH_MAX_PAGES);
+	run->tokens[run->n_tokens++] = *token;
+	*token = NULL;
+	return KVL_OK;
+}
+
+static void forget_tokens(struct resgraph_run *run)
+{
+	for (size_t i = 0; i < run->n_tokens; i++)
+		free(run->tokens[i]);
+	run->n_tokens = 0;
+}
+
+/* Sends one page request of a batch and maps its rows. */
+static kvl_result query_page(struct resgraph_run *run, const char *tenant,
+			     const char *const *subs, size_t n_subs,
+			     struct kvl_resgraph_page *page,
+			     struct kvl_error *err)
+{
+	const char *skip = run->n_tokens > 0 ?
+			   run->tokens[run->n_tokens - 1] : NULL;
+	json_object *request = NULL, *body = NULL;
+	const char *bearer;
+	kvl_result r;
+
+	memset(page, 0, sizeof(*page));
+	r = kvl_resgraph_build_request(subs, n_subs, KVL_RESGRAPH_MAX_TOP,
+				       skip, &request, err);
+	if (r == KVL_OK)
+		r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
+	if (r == KVL_OK)
+		r = kvl_http_json(run->az->http, "POST", run->url, bearer,
+				  request, "query Resource Graph", &body,
+				  err);
+	if (r == KVL_OK)
+		r = kvl_resgraph_parse_page(body, KVL_RESGRAPH_MAX_TOP, page,
+					    err);
+	if (r == KVL_OK)
+		r = take_rows(run, page, subs, n_subs, err);
+	json_object_put(request);
+	json_object_put(body);
+	return r;
+}
+
+/* Lists the vaults of up to KVL_RESGRAPH_MAX_SUBSCRIPTIONS subscriptions
+ * of one tenant, every page. */
+static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
+			      const char *const *subs, size_t n_subs,
+			      struct kvl_error *err)
+{
+	struct kvl_resgraph_page page;
+	kvl_result r;
+
+	forget_tokens(run);
+	for (;;) {
+		r = query_page(run, tenant, subs, n_subs, &page, err);
+		if (r == KVL_OK && page.skip_token != NULL)
+			r = next_token(run, &page.skip_token, err);
+		else if (r == KVL_OK)
+			break;
+		kvl_resgraph_page_clear(&page);
+		if (r != KVL_OK)
+			break;
+	}
+	kvl_resgraph_page_clear(&page);
+	forget_tokens(run);
+	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
+		kvl_error_operation(err, "query Resource Graph");
+		kvl_error_set(err, KVL_ERR_PARSE, "Resource Graph's answer "
+			      "is not usable: %s. Listing the vaults of one "
+			      "subscription does not use Resource Graph",
+			      err->message);
+	}
+	return r;
+}
+
+/*
+ * The tenant to ask a token for: NULL (the sign-in tenant) when the
+ * subscription's tenant is unknown or is the one signed in to.
+ */
+static const char *token_tenant(struct kvl_azure *az, const char *tenant)
+{
+	const struct kvl_identity *me = kvl_auth_identity(az->auth);
+
+	if (tenant == NULL || me == NULL || me->tenant_id == NULL ||
+	    strcasecmp(tenant, me->tenant_id) == 0)
+		return NULL;
+	return tenant;
+}
+
+static bool same_tenant(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcasecmp(a, b) == 0;
+}
+
+/* Queries the subscriptions of subs whose tenant is tenant, in batches. */
+static kvl_result query_tenant(struct resgraph_run *run,
+			       const struct kvl_subscription *subs,
+			       size_t n_subs, const char *tenant,
+			       const char **ids, struct kvl_error *err)
+{
+	const char *token_for = token_tenant(run->az, tenant);
+	size_t n_ids = 0;
+	kvl_result r = KVL_OK;
+
+	for (size_t i = 0; i < n_subs && r == KVL_OK; i++) {
+		if (!same_tenant(subs[i].tenant_id, tenant))
+			continue;
+		ids[n_ids++] = subs[i].subscription_id;
+		if (n_ids == KVL_RESGRAPH_MAX_SUBSCRIPTIONS) {
+			r = query_batch(run, token_for, ids, n_ids, err);
+			n_ids = 0;
+		}
+	}
+	if (r == KVL_OK && n_ids > 0)
+		r = query_batch(run, token_for, ids, n_ids, err);
+	return r;
+}
+
+/* Whether an earlier subscription of subs has the tenant of subs[i]. */
+static bool tenant_seen(const struct kvl_subscription *subs, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (same_tenant(subs[j].tenant_id, subs[i].tenant_id))
+			return true;
+	return false;
+}
+
+kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
+				    const struct kvl_subscription *subs,
+				    size_t n_subs, const char *resource_group,
+				    struct kvl_vault **out, size_t *n,
+				    struct kvl_error *err)
+{
+	struct resgraph_run run = { .az = az,
+				    .resource_group = resource_group };
+	const char **ids = calloc(n_subs ? n_subs : 1, sizeof(*ids));
+	struct kvl_buf url;
+	kvl_result r = KVL_OK;
+
+	*out = NULL;
+	*n = 0;
+	kvl_buf_init(&url);
+	kvl_buf_addf(&url, "%s/providers/Microsoft.ResourceGraph/resources"
+		     "?api-version=%s", az->cloud.resource_manager,
+		     KVL_API_RESOURCE_GRAPH);
+	run.url = kvl_buf_detach(&url);
+	if (ids == NULL || run.url == NULL) {
+		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+
+	kvl_sink_progress(az->sink, _("Listing key vaults through Azure "
+				      "Resource Graph"));
+	for (size_t i = 0; i < n_subs && r == KVL_OK; i++)
+		if (!tenant_seen(subs, i))
+			r = query_tenant(&run, subs, n_subs,
+					 subs[i].tenant_id, ids, err);
+out:
+	if (r != KVL_OK) {
+		kvl_vaults_free(run.vaults, run.n_vaults);
+		run.vaults = NULL;
+		run.n_vaults = 0;
+	}
+	*out = run.vaults;
+	*n = run.n_vaults;
+	free(run.url);
+	free(ids);
+	return r;
+}
+
+bool kvl_resgraph_unavailable(const struct kvl_error *err)
+{
+	static const char *const codes[] = {
+		"MissingSubscriptionRegistration",
+		"NoRegisteredProviderFound",
+		"InvalidResourceNamespace",
+	};
+
+	if (err->result == KVL_ERR_FORBIDDEN ||
+	    err->result == KVL_ERR_NOT_FOUND)
+		return true;
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		if (err->azure_code != NULL &&
+		    strcasecmp(err->azure_code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* --- Discovery with fallback -------------------------------------------- */
+
+/* Subscriptions that are neither Disabled nor Deleted can be listed. */
+static bool subscription_usable(const struct kvl_subscription *s)
+{
+	return s->state == NULL || (strcasecmp(s->state, "Disabled") != 0 &&
+				    strcasecmp(s->state, "Deleted") != 0);
+}
+
+/* Moves the n vaults of more to the end of d's list. */
+static kvl_result append_vaults(struct kvl_vault_discovery *d,
+				struct kvl_vault *more, size_t n)
+{
+	struct kvl_vault *grown;
+
+	if (n == 0) {
+		free(more);
+		return KVL_OK;
+	}
+	grown = realloc(d->vaults, (d->n_vaults + n) * sizeof(*grown));
+	if (grown == NULL) {
+		kvl_vaults_free(more, n);
+		return KVL_ERR_NOMEM;
+	}
+	memcpy(grown + d->n_vaults, more, n * sizeof(*more));
+	d->vaults = grown;
+	d->n_vaults += n;
+	free(more);
+	return KVL_OK;
+}
+
+static kvl_result list_each_subscription(struct kvl_azure *az,
+					 const struct kvl_subscription *subs,
+					 size_t n_subs,
+					 const char *resource_group,
+					 struct kvl_vault_discovery *d,
+					 struct kvl_error *err)
+{
+	kvl_result r = KVL_OK;
+
+	for (size_t i = 0; i < n_subs && r == KVL_OK; i++) {
+		struct kvl_vault *v = NULL;
+		size_t n = 0;
+
+		r = kvl_arm_list_vaults(az, subs[i].subscription_id,
+					resource_group, &v, &n, err);
+		/* A subscription without that resource group has none of
+		 * its vaults. */
+		if (r == KVL_ERR_NOT_FOUND && resource_group != NULL) {
+			kvl_error_clear(err);
+			r = KVL_OK;
+		}
+		if (r == KVL_OK && append_vaults(d, v, n) != KVL_OK)
+			r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		else if (r != KVL_OK)
+			kvl_vaults_free(v, n);
+	}
+	return r;
+}
+
+/* Copies the usable subscriptions' structs (not their strings). */
+static struct kvl_subscription *usable_subscriptions(
+	const struct kvl_subscription *subs, size_t n_subs, size_t *n)
+{
+	struct kvl_subscription *usable = calloc(n_subs ? n_subs : 1,
+						 sizeof(*usable));
+
+	*n = 0;
+	for (size_t i = 0; usable != NULL && i < n_subs; i++)
+		if (subscription_usable(&subs[i]))
+			usable[(*n)++] = subs[i];
+	return usable;
+}
+
+kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
+					const struct kvl_subscription *subs,
+					size_t n_subs,
+					const char *resource_group,
+					struct kvl_vault_discovery *out,
+					struct kvl_error *err)
+{
+	struct kvl_subscription *usable;
+	size_t n_usable;
+	kvl_result r = KVL_OK;
+
+	memset(out, 0, sizeof(*out));
+	kvl_error_init(&out->fallback);
+	out->source = KVL_VAULTS_RESOURCE_GRAPH;
+	usable = usable_subscriptions(subs, n_subs, &n_usable);
+	if (usable == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	out->n_subscriptions = n_usable;
+	if (n_usable == 0)
+		goto out;
+
+	r = kvl_resgraph_list_vaults(az, usable, n_usable, resource_group,
+				     &out->vaults, &out->n_vaults, err);
+	if (r == KVL_OK || !kvl_resgraph_unavailable(err))
+		goto out;
+
+	kvl_log("Resource Graph is unavailable (%s); listing key vaults "
+		"per subscription", err->azure_code ? err->azure_code :
+		kvl_result_name(err->result));
+	kvl_error_move(&out->fallback, err);
+	out->source = KVL_VAULTS_PER_SUBSCRIPTION;
+	r = list_each_subscription(az, usable, n_usable, resource_group, out,
+				   err);
+out:
+	if (r != KVL_OK) {
+		kvl_vaults_free(out->vaults, out->n_vaults);
+		out->vaults = NULL;
+		out->n_vaults = 0;
+	}
+	free(usable);
+	return r;
+}
+
+void kvl_vault_discovery_clear(struct kvl_vault_discovery *d)
+{
+	kvl_vaults_free(d->vaults, d->n_vaults);
+	kvl_error_clear(&d->fallback);
+	memset(d, 0, sizeof(*d));
+}

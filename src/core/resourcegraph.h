@@ -1,0 +1,133 @@
+/*
+ * Key vault discovery across many subscriptions through Azure Resource
+ * Graph (POST {resourceManager}/providers/Microsoft.ResourceGraph/
+ * resources), with per-subscription listing as the fallback.
+ *
+ * One fixed KQL query lists the vaults; user text never becomes part of
+ * it. Subscriptions go in the request's "subscriptions" array, at most
+ * KVL_RESGRAPH_MAX_SUBSCRIPTIONS per request and one tenant per request,
+ * since each tenant needs its own Resource Manager token. Pages follow
+ * "$skipToken" in the request body. Each row becomes the same struct
+ * kvl_vault that kvl_arm_list_vaults() fills.
+ */
+#ifndef KVL_RESOURCEGRAPH_H
+#define KVL_RESOURCEGRAPH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "core/arm.h"
+#include "core/azure.h"
+#include "core/result.h"
+
+#define KVL_API_RESOURCE_GRAPH "2024-04-01"
+
+/* Resource Graph's limits: subscriptions per request, rows per page. */
+#define KVL_RESGRAPH_MAX_SUBSCRIPTIONS 1000
+#define KVL_RESGRAPH_MAX_TOP 1000
+
+/*
+ * The most pages kvlink follows for one request: with pages of 1000 rows
+ * that is 100,000 vaults. More pages mean a server that never stops.
+ */
+#define KVL_RESGRAPH_MAX_PAGES 100
+
+/* The longest "$skipToken" accepted, in bytes. */
+#define KVL_RESGRAPH_MAX_TOKEN 4096
+
+/* The KQL text that lists key vaults; the same for every request. */
+extern const char kvl_resgraph_vault_query[];
+
+/* One page of a Resource Graph response ("objectArray" format). */
+struct kvl_resgraph_page {
+	json_object *data;	/* the rows; borrowed from the body */
+	size_t count;
+	int64_t total_records;
+	char *skip_token;	/* NULL on the last page */
+};
+
+/*
+ * Builds the body of one request: the vault query, the subscriptions,
+ * options.$top = top and, when skip_token is not NULL, options.$skipToken.
+ * The caller frees *out with json_object_put().
+ */
+kvl_result kvl_resgraph_build_request(const char *const *subscriptions,
+				      size_t n_subscriptions, int top,
+				      const char *skip_token,
+				      json_object **out,
+				      struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Checks a response body's shape and fills page: "data" an array of at
+ * most top rows, "count" equal to its length, "totalRecords" at least
+ * that, "resultTruncated" "false", and "$skipToken" absent or a
+ * non-empty string. KVL_ERR_PARSE names the field that is wrong.
+ */
+kvl_result kvl_resgraph_parse_page(json_object *body, int top,
+				   struct kvl_resgraph_page *page,
+				   struct kvl_error *err) KVL_NODISCARD;
+void kvl_resgraph_page_clear(struct kvl_resgraph_page *page);
+
+/*
+ * Maps one row of the vault query to a vault. The row must carry "id",
+ * "name", "type" (a key vault), "subscriptionId" and "properties" with
+ * the types Resource Manager gives them; KVL_ERR_PARSE otherwise.
+ */
+kvl_result kvl_resgraph_parse_vault_row(json_object *row,
+					struct kvl_vault *out,
+					struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Lists the key vaults of the given subscriptions through Resource
+ * Graph, every page of every batch. Subscriptions are grouped by
+ * tenant_id; a NULL tenant id means the sign-in tenant. resource_group,
+ * when not NULL, keeps only vaults in resource groups of that name (any
+ * case); the filter applies to the rows, not the query.
+ */
+kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
+				    const struct kvl_subscription *subs,
+				    size_t n_subs, const char *resource_group,
+				    struct kvl_vault **out, size_t *n,
+				    struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Whether err says that Resource Graph cannot serve this caller at all
+ * (403, or the provider is not registered or not found), so listing per
+ * subscription may still work.
+ */
+bool kvl_resgraph_unavailable(const struct kvl_error *err);
+
+/* How kvl_resgraph_discover_vaults() found the vaults. */
+enum kvl_vault_source {
+	KVL_VAULTS_RESOURCE_GRAPH,
+	KVL_VAULTS_PER_SUBSCRIPTION,
+};
+
+/* The result of a discovery across subscriptions. */
+struct kvl_vault_discovery {
+	struct kvl_vault *vaults;
+	size_t n_vaults;
+	size_t n_subscriptions;	/* subscriptions searched */
+	enum kvl_vault_source source;
+	/* Why Resource Graph was not used; result KVL_OK when it was. */
+	struct kvl_error fallback;
+};
+
+/*
+ * Lists the key vaults of every subscription in subs that is neither
+ * Disabled nor Deleted: through Resource Graph first, and per
+ * subscription (kvl_arm_list_vaults) when kvl_resgraph_unavailable()
+ * holds for its error. Release out with kvl_vault_discovery_clear().
+ */
+kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
+					const struct kvl_subscription *subs,
+					size_t n_subs,
+					const char *resource_group,
+					struct kvl_vault_discovery *out,
+					struct kvl_error *err) KVL_NODISCARD;
+void kvl_vault_discovery_clear(struct kvl_vault_discovery *d);
+
+#endif
