@@ -140,6 +140,8 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_control_break(sb, req->body, reply);
 	} else if (post && strcmp(route, "repair") == 0) {
 		sb_control_repair(sb, req->body, reply);
+	} else if (post && strcmp(route, "resource-graph") == 0) {
+		sb_control_resource_graph(sb, req->body, reply);
 	} else if (post && strcmp(route, "app-credentials") == 0) {
 		sb_control_app_credentials(sb, req->body, reply);
 	} else if (get && strcmp(route, "managed-identity") == 0) {
@@ -148,7 +150,7 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
 			     "GET managed-identity, POST reset, POST token, "
-			     "POST break, POST repair and POST app-credentials "
-			     "under /_sandbox.");
+			     "POST break, POST repair, POST resource-graph and "
+			     "POST app-credentials under /_sandbox.");
 	}
 }

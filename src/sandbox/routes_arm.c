@@ -416,6 +416,12 @@ void sb_route_arm(struct sb_request *req, struct sb_reply *reply)
 
 	if (!sb_arm_authenticate(req, reply))
 		return;
+	if (n == 3 && sb_ieq(s[0], "providers") &&
+	    sb_ieq(s[1], "Microsoft.ResourceGraph") &&
+	    sb_ieq(s[2], "resources")) {
+		sb_route_resource_graph(req, reply);
+		return;
+	}
 	if (n == 0 || !sb_ieq(s[0], "subscriptions")) {
 		sb_arm_error(reply, 404, "NotFound",
 			     "No route for %s.", req->path);

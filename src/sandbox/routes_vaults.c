@@ -70,7 +70,7 @@ static json_object *system_data(json_object *vault)
 }
 
 /* The Vault object as Resource Manager returns it. */
-static json_object *vault_json(struct sb_sandbox *sb, json_object *vault)
+json_object *sb_vault_json(struct sb_sandbox *sb, json_object *vault)
 {
 	json_object *o = json_object_new_object();
 	json_object *p = json_object_new_object();
@@ -137,7 +137,7 @@ static void list_vaults(struct sb_request *req, struct sb_reply *reply,
 					  sb_jstr(rg, "name")))
 			continue;
 		if (vault_readable(req, v))
-			json_object_array_add(items, vault_json(req->sb, v));
+			json_object_array_add(items, sb_vault_json(req->sb, v));
 	}
 	sb_arm_page(req, reply, items);
 }
@@ -166,7 +166,7 @@ static void get_vault(struct sb_request *req, struct sb_reply *reply,
 	char *scope;
 
 	if (vault_readable(req, vault)) {
-		sb_reply_json(reply, 200, vault_json(req->sb, vault));
+		sb_reply_json(reply, 200, sb_vault_json(req->sb, vault));
 		return;
 	}
 	scope = sb_vault_scope(vault);

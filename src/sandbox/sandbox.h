@@ -93,6 +93,9 @@ struct sb_reply {
 	const char *content_type;
 	struct sb_header headers[4];
 	size_t n_headers;
+	/* Owned; what a route adds to the request's record, such as the
+	 * body fields that decide a page. Never a token or a secret. */
+	json_object *detail;
 	char request_id[37];		/* x-ms-request-id, fresh */
 	char correlation_id[37];	/* x-ms-correlation-request-id */
 };
@@ -218,6 +221,37 @@ void sb_route_authorization(struct sb_request *req, struct sb_reply *reply,
 void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 		     json_object *sub, json_object *rg, char **rest,
 		     size_t n_rest);
+/* The vault as Resource Manager returns it (id, name, properties, ...). */
+json_object *sb_vault_json(struct sb_sandbox *sb, json_object *vault);
+/* routes_resourcegraph.c: POST /providers/Microsoft.ResourceGraph/
+ * resources, and POST /_sandbox/resource-graph that makes it fail. */
+void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply);
+void sb_control_resource_graph(struct sb_sandbox *sb, const char *text,
+			       struct sb_reply *reply);
+/* kql.c: the Resource Graph query forms the sandbox understands. */
+enum sb_kql_compare { SB_KQL_EQ, SB_KQL_EQ_NOCASE, SB_KQL_NE,
+		      SB_KQL_NE_NOCASE };
+struct sb_kql_condition {
+	char *column;
+	enum sb_kql_compare compare;
+	char *value;
+};
+#define SB_KQL_MAX_CONDITIONS 16
+#define SB_KQL_MAX_COLUMNS 16
+struct sb_kql_query {
+	struct sb_kql_condition where[SB_KQL_MAX_CONDITIONS];
+	size_t n_where;
+	char *project[SB_KQL_MAX_COLUMNS];	/* NULL-free when projected */
+	size_t n_project;
+	bool projected;
+	char *order_by;				/* NULL: no order */
+	bool descending;
+};
+/* Parses text; on failure returns false with a message and the 0-based
+ * offset of the token at fault. */
+bool sb_kql_parse(const char *text, struct sb_kql_query *q, char *errbuf,
+		  size_t errlen, size_t *error_at);
+void sb_kql_clear(struct sb_kql_query *q);
 void sb_route_graph(struct sb_request *req, struct sb_reply *reply);
 void sb_route_kv(struct sb_request *req, struct sb_reply *reply);
 void sb_route_msi(struct sb_request *req, struct sb_reply *reply);

@@ -68,6 +68,7 @@ void sb_reply_clear(struct sb_reply *reply)
 	size_t i;
 
 	json_object_put(reply->json);
+	json_object_put(reply->detail);
 	free(reply->text);
 	for (i = 0; i < reply->n_headers; i++) {
 		free(reply->headers[i].name);
@@ -145,6 +146,9 @@ static void record_request(struct sb_request *req, struct sb_reply *reply)
 			       ? json_object_new_string(req->caller) : NULL);
 	json_object_object_add(rec, "requestId",
 			       json_object_new_string(reply->request_id));
+	if (reply->detail != NULL)
+		json_object_object_add(rec, "detail",
+				       json_object_get(reply->detail));
 	if (sb->request_log != NULL) {
 		fprintf(sb->request_log, "%s\n",
 			json_object_to_json_string_ext(rec,

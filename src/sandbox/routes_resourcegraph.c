@@ -1,0 +1,599 @@
+/*
+ * Azure Resource Graph under /arm: POST /providers/Microsoft.ResourceGraph/
+ * resources evaluates the query forms of kql.c against the tenant's key
+ * vaults, the only resources the sandbox has. Rows are those the caller
+ * may read (Microsoft.KeyVault/vaults/read through its role
+ * assignments). Pages hold min(options.$top, --page-size) rows and end
+ * with a "$skipToken" bound to the query and subscriptions it came from.
+ * Only the "objectArray" result format is served.
+ *
+ * POST /_sandbox/resource-graph {"fault": F, "user"?: NAME} makes the
+ * route misbehave, for everyone or only for that user:
+ *   forbidden     403 AuthorizationFailed
+ *   unregistered  409 MissingSubscriptionRegistration
+ *   repeat-token  every page carries the first page's $skipToken
+ *   huge-page     one row more than options.$top asked for
+ *   wrong-types   enableRbacAuthorization of the first row is a string
+ *   none          back to normal (so is POST /_sandbox/reset)
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox/sandbox.h"
+
+#define DEFAULT_TOP 100
+#define MAX_TOP 1000
+#define MAX_SUBSCRIPTIONS 1000
+
+static const char *const versions[] = {
+	"2019-04-01", "2021-03-01", "2022-10-01", "2024-04-01", NULL };
+
+static const char *const faults[] = {
+	"forbidden", "unregistered", "repeat-token", "huge-page",
+	"wrong-types", NULL };
+
+/* One request, checked. */
+struct graph_request {
+	json_object *in;		/* the parsed body */
+	json_object *subscriptions;	/* NULL: every visible one */
+	const char *query;
+	long top;
+	size_t offset;
+	struct sb_kql_query kql;
+	char binding[17];		/* ties a $skipToken to the query */
+};
+
+/* --- Faults ------------------------------------------------------------- */
+
+/* The fault set for this caller, or NULL. */
+static const char *active_fault(struct sb_request *req)
+{
+	json_object *setting = sb_jobj(req->sb->tenant, "resourceGraph");
+	const char *who = sb_jstr(setting, "principalId");
+
+	if (who != NULL && !sb_ieq(who, sb_jstr(req->claims, "oid")))
+		return NULL;
+	return sb_jstr(setting, "fault");
+}
+
+/* Replies for the faults that replace the whole response. */
+static bool refuse(struct sb_request *req, struct sb_reply *reply,
+		   const char *fault)
+{
+	if (fault != NULL && strcmp(fault, "forbidden") == 0) {
+		sb_arm_forbidden(req, reply,
+				 "Microsoft.ResourceGraph/resources/read",
+				 "/providers/Microsoft.ResourceGraph");
+		return true;
+	}
+	if (fault != NULL && strcmp(fault, "unregistered") == 0) {
+		sb_arm_error(reply, 409, "MissingSubscriptionRegistration",
+			     "The subscription is not registered to use "
+			     "namespace 'Microsoft.ResourceGraph'. Register "
+			     "the resource provider and try again.");
+		return true;
+	}
+	return false;
+}
+
+void sb_control_resource_graph(struct sb_sandbox *sb, const char *text,
+			       struct sb_reply *reply)
+{
+	json_object *in = json_tokener_parse(text);
+	const char *fault = sb_jstr(in, "fault");
+	const char *user = sb_jstr(in, "user");
+	json_object *who = user ? sb_tenant_find_user(sb->tenant, user) : NULL;
+	json_object *setting, *body;
+	size_t i;
+
+	for (i = 0; fault != NULL && faults[i] != NULL; i++)
+		if (strcmp(faults[i], fault) == 0)
+			break;
+	if (fault == NULL || (faults[i] == NULL &&
+			      strcmp(fault, "none") != 0) ||
+	    (user != NULL && who == NULL)) {
+		sb_arm_error(reply, 400, "BadRequest", "Give \"fault\" "
+			     "(forbidden, unregistered, repeat-token, "
+			     "huge-page, wrong-types or none) and optionally "
+			     "\"user\", a user of the tenant.");
+		goto out;
+	}
+	setting = json_object_new_object();
+	if (strcmp(fault, "none") != 0)
+		json_object_object_add(setting, "fault",
+				       json_object_new_string(fault));
+	if (who != NULL)
+		json_object_object_add(setting, "principalId",
+				       json_object_new_string(
+					       sb_jstr(who, "id")));
+	json_object_object_add(sb->tenant, "resourceGraph", setting);
+	sb_state_changed(sb);
+	body = json_object_new_object();
+	json_object_object_add(body, "fault", json_object_new_string(fault));
+	sb_reply_json(reply, 200, body);
+out:
+	json_object_put(in);
+}
+
+/* --- Request ------------------------------------------------------------ */
+
+static bool bad_request(struct sb_reply *reply, const char *message)
+{
+	sb_arm_error(reply, 400, "BadRequest", "%s", message);
+	return false;
+}
+
+static bool check_subscriptions(json_object *subs, struct sb_reply *reply)
+{
+	size_t n;
+
+	if (subs == NULL)
+		return true;
+	if (!json_object_is_type(subs, json_type_array))
+		return bad_request(reply, "\"subscriptions\" must be an array "
+				   "of subscription ids.");
+	n = json_object_array_length(subs);
+	if (n == 0 || n > MAX_SUBSCRIPTIONS)
+		return bad_request(reply, "\"subscriptions\" must hold 1 to "
+				   "1000 subscription ids.");
+	for (size_t i = 0; i < n; i++)
+		if (!json_object_is_type(json_object_array_get_idx(subs, i),
+					 json_type_string))
+			return bad_request(reply, "Every entry of "
+					   "\"subscriptions\" must be a "
+					   "string.");
+	return true;
+}
+
+/* Whether options.key, when present, is an integer in [min, max]. */
+static bool int_option(json_object *options, const char *key, long min,
+		       long max, long *value)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(options, key, &v))
+		return true;
+	if (!json_object_is_type(v, json_type_int))
+		return false;
+	*value = (long)json_object_get_int64(v);
+	return *value >= min && *value <= max;
+}
+
+static bool check_format(json_object *options, struct sb_reply *reply)
+{
+	const char *format;
+	json_object *v;
+
+	if (!json_object_object_get_ex(options, "resultFormat", &v))
+		return true;
+	format = json_object_is_type(v, json_type_string) ?
+		 json_object_get_string(v) : "";
+	if (strcmp(format, "objectArray") == 0)
+		return true;
+	return bad_request(reply, "options.resultFormat must be "
+			   "\"objectArray\"; the sandbox serves no other "
+			   "format.");
+}
+
+/* Sets r->binding from the query text and the subscriptions. */
+static void bind_request(struct graph_request *r)
+{
+	char *text = sb_printf("%s\n%s", r->query, r->subscriptions ?
+			       json_object_to_json_string_ext(
+				       r->subscriptions,
+				       JSON_C_TO_STRING_PLAIN) : "");
+	char hash[65];
+
+	sb_sha256_hex(text, hash);
+	memcpy(r->binding, hash, 16);
+	r->binding[16] = '\0';
+	free(text);
+}
+
+static char *token_encode(const struct graph_request *r, size_t offset)
+{
+	char *plain = sb_printf("rg:%zu:%s", offset, r->binding);
+	char *token = sb_base64url((const unsigned char *)plain,
+				   strlen(plain));
+
+	free(plain);
+	return token;
+}
+
+/* Sets r->offset from the token. Returns false unless the sandbox issued
+ * the token for this same query and these subscriptions. */
+static bool token_decode(struct graph_request *r, const char *token)
+{
+	size_t len = strlen(token), plain_len;
+	unsigned char *plain = len > 0 && len < 200 ?
+		sb_base64url_decode(token, len, &plain_len) : NULL;
+	char binding[17] = "";
+	size_t offset;
+	int end = 0;
+	bool ok;
+
+	ok = plain != NULL &&
+	     sscanf((char *)plain, "rg:%zu:%16[0-9a-f]%n", &offset, binding,
+		    &end) == 2 && (size_t)end == plain_len &&
+	     strcmp(binding, r->binding) == 0;
+	if (ok)
+		r->offset = offset;
+	free(plain);
+	return ok;
+}
+
+static bool check_options(struct graph_request *r, struct sb_reply *reply)
+{
+	json_object *options = sb_jobj(r->in, "options");
+	json_object *token = NULL;
+	long skip = 0;
+
+	r->top = DEFAULT_TOP;
+	if (json_object_object_get_ex(r->in, "options", NULL) &&
+	    options == NULL)
+		return bad_request(reply, "\"options\" must be an object.");
+	if (!int_option(options, "$top", 1, MAX_TOP, &r->top))
+		return bad_request(reply, "options.$top must be an integer "
+				   "from 1 to 1000.");
+	if (!int_option(options, "$skip", 0, 1L << 30, &skip))
+		return bad_request(reply, "options.$skip must be a "
+				   "non-negative integer.");
+	r->offset = (size_t)skip;
+	if (!check_format(options, reply))
+		return false;
+	if (!json_object_object_get_ex(options, "$skipToken", &token))
+		return true;
+	if (!json_object_is_type(token, json_type_string) ||
+	    !token_decode(r, json_object_get_string(token)))
+		return bad_request(reply, "options.$skipToken is not a token "
+				   "of this query: send the $skipToken of the "
+				   "previous page with the same query and "
+				   "subscriptions.");
+	return true;
+}
+
+/* Replies 400 InvalidQuery with the parser's finding in "details". */
+static void invalid_query(struct sb_reply *reply, const char *message,
+			  size_t at)
+{
+	json_object *details = json_object_new_array();
+	json_object *invalid = json_object_new_object();
+	json_object *parser = json_object_new_object();
+
+	sb_arm_error(reply, 400, "BadRequest", "The query could not be run; "
+		     "correlationId = %s.", reply->correlation_id);
+	json_object_object_add(invalid, "code",
+			       json_object_new_string("InvalidQuery"));
+	json_object_object_add(invalid, "message", json_object_new_string(
+				       "The query is invalid. Check it "
+				       "against the Resource Graph query "
+				       "language and try again."));
+	json_object_object_add(parser, "code",
+			       json_object_new_string("ParserFailure"));
+	json_object_object_add(parser, "message",
+			       json_object_new_string(message));
+	json_object_object_add(parser, "line", json_object_new_int(1));
+	json_object_object_add(parser, "characterPositionInLine",
+			       json_object_new_int64((int64_t)at));
+	json_object_array_add(details, invalid);
+	json_object_array_add(details, parser);
+	json_object_object_add(sb_jobj(reply->json, "error"), "details",
+			       details);
+}
+
+static bool read_request(struct sb_request *req, struct sb_reply *reply,
+			 struct graph_request *r)
+{
+	char message[160];
+	size_t at = 0;
+
+	r->in = json_tokener_parse(req->body);
+	if (!json_object_is_type(r->in, json_type_object))
+		return bad_request(reply, "The request body must be a JSON "
+				   "object with \"query\".");
+	r->query = sb_jstr(r->in, "query");
+	if (r->query == NULL)
+		return bad_request(reply, "\"query\" is required and must be "
+				   "a string.");
+	if (json_object_object_get_ex(r->in, "managementGroups", NULL))
+		return bad_request(reply, "The sandbox answers queries over "
+				   "\"subscriptions\" only.");
+	json_object_object_get_ex(r->in, "subscriptions", &r->subscriptions);
+	if (!check_subscriptions(r->subscriptions, reply))
+		return false;
+	bind_request(r);
+	if (!check_options(r, reply))
+		return false;
+	if (!sb_kql_parse(r->query, &r->kql, message, sizeof(message), &at)) {
+		invalid_query(reply, message, at);
+		return false;
+	}
+	return true;
+}
+
+/* --- Evaluation --------------------------------------------------------- */
+
+static char *lowercase(const char *s)
+{
+	char *copy = strdup(s ? s : "");
+
+	for (char *p = copy; p != NULL && *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return copy;
+}
+
+static void add_text(json_object *row, const char *key, const char *value)
+{
+	json_object_object_add(row, key, json_object_new_string(value));
+}
+
+static void add_lowercase(json_object *row, const char *key,
+			  const char *value)
+{
+	char *lower = lowercase(value);
+
+	add_text(row, key, lower);
+	free(lower);
+}
+
+/* The vault as a row of Resource Graph's resources table. */
+static json_object *resource_row(struct sb_sandbox *sb, json_object *vault)
+{
+	json_object *arm = sb_vault_json(sb, vault);
+	json_object *row = json_object_new_object();
+	json_object *tags = sb_jobj(arm, "tags");
+
+	add_text(row, "id", sb_jstr(arm, "id"));
+	add_text(row, "name", sb_jstr(arm, "name"));
+	add_lowercase(row, "type", sb_jstr(arm, "type"));
+	add_text(row, "tenantId", sb_tenant_id(sb->tenant));
+	add_text(row, "kind", "");
+	add_text(row, "location", sb_jstr(arm, "location"));
+	add_lowercase(row, "resourceGroup", sb_jstr(vault, "resourceGroup"));
+	add_text(row, "subscriptionId", sb_jstr(vault, "subscriptionId"));
+	add_text(row, "managedBy", "");
+	json_object_object_add(row, "sku", NULL);
+	json_object_object_add(row, "plan", NULL);
+	json_object_object_add(row, "properties", json_object_get(
+				       sb_jobj(arm, "properties")));
+	json_object_object_add(row, "tags", tags ? json_object_get(tags) :
+			       json_object_new_object());
+	json_object_object_add(row, "identity", NULL);
+	json_object_object_add(row, "zones", NULL);
+	json_object_object_add(row, "extendedLocation", NULL);
+	json_object_put(arm);
+	return row;
+}
+
+/* Whether the request covers the vault's subscription and the caller may
+ * read the vault. */
+static bool vault_in_scope(struct sb_request *req, struct graph_request *r,
+			   json_object *vault)
+{
+	const char *sub = sb_jstr(vault, "subscriptionId");
+	const char *oid = sb_jstr(req->claims, "oid");
+	char *scope;
+	bool ok = r->subscriptions == NULL;
+
+	for (size_t i = 0; !ok && i < json_object_array_length(
+		     r->subscriptions); i++)
+		ok = sb_ieq(json_object_get_string(json_object_array_get_idx(
+				    r->subscriptions, i)), sub);
+	if (!ok)
+		return false;
+	scope = sb_vault_scope(vault);
+	ok = sb_rbac_allows(req->sb->tenant, oid, scope,
+			    "Microsoft.KeyVault/vaults/read");
+	free(scope);
+	return ok;
+}
+
+static bool condition_holds(const struct sb_kql_condition *c,
+			    json_object *row)
+{
+	const char *value = sb_jstr(row, c->column);
+
+	if (value == NULL)
+		value = "";
+	switch (c->compare) {
+	case SB_KQL_EQ: return strcmp(value, c->value) == 0;
+	case SB_KQL_EQ_NOCASE: return sb_ieq(value, c->value);
+	case SB_KQL_NE: return strcmp(value, c->value) != 0;
+	case SB_KQL_NE_NOCASE: return !sb_ieq(value, c->value);
+	}
+	return false;
+}
+
+static bool row_matches(const struct sb_kql_query *q, json_object *row)
+{
+	for (size_t i = 0; i < q->n_where; i++)
+		if (!condition_holds(&q->where[i], row))
+			return false;
+	return true;
+}
+
+/* json_object_array_sort() passes no context, and the server has one
+ * thread, so the sort reads its column from here. */
+static const struct sb_kql_query *sort_query;
+
+static int compare_rows(const void *a, const void *b)
+{
+	const char *x = sb_jstr(*(json_object *const *)a, sort_query->order_by);
+	const char *y = sb_jstr(*(json_object *const *)b, sort_query->order_by);
+	int order = strcmp(x ? x : "", y ? y : "");
+
+	return sort_query->descending ? -order : order;
+}
+
+static json_object *projected(const struct sb_kql_query *q, json_object *row)
+{
+	json_object *out, *value;
+
+	if (!q->projected)
+		return json_object_get(row);
+	out = json_object_new_object();
+	for (size_t i = 0; i < q->n_project; i++) {
+		json_object_object_get_ex(row, q->project[i], &value);
+		json_object_object_add(out, q->project[i],
+				       json_object_get(value));
+	}
+	return out;
+}
+
+/* Every row of the query's result, sorted and projected. */
+static json_object *evaluate(struct sb_request *req, struct graph_request *r)
+{
+	json_object *vaults = sb_jarr(req->sb->tenant, "vaults");
+	json_object *rows = json_object_new_array();
+	json_object *result = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < json_object_array_length(vaults); i++) {
+		json_object *vault = json_object_array_get_idx(vaults, i);
+		json_object *row;
+
+		if (!vault_in_scope(req, r, vault))
+			continue;
+		row = resource_row(req->sb, vault);
+		if (row_matches(&r->kql, row))
+			json_object_array_add(rows, row);
+		else
+			json_object_put(row);
+	}
+	if (r->kql.order_by != NULL) {
+		sort_query = &r->kql;
+		json_object_array_sort(rows, compare_rows);
+		sort_query = NULL;
+	}
+	for (i = 0; i < json_object_array_length(rows); i++)
+		json_object_array_add(result, projected(&r->kql,
+				json_object_array_get_idx(rows, i)));
+	json_object_put(rows);
+	return result;
+}
+
+/* --- Paging ------------------------------------------------------------- */
+
+/* Paging needs the id column to keep pages stable, as in Azure. */
+static bool pageable(const struct sb_kql_query *q)
+{
+	if (!q->projected)
+		return true;
+	for (size_t i = 0; i < q->n_project; i++)
+		if (strcmp(q->project[i], "id") == 0)
+			return true;
+	return false;
+}
+
+/* Applies the data faults to a page of rows about to be sent. */
+static void spoil_page(json_object *data, const char *fault, long top)
+{
+	json_object *first = json_object_array_get_idx(data, 0);
+
+	if (first == NULL || fault == NULL)
+		return;
+	if (strcmp(fault, "huge-page") == 0) {
+		while (json_object_array_length(data) <= (size_t)top)
+			json_object_array_add(data, json_object_get(first));
+	} else if (strcmp(fault, "wrong-types") == 0) {
+		json_object *copy = NULL;
+		json_object *props;
+
+		json_object_deep_copy(first, &copy, NULL);
+		props = sb_jobj(copy, "properties");
+		if (props != NULL)
+			json_object_object_add(props,
+					       "enableRbacAuthorization",
+					       json_object_new_string("true"));
+		json_object_array_put_idx(data, 0, copy);
+	}
+}
+
+static void reply_page(struct sb_request *req, struct sb_reply *reply,
+		       struct graph_request *r, json_object *rows,
+		       const char *fault)
+{
+	size_t total = json_object_array_length(rows), i, end;
+	size_t size = (size_t)(r->top < req->sb->opt.page_size ?
+			       r->top : req->sb->opt.page_size);
+	json_object *body = json_object_new_object();
+	json_object *data = json_object_new_array();
+	bool more;
+
+	end = r->offset + size < total ? r->offset + size : total;
+	for (i = r->offset; i < end; i++) {
+		json_object *row = json_object_array_get_idx(rows, i);
+
+		json_object_array_add(data, json_object_get(row));
+	}
+	more = end < total;
+	spoil_page(data, fault, r->top);
+
+	json_object_object_add(body, "totalRecords",
+			       json_object_new_int64((int64_t)total));
+	json_object_object_add(body, "count", json_object_new_int64(
+				       (int64_t)json_object_array_length(
+					       data)));
+	add_text(body, "resultTruncated",
+		 more && !pageable(&r->kql) ? "true" : "false");
+	if (more && pageable(&r->kql)) {
+		bool repeat = fault != NULL &&
+			      strcmp(fault, "repeat-token") == 0;
+		char *token = token_encode(r, repeat ? size : end);
+
+		add_text(body, "$skipToken", token);
+		free(token);
+	}
+	json_object_object_add(body, "facets", json_object_new_array());
+	json_object_object_add(body, "data", data);
+	sb_reply_json(reply, 200, body);
+}
+
+/* Puts the paging fields of the body in the request's record. */
+static void record_detail(struct sb_reply *reply,
+			  const struct graph_request *r)
+{
+	json_object *token = NULL;
+
+	json_object_object_get_ex(sb_jobj(r->in, "options"), "$skipToken",
+				  &token);
+	reply->detail = json_object_new_object();
+	json_object_object_add(reply->detail, "top",
+			       json_object_new_int64(r->top));
+	json_object_object_add(reply->detail, "skipToken",
+			       json_object_get(token));
+	json_object_object_add(reply->detail, "subscriptions",
+			       json_object_new_int64(r->subscriptions ?
+				       (int64_t)json_object_array_length(
+					       r->subscriptions) : 0));
+}
+
+void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply)
+{
+	struct graph_request r;
+	const char *fault;
+	json_object *rows;
+
+	memset(&r, 0, sizeof(r));
+	if (strcmp(req->method, "POST") != 0) {
+		sb_arm_error(reply, 405, "MethodNotAllowed", "Resource Graph "
+			     "queries are sent with POST.");
+		return;
+	}
+	if (!sb_arm_check_version(req, reply, versions))
+		return;
+	fault = active_fault(req);
+	if (refuse(req, reply, fault))
+		return;
+	if (read_request(req, reply, &r)) {
+		record_detail(reply, &r);
+		rows = evaluate(req, &r);
+		reply_page(req, reply, &r, rows, fault);
+		json_object_put(rows);
+	}
+	sb_kql_clear(&r.kql);
+	json_object_put(r.in);
+}
