@@ -7,6 +7,8 @@
 
 #include "cli/cli.h"
 #include "core/arm.h"
+#include "core/resourcegraph.h"
+#include "core/sanitize.h"
 #include "flow/checks.h"
 #include "i18n.h"
 
@@ -161,8 +163,62 @@ static kvl_result add_vault_row(struct kvl_cli_table *t,
 	return r;
 }
 
+/* Adds how the vaults were found: "source", and for a search across
+ * subscriptions the count and why Resource Graph was not used. */
+static void add_source_json(json_object *doc,
+			    const struct kvl_vault_discovery *d)
+{
+	json_object *reason;
+
+	if (d == NULL || d->source == KVL_VAULTS_PER_SUBSCRIPTION)
+		kvl_cli_json_add_string(doc, "source", "perSubscription");
+	else
+		kvl_cli_json_add_string(doc, "source", "resourceGraph");
+	if (d == NULL)
+		return;
+	json_object_object_add(doc, "subscriptionsSearched",
+			       json_object_new_int64(
+				       (int64_t)d->n_subscriptions));
+	if (d->source != KVL_VAULTS_PER_SUBSCRIPTION)
+		return;
+	reason = json_object_new_object();
+	kvl_cli_json_add_string(reason, "code", d->fallback.azure_code ?
+				d->fallback.azure_code :
+				kvl_result_name(d->fallback.result));
+	kvl_cli_json_add_string(reason, "message",
+				d->fallback.azure_message ?
+				d->fallback.azure_message :
+				d->fallback.message);
+	json_object_object_add(doc, "resourceGraphError", reason);
+}
+
+/* The one-line note on stderr saying how the vaults were found. */
+static void print_source_note(const struct kvl_vault_discovery *d)
+{
+	char *code;
+
+	if (d->source == KVL_VAULTS_RESOURCE_GRAPH) {
+		fprintf(stderr, ngettext("kvlink: note: listed through Azure "
+					 "Resource Graph across %zu "
+					 "subscription\n",
+					 "kvlink: note: listed through Azure "
+					 "Resource Graph across %zu "
+					 "subscriptions\n",
+					 d->n_subscriptions),
+			d->n_subscriptions);
+		return;
+	}
+	code = kvl_sanitize(d->fallback.azure_code ? d->fallback.azure_code :
+			    kvl_result_name(d->fallback.result));
+	fprintf(stderr, _("kvlink: note: Azure Resource Graph is not "
+			  "available (%s), so each subscription was listed "
+			  "on its own\n"), code ? code : "");
+	free(code);
+}
+
 static kvl_result show_vaults(const struct kvl_cli *cli,
 			      const struct kvl_vault *v, size_t n,
+			      const struct kvl_vault_discovery *d,
 			      struct kvl_error *err)
 {
 	const char *cols[5] = {
@@ -173,17 +229,25 @@ static kvl_result show_vaults(const struct kvl_cli *cli,
 	kvl_result r;
 
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
+		json_object *doc = json_object_new_object();
 		json_object *items = json_object_new_array();
 
 		for (size_t i = 0; i < n; i++)
 			json_object_array_add(items, kvl_cli_vault_json(&v[i]));
-		return print_json_list("vaults", items);
+		json_object_object_add(doc, "vaults", items);
+		add_source_json(doc, d);
+		kvl_cli_print_json(doc);
+		json_object_put(doc);
+		return KVL_OK;
 	}
 
 	r = kvl_cli_table_init(&t, 5, cols);
 	for (size_t i = 0; i < n && r == KVL_OK; i++)
 		r = add_vault_row(&t, &v[i]);
-	return print_table(&t, r, err);
+	r = print_table(&t, r, err);
+	if (r == KVL_OK && d != NULL)
+		print_source_note(d);
+	return r;
 }
 
 static kvl_result list_subscriptions(struct kvl_cli *cli,
@@ -225,8 +289,30 @@ static kvl_result list_vaults(struct kvl_cli *cli, struct kvl_error *err)
 	r = kvl_arm_list_vaults(&cli->session.az, cli->opt.subscription,
 				cli->opt.resource_group, &vaults, &n, err);
 	if (r == KVL_OK)
-		r = show_vaults(cli, vaults, n, err);
+		r = show_vaults(cli, vaults, n, NULL, err);
 	kvl_vaults_free(vaults, n);
+	return r;
+}
+
+/* Lists the vaults of every enabled subscription the caller can see. */
+static kvl_result discover_vaults(struct kvl_cli *cli, struct kvl_error *err)
+{
+	struct kvl_subscription *subs = NULL;
+	struct kvl_vault_discovery d;
+	size_t n_subs = 0;
+	kvl_result r;
+
+	memset(&d, 0, sizeof(d));
+	r = kvl_arm_list_subscriptions(&cli->session.az, &subs, &n_subs, err);
+	if (r == KVL_OK)
+		r = kvl_resgraph_discover_vaults(&cli->session.az, subs,
+						 n_subs,
+						 cli->opt.resource_group, &d,
+						 err);
+	if (r == KVL_OK)
+		r = show_vaults(cli, d.vaults, d.n_vaults, &d, err);
+	kvl_vault_discovery_clear(&d);
+	kvl_subscriptions_free(subs, n_subs);
 	return r;
 }
 
@@ -243,6 +329,8 @@ kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 	case KVL_CMD_LIST_RESOURCE_GROUPS:
 		return list_resource_groups(cli, err);
 	default:
+		if (cli->opt.subscription == NULL)
+			return discover_vaults(cli, err);
 		return list_vaults(cli, err);
 	}
 }

@@ -157,8 +157,7 @@ static const struct command_def command_defs[] = {
 	{ "list", "resource-groups", KVL_CMD_LIST_RESOURCE_GROUPS,
 	  BIT(OPT_SUBSCRIPTION), BIT(OPT_SUBSCRIPTION) },
 	{ "list", "vaults", KVL_CMD_LIST_VAULTS,
-	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP),
-	  BIT(OPT_SUBSCRIPTION) },
+	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP), 0 },
 	{ "link", NULL, KVL_CMD_LINK,
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) | BIT(OPT_RESOURCE_GROUP) |
 	  BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN),
@@ -767,7 +766,12 @@ void kvl_cli_print_help(FILE *out)
 		"missing\n"
 		"  list subscriptions    list the subscriptions you can see\n"
 		"  list resource-groups --subscription ID\n"
-		"  list vaults --subscription ID [--resource-group RG]\n"
+		"  list vaults [--subscription ID] [--resource-group RG]\n"
+		"                        list key vaults; without "
+		"--subscription, those of\n"
+		"                        every enabled subscription, through "
+		"Azure\n"
+		"                        Resource Graph where it is allowed\n"
 		"  link --subscription ID --vault NAME [--resource-group RG]\n"
 		"       --accept-privacy-statement [--dry-run]\n"
 		"                        check the prerequisites, grant "
