@@ -63,9 +63,9 @@ kvl_keep_embedded_logs() {
 
 # Creates $WORK and makes sure the sandbox and $WORK go away on exit.
 # HOME, XDG_* and TMPDIR point into $WORK so that no test touches the
-# user's own sign-in, environments or temporary files; the AZURE_* and
-# KVLINK_* variables are cleared so that a developer's shell cannot
-# change what a test sees.
+# user's own sign-in, environments or temporary files; the AZURE_*,
+# KVLINK_* and proxy variables are cleared so that a developer's shell
+# cannot change what a test sees.
 kvl_test_init() {
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/kvlink-test.XXXXXX") ||
 		kvl_fail "cannot create a temporary directory"
@@ -80,6 +80,8 @@ kvl_test_init() {
 	export XDG_STATE_HOME="$WORK/home/state"
 	export TMPDIR="$WORK/tmp"
 	unset AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET
+	unset AZURE_CONFIG_DIR https_proxy HTTPS_PROXY http_proxy HTTP_PROXY
+	unset all_proxy ALL_PROXY no_proxy NO_PROXY
 	unset KVLINK_CLIENT_ID
 
 	for tool in jq curl; do

@@ -48,6 +48,8 @@ enum kvl_cli_command {
 	KVL_CMD_CONN_DELETE,
 	KVL_CMD_CONN_TEST,
 	KVL_CMD_CONN_TYPES,
+	KVL_CMD_CLOUD_LIST,
+	KVL_CMD_CLOUD_SHOW,
 };
 
 /* Most --field or --secret options one command accepts. */
@@ -224,6 +226,9 @@ kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
+/* cmd_cloud.c: cloud list and show, which need no session; returns the
+ * exit status. */
+int kvl_cli_cmd_cloud(struct kvl_cli *cli);
 /* cmd_connection.c: every connection subcommand. */
 kvl_result kvl_cli_cmd_connection(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;

@@ -209,6 +209,9 @@ static int run_without_session(struct kvl_cli *cli)
 	case KVL_CMD_PRIVACY_STATEMENT:
 		kvl_cli_cmd_privacy_statement(cli);
 		return KVL_EXIT_OK;
+	case KVL_CMD_CLOUD_LIST:
+	case KVL_CMD_CLOUD_SHOW:
+		return kvl_cli_cmd_cloud(cli);
 	case KVL_CMD_WIZARD:
 		if (is_terminal())
 			return -1;

@@ -178,6 +178,8 @@ static const struct command_def command_defs[] = {
 	  0 },
 	{ "connection", "types", KVL_CMD_CONN_TYPES, 0, 0 },
 	{ "privacy-statement", NULL, KVL_CMD_PRIVACY_STATEMENT, 0, 0 },
+	{ "cloud", "list", KVL_CMD_CLOUD_LIST, 0, 0 },
+	{ "cloud", "show", KVL_CMD_CLOUD_SHOW, 0, 0 },
 	{ "help", NULL, KVL_CMD_HELP, 0, 0 },
 };
 
@@ -649,6 +651,12 @@ static kvl_result check_combinations(const struct kvl_cli_options *opt,
 	if (opt->sandbox && opt->cloud_file != NULL)
 		return usage_error(err, _("options '%s' and '--cloud' cannot "
 					  "be combined"), "--sandbox");
+	if (opt->sandbox && (opt->command == KVL_CMD_CLOUD_LIST ||
+			     opt->command == KVL_CMD_CLOUD_SHOW))
+		return usage_error(err, _("the cloud commands do not start a "
+					  "sandbox; leave out '%s', or give "
+					  "--cloud with the sandbox's cloud "
+					  "profile"), "--sandbox");
 	return KVL_OK;
 }
 
@@ -720,7 +728,7 @@ const char *kvl_cli_command_summary(void)
 	       "env identity set|show|clear, status, check, repair, "
 	       "list subscriptions|resource-groups|vaults, link, unlink, "
 	       "connection add|list|show|edit|delete|test|types, "
-	       "privacy-statement";
+	       "cloud list|show, privacy-statement";
 }
 
 void kvl_cli_print_version(FILE *out)
@@ -781,7 +789,12 @@ void kvl_cli_print_help(FILE *out)
 		"                        remove the access the link granted "
 		"and the link;\n"
 		"                        NAME must be the linked vault's name\n"
-		"  privacy-statement     print the data privacy statement\n"),
+		"  privacy-statement     print the data privacy statement\n"
+		"  cloud list            list the built-in clouds; * marks "
+		"the one in use\n"
+		"  cloud show            show the cloud, proxies and CA "
+		"bundle in use,\n"
+		"                        without sending a request\n"),
 	      out);
 	fputs(_("  connection types      list the connection types and "
 		"their fields\n"
@@ -820,8 +833,10 @@ void kvl_cli_print_help(FILE *out)
 	fputs(_("\nOptions (before or after the command):\n"
 		"  --sandbox             use a private kvlink-sandbox instead "
 		"of Azure\n"
-		"  --cloud FILE          cloud profile (JSON) instead of "
-		"public Azure\n"
+		"  --cloud NAME|FILE     AzureCloud, AzureUSGovernment, "
+		"AzureChinaCloud or a\n"
+		"                        cloud profile (JSON); default: az "
+		"CLI's cloud\n"
 		"  --env-dir DIR         directory of the environment store\n"
 		"  --client-id ID        public client application id for "
 		"sign-in\n"

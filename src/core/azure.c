@@ -11,17 +11,18 @@ kvl_result kvl_azure_init(struct kvl_azure *az,
 			  struct kvl_error *err)
 {
 	struct kvl_http_options http_options = { 0 };
+	enum kvl_cloud_origin origin;
+	char *warning = NULL;
 	kvl_result res;
 
 	memset(az, 0, sizeof(*az));
 	az->sink = options->sink;
-	if (options->cloud_file != NULL) {
-		res = kvl_cloud_load(options->cloud_file, &az->cloud, err);
-	} else {
-		res = kvl_cloud_public(&az->cloud);
-		if (res != KVL_OK)
-			kvl_error_set(err, res, "out of memory");
-	}
+	res = kvl_cloud_select(options->cloud_file, &az->cloud, &origin,
+			       &warning, err);
+	if (warning != NULL)
+		kvl_sink_message(options->sink, KVL_LEVEL_WARNING, "%s",
+				 warning);
+	free(warning);
 	if (res != KVL_OK)
 		goto out;
 	kvl_log("cloud %s: authority %s, resource manager %s", az->cloud.name,

@@ -18,7 +18,9 @@ struct kvl_azure {
 };
 
 struct kvl_azure_options {
-	const char *cloud_file;		/* NULL: public Azure */
+	/* --cloud: a built-in cloud's name or a profile file; NULL: az
+	 * CLI's current cloud, else AzureCloud (see kvl_cloud_select). */
+	const char *cloud_file;
 	struct kvl_auth_options auth;
 	struct kvl_http_options http;	/* ca_bundle defaults to the
 					   cloud profile's */

@@ -14,15 +14,65 @@
 
 #define CLOUD_FILE_MAX (64u << 10)
 
-kvl_result kvl_cloud_public(struct kvl_cloud *cloud)
+/*
+ * The clouds az CLI has built in, under its names. The values are from
+ * Microsoft's documentation of each national cloud (Entra ID sign-in,
+ * Microsoft Graph deployments, Resource Manager and Key Vault endpoints).
+ * Azure US Government's Graph is the L4 (GCC High) deployment.
+ */
+static const struct kvl_cloud_builtin builtin_clouds[] = {
+	{
+		.name = "AzureCloud",
+		.authority_host = "https://login.microsoftonline.com",
+		.resource_manager = "https://management.azure.com",
+		.microsoft_graph = "https://graph.microsoft.com",
+		.key_vault_scope = "https://vault.azure.net",
+		.key_vault_dns_suffix = ".vault.azure.net",
+	},
+	{
+		.name = "AzureUSGovernment",
+		.authority_host = "https://login.microsoftonline.us",
+		.resource_manager = "https://management.usgovcloudapi.net",
+		.microsoft_graph = "https://graph.microsoft.us",
+		.key_vault_scope = "https://vault.usgovcloudapi.net",
+		.key_vault_dns_suffix = ".vault.usgovcloudapi.net",
+	},
+	{
+		.name = "AzureChinaCloud",
+		.authority_host = "https://login.chinacloudapi.cn",
+		.resource_manager = "https://management.chinacloudapi.cn",
+		.microsoft_graph = "https://microsoftgraph.chinacloudapi.cn",
+		.key_vault_scope = "https://vault.azure.cn",
+		.key_vault_dns_suffix = ".vault.azure.cn",
+	},
+};
+
+#define N_BUILTIN_CLOUDS (sizeof(builtin_clouds) / sizeof(builtin_clouds[0]))
+
+const struct kvl_cloud_builtin *kvl_cloud_builtin_at(size_t i)
+{
+	return i < N_BUILTIN_CLOUDS ? &builtin_clouds[i] : NULL;
+}
+
+const struct kvl_cloud_builtin *kvl_cloud_builtin_find(const char *name)
+{
+	for (size_t i = 0; i < N_BUILTIN_CLOUDS; i++) {
+		if (strcasecmp(builtin_clouds[i].name, name) == 0)
+			return &builtin_clouds[i];
+	}
+	return NULL;
+}
+
+kvl_result kvl_cloud_from_builtin(const struct kvl_cloud_builtin *b,
+				  struct kvl_cloud *cloud)
 {
 	memset(cloud, 0, sizeof(*cloud));
-	cloud->name = strdup("AzureCloud");
-	cloud->authority_host = strdup("https://login.microsoftonline.com");
-	cloud->resource_manager = strdup("https://management.azure.com");
-	cloud->microsoft_graph = strdup("https://graph.microsoft.com");
-	cloud->key_vault_scope = strdup("https://vault.azure.net");
-	cloud->key_vault_dns_suffix = strdup(".vault.azure.net");
+	cloud->name = strdup(b->name);
+	cloud->authority_host = strdup(b->authority_host);
+	cloud->resource_manager = strdup(b->resource_manager);
+	cloud->microsoft_graph = strdup(b->microsoft_graph);
+	cloud->key_vault_scope = strdup(b->key_vault_scope);
+	cloud->key_vault_dns_suffix = strdup(b->key_vault_dns_suffix);
 	cloud->tenant = strdup("organizations");
 	if (cloud->name == NULL || cloud->authority_host == NULL ||
 	    cloud->resource_manager == NULL ||
@@ -33,6 +83,11 @@ kvl_result kvl_cloud_public(struct kvl_cloud *cloud)
 		return KVL_ERR_NOMEM;
 	}
 	return KVL_OK;
+}
+
+kvl_result kvl_cloud_public(struct kvl_cloud *cloud)
+{
+	return kvl_cloud_from_builtin(&builtin_clouds[0], cloud);
 }
 
 void kvl_cloud_clear(struct kvl_cloud *cloud)
@@ -494,7 +549,7 @@ static kvl_result damaged_profile(const char *path, struct kvl_error *err)
 			    "the cloud profile given with --cloud cannot be "
 			    "read: %s; give --cloud a cloud profile (a JSON "
 			    "object as described in kvlink(1)) or leave "
-			    "--cloud out to use public Azure",
+			    "--cloud out to use az CLI's current cloud",
 			    why != NULL ? why : path);
 	free(why);
 	return res;
@@ -512,7 +567,9 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 	if (f == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     "cannot open cloud profile '%s': %m; "
-				     "check the --cloud path", path);
+				     "check the --cloud path, or give a "
+				     "built-in cloud: %s", path,
+				     kvl_cloud_builtin_names());
 	text = malloc(CLOUD_FILE_MAX + 1);
 	if (text == NULL) {
 		fclose(f);

@@ -1,6 +1,8 @@
 /*
- * Cloud profiles: the endpoints kvlink talks to. Public Azure is built in;
- * other clouds and the sandbox come from a JSON file:
+ * Cloud profiles: the endpoints kvlink talks to. The clouds that az CLI
+ * has built in (AzureCloud, AzureUSGovernment, AzureChinaCloud) are built
+ * in here under the same names; other clouds and the sandbox come from a
+ * JSON file:
  *
  *   { "name": "...", "authorityHost": "https://...",
  *     "resourceManager": "https://...", "microsoftGraph": "https://...",
@@ -34,6 +36,8 @@
 #ifndef KVL_CLOUD_H
 #define KVL_CLOUD_H
 
+#include <stddef.h>
+
 #include "core/result.h"
 
 /* One entry of "connectionTargets". */
@@ -58,7 +62,50 @@ struct kvl_cloud {
 	size_t n_connection_targets;
 };
 
+/* One built-in cloud; the strings are static. */
+struct kvl_cloud_builtin {
+	const char *name;		/* az CLI's name: "AzureCloud" */
+	const char *authority_host;
+	const char *resource_manager;
+	const char *microsoft_graph;
+	const char *key_vault_scope;
+	const char *key_vault_dns_suffix;
+};
+
+/* The i-th built-in cloud, or NULL past the last one. */
+const struct kvl_cloud_builtin *kvl_cloud_builtin_at(size_t i);
+/* The built-in cloud called name (ignoring case), or NULL. */
+const struct kvl_cloud_builtin *kvl_cloud_builtin_find(const char *name);
+/* Fills cloud from a built-in entry, with the tenant "organizations". */
+kvl_result kvl_cloud_from_builtin(const struct kvl_cloud_builtin *builtin,
+				  struct kvl_cloud *cloud) KVL_NODISCARD;
+/* AzureCloud. */
 kvl_result kvl_cloud_public(struct kvl_cloud *cloud) KVL_NODISCARD;
+
+/* What chose the cloud that kvl_cloud_select() returned. */
+enum kvl_cloud_origin {
+	KVL_CLOUD_ORIGIN_DEFAULT,	/* nothing did: AzureCloud */
+	KVL_CLOUD_ORIGIN_AZ_CLI,	/* az CLI's current cloud */
+	KVL_CLOUD_ORIGIN_NAME,		/* --cloud NAME */
+	KVL_CLOUD_ORIGIN_FILE,		/* --cloud FILE */
+};
+
+/*
+ * Chooses the cloud for "--cloud value". A built-in name (in any case)
+ * wins over a file of that name, so a file called "AzureCloud" needs a
+ * path such as "./AzureCloud". Any other value is a cloud profile file.
+ * Without a value, the cloud is az CLI's current one ("name" in the
+ * [cloud] section of $AZURE_CONFIG_DIR/config), else AzureCloud. An az
+ * CLI cloud that is not built in is an error, since falling back to
+ * public Azure would send the sign-in to another cloud. A damaged az CLI
+ * configuration is ignored with a one-line *warning (caller frees).
+ */
+kvl_result kvl_cloud_select(const char *value, struct kvl_cloud *cloud,
+			    enum kvl_cloud_origin *origin, char **warning,
+			    struct kvl_error *err) KVL_NODISCARD;
+
+/* The built-in names as "AzureCloud, AzureUSGovernment, ..." (static). */
+const char *kvl_cloud_builtin_names(void);
 kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 			  struct kvl_error *err) KVL_NODISCARD;
 /* Parses a profile from JSON text; what names the source in messages. */

@@ -15,6 +15,7 @@
 #include "core/http.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "core/netenv.h"
 #include "core/sanitize.h"
 
 #define DEFAULT_CONNECT_MS 10000L
@@ -35,6 +36,10 @@ struct kvl_http {
 	CURL *curl;
 	struct kvl_http_options options;
 	char *ca_bundle;
+	/* Origin of ca_bundle: "caBundle" when the caller gave it, else a
+	 * variable's name; NULL with the system's trust store. */
+	const char *ca_source;
+	struct kvl_netenv net;
 	unsigned long requests;
 };
 
@@ -46,7 +51,64 @@ struct transfer {
 	char *correlation[3];	/* by preference, see header_cb */
 	char *www_authenticate;
 	long retry_after_s;
+	char curl_error[CURL_ERROR_SIZE];	/* libcurl's detail, or "" */
 };
+
+/* The caller's CA bundle (the cloud profile's caBundle) wins over the
+ * environment's; see core/netenv.h for the order of the variables. */
+static bool choose_ca_bundle(struct kvl_http *http)
+{
+	const char *file = http->options.ca_bundle;
+
+	http->ca_source = "caBundle";
+	if (file == NULL) {
+		file = http->net.ca_file.value;
+		http->ca_source = http->net.ca_file.var;
+	}
+	http->options.ca_bundle = NULL;
+	if (file == NULL)
+		return true;
+	http->ca_bundle = strdup(file);
+	http->options.ca_bundle = http->ca_bundle;
+	return http->ca_bundle != NULL;
+}
+
+/* Whether the caller's CA bundle is the only trust: SSL_CERT_DIR is then
+ * left out too. */
+static bool ca_pinned(const struct kvl_http *http)
+{
+	return http->ca_source != NULL &&
+	       strcmp(http->ca_source, "caBundle") == 0;
+}
+
+static void log_proxy(const char *scheme, const struct kvl_netenv_value *p)
+{
+	char *redacted;
+
+	if (p->value == NULL)
+		return;
+	redacted = kvl_netenv_redact(p->value);
+	kvl_log("http %s proxy %s (from %s)", scheme, redacted ? redacted : "?",
+		p->var);
+	free(redacted);
+}
+
+static void log_network_settings(const struct kvl_http *http)
+{
+	if (!kvl_log_enabled())
+		return;
+	log_proxy("https", &http->net.https_proxy);
+	log_proxy("http", &http->net.http_proxy);
+	if (http->net.no_proxy.value != NULL)
+		kvl_log("http no proxy for %s (from %s)",
+			http->net.no_proxy.value, http->net.no_proxy.var);
+	if (http->ca_bundle != NULL)
+		kvl_log("http CA bundle %s (from %s)", http->ca_bundle,
+			http->ca_source);
+	if (!ca_pinned(http) && http->net.ca_dir.value != NULL)
+		kvl_log("http CA directory %s (from SSL_CERT_DIR)",
+			http->net.ca_dir.value);
+}
 
 kvl_result kvl_http_new(const struct kvl_http_options *options,
 			struct kvl_http **out)
@@ -74,14 +136,11 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 	if (http->options.max_body == 0)
 		http->options.max_body = DEFAULT_MAX_BODY;
 
-	if (options != NULL && options->ca_bundle != NULL) {
-		http->ca_bundle = strdup(options->ca_bundle);
-		if (http->ca_bundle == NULL) {
-			free(http);
-			return KVL_ERR_NOMEM;
-		}
+	if (!kvl_netenv_read(&http->net) || !choose_ca_bundle(http)) {
+		kvl_http_free(http);
+		return KVL_ERR_NOMEM;
 	}
-	http->options.ca_bundle = http->ca_bundle;
+	log_network_settings(http);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	http->curl = curl_easy_init();
@@ -108,6 +167,7 @@ void kvl_http_free(struct kvl_http *http)
 		return;
 	if (http->curl != NULL)
 		curl_easy_cleanup(http->curl);
+	kvl_netenv_clear(&http->net);
 	free(http->ca_bundle);
 	free(http);
 }
@@ -299,6 +359,39 @@ static void free_headers(struct curl_slist *list)
 	curl_slist_free_all(list);
 }
 
+/* Whether url goes to the instance metadata service, which is reached
+ * only from the machine itself and so never through a proxy. */
+static bool url_is_imds(const char *url)
+{
+	return strncmp(url, KVL_HTTP_IMDS_BASE "/",
+		       strlen(KVL_HTTP_IMDS_BASE) + 1) == 0;
+}
+
+/*
+ * Sets the CA bundle and the proxy from kvlink's own reading of the
+ * environment. An empty CURLOPT_PROXY and CURLOPT_NOPROXY keep libcurl
+ * from reading the proxy variables again with its own rules.
+ */
+static void setup_trust_and_proxy(struct kvl_http *http, const char *url)
+{
+	CURL *c = http->curl;
+	const struct kvl_netenv_value *proxy =
+		kvl_netenv_proxy_for(&http->net, url);
+
+	if (http->ca_bundle != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle);
+	if (!ca_pinned(http) && http->net.ca_dir.value != NULL)
+		curl_easy_setopt(c, CURLOPT_CAPATH, http->net.ca_dir.value);
+
+	if (proxy->value == NULL || url_is_imds(url)) {
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
+		return;
+	}
+	curl_easy_setopt(c, CURLOPT_PROXY, proxy->value);
+	curl_easy_setopt(c, CURLOPT_NOPROXY, http->net.no_proxy.value != NULL
+			 ? http->net.no_proxy.value : "");
+}
+
 static void setup_easy(struct kvl_http *http, struct transfer *t,
 		       const char *method, const char *url, const char *body,
 		       struct curl_slist *headers)
@@ -311,8 +404,7 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (http->ca_bundle != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle);
+	setup_trust_and_proxy(http, url);
 
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 http->options.connect_timeout_ms);
@@ -323,6 +415,7 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_USERAGENT,
 			 PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, t->curl_error);
 
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
@@ -344,6 +437,85 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	}
 }
 
+/* "the CA bundle FILE (from VAR)" or "the system's trust store". */
+static char *describe_trust(const struct kvl_http *http)
+{
+	char *text = NULL;
+
+	if (http->ca_bundle == NULL)
+		return strdup("the system's trust store");
+	if (asprintf(&text, "the CA bundle '%s' (from %s)", http->ca_bundle,
+		     ca_pinned(http) ? "the cloud profile's caBundle"
+		     : http->ca_source) < 0)
+		return NULL;
+	return text;
+}
+
+/* " Requests to URL go through the proxy P (from VAR)." or "". */
+static char *describe_proxy(const struct kvl_http *http, const char *url)
+{
+	const struct kvl_netenv_value *p = kvl_netenv_proxy_for(&http->net,
+								url);
+	char *redacted, *text = NULL;
+
+	if (p->value == NULL)
+		return strdup("");
+	redacted = kvl_netenv_redact(p->value);
+	if (asprintf(&text, " Requests go through the proxy %s (from %s)%s.",
+		     redacted != NULL ? redacted : "?", p->var,
+		     http->net.no_proxy.value != NULL
+		     ? " unless no_proxy lists the host" : "") < 0)
+		text = NULL;
+	free(redacted);
+	return text;
+}
+
+/*
+ * A certificate that does not verify most often comes from a proxy or
+ * firewall that inspects TLS with a certificate of its own, so the advice
+ * says how to trust that proxy's CA. Verification itself stays on.
+ */
+static kvl_result tls_verify_failed(const struct transfer *t,
+				    const char *url, CURLcode code,
+				    struct kvl_error *err)
+{
+	const struct kvl_http *http = t->http;
+	char *trust = describe_trust(http);
+	char *proxy = describe_proxy(http, url);
+	kvl_result res;
+
+	res = kvl_error_set(err, KVL_ERR_TLS,
+			    "the TLS certificate of %s could not be verified "
+			    "against %s (%s).%s The likely cause is a proxy or "
+			    "firewall that inspects TLS with its own "
+			    "certificate: set REQUESTS_CA_BUNDLE (or "
+			    "CURL_CA_BUNDLE or SSL_CERT_FILE) to a PEM file "
+			    "with that proxy's CA certificate. Otherwise check "
+			    "the system clock", url,
+			    trust != NULL ? trust : "the trusted CAs",
+			    t->curl_error[0] != '\0' ? t->curl_error
+			    : curl_easy_strerror(code),
+			    proxy != NULL ? proxy : "");
+	free(trust);
+	free(proxy);
+	return res;
+}
+
+static kvl_result ca_bundle_unreadable(const struct kvl_http *http,
+				       struct kvl_error *err)
+{
+	char *trust = describe_trust(http);
+	kvl_result res;
+
+	res = kvl_error_set(err, KVL_ERR_TLS,
+			    "cannot read %s; point it at a readable PEM file "
+			    "of CA certificates, or unset it to use the "
+			    "system's trust store",
+			    trust != NULL ? trust : "the CA bundle");
+	free(trust);
+	return res;
+}
+
 static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 				 const char *url, struct kvl_error *err)
 {
@@ -351,7 +523,9 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 	case CURLE_ABORTED_BY_CALLBACK:
 		return kvl_error_set(err, KVL_ERR_CANCELLED, "cancelled");
 	case CURLE_PEER_FAILED_VERIFICATION:
+		return tls_verify_failed(t, url, code, err);
 	case CURLE_SSL_CACERT_BADFILE:
+		return ca_bundle_unreadable(t->http, err);
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 		return kvl_error_set(err, KVL_ERR_TLS,
@@ -578,9 +752,7 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
-	if (!kvl_url_allowed(url) &&
-	    strncmp(url, KVL_HTTP_IMDS_BASE "/",
-		    strlen(KVL_HTTP_IMDS_BASE) + 1) != 0)
+	if (!kvl_url_allowed(url) && !url_is_imds(url))
 		return url_rejected(url, err);
 	while (value != NULL && (*value == ':' || *value == ' '))
 		value++;
