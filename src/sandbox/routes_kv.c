@@ -52,7 +52,9 @@ static bool authenticate(struct kv_call *c)
 					      "the token is not for this "
 					      "Key Vault." :
 		    "AKV10032: Invalid issuer or signature.");
-	challenge = sb_printf("Bearer authorization=\"%s/login/%s\", "
+	/* Key Vault names the authority as host/tenant, with no path
+	 * before the tenant: clients read the tenant from there. */
+	challenge = sb_printf("Bearer authorization=\"%s/%s\", "
 			      "resource=\"%s/kv\"", sb->base,
 			      sb_tenant_id(sb->tenant), sb->base);
 	sb_reply_add_header(c->reply, "WWW-Authenticate", challenge);

@@ -486,6 +486,21 @@ static void device_page(struct sb_reply *reply)
 		      "there is nothing to enter here.\n");
 }
 
+static void discovery(struct sb_request *req, struct sb_reply *reply,
+		      const char *tenant_name)
+{
+	if (strcmp(req->method, "GET") != 0)
+		sb_login_error(reply, 405, "invalid_request", 900561,
+			       "The endpoint only accepts GET requests. "
+			       "Received a %s request.", req->method);
+	else if (!tenant_matches(req->sb, tenant_name))
+		sb_login_error(reply, 400, "invalid_tenant", 90002,
+			       "Tenant '%s' not found. Check to make sure you "
+			       "have the correct tenant ID.", tenant_name);
+	else
+		sb_login_discovery(req, reply, tenant_name);
+}
+
 void sb_route_login(struct sb_request *req, struct sb_reply *reply)
 {
 	char **s = req->segs;
@@ -493,6 +508,12 @@ void sb_route_login(struct sb_request *req, struct sb_reply *reply)
 
 	if (req->n_segs == 1 && strcmp(s[0], "device") == 0) {
 		device_page(reply);
+		return;
+	}
+	if (req->n_segs == 4 && strcmp(s[1], "v2.0") == 0 &&
+	    strcmp(s[2], ".well-known") == 0 &&
+	    strcmp(s[3], "openid-configuration") == 0) {
+		discovery(req, reply, s[0]);
 		return;
 	}
 	if (req->n_segs != 4 || strcmp(s[1], "oauth2") != 0 ||

@@ -213,6 +213,10 @@ bool sb_rbac_has_any_below(json_object *tenant, const char *oid,
 
 /* The routes, one file per service. */
 void sb_route_login(struct sb_request *req, struct sb_reply *reply);
+/* routes_discovery.c: the OpenID Connect discovery document for the
+ * tenant name the client used, after the caller checked that name. */
+void sb_login_discovery(struct sb_request *req, struct sb_reply *reply,
+			const char *tenant_name);
 void sb_route_arm(struct sb_request *req, struct sb_reply *reply);
 /* providers_index: where "providers/Microsoft.Authorization" starts. */
 void sb_route_authorization(struct sb_request *req, struct sb_reply *reply,

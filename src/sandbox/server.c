@@ -220,6 +220,17 @@ static void dispatch(struct sb_request *req, struct sb_reply *reply)
 		services[i].route(req, reply);
 		goto out;
 	}
+	/* Entra ID is also served at the root (/{tenant}/oauth2/... and
+	 * /{tenant}/v2.0/...), because Key Vault's challenge names the
+	 * authority as {base}/{tenant}: azure-keyvault-secrets 4.7 reads
+	 * the tenant from the first segment of that path. */
+	if (n >= 2 && (strcmp(segs[1], "oauth2") == 0 ||
+		       strcmp(segs[1], "v2.0") == 0)) {
+		req->segs = segs;
+		req->n_segs = n;
+		sb_route_login(req, reply);
+		goto out;
+	}
 	not_found(req, reply);
 out:
 	free_segs(segs, n);
