@@ -21,6 +21,7 @@
 #include "core/graph.h"
 #include "core/jsonutil.h"
 #include "core/keyvault.h"
+#include "mock_azure.h"
 #include "mock_server.h"
 
 #define SUB "5f1c3a2e-8d4b-4c6a-9e0f-1a2b3c4d5e6f"
@@ -148,35 +149,11 @@ static void serve_azure(void *ctx, size_t index,
 static int setup(void **state)
 {
 	struct fake_azure *f = calloc(1, sizeof(*f));
-	struct kvl_azure_options o = { 0 };
-	struct kvl_error err;
-	char cloud[128];
-	const char *base;
-	FILE *file;
 
 	f->delete_status = 204;
 	f->server = mock_start(serve_azure, f);
-	strcpy(f->dir, "/tmp/kvl-arm-XXXXXX");
-	if (f->server == NULL || mkdtemp(f->dir) == NULL)
-		return -1;
-	base = mock_base(f->server);
-	snprintf(cloud, sizeof(cloud), "%s/cloud.json", f->dir);
-	file = fopen(cloud, "w");
-	fprintf(file, "{\"authorityHost\":\"%s/login\",\"resourceManager\":"
-		"\"%s/arm\",\"microsoftGraph\":\"%s/graph\",\"keyVaultScope\":"
-		"\"%s/kv\",\"keyVaultUriPrefix\":\"%s/kv/\",\"tenant\":"
-		"\"t-sp\"}", base, base, base, base, base);
-	fclose(file);
-
-	setenv("AZURE_TENANT_ID", "t-sp", 1);
-	setenv("AZURE_CLIENT_ID", "app-1", 1);
-	setenv("AZURE_CLIENT_SECRET", "test-secret", 1);
-	o.cloud_file = cloud;
-	o.http.backoff_ms = 1;
-	o.http.max_backoff_ms = 5;
-	kvl_error_init(&err);
-	if (kvl_azure_init(&f->az, &o, &err) != KVL_OK ||
-	    kvl_auth_sign_in(f->az.auth, false, &err) != KVL_OK)
+	if (f->server == NULL ||
+	    mock_azure_init(&f->az, f->dir, f->server) != 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -185,13 +162,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fake_azure *f = *state;
-	char *cmd = NULL;
 
-	kvl_azure_clear(&f->az);
+	mock_azure_clear(&f->az, f->dir);
 	mock_stop(f->server);
-	if (asprintf(&cmd, "rm -rf '%s'", f->dir) > 0 && system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
-	free(cmd);
 	free(f);
 	return 0;
 }
