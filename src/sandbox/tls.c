@@ -2,8 +2,9 @@
  * The sandbox's per-run certificate authority. Each start creates a new
  * CA key and self-signed CA certificate, and a server certificate signed
  * by it for 127.0.0.1 and localhost. Only the CA certificate leaves the
- * process (through --ca-out); both private keys exist only in memory and
- * are wiped when the sandbox stops.
+ * process (through --ca-out). The private keys exist only in memory: the
+ * CA key is freed once it has signed, and the server key is wiped when
+ * the sandbox stops.
  */
 #include "config.h"
 
