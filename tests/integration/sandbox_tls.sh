@@ -120,8 +120,9 @@ PORT=${SANDBOX_URL##*:}
 kvl_run 1 --cloud "$WORK/wrong-ca.json" --env-dir "$WORK/env2" login
 kvl_grep "TLS" "$ERR"
 kvl_grep "https://127.0.0.1:$PORT/login/" "$ERR"
-# libcurl's reason for the failure.
 kvl_grep "certificate" "$ERR"
+# The message names the CA file that failed to verify the server.
+kvl_grep "$WORK/first-ca.pem" "$ERR"
 kvl_sandbox_stop
 
 # --- --ca-out puts the certificate where asked. ------------------------
