@@ -55,6 +55,10 @@ struct tui_job {
  * of the steps below on the stack and are valid while those are. */
 struct tui_link_choice {
 	const struct kvl_subscription *subscription;
+	/* Not NULL when the vault step searches all these subscriptions
+	 * at once; subscription is then set once a vault is chosen. */
+	const struct kvl_subscription *subscriptions;
+	size_t n_subscriptions;
 	const char *resource_group;	/* NULL: all resource groups */
 	const struct kvl_vault *vault;
 	struct kvl_link_plan *plan;

@@ -103,6 +103,17 @@ static void sub_draw(struct tui_app *app, const struct tui_layout *lay)
 			    &st.list, st.loaded);
 }
 
+/* Goes to the vault step with every subscription, skipping step 2. */
+static enum tui_outcome choose_all(struct tui_app *app)
+{
+	app->link.subscription = NULL;
+	app->link.subscriptions = st.subs;
+	app->link.n_subscriptions = st.n;
+	app->link.resource_group = NULL;
+	tui_app_push(app, &tui_step_vault);
+	return TUI_KEY_HANDLED;
+}
+
 static enum tui_outcome sub_key(struct tui_app *app,
 				const struct tui_key *key)
 {
@@ -110,8 +121,12 @@ static enum tui_outcome sub_key(struct tui_app *app,
 	long row;
 
 	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
-				&outcome))
+				&outcome)) {
+		if (outcome == TUI_KEY_IGNORED && st.loaded && st.n > 0 &&
+		    !key->function && (key->ch == 'a' || key->ch == 'A'))
+			return choose_all(app);
 		return outcome;
+	}
 
 	row = tui_list_selected(&st.list);
 	if (!usable(&st.subs[row])) {
@@ -122,13 +137,16 @@ static enum tui_outcome sub_key(struct tui_app *app,
 		return TUI_KEY_HANDLED;
 	}
 	app->link.subscription = &st.subs[row];
+	app->link.subscriptions = NULL;
+	app->link.n_subscriptions = 0;
 	tui_app_push(app, &tui_step_resource_group);
 	return TUI_KEY_HANDLED;
 }
 
 const struct tui_screen tui_step_subscription = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 1/6 Subscription"),
-	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.legend = N_("Enter choose  a all subscriptions  / filter  r reload  "
+		     "Esc back"),
 	.enter = sub_enter,
 	.leave = sub_leave,
 	.draw = sub_draw,

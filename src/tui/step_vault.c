@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/buf.h"
+#include "core/resourcegraph.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -22,20 +23,43 @@ static struct {
 	size_t n;
 	struct tui_list list;
 	bool loaded;
+	/* The outcome of a search of all subscriptions, without its
+	 * vaults, which move to vaults above. */
+	struct kvl_vault_discovery found;
 } st;
 
 struct vault_query {
 	const char *subscription_id;
 	const char *resource_group;
+	const struct kvl_subscription *subscriptions;	/* NULL: one */
+	size_t n_subscriptions;
 };
 
 static struct vault_query query;
+
+static kvl_result discover_vaults(struct tui_app *app,
+				  const struct vault_query *q,
+				  struct kvl_error *err)
+{
+	kvl_result r;
+
+	r = kvl_resgraph_discover_vaults(&app->session->az, q->subscriptions,
+					 q->n_subscriptions, NULL, &st.found,
+					 err);
+	st.vaults = st.found.vaults;
+	st.n = st.found.n_vaults;
+	st.found.vaults = NULL;
+	st.found.n_vaults = 0;
+	return r;
+}
 
 static kvl_result list_vaults(struct tui_app *app, void *arg,
 			      struct kvl_error *err)
 {
 	const struct vault_query *q = arg;
 
+	if (q->subscriptions != NULL)
+		return discover_vaults(app, q, err);
 	return kvl_arm_list_vaults(&app->session->az, q->subscription_id,
 				   q->resource_group, &st.vaults, &st.n, err);
 }
@@ -46,8 +70,12 @@ static void load(struct tui_app *app)
 	st.vaults = NULL;
 	st.n = 0;
 	st.loaded = false;
+	kvl_vault_discovery_clear(&st.found);
 	tui_list_clear(&st.list);
-	query.subscription_id = app->link.subscription->subscription_id;
+	query.subscriptions = app->link.subscriptions;
+	query.n_subscriptions = app->link.n_subscriptions;
+	query.subscription_id = query.subscriptions != NULL ? NULL :
+				app->link.subscription->subscription_id;
 	query.resource_group = app->link.resource_group;
 	(void)tui_app_start_job(app, 0, _("Listing key vaults"), list_vaults,
 				&query);
@@ -65,6 +93,7 @@ static void vault_leave(struct tui_app *app)
 {
 	(void)app;
 	kvl_vaults_free(st.vaults, st.n);
+	kvl_vault_discovery_clear(&st.found);
 	tui_list_clear(&st.list);
 	memset(&st, 0, sizeof(st));
 }
@@ -131,6 +160,29 @@ static void fill(struct tui_app *app)
 	st.loaded = true;
 }
 
+/* Shows on the status line how the vaults of all subscriptions were
+ * found. */
+static void show_source(struct tui_app *app)
+{
+	const struct kvl_error *reason = &st.found.fallback;
+
+	if (st.found.source == KVL_VAULTS_RESOURCE_GRAPH)
+		tui_app_status(app, TUI_ROLE_STATUS,
+			       ngettext("Found with Azure Resource Graph in "
+					"%zu subscription.",
+					"Found with Azure Resource Graph in "
+					"%zu subscriptions.",
+					st.found.n_subscriptions),
+			       st.found.n_subscriptions);
+	else
+		tui_app_status(app, TUI_ROLE_STATUS,
+			       _("Azure Resource Graph is not available (%s), "
+				 "so each subscription was listed on its "
+				 "own."), reason->azure_code ?
+			       reason->azure_code :
+			       kvl_result_name(reason->result));
+}
+
 static void vault_done(struct tui_app *app, int tag, kvl_result result,
 		       const struct kvl_error *err)
 {
@@ -145,6 +197,8 @@ static void vault_done(struct tui_app *app, int tag, kvl_result result,
 		tui_app_status(app, TUI_ROLE_ERROR, "%s",
 			       _("No key vaults here; press Esc to choose "
 				 "another resource group or subscription."));
+	else if (query.subscriptions != NULL)
+		show_source(app);
 }
 
 static void vault_draw(struct tui_app *app, const struct tui_layout *lay)
@@ -153,6 +207,17 @@ static void vault_draw(struct tui_app *app, const struct tui_layout *lay)
 	tui_steps_draw_list(lay, _("Choose the key vault to link. Dimmed "
 				   "rows fail a prerequisite."),
 			    &st.list, st.loaded);
+}
+
+/* The searched subscription that contains v, or NULL. */
+static const struct kvl_subscription *subscription_of(
+	const struct kvl_vault *v)
+{
+	for (size_t i = 0; i < query.n_subscriptions; i++)
+		if (strcasecmp(query.subscriptions[i].subscription_id,
+			       v->subscription_id) == 0)
+			return &query.subscriptions[i];
+	return NULL;
 }
 
 static enum tui_outcome vault_key(struct tui_app *app,
@@ -165,6 +230,17 @@ static enum tui_outcome vault_key(struct tui_app *app,
 		return outcome;
 
 	app->link.vault = &st.vaults[tui_list_selected(&st.list)];
+	if (query.subscriptions != NULL)
+		app->link.subscription = subscription_of(app->link.vault);
+	if (app->link.subscription == NULL) {
+		tui_app_status(app, TUI_ROLE_ERROR, _("Vault %s is in none of "
+						      "the listed "
+						      "subscriptions; press r "
+						      "to reload."),
+			       app->link.vault->name);
+		app->link.vault = NULL;
+		return TUI_KEY_HANDLED;
+	}
 	tui_app_push(app, &tui_step_checks);
 	return TUI_KEY_HANDLED;
 }
