@@ -53,6 +53,12 @@ static void usage(FILE *out)
 	      "seconds (default 1)\n"
 	      "  --code-lifetime S   seconds until a device code expires "
 	      "(default 900)\n"
+	      "  --vault-ports       serve each vault's Key Vault data plane "
+	      "on a port of its\n"
+	      "                      own, as Azure gives each vault a host "
+	      "name; for the\n"
+	      "                      Azure SDKs, as kvlink rejects such "
+	      "vault URIs\n"
 	      "  --help              show this help and exit\n"
 	      "  --version           show the version and exit\n", out);
 }
@@ -99,7 +105,8 @@ static void report_bad_option(int c, int argc, char **argv)
 static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
-	       O_USER, O_POLL, O_LIFETIME, O_HELP, O_VERSION };
+	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_HELP,
+	       O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -111,6 +118,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		{ "user", required_argument, NULL, O_USER },
 		{ "poll-interval", required_argument, NULL, O_POLL },
 		{ "code-lifetime", required_argument, NULL, O_LIFETIME },
+		{ "vault-ports", no_argument, NULL, O_VAULT_PORTS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +152,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 			ok = parse_int("--code-lifetime", optarg, 1, 86400,
 				       &opt->code_lifetime);
 			break;
+		case O_VAULT_PORTS: opt->vault_ports = true; break;
 		case O_HELP: usage(stdout); return 2;
 		case O_VERSION: puts("kvlink-sandbox " PACKAGE_VERSION);
 			return 2;
@@ -278,11 +287,14 @@ static int write_cloud_profile(struct sb_sandbox *sb, const char *ca_path)
 		free(url);
 	}
 	/* Vault URIs are BASE/kv/NAME/, so kvlink may send Key Vault tokens
-	 * below that prefix only. */
-	url = sb_printf("%s/kv/", sb->base);
-	json_object_object_add(p, "keyVaultUriPrefix",
-			       json_object_new_string(url));
-	free(url);
+	 * below that prefix only. With --vault-ports no prefix or DNS
+	 * suffix describes them, and kvlink rejects them. */
+	if (!sb->opt.vault_ports) {
+		url = sb_printf("%s/kv/", sb->base);
+		json_object_object_add(p, "keyVaultUriPrefix",
+				       json_object_new_string(url));
+		free(url);
+	}
 	json_object_object_add(p, "tenant", json_object_new_string(
 				       sb_tenant_id(sb->tenant)));
 	json_object_object_add(p, "connectionTargets", connection_targets(sb));

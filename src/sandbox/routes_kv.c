@@ -35,6 +35,28 @@ static void add_str(json_object *o, const char *key, const char *value)
 	json_object_object_add(o, key, json_object_new_string(value));
 }
 
+/* The URL of rest (no leading slash) below the vault's URI. */
+static char *vault_url(struct kv_call *c, const char *rest)
+{
+	char *uri = sb_vault_uri(c->req->sb, c->name);
+	char *url = sb_printf("%s%s", uri, rest);
+
+	free(uri);
+	return url;
+}
+
+/* The request's path below /kv/NAME/, without the leading slash. */
+static const char *path_below_vault(struct kv_call *c)
+{
+	size_t len = strlen(c->name);
+	const char *p = c->req->path;
+
+	if (strncmp(p, "/kv/", 4) == 0 && strncmp(p + 4, c->name, len) == 0 &&
+	    p[4 + len] == '/')
+		return p + 4 + len + 1;
+	return "";
+}
+
 static bool authenticate(struct kv_call *c)
 {
 	struct sb_sandbox *sb = c->req->sb;
@@ -254,10 +276,10 @@ static json_object *item_json(struct kv_call *c, json_object *secret,
 {
 	json_object *o = json_object_new_object();
 	json_object *tags = sb_jobj(secret, "tags");
-	char *id = sb_printf("%s/kv/%s/secrets/%s%s%s", c->req->sb->base,
-			     c->name, sb_jstr(secret, "name"),
-			     with_version ? "/" : "",
-			     with_version ? sb_jstr(secret, "version") : "");
+	char *rest = sb_printf("secrets/%s%s%s", sb_jstr(secret, "name"),
+			       with_version ? "/" : "",
+			       with_version ? sb_jstr(secret, "version") : "");
+	char *id = vault_url(c, rest);
 
 	add_str(o, "id", id);
 	json_object_object_add(o, "attributes",
@@ -270,6 +292,7 @@ static json_object *item_json(struct kv_call *c, json_object *secret,
 		json_object_object_add(o, "managed",
 				       json_object_new_boolean(1));
 	free(id);
+	free(rest);
 	return o;
 }
 
@@ -322,14 +345,15 @@ static void list(struct kv_call *c, json_object *single)
 	json_object_object_add(body, "value", value);
 	if (offset + (size_t)size < total) {
 		char *token = sb_skiptoken_encode(offset + (size_t)size);
-		char *next = sb_printf("%s%s?api-version=%s&$skiptoken=%s"
-				       "&maxresults=%ld", c->req->sb->base,
-				       c->req->path,
+		char *rest = sb_printf("%s?api-version=%s&$skiptoken=%s"
+				       "&maxresults=%ld", path_below_vault(c),
 				       sb_query(c->req, "api-version"), token,
 				       size);
+		char *next = vault_url(c, rest);
 
 		add_str(body, "nextLink", next);
 		free(token);
+		free(rest);
 		free(next);
 	} else {
 		json_object_object_add(body, "nextLink", NULL);
@@ -373,9 +397,11 @@ static void get_secret(struct kv_call *c, const char *name,
 	body = item_json(c, secret, true);
 	add_str(body, "value", sb_jstr(secret, "value"));
 	if (sb_jbool(secret, "managed", false)) {
-		kid = sb_printf("%s/kv/%s/keys/%s/%s", c->req->sb->base,
-				c->name, sb_jstr(secret, "name"),
-				sb_jstr(secret, "version"));
+		char *rest = sb_printf("keys/%s/%s", sb_jstr(secret, "name"),
+				       sb_jstr(secret, "version"));
+
+		kid = vault_url(c, rest);
+		free(rest);
 		add_str(body, "kid", kid);
 		free(kid);
 	}

@@ -76,7 +76,7 @@ json_object *sb_vault_json(struct sb_sandbox *sb, json_object *vault)
 	json_object *p = json_object_new_object();
 	json_object *sku = json_object_new_object();
 	char *id = sb_vault_scope(vault);
-	char *uri = sb_printf("%s/kv/%s/", sb->base, sb_jstr(vault, "name"));
+	char *uri = sb_vault_uri(sb, sb_jstr(vault, "name"));
 	static const char *const copied[] = {
 		"accessPolicies", "enabledForDeployment",
 		"enabledForDiskEncryption", "enabledForTemplateDeployment",

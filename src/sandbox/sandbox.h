@@ -13,6 +13,7 @@
 #ifndef KVL_SANDBOX_H
 #define KVL_SANDBOX_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +41,7 @@ struct sb_options {
 	int page_size;			/* ARM list page size */
 	int poll_interval;		/* device code interval, seconds */
 	int code_lifetime;		/* device code expires_in, seconds */
+	bool vault_ports;		/* each vault on a port of its own */
 };
 
 /* The per-run TLS material of tls.c, as PEM text. */
@@ -63,6 +65,17 @@ struct sb_sandbox {
 	struct sb_tls tls;
 	char base[64];			/* https://127.0.0.1:PORT */
 	FILE *request_log;
+	struct MHD_Daemon *daemon;
+	pthread_mutex_t lock;		/* held while a request runs */
+	struct sb_vault_port *vault_ports;	/* --vault-ports */
+	size_t n_vault_ports;
+};
+
+/* A vault whose data plane has a port of its own (--vault-ports). */
+struct sb_vault_port {
+	struct sb_sandbox *sb;
+	char name[128];			/* vault name */
+	char base[64];			/* https://127.0.0.1:PORT */
 	struct MHD_Daemon *daemon;
 };
 
@@ -111,6 +124,9 @@ enum sb_token_status {
 
 /* server.c */
 int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen);
+/* A vault's vaultUri, with the trailing slash: its own port's base with
+ * --vault-ports, else BASE/kv/NAME/. Caller frees. */
+char *sb_vault_uri(struct sb_sandbox *sb, const char *name);
 void sb_stop(struct sb_sandbox *sb);
 const char *sb_query(const struct sb_request *req, const char *name);
 const char *sb_req_header(const struct sb_request *req, const char *name);

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -290,18 +291,17 @@ static bool collect_body(struct upload *up, const char *data, size_t *size)
 	return false;
 }
 
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
-			      const char *url, const char *method,
-			      const char *version, const char *data,
-			      size_t *data_size, void **con_cls)
+/* Serves one request for url; every daemon's handler ends here. */
+static enum MHD_Result serve(struct sb_sandbox *sb,
+			     struct MHD_Connection *conn, const char *url,
+			     const char *method, const char *data,
+			     size_t *data_size, void **con_cls)
 {
-	struct sb_sandbox *sb = cls;
 	struct upload *up = *con_cls;
 	struct sb_request req = { 0 };
 	struct sb_reply reply = { 0 };
 	enum MHD_Result ret;
 
-	(void)version;
 	if (up == NULL) {
 		up = calloc(1, sizeof(*up));
 		if (up == NULL)
@@ -318,6 +318,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 				   .body_len = up->len };
 	sb_guid(reply.request_id);
 	sb_guid(reply.correlation_id);
+	/* With --vault-ports several daemon threads share the state. */
+	pthread_mutex_lock(&sb->lock);
 	if (up->too_large)
 		sb_arm_error(&reply, 413, "RequestEntityTooLarge",
 			     "The request body is larger than %d bytes.",
@@ -326,9 +328,36 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		dispatch(&req, &reply);
 	if (strncmp(url, "/_sandbox/", 10) != 0)
 		record_request(&req, &reply);
+	pthread_mutex_unlock(&sb->lock);
 	ret = send_reply(conn, &reply);
 	json_object_put(req.claims);
 	sb_reply_clear(&reply);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *data,
+			      size_t *data_size, void **con_cls)
+{
+	(void)version;
+	return serve(cls, conn, url, method, data, data_size, con_cls);
+}
+
+/* A vault's own port serves that vault's data plane at its root, the way
+ * NAME.vault.azure.net does: /secrets/X is /kv/NAME/secrets/X. */
+static enum MHD_Result handle_vault(void *cls, struct MHD_Connection *conn,
+				    const char *url, const char *method,
+				    const char *version, const char *data,
+				    size_t *data_size, void **con_cls)
+{
+	struct sb_vault_port *vp = cls;
+	char *path = sb_printf("/kv/%s%s", vp->name, url);
+	enum MHD_Result ret;
+
+	(void)version;
+	ret = serve(vp->sb, conn, path, method, data, data_size, con_cls);
+	free(path);
 	return ret;
 }
 
@@ -351,13 +380,16 @@ static void request_done(void *cls, struct MHD_Connection *conn,
 	*con_cls = NULL;
 }
 
-/* Starts the HTTPS daemon on addr with the certificates in sb->tls. */
+/* Starts an HTTPS daemon on addr with the certificates in sb->tls,
+ * passing its requests to handler with cls. */
 static struct MHD_Daemon *start_daemon(struct sb_sandbox *sb,
-				       struct sockaddr_in *addr)
+				       struct sockaddr_in *addr,
+				       MHD_AccessHandlerCallback handler,
+				       void *cls)
 {
 	return MHD_start_daemon(
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS,
-		(uint16_t)sb->opt.port, NULL, NULL, handle, sb,
+		ntohs(addr->sin_port), NULL, NULL, handler, cls,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)addr,
 		MHD_OPTION_HTTPS_MEM_KEY, sb->tls.key_pem,
 		MHD_OPTION_HTTPS_MEM_CERT, sb->tls.cert_pem,
@@ -365,6 +397,50 @@ static struct MHD_Daemon *start_daemon(struct sb_sandbox *sb,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)60,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 		MHD_OPTION_END);
+}
+
+/* Starts one daemon on a free port for each vault of the tenant. */
+static int start_vault_ports(struct sb_sandbox *sb, char *errbuf,
+			     size_t errlen)
+{
+	json_object *vaults = sb_jarr(sb->tenant, "vaults");
+	size_t i, n = vaults ? json_object_array_length(vaults) : 0;
+	struct sockaddr_in addr = { 0 };
+	const union MHD_DaemonInfo *info;
+	struct sb_vault_port *vp;
+
+	sb->vault_ports = calloc(n ? n : 1, sizeof(*sb->vault_ports));
+	if (sb->vault_ports == NULL)
+		abort();
+	addr.sin_family = AF_INET;
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	for (i = 0; i < n; i++) {
+		vp = &sb->vault_ports[sb->n_vault_ports++];
+		vp->sb = sb;
+		snprintf(vp->name, sizeof(vp->name), "%s", sb_jstr(
+				 json_object_array_get_idx(vaults, i), "name"));
+		vp->daemon = start_daemon(sb, &addr, handle_vault, vp);
+		info = vp->daemon ? MHD_get_daemon_info(vp->daemon,
+				MHD_DAEMON_INFO_BIND_PORT) : NULL;
+		if (info == NULL || info->port == 0) {
+			snprintf(errbuf, errlen, "cannot listen with TLS on a "
+				 "free port for vault %s", vp->name);
+			return -1;
+		}
+		snprintf(vp->base, sizeof(vp->base), "https://127.0.0.1:%u",
+			 (unsigned int)info->port);
+	}
+	return 0;
+}
+
+char *sb_vault_uri(struct sb_sandbox *sb, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sb->n_vault_ports; i++)
+		if (strcmp(sb->vault_ports[i].name, name) == 0)
+			return sb_printf("%s/", sb->vault_ports[i].base);
+	return sb_printf("%s/kv/%s/", sb->base, name);
 }
 
 /*
@@ -389,7 +465,8 @@ int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen)
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)sb->opt.port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sb->daemon = start_daemon(sb, &addr);
+	pthread_mutex_init(&sb->lock, NULL);
+	sb->daemon = start_daemon(sb, &addr, handle, sb);
 	if (sb->daemon == NULL) {
 		snprintf(errbuf, errlen, "cannot listen with TLS on "
 			 "127.0.0.1:%u (is the port in use? try --port 0)",
@@ -405,12 +482,22 @@ int sb_start(struct sb_sandbox *sb, char *errbuf, size_t errlen)
 	}
 	snprintf(sb->base, sizeof(sb->base), "https://127.0.0.1:%u",
 		 (unsigned int)info->port);
+	if (sb->opt.vault_ports)
+		return start_vault_ports(sb, errbuf, errlen);
 	return 0;
 }
 
-/* Stops the daemon, then wipes the key it was serving with. */
+/* Stops the daemons, then wipes the key they were serving with. */
 void sb_stop(struct sb_sandbox *sb)
 {
+	size_t i;
+
+	for (i = 0; i < sb->n_vault_ports; i++)
+		if (sb->vault_ports[i].daemon != NULL)
+			MHD_stop_daemon(sb->vault_ports[i].daemon);
+	free(sb->vault_ports);
+	sb->vault_ports = NULL;
+	sb->n_vault_ports = 0;
 	if (sb->daemon != NULL)
 		MHD_stop_daemon(sb->daemon);
 	sb->daemon = NULL;

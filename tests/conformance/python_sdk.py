@@ -2,19 +2,22 @@
 
 Usage: python_sdk.py CLOUD_PROFILE SANDBOX_URL PAGE_SIZE
 
-Signs in as the sandbox's kvlink-automation app (client credentials), then
+Signs in as the sandbox's kvlink-automation app (client credentials). Then
 lists subscriptions, resource groups and vaults, gets a vault, adds an
-access policy and creates a role assignment, checking each result against
-the sandbox's own state (GET /_sandbox/state). Prints one "ok" line per
-check and exits 1 at the first failed one.
+access policy for itself, lists that vault's secrets and creates a role
+assignment. Each result is checked against the sandbox's own state (GET
+/_sandbox/state). Prints one "ok" line per check and exits 1 at the first
+failed one. The sandbox must run with --vault-ports.
 """
 
 import json
+import re
 import sys
 import urllib.request
 import uuid
 
 from azure.identity import ClientSecretCredential
+from azure.keyvault.secrets import SecretClient
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.keyvault.models import (AccessPolicyEntry, Permissions,
@@ -132,8 +135,11 @@ def check_vault_get(cloud, credential, state):
     check("vault location", vault.location, want["location"])
     check("vault tenant", props.tenant_id, want["tenantId"])
     check("vault sku", props.sku.name, want["sku"])
-    check("vault uri", props.vault_uri,
-          cloud["keyVaultUriPrefix"] + "kv-dev-eastus/")
+    # With --vault-ports each vault has a port of its own, the way each
+    # Azure vault has a host name of its own.
+    check("vault uri is the root of a port",
+          re.fullmatch(r"https://127\.0\.0\.1:[0-9]+/", props.vault_uri)
+          is not None, True)
     check("vault RBAC flag", bool(props.enable_rbac_authorization),
           want["enableRbacAuthorization"])
     check("vault access policy object ids",
@@ -145,7 +151,7 @@ def check_access_policy_add(cloud, base, credential):
     client = KeyVaultManagementClient(credential, SUB_DEV,
                                       **arm_options(cloud))
     entry = AccessPolicyEntry(tenant_id=cloud["tenant"],
-                              object_id=CI_OBJECT_ID,
+                              object_id=APP_OBJECT_ID,
                               permissions=Permissions(secrets=["get",
                                                                "list"]))
     params = VaultAccessPolicyParameters(
@@ -157,10 +163,33 @@ def check_access_policy_add(cloud, base, credential):
 
     added = [p for p in state_vault(sandbox_state(base),
                                     "kv-dev-eastus")["accessPolicies"]
-             if p["objectId"] == CI_OBJECT_ID]
+             if p["objectId"] == APP_OBJECT_ID]
     check("access policy entries for the app in state", len(added), 1)
     check("access policy secret permissions in state",
           sorted(added[0]["permissions"]["secrets"]), ["get", "list"])
+
+
+def check_secret_list(cloud, base, credential, state):
+    arm = KeyVaultManagementClient(credential, SUB_DEV, **arm_options(cloud))
+    vault_uri = arm.vaults.get("rg-dev", "kv-dev-eastus").properties.vault_uri
+    # azure-keyvault-secrets 4.7 accepts a challenge only when the vault's
+    # host is below the resource's host (NAME.vault.azure.net below
+    # vault.azure.net). Both are 127.0.0.1 here, with different ports, so
+    # the client's documented switch turns that comparison off.
+    client = SecretClient(vault_uri, credential,
+                          verify_challenge_resource=False)
+    got = sorted(p.name for p in client.list_properties_of_secrets())
+    expected = sorted(secret["name"] for secret in
+                      state_vault(state, "kv-dev-eastus")["secrets"])
+    check("more secrets than one page of 25", len(expected) > 25, True)
+    check("secrets listed over every page", got, expected)
+
+    calls = [(r["status"], r["caller"])
+             for r in sandbox_requests(base)["value"]
+             if r["path"] == "/kv/kv-dev-eastus/secrets"]
+    pages = -(-len(expected) // 25)
+    check("secret list calls: the challenge, then one per page", calls,
+          [(401, None)] + [(200, APP_OBJECT_ID)] * pages)
 
 
 def check_role_assignment(cloud, base, credential):
@@ -201,6 +230,7 @@ def main():
         check_vault_list(cloud, base, credential, state, page_size)
         check_vault_get(cloud, credential, state)
         check_access_policy_add(cloud, base, credential)
+        check_secret_list(cloud, base, credential, state)
         check_role_assignment(cloud, base, credential)
     except CheckFailed as e:
         print(f"FAIL: {e}", file=sys.stderr)
