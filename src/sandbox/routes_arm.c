@@ -384,6 +384,10 @@ static void route_subscription(struct sb_request *req,
 		route_group(req, reply, sub);
 		return;
 	}
+	if (n == 3 && sb_ieq(s[2], "resources")) {
+		sb_route_resources(req, reply, sub);
+		return;
+	}
 	if (n >= 5 && sb_ieq(s[2], "providers") &&
 	    sb_ieq(s[3], "Microsoft.KeyVault") && !sb_ieq(s[4], "vaults")) {
 		sb_route_deleted_vaults(req, reply, sub, s + 4, n - 4);

@@ -318,6 +318,25 @@ static void apply_entry(json_object *policies, json_object *entry,
 }
 
 /* Parses and checks the request body; returns the normalized entries. */
+json_object *sb_vault_policy_entries(struct sb_reply *reply,
+				     json_object *list, json_object *vault)
+{
+	json_object *out = json_object_new_array();
+	size_t i, n = json_object_array_length(list);
+
+	for (i = 0; i < n; i++) {
+		json_object *e = normalize_entry(reply,
+				json_object_array_get_idx(list, i), vault, i);
+
+		if (e == NULL) {
+			json_object_put(out);
+			return NULL;
+		}
+		json_object_array_add(out, e);
+	}
+	return out;
+}
+
 static json_object *requested_entries(struct sb_request *req,
 				      struct sb_reply *reply,
 				      json_object *vault)
@@ -326,38 +345,35 @@ static json_object *requested_entries(struct sb_request *req,
 	json_object *list = sb_jarr(sb_jobj(body, "properties"),
 				    "accessPolicies");
 	json_object *out = NULL;
-	size_t i, n;
 
-	if (list == NULL || json_object_array_length(list) == 0) {
+	if (list == NULL || json_object_array_length(list) == 0)
 		sb_arm_error(reply, 400, "BadRequest",
 			     "The request body must be {\"properties\":"
 			     "{\"accessPolicies\":[...]}} with at least one "
 			     "entry.");
-		goto out;
-	}
-	out = json_object_new_array();
-	n = json_object_array_length(list);
-	for (i = 0; i < n; i++) {
-		json_object *e = normalize_entry(reply,
-				json_object_array_get_idx(list, i), vault, i);
-
-		if (e == NULL) {
-			json_object_put(out);
-			out = NULL;
-			goto out;
-		}
-		json_object_array_add(out, e);
-	}
-out:
+	else
+		out = sb_vault_policy_entries(reply, list, vault);
 	json_object_put(body);
 	return out;
+}
+
+void sb_vault_touch(struct sb_request *req, json_object *vault)
+{
+	char when[40];
+
+	sb_iso_time(sb_now(), when, sizeof(when));
+	add_str(vault, "lastModifiedBy", sb_caller_name(req));
+	add_str(vault, "lastModifiedByType",
+		sb_jstr(req->claims, "upn") ? "User" : "Application");
+	add_str(vault, "lastModifiedAt", when);
+	sb_state_changed(req->sb);
 }
 
 static void update_policies(struct sb_request *req, struct sb_reply *reply,
 			    json_object *sub, json_object *vault,
 			    const char *kind)
 {
-	char *scope = sb_vault_scope(vault), *id, when[40];
+	char *scope = sb_vault_scope(vault), *id;
 	json_object *entries = NULL, *body, *props;
 	size_t i;
 
@@ -384,12 +400,7 @@ static void update_policies(struct sb_request *req, struct sb_reply *reply,
 	for (i = 0; i < json_object_array_length(entries); i++)
 		apply_entry(sb_jarr(vault, "accessPolicies"),
 			    json_object_array_get_idx(entries, i), kind);
-	sb_iso_time(sb_now(), when, sizeof(when));
-	add_str(vault, "lastModifiedBy", sb_caller_name(req));
-	add_str(vault, "lastModifiedByType",
-		sb_jstr(req->claims, "upn") ? "User" : "Application");
-	add_str(vault, "lastModifiedAt", when);
-	sb_state_changed(req->sb);
+	sb_vault_touch(req, vault);
 
 	id = sb_printf("%s/accessPolicies/", scope);
 	body = json_object_new_object();
@@ -430,9 +441,20 @@ void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 			list_vaults(req, reply, sub, rg);
 		return;
 	}
+	if (n_rest == 1 && strcmp(req->method, "PUT") == 0 &&
+	    sb_tenant_vault(req->sb->tenant, rest[0]) == NULL) {
+		sb_arm_error(reply, 400, "BadRequest",
+			     "The sandbox cannot create vault '%s': add it to "
+			     "the tenant file (--tenant) instead.", rest[0]);
+		return;
+	}
 	vault = find_vault(req, reply, sub, rg, rest[0]);
 	if (vault == NULL)
 		return;
+	if (n_rest == 1 && strcmp(req->method, "PUT") == 0) {
+		sb_vault_put(req, reply, sub, vault);
+		return;
+	}
 	if (n_rest == 1) {
 		if (sb_arm_only_get(req, reply))
 			get_vault(req, reply, vault);

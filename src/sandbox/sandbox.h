@@ -243,6 +243,19 @@ void sb_route_vaults(struct sb_request *req, struct sb_reply *reply,
 		     size_t n_rest);
 /* The vault as Resource Manager returns it (id, name, properties, ...). */
 json_object *sb_vault_json(struct sb_sandbox *sb, json_object *vault);
+/* routes_vaults.c: accessPolicies entries checked and normalised for
+ * vault (lowercase permissions, every category); NULL with reply filled
+ * when one is invalid. */
+json_object *sb_vault_policy_entries(struct sb_reply *reply,
+				     json_object *list, json_object *vault);
+/* Records the caller and time of a change to vault, and saves state. */
+void sb_vault_touch(struct sb_request *req, json_object *vault);
+/* routes_vault_put.c: PUT of an existing vault (create or update). */
+void sb_vault_put(struct sb_request *req, struct sb_reply *reply,
+		  json_object *sub, json_object *vault);
+/* routes_resources.c: GET /subscriptions/{s}/resources */
+void sb_route_resources(struct sb_request *req, struct sb_reply *reply,
+			json_object *sub);
 /* routes_resourcegraph.c: POST /providers/Microsoft.ResourceGraph/
  * resources, and POST /_sandbox/resource-graph that makes it fail. */
 void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply);

@@ -10,14 +10,17 @@
 # and has no setting or environment variable that would (only authorities
 # ending in /adfs skip the check, and those are AD FS, not Entra ID). So
 # sign-in needs Microsoft's host, which the tests never contact. The
-# network guard rejects that lookup and records it; the sandbox sees no
+# network guard rejects that lookup and records it; the sandbox receives no
 # request at all. az's first run in a fresh config directory also checks
 # for a newer version (https://azure.microsoft.com, then GitHub), which
 # the guard rejects the same way.
 #
-# az keyvault list, show and set-policy therefore cannot run here.
-# tests/conformance/python_sdk.py lists, gets and changes vaults through
-# the Azure SDK for Python, whose azure-mgmt-keyvault az itself uses.
+# az keyvault list, show and set-policy therefore cannot run here. Their
+# Resource Manager calls go through azure-mgmt-keyvault, which
+# tests/conformance/python_sdk.py calls the same way: vaults.list() (the
+# generic resource list filtered to Microsoft.KeyVault/vaults),
+# vaults.get(), and vaults.begin_create_or_update() with the vault read
+# back and one access policy added.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 

@@ -4,8 +4,8 @@ Usage: python_sdk.py CLOUD_PROFILE SANDBOX_URL PAGE_SIZE
 
 Signs in as the sandbox's kvlink-automation app (client credentials). Then
 lists subscriptions, resource groups and vaults, gets a vault, adds an
-access policy for itself, lists that vault's secrets and creates a role
-assignment. Each result is checked against the sandbox's own state (GET
+access policy for itself, lists that vault's secrets, PUTs another vault
+with one more access policy and creates a role assignment. Each result is checked against the sandbox's own state (GET
 /_sandbox/state). Prints one "ok" line per check and exits 1 at the first
 failed one. The sandbox must run with --vault-ports.
 """
@@ -22,7 +22,8 @@ from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.keyvault.models import (AccessPolicyEntry, Permissions,
                                         VaultAccessPolicyParameters,
-                                        VaultAccessPolicyProperties)
+                                        VaultAccessPolicyProperties,
+                                        VaultCreateOrUpdateParameters)
 from azure.mgmt.resource import ResourceManagementClient, SubscriptionClient
 
 APP_ID = "b0000000-0000-4000-8000-0000000000b1"
@@ -115,6 +116,18 @@ def check_vault_list(cloud, base, credential, state, page_size):
     check("vault list requests (one per page)", len(pages),
           -(-len(expected) // page_size))
 
+    # vaults.list() is what az keyvault list calls: Resource Manager's
+    # generic resource list, filtered to Microsoft.KeyVault/vaults.
+    generic = list(client.vaults.list())
+    check("vaults in the generic resource list",
+          sorted(v.name for v in generic), expected)
+    check("generic resource types", {v.type for v in generic},
+          {"Microsoft.KeyVault/vaults"})
+    check("generic resource locations",
+          {v.name: v.location for v in generic},
+          {v["name"]: v["location"] for v in state["vaults"]
+           if v["subscriptionId"] == SUB_DEV})
+
     by_group = sorted(v.name for v in
                       client.vaults.list_by_resource_group("rg-dev"))
     expected = sorted(v["name"] for v in state["vaults"]
@@ -167,6 +180,34 @@ def check_access_policy_add(cloud, base, credential):
     check("access policy entries for the app in state", len(added), 1)
     check("access policy secret permissions in state",
           sorted(added[0]["permissions"]["secrets"]), ["get", "list"])
+
+
+def check_vault_put(cloud, base, credential):
+    """Change access policies the way az keyvault set-policy does: read
+    the vault, add an entry and PUT the whole vault back."""
+    client = KeyVaultManagementClient(credential, SUB_DEV,
+                                      **arm_options(cloud))
+    vault = client.vaults.get("rg-dev2", "kv-dev-eastus2")
+    before = [p.object_id for p in vault.properties.access_policies]
+    vault.properties.access_policies.append(AccessPolicyEntry(
+        tenant_id=vault.properties.tenant_id, object_id=CI_OBJECT_ID,
+        permissions=Permissions(secrets=["get", "list"])))
+    params = VaultCreateOrUpdateParameters(location=vault.location,
+                                           tags=vault.tags,
+                                           properties=vault.properties)
+    result = client.vaults.begin_create_or_update(
+        "rg-dev2", "kv-dev-eastus2", params).result()
+    check("PUT vault result policies",
+          [p.object_id for p in result.properties.access_policies],
+          before + [CI_OBJECT_ID])
+
+    stored = state_vault(sandbox_state(base), "kv-dev-eastus2")
+    check("PUT vault policies in state",
+          [p["objectId"] for p in stored["accessPolicies"]],
+          before + [CI_OBJECT_ID])
+    check("PUT vault secret permissions in state",
+          sorted(stored["accessPolicies"][-1]["permissions"]["secrets"]),
+          ["get", "list"])
 
 
 def check_secret_list(cloud, base, credential, state):
@@ -231,6 +272,7 @@ def main():
         check_vault_get(cloud, credential, state)
         check_access_policy_add(cloud, base, credential)
         check_secret_list(cloud, base, credential, state)
+        check_vault_put(cloud, base, credential)
         check_role_assignment(cloud, base, credential)
     except CheckFailed as e:
         print(f"FAIL: {e}", file=sys.stderr)
