@@ -215,8 +215,9 @@ static json_object *connection_targets(const struct sb_sandbox *sb)
 	return targets;
 }
 
-/* --ca-out, or NAME-ca.pem beside a --cloud-out of NAME.json (any
- * other name gets "-ca.pem" appended); NULL when there is neither. */
+/* Returns --ca-out, or NAME-ca.pem beside a --cloud-out of NAME.json.
+ * Any other --cloud-out name gets "-ca.pem" appended. Returns NULL when
+ * neither option is given. */
 static char *ca_out_path(const struct sb_options *opt)
 {
 	const char *cloud = opt->cloud_out;
@@ -243,8 +244,13 @@ static int write_ca(struct sb_sandbox *sb, char **ca_path)
 	int rc = 0;
 
 	*ca_path = NULL;
-	if (path == NULL)
+	if (path == NULL) {
+		fputs("kvlink-sandbox: warning: neither --ca-out nor "
+		      "--cloud-out is given, so the CA certificate is not "
+		      "written and no client can verify this sandbox\n",
+		      stderr);
 		return 0;
+	}
 	if (sb_write_file_atomic(path, sb->tls.ca_pem, 0644, errbuf,
 				 sizeof(errbuf)) != 0) {
 		fprintf(stderr, "kvlink-sandbox: cannot write the CA "

@@ -132,6 +132,19 @@ kvl_json .caBundle "$WORK/elsewhere.pem" "$SANDBOX_CLOUD"
 kvl_sandbox_get /_sandbox/refused-writes >/dev/null
 kvl_sandbox_stop
 
+# Without --ca-out and --cloud-out the sandbox still serves HTTPS, and
+# warns that no client can trust it.
+"$KVLINK_SANDBOX" --port 0 >"$WORK/bare.out" 2>"$WORK/bare.err" &
+bare=$!
+for i in $(seq 1 100); do
+	grep -q 'listening on https://127.0.0.1:' "$WORK/bare.out" && break
+	sleep 0.1
+done
+kill "$bare"
+wait "$bare" || true
+kvl_grep "listening on https://127.0.0.1:" "$WORK/bare.out"
+kvl_grep "no client can verify this sandbox" "$WORK/bare.err"
+
 # A CA path that cannot be written stops the sandbox before it listens.
 status=0
 "$KVLINK_SANDBOX" --port 0 --ca-out "$WORK/no-such-dir/ca.pem" \
