@@ -226,6 +226,11 @@ kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
+/* default_sub.c: when --subscription is missing, takes az CLI's default
+ * subscription if Resource Manager lists it (signing in to check), and
+ * says so on stderr; otherwise a usage error. */
+kvl_result kvl_cli_default_subscription(struct kvl_cli *cli,
+					struct kvl_error *err) KVL_NODISCARD;
 /* cmd_cloud.c: cloud list and show, which need no session; returns the
  * exit status. */
 int kvl_cli_cmd_cloud(struct kvl_cli *cli);

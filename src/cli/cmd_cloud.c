@@ -220,7 +220,8 @@ static void show_text(const struct kvl_cloud *cloud,
 	print_setting(_("HTTPS proxy"), &net->https_proxy, true, _("none"));
 	print_setting(_("HTTP proxy"), &net->http_proxy, true, _("none"));
 	print_setting(_("No proxy for"), &net->no_proxy, false, "-");
-	print_setting(_("CA bundle"), &ca, false, _("the system's trust store"));
+	print_setting(_("CA bundle"), &ca, false,
+		      _("the system's trust store"));
 	if (cloud->ca_bundle == NULL)
 		print_setting(_("CA directory"), &net->ca_dir, false, "-");
 }

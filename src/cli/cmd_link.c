@@ -391,6 +391,9 @@ kvl_result kvl_cli_cmd_link(struct kvl_cli *cli, struct kvl_error *err)
 				       "Insights: read the statement with "
 				       "'kvlink privacy-statement', then add "
 				       "--accept-privacy-statement"));
+	r = kvl_cli_default_subscription(cli, err);
+	if (r != KVL_OK)
+		return r;
 
 	/* A dry run changes nothing, so it does not take the lock. The
 	 * environment is read again under the lock because a run that had

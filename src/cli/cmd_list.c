@@ -327,6 +327,9 @@ kvl_result kvl_cli_cmd_list(struct kvl_cli *cli, struct kvl_error *err)
 	case KVL_CMD_LIST_SUBSCRIPTIONS:
 		return list_subscriptions(cli, err);
 	case KVL_CMD_LIST_RESOURCE_GROUPS:
+		r = kvl_cli_default_subscription(cli, err);
+		if (r != KVL_OK)
+			return r;
 		return list_resource_groups(cli, err);
 	default:
 		if (cli->opt.subscription == NULL)

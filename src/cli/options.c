@@ -155,13 +155,13 @@ static const struct command_def command_defs[] = {
 	{ "repair", NULL, KVL_CMD_REPAIR, 0, 0 },
 	{ "list", "subscriptions", KVL_CMD_LIST_SUBSCRIPTIONS, 0, 0 },
 	{ "list", "resource-groups", KVL_CMD_LIST_RESOURCE_GROUPS,
-	  BIT(OPT_SUBSCRIPTION), BIT(OPT_SUBSCRIPTION) },
+	  BIT(OPT_SUBSCRIPTION), 0 },
 	{ "list", "vaults", KVL_CMD_LIST_VAULTS,
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_RESOURCE_GROUP), 0 },
 	{ "link", NULL, KVL_CMD_LINK,
 	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) | BIT(OPT_RESOURCE_GROUP) |
 	  BIT(OPT_ACCEPT) | BIT(OPT_DRY_RUN),
-	  BIT(OPT_SUBSCRIPTION) | BIT(OPT_VAULT) },
+	  BIT(OPT_VAULT) },
 	{ "unlink", NULL, KVL_CMD_UNLINK, BIT(OPT_VAULT) | BIT(OPT_YES),
 	  BIT(OPT_VAULT) },
 	{ "connection", "add", KVL_CMD_CONN_ADD,
@@ -773,14 +773,15 @@ void kvl_cli_print_help(FILE *out)
 		"                        gave it, when a check finds it "
 		"missing\n"
 		"  list subscriptions    list the subscriptions you can see\n"
-		"  list resource-groups --subscription ID\n"
+		"  list resource-groups [--subscription ID]\n"
 		"  list vaults [--subscription ID] [--resource-group RG]\n"
 		"                        list key vaults; without "
 		"--subscription, those of\n"
 		"                        every enabled subscription, through "
 		"Azure\n"
 		"                        Resource Graph where it is allowed\n"
-		"  link --subscription ID --vault NAME [--resource-group RG]\n"
+		"  link [--subscription ID] --vault NAME "
+		"[--resource-group RG]\n"
 		"       --accept-privacy-statement [--dry-run]\n"
 		"                        check the prerequisites, grant "
 		"Customer Insights\n"

@@ -63,7 +63,8 @@ static kvl_result select_default(struct kvl_cloud *cloud,
 
 	kvl_error_init(&az_err);
 	*origin = KVL_CLOUD_ORIGIN_DEFAULT;
-	if (dir != NULL && kvl_azcli_cloud_name(dir, &name, &az_err) != KVL_OK) {
+	if (dir != NULL &&
+	    kvl_azcli_cloud_name(dir, &name, &az_err) != KVL_OK) {
 		if (asprintf(warning, "ignoring the az CLI configuration: %s",
 			     az_err.message) < 0)
 			*warning = NULL;

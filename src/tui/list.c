@@ -171,6 +171,17 @@ long tui_list_selected(const struct tui_list *list)
 	return (long)list->shown[list->cursor];
 }
 
+bool tui_list_select(struct tui_list *list, size_t row)
+{
+	for (size_t i = 0; i < list->n_shown; i++) {
+		if (list->shown[i] == row) {
+			list->cursor = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 void tui_list_refilter(struct tui_list *list)
 {
 	long current = tui_list_selected(list);

@@ -70,6 +70,9 @@ bool tui_list_add_cells(struct tui_list *list, const char *const *cells,
 
 /* Index (as added) of the row under the cursor, or -1 when none. */
 long tui_list_selected(const struct tui_list *list);
+/* Puts the cursor on row (index as added) when the filter shows it;
+ * returns whether it did. */
+bool tui_list_select(struct tui_list *list, size_t row);
 /* Re-applies the filter, keeping the cursor on the same row if shown. */
 void tui_list_refilter(struct tui_list *list);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/azcli.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -78,6 +79,39 @@ static void fill(struct tui_app *app)
 	st.loaded = true;
 }
 
+/*
+ * Puts the cursor on az CLI's default subscription when the live list has
+ * it. The file is only a preference, so a default that Resource Manager
+ * does not list is named in a note and otherwise ignored.
+ */
+static void preselect_default(struct tui_app *app)
+{
+	char *id = NULL, *name = NULL, *warning = NULL;
+	size_t i;
+
+	if (kvl_azcli_default_subscription(app->session->az.cloud.name, &id,
+					   &name, &warning) != KVL_OK)
+		return;
+	for (i = 0; id != NULL && i < st.n; i++) {
+		if (st.subs[i].subscription_id != NULL &&
+		    strcasecmp(st.subs[i].subscription_id, id) == 0)
+			break;
+	}
+	if (warning != NULL)
+		tui_app_status(app, TUI_ROLE_ERROR, "%s", warning);
+	else if (id != NULL && i < st.n && tui_list_select(&st.list, i))
+		tui_app_status(app, TUI_ROLE_STATUS,
+			       _("Preselected az CLI's default subscription "
+				 "%s."), st.subs[i].display_name);
+	else if (id != NULL)
+		tui_app_status(app, TUI_ROLE_STATUS,
+			       _("az CLI's default subscription %s is not "
+				 "listed for this account; ignoring it."), id);
+	free(id);
+	free(name);
+	free(warning);
+}
+
 static void sub_done(struct tui_app *app, int tag, kvl_result result,
 		     const struct kvl_error *err)
 {
@@ -88,6 +122,7 @@ static void sub_done(struct tui_app *app, int tag, kvl_result result,
 		return;
 	}
 	fill(app);
+	preselect_default(app);
 	if (st.n == 0)
 		tui_app_status(app, TUI_ROLE_ERROR, "%s",
 			       _("The signed-in account sees no "
