@@ -1671,6 +1671,49 @@ static void unknown_user_rejected(void **state)
 	remove_dir(&own);
 }
 
+/* Returns libcurl's result for GET url trusting only the CA in ca_file. */
+static CURLcode get_with_ca(const char *url, const char *ca_file)
+{
+	CURL *curl = curl_easy_init();
+	struct buffer b = { NULL, 0 };
+	CURLcode code;
+
+	curl_easy_setopt(curl, CURLOPT_URL, url);
+	curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &b);
+	code = curl_easy_perform(curl);
+	curl_easy_cleanup(curl);
+	free(b.data);
+	return code;
+}
+
+/* Each run serves with a CA of its own: another run's CA does not
+ * verify it, and plain http gets no response on its port. */
+static void tls_per_run_ca(void **state)
+{
+	struct sandbox own = { 0 };
+	char url[320];
+
+	(void)state;
+	sandbox_start(&own, NULL);
+	assert_int_equal(strncmp(shared.base, "https://127.0.0.1:", 18), 0);
+	snprintf(url, sizeof(url), "%s/_sandbox/refused-writes", shared.base);
+	assert_int_equal(get_with_ca(url, shared.ca), CURLE_OK);
+	assert_int_equal(get_with_ca(url, own.ca),
+			 CURLE_PEER_FAILED_VERIFICATION);
+	snprintf(url, sizeof(url), "%s/_sandbox/refused-writes", own.base);
+	assert_int_equal(get_with_ca(url, own.ca), CURLE_OK);
+	assert_int_equal(get_with_ca(url, shared.ca),
+			 CURLE_PEER_FAILED_VERIFICATION);
+
+	snprintf(url, sizeof(url), "http://%s/_sandbox/refused-writes",
+		 own.base + strlen("https://"));
+	assert_int_not_equal(get_with_ca(url, own.ca), CURLE_OK);
+	sandbox_stop(&own);
+	remove_dir(&own);
+}
+
 static void large_body_rejected(void **state)
 {
 	char *token = mint(AVERY, "arm", 3600);
@@ -1736,6 +1779,7 @@ int main(void)
 		cmocka_unit_test(user_option_and_log),
 		cmocka_unit_test(unknown_user_rejected),
 		cmocka_unit_test(large_body_rejected),
+		cmocka_unit_test(tls_per_run_ca),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
