@@ -24,7 +24,8 @@
 
 #include "sandbox/sandbox.h"
 
-#define DEFAULT_TOP 100
+/* Without options.$top, Resource Graph returns up to 1000 rows. */
+#define DEFAULT_TOP 1000
 #define MAX_TOP 1000
 #define MAX_SUBSCRIPTIONS 1000
 
