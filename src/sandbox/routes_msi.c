@@ -4,7 +4,8 @@
  * [&client_id=ID] with the header X-IDENTITY-HEADER. Its tokens are for
  * the service principal marked "managedIdentity": true in the tenant
  * (the Customer Insights app in the built-in tenant). The header value is
- * drawn at start-up; GET /_sandbox/managed-identity returns it.
+ * drawn at start-up; GET /_sandbox/managed-identity returns it. POST
+ * /msi/oauth2/token serves the same identity over an older protocol.
  */
 #include "config.h"
 
@@ -100,15 +101,15 @@ static json_object *requested_identity(struct sb_request *req,
 	return sp;
 }
 
-static void msi_token(struct sb_request *req, struct sb_reply *reply)
+/* Sends a token of sp for resource in the shape both protocols share. */
+static void issue_token(struct sb_request *req, struct sb_reply *reply,
+			json_object *sp, const char *resource)
 {
 	struct sb_sandbox *sb = req->sb;
-	json_object *sp = requested_identity(req, reply), *claims, *body;
+	json_object *claims, *body;
 	char *aud, *jwt, *expires;
 
-	if (sp == NULL)
-		return;
-	aud = known_resource(sb, sb_query(req, "resource"));
+	aud = known_resource(sb, resource);
 	if (aud == NULL) {
 		msi_error(reply, 400, "The resource is not one of this "
 			  "sandbox's services (its /arm, /graph or /kv URL).");
@@ -144,11 +145,57 @@ static void msi_token(struct sb_request *req, struct sb_reply *reply)
 	json_object_put(claims);
 }
 
+static void msi_token(struct sb_request *req, struct sb_reply *reply)
+{
+	json_object *sp = requested_identity(req, reply);
+
+	if (sp != NULL)
+		issue_token(req, reply, sp, sb_query(req, "resource"));
+}
+
+/*
+ * POST /msi/oauth2/token with the form field resource and the header
+ * "Metadata: true": the older protocol of the VM extension and of Cloud
+ * Shell's MSI_ENDPOINT, which az 2.45 (through msrestazure) speaks for
+ * az login --identity when MSI_ENDPOINT is set. It has no secret header.
+ */
+static void legacy_token(struct sb_request *req, struct sb_reply *reply)
+{
+	json_object *sp = sb_managed_identity(req->sb->tenant);
+	json_object *form;
+	const char *client_id;
+
+	if (strcmp(req->method, "POST") != 0) {
+		msi_error(reply, 405, "This managed identity endpoint only "
+			  "accepts POST.");
+		return;
+	}
+	if (!sb_ieq(sb_req_header(req, "Metadata"), "true")) {
+		msi_error(reply, 400, "The header 'Metadata: true' is "
+			  "missing.");
+		return;
+	}
+	form = sb_form_parse(req->body);
+	client_id = sb_jstr(form, "client_id");
+	if (sp == NULL || (client_id != NULL &&
+			   !sb_ieq(client_id, sb_jstr(sp, "appId"))))
+		msi_error(reply, 400, "No managed identity with this client "
+			  "id is assigned to this resource.");
+	else
+		issue_token(req, reply, sp, sb_jstr(form, "resource"));
+	json_object_put(form);
+}
+
 void sb_route_msi(struct sb_request *req, struct sb_reply *reply)
 {
+	if (req->n_segs == 2 && strcmp(req->segs[0], "oauth2") == 0 &&
+	    strcmp(req->segs[1], "token") == 0) {
+		legacy_token(req, reply);
+		return;
+	}
 	if (req->n_segs != 1 || strcmp(req->segs[0], "token") != 0) {
-		msi_error(reply, 404, "The managed identity endpoint is "
-			  "/msi/token.");
+		msi_error(reply, 404, "The managed identity endpoints are "
+			  "/msi/token and /msi/oauth2/token.");
 		return;
 	}
 	if (strcmp(req->method, "GET") != 0) {

@@ -76,3 +76,24 @@ kvl_json "$policies" "$(jq -r "$policies" "$WORK/vault.json")"
 kvl_sandbox_get /_sandbox/state >"$WORK/state.json"
 kvl_json '.vaults[] | select(.name == "kv-dev-eastus") | .lastModifiedBy' \
 	"$APP_ID" "$WORK/state.json"
+
+# az login --identity with MSI_ENDPOINT: POST resource=... with the header
+# "Metadata: true" to /msi/oauth2/token.
+legacy="$SANDBOX_URL/msi/oauth2/token"
+status=$(kvl_curl -o "$WORK/msi.json" -w '%{http_code}' \
+	--data-urlencode "resource=$SANDBOX_URL/arm" "$legacy")
+[ "$status" = 400 ] || kvl_fail "no Metadata header: status $status"
+status=$(kvl_curl -o /dev/null -w '%{http_code}' -H 'Metadata: true' \
+	"$legacy")
+[ "$status" = 405 ] || kvl_fail "GET: status $status, expected 405"
+status=$(kvl_curl -o "$WORK/msi.json" -w '%{http_code}' \
+	-H 'Metadata: true' --data-urlencode "resource=https://elsewhere.test" \
+	"$legacy")
+[ "$status" = 400 ] || kvl_fail "foreign resource: status $status"
+kvl_curl -f -o "$WORK/msi.json" -H 'Metadata: true' \
+	--data-urlencode "resource=$SANDBOX_URL/arm" "$legacy" ||
+	kvl_fail "the managed identity token request failed"
+kvl_json .token_type Bearer "$WORK/msi.json"
+kvl_json .resource "$SANDBOX_URL/arm" "$WORK/msi.json"
+kvl_json .client_id 0bfc4568-a4ba-4c58-bd3e-5d3e76bd7fff "$WORK/msi.json"
+kvl_json '.access_token | split(".") | length' 3 "$WORK/msi.json"
