@@ -3,7 +3,7 @@
 
 # The Azure SDK modules the tests import, all from Debian's python3-azure.
 KVL_AZURE_MODULES="azure.identity azure.mgmt.resource azure.mgmt.keyvault
-azure.mgmt.authorization azure.keyvault.secrets"
+azure.mgmt.authorization azure.mgmt.resourcegraph azure.keyvault.secrets"
 
 # Sets PYTHON to the first python3 that imports every Azure SDK module the
 # tests use, or skips the test (exit 77) when there is none. Debian

@@ -3,7 +3,8 @@
 Usage: python_sdk.py CLOUD_PROFILE SANDBOX_URL PAGE_SIZE
 
 Signs in as the sandbox's kvlink-automation app (client credentials). Then
-lists subscriptions, resource groups and vaults, gets a vault, adds an
+lists subscriptions, resource groups and vaults (also through Resource
+Graph), gets a vault, adds an
 access policy for itself, lists that vault's secrets, PUTs another vault
 with one more access policy and creates a role assignment. Each result is checked against the sandbox's own state (GET
 /_sandbox/state). Prints one "ok" line per check and exits 1 at the first
@@ -25,6 +26,8 @@ from azure.mgmt.keyvault.models import (AccessPolicyEntry, Permissions,
                                         VaultAccessPolicyProperties,
                                         VaultCreateOrUpdateParameters)
 from azure.mgmt.resource import ResourceManagementClient, SubscriptionClient
+from azure.mgmt.resourcegraph import ResourceGraphClient
+from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
 APP_ID = "b0000000-0000-4000-8000-0000000000b1"
 APP_OBJECT_ID = "b0000000-0000-4000-8000-0000000000b2"
@@ -134,6 +137,40 @@ def check_vault_list(cloud, base, credential, state, page_size):
                       if v["subscriptionId"] == SUB_DEV and
                       v["resourceGroup"] == "rg-dev")
     check("vaults of rg-dev listed", by_group, expected)
+
+
+def graph_query(client, query, skip_token=None):
+    options = QueryRequestOptions(result_format="objectArray",
+                                  skip_token=skip_token)
+    return client.resources(QueryRequest(subscriptions=[SUB_DEV],
+                                         query=query, options=options))
+
+
+def check_resource_graph(cloud, credential, state, page_size):
+    client = ResourceGraphClient(credential, **arm_options(cloud))
+    query = ("resources | where type =~ 'microsoft.keyvault/vaults' "
+             "| project id, name, location | order by name asc")
+    rows, pages, token = [], 0, None
+    while True:
+        response = graph_query(client, query, token)
+        rows += response.data
+        pages += 1
+        token = response.skip_token
+        if not token:
+            break
+    expected = sorted((v["name"], v["location"]) for v in state["vaults"]
+                      if v["subscriptionId"] == SUB_DEV)
+    check("Resource Graph vault rows", [(r["name"], r["location"])
+                                        for r in rows], expected)
+    check("Resource Graph pages", pages, -(-len(expected) // page_size))
+
+    # Like Resource Graph, the sandbox pages only results that keep the
+    # id column; without it the first page is all there is.
+    response = graph_query(client, query.replace("project id, ",
+                                                 "project "))
+    check("Resource Graph without id: truncated",
+          (response.result_truncated, response.skip_token),
+          ("true", None))
 
 
 def check_vault_get(cloud, credential, state):
@@ -269,6 +306,7 @@ def main():
         check_subscriptions(cloud, credential, state)
         check_resource_groups(cloud, credential, state)
         check_vault_list(cloud, base, credential, state, page_size)
+        check_resource_graph(cloud, credential, state, page_size)
         check_vault_get(cloud, credential, state)
         check_access_policy_add(cloud, base, credential)
         check_secret_list(cloud, base, credential, state)
