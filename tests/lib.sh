@@ -82,7 +82,13 @@ kvl_test_init() {
 	unset AZURE_TENANT_ID AZURE_CLIENT_ID AZURE_CLIENT_SECRET
 	unset AZURE_CONFIG_DIR https_proxy HTTPS_PROXY http_proxy HTTP_PROXY
 	unset all_proxy ALL_PROXY no_proxy NO_PROXY
+	unset AZURE_CLIENT_CERTIFICATE_PATH AZURE_CLIENT_CERTIFICATE_PASSWORD
+	unset AZURE_FEDERATED_TOKEN_FILE IDENTITY_ENDPOINT IDENTITY_HEADER
 	unset KVLINK_CLIENT_ID
+	# An empty DMI directory: even on an Azure VM, kvlink under test
+	# never sends a request to the instance metadata service.
+	mkdir -p "$WORK/dmi"
+	export KVLINK_TEST_DMI_DIR="$WORK/dmi"
 
 	for tool in jq curl; do
 		command -v "$tool" >/dev/null 2>&1 || {

@@ -60,10 +60,12 @@ kvl_result kvl_cli_require_admin(struct kvl_cli *cli, const char *action,
 	return KVL_OK;
 }
 
-static json_object *identity_json(const struct kvl_identity *id)
+static json_object *identity_json(const struct kvl_identity *id,
+				  enum kvl_auth_method method)
 {
 	json_object *doc = json_object_new_object();
 
+	kvl_cli_json_add_string(doc, "method", kvl_auth_method_name(method));
 	kvl_cli_json_add_string(doc, "name", id->name);
 	kvl_cli_json_add_string(doc, "objectId", id->object_id);
 	kvl_cli_json_add_string(doc, "tenantId", id->tenant_id);
@@ -76,20 +78,23 @@ static kvl_result print_identity(const struct kvl_cli *cli,
 				 struct kvl_error *err)
 {
 	const struct kvl_identity *id;
+	enum kvl_auth_method method;
 
 	id = kvl_auth_identity(cli->session.az.auth);
+	method = kvl_auth_used_method(cli->session.az.auth);
 	if (id == NULL)
 		return kvl_error_set(err, KVL_ERR_AUTH,
 				     _("signed in, but the token does not say "
 				       "who you are"));
 
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
-		json_object *doc = identity_json(id);
+		json_object *doc = identity_json(id, method);
 
 		kvl_cli_print_json(doc);
 		json_object_put(doc);
 		return KVL_OK;
 	}
+	kvl_cli_print_field(_("Signed in with"), kvl_auth_method_name(method));
 	kvl_cli_print_field(id->is_app ? _("Service principal") : _("User"),
 			    id->name);
 	kvl_cli_print_field(_("Object id"), id->object_id);

@@ -310,16 +310,11 @@ static bool is_timeout(const char *s)
 static kvl_result set_auth(struct kvl_cli_options *opt, const char *value,
 			   struct kvl_error *err)
 {
-	if (strcmp(value, "auto") == 0)
-		opt->auth_method = KVL_AUTH_AUTO;
-	else if (strcmp(value, "device-code") == 0)
-		opt->auth_method = KVL_AUTH_DEVICE_CODE;
-	else if (strcmp(value, "client-secret") == 0)
-		opt->auth_method = KVL_AUTH_CLIENT_SECRET;
-	else
+	if (!kvl_auth_method_parse(value, &opt->auth_method))
 		return usage_error(err, _("invalid value '%s' for --auth: "
-					  "use auto, device-code or "
-					  "client-secret"), value);
+					  "use auto, env, workload-identity, "
+					  "managed-identity, cached, "
+					  "azure-cli or device-code"), value);
 	return KVL_OK;
 }
 
@@ -844,7 +839,9 @@ void kvl_cli_print_help(FILE *out)
 		"                        (default: KVLINK_CLIENT_ID, else "
 		"Azure CLI's)\n"
 		"  --tenant ID           tenant to sign in to (id or domain)\n"
-		"  --auth METHOD         auto, device-code or client-secret\n"
+		"  --auth METHOD         sign-in method: auto (default), env,\n"
+		"                        workload-identity, managed-identity,\n"
+		"                        cached, azure-cli or device-code\n"
 		"  --log-file FILE       write a debug log (secrets redacted)\n"
 		"  --timeout SECONDS     time limit of each request to Azure "
 		"(default 30)\n"

@@ -176,30 +176,31 @@ void kvl_cli_print_lines(FILE *out, const char *indent, const char *text)
 	}
 }
 
-static bool env_set(const char *name)
+/* Whether a failed sign-in should end with the hint to run 'kvlink
+ * login': not when another method was chosen or the message already
+ * names what to set or run. */
+static bool wants_login_hint(const struct kvl_cli *cli, const char *text)
 {
-	const char *value = getenv(name);
+	static const char *const hints[] = {
+		"kvlink login", "AZURE_", "IDENTITY_", "az login", NULL,
+	};
+	enum kvl_auth_method m = cli->opt.auth_method;
 
-	return value != NULL && value[0] != '\0';
-}
-
-/* Whether the run signs in with AZURE_CLIENT_SECRET, which the core does
- * with --auth client-secret, and with --auth auto when all three AZURE_*
- * variables are set. */
-static bool uses_client_secret(const struct kvl_cli *cli)
-{
-	if (cli->opt.auth_method == KVL_AUTH_CLIENT_SECRET)
-		return true;
-	return cli->opt.auth_method == KVL_AUTH_AUTO &&
-	       env_set("AZURE_TENANT_ID") && env_set("AZURE_CLIENT_ID") &&
-	       env_set("AZURE_CLIENT_SECRET");
+	if (m != KVL_AUTH_AUTO && m != KVL_AUTH_CACHED &&
+	    m != KVL_AUTH_DEVICE_CODE)
+		return false;
+	for (size_t i = 0; text != NULL && hints[i] != NULL; i++) {
+		if (strstr(text, hints[i]) != NULL)
+			return false;
+	}
+	return true;
 }
 
 void kvl_cli_print_error(const struct kvl_cli *cli,
 			 const struct kvl_error *err)
 {
 	char *text = kvl_error_format(err);
-	bool has_hint;
+	bool hint;
 
 	fputs("kvlink: ", stderr);
 	print_sanitized(stderr, text != NULL ? text : err->message);
@@ -207,10 +208,11 @@ void kvl_cli_print_error(const struct kvl_cli *cli,
 
 	/* A failed device code or cached sign-in gets a hint on how to sign
 	 * in, unless the core message already contains one. */
-	has_hint = text != NULL && strstr(text, "kvlink login") != NULL;
+	hint = cli != NULL && err->result == KVL_ERR_AUTH &&
+	       cli->opt.command != KVL_CMD_LOGIN &&
+	       wants_login_hint(cli, text);
 	free(text);
-	if (err->result == KVL_ERR_AUTH && !has_hint && cli != NULL &&
-	    cli->opt.command != KVL_CMD_LOGIN && !uses_client_secret(cli))
+	if (hint)
 		fputs(_("kvlink: run 'kvlink login' first, or set "
 			"AZURE_TENANT_ID, AZURE_CLIENT_ID and "
 			"AZURE_CLIENT_SECRET to sign in as a service "

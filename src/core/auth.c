@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "core/auth.h"
+#include "core/auth_private.h"
 #include "core/buf.h"
 #include "core/credential.h"
 #include "core/crypto.h"
@@ -21,8 +22,6 @@
 #include "i18n.h"
 
 #define GRANT_DEVICE_CODE "urn:ietf:params:oauth:grant-type:device_code"
-#define ASSERTION_TYPE_JWT \
-	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #define DEFAULT_POLL_S 5
 #define DEFAULT_DEVICE_EXPIRY_S 900
 #define SLOW_DOWN_STEP_S 5
@@ -32,32 +31,6 @@
 #define MIN_POLL_S 1
 #define MAX_POLL_S 60
 #define WAIT_STEP_MS 100L
-
-struct kvl_auth {
-	struct kvl_http *http;
-	const struct kvl_cloud *cloud;
-	const struct kvl_sink *sink;
-	enum kvl_auth_method method;
-	char *tenant;		/* sign-in tenant */
-	char *client_id;	/* public client for device code */
-	char *cache_path;
-	char *cache_key_path;
-	struct kvl_token_cache cache;
-	bool cache_loaded;
-	bool use_secret;	/* sign in as the AZURE_* service principal */
-	bool is_service;	/* sign in with the credential service */
-	struct kvl_credential service;
-	bool signed_in;
-	struct kvl_identity identity;
-	kvl_auth_wait_fn wait;
-	void *wait_ctx;
-};
-
-/* One field of a token request form, sent URL-encoded. */
-struct form_field {
-	const char *name;
-	const char *value;
-};
 
 static bool default_wait(void *ctx, long delay_ms)
 {
@@ -80,12 +53,6 @@ static bool env_set(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && v[0] != '\0';
-}
-
-static bool secret_env_complete(void)
-{
-	return env_set("AZURE_TENANT_ID") && env_set("AZURE_CLIENT_ID") &&
-	       env_set("AZURE_CLIENT_SECRET");
 }
 
 static char *dup_or_null(const char *s)
@@ -148,7 +115,8 @@ kvl_result kvl_auth_new_service(struct kvl_http *http,
 	res = kvl_auth_new(http, cloud, &options, sink, &auth);
 	if (res != KVL_OK)
 		return res;
-	auth->is_service = true;
+	auth->method = KVL_AUTH_SERVICE;
+	auth->used = KVL_AUTH_SERVICE;
 	auth->cache_loaded = true;
 	auth->cache.authority = strdup(cloud->authority_host);
 	auth->cache.client_id = strdup(auth->client_id);
@@ -169,6 +137,8 @@ void kvl_auth_free(struct kvl_auth *auth)
 	kvl_token_cache_clear(&auth->cache);
 	kvl_identity_clear(&auth->identity);
 	kvl_credential_clear(&auth->service);
+	kvl_signing_cert_free(auth->env_cert);
+	free(auth->app_client_id);
 	free(auth->tenant);
 	free(auth->client_id);
 	free(auth->cache_path);
@@ -186,6 +156,52 @@ void kvl_auth_set_wait(struct kvl_auth *auth, kvl_auth_wait_fn wait,
 const struct kvl_identity *kvl_auth_identity(const struct kvl_auth *auth)
 {
 	return auth->signed_in ? &auth->identity : NULL;
+}
+
+enum kvl_auth_method kvl_auth_used_method(const struct kvl_auth *auth)
+{
+	return auth->signed_in ? auth->used : KVL_AUTH_AUTO;
+}
+
+static const struct {
+	enum kvl_auth_method method;
+	const char *name;
+} method_names[] = {
+	{ KVL_AUTH_AUTO, "auto" },
+	{ KVL_AUTH_ENVIRONMENT, "env" },
+	{ KVL_AUTH_WORKLOAD_IDENTITY, "workload-identity" },
+	{ KVL_AUTH_MANAGED_IDENTITY, "managed-identity" },
+	{ KVL_AUTH_CACHED, "cached" },
+	{ KVL_AUTH_AZURE_CLI, "azure-cli" },
+	{ KVL_AUTH_DEVICE_CODE, "device-code" },
+	{ KVL_AUTH_SERVICE, "service-identity" },
+};
+
+const char *kvl_auth_method_name(enum kvl_auth_method method)
+{
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(*method_names);
+	     i++) {
+		if (method_names[i].method == method)
+			return method_names[i].name;
+	}
+	return "unknown";
+}
+
+bool kvl_auth_method_parse(const char *name, enum kvl_auth_method *method)
+{
+	if (strcmp(name, "client-secret") == 0) {
+		*method = KVL_AUTH_ENVIRONMENT;
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(method_names) / sizeof(*method_names);
+	     i++) {
+		if (method_names[i].method != KVL_AUTH_SERVICE &&
+		    strcmp(method_names[i].name, name) == 0) {
+			*method = method_names[i].method;
+			return true;
+		}
+	}
+	return false;
 }
 
 void kvl_identity_clear(struct kvl_identity *id)
@@ -251,9 +267,8 @@ out:
 	return res;
 }
 
-/* {authority}/{tenant}/oauth2/v2.0/{endpoint}; the caller frees it. */
-static char *endpoint_url(const struct kvl_auth *auth, const char *tenant,
-			  const char *endpoint)
+char *kvl_auth_endpoint_url(const struct kvl_auth *auth, const char *tenant,
+			    const char *endpoint)
 {
 	struct kvl_buf url;
 
@@ -264,15 +279,11 @@ static char *endpoint_url(const struct kvl_auth *auth, const char *tenant,
 	return kvl_buf_detach(&url);
 }
 
-/*
- * POSTs URL-encoded fields to {authority}/{tenant}/oauth2/v2.0/{endpoint}
- * and wipes the encoded form afterwards. *status gets the HTTP status and
- * *body the parsed JSON, whatever the status.
- */
-static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
-			    const char *endpoint,
-			    const struct form_field *fields, long *status,
-			    json_object **body, struct kvl_error *err)
+kvl_result kvl_auth_post_form(struct kvl_auth *auth, const char *tenant,
+			      const char *endpoint,
+			      const struct kvl_form_field *fields,
+			      long *status, json_object **body,
+			      struct kvl_error *err)
 {
 	struct kvl_buf form;
 	struct kvl_http_response resp;
@@ -289,7 +300,7 @@ static kvl_result post_form(struct kvl_auth *auth, const char *tenant,
 		kvl_buf_adds(&form, "=");
 		kvl_buf_add_urlencoded(&form, fields[i].value);
 	}
-	url = endpoint_url(auth, tenant, endpoint);
+	url = kvl_auth_endpoint_url(auth, tenant, endpoint);
 	if (form.data == NULL || url == NULL) {
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
@@ -317,9 +328,8 @@ out:
 	return res;
 }
 
-/* Fills err from an Entra error body, as KVL_ERR_AUTH. */
-static kvl_result entra_error(json_object *body, long status,
-			      const char *advice, struct kvl_error *err)
+kvl_result kvl_auth_entra_error(json_object *body, long status,
+				const char *advice, struct kvl_error *err)
 {
 	const char *code = kvl_json_str(body, "error");
 	const char *text = kvl_json_str(body, "error_description");
@@ -354,13 +364,9 @@ static int64_t clamp(int64_t value, int64_t low, int64_t high)
 	return value > high ? high : value;
 }
 
-/*
- * Stores the tokens of a successful token response under (tenant,
- * scope), replacing the refresh token when a new one came back.
- */
-static kvl_result store_tokens(struct kvl_auth *auth, const char *tenant,
-			       const char *scope, json_object *body,
-			       struct kvl_error *err)
+kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
+				 const char *scope, json_object *body,
+				 struct kvl_error *err)
 {
 	const char *access = kvl_json_str(body, "access_token");
 	const char *refresh = kvl_json_str(body, "refresh_token");
@@ -390,7 +396,8 @@ static void save_cache(struct kvl_auth *auth)
 	struct kvl_error err;
 
 	if (auth->cache_path == NULL || auth->cache_key_path == NULL ||
-	    auth->use_secret)
+	    (auth->used != KVL_AUTH_AUTO && auth->used != KVL_AUTH_CACHED &&
+	     auth->used != KVL_AUTH_DEVICE_CODE))
 		return;
 	kvl_error_init(&err);
 	if (kvl_token_cache_save(auth->cache_path, auth->cache_key_path,
@@ -399,45 +406,6 @@ static void save_cache(struct kvl_auth *auth)
 				 "could not save the sign-in: %s",
 				 err.message ? err.message : "unknown error");
 	kvl_error_clear(&err);
-}
-
-/* Client credentials grant with AZURE_CLIENT_SECRET, read and wiped here. */
-static kvl_result client_secret_token(struct kvl_auth *auth,
-				      const char *tenant, const char *scope,
-				      struct kvl_error *err)
-{
-	char *secret = dup_or_null(getenv("AZURE_CLIENT_SECRET"));
-	struct form_field fields[] = {
-		{ "client_id", getenv("AZURE_CLIENT_ID") },
-		{ "client_secret", secret },
-		{ "grant_type", "client_credentials" },
-		{ "scope", scope },
-		{ NULL, NULL },
-	};
-	json_object *body = NULL;
-	long status = 0;
-	kvl_result res;
-
-	if (secret == NULL || fields[0].value == NULL) {
-		kvl_free_secret(secret);
-		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
-				     "AZURE_CLIENT_SECRET to sign in as a "
-				     "service principal");
-	}
-	res = post_form(auth, tenant, "token", fields, &status, &body, err);
-	kvl_free_secret(secret);
-	if (res != KVL_OK)
-		goto out;
-	if (status != 200)
-		res = entra_error(body, status, "check AZURE_TENANT_ID, "
-				  "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET",
-				  err);
-	else
-		res = store_tokens(auth, tenant, scope, body, err);
-out:
-	kvl_json_put_secret(body);
-	return res;
 }
 
 /* The advice shown when the service identity fails to sign in. */
@@ -451,15 +419,11 @@ static kvl_result service_grant(struct kvl_auth *auth, const char *scope,
 				struct kvl_error *err)
 {
 	const struct kvl_credential *c = &auth->service;
-	bool with_cert = c->kind == KVL_CREDENTIAL_CERTIFICATE;
-	struct form_field fields[6] = { { NULL, NULL } };
 	char *assertion = NULL, *audience = NULL;
-	json_object *body = NULL;
-	long status = 0;
-	kvl_result res = KVL_OK;
+	kvl_result res;
 
-	if (with_cert) {
-		audience = endpoint_url(auth, auth->tenant, "token");
+	if (c->kind == KVL_CREDENTIAL_CERTIFICATE) {
+		audience = kvl_auth_endpoint_url(auth, auth->tenant, "token");
 		if (audience == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
 					     "out of memory");
@@ -468,54 +432,12 @@ static kvl_result service_grant(struct kvl_auth *auth, const char *scope,
 		if (res != KVL_OK)
 			goto out;
 	}
-	fields[0] = (struct form_field){ "client_id", c->client_id };
-	fields[1] = (struct form_field){ "grant_type", "client_credentials" };
-	fields[2] = (struct form_field){ "scope", scope };
-	if (with_cert) {
-		fields[3] = (struct form_field){ "client_assertion_type",
-						 ASSERTION_TYPE_JWT };
-		fields[4] = (struct form_field){ "client_assertion",
-						 assertion };
-	} else {
-		fields[3] = (struct form_field){ "client_secret",
-						 c->client_secret };
-	}
-	res = post_form(auth, auth->tenant, "token", fields, &status, &body,
-			err);
-	if (res == KVL_OK && status != 200)
-		res = entra_error(body, status, SERVICE_ADVICE, err);
-	else if (res == KVL_OK)
-		res = store_tokens(auth, auth->tenant, scope, body, err);
+	res = kvl_auth_client_credentials(auth, auth->tenant, c->client_id,
+					  c->client_secret, assertion, scope,
+					  SERVICE_ADVICE, err);
 out:
-	kvl_json_put_secret(body);
 	kvl_free_secret(assertion);
 	free(audience);
-	return res;
-}
-
-/* A token from the managed identity endpoint, which names the resource
- * rather than a scope. */
-static kvl_result service_managed(struct kvl_auth *auth, const char *scope,
-				  struct kvl_error *err)
-{
-	size_t len = strlen(scope);
-	char *resource, *token = NULL;
-	int64_t expires_at = 0;
-	kvl_result res;
-
-	if (len > 9 && strcmp(scope + len - 9, "/.default") == 0)
-		len -= 9;
-	resource = strndup(scope, len);
-	if (resource == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	res = kvl_managed_identity_token(auth->http, auth->service.client_id,
-					 resource, &token, &expires_at, err);
-	if (res == KVL_OK &&
-	    kvl_token_cache_put(&auth->cache, auth->tenant, scope, token,
-				expires_at) != KVL_OK)
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	kvl_free_secret(token);
-	free(resource);
 	return res;
 }
 
@@ -525,7 +447,8 @@ static kvl_result service_token(struct kvl_auth *auth, const char *scope,
 	kvl_result res;
 
 	if (auth->service.kind == KVL_CREDENTIAL_MANAGED_IDENTITY)
-		res = service_managed(auth, scope, err);
+		res = kvl_auth_managed_token(auth, auth->service.client_id,
+					     auth->tenant, scope, err);
 	else
 		res = service_grant(auth, scope, err);
 	if (res != KVL_OK)
@@ -544,7 +467,7 @@ static kvl_result refresh_token(struct kvl_auth *auth, const char *tenant,
 
 	if (asprintf(&full_scope, "%s offline_access", scope) < 0)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	struct form_field fields[] = {
+	struct kvl_form_field fields[] = {
 		{ "client_id", auth->client_id },
 		{ "grant_type", "refresh_token" },
 		{ "refresh_token", auth->cache.refresh_token },
@@ -552,20 +475,20 @@ static kvl_result refresh_token(struct kvl_auth *auth, const char *tenant,
 		{ NULL, NULL },
 	};
 
-	res = post_form(auth, tenant, "token", fields, &status, &body, err);
+	res = kvl_auth_post_form(auth, tenant, "token", fields, &status, &body, err);
 	if (res != KVL_OK)
 		goto out;
 	if (status == 200) {
-		res = store_tokens(auth, tenant, scope, body, err);
+		res = kvl_auth_store_tokens(auth, tenant, scope, body, err);
 		goto out;
 	}
 	code = kvl_json_str(body, "error");
 	if (code != NULL && strcmp(code, "invalid_grant") == 0)
-		res = entra_error(body, status, "the saved sign-in is no "
+		res = kvl_auth_entra_error(body, status, "the saved sign-in is no "
 				  "longer valid; sign in again with "
 				  "'kvlink login'", err);
 	else
-		res = entra_error(body, status, "sign in again with 'kvlink "
+		res = kvl_auth_entra_error(body, status, "sign in again with 'kvlink "
 				  "login' or check the tenant", err);
 out:
 	kvl_json_put_secret(body);
@@ -597,7 +520,7 @@ static kvl_result request_device_code(struct kvl_auth *auth,
 				      struct device_code *dc,
 				      struct kvl_error *err)
 {
-	struct form_field fields[] = {
+	struct kvl_form_field fields[] = {
 		{ "client_id", auth->client_id },
 		{ "scope", scope },
 		{ NULL, NULL },
@@ -606,12 +529,12 @@ static kvl_result request_device_code(struct kvl_auth *auth,
 	long status = 0;
 	kvl_result res;
 
-	res = post_form(auth, auth->tenant, "devicecode", fields, &status,
+	res = kvl_auth_post_form(auth, auth->tenant, "devicecode", fields, &status,
 			&body, err);
 	if (res != KVL_OK)
 		goto out;
 	if (status != 200) {
-		res = entra_error(body, status, "check the tenant and client "
+		res = kvl_auth_entra_error(body, status, "check the tenant and client "
 				  "id", err);
 		goto out;
 	}
@@ -650,7 +573,7 @@ static kvl_result poll_device_code(struct kvl_auth *auth,
 				   const char *scope, long *interval,
 				   bool *done, struct kvl_error *err)
 {
-	struct form_field fields[] = {
+	struct kvl_form_field fields[] = {
 		{ "grant_type", GRANT_DEVICE_CODE },
 		{ "client_id", auth->client_id },
 		{ "device_code", dc->device_code },
@@ -662,13 +585,13 @@ static kvl_result poll_device_code(struct kvl_auth *auth,
 	kvl_result res;
 
 	*done = false;
-	res = post_form(auth, auth->tenant, "token", fields, &status, &body,
+	res = kvl_auth_post_form(auth, auth->tenant, "token", fields, &status, &body,
 			err);
 	if (res != KVL_OK)
 		goto out;
 	if (status == 200) {
 		*done = true;
-		res = store_tokens(auth, auth->tenant, scope, body, err);
+		res = kvl_auth_store_tokens(auth, auth->tenant, scope, body, err);
 		goto out;
 	}
 	code = kvl_json_str(body, "error");
@@ -684,15 +607,15 @@ static kvl_result poll_device_code(struct kvl_auth *auth,
 		goto out;
 	}
 	if (strcmp(code, "expired_token") == 0)
-		res = entra_error(body, status, "the sign-in code expired "
+		res = kvl_auth_entra_error(body, status, "the sign-in code expired "
 				  "before it was used; run 'kvlink login' "
 				  "again", err);
 	else if (strcmp(code, "authorization_declined") == 0)
-		res = entra_error(body, status, "the sign-in was declined in "
+		res = kvl_auth_entra_error(body, status, "the sign-in was declined in "
 				  "the browser; run 'kvlink login' to try "
 				  "again", err);
 	else
-		res = entra_error(body, status, "run 'kvlink login' to try "
+		res = kvl_auth_entra_error(body, status, "run 'kvlink login' to try "
 				  "again", err);
 out:
 	kvl_json_put_secret(body);
@@ -796,19 +719,30 @@ static void load_cache(struct kvl_auth *auth)
 	kvl_error_clear(&err);
 }
 
+#define NOT_SIGNED_IN \
+	"not signed in, and no other credential was found; run 'kvlink " \
+	"login' in a terminal, set AZURE_TENANT_ID and AZURE_CLIENT_ID " \
+	"with AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or " \
+	"AZURE_FEDERATED_TOKEN_FILE, set IDENTITY_ENDPOINT and " \
+	"IDENTITY_HEADER, or sign in to the Azure CLI with 'az login'"
+
 static kvl_result acquire(struct kvl_auth *auth, const char *tenant,
 			  const char *scope, struct kvl_error *err)
 {
-	if (auth->is_service)
+	switch (auth->used) {
+	case KVL_AUTH_SERVICE:
 		return service_token(auth, scope, err);
-	if (auth->use_secret)
-		return client_secret_token(auth, tenant, scope, err);
+	case KVL_AUTH_ENVIRONMENT:
+	case KVL_AUTH_WORKLOAD_IDENTITY:
+	case KVL_AUTH_MANAGED_IDENTITY:
+	case KVL_AUTH_AZURE_CLI:
+		return kvl_auth_method_token(auth, tenant, scope, err);
+	default:
+		break;
+	}
 	if (auth->cache.refresh_token != NULL)
 		return refresh_token(auth, tenant, scope, err);
-	return kvl_error_set(err, KVL_ERR_AUTH,
-			     "not signed in; run 'kvlink login' in a terminal "
-			     "or set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
-			     "AZURE_CLIENT_SECRET");
+	return kvl_error_set(err, KVL_ERR_AUTH, NOT_SIGNED_IN);
 }
 
 kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
@@ -820,8 +754,10 @@ kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
 
 	*token = NULL;
 	load_cache(auth);
-	/* The service identity always signs in to its own tenant. */
-	if (tenant == NULL || auth->is_service)
+	/* The service identity and a managed identity always sign in to
+	 * their own tenant. */
+	if (tenant == NULL || auth->used == KVL_AUTH_SERVICE ||
+	    auth->used == KVL_AUTH_MANAGED_IDENTITY)
 		tenant = auth->tenant;
 	t = kvl_token_cache_find(&auth->cache, tenant, scope, now_s());
 	if (t == NULL) {
@@ -864,30 +800,56 @@ static kvl_result load_identity(struct kvl_auth *auth, const char *token,
 	return KVL_OK;
 }
 
-static kvl_result sign_in_with_secret(struct kvl_auth *auth,
-				      const char *arm_scope,
-				      struct kvl_error *err)
+/* Forgets the in-memory tokens; keep_file false also stops the cache
+ * file from being read, for methods that never use it. */
+static kvl_result reset_cache(struct kvl_auth *auth, bool keep_file)
+{
+	kvl_token_cache_clear(&auth->cache);
+	auth->cache_loaded = !keep_file;
+	if (keep_file)
+		return KVL_OK;
+	auth->cache.authority = strdup(auth->cloud->authority_host);
+	auth->cache.client_id = strdup(auth->client_id);
+	if (auth->cache.authority == NULL || auth->cache.client_id == NULL)
+		return KVL_ERR_NOMEM;
+	return KVL_OK;
+}
+
+/* Gets a Resource Manager token with auth->used and reads the identity
+ * from it. */
+static kvl_result first_token(struct kvl_auth *auth, const char *arm_scope,
+			      struct kvl_error *err)
 {
 	const char *token;
 	kvl_result res;
 
-	if (!secret_env_complete())
-		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "set AZURE_TENANT_ID, AZURE_CLIENT_ID "
-				     "and AZURE_CLIENT_SECRET to sign in as "
-				     "a service principal");
-	auth->use_secret = true;
-	free(auth->tenant);
-	auth->tenant = strdup(getenv("AZURE_TENANT_ID"));
-	kvl_token_cache_clear(&auth->cache);
-	auth->cache_loaded = true;
-	auth->cache.authority = strdup(auth->cloud->authority_host);
-	auth->cache.client_id = strdup(getenv("AZURE_CLIENT_ID"));
-	if (auth->tenant == NULL || auth->cache.client_id == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	res = kvl_auth_token(auth, arm_scope, NULL, &token, err);
 	if (res == KVL_OK)
 		res = load_identity(auth, token, err);
+	return res;
+}
+
+/* Signs in with env, workload identity, managed identity or the Azure
+ * CLI, whose tokens stay in memory only. */
+static kvl_result sign_in_app(struct kvl_auth *auth,
+			      enum kvl_auth_method method,
+			      const char *arm_scope, struct kvl_error *err)
+{
+	kvl_result res;
+
+	if (reset_cache(auth, false) != KVL_OK)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	res = kvl_auth_method_prepare(auth, method, err);
+	if (res == KVL_OK) {
+		auth->used = method;
+		res = first_token(auth, arm_scope, err);
+	}
+	if (res != KVL_OK) {
+		auth->used = KVL_AUTH_AUTO;
+		if (reset_cache(auth, true) != KVL_OK)
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     "out of memory");
+	}
 	return res;
 }
 
@@ -895,36 +857,160 @@ static kvl_result sign_in_interactive(struct kvl_auth *auth,
 				      const char *arm_scope, bool interactive,
 				      struct kvl_error *err)
 {
-	const char *token;
 	kvl_result res;
 
 	if (!interactive)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "not signed in; run 'kvlink login' in a "
-				     "terminal or set AZURE_TENANT_ID, "
-				     "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET");
+				     "not signed in; the device code flow "
+				     "needs a terminal: run 'kvlink login' "
+				     "in one, or set AZURE_TENANT_ID, "
+				     "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET "
+				     "and use --auth env");
+	load_cache(auth);
+	auth->used = KVL_AUTH_DEVICE_CODE;
 	kvl_sink_progress(auth->sink, _("Signing in"));
 	res = device_code_flow(auth, arm_scope, err);
 	if (res != KVL_OK)
 		return res;
 	save_cache(auth);
-	res = kvl_auth_token(auth, arm_scope, NULL, &token, err);
-	if (res == KVL_OK)
-		res = load_identity(auth, token, err);
-	return res;
+	return first_token(auth, arm_scope, err);
 }
 
-/* Tries the cached sign-in, which succeeds only if it yields a token. */
+/* Whether the cache holds a refresh token or a usable Resource Manager
+ * token. */
+static bool cache_usable(struct kvl_auth *auth)
+{
+	char *arm_scope;
+	bool usable;
+
+	load_cache(auth);
+	if (auth->cache.refresh_token != NULL)
+		return true;
+	arm_scope = kvl_cloud_arm_scope(auth->cloud);
+	usable = arm_scope != NULL &&
+		 kvl_token_cache_find(&auth->cache, auth->tenant, arm_scope,
+				      now_s()) != NULL;
+	free(arm_scope);
+	return usable;
+}
+
+/* Signs in with the sign-in saved by an earlier 'kvlink login'. */
 static kvl_result sign_in_cached(struct kvl_auth *auth, const char *arm_scope,
 				 struct kvl_error *err)
 {
-	const char *token;
+	if (!cache_usable(auth))
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "there is no saved kvlink sign-in; run "
+				     "'kvlink login' in a terminal first");
+	auth->used = KVL_AUTH_CACHED;
+	return first_token(auth, arm_scope, err);
+}
+
+static kvl_result sign_in_with(struct kvl_auth *auth,
+			       enum kvl_auth_method method, bool interactive,
+			       const char *arm_scope, struct kvl_error *err)
+{
 	kvl_result res;
 
-	res = kvl_auth_token(auth, arm_scope, NULL, &token, err);
-	if (res == KVL_OK)
-		res = load_identity(auth, token, err);
+	switch (method) {
+	case KVL_AUTH_DEVICE_CODE:
+		return sign_in_interactive(auth, arm_scope, interactive, err);
+	case KVL_AUTH_CACHED:
+		return sign_in_cached(auth, arm_scope, err);
+	default:
+		break;
+	}
+	res = sign_in_app(auth, method, arm_scope, err);
+	/* A bad input (a missing file, a wrong password) is a failed
+	 * sign-in too, exit status 4 for the command line. */
+	if (res == KVL_ERR_INVALID || res == KVL_ERR_IO ||
+	    res == KVL_ERR_NOT_FOUND)
+		err->result = res = KVL_ERR_AUTH;
 	return res;
+}
+
+/* Whether --auth auto may go on to the next method after method failed
+ * with res: after a cached sign-in or the Azure CLI when the device code
+ * flow can still follow, and after the instance metadata service, which
+ * fails on Azure VMs that have no managed identity. */
+static bool may_try_next(enum kvl_auth_method method, kvl_result res,
+			 bool interactive)
+{
+	bool app_service;
+
+	if (res == KVL_ERR_CANCELLED || res == KVL_ERR_NOMEM)
+		return false;
+	switch (method) {
+	case KVL_AUTH_CACHED:
+		return interactive && res != KVL_ERR_NETWORK &&
+		       res != KVL_ERR_TLS;
+	case KVL_AUTH_AZURE_CLI:
+		return interactive;
+	case KVL_AUTH_MANAGED_IDENTITY:
+		(void)kvl_managed_identity_endpoint(&app_service);
+		return !app_service;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The order of --auth auto. Variables set for this process and a saved
+ * 'kvlink login' each name an identity on purpose, so they come before
+ * the managed identity, which every process on the host can use (App
+ * Service sets IDENTITY_ENDPOINT for all of them). The Azure CLI's
+ * sign-in is shared by every tool, so a managed identity wins over it.
+ */
+static const enum kvl_auth_method auto_chain[] = {
+	KVL_AUTH_ENVIRONMENT, KVL_AUTH_WORKLOAD_IDENTITY, KVL_AUTH_CACHED,
+	KVL_AUTH_MANAGED_IDENTITY, KVL_AUTH_AZURE_CLI, KVL_AUTH_DEVICE_CODE,
+};
+
+/* Whether method's inputs are there; the device code flow's input is a
+ * person at a terminal. */
+static bool method_ready(struct kvl_auth *auth, enum kvl_auth_method method,
+			 bool interactive, const char **why)
+{
+	*why = NULL;
+	if (method == KVL_AUTH_CACHED) {
+		*why = "there is no saved kvlink sign-in";
+		return cache_usable(auth);
+	}
+	if (method == KVL_AUTH_DEVICE_CODE) {
+		*why = "there is no terminal";
+		return interactive;
+	}
+	return kvl_auth_method_ready(auth, method, why);
+}
+
+static kvl_result sign_in_auto(struct kvl_auth *auth, bool interactive,
+			       const char *arm_scope, struct kvl_error *err)
+{
+	size_t n = sizeof(auto_chain) / sizeof(*auto_chain);
+	const char *why;
+	kvl_result res;
+
+	for (size_t i = 0; i < n; i++) {
+		enum kvl_auth_method m = auto_chain[i];
+
+		if (!method_ready(auth, m, interactive, &why)) {
+			kvl_log("sign-in: skipping %s: %s",
+				kvl_auth_method_name(m), why ? why : "-");
+			continue;
+		}
+		kvl_log("sign-in: trying %s", kvl_auth_method_name(m));
+		res = sign_in_with(auth, m, interactive, arm_scope, err);
+		if (res == KVL_OK || !may_try_next(m, res, interactive))
+			return res;
+		kvl_log("sign-in: %s failed (%s); trying the next method",
+			kvl_auth_method_name(m), kvl_result_name(res));
+		kvl_error_clear(err);
+		if (m == KVL_AUTH_CACHED) {
+			kvl_free_secret(auth->cache.refresh_token);
+			auth->cache.refresh_token = NULL;
+		}
+	}
+	return kvl_error_set(err, KVL_ERR_AUTH, NOT_SIGNED_IN);
 }
 
 /* The service identity may hold no role in Resource Manager at all, so
@@ -948,63 +1034,37 @@ static kvl_result sign_in_service(struct kvl_auth *auth,
 kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 			    struct kvl_error *err)
 {
-	char *arm_scope = kvl_cloud_arm_scope(auth->cloud);
-	struct kvl_error cached_err;
+	char *arm_scope;
 	kvl_result res;
 
+	if (auth->used == KVL_AUTH_SERVICE)
+		return sign_in_service(auth, err);
+	arm_scope = kvl_cloud_arm_scope(auth->cloud);
 	if (arm_scope == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	kvl_error_init(&cached_err);
-	if (auth->is_service) {
-		res = sign_in_service(auth, err);
-		goto out;
-	}
-	if (auth->method == KVL_AUTH_CLIENT_SECRET ||
-	    (auth->method == KVL_AUTH_AUTO && secret_env_complete())) {
-		res = sign_in_with_secret(auth, arm_scope, err);
-		goto out;
-	}
-	load_cache(auth);
-	if (auth->method == KVL_AUTH_AUTO && kvl_auth_has_cached(auth)) {
-		res = sign_in_cached(auth, arm_scope, &cached_err);
-		if (res == KVL_OK || res == KVL_ERR_CANCELLED ||
-		    res == KVL_ERR_NETWORK || res == KVL_ERR_TLS ||
-		    !interactive) {
-			kvl_error_move(err, &cached_err);
-			goto out;
-		}
-		kvl_log("cached sign-in failed (%s); starting a new sign-in",
-			kvl_result_name(res));
-		kvl_free_secret(auth->cache.refresh_token);
-		auth->cache.refresh_token = NULL;
-	}
-	res = sign_in_interactive(auth, arm_scope, interactive, err);
-out:
-	kvl_error_clear(&cached_err);
+	if (auth->method == KVL_AUTH_AUTO)
+		res = sign_in_auto(auth, interactive, arm_scope, err);
+	else
+		res = sign_in_with(auth, auth->method, interactive, arm_scope,
+				   err);
 	free(arm_scope);
 	return res;
 }
 
 bool kvl_auth_has_cached(struct kvl_auth *auth)
 {
-	char *arm_scope;
-	bool usable;
+	size_t n = sizeof(auto_chain) / sizeof(*auto_chain);
+	const char *why;
 
-	if (auth->use_secret || auth->is_service)
+	if (auth->signed_in || auth->used == KVL_AUTH_SERVICE)
 		return true;
-	if (auth->method == KVL_AUTH_DEVICE_CODE)
-		return false;
-	if (auth->method == KVL_AUTH_CLIENT_SECRET || secret_env_complete())
-		return secret_env_complete();
-	load_cache(auth);
-	if (auth->cache.refresh_token != NULL)
-		return true;
-	arm_scope = kvl_cloud_arm_scope(auth->cloud);
-	usable = arm_scope != NULL &&
-		 kvl_token_cache_find(&auth->cache, auth->tenant, arm_scope,
-				      now_s()) != NULL;
-	free(arm_scope);
-	return usable;
+	if (auth->method != KVL_AUTH_AUTO)
+		return method_ready(auth, auth->method, false, &why);
+	for (size_t i = 0; i < n; i++) {
+		if (method_ready(auth, auto_chain[i], false, &why))
+			return true;
+	}
+	return false;
 }
 
 kvl_result kvl_auth_sign_out(struct kvl_auth *auth, struct kvl_error *err)

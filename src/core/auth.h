@@ -1,14 +1,31 @@
 /*
  * Sign-in to Microsoft Entra ID and access tokens per scope.
  *
- * Two ways to sign in: the device code flow for people (the server's
- * message goes to the sink's device_code callback; polling honours the
- * interval, slow_down and expired_token, and stops when the sink reports
- * a cancel), and a service principal with a client secret taken from
- * AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.
+ * A chain of credentials, each also selectable on its own (the method
+ * names are kvlink's --auth values), in the order KVL_AUTH_AUTO tries
+ * them:
+ *   env                a service principal from AZURE_TENANT_ID,
+ *                      AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or
+ *                      AZURE_CLIENT_CERTIFICATE_PATH (PEM, or PKCS#12
+ *                      with AZURE_CLIENT_CERTIFICATE_PASSWORD; PS256
+ *                      client assertion)
+ *   workload-identity  AZURE_TENANT_ID, AZURE_CLIENT_ID and
+ *                      AZURE_FEDERATED_TOKEN_FILE, whose token is read
+ *                      again for every token request
+ *   cached             the refresh token kvlink saved at its last sign-in
+ *   managed-identity   IDENTITY_ENDPOINT with IDENTITY_HEADER, or the
+ *                      instance metadata service on an Azure VM only
+ *   azure-cli          'az account get-access-token' run as a child
+ *   device-code        the device code flow for people (the server's
+ *                      message goes to the sink's device_code callback;
+ *                      polling honours the interval, slow_down and
+ *                      expired_token, and stops on a cancel)
+ * KVL_AUTH_AUTO uses the first whose inputs are present, the device code
+ * flow only when interactive.
  *
- * Tokens and the refresh token are kept in a token cache file (sealed,
- * mode 0600) so that the next run does not sign in again.
+ * Only the device code and cached sign-ins keep their tokens in the token
+ * cache file (sealed, mode 0600), so that the next run does not sign in
+ * again; the other methods get fresh tokens in every run.
  */
 #ifndef KVL_AUTH_H
 #define KVL_AUTH_H
@@ -26,11 +43,24 @@
 #define KVL_DEFAULT_CLIENT_ID "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
 enum kvl_auth_method {
-	KVL_AUTH_AUTO,		/* service principal if AZURE_* set, else
-				   cached sign-in, else device code */
+	KVL_AUTH_AUTO,		/* the first available method below */
 	KVL_AUTH_DEVICE_CODE,
-	KVL_AUTH_CLIENT_SECRET,
+	KVL_AUTH_ENVIRONMENT,	/* service principal from AZURE_* */
+	KVL_AUTH_WORKLOAD_IDENTITY,
+	KVL_AUTH_MANAGED_IDENTITY,
+	KVL_AUTH_CACHED,
+	KVL_AUTH_AZURE_CLI,
+	KVL_AUTH_SERVICE,	/* kvl_auth_new_service() only */
 };
+
+/* The stable name of a method: "auto", "env", "workload-identity",
+ * "managed-identity", "cached", "azure-cli", "device-code" or
+ * "service-identity". */
+const char *kvl_auth_method_name(enum kvl_auth_method method);
+/* Reads a name of kvl_auth_method_name() other than "service-identity",
+ * or "client-secret" (the older name of "env"); false for anything
+ * else. */
+bool kvl_auth_method_parse(const char *name, enum kvl_auth_method *method);
 
 struct kvl_auth_options {
 	enum kvl_auth_method method;
@@ -101,6 +131,10 @@ void kvl_auth_set_wait(struct kvl_auth *auth, kvl_auth_wait_fn wait,
 
 /* The signed-in principal; NULL before a successful sign-in. */
 const struct kvl_identity *kvl_auth_identity(const struct kvl_auth *auth);
+
+/* The method that signed in (never KVL_AUTH_AUTO after a successful
+ * kvl_auth_sign_in()); KVL_AUTH_AUTO before. */
+enum kvl_auth_method kvl_auth_used_method(const struct kvl_auth *auth);
 
 /* Forgets every token and removes the cache file. */
 kvl_result kvl_auth_sign_out(struct kvl_auth *auth, struct kvl_error *err)

@@ -8,10 +8,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "core/buf.h"
 #include "core/credential.h"
@@ -22,6 +18,10 @@
 
 /* A managed identity token that states no expiry is used this long. */
 #define MSI_DEFAULT_LIFETIME_S 300
+#define AZURE_DMI_VENDOR "Microsoft Corporation"
+/* The chassis asset tag of every Azure VM: the ASCII codes of
+ * "MSFT AZURE VM" in decimal, grouped in fours. */
+#define AZURE_DMI_ASSET_TAG "7783-7084-3265-9085-8269-3286-77"
 
 const char *kvl_credential_kind_name(enum kvl_credential_kind kind)
 {
@@ -84,220 +84,6 @@ void kvl_credential_clear(struct kvl_credential *cred)
 	memset(cred, 0, sizeof(*cred));
 }
 
-/* base64url without padding; NULL when out of memory. */
-static char *base64url(const void *data, size_t len)
-{
-	char *text = kvl_base64_encode(data, len);
-	size_t n;
-
-	if (text == NULL)
-		return NULL;
-	n = strlen(text);
-	while (n > 0 && text[n - 1] == '=')
-		text[--n] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		if (text[i] == '+')
-			text[i] = '-';
-		else if (text[i] == '/')
-			text[i] = '_';
-	}
-	return text;
-}
-
-/* Refuses to prompt: kvlink cannot ask for a key's passphrase here. */
-static int no_passphrase(char *buf, int size, int rwflag, void *ctx)
-{
-	(void)buf;
-	(void)size;
-	(void)rwflag;
-	(void)ctx;
-	return -1;
-}
-
-static kvl_result read_certificate(const char *path, X509 **cert,
-				   struct kvl_error *err)
-{
-	BIO *bio = BIO_new_file(path, "r");
-
-	if (bio == NULL)
-		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot read the certificate file '%s': "
-				     "%s; check the path and its permissions",
-				     path, strerror(errno));
-	*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	ERR_clear_error();
-	if (*cert == NULL)
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' holds no PEM certificate; give a "
-				     "PEM file with the certificate and its "
-				     "private key", path);
-	return KVL_OK;
-}
-
-static kvl_result read_private_key(const char *path, X509 *cert,
-				   EVP_PKEY **key, struct kvl_error *err)
-{
-	BIO *bio = BIO_new_file(path, "r");
-
-	if (bio == NULL)
-		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot read the certificate file '%s': "
-				     "%s", path, strerror(errno));
-	*key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
-	BIO_free(bio);
-	ERR_clear_error();
-	if (*key == NULL)
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' holds no unencrypted PEM private "
-				     "key; add the certificate's private key "
-				     "without a passphrase", path);
-	if (EVP_PKEY_base_id(*key) != EVP_PKEY_RSA)
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the private key in '%s' is not an RSA "
-				     "key; kvlink signs client assertions "
-				     "with RS256 only", path);
-	if (X509_check_private_key(cert, *key) != 1) {
-		ERR_clear_error();
-		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the private key in '%s' does not "
-				     "belong to its certificate", path);
-	}
-	return KVL_OK;
-}
-
-static char *thumbprint_of(X509 *cert)
-{
-	unsigned char digest[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-
-	if (X509_digest(cert, EVP_sha256(), digest, &len) != 1)
-		return NULL;
-	return base64url(digest, len);
-}
-
-kvl_result kvl_certificate_thumbprint(const char *pem_path,
-				      char **thumbprint,
-				      struct kvl_error *err)
-{
-	X509 *cert = NULL;
-	kvl_result res;
-
-	*thumbprint = NULL;
-	res = read_certificate(pem_path, &cert, err);
-	if (res != KVL_OK)
-		return res;
-	*thumbprint = thumbprint_of(cert);
-	X509_free(cert);
-	if (*thumbprint == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	return KVL_OK;
-}
-
-/* base64url(header) "." base64url(claims), the text that gets signed. */
-static char *signing_input(const char *thumbprint, const char *client_id,
-			   const char *audience, int64_t now)
-{
-	json_object *header = json_object_new_object();
-	json_object *claims = json_object_new_object();
-	char jti[37], *head64 = NULL, *claims64 = NULL, *input = NULL;
-	const char *text;
-
-	if (header == NULL || claims == NULL || kvl_uuid4(jti) != KVL_OK)
-		goto out;
-	json_object_object_add(header, "alg", json_object_new_string("RS256"));
-	json_object_object_add(header, "typ", json_object_new_string("JWT"));
-	json_object_object_add(header, "x5t#S256",
-			       json_object_new_string(thumbprint));
-	json_object_object_add(claims, "aud",
-			       json_object_new_string(audience));
-	json_object_object_add(claims, "iss",
-			       json_object_new_string(client_id));
-	json_object_object_add(claims, "sub",
-			       json_object_new_string(client_id));
-	json_object_object_add(claims, "jti", json_object_new_string(jti));
-	json_object_object_add(claims, "iat", json_object_new_int64(now));
-	json_object_object_add(claims, "nbf", json_object_new_int64(now));
-	json_object_object_add(claims, "exp", json_object_new_int64(
-				       now + KVL_ASSERTION_LIFETIME_S));
-
-	text = json_object_to_json_string_ext(header, JSON_C_TO_STRING_PLAIN);
-	head64 = base64url(text, strlen(text));
-	text = json_object_to_json_string_ext(claims, JSON_C_TO_STRING_PLAIN);
-	claims64 = base64url(text, strlen(text));
-	if (head64 != NULL && claims64 != NULL &&
-	    asprintf(&input, "%s.%s", head64, claims64) < 0)
-		input = NULL;
-out:
-	json_object_put(header);
-	json_object_put(claims);
-	free(head64);
-	free(claims64);
-	return input;
-}
-
-/* Signs input with RSASSA-PKCS1-v1_5 and SHA-256; base64url result. */
-static char *sign_rs256(EVP_PKEY *key, const char *input)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char *sig = NULL;
-	size_t sig_len = 0;
-	char *text = NULL;
-
-	if (ctx == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, NULL, &sig_len, (const unsigned char *)input,
-			   strlen(input)) != 1)
-		goto out;
-	sig = malloc(sig_len);
-	if (sig == NULL ||
-	    EVP_DigestSign(ctx, sig, &sig_len, (const unsigned char *)input,
-			   strlen(input)) != 1)
-		goto out;
-	text = base64url(sig, sig_len);
-out:
-	ERR_clear_error();
-	free(sig);
-	EVP_MD_CTX_free(ctx);
-	return text;
-}
-
-kvl_result kvl_client_assertion(const char *pem_path, const char *client_id,
-				const char *audience, int64_t now, char **jwt,
-				struct kvl_error *err)
-{
-	X509 *cert = NULL;
-	EVP_PKEY *key = NULL;
-	char *thumbprint = NULL, *input = NULL, *signature = NULL;
-	kvl_result res;
-
-	*jwt = NULL;
-	res = read_certificate(pem_path, &cert, err);
-	if (res == KVL_OK)
-		res = read_private_key(pem_path, cert, &key, err);
-	if (res != KVL_OK)
-		goto out;
-
-	thumbprint = thumbprint_of(cert);
-	input = thumbprint ? signing_input(thumbprint, client_id, audience,
-					   now) : NULL;
-	signature = input ? sign_rs256(key, input) : NULL;
-	if (signature == NULL ||
-	    asprintf(jwt, "%s.%s", input, signature) < 0) {
-		*jwt = NULL;
-		res = kvl_error_set(err, KVL_ERR_NOMEM,
-				    "cannot sign the client assertion with "
-				    "the key in '%s'", pem_path);
-	}
-out:
-	free(thumbprint);
-	free(input);
-	free(signature);
-	EVP_PKEY_free(key);
-	X509_free(cert);
-	return res;
-}
-
 static bool env_set(const char *name)
 {
 	const char *v = getenv(name);
@@ -305,10 +91,49 @@ static bool env_set(const char *name)
 	return v != NULL && v[0] != '\0';
 }
 
+/* Reads the first line of DMI attribute name into out; "" when the file
+ * is missing or unreadable (containers often hide /sys). */
+static void read_dmi(const char *dir, const char *name, char *out,
+		     size_t size)
+{
+	char path[512];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	if (fgets(out, (int)size, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
+bool kvl_is_azure_vm(void)
+{
+	const char *dir = env_set(KVL_DMI_DIR_ENV) ? getenv(KVL_DMI_DIR_ENV)
+						   : KVL_DMI_DIR;
+	char vendor[128], tag[128];
+	bool azure;
+
+	read_dmi(dir, "sys_vendor", vendor, sizeof(vendor));
+	read_dmi(dir, "chassis_asset_tag", tag, sizeof(tag));
+	azure = strcmp(vendor, AZURE_DMI_VENDOR) == 0 &&
+		strcmp(tag, AZURE_DMI_ASSET_TAG) == 0;
+	kvl_log("DMI in %s: sys_vendor '%s', chassis_asset_tag '%s': %s", dir,
+		vendor, tag, azure ? "an Azure VM" : "not an Azure VM");
+	return azure;
+}
+
+static bool app_service_set(void)
+{
+	return env_set("IDENTITY_ENDPOINT") && env_set("IDENTITY_HEADER");
+}
+
 const char *kvl_managed_identity_endpoint(bool *app_service)
 {
-	*app_service = env_set("IDENTITY_ENDPOINT") &&
-		       env_set("IDENTITY_HEADER");
+	*app_service = app_service_set();
 	if (*app_service)
 		return getenv("IDENTITY_ENDPOINT");
 	return KVL_HTTP_IMDS_BASE "/metadata/identity/oauth2/token";
@@ -411,6 +236,17 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 	*token = NULL;
 	kvl_buf_init(&url);
 	kvl_buf_init(&header);
+	if (!app_service_set() && !kvl_is_azure_vm()) {
+		res = kvl_error_set(err, KVL_ERR_AUTH,
+				    "no managed identity is available here: "
+				    "IDENTITY_ENDPOINT and IDENTITY_HEADER "
+				    "are not set and this machine is not an "
+				    "Azure VM, so kvlink does not ask the "
+				    "instance metadata service; set both "
+				    "variables or choose another sign-in "
+				    "method");
+		goto out;
+	}
 	res = msi_request(client_id, resource, &url, &header);
 	if (res != KVL_OK) {
 		kvl_error_set(err, res, "out of memory");

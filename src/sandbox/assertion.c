@@ -1,8 +1,9 @@
 /*
  * Client assertions (private_key_jwt) of the client credentials grant:
- * an RS256 JWT that names its signing certificate by the x5t#S256 header
- * and must be signed by one of the certificates registered on the app
- * (the service principal's "certificates", PEM text).
+ * an RS256 or PS256 JWT that names its signing certificate by the
+ * x5t#S256 header and must be signed by one of the certificates
+ * registered on the app (the service principal's "certificates", PEM
+ * text).
  */
 #include "config.h"
 
@@ -12,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "sandbox/sandbox.h"
@@ -21,7 +23,7 @@
 /* Maximum lifetime (exp - nbf) accepted, in seconds. */
 #define MAX_LIFETIME_S 3600
 
-static json_object *decode_json(const char *start, size_t len)
+json_object *sb_jwt_part(const char *start, size_t len)
 {
 	size_t n = 0;
 	unsigned char *text = sb_base64url_decode(start, len, &n);
@@ -77,10 +79,10 @@ static X509 *find_certificate(json_object *sp, const char *thumbprint)
 	return NULL;
 }
 
-static bool signature_valid(X509 *cert, const char *input, size_t input_len,
-			    const char *sig64)
+bool sb_jws_verify(struct evp_pkey_st *key, bool pss, const char *input,
+		   size_t input_len, const char *sig64)
 {
-	EVP_PKEY *key = X509_get_pubkey(cert);
+	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t sig_len = 0;
 	unsigned char *sig = sb_base64url_decode(sig64, strlen(sig64),
@@ -89,13 +91,26 @@ static bool signature_valid(X509 *cert, const char *input, size_t input_len,
 
 	if (key != NULL && ctx != NULL && sig != NULL &&
 	    EVP_PKEY_base_id(key) == EVP_PKEY_RSA &&
-	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1)
+	    EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, key) == 1 &&
+	    (!pss ||
+	     (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+	      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
+					       RSA_PSS_SALTLEN_DIGEST) == 1)))
 		ok = EVP_DigestVerify(ctx, sig, sig_len,
 				      (const unsigned char *)input,
 				      input_len) == 1;
 	ERR_clear_error();
 	free(sig);
 	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static bool signature_valid(X509 *cert, bool pss, const char *input,
+			    size_t input_len, const char *sig64)
+{
+	EVP_PKEY *key = X509_get_pubkey(cert);
+	bool ok = sb_jws_verify(key, pss, input, input_len, sig64);
+
 	EVP_PKEY_free(key);
 	return ok;
 }
@@ -130,20 +145,21 @@ const char *sb_assertion_problem(json_object *sp, const char *assertion,
 {
 	const char *dot1 = strchr(assertion, '.'), *dot2;
 	json_object *header = NULL, *claims = NULL;
-	const char *problem = NULL;
+	const char *problem = NULL, *alg;
 	X509 *cert = NULL;
 
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (dot2 == NULL || strchr(dot2 + 1, '.') != NULL)
 		return "it is not a signed JWT";
-	header = decode_json(assertion, (size_t)(dot1 - assertion));
-	claims = decode_json(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	header = sb_jwt_part(assertion, (size_t)(dot1 - assertion));
+	claims = sb_jwt_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (header == NULL || claims == NULL) {
 		problem = "its header or payload is not base64url JSON";
 		goto out;
 	}
-	if (!sb_ieq(sb_jstr(header, "alg"), "RS256")) {
-		problem = "its alg is not RS256";
+	alg = sb_jstr(header, "alg");
+	if (!sb_ieq(alg, "RS256") && !sb_ieq(alg, "PS256")) {
+		problem = "its alg is neither RS256 nor PS256";
 		goto out;
 	}
 	cert = find_certificate(sp, sb_jstr(header, "x5t#S256"));
@@ -152,8 +168,8 @@ const char *sb_assertion_problem(json_object *sp, const char *assertion,
 			  "thumbprint in its x5t#S256 header";
 		goto out;
 	}
-	if (!signature_valid(cert, assertion, (size_t)(dot2 - assertion),
-			     dot2 + 1)) {
+	if (!signature_valid(cert, sb_ieq(alg, "PS256"), assertion,
+			     (size_t)(dot2 - assertion), dot2 + 1)) {
 		problem = "its signature does not verify with the registered "
 			  "certificate";
 		goto out;
@@ -164,4 +180,22 @@ out:
 	json_object_put(header);
 	json_object_put(claims);
 	return problem;
+}
+
+bool sb_assertion_is_federated(const char *assertion, const char *client_id)
+{
+	const char *dot1 = strchr(assertion, '.'), *dot2;
+	json_object *claims;
+	const char *iss;
+	bool federated;
+
+	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+	if (dot2 == NULL)
+		return false;
+	claims = sb_jwt_part(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+	iss = sb_jstr(claims, "iss");
+	federated = iss != NULL && client_id != NULL &&
+		    strcmp(iss, client_id) != 0;
+	json_object_put(claims);
+	return federated;
 }

@@ -146,11 +146,14 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_control_app_credentials(sb, req->body, reply);
 	} else if (get && strcmp(route, "managed-identity") == 0) {
 		sb_control_managed_identity(sb, reply);
+	} else if (post && strcmp(route, "federated-token") == 0) {
+		sb_control_federated_token(sb, req->body, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
 			     "GET managed-identity, POST reset, POST token, "
-			     "POST break, POST repair, POST resource-graph and "
-			     "POST app-credentials under /_sandbox.");
+			     "POST break, POST repair, POST resource-graph, "
+			     "POST app-credentials and POST federated-token "
+			     "under /_sandbox.");
 	}
 }

@@ -357,6 +357,7 @@ static void cleanup(struct sb_sandbox *sb)
 {
 	sb_stop(sb);
 	OPENSSL_cleanse(sb->key, sizeof(sb->key));
+	sb_federation_free(sb);
 	json_object_put(sb->tenant);
 	json_object_put(sb->pristine);
 	json_object_put(sb->device_codes);

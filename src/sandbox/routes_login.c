@@ -361,7 +361,7 @@ static bool assertion_valid(struct sb_request *req, struct sb_reply *reply,
 	const char *type = sb_jstr(form, "client_assertion_type");
 	char *audience = sb_printf("%s/login/%s/oauth2/v2.0/token",
 				   req->sb->base, req->segs[0]);
-	const char *problem;
+	const char *problem, *assertion;
 
 	if (!sb_ieq(type, ASSERTION_TYPE_JWT)) {
 		sb_login_error(reply, 400, "invalid_request", 50027,
@@ -370,8 +370,12 @@ static bool assertion_valid(struct sb_request *req, struct sb_reply *reply,
 		free(audience);
 		return false;
 	}
-	problem = sb_assertion_problem(sp, sb_jstr(form, "client_assertion"),
-				       client_id, audience);
+	assertion = sb_jstr(form, "client_assertion");
+	if (sb_assertion_is_federated(assertion, client_id))
+		problem = sb_federated_problem(req->sb, sp, assertion);
+	else
+		problem = sb_assertion_problem(sp, assertion, client_id,
+					       audience);
 	free(audience);
 	if (problem == NULL)
 		return true;

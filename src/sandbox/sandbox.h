@@ -29,6 +29,13 @@
 /* appId of the Customer Insights service principal, the default
  * principal of POST /_sandbox/break and /_sandbox/repair. */
 #define SB_CI_APP_ID "0bfc4568-a4ba-4c58-bd3e-5d3e76bd7fff"
+/* The sandbox's own token issuer for workload identity federation, and
+ * the subject of the built-in automation app's federated credential.
+ * The issuer URL is a name only; nothing is ever fetched from it. */
+#define SB_FEDERATION_ISSUER "https://federation.kvlink-sandbox.test"
+#define SB_FEDERATION_SUBJECT "system:serviceaccount:kvlink:automation"
+#define SB_FEDERATION_AUDIENCE "api://AzureADTokenExchange"
+#define SB_FEDERATION_KID "kvlink-sandbox-federation"
 
 struct sb_options {
 	unsigned int port;		/* 0: any free port */
@@ -63,6 +70,9 @@ struct sb_sandbox {
 	unsigned char key[32];		/* HS256 key, fresh every run */
 	char identity_header[33];	/* X-IDENTITY-HEADER of /msi */
 	struct sb_tls tls;
+	struct evp_pkey_st *federation_key;	/* federated token issuer's
+						   RSA key; NULL until the
+						   first token */
 	char base[64];			/* https://127.0.0.1:PORT */
 	FILE *request_log;
 	struct MHD_Daemon *daemon;
@@ -216,6 +226,25 @@ unsigned char *sb_base64url_decode(const char *in, size_t len,
 const char *sb_assertion_problem(json_object *sp, const char *assertion,
 				 const char *client_id,
 				 const char *audience);
+/* Whether the assertion's issuer is not the app itself, which makes it a
+ * federated token rather than a certificate assertion. */
+bool sb_assertion_is_federated(const char *assertion, const char *client_id);
+/* Verifies the base64url signature sig64 over input with key's RSA
+ * public key: RSASSA-PKCS1-v1_5 (RS256) or, when pss, RSASSA-PSS with
+ * MGF1-SHA-256 and a salt as long as the digest (PS256). */
+bool sb_jws_verify(struct evp_pkey_st *key, bool pss, const char *input,
+		   size_t input_len, const char *sig64);
+/* Decodes len characters of base64url JSON (a JWT part); NULL when it is
+ * not a JSON object. */
+json_object *sb_jwt_part(const char *start, size_t len);
+
+/* federation.c: POST /_sandbox/federated-token, and why a federated
+ * token is not acceptable for sp (NULL when it is). */
+void sb_control_federated_token(struct sb_sandbox *sb, const char *text,
+				struct sb_reply *reply);
+const char *sb_federated_problem(struct sb_sandbox *sb, json_object *sp,
+				 const char *assertion);
+void sb_federation_free(struct sb_sandbox *sb);
 
 /* rbac.c: role assignments evaluated the way Resource Manager does */
 json_object *sb_rbac_permissions(json_object *tenant, const char *oid,

@@ -8,7 +8,9 @@
  *                     device code flow signs in
  *   users             [{id, userPrincipalName, displayName}]
  *   servicePrincipals [{id, appId, displayName, clientSecret?,
- *                       certificates? (PEM texts), managedIdentity?}]
+ *                       certificates? (PEM texts), managedIdentity?,
+ *                       federatedCredentials? [{name, issuer, subject,
+ *                       audiences}]}]
  *   subscriptions     [{subscriptionId, displayName, state,
  *                       resourceGroups: [{name, location, tags?}]}]
  *   roleDefinitions   optional [{name (GUID), roleName, type, description,

@@ -152,7 +152,14 @@ static int setup(void **state)
 	unsetenv("AZURE_TENANT_ID");
 	unsetenv("AZURE_CLIENT_ID");
 	unsetenv("AZURE_CLIENT_SECRET");
+	unsetenv("AZURE_CLIENT_CERTIFICATE_PATH");
+	unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+	unsetenv("IDENTITY_ENDPOINT");
+	unsetenv("IDENTITY_HEADER");
 	unsetenv("KVLINK_CLIENT_ID");
+	/* No DMI data: never an Azure VM, so no request to the instance
+	 * metadata service. */
+	setenv("KVLINK_TEST_DMI_DIR", "/nonexistent", 1);
 	e->expires_in = 900;
 	e->interval = "1";
 	e->token_expires_in = "3599";
@@ -501,6 +508,61 @@ static void client_credentials(void **state)
 	kvl_error_clear(&err);
 }
 
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* The federated token file rotates, so every token request reads it. */
+static void workload_identity_rereads_file(void **state)
+{
+	struct entra *e = *state;
+	struct kvl_auth *auth;
+	struct kvl_error err;
+	const char *token;
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/federated-token", e->dir);
+	write_text(path, "token-one\n");
+	setenv("AZURE_TENANT_ID", "t-wi", 1);
+	setenv("AZURE_CLIENT_ID", "app-wi", 1);
+	setenv("AZURE_FEDERATED_TOKEN_FILE", path, 1);
+	auth = new_auth(e, KVL_AUTH_AUTO, NULL);
+	kvl_error_init(&err);
+
+	assert_int_equal(kvl_auth_sign_in(auth, false, &err), KVL_OK);
+	assert_int_equal(kvl_auth_used_method(auth),
+			 KVL_AUTH_WORKLOAD_IDENTITY);
+	assert_true(request_target_is(e, 0, "/login/t-wi/oauth2/v2.0/token"));
+	assert_true(request_body_has(e, 0, "client_assertion=token-one"));
+	assert_true(request_body_has(e, 0, "client_assertion_type=urn%3Aietf"
+				     "%3Aparams%3Aoauth%3Aclient-assertion-"
+				     "type%3Ajwt-bearer"));
+
+	write_text(path, "token-two");
+	assert_int_equal(kvl_auth_token(auth, "http://x/kv/.default", NULL,
+					&token, &err), KVL_OK);
+	assert_true(request_body_has(e, 1, "client_assertion=token-two"));
+
+	/* A file that is gone fails the next request with its name. */
+	unlink(path);
+	assert_int_equal(kvl_auth_token(auth, "http://x/graph/.default",
+					NULL, &token, &err), KVL_ERR_AUTH);
+	assert_non_null(strstr(err.message, "federated-token"));
+	assert_non_null(strstr(err.message, "AZURE_FEDERATED_TOKEN_FILE"));
+	assert_int_equal(mock_count(e->server), 2);
+
+	unsetenv("AZURE_TENANT_ID");
+	unsetenv("AZURE_CLIENT_ID");
+	unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+	kvl_auth_free(auth);
+	kvl_error_clear(&err);
+}
+
 static void refresh_replaces_token(void **state)
 {
 	struct entra *e = *state;
@@ -604,6 +666,7 @@ int main(void)
 		T(device_code_cancel),
 		T(non_interactive_needs_login),
 		T(client_credentials),
+		T(workload_identity_rereads_file),
 		T(refresh_replaces_token),
 		T(refresh_invalid_grant),
 		T(cache_for_other_client_ignored),

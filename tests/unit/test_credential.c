@@ -18,6 +18,8 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "core/credential.h"
@@ -90,7 +92,8 @@ static int teardown(void **state)
 	struct fixture *fx = *state;
 	char path[192];
 	const char *names[] = { "app.pem", "other.pem", "mixed.pem",
-				"enc.pem", "ec.pem", "cert.pem", NULL };
+				"enc.pem", "ec.pem", "cert.pem", "app.p12",
+				NULL };
 
 	for (int i = 0; names[i] != NULL; i++) {
 		snprintf(path, sizeof(path), "%s/%s", fx->dir, names[i]);
@@ -283,6 +286,112 @@ static void test_assertion_signature(void **state)
 	free(jwt);
 }
 
+/* Verifies the PS256 signature of jwt (RSASSA-PSS, SHA-256, MGF1-SHA-256,
+ * 32-byte salt) with the certificate's key. */
+static bool pss_signature_valid(const char *jwt, X509 *cert)
+{
+	const char *dot2 = strrchr(jwt, '.');
+	EVP_PKEY *pub = X509_get_pubkey(cert);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	char *sig = NULL;
+	size_t sig_len = 0;
+	int ok;
+
+	assert_int_equal(kvl_base64url_decode(dot2 + 1, &sig, &sig_len),
+			 KVL_OK);
+	assert_int_equal(EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL,
+					      pub), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_padding(pctx,
+						      RSA_PKCS1_PSS_PADDING),
+			 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 32), 1);
+	ok = EVP_DigestVerify(ctx, (unsigned char *)sig, sig_len,
+			      (const unsigned char *)jwt,
+			      (size_t)(dot2 - jwt));
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pub);
+	free(sig);
+	return ok == 1;
+}
+
+static char *make_ps256(const char *path, const char *password)
+{
+	struct kvl_signing_cert *sc = NULL;
+	struct kvl_error err;
+	char *jwt = NULL;
+
+	kvl_error_init(&err);
+	assert_int_equal(kvl_signing_cert_load(path, password, &sc, &err),
+			 KVL_OK);
+	assert_int_equal(kvl_signing_cert_assertion(sc, KVL_JWS_PS256,
+						    CLIENT_ID, AUDIENCE, NOW,
+						    &jwt, &err), KVL_OK);
+	kvl_signing_cert_free(sc);
+	kvl_error_clear(&err);
+	return jwt;
+}
+
+static void test_ps256_assertion(void **state)
+{
+	struct fixture *fx = *state;
+	char *jwt = make_ps256(fx->pem, NULL);
+	struct jwt_parts parts;
+	json_object *header;
+
+	split_jwt(jwt, &parts);
+	header = decode_part(parts.header);
+	assert_string_equal(member(header, "alg"), "PS256");
+	assert_true(pss_signature_valid(jwt, fx->cert));
+	/* PKCS#1 v1.5 verification must not accept a PSS signature. */
+	assert_false(signature_valid(jwt, fx->cert));
+	json_object_put(header);
+	free_parts(&parts);
+	free(jwt);
+}
+
+/* Writes the fixture's certificate and key as PKCS#12 with password. */
+static void write_p12(struct fixture *fx, const char *path,
+		      const char *password)
+{
+	PKCS12 *p12 = PKCS12_create(password, "kvlink-test", fx->key,
+				    fx->cert, NULL, 0, 0, 0, 0, 0);
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(p12);
+	assert_non_null(f);
+	assert_int_equal(i2d_PKCS12_fp(f, p12), 1);
+	fclose(f);
+	PKCS12_free(p12);
+}
+
+static void test_pkcs12(void **state)
+{
+	struct fixture *fx = *state;
+	struct kvl_signing_cert *sc = NULL;
+	struct kvl_error err;
+	char path[192], *jwt;
+
+	snprintf(path, sizeof(path), "%s/app.p12", fx->dir);
+	write_p12(fx, path, "pfx pass");
+	jwt = make_ps256(path, "pfx pass");
+	assert_true(pss_signature_valid(jwt, fx->cert));
+	free(jwt);
+
+	kvl_error_init(&err);
+	assert_int_equal(kvl_signing_cert_load(path, "wrong", &sc, &err),
+			 KVL_ERR_INVALID);
+	assert_null(sc);
+	assert_non_null(strstr(err.message, "password"));
+	assert_non_null(strstr(err.message, "app.p12"));
+	kvl_error_clear(&err);
+
+	assert_int_equal(kvl_signing_cert_load(path, NULL, &sc, &err),
+			 KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "password"));
+	kvl_error_clear(&err);
+}
+
 static void test_assertion_key_first(void **state)
 {
 	struct fixture *fx = *state;
@@ -424,6 +533,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_thumbprint, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ps256_assertion, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pkcs12, setup, teardown),
 		cmocka_unit_test(test_kind_names),
 	};
 

@@ -1,0 +1,329 @@
+/* Tokens from the Azure CLI, run as a child process. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "core/azcli.h"
+#include "core/azcli_token.h"
+#include "core/buf.h"
+#include "core/crypto.h"
+#include "core/jsonutil.h"
+#include "core/log.h"
+#include "core/sanitize.h"
+
+/* Maximum output read from az, in bytes; a token response is about
+ * 3 KB. */
+#define AZ_OUTPUT_MAX (256 * 1024)
+/* Maximum length of az's error message quoted back, in bytes. */
+#define AZ_MESSAGE_MAX 300
+/* Lifetime assumed when az states no expiry, in seconds. */
+#define AZ_DEFAULT_LIFETIME_S 300
+
+#define AZ_LOGIN_ADVICE \
+	"run 'az login' (with --tenant TENANT for another tenant) and try " \
+	"again, or choose another --auth method"
+
+void kvl_azcli_token_clear(struct kvl_azcli_token *token)
+{
+	kvl_free_secret(token->access_token);
+	free(token->tenant);
+	memset(token, 0, sizeof(*token));
+}
+
+/* The full path of the first executable "az" on PATH; NULL when there is
+ * none. The caller frees it. */
+static char *find_az(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *dir, *save = NULL, *found = NULL;
+
+	if (path == NULL || path[0] == '\0')
+		return NULL;
+	copy = strdup(path);
+	for (dir = copy ? strtok_r(copy, ":", &save) : NULL;
+	     dir != NULL && found == NULL; dir = strtok_r(NULL, ":", &save)) {
+		struct stat st;
+		char *candidate = NULL;
+
+		if (asprintf(&candidate, "%s/az", dir[0] ? dir : ".") < 0)
+			break;
+		if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(candidate, X_OK) == 0)
+			found = candidate;
+		else
+			free(candidate);
+	}
+	free(copy);
+	return found;
+}
+
+bool kvl_azcli_signed_in(void)
+{
+	char *dir = kvl_azcli_dir(), *az = find_az(), *profile = NULL;
+	bool found;
+
+	found = dir != NULL && az != NULL &&
+		asprintf(&profile, "%s/azureProfile.json", dir) >= 0 &&
+		access(profile, R_OK) == 0;
+	free(profile);
+	free(az);
+	free(dir);
+	return found;
+}
+
+kvl_result kvl_azcli_check(struct kvl_error *err)
+{
+	char *az = find_az();
+
+	if (az != NULL) {
+		free(az);
+		return KVL_OK;
+	}
+	return kvl_error_set(err, KVL_ERR_AUTH,
+			     "--auth azure-cli needs the Azure CLI, but there "
+			     "is no 'az' on PATH; install the Azure CLI and "
+			     "run 'az login', or choose another --auth "
+			     "method");
+}
+
+/* Output of one az run. */
+struct az_run {
+	struct kvl_buf out;	/* secret: holds the token */
+	struct kvl_buf err;
+	int status;		/* exit status, or -1 */
+	bool timed_out;
+};
+
+/* The child's side: stdin from /dev/null, stdout and stderr to the
+ * pipes, then az itself. Only async-signal-safe calls after fork. */
+static void exec_az(const char *az, char *const argv[], int out_fd,
+		    int err_fd)
+{
+	int null_fd = open("/dev/null", O_RDONLY);
+
+	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+	    dup2(out_fd, STDOUT_FILENO) < 0 ||
+	    dup2(err_fd, STDERR_FILENO) < 0)
+		_exit(127);
+	execv(az, argv);
+	_exit(127);
+}
+
+/* Reads what is ready on fd into buf; false at end of file. */
+static bool drain(int fd, struct kvl_buf *buf)
+{
+	char chunk[4096];
+	ssize_t n = read(fd, chunk, sizeof(chunk));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (buf->len + (size_t)n <= AZ_OUTPUT_MAX)
+		kvl_buf_add(buf, chunk, (size_t)n);
+	OPENSSL_cleanse(chunk, sizeof(chunk));
+	return true;
+}
+
+static long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Reads both pipes until az closes them or the time limit passes. */
+static void collect(int out_fd, int err_fd, struct az_run *run)
+{
+	struct pollfd fds[2] = { { out_fd, POLLIN, 0 },
+				 { err_fd, POLLIN, 0 } };
+	long deadline = monotonic_ms() + KVL_AZCLI_TIMEOUT_S * 1000L;
+
+	while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+		long left = deadline - monotonic_ms();
+		int ready;
+
+		if (left <= 0) {
+			run->timed_out = true;
+			return;
+		}
+		ready = poll(fds, 2, (int)left);
+		if (ready < 0 && errno != EINTR)
+			return;
+		for (int i = 0; ready > 0 && i < 2; i++) {
+			if (fds[i].fd < 0 || fds[i].revents == 0)
+				continue;
+			if (!drain(fds[i].fd, i == 0 ? &run->out : &run->err))
+				fds[i].fd = -1;
+		}
+	}
+}
+
+static void close_pair(int fds[2])
+{
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+}
+
+static kvl_result run_az(const char *az, char *const argv[],
+			 struct az_run *run, struct kvl_error *err)
+{
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, wstatus = 0;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+		close_pair(out);
+		close_pair(errp);
+		return kvl_error_set(err, KVL_ERR_IO, "cannot create a pipe "
+				     "for az: %s", strerror(errno));
+	}
+	pid = fork();
+	if (pid == 0)
+		exec_az(az, argv, out[1], errp[1]);
+	close(out[1]);
+	close(errp[1]);
+	if (pid > 0)
+		collect(out[0], errp[0], run);
+	close(out[0]);
+	close(errp[0]);
+	if (pid < 0)
+		return kvl_error_set(err, KVL_ERR_IO, "cannot start az: %s",
+				     strerror(errno));
+	if (run->timed_out)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+		;
+	run->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
+	return KVL_OK;
+}
+
+/* az's message, one line, sanitised and shortened. */
+static char *az_message(const struct kvl_buf *text)
+{
+	char *line = kvl_sanitize_line(text->data != NULL ? text->data : "");
+
+	if (line != NULL && strlen(line) > AZ_MESSAGE_MAX)
+		strcpy(line + AZ_MESSAGE_MAX - 3, "...");
+	return line;
+}
+
+static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
+{
+	char *message;
+
+	if (run->timed_out)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "az account get-access-token printed no "
+				     "token within %d seconds; run it by "
+				     "hand to see why, or choose another "
+				     "--auth method", KVL_AZCLI_TIMEOUT_S);
+	if (run->status == 127)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "cannot run az (exit status 127); "
+				     "check the Azure CLI installation");
+	message = az_message(&run->err);
+	kvl_error_set(err, KVL_ERR_AUTH,
+		      "the Azure CLI could not get a token (exit status "
+		      "%d): %s; " AZ_LOGIN_ADVICE, run->status,
+		      message != NULL && message[0] != '\0' ? message
+							 : "no message");
+	free(message);
+	return KVL_ERR_AUTH;
+}
+
+/* Reads expires_on (Unix seconds, az 2.54 and later), else expiresOn
+ * ("YYYY-MM-DD HH:MM:SS.ffffff" in local time). */
+static int64_t az_expiry(json_object *body)
+{
+	int64_t on = kvl_json_int64(body, "expires_on", 0);
+	const char *text = kvl_json_str(body, "expiresOn");
+	struct tm tm;
+	time_t t;
+
+	if (on > 0)
+		return on;
+	memset(&tm, 0, sizeof(tm));
+	if (text != NULL && strptime(text, "%Y-%m-%d %H:%M:%S", &tm) != NULL) {
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t != (time_t)-1)
+			return (int64_t)t;
+	}
+	return (int64_t)time(NULL) + AZ_DEFAULT_LIFETIME_S;
+}
+
+static kvl_result parse_token(const struct kvl_buf *out,
+			      struct kvl_azcli_token *token,
+			      struct kvl_error *err)
+{
+	json_object *body = NULL;
+	kvl_result res;
+
+	res = kvl_json_parse(out->data != NULL ? out->data : "", out->len,
+			     "the output of az account get-access-token",
+			     &body, err);
+	if (res != KVL_OK)
+		return res;
+	token->access_token = kvl_json_strdup(body, "accessToken");
+	token->tenant = kvl_json_strdup(body, "tenant");
+	token->expires_at = az_expiry(body);
+	kvl_json_put_secret(body);
+	if (token->access_token == NULL || token->access_token[0] == '\0') {
+		kvl_azcli_token_clear(token);
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "az account get-access-token printed "
+				     "no accessToken; update the Azure CLI");
+	}
+	return KVL_OK;
+}
+
+kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
+			       struct kvl_azcli_token *token,
+			       struct kvl_error *err)
+{
+	char *az = find_az();
+	char *argv[] = { "az", "account", "get-access-token", "--scope",
+			 (char *)scope, "--output", "json", NULL, NULL,
+			 NULL };
+	struct az_run run = { .status = -1 };
+	kvl_result res;
+
+	memset(token, 0, sizeof(*token));
+	if (az == NULL)
+		return kvl_azcli_check(err);
+	if (tenant != NULL) {
+		argv[7] = "--tenant";
+		argv[8] = (char *)tenant;
+	}
+	kvl_buf_init(&run.out);
+	kvl_buf_init(&run.err);
+	run.out.secret = true;
+	kvl_log("running %s account get-access-token --scope %s%s%s", az,
+		scope, tenant ? " --tenant " : "", tenant ? tenant : "");
+	res = run_az(az, argv, &run, err);
+	if (res == KVL_OK && (run.timed_out || run.status != 0))
+		res = az_failed(&run, err);
+	else if (res == KVL_OK)
+		res = parse_token(&run.out, token, err);
+	kvl_log("az finished: exit status %d, %s", run.status,
+		kvl_result_name(res));
+	kvl_buf_clear(&run.out);
+	kvl_buf_clear(&run.err);
+	free(az);
+	return res;
+}

@@ -1,0 +1,48 @@
+/*
+ * Tokens from an existing Azure CLI sign-in: kvlink runs
+ * 'az account get-access-token --scope SCOPE [--tenant TENANT]
+ * --output json' as a child process with no terminal and reads the JSON
+ * it prints. No secret is ever passed on az's command line.
+ */
+#ifndef KVL_AZCLI_TOKEN_H
+#define KVL_AZCLI_TOKEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/result.h"
+
+/* How long az may take to print a token, in seconds. It refreshes its
+ * own tokens over the network, which can take a few seconds. */
+#define KVL_AZCLI_TIMEOUT_S 60
+
+struct kvl_azcli_token {
+	char *access_token;	/* secret */
+	int64_t expires_at;	/* Unix seconds */
+	char *tenant;		/* the tenant az reports; may be NULL */
+};
+
+/* Wipes the token and frees everything. */
+void kvl_azcli_token_clear(struct kvl_azcli_token *token);
+
+/*
+ * Whether an az program is on PATH and its configuration directory
+ * (kvl_azcli_dir()) holds azureProfile.json, which az writes at
+ * 'az login'. Runs nothing, so --auth auto can ask cheaply.
+ */
+bool kvl_azcli_signed_in(void);
+
+/* Checks that az is on PATH; KVL_ERR_AUTH saying how to install it when
+ * not. */
+kvl_result kvl_azcli_check(struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * Runs az for a token for scope, in tenant when not NULL. az's failure
+ * (not signed in, say) gives KVL_ERR_AUTH with its exit status and
+ * sanitised message and the advice to run 'az login'.
+ */
+kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
+			       struct kvl_azcli_token *token,
+			       struct kvl_error *err) KVL_NODISCARD;
+
+#endif
