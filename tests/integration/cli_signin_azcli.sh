@@ -1,0 +1,85 @@
+#!/bin/bash
+# Signing in with an existing Azure CLI sign-in, against a real
+# kvlink-sandbox. kvlink runs 'az account get-access-token' as a child
+# process; here "az" is tests/fixtures/az-standin.sh, first on PATH,
+# because the tests never sign the real az in (its sign-in may contact
+# Microsoft's hosts). The stand-in hands out real sandbox tokens for
+# Riley Reader, so the commands that follow run against the sandbox.
+# Also checked: az's arguments, a signed-out az, no az at all, and
+# --auth auto using az only when its configuration directory shows a
+# sign-in.
+set -eu
+. "$KVL_SRCDIR/tests/lib.sh"
+kvl_test_init
+kvl_sandbox_start
+
+TENANT=72f988bf-0000-4000-8000-00000000a001
+RILEY=a0000000-0000-4000-8000-000000000002
+S1=11111111-1111-4111-8111-111111111111
+LOG="$WORK/kvlink.log"
+cli() {
+	kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env" \
+		--log-file "$LOG" "${@:2}"
+}
+
+mkdir -p "$WORK/bin" "$WORK/azure"
+cp "$KVL_SRCDIR/tests/fixtures/az-standin.sh" "$WORK/bin/az"
+chmod +x "$WORK/bin/az"
+export PATH="$WORK/bin:$PATH"
+export AZURE_CONFIG_DIR="$WORK/azure"
+export AZ_STANDIN_SANDBOX="$SANDBOX_URL" AZ_STANDIN_USER="$RILEY"
+export AZ_STANDIN_LOG="$WORK/az-argv"
+export AZ_STANDIN_CURL_OPTS="--cacert $SANDBOX_CA"
+ARM_SCOPE="$(jq -r .resourceManager "$SANDBOX_CLOUD" | sed 's:/*$::')/.default"
+
+cli 0 --auth azure-cli whoami --output json
+kvl_json .method azure-cli
+kvl_json .objectId "$RILEY"
+kvl_json .type user
+kvl_json .name riley@contoso.test
+kvl_json .tenantId "$TENANT"
+# az got exactly these arguments, one a line; "--" ends a run.
+printf '%s\n' account get-access-token --scope "$ARM_SCOPE" --output json \
+	--tenant "$TENANT" -- >"$WORK/expected-argv"
+cmp -s "$WORK/expected-argv" "$AZ_STANDIN_LOG" ||
+	kvl_fail "az got other arguments: $(cat "$AZ_STANDIN_LOG")"
+
+# The token works for Resource Manager: Riley reads subscription s1.
+cli 0 --auth azure-cli list subscriptions --output json
+kvl_json "[.subscriptions[] | select(.subscriptionId == \"$S1\")] |
+	length" 1
+
+# --auth auto uses az only once its configuration directory shows a
+# sign-in (az writes azureProfile.json at 'az login').
+rm -f "$AZ_STANDIN_LOG"
+cli 4 whoami
+[ ! -e "$AZ_STANDIN_LOG" ] || kvl_fail "--auth auto ran az without a sign-in"
+printf '{"subscriptions": []}\n' >"$AZURE_CONFIG_DIR/azureProfile.json"
+cli 0 whoami --output json
+kvl_json .method azure-cli
+kvl_json .objectId "$RILEY"
+
+# A signed-out az: its exit status and cleaned message, and what to do.
+AZ_STANDIN_MODE=signed-out cli 4 --auth azure-cli whoami
+kvl_grep "the Azure CLI could not get a token (exit status 1)" "$ERR"
+kvl_grep "ERROR: Please run 'az login' to setup account." "$ERR"
+kvl_grep "run 'az login'" "$ERR"
+if grep -q $'\033' "$ERR"; then
+	kvl_fail "az's escape sequences reached the terminal: $(cat -v "$ERR")"
+fi
+
+# No az at all.
+PATH="$WORK/empty" cli 4 --auth azure-cli whoami
+kvl_grep "there is no 'az' on PATH" "$ERR"
+kvl_grep "install the Azure CLI" "$ERR"
+
+# No token in the debug log; no secret ever went to az's argv (the
+# stand-in records every argument it got).
+if grep -qE 'eyJ[A-Za-z0-9_-]{10,}' "$LOG"; then
+	kvl_fail "a token was written to the debug log"
+fi
+if grep -qE 'eyJ|secret|password' "$AZ_STANDIN_LOG"; then
+	kvl_fail "az got a secret on its command line: $(cat "$AZ_STANDIN_LOG")"
+fi
+
+echo "cli_signin_azcli: all checks passed"
