@@ -1,7 +1,8 @@
 /*
  * The link flow end to end against a real kvlink-sandbox: sign in with the
  * device code flow, plan and apply links, and compare the sandbox's state
- * before and after each step.
+ * before and after each step. The same sandbox also serves a workload
+ * identity sign-in whose token file changes between two token requests.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "core/arm.h"
+#include "core/auth.h"
 #include "core/graph.h"
 #include "core/http.h"
 #include "core/jsonutil.h"
@@ -1068,6 +1070,83 @@ static void test_resume_pending_link(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Writes a fresh federated token of the sandbox's issuer for subject
+ * (NULL: the automation app's federated credential) to path. */
+static void write_federated_token(const char *path, const char *subject)
+{
+	json_object *in = json_object_new_object(), *out = NULL;
+	struct kvl_error err;
+	char url[320];
+	FILE *f;
+
+	if (subject != NULL)
+		json_object_object_add(in, "subject",
+				       json_object_new_string(subject));
+	kvl_error_init(&err);
+	snprintf(url, sizeof(url), "%s/_sandbox/federated-token", world.base);
+	if (kvl_http_json(world.session.az.http, "POST", url, NULL, in,
+			  "federated token", &out, &err) != KVL_OK)
+		show_error("federated token", &err);
+	kvl_error_clear(&err);
+	assert_non_null(kvl_json_str(out, "token"));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(kvl_json_str(out, "token"), f);
+	fclose(f);
+	json_object_put(out);
+	json_object_put(in);
+}
+
+/*
+ * Workload identity reads AZURE_FEDERATED_TOKEN_FILE at every token
+ * request, because the platform rotates it: a token swapped in after the
+ * sign-in is the one the next request sends, and the sandbox judges it.
+ */
+static void test_workload_identity_rotation(void **state)
+{
+	struct kvl_auth_options options = { .method = KVL_AUTH_AUTO };
+	struct kvl_azure *az = &world.session.az;
+	char path[128], *graph_scope = kvl_cloud_graph_scope(&az->cloud);
+	struct kvl_auth *auth = NULL;
+	struct kvl_error err;
+	const char *token;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/federated-token", world.dir);
+	write_federated_token(path, NULL);
+	setenv("AZURE_TENANT_ID", "72f988bf-0000-4000-8000-00000000a001", 1);
+	setenv("AZURE_CLIENT_ID", "b0000000-0000-4000-8000-0000000000b1", 1);
+	setenv("AZURE_FEDERATED_TOKEN_FILE", path, 1);
+	kvl_error_init(&err);
+	assert_int_equal(kvl_auth_new(az->http, &az->cloud, &options,
+				      &silent_sink, &auth), KVL_OK);
+	assert_int_equal(kvl_auth_sign_in(auth, false, &err), KVL_OK);
+	assert_int_equal(kvl_auth_used_method(auth),
+			 KVL_AUTH_WORKLOAD_IDENTITY);
+
+	/* A token of another subject: the Graph token request fails. */
+	write_federated_token(path, "system:serviceaccount:other:intruder");
+	assert_int_equal(kvl_auth_token(auth, graph_scope, NULL, &token,
+					&err), KVL_ERR_AUTH);
+	assert_non_null(err.azure_message);
+	assert_non_null(strstr(err.azure_message,
+			       "no federated credential of the app matches"));
+	kvl_error_clear(&err);
+
+	/* The next rotation brings a valid token back. */
+	write_federated_token(path, NULL);
+	assert_int_equal(kvl_auth_token(auth, graph_scope, NULL, &token,
+					&err), KVL_OK);
+
+	unsetenv("AZURE_TENANT_ID");
+	unsetenv("AZURE_CLIENT_ID");
+	unsetenv("AZURE_FEDERATED_TOKEN_FILE");
+	unlink(path);
+	kvl_auth_free(auth);
+	kvl_error_clear(&err);
+	free(graph_scope);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1090,6 +1169,7 @@ int main(void)
 						policy_world_teardown),
 		T(test_reject_without_consent),
 		T(test_resume_pending_link),
+		T(test_workload_identity_rotation),
 #undef T
 	};
 

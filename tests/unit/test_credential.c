@@ -514,6 +514,45 @@ static void test_kind_names(void **state)
 	assert_false(kvl_credential_kind_parse(NULL, &kind));
 }
 
+static void write_dmi(const char *dir, const char *name, const char *text)
+{
+	char path[192];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Only Azure's vendor together with Azure's asset tag is an Azure VM. */
+static void test_azure_vm_from_dmi(void **state)
+{
+	struct fixture *fx = *state;
+	char path[192];
+
+	setenv(KVL_DMI_DIR_ENV, fx->dir, 1);
+	assert_false(kvl_is_azure_vm());
+
+	write_dmi(fx->dir, "sys_vendor", "Microsoft Corporation\n");
+	write_dmi(fx->dir, "chassis_asset_tag", "0000-0000-0000\n");
+	assert_false(kvl_is_azure_vm());
+
+	write_dmi(fx->dir, "chassis_asset_tag",
+		  "7783-7084-3265-9085-8269-3286-77\n");
+	assert_true(kvl_is_azure_vm());
+
+	write_dmi(fx->dir, "sys_vendor", "QEMU\n");
+	assert_false(kvl_is_azure_vm());
+
+	unsetenv(KVL_DMI_DIR_ENV);
+	snprintf(path, sizeof(path), "%s/sys_vendor", fx->dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/chassis_asset_tag", fx->dir);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +575,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ps256_assertion, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pkcs12, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_azure_vm_from_dmi, setup,
+						teardown),
 		cmocka_unit_test(test_kind_names),
 	};
 
