@@ -2,9 +2,10 @@
 # Signing in with an existing Azure CLI sign-in, against a real
 # kvlink-sandbox. kvlink runs 'az account get-access-token' as a child
 # process; here "az" is tests/fixtures/az-standin.sh, first on PATH,
-# because the tests never sign the real az in (its sign-in may contact
-# Microsoft's hosts). The stand-in hands out real sandbox tokens for
-# Riley Reader, so the commands that follow run against the sandbox.
+# because the real az cannot sign in to the sandbox without a request to
+# Microsoft's hosts (tests/conformance/az_cli.sh shows why). The
+# stand-in hands out real sandbox tokens for Riley Reader, so the
+# commands that follow run against the sandbox.
 # Also checked: az's arguments, a signed-out az, no az at all, and
 # --auth auto using az only when its configuration directory shows a
 # sign-in.
