@@ -73,6 +73,7 @@ kvl_result kvl_auth_new(struct kvl_http *http, const struct kvl_cloud *cloud,
 	if (options != NULL) {
 		auth->method = options->method;
 		tenant = options->tenant;
+		auth->tenant_given = tenant != NULL;
 		client_id = options->client_id;
 		auth->cache_path = dup_or_null(options->cache_path);
 		auth->cache_key_path = dup_or_null(options->cache_key_path);

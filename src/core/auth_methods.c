@@ -426,10 +426,16 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 	return res;
 }
 
-/* "organizations" and "common" name no tenant, so az gets no --tenant
- * for them and returns a token of its default tenant. */
-static const char *named_tenant(const char *tenant)
+/*
+ * The tenant az is asked for: none unless --tenant named one or the
+ * request is for another tenant than the sign-in's, because az then
+ * answers for the tenant it signed in to, and az rejects --tenant for a
+ * managed identity sign-in. "organizations" and "common" name no tenant.
+ */
+static const char *az_tenant(const struct kvl_auth *auth, const char *tenant)
 {
+	if (!auth->tenant_given && strcmp(tenant, auth->tenant) == 0)
+		return NULL;
 	if (strcmp(tenant, "organizations") == 0 ||
 	    strcmp(tenant, "common") == 0)
 		return NULL;
@@ -442,7 +448,7 @@ static kvl_result azcli_token(struct kvl_auth *auth, const char *tenant,
 	struct kvl_azcli_token t = { 0 };
 	kvl_result res;
 
-	res = kvl_azcli_get_token(scope, named_tenant(tenant), &t, err);
+	res = kvl_azcli_get_token(scope, az_tenant(auth, tenant), &t, err);
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, t.access_token,
 				t.expires_at) != KVL_OK)

@@ -19,6 +19,7 @@ struct kvl_auth {
 	enum kvl_auth_method method;	/* requested, maybe KVL_AUTH_AUTO */
 	enum kvl_auth_method used;	/* the method signed in with */
 	char *tenant;		/* sign-in tenant */
+	bool tenant_given;	/* the caller named the tenant */
 	char *client_id;	/* public client for device code */
 	char *cache_path;
 	char *cache_key_path;

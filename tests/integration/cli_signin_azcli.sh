@@ -39,7 +39,14 @@ kvl_json .objectId "$RILEY"
 kvl_json .type user
 kvl_json .name riley@contoso.test
 kvl_json .tenantId "$TENANT"
-# az got exactly these arguments, one a line; "--" ends a run.
+# az got exactly these arguments, one a line; "--" ends a run. Without
+# --tenant, az answers for the tenant it signed in to.
+printf '%s\n' account get-access-token --scope "$ARM_SCOPE" --output json \
+	-- >"$WORK/expected-argv"
+cmp -s "$WORK/expected-argv" "$AZ_STANDIN_LOG" ||
+	kvl_fail "az got other arguments: $(cat "$AZ_STANDIN_LOG")"
+rm -f "$AZ_STANDIN_LOG"
+cli 0 --auth azure-cli --tenant "$TENANT" whoami
 printf '%s\n' account get-access-token --scope "$ARM_SCOPE" --output json \
 	--tenant "$TENANT" -- >"$WORK/expected-argv"
 cmp -s "$WORK/expected-argv" "$AZ_STANDIN_LOG" ||
