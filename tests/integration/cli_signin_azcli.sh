@@ -2,8 +2,9 @@
 # Signing in with an existing Azure CLI sign-in, against a real
 # kvlink-sandbox. kvlink runs 'az account get-access-token' as a child
 # process; here "az" is tests/fixtures/az-standin.sh, first on PATH,
-# because the real az cannot sign in to the sandbox without a request to
-# Microsoft's hosts (tests/conformance/az_cli.sh shows why). The
+# because the real az cannot sign in to the sandbox as a user without a
+# request to Microsoft's hosts (tests/conformance/az_cli.sh shows why;
+# cli_signin_azcli_real.sh runs the real az as a managed identity). The
 # stand-in hands out real sandbox tokens for Riley Reader, so the
 # commands that follow run against the sandbox.
 # Also checked: az's arguments, a signed-out az, no az at all, and
