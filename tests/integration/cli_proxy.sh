@@ -133,6 +133,13 @@ if grep -q hunter2 "$OUT" "$ERR" "$WORK/debug.log"; then
 	kvl_fail "the proxy password was printed or logged"
 fi
 
+# A CA variable that names a missing file says which variable to fix.
+REQUESTS_CA_BUNDLE="$WORK/missing-ca.pem" \
+	kvl_run 1 --cloud "$WORK/no-ca.json" --env-dir "$WORK/env" \
+	list vaults --subscription "$S1"
+kvl_grep "cannot read the CA bundle '$WORK/missing-ca.pem' (from REQUESTS_CA_BUNDLE)" \
+	"$ERR"
+
 # REQUESTS_CA_BUNDLE with the sandbox's CA fixes it, still via the proxy.
 before=$(tunnels)
 HTTPS_PROXY="$PROXY" REQUESTS_CA_BUNDLE="$SANDBOX_CA" \
