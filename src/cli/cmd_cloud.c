@@ -31,7 +31,8 @@ static const char *origin_text(enum kvl_cloud_origin origin)
 {
 	switch (origin) {
 	case KVL_CLOUD_ORIGIN_AZ_CLI:
-		return _("az CLI's current cloud ([cloud] name in its config)");
+		return _("az CLI's current cloud (AZURE_CLOUD_NAME or its "
+			 "config)");
 	case KVL_CLOUD_ORIGIN_NAME:
 		return _("--cloud NAME");
 	case KVL_CLOUD_ORIGIN_FILE:

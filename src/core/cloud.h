@@ -94,8 +94,9 @@ enum kvl_cloud_origin {
  * Chooses the cloud for "--cloud value". A built-in name (in any case)
  * wins over a file of that name, so a file called "AzureCloud" needs a
  * path such as "./AzureCloud". Any other value is a cloud profile file.
- * Without a value, the cloud is az CLI's current one ("name" in the
- * [cloud] section of $AZURE_CONFIG_DIR/config), else AzureCloud. An az
+ * Without a value, the cloud is az CLI's current one (AZURE_CLOUD_NAME,
+ * else "name" in the [cloud] section of $AZURE_CONFIG_DIR/config), else
+ * AzureCloud. An az
  * CLI cloud that is not built in is an error, since falling back to
  * public Azure would send the sign-in to another cloud. A damaged az CLI
  * configuration is ignored with a one-line *warning (caller frees).

@@ -35,20 +35,54 @@ static kvl_result select_builtin(const struct kvl_cloud_builtin *b,
 	return KVL_OK;
 }
 
-static kvl_result az_cloud_unknown(const char *name, const char *dir,
+/* Rejects az CLI's current cloud name, which source (AZURE_CLOUD_NAME or
+ * the configuration file's path) set. */
+static kvl_result az_cloud_unknown(const char *name, const char *source,
 				   struct kvl_error *err)
 {
 	char *clean = kvl_sanitize(name);
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "az CLI's current cloud is '%s' (set in "
-			    "'%s/config'), which kvlink does not have built "
-			    "in; give --cloud with a cloud profile file for "
-			    "it, or one of %s", clean != NULL ? clean : "",
-			    dir, kvl_cloud_builtin_names());
+			    "az CLI's current cloud is '%s' (set in %s), "
+			    "which kvlink does not have built in; give "
+			    "--cloud with a cloud profile file for it, or one "
+			    "of %s", clean != NULL ? clean : "", source,
+			    kvl_cloud_builtin_names());
 	free(clean);
 	return res;
+}
+
+/*
+ * az CLI's current cloud: AZURE_CLOUD_NAME, which az (through knack's
+ * AZURE_<SECTION>_<OPTION> rule) reads before its configuration file,
+ * else "name" in the [cloud] section of DIR/config. *source is set for
+ * messages; a damaged file gives a one-line *warning.
+ */
+static void az_cloud_name(const char *dir, char **name, char **source,
+			  char **warning)
+{
+	const char *env = getenv("AZURE_CLOUD_NAME");
+	struct kvl_error az_err;
+
+	*name = *source = NULL;
+	if (env != NULL && env[0] != '\0') {
+		*name = strdup(env);
+		*source = strdup("AZURE_CLOUD_NAME");
+		return;
+	}
+	if (dir == NULL)
+		return;
+	kvl_error_init(&az_err);
+	if (kvl_azcli_cloud_name(dir, name, &az_err) != KVL_OK) {
+		if (asprintf(warning, "ignoring the az CLI configuration: %s",
+			     az_err.message) < 0)
+			*warning = NULL;
+	} else if (*name != NULL &&
+		   asprintf(source, "'%s/config'", dir) < 0) {
+		*source = NULL;
+	}
+	kvl_error_clear(&az_err);
 }
 
 /* The cloud az CLI uses, else AzureCloud. */
@@ -57,26 +91,21 @@ static kvl_result select_default(struct kvl_cloud *cloud,
 				 char **warning, struct kvl_error *err)
 {
 	const struct kvl_cloud_builtin *b = kvl_cloud_builtin_at(0);
-	char *dir = kvl_azcli_dir(), *name = NULL;
-	struct kvl_error az_err;
+	char *dir = kvl_azcli_dir(), *name = NULL, *source = NULL;
 	kvl_result res = KVL_OK;
 
-	kvl_error_init(&az_err);
 	*origin = KVL_CLOUD_ORIGIN_DEFAULT;
-	if (dir != NULL &&
-	    kvl_azcli_cloud_name(dir, &name, &az_err) != KVL_OK) {
-		if (asprintf(warning, "ignoring the az CLI configuration: %s",
-			     az_err.message) < 0)
-			*warning = NULL;
-	} else if (name != NULL) {
+	az_cloud_name(dir, &name, &source, warning);
+	if (name != NULL) {
 		b = kvl_cloud_builtin_find(name);
 		if (b == NULL)
-			res = az_cloud_unknown(name, dir, err);
+			res = az_cloud_unknown(name, source != NULL ? source
+					       : "az CLI", err);
 		*origin = KVL_CLOUD_ORIGIN_AZ_CLI;
 	}
 	if (res == KVL_OK)
 		res = select_builtin(b, cloud, err);
-	kvl_error_clear(&az_err);
+	free(source);
 	free(name);
 	free(dir);
 	return res;

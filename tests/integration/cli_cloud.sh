@@ -39,6 +39,12 @@ kvl_run 0 --cloud AzureUSGovernment cloud show
 kvl_grep "Resource Manager:    https://management.usgovcloudapi.net" "$OUT"
 kvl_grep "Chosen by:           --cloud NAME" "$OUT"
 
+# AZURE_CLOUD_NAME overrides az CLI's configuration, as in az itself.
+printf '[cloud]\nname = AzureChinaCloud\n' >"$AZURE_CONFIG_DIR/config"
+AZURE_CLOUD_NAME=AzureUSGovernment kvl_run 0 cloud show --output json
+kvl_json .name AzureUSGovernment
+kvl_json .chosenBy azCli
+
 # An unknown name lists the known ones.
 kvl_run 2 --cloud AzureGermanCloud cloud show
 kvl_grep "unknown cloud 'AzureGermanCloud'" "$ERR"

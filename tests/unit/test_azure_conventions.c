@@ -180,6 +180,14 @@ static void select_by_name_and_default(void **state)
 	/* A [cloud] section without a name leaves the default. */
 	write_file(f->dir, "config", "[cloud]\nprofile = latest\n");
 	select_expect(NULL, "AzureCloud", KVL_CLOUD_ORIGIN_DEFAULT);
+
+	/* AZURE_CLOUD_NAME wins over the file, as it does in az. */
+	write_file(f->dir, "config", "[cloud]\nname = AzureChinaCloud\n");
+	setenv("AZURE_CLOUD_NAME", "AzureUSGovernment", 1);
+	select_expect(NULL, "AzureUSGovernment", KVL_CLOUD_ORIGIN_AZ_CLI);
+	setenv("AZURE_CLOUD_NAME", "", 1);
+	select_expect(NULL, "AzureChinaCloud", KVL_CLOUD_ORIGIN_AZ_CLI);
+	unsetenv("AZURE_CLOUD_NAME");
 }
 
 static void select_profile_file(void **state)
@@ -232,8 +240,17 @@ static void select_az_cloud_problems(void **state)
 	assert_int_equal(kvl_cloud_select(NULL, &cloud, &origin, &warning,
 					  &err), KVL_ERR_INVALID);
 	assert_non_null(strstr(err.message, "'MyAzureStack'"));
+	assert_non_null(strstr(err.message, "/config'"));
 	assert_non_null(strstr(err.message, "give --cloud"));
 	assert_null(warning);
+	kvl_error_clear(&err);
+
+	setenv("AZURE_CLOUD_NAME", "AzureStackHub", 1);
+	assert_int_equal(kvl_cloud_select(NULL, &cloud, &origin, &warning,
+					  &err), KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "'AzureStackHub' (set in "
+					    "AZURE_CLOUD_NAME)"));
+	unsetenv("AZURE_CLOUD_NAME");
 	kvl_error_clear(&err);
 
 	write_file(f->dir, "config", "[cloud\nname = AzureChinaCloud\n");
@@ -389,5 +406,6 @@ int main(void)
 	};
 
 	unsetenv("AZURE_CONFIG_DIR");
+	unsetenv("AZURE_CLOUD_NAME");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
