@@ -126,6 +126,7 @@ static kvl_result open_session(struct kvl_cli *cli,
 		.timeout_s = cli->opt.timeout_s,
 		.auth_method = cli->opt.auth_method,
 		.interactive = is_terminal(),
+		.own_sign_in_only = cli->opt.sandbox,
 	};
 
 	if (cli->opt.sandbox) {

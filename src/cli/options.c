@@ -652,6 +652,15 @@ static kvl_result check_combinations(const struct kvl_cli_options *opt,
 					  "sandbox; leave out '%s', or give "
 					  "--cloud with the sandbox's cloud "
 					  "profile"), "--sandbox");
+	if (opt->sandbox && opt->auth_method != KVL_AUTH_AUTO &&
+	    opt->auth_method != KVL_AUTH_CACHED &&
+	    opt->auth_method != KVL_AUTH_DEVICE_CODE)
+		return usage_error(err, _("--auth %s cannot be combined with "
+					  "'%s': the sandbox accepts only "
+					  "kvlink's own sign-in; leave out "
+					  "--auth or use --auth device-code"),
+				   kvl_auth_method_name(opt->auth_method),
+				   "--sandbox");
 	return KVL_OK;
 }
 

@@ -74,6 +74,7 @@ kvl_result kvl_auth_new(struct kvl_http *http, const struct kvl_cloud *cloud,
 		auth->method = options->method;
 		tenant = options->tenant;
 		auth->tenant_given = tenant != NULL;
+		auth->own_sign_in_only = options->own_sign_in_only;
 		client_id = options->client_id;
 		auth->cache_path = dup_or_null(options->cache_path);
 		auth->cache_key_path = dup_or_null(options->cache_key_path);
@@ -907,12 +908,26 @@ static kvl_result sign_in_cached(struct kvl_auth *auth, const char *arm_scope,
 	return first_token(auth, arm_scope, err);
 }
 
+/* Whether method is one of kvlink's own sign-ins, which need no
+ * credential from the environment or another tool. */
+static bool is_own_method(enum kvl_auth_method method)
+{
+	return method == KVL_AUTH_CACHED || method == KVL_AUTH_DEVICE_CODE;
+}
+
 static kvl_result sign_in_with(struct kvl_auth *auth,
 			       enum kvl_auth_method method, bool interactive,
 			       const char *arm_scope, struct kvl_error *err)
 {
 	kvl_result res;
 
+	if (auth->own_sign_in_only && !is_own_method(method))
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "--auth %s is not allowed here: only "
+				     "'kvlink login' (device code) and its "
+				     "saved sign-in may be used; leave out "
+				     "--auth or use --auth device-code",
+				     kvl_auth_method_name(method));
 	switch (method) {
 	case KVL_AUTH_DEVICE_CODE:
 		return sign_in_interactive(auth, arm_scope, interactive, err);
@@ -973,6 +988,10 @@ static bool method_ready(struct kvl_auth *auth, enum kvl_auth_method method,
 			 bool interactive, const char **why)
 {
 	*why = NULL;
+	if (auth->own_sign_in_only && !is_own_method(method)) {
+		*why = "only kvlink's own sign-in is allowed here";
+		return false;
+	}
 	if (method == KVL_AUTH_CACHED) {
 		*why = "there is no saved kvlink sign-in";
 		return cache_usable(auth);
@@ -1011,6 +1030,10 @@ static kvl_result sign_in_auto(struct kvl_auth *auth, bool interactive,
 			auth->cache.refresh_token = NULL;
 		}
 	}
+	if (auth->own_sign_in_only)
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "not signed in; run 'kvlink login' in "
+				     "a terminal first");
 	return kvl_error_set(err, KVL_ERR_AUTH, NOT_SIGNED_IN);
 }
 

@@ -68,6 +68,11 @@ struct kvl_auth_options {
 	const char *client_id;	/* NULL: KVLINK_CLIENT_ID or the default */
 	const char *cache_path;	/* NULL: no token cache */
 	const char *cache_key_path;
+	/* Only kvlink's own sign-ins (cached and device code): the chain
+	 * never reads AZURE_* or IDENTITY_* nor runs az, and the other
+	 * methods are rejected. Set for a sandbox, which must never see a
+	 * real credential. */
+	bool own_sign_in_only;
 };
 
 /* The signed-in principal, read from the access token's claims. */

@@ -20,6 +20,7 @@ struct kvl_auth {
 	enum kvl_auth_method used;	/* the method signed in with */
 	char *tenant;		/* sign-in tenant */
 	bool tenant_given;	/* the caller named the tenant */
+	bool own_sign_in_only;	/* see struct kvl_auth_options */
 	char *client_id;	/* public client for device code */
 	char *cache_path;
 	char *cache_key_path;

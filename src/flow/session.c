@@ -87,6 +87,7 @@ static kvl_result open_azure(struct kvl_session *s,
 			.client_id = options->client_id,
 			.cache_path = s->cache_path,
 			.cache_key_path = s->cache_key_path,
+			.own_sign_in_only = options->own_sign_in_only,
 		},
 		.http = {
 			.sink = s->sink,

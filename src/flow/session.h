@@ -22,6 +22,7 @@ struct kvl_session_options {
 	long timeout_s;			/* --timeout per request; 0: 30 s */
 	enum kvl_auth_method auth_method;
 	bool interactive;		/* a terminal is attached */
+	bool own_sign_in_only;		/* --sandbox: see kvl_auth_options */
 };
 
 struct kvl_session {
