@@ -354,6 +354,34 @@ static kvl_result prepare_dirs(struct kvl_cli_sandbox *sb,
 	return KVL_OK;
 }
 
+/*
+ * Adds the sandbox's host to no_proxy, which kvlink reads before
+ * NO_PROXY, so that requests to the sandbox this run started go to it
+ * directly: a proxy from the environment has no business seeing them
+ * and may not reach this machine's loopback at all. Commands that kvlink
+ * runs, such as az, inherit the setting.
+ */
+static kvl_result bypass_proxies(struct kvl_error *err)
+{
+	const char *lower = getenv("no_proxy");
+	const char *upper = getenv("NO_PROXY");
+	const char *old = lower != NULL && lower[0] != '\0' ? lower : upper;
+	char *value = NULL;
+	int n;
+
+	if (old != NULL && old[0] != '\0')
+		n = asprintf(&value, "%s,127.0.0.1", old);
+	else
+		n = asprintf(&value, "127.0.0.1");
+	if (n < 0)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	n = setenv("no_proxy", value, 1);
+	free(value);
+	if (n != 0)
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	return KVL_OK;
+}
+
 kvl_result kvl_cli_sandbox_start(struct kvl_cli_sandbox *sb,
 				 const char *env_dir, struct kvl_error *err)
 {
@@ -387,6 +415,8 @@ kvl_result kvl_cli_sandbox_start(struct kvl_cli_sandbox *sb,
 	r = spawn(sb, binary, state_file, request_log, err);
 	if (r == KVL_OK)
 		r = wait_until_ready(sb, err);
+	if (r == KVL_OK)
+		r = bypass_proxies(err);
 
 out:
 	if (r != KVL_OK)

@@ -360,11 +360,54 @@ static void free_headers(struct curl_slist *list)
 }
 
 /* Whether url goes to the instance metadata service, which is reached
- * only from the machine itself and so never through a proxy. */
+ * only from the machine itself. */
 static bool url_is_imds(const char *url)
 {
 	return strncmp(url, KVL_HTTP_IMDS_BASE "/",
 		       strlen(KVL_HTTP_IMDS_BASE) + 1) == 0;
+}
+
+/* Whether the host in url is a loopback address. url may be a proxy
+ * setting, which can omit the scheme and carry user information. */
+static bool host_is_loopback(const char *url)
+{
+	const char *rest = strstr(url, "://");
+	const char *at;
+	char *origin = NULL;
+	bool loopback;
+
+	rest = rest != NULL ? rest + 3 : url;
+	at = strrchr(rest, '@');
+	if (at != NULL)
+		rest = at + 1;
+	if (asprintf(&origin, "http://%.*s", (int)strcspn(rest, "/?#"),
+		     rest) < 0)
+		return false;
+	loopback = kvl_url_allowed(origin);
+	free(origin);
+	return loopback;
+}
+
+/*
+ * Returns the proxy setting for url, or NULL for a direct connection
+ * (libcurl still applies no_proxy). Plain http is allowed only to
+ * loopback hosts and to the instance metadata service, neither of which
+ * a proxy should see, so it is always direct. An https request to a
+ * loopback host goes through a proxy only when the proxy is on loopback
+ * too, because a proxy on another host cannot reach this machine's
+ * loopback.
+ */
+static const struct kvl_netenv_value *proxy_for(const struct kvl_http *http,
+						const char *url)
+{
+	const struct kvl_netenv_value *proxy =
+		kvl_netenv_proxy_for(&http->net, url);
+
+	if (proxy->value == NULL || strncasecmp(url, "http://", 7) == 0)
+		return NULL;
+	if (host_is_loopback(url) && !host_is_loopback(proxy->value))
+		return NULL;
+	return proxy;
 }
 
 /*
@@ -375,15 +418,14 @@ static bool url_is_imds(const char *url)
 static void setup_trust_and_proxy(struct kvl_http *http, const char *url)
 {
 	CURL *c = http->curl;
-	const struct kvl_netenv_value *proxy =
-		kvl_netenv_proxy_for(&http->net, url);
+	const struct kvl_netenv_value *proxy = proxy_for(http, url);
 
 	if (http->ca_bundle != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, http->ca_bundle);
 	if (!ca_pinned(http) && http->net.ca_dir.value != NULL)
 		curl_easy_setopt(c, CURLOPT_CAPATH, http->net.ca_dir.value);
 
-	if (proxy->value == NULL || url_is_imds(url)) {
+	if (proxy == NULL) {
 		curl_easy_setopt(c, CURLOPT_PROXY, "");
 		return;
 	}
@@ -454,11 +496,10 @@ static char *describe_trust(const struct kvl_http *http)
 /* " Requests to URL go through the proxy P (from VAR)." or "". */
 static char *describe_proxy(const struct kvl_http *http, const char *url)
 {
-	const struct kvl_netenv_value *p = kvl_netenv_proxy_for(&http->net,
-								url);
+	const struct kvl_netenv_value *p = proxy_for(http, url);
 	char *redacted, *text = NULL;
 
-	if (p->value == NULL)
+	if (p == NULL)
 		return strdup("");
 	redacted = kvl_netenv_redact(p->value);
 	if (asprintf(&text, " Requests go through the proxy %s (from %s)%s.",
@@ -516,9 +557,105 @@ static kvl_result ca_bundle_unreadable(const struct kvl_http *http,
 	return res;
 }
 
+/* The status a proxy answered kvlink's CONNECT with, or 0 without one. */
+static long proxy_connect_status(const struct kvl_http *http)
+{
+	long status = 0;
+
+	curl_easy_getinfo(http->curl, CURLINFO_HTTP_CONNECTCODE, &status);
+	return status;
+}
+
+static kvl_result proxy_rejected(const struct kvl_netenv_value *p,
+				 const char *shown, long status,
+				 const char *url, struct kvl_error *err)
+{
+	if (status == 407 && strchr(p->value, '@') != NULL)
+		return kvl_error_set(err, KVL_ERR_NETWORK,
+				     "the proxy %s (from %s) rejected the "
+				     "user name and password in %s (HTTP "
+				     "407); correct them in %s", shown,
+				     p->var, p->var, p->var);
+	if (status == 407)
+		return kvl_error_set(err, KVL_ERR_NETWORK,
+				     "the proxy %s (from %s) requires a user "
+				     "name and password (HTTP 407); set %s "
+				     "to http://USER:PASSWORD@HOST:PORT",
+				     shown, p->var, p->var);
+	return kvl_error_set(err, KVL_ERR_NETWORK,
+			     "the proxy %s (from %s) could not open a "
+			     "connection to %s (HTTP %ld); check the proxy, "
+			     "or list the host in no_proxy to reach it "
+			     "directly", shown, p->var, url, status);
+}
+
+/*
+ * Explains a failure that the proxy caused: an error status in answer
+ * to CONNECT, or a proxy that cannot be reached. Returns KVL_OK when
+ * the failure is not the proxy's. With no_proxy set, a failed connection
+ * may have been a direct one, so only the generic message fits.
+ */
+static kvl_result proxy_failed(const struct transfer *t, const char *url,
+			       CURLcode code, struct kvl_error *err)
+{
+	const struct kvl_netenv_value *p = proxy_for(t->http, url);
+	long status = proxy_connect_status(t->http);
+	bool unreachable = code == CURLE_COULDNT_RESOLVE_PROXY ||
+			   (code == CURLE_COULDNT_CONNECT &&
+			    t->http->net.no_proxy.value == NULL);
+	char *shown;
+	kvl_result res;
+
+	if (p == NULL || (status / 100 == 2 && !unreachable) ||
+	    (status == 0 && !unreachable))
+		return KVL_OK;
+	shown = kvl_netenv_redact(p->value);
+	if (status != 0)
+		res = proxy_rejected(p, shown != NULL ? shown : "?", status,
+				     url, err);
+	else
+		res = kvl_error_set(err, KVL_ERR_NETWORK,
+				    "cannot connect to the proxy %s (from %s) "
+				    "for %s: %s; check that the proxy runs, "
+				    "or correct or unset %s",
+				    shown != NULL ? shown : "?", p->var, url,
+				    curl_easy_strerror(code), p->var);
+	free(shown);
+	return res;
+}
+
+/* The generic message for a failed request, naming the proxy if any. */
+static kvl_result request_failed(const struct transfer *t, const char *url,
+				 CURLcode code, struct kvl_error *err)
+{
+	char *proxy = describe_proxy(t->http, url);
+	kvl_result res;
+
+	if (code == CURLE_OPERATION_TIMEDOUT)
+		res = kvl_error_set(err, KVL_ERR_NETWORK,
+				    "request to %s timed out (the limit is "
+				    "%ld s per request).%s Check the network "
+				    "connection, or allow more time with "
+				    "--timeout", url,
+				    t->http->options.total_timeout_ms / 1000,
+				    proxy != NULL ? proxy : "");
+	else
+		res = kvl_error_set(err, KVL_ERR_NETWORK,
+				    "request to %s failed: %s.%s Check the "
+				    "network connection and try again", url,
+				    curl_easy_strerror(code),
+				    proxy != NULL ? proxy : "");
+	free(proxy);
+	return res;
+}
+
 static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 				 const char *url, struct kvl_error *err)
 {
+	kvl_result res = proxy_failed(t, url, code, err);
+
+	if (res != KVL_OK)
+		return res;
 	switch (code) {
 	case CURLE_ABORTED_BY_CALLBACK:
 		return kvl_error_set(err, KVL_ERR_CANCELLED, "cancelled");
@@ -540,18 +677,8 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 					     "%zu bytes", url,
 					     t->http->options.max_body);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	case CURLE_OPERATION_TIMEDOUT:
-		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "request to %s timed out (the limit is "
-				     "%ld s per request); check the network "
-				     "connection, or allow more time with "
-				     "--timeout", url,
-				     t->http->options.total_timeout_ms / 1000);
 	default:
-		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "request to %s failed: %s; check the "
-				     "network connection and try again", url,
-				     curl_easy_strerror(code));
+		return request_failed(t, url, code, err);
 	}
 }
 
@@ -675,6 +802,9 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 				    &attempt_err, &res);
 		log_attempt(method, url, code, resp, attempt);
 		if (res == KVL_ERR_CANCELLED)
+			break;
+		/* Sending the same proxy credentials again cannot help. */
+		if (code != CURLE_OK && proxy_connect_status(http) == 407)
 			break;
 		if (code != CURLE_OK ? !curl_error_retryable(code)
 				     : !status_retryable(resp->status))

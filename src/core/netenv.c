@@ -74,16 +74,12 @@ char *kvl_netenv_redact(const char *proxy)
 {
 	const char *scheme_end = strstr(proxy, "://");
 	const char *host = scheme_end != NULL ? scheme_end + 3 : proxy;
-	size_t auth_len = strcspn(host, "/?#");
-	const char *at = NULL;
+	const char *at = strrchr(host, '@');
 	char *out = NULL;
 
-	/* The last '@' before the path ends the user information, since a
-	 * password may itself contain '@'. */
-	for (size_t i = 0; i < auth_len; i++) {
-		if (host[i] == '@')
-			at = host + i;
-	}
+	/* The last '@' anywhere ends the user information. A password may
+	 * contain '@', '/', '?' or '#', so the first of those cannot mark
+	 * its end, and a proxy URL has no use for '@' in a path. */
 	if (at == NULL)
 		return strdup(proxy);
 	if (asprintf(&out, "%.*s***%s", (int)(host - proxy), proxy, at) < 0)

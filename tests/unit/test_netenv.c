@@ -3,7 +3,7 @@
  * really sends requests through the proxy they name. A scripted
  * libmicrohttpd server on loopback plays the forward proxy. The target
  * URL is a loopback port where nothing listens, so a request that skips
- * the proxy fails to connect.
+ * the proxy fails to connect, and one that reaches the proxy is counted.
  */
 #include "config.h"
 
@@ -120,7 +120,14 @@ static void proxy_redacted(void **state)
 		{ "http://user:pa@ss@proxy.test:3128/",
 		  "http://***@proxy.test:3128/" },
 		{ "user:secret@proxy.test:8080", "***@proxy.test:8080" },
-		{ "http://proxy.test/a@b", "http://proxy.test/a@b" },
+		{ "http://alice:pa#ss@127.0.0.1:9", "http://***@127.0.0.1:9" },
+		{ "http://alice:pa/ss@127.0.0.1:9", "http://***@127.0.0.1:9" },
+		{ "http://alice:pa?ss@127.0.0.1:9/",
+		  "http://***@127.0.0.1:9/" },
+		{ "http://a:b@c#d@proxy.test", "http://***@proxy.test" },
+		/* Over-redacted, because a path cannot be told apart from a
+		 * password that contains '/'. */
+		{ "http://proxy.test/a@b", "http://***@b" },
 	};
 	char *redacted;
 
@@ -133,39 +140,63 @@ static void proxy_redacted(void **state)
 	}
 }
 
-static void reply_ok(void *ctx, size_t index,
-		     const struct mock_request *request,
-		     struct mock_reply *reply)
+static void reply_status(void *ctx, size_t index,
+			 const struct mock_request *request,
+			 struct mock_reply *reply)
 {
-	(void)ctx;
 	(void)index;
 	(void)request;
-	reply->status = 200;
+	reply->status = *(const int *)ctx;
 	reply->body = "{}";
 }
 
-/* GETs http://127.0.0.1:1/via-proxy; nothing listens on port 1. */
-static kvl_result get_target(struct kvl_error *err)
+/* Sends GET url with retries as given; nothing listens on port 1. */
+static kvl_result get_url(const char *url, int max_retries,
+			  struct kvl_error *err)
 {
-	struct kvl_http_options o = { .max_retries = -1 };
+	struct kvl_http_options o = {
+		.max_retries = max_retries, .backoff_ms = 1,
+	};
 	struct kvl_http_response resp;
 	struct kvl_http *http = NULL;
 	kvl_result res;
 
 	assert_int_equal(kvl_http_new(&o, &http), KVL_OK);
-	res = kvl_http_send(http, "GET", "http://127.0.0.1:1/via-proxy", NULL,
-			    NULL, NULL, &resp, err);
-	if (res == KVL_OK) {
-		assert_int_equal(resp.status, 200);
+	res = kvl_http_send(http, "GET", url, NULL, NULL, NULL, &resp, err);
+	if (res == KVL_OK)
 		kvl_http_response_clear(&resp);
-	}
 	kvl_http_free(http);
 	return res;
 }
 
-static void requests_use_proxy(void **state)
+#define PLAIN_TARGET "http://127.0.0.1:1/direct"
+#define TLS_TARGET "https://127.0.0.1:1/target"
+
+/* Plain http is allowed only to loopback, and never goes to a proxy,
+ * whichever variable names one. */
+static void plain_http_direct(void **state)
 {
-	struct mock_server *proxy = mock_start(reply_ok, NULL);
+	int status = 200;
+	struct mock_server *proxy = mock_start(reply_status, &status);
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(proxy);
+	setenv("HTTP_PROXY", mock_base(proxy), 1);
+	setenv("http_proxy", mock_base(proxy), 1);
+	setenv("ALL_PROXY", mock_base(proxy), 1);
+	assert_int_equal(get_url(PLAIN_TARGET, -1, &err), KVL_ERR_NETWORK);
+	assert_null(strstr(err.message, "proxy"));
+	kvl_error_clear(&err);
+	assert_int_equal(mock_count(proxy), 0);
+	mock_stop(proxy);
+}
+
+static void https_uses_proxy(void **state)
+{
+	int status = 200;
+	struct mock_server *proxy = mock_start(reply_status, &status);
 	struct mock_request *seen;
 	struct kvl_error err;
 
@@ -173,30 +204,114 @@ static void requests_use_proxy(void **state)
 	kvl_error_init(&err);
 	assert_non_null(proxy);
 
-	/* Without a proxy the request fails to connect. */
-	assert_int_equal(get_target(&err), KVL_ERR_NETWORK);
+	/* Upper-case HTTPS_PROXY alone is enough. */
+	setenv("HTTPS_PROXY", mock_base(proxy), 1);
+	assert_int_not_equal(get_url(TLS_TARGET, -1, &err), KVL_OK);
 	kvl_error_clear(&err);
-	assert_int_equal(mock_count(proxy), 0);
-
-	/* Upper-case HTTP_PROXY alone is enough. */
-	setenv("HTTP_PROXY", mock_base(proxy), 1);
-	assert_int_equal(get_target(&err), KVL_OK);
 	assert_int_equal(mock_count(proxy), 1);
 	seen = mock_request_at(proxy, 0);
-	assert_non_null(strstr(seen->target, "/via-proxy"));
+	assert_string_equal(seen->method, "CONNECT");
+	assert_non_null(strstr(seen->target, "127.0.0.1:1"));
 	mock_request_free(seen);
 
-	/* NO_PROXY sends it directly again. */
+	/* NO_PROXY sends it directly. */
 	setenv("NO_PROXY", "127.0.0.1", 1);
-	assert_int_equal(get_target(&err), KVL_ERR_NETWORK);
+	assert_int_equal(get_url(TLS_TARGET, -1, &err), KVL_ERR_NETWORK);
 	kvl_error_clear(&err);
 	assert_int_equal(mock_count(proxy), 1);
 
 	/* no_proxy in lower case wins over NO_PROXY. */
 	setenv("no_proxy", "other.test", 1);
-	assert_int_equal(get_target(&err), KVL_OK);
+	assert_int_not_equal(get_url(TLS_TARGET, -1, &err), KVL_OK);
+	kvl_error_clear(&err);
 	assert_int_equal(mock_count(proxy), 2);
 	mock_stop(proxy);
+}
+
+/*
+ * A loopback target skips a proxy on another host. 0.0.0.0 is not a
+ * loopback address, but a connection to it reaches the mock on
+ * 127.0.0.1, so a request sent to that proxy would be counted.
+ */
+static void loopback_skips_remote_proxy(void **state)
+{
+	int status = 200;
+	struct mock_server *proxy = mock_start(reply_status, &status);
+	const char *port;
+	char remote[64];
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(proxy);
+	port = strrchr(mock_base(proxy), ':');
+	snprintf(remote, sizeof(remote), "http://0.0.0.0%s", port);
+	setenv("HTTPS_PROXY", remote, 1);
+	assert_int_equal(get_url(TLS_TARGET, -1, &err), KVL_ERR_NETWORK);
+	assert_null(strstr(err.message, "proxy"));
+	kvl_error_clear(&err);
+	assert_int_equal(mock_count(proxy), 0);
+	mock_stop(proxy);
+}
+
+/* A 407 is not retried, and the message blames the proxy's credentials
+ * without showing them. */
+static void proxy_407_not_retried(void **state)
+{
+	int status = 407;
+	struct mock_server *proxy = mock_start(reply_status, &status);
+	char url[128];
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(proxy);
+	snprintf(url, sizeof(url), "http://ops:s3cret@%s",
+		 mock_base(proxy) + strlen("http://"));
+	setenv("https_proxy", url, 1);
+	assert_int_equal(get_url(TLS_TARGET, 3, &err), KVL_ERR_NETWORK);
+	assert_int_equal(mock_count(proxy), 1);
+	assert_non_null(strstr(err.message, "rejected the user name and "
+				"password in https_proxy (HTTP 407)"));
+	assert_non_null(strstr(err.message, "http://***@127.0.0.1:"));
+	assert_null(strstr(err.message, "s3cr"));
+	kvl_error_clear(&err);
+	mock_stop(proxy);
+}
+
+/* Another error status in answer to CONNECT names the proxy, not Azure
+ * or the network. */
+static void proxy_502_names_proxy(void **state)
+{
+	int status = 502;
+	struct mock_server *proxy = mock_start(reply_status, &status);
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(proxy);
+	setenv("HTTPS_PROXY", mock_base(proxy), 1);
+	assert_int_equal(get_url(TLS_TARGET, -1, &err), KVL_ERR_NETWORK);
+	assert_non_null(strstr(err.message, "(from HTTPS_PROXY) could not "
+				"open a connection to " TLS_TARGET
+				" (HTTP 502)"));
+	assert_null(strstr(err.message, "Azure"));
+	kvl_error_clear(&err);
+	mock_stop(proxy);
+}
+
+/* A proxy that cannot be reached is named with its variable. */
+static void dead_proxy_named(void **state)
+{
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	setenv("HTTPS_PROXY", "http://127.0.0.1:9", 1);
+	assert_int_equal(get_url(TLS_TARGET, -1, &err), KVL_ERR_NETWORK);
+	assert_non_null(strstr(err.message, "cannot connect to the proxy "
+				"http://127.0.0.1:9 (from HTTPS_PROXY)"));
+	kvl_error_clear(&err);
 }
 
 int main(void)
@@ -205,7 +320,13 @@ int main(void)
 		cmocka_unit_test_setup(proxy_order, clear_vars),
 		cmocka_unit_test_setup(ca_order, clear_vars),
 		cmocka_unit_test(proxy_redacted),
-		cmocka_unit_test_setup(requests_use_proxy, clear_vars),
+		cmocka_unit_test_setup(plain_http_direct, clear_vars),
+		cmocka_unit_test_setup(https_uses_proxy, clear_vars),
+		cmocka_unit_test_setup(loopback_skips_remote_proxy,
+				       clear_vars),
+		cmocka_unit_test_setup(proxy_407_not_retried, clear_vars),
+		cmocka_unit_test_setup(proxy_502_names_proxy, clear_vars),
+		cmocka_unit_test_setup(dead_proxy_named, clear_vars),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
