@@ -78,23 +78,26 @@ static kvl_result config_line(char *raw, char *section, size_t section_size,
 	return KVL_OK;
 }
 
+/* Reads the last "name" in [cloud]. A line that is not in INI syntax is
+ * skipped so that damage elsewhere in the file cannot hide the name,
+ * and the first such line is reported after the whole file is read. */
 static kvl_result read_cloud_name(FILE *f, const char *path, char **name,
 				  struct kvl_error *err)
 {
 	char line[CONFIG_LINE_MAX], section[128] = "";
 	char *key, *value;
-	unsigned lineno = 0;
+	unsigned lineno = 0, bad_line = 0;
 
 	while (fgets(line, sizeof(line), f) != NULL) {
 		lineno++;
 		if (lineno == 1 && strncmp(line, utf8_bom, 3) == 0)
 			memmove(line, line + 3, strlen(line + 3) + 1);
 		if (config_line(line, section, sizeof(section), &key,
-				&value) != KVL_OK)
-			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "az CLI configuration '%s' line "
-					     "%u is not in INI syntax", path,
-					     lineno);
+				&value) != KVL_OK) {
+			if (bad_line == 0)
+				bad_line = lineno;
+			continue;
+		}
 		/* configparser compares keys, not sections, ignoring case;
 		 * the last "name" in [cloud] wins as it does there. */
 		if (key != NULL && strcmp(section, "cloud") == 0 &&
@@ -106,6 +109,10 @@ static kvl_result read_cloud_name(FILE *f, const char *path, char **name,
 						     "out of memory");
 		}
 	}
+	if (bad_line != 0)
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "az CLI configuration '%s' line %u is "
+				     "not in INI syntax", path, bad_line);
 	return KVL_OK;
 }
 
@@ -129,7 +136,7 @@ kvl_result kvl_azcli_cloud_name(const char *dir, char **name,
 	}
 	res = read_cloud_name(f, path, name, err);
 	fclose(f);
-	if (res != KVL_OK) {
+	if (res == KVL_ERR_NOMEM) {
 		free(*name);
 		*name = NULL;
 	}

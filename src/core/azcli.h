@@ -45,8 +45,9 @@ char *kvl_azcli_dir(void);
 
 /*
  * Reads "name" in the [cloud] section of DIR/config. A missing file or
- * entry gives KVL_OK with *name NULL; a file that is not in INI syntax
- * gives KVL_ERR_PARSE with err naming the line.
+ * entry gives KVL_OK with *name NULL. A line that is not in INI syntax
+ * gives KVL_ERR_PARSE with err naming the line, and *name is still the
+ * name that the other lines set, or NULL.
  */
 kvl_result kvl_azcli_cloud_name(const char *dir, char **name,
 				struct kvl_error *err) KVL_NODISCARD;

@@ -57,32 +57,46 @@ static kvl_result az_cloud_unknown(const char *name, const char *source,
  * az CLI's current cloud: AZURE_CLOUD_NAME, which az (through knack's
  * AZURE_<SECTION>_<OPTION> rule) reads before its configuration file,
  * else "name" in the [cloud] section of DIR/config. *source is set for
- * messages; a damaged file gives a one-line *warning.
+ * messages. A damaged line beside a readable name gives a one-line
+ * *warning; a damaged file without a name is an error, since the line
+ * may have held the name and a silent switch to AzureCloud would send
+ * sign-ins to the wrong cloud.
  */
-static void az_cloud_name(const char *dir, char **name, char **source,
-			  char **warning)
+static kvl_result az_cloud_name(const char *dir, char **name,
+				char **source, char **warning,
+				struct kvl_error *err)
 {
 	const char *env = getenv("AZURE_CLOUD_NAME");
 	struct kvl_error az_err;
+	kvl_result res = KVL_OK;
 
 	*name = *source = NULL;
 	if (env != NULL && env[0] != '\0') {
 		*name = strdup(env);
 		*source = strdup("AZURE_CLOUD_NAME");
-		return;
+		return KVL_OK;
 	}
 	if (dir == NULL)
-		return;
+		return KVL_OK;
 	kvl_error_init(&az_err);
-	if (kvl_azcli_cloud_name(dir, name, &az_err) != KVL_OK) {
-		if (asprintf(warning, "ignoring the az CLI configuration: %s",
-			     az_err.message) < 0)
+	res = kvl_azcli_cloud_name(dir, name, &az_err);
+	if (res == KVL_ERR_PARSE && *name != NULL) {
+		if (asprintf(warning, "ignoring a line of the az CLI "
+			     "configuration: %s", az_err.message) < 0)
 			*warning = NULL;
-	} else if (*name != NULL &&
-		   asprintf(source, "'%s/config'", dir) < 0) {
-		*source = NULL;
+		res = KVL_OK;
+	} else if (res != KVL_OK) {
+		res = kvl_error_set(err, res == KVL_ERR_NOMEM ? res
+				    : KVL_ERR_INVALID,
+				    "cannot tell which cloud az CLI "
+				    "uses: %s; repair the file, or choose the "
+				    "cloud with --cloud", az_err.message);
 	}
+	if (res == KVL_OK && *name != NULL &&
+	    asprintf(source, "'%s/config'", dir) < 0)
+		*source = NULL;
 	kvl_error_clear(&az_err);
+	return res;
 }
 
 /* The cloud az CLI uses, else AzureCloud. */
@@ -92,11 +106,11 @@ static kvl_result select_default(struct kvl_cloud *cloud,
 {
 	const struct kvl_cloud_builtin *b = kvl_cloud_builtin_at(0);
 	char *dir = kvl_azcli_dir(), *name = NULL, *source = NULL;
-	kvl_result res = KVL_OK;
+	kvl_result res;
 
 	*origin = KVL_CLOUD_ORIGIN_DEFAULT;
-	az_cloud_name(dir, &name, &source, warning);
-	if (name != NULL) {
+	res = az_cloud_name(dir, &name, &source, warning, err);
+	if (res == KVL_OK && name != NULL) {
 		b = kvl_cloud_builtin_find(name);
 		if (b == NULL)
 			res = az_cloud_unknown(name, source != NULL ? source

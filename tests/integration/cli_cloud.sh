@@ -55,12 +55,27 @@ printf '[cloud]\nname = MyAzureStack\n' >"$AZURE_CONFIG_DIR/config"
 kvl_run 2 cloud show
 kvl_grep "az CLI's current cloud is 'MyAzureStack'" "$ERR"
 
-# A damaged configuration is one line of warning and is otherwise ignored.
-printf '[cloud\nname = AzureChinaCloud\n' >"$AZURE_CONFIG_DIR/config"
+# A damaged line elsewhere is one line of warning, and the [cloud] name
+# still counts.
+printf '[cloud]\nname = AzureUSGovernment\n[core]\ncollect_telemetry\n' \
+	>"$AZURE_CONFIG_DIR/config"
 kvl_run 0 cloud show --output json
-kvl_json .name AzureCloud
-kvl_grep "kvlink: warning: ignoring the az CLI configuration" "$ERR"
+kvl_json .name AzureUSGovernment
+kvl_json .chosenBy azCli
+kvl_grep "kvlink: warning: ignoring a line of the az CLI configuration" \
+	"$ERR"
+kvl_grep "line 4 is not in INI syntax" "$ERR"
 [ "$(wc -l <"$ERR")" -eq 1 ] || kvl_fail "expected one line: $(cat "$ERR")"
+
+# A damage that may hide the name is an error, not public Azure.
+printf '[cloud\nname = AzureChinaCloud\n' >"$AZURE_CONFIG_DIR/config"
+kvl_run 2 cloud show --output json
+kvl_grep "cannot tell which cloud az CLI uses" "$ERR"
+kvl_grep "line 1 is not in INI syntax" "$ERR"
+kvl_grep "choose the cloud with --cloud" "$ERR"
+if grep -q AzureCloud "$OUT"; then
+	kvl_fail "a damaged az configuration chose AzureCloud: $(cat "$OUT")"
+fi
 rm "$AZURE_CONFIG_DIR/config"
 
 # Proxies: lower case wins, upper-case HTTP_PROXY counts, credentials

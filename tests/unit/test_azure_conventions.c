@@ -253,13 +253,23 @@ static void select_az_cloud_problems(void **state)
 	unsetenv("AZURE_CLOUD_NAME");
 	kvl_error_clear(&err);
 
+	/* A damaged line that may have held the name is an error. */
 	write_file(f->dir, "config", "[cloud\nname = AzureChinaCloud\n");
 	assert_int_equal(kvl_cloud_select(NULL, &cloud, &origin, &warning,
+					  &err), KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "line 1 is not in INI syntax"));
+	assert_null(warning);
+	kvl_error_clear(&err);
+
+	/* One elsewhere is a warning, and the name still counts. */
+	write_file(f->dir, "config", "[cloud]\nname = AzureUSGovernment\n"
+		   "[core]\ncollect_telemetry\n");
+	assert_int_equal(kvl_cloud_select(NULL, &cloud, &origin, &warning,
 					  &err), KVL_OK);
-	assert_string_equal(cloud.name, "AzureCloud");
-	assert_int_equal(origin, KVL_CLOUD_ORIGIN_DEFAULT);
+	assert_string_equal(cloud.name, "AzureUSGovernment");
+	assert_int_equal(origin, KVL_CLOUD_ORIGIN_AZ_CLI);
 	assert_non_null(warning);
-	assert_non_null(strstr(warning, "line 1 is not in INI syntax"));
+	assert_non_null(strstr(warning, "line 4 is not in INI syntax"));
 	assert_null(strchr(warning, '\n'));
 	free(warning);
 	kvl_cloud_clear(&cloud);
