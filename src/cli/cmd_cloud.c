@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "core/cloud.h"
 #include "core/netenv.h"
+#include "core/sanitize.h"
 #include "i18n.h"
 
 static const char *origin_key(enum kvl_cloud_origin origin)
@@ -76,21 +77,19 @@ static json_object *builtin_json(const struct kvl_cloud_builtin *b,
 	return o;
 }
 
-static kvl_result cloud_list(struct kvl_cli *cli, struct kvl_error *err)
+/* Prints the built-in clouds, marking current unless it is NULL. */
+static void print_builtins(const struct kvl_cli *cli,
+			   const struct kvl_cloud *current,
+			   enum kvl_cloud_origin origin, const char *note)
 {
 	const struct kvl_cloud_builtin *b;
-	enum kvl_cloud_origin origin;
-	struct kvl_cloud current;
 	json_object *items = NULL, *doc;
-	kvl_result r;
 
-	r = select_cloud(cli, &current, &origin, err);
-	if (r != KVL_OK)
-		return r;
 	if (cli->opt.output == KVL_OUTPUT_JSON)
 		items = json_object_new_array();
 	for (size_t i = 0; (b = kvl_cloud_builtin_at(i)) != NULL; i++) {
-		bool selected = strcmp(current.name, b->name) == 0 &&
+		bool selected = current != NULL &&
+				strcmp(current->name, b->name) == 0 &&
 				origin != KVL_CLOUD_ORIGIN_FILE;
 
 		if (items != NULL)
@@ -102,12 +101,39 @@ static kvl_result cloud_list(struct kvl_cli *cli, struct kvl_error *err)
 	if (items != NULL) {
 		doc = json_object_new_object();
 		json_object_object_add(doc, "clouds", items);
+		if (note != NULL)
+			kvl_cli_json_add_string(doc, "azCliCloudError", note);
 		kvl_cli_print_json(doc);
 		json_object_put(doc);
-	} else if (origin == KVL_CLOUD_ORIGIN_FILE) {
+	} else if (current != NULL && origin == KVL_CLOUD_ORIGIN_FILE) {
 		printf(_("Selected: the cloud profile '%s' (%s)\n"),
-		       cli->opt.cloud_file, current.name);
+		       cli->opt.cloud_file, current->name);
 	}
+}
+
+/*
+ * Lists the built-in clouds. When az CLI's current cloud cannot be used,
+ * the list still shows, with a note that names az's cloud and the reason;
+ * a --cloud that cannot be used stays an error.
+ */
+static kvl_result cloud_list(struct kvl_cli *cli, struct kvl_error *err)
+{
+	enum kvl_cloud_origin origin = KVL_CLOUD_ORIGIN_DEFAULT;
+	struct kvl_cloud current;
+	kvl_result r;
+
+	r = select_cloud(cli, &current, &origin, err);
+	if (r != KVL_OK && cli->opt.cloud_file != NULL)
+		return r;
+	if (r != KVL_OK) {
+		print_builtins(cli, NULL, origin, err->message);
+		if (cli->opt.output != KVL_OUTPUT_JSON)
+			kvl_sink_message(&cli->sink, KVL_LEVEL_INFO,
+					 _("kvlink: note: %s"), err->message);
+		kvl_error_clear(err);
+		return KVL_OK;
+	}
+	print_builtins(cli, &current, origin, NULL);
 	kvl_cloud_clear(&current);
 	return KVL_OK;
 }
@@ -237,6 +263,11 @@ static kvl_result cloud_show(struct kvl_cli *cli, struct kvl_error *err)
 	r = select_cloud(cli, &cloud, &origin, err);
 	if (r != KVL_OK)
 		return r;
+	/* Sign-in uses --tenant over the profile's tenant. */
+	if (cli->opt.tenant != NULL) {
+		free(cloud.tenant);
+		cloud.tenant = kvl_sanitize(cli->opt.tenant);
+	}
 	if (!kvl_netenv_read(&net)) {
 		kvl_cloud_clear(&cloud);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");

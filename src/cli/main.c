@@ -113,6 +113,20 @@ static kvl_result run_command(struct kvl_cli *cli, struct kvl_error *err)
 	}
 }
 
+/* Whether the command reads only local files and so needs no cloud. */
+static bool makes_no_azure_call(enum kvl_cli_command command)
+{
+	switch (command) {
+	case KVL_CMD_STATUS:
+	case KVL_CMD_ENV_SHOW:
+	case KVL_CMD_CONN_LIST:
+	case KVL_CMD_CONN_TYPES:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static kvl_result open_session(struct kvl_cli *cli,
 			       const struct kvl_cli_sandbox *sb,
 			       struct kvl_error *err)
@@ -127,6 +141,7 @@ static kvl_result open_session(struct kvl_cli *cli,
 		.auth_method = cli->opt.auth_method,
 		.interactive = is_terminal(),
 		.own_sign_in_only = cli->opt.sandbox,
+		.azure_optional = makes_no_azure_call(cli->opt.command),
 	};
 
 	if (cli->opt.sandbox) {

@@ -11,6 +11,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "flow/session.h"
+#include "i18n.h"
 
 /* $XDG_STATE_HOME/kvlink or ~/.local/state/kvlink; caller frees. */
 static char *default_state_dir(void)
@@ -98,8 +99,16 @@ static kvl_result open_azure(struct kvl_session *s,
 	kvl_result rc;
 
 	rc = kvl_azure_init(&s->az, &az, err);
-	if (rc == KVL_OK)
+	if (rc == KVL_OK) {
 		s->az_ready = true;
+	} else if (options->azure_optional && rc != KVL_ERR_NOMEM) {
+		kvl_sink_message(s->sink, KVL_LEVEL_INFO,
+				 _("kvlink: note: %s; this command makes no "
+				   "Azure call, so it runs anyway"),
+				 err->message);
+		kvl_error_clear(err);
+		rc = KVL_OK;
+	}
 	return rc;
 }
 

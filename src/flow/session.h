@@ -23,6 +23,9 @@ struct kvl_session_options {
 	enum kvl_auth_method auth_method;
 	bool interactive;		/* a terminal is attached */
 	bool own_sign_in_only;		/* --sandbox: see kvl_auth_options */
+	/* The command makes no Azure call: a cloud that cannot be chosen
+	 * leaves az_ready false, with a note, instead of failing. */
+	bool azure_optional;
 };
 
 struct kvl_session {
