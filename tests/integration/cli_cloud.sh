@@ -124,3 +124,13 @@ fi
 
 kvl_run 2 --sandbox cloud show
 kvl_grep "do not start a sandbox" "$ERR"
+
+# The sign-in tenant is the one --tenant sets, else the cloud's.
+OTHER_TENANT=72f988bf-0000-4000-8000-00000000b002
+kvl_run 0 --tenant "$OTHER_TENANT" cloud show
+grep -q "^Sign-in tenant: *$OTHER_TENANT\$" "$OUT" ||
+	kvl_fail "cloud show ignored --tenant: $(cat "$OUT")"
+kvl_run 0 --tenant "$OTHER_TENANT" cloud show --output json
+kvl_json .tenant "$OTHER_TENANT"
+kvl_run 0 cloud show --output json
+kvl_json .tenant organizations
