@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -560,6 +561,9 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 {
 	FILE *f = fopen(path, "r");
 	char *text = NULL, *what = NULL;
+	const char *body;
+	bool read_failed;
+	int errno_saved;
 	size_t len;
 	kvl_result res;
 
@@ -576,7 +580,16 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	}
 	len = fread(text, 1, CLOUD_FILE_MAX + 1, f);
+	read_failed = ferror(f) != 0;
+	errno_saved = errno;
 	fclose(f);
+	if (read_failed) {
+		res = kvl_error_set(err, KVL_ERR_INVALID,
+				    "cannot read cloud profile '%s': %s; "
+				    "give the path of a cloud profile file",
+				    path, strerror(errno_saved));
+		goto out;
+	}
 	if (len > CLOUD_FILE_MAX) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
 				    "cloud profile '%s' is larger than %u "
@@ -589,7 +602,10 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	res = kvl_cloud_parse(text, what, cloud, err);
+	/* Editors on Windows may start the file with a UTF-8 byte-order
+	 * mark, which JSON parsers need not accept. */
+	body = strncmp(text, "\xef\xbb\xbf", 3) == 0 ? text + 3 : text;
+	res = kvl_cloud_parse(body, what, cloud, err);
 
 	/* A damaged profile is a usage problem like a missing one. */
 	if (res == KVL_ERR_PARSE)

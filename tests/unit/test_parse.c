@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -648,6 +649,45 @@ static void cloud_profiles(void **state)
 	kvl_error_clear(&err);
 }
 
+/* A profile saved with a UTF-8 byte-order mark loads; a directory gets
+ * a message that says so, not a JSON syntax error. */
+static void cloud_profile_bom_and_dir(void **state)
+{
+	char src[512], path[] = "/tmp/kvlink-cloud-bom.XXXXXX";
+	char body[4096];
+	struct kvl_cloud cloud;
+	struct kvl_error err;
+	size_t len;
+	FILE *in, *out;
+	int fd;
+
+	(void)state;
+	kvl_error_init(&err);
+	snprintf(src, sizeof(src), "%s/cloud_valid.json", KVL_FIXTURES);
+	in = fopen(src, "r");
+	assert_non_null(in);
+	len = fread(body, 1, sizeof(body), in);
+	fclose(in);
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "w");
+	assert_non_null(out);
+	fputs("\xef\xbb\xbf", out);
+	fwrite(body, 1, len, out);
+	fclose(out);
+
+	assert_int_equal(kvl_cloud_load(path, &cloud, &err), KVL_OK);
+	assert_string_equal(cloud.name, "Sandbox");
+	kvl_cloud_clear(&cloud);
+	unlink(path);
+
+	assert_int_equal(kvl_cloud_load(KVL_FIXTURES, &cloud, &err),
+			 KVL_ERR_INVALID);
+	assert_non_null(strstr(err.message, "Is a directory"));
+	assert_null(strstr(err.message, "end of text"));
+	kvl_error_clear(&err);
+}
+
 static void vault_uri_rules(void **state)
 {
 	struct kvl_cloud cloud;
@@ -889,6 +929,7 @@ int main(void)
 		cmocka_unit_test(token_and_device_code),
 		cmocka_unit_test(entra_error_response),
 		cmocka_unit_test(cloud_profiles),
+		cmocka_unit_test(cloud_profile_bom_and_dir),
 		cmocka_unit_test(public_cloud_and_urls),
 		cmocka_unit_test(vault_uri_rules),
 		cmocka_unit_test(connection_targets),
