@@ -523,20 +523,32 @@ static kvl_result tls_verify_failed(const struct transfer *t,
 	const struct kvl_http *http = t->http;
 	char *trust = describe_trust(http);
 	char *proxy = describe_proxy(http, url);
+	char *fix = NULL;
 	kvl_result res;
 
+	/* The profile's caBundle replaces every variable, so only an edit
+	 * of that file can add the proxy's CA. */
+	if (ca_pinned(http) &&
+	    asprintf(&fix, "add that proxy's CA certificate to '%s', the "
+		     "caBundle of the cloud profile, which kvlink uses "
+		     "instead of REQUESTS_CA_BUNDLE and the other "
+		     "variables", http->ca_bundle) < 0)
+		fix = NULL;
 	res = kvl_error_set(err, KVL_ERR_TLS,
 			    "the TLS certificate of %s could not be verified "
 			    "against %s (%s).%s The likely cause is a proxy or "
 			    "firewall that inspects TLS with its own "
-			    "certificate: set REQUESTS_CA_BUNDLE (or "
-			    "CURL_CA_BUNDLE or SSL_CERT_FILE) to a PEM file "
-			    "with that proxy's CA certificate. Otherwise check "
-			    "the system clock", url,
+			    "certificate: %s. Otherwise check the system "
+			    "clock", url,
 			    trust != NULL ? trust : "the trusted CAs",
 			    t->curl_error[0] != '\0' ? t->curl_error
 			    : curl_easy_strerror(code),
-			    proxy != NULL ? proxy : "");
+			    proxy != NULL ? proxy : "",
+			    fix != NULL ? fix
+			    : "set REQUESTS_CA_BUNDLE (or CURL_CA_BUNDLE or "
+			      "SSL_CERT_FILE) to a PEM file with that proxy's "
+			      "CA certificate");
+	free(fix);
 	free(trust);
 	free(proxy);
 	return res;

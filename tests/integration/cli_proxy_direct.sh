@@ -4,7 +4,8 @@
 # started directly, whatever https_proxy or HTTPS_PROXY contain; a
 # request that goes through a proxy and fails names the proxy and its
 # variable; a proxy password never shows, even when it contains '#', '/'
-# or '?'. The dead proxy is a closed loopback port.
+# or '?'; and a TLS failure under a cloud profile's caBundle names that
+# file as the fix. The dead proxy is a closed loopback port.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -51,3 +52,22 @@ for password in 'pa#ss' 'pa/ss' 'pa?ss' 'p@ss#word'; do
 		kvl_fail "cloud show printed the proxy password '$password'"
 	fi
 done
+
+# --- A pinned caBundle gets advice that can work. ---------------------
+# A CA of its own that did not sign the sandbox's certificate.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$WORK/other.key" -out "$WORK/other-ca.pem" -days 1 \
+	-subj /CN=other-ca 2>/dev/null ||
+	kvl_fail "openssl could not create a CA certificate"
+jq --arg ca "$WORK/other-ca.pem" '.caBundle = $ca' "$SANDBOX_CLOUD" \
+	>"$WORK/other-ca.json"
+REQUESTS_CA_BUNDLE="$SANDBOX_CA" kvl_run 1 --cloud "$WORK/other-ca.json" \
+	--env-dir "$WORK/env" --timeout 5 login
+kvl_grep "could not be verified against the CA bundle '$WORK/other-ca.pem'" \
+	"$ERR"
+kvl_grep "add that proxy's CA certificate to '$WORK/other-ca.pem', the caBundle of the cloud profile" \
+	"$ERR"
+if grep -q "set REQUESTS_CA_BUNDLE" "$ERR"; then
+	kvl_fail "the advice names a variable that the profile overrides"
+fi
+
