@@ -56,11 +56,12 @@ static kvl_result confirm_live(struct kvl_cli *cli, const char *id,
 	live = find_live(subs, n, id);
 	if (live == NULL ||
 	    strlen(live->subscription_id) >= sizeof(chosen_id)) {
-		kvl_sink_message(&cli->sink, KVL_LEVEL_INFO,
-				 _("kvlink: note: ignoring az CLI's default "
-				   "subscription %s because Resource Manager "
-				   "does not list it for this account"), id);
-		r = subscription_missing(err);
+		r = kvl_error_set(err, KVL_ERR_INVALID,
+				  _("missing option '--subscription', and az "
+				    "CLI's default subscription %s is not "
+				    "one that Resource Manager lists for this "
+				    "account; give one of the ids that "
+				    "'kvlink list subscriptions' shows"), id);
 	} else {
 		snprintf(chosen_id, sizeof(chosen_id), "%s",
 			 live->subscription_id);

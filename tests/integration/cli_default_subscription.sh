@@ -83,11 +83,16 @@ write_profile "$S2:AzureCloud:true" "$S1:kvlink-sandbox:false"
 kv 2 list resource-groups
 kvl_grep "missing option '--subscription'" "$ERR"
 
-# A default that Resource Manager does not list is ignored with a note.
+# A default that Resource Manager does not list gets one message that
+# says so, and none that says az CLI has no default.
 write_profile "$GONE:kvlink-sandbox:true" "$S1:kvlink-sandbox:false"
 kv 2 list resource-groups
-kvl_grep "kvlink: note: ignoring az CLI's default subscription $GONE" "$ERR"
-kvl_grep "missing option '--subscription'" "$ERR"
+kvl_grep "missing option '--subscription', and az CLI's default subscription $GONE is not one that Resource Manager lists" \
+	"$ERR"
+if grep -q "has no default subscription" "$ERR"; then
+	kvl_fail "the message contradicts itself: $(cat "$ERR")"
+fi
+[ "$(wc -l <"$ERR")" -eq 1 ] || kvl_fail "expected one line: $(cat "$ERR")"
 
 # A damaged file is one line of warning and is otherwise ignored.
 printf '\xef\xbb\xbf{"subscriptions": [{"id": ' >"$PROFILE"
