@@ -1,21 +1,57 @@
 #include "config.h"
 
+#include <langinfo.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include <curses.h>
 
 #include "core/sanitize.h"
 #include "tui/draw.h"
 
+bool tui_utf8_locale(void)
+{
+	const char *codeset = nl_langinfo(CODESET);
+
+	return codeset != NULL && (strcasecmp(codeset, "UTF-8") == 0 ||
+				   strcasecmp(codeset, "utf8") == 0);
+}
+
+/* A copy of UTF-8 text with each non-ASCII character replaced by '?',
+ * because curses in a non-UTF-8 locale draws each of its bytes as a
+ * sequence such as "~I", which would not fit the measured width. */
+static char *ascii_fallback(const char *text)
+{
+	char *out = malloc(strlen(text) + 1);
+	size_t n = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p < 0x80)
+			out[n++] = (char)*p;
+		else if ((*p & 0xc0) != 0x80)
+			out[n++] = '?';
+	}
+	out[n] = '\0';
+	return out;
+}
+
 int tui_draw_text(int row, int col, int width, const char *text,
 		  enum tui_role role, bool pad)
 {
-	char *cut;
+	char *ascii = NULL, *cut;
 	int used = 0;
 
 	if (width <= 0)
 		return 0;
+	if (text != NULL && !tui_utf8_locale()) {
+		ascii = ascii_fallback(text);
+		text = ascii != NULL ? ascii : "?";
+	}
 	cut = kvl_truncate_cols(text ? text : "", (size_t)width);
+	free(ascii);
 	attrset(tui_role_attr(role));
 	if (cut != NULL) {
 		mvaddstr(row, col, cut);

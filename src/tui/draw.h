@@ -4,10 +4,14 @@
 
 #include "tui/theme.h"
 
+/* Whether the locale's character set is UTF-8. */
+bool tui_utf8_locale(void);
+
 /*
  * Draws sanitised text at (row, col), cut to width display columns. When
  * pad is set the rest of the width is filled with spaces in the same
- * role. Returns the columns used by the text.
+ * role. Returns the columns used by the text. Outside a UTF-8 locale,
+ * each non-ASCII character is drawn as '?'.
  */
 int tui_draw_text(int row, int col, int width, const char *text,
 		  enum tui_role role, bool pad);
