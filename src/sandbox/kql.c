@@ -10,8 +10,9 @@
  * in any order and number, project and order at most once each. Columns
  * are those of Resource Graph's resources table; where and order take
  * the string columns only, and once a project ran, only its columns.
- * String literals take '\'' and '\\' escapes. Anything else is a parse
- * error, which the route turns into Resource Graph's InvalidQuery reply.
+ * String literals are in single or double quotes, as in KQL, and take
+ * the escapes \', \" and \\. Anything else is a parse error, which the
+ * route turns into Resource Graph's InvalidQuery reply.
  */
 #include "config.h"
 
@@ -74,21 +75,24 @@ static bool fail_at(struct parser *p, size_t at, const char *fmt, ...)
 	return false;
 }
 
-/* Reads a quoted string starting at p->pos (the opening quote). */
+/* Reads a string in single or double quotes starting at p->pos (the
+ * opening quote). */
 static bool read_string(struct parser *p)
 {
 	const char *s = p->text;
+	char quote = s[p->pos];
 	size_t i = p->pos + 1, len = 0;
 	char *out = malloc(strlen(s + i) + 1);
 
-	while (out != NULL && s[i] != '\0' && s[i] != '\'') {
-		if (s[i] == '\\' && (s[i + 1] == '\'' || s[i + 1] == '\\'))
+	while (out != NULL && s[i] != '\0' && s[i] != quote) {
+		if (s[i] == '\\' && (s[i + 1] == '\'' || s[i + 1] == '"' ||
+				     s[i + 1] == '\\'))
 			i++;
 		else if (s[i] == '\\')
 			break;
 		out[len++] = s[i++];
 	}
-	if (out == NULL || s[i] != '\'') {
+	if (out == NULL || s[i] != quote) {
 		free(out);
 		return fail_at(p, p->pos, "unterminated or badly escaped "
 			       "string literal");
@@ -140,7 +144,7 @@ static bool next(struct parser *p)
 		p->pos++;
 		return true;
 	}
-	if (s[start] == '\'')
+	if (s[start] == '\'' || s[start] == '"')
 		return read_string(p);
 	if (!isalpha((unsigned char)s[start]) && s[start] != '_')
 		return read_compare(p);

@@ -78,6 +78,13 @@ static void string_escapes(void **state)
 	parse_ok("resources | where name == 'it\\'s \\\\ here'", &q);
 	assert_string_equal(q.where[0].value, "it's \\ here");
 	sb_kql_clear(&q);
+
+	/* KQL takes double quotes as well, with the same escapes. */
+	parse_ok("resources | where name == \"say \\\"hi\\\" it's\" "
+		 "and location =~ \"westeurope\"", &q);
+	assert_string_equal(q.where[0].value, "say \"hi\" it's");
+	assert_string_equal(q.where[1].value, "westeurope");
+	sb_kql_clear(&q);
 }
 
 static void rejected_queries(void **state)
@@ -96,6 +103,7 @@ static void rejected_queries(void **state)
 		  "'id' was projected away" },
 		{ "resources | where properties == 'x'", 18, "dynamic" },
 		{ "resources | where name == 'x", 26, "unterminated" },
+		{ "resources | where name == \"x'", 26, "unterminated" },
 		{ "resources | where name == 'a\\x'", 26, "escaped" },
 		{ "resources | where name == x", 26, "string literal" },
 		{ "resources | project name,", 25, "expected a column" },
