@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -80,6 +81,10 @@ static void probe_setup(CURL *c, const struct kvl_probe_request *req,
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (req->ca_bundle != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, req->ca_bundle);
+	/* Plain http is allowed only to loopback, so it goes there directly
+	 * and never hands its credentials to a proxy from the environment. */
+	if (strncasecmp(req->url, "http://", 7) == 0)
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 KVL_PROBE_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, KVL_PROBE_TOTAL_TIMEOUT_MS);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/http.h"
+#include "core/httpprobe.h"
 #include "core/netenv.h"
 #include "mock_server.h"
 
@@ -193,6 +194,32 @@ static void plain_http_direct(void **state)
 	mock_stop(proxy);
 }
 
+/* Connection tests open their own libcurl handles, which must not hand a
+ * plain-http request and its credentials to a proxy either. */
+static void probe_plain_http_direct(void **state)
+{
+	int status = 200;
+	struct mock_server *proxy = mock_start(reply_status, &status);
+	const char *const headers[] = { "Authorization: Bearer probe-key" };
+	struct kvl_probe_request req = {
+		.method = "GET", .url = PLAIN_TARGET,
+		.headers = headers, .n_headers = 1,
+	};
+	struct kvl_probe_response resp;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_non_null(proxy);
+	setenv("http_proxy", mock_base(proxy), 1);
+	setenv("ALL_PROXY", mock_base(proxy), 1);
+	assert_int_equal(kvl_probe_http(&req, &resp, &err), KVL_OK);
+	assert_int_equal(resp.step, KVL_PROBE_CONNECT);
+	kvl_probe_response_clear(&resp);
+	assert_int_equal(mock_count(proxy), 0);
+	mock_stop(proxy);
+}
+
 static void https_uses_proxy(void **state)
 {
 	int status = 200;
@@ -321,6 +348,7 @@ int main(void)
 		cmocka_unit_test_setup(ca_order, clear_vars),
 		cmocka_unit_test(proxy_redacted),
 		cmocka_unit_test_setup(plain_http_direct, clear_vars),
+		cmocka_unit_test_setup(probe_plain_http_direct, clear_vars),
 		cmocka_unit_test_setup(https_uses_proxy, clear_vars),
 		cmocka_unit_test_setup(loopback_skips_remote_proxy,
 				       clear_vars),
