@@ -101,8 +101,8 @@ bool kvl_auth_method_ready(struct kvl_auth *auth,
 		       "this machine is not an Azure VM";
 		return app_service_ready() || kvl_is_azure_vm();
 	case KVL_AUTH_AZURE_CLI:
-		*why = "no 'az' on PATH with a sign-in in its configuration "
-		       "directory";
+		*why = "no 'az' on PATH, or az's azureProfile.json lists no "
+		       "subscription (no 'az login' yet)";
 		return kvl_azcli_signed_in();
 	default:
 		*why = "not a method of this module";

@@ -231,11 +231,21 @@ kvl_result kvl_azcli_profile_parse(const char *text, size_t len,
 	res = kvl_json_parse(text, len, what, &doc, err);
 	if (res != KVL_OK)
 		return res;
-	if (!json_object_is_type(doc, json_type_object) ||
-	    !json_object_object_get_ex(doc, "subscriptions", &list) ||
-	    !json_object_is_type(list, json_type_array)) {
+	if (!json_object_is_type(doc, json_type_object)) {
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "%s has no \"subscriptions\" list", what);
+				    "%s is not a JSON object", what);
+		goto out;
+	}
+
+	/* az writes the file without "subscriptions" on its first run of
+	 * any command, before anyone signs in: no subscriptions, no
+	 * error. */
+	if (!json_object_object_get_ex(doc, "subscriptions", &list))
+		goto out;
+	if (!json_object_is_type(list, json_type_array)) {
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "%s has a \"subscriptions\" member that "
+				    "is not a list", what);
 		goto out;
 	}
 	res = profile_entries(list, what, profile, err);

@@ -71,13 +71,17 @@ static char *find_az(void)
 
 bool kvl_azcli_signed_in(void)
 {
-	char *dir = kvl_azcli_dir(), *az = find_az(), *profile = NULL;
-	bool found;
+	char *dir = kvl_azcli_dir(), *az = find_az();
+	struct kvl_azcli_profile profile = { 0 };
+	bool found = false;
 
-	found = dir != NULL && az != NULL &&
-		asprintf(&profile, "%s/azureProfile.json", dir) >= 0 &&
-		access(profile, R_OK) == 0;
-	free(profile);
+	/* az writes azureProfile.json on its first run of any command, so
+	 * only a subscription in it shows a sign-in. A damaged file shows
+	 * none. */
+	if (dir != NULL && az != NULL &&
+	    kvl_azcli_profile_load(dir, &profile, NULL) == KVL_OK)
+		found = profile.n_subscriptions > 0;
+	kvl_azcli_profile_clear(&profile);
 	free(az);
 	free(dir);
 	return found;

@@ -26,9 +26,10 @@ struct kvl_azcli_token {
 void kvl_azcli_token_clear(struct kvl_azcli_token *token);
 
 /*
- * Whether an az program is on PATH and its configuration directory
- * (kvl_azcli_dir()) holds azureProfile.json, which az writes at
- * 'az login'. Runs nothing, so --auth auto can ask cheaply.
+ * Whether an az program is on PATH and azureProfile.json in its
+ * configuration directory (kvl_azcli_dir()) lists at least one
+ * subscription, which az adds at 'az login'. Runs nothing, so --auth
+ * auto can ask cheaply.
  */
 bool kvl_azcli_signed_in(void);
 

@@ -102,6 +102,16 @@ kvl_grep "kvlink: warning: ignoring the az CLI profile" "$ERR"
 	kvl_fail "expected one warning line: $(cat "$ERR")"
 kvl_grep "missing option '--subscription'" "$ERR"
 
+# The file az writes on its first run, before any sign-in, has no
+# subscriptions; it is valid and gets no warning.
+printf '\xef\xbb\xbf{"installationId": "%s"}\n' \
+	0b7e6a4e-0000-4000-8000-00000000aaaa >"$PROFILE"
+kv 2 list resource-groups
+if grep -q "warning" "$ERR"; then
+	kvl_fail "warned about az's first-run profile: $(cat "$ERR")"
+fi
+kvl_grep "missing option '--subscription'" "$ERR"
+
 # The subscription list itself never comes from the file.
 write_profile "$GONE:kvlink-sandbox:true"
 kv 0 list subscriptions --output json

@@ -51,7 +51,9 @@ use_azcli() {
 	mkdir -p "$WORK/bin" "$WORK/azure"
 	cp "$KVL_SRCDIR/tests/fixtures/az-standin.sh" "$WORK/bin/az"
 	chmod +x "$WORK/bin/az"
-	printf '{"subscriptions": []}\n' >"$WORK/azure/azureProfile.json"
+	printf '{"subscriptions": [{"id": "%s", "isDefault": true}]}\n' \
+		11111111-1111-4111-8111-111111111111 \
+		>"$WORK/azure/azureProfile.json"
 	export PATH="$WORK/bin:$PATH" AZURE_CONFIG_DIR="$WORK/azure"
 	export AZ_STANDIN_SANDBOX="$SANDBOX_URL" AZ_STANDIN_USER="$RILEY"
 	export AZ_STANDIN_CURL_OPTS="--cacert $SANDBOX_CA"

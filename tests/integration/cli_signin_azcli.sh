@@ -58,12 +58,27 @@ cli 0 --auth azure-cli list subscriptions --output json
 kvl_json "[.subscriptions[] | select(.subscriptionId == \"$S1\")] |
 	length" 1
 
-# --auth auto uses az only once its configuration directory shows a
-# sign-in (az writes azureProfile.json at 'az login').
+# --auth auto uses az only once azureProfile.json lists a subscription,
+# which az adds at 'az login'. az writes the file with a byte-order mark
+# and installationId only on its first run of any command.
 rm -f "$AZ_STANDIN_LOG"
 cli 4 whoami
 [ ! -e "$AZ_STANDIN_LOG" ] || kvl_fail "--auth auto ran az without a sign-in"
-printf '{"subscriptions": []}\n' >"$AZURE_CONFIG_DIR/azureProfile.json"
+printf '\xef\xbb\xbf{"installationId": "%s"}\n' \
+	0b7e6a4e-0000-4000-8000-00000000aaaa \
+	>"$AZURE_CONFIG_DIR/azureProfile.json"
+cli 4 whoami
+[ ! -e "$AZ_STANDIN_LOG" ] || kvl_fail "--auth auto ran az before az login"
+kvl_grep "run 'kvlink login'" "$ERR"
+if grep -q "could not get a token" "$ERR"; then
+	kvl_fail "a user who never signed in got az's failure: $(cat "$ERR")"
+fi
+printf '{"installationId": "x", "subscriptions": []}\n' \
+	>"$AZURE_CONFIG_DIR/azureProfile.json"
+cli 4 whoami
+[ ! -e "$AZ_STANDIN_LOG" ] || kvl_fail "--auth auto ran az after az logout"
+printf '{"subscriptions": [{"id": "%s", "isDefault": true}]}\n' "$S1" \
+	>"$AZURE_CONFIG_DIR/azureProfile.json"
 cli 0 whoami --output json
 kvl_json .method azure-cli
 kvl_json .objectId "$RILEY"

@@ -360,6 +360,25 @@ static void profile_damaged(void **state)
 	}
 }
 
+/* az writes this file on its first run of any command, signed in or
+ * not. */
+static void profile_first_run(void **state)
+{
+	const char *text = "\xef\xbb\xbf{\"installationId\": "
+			   "\"0b7e6a4e-0000-4000-8000-00000000aaaa\"}";
+	struct kvl_azcli_profile p;
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_azcli_profile_parse(text, strlen(text),
+						 "az profile", &p, &err),
+			 KVL_OK);
+	assert_null(err.message);
+	assert_int_equal(p.n_subscriptions, 0);
+	kvl_azcli_profile_clear(&p);
+}
+
 static void default_subscription_from_dir(void **state)
 {
 	struct fixture *f = *state;
@@ -411,6 +430,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test(profile_with_bom),
 		cmocka_unit_test(profile_damaged),
+		cmocka_unit_test(profile_first_run),
 		cmocka_unit_test_setup_teardown(default_subscription_from_dir,
 						setup, teardown),
 	};
