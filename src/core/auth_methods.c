@@ -448,7 +448,8 @@ static kvl_result azcli_token(struct kvl_auth *auth, const char *tenant,
 	struct kvl_azcli_token t = { 0 };
 	kvl_result res;
 
-	res = kvl_azcli_get_token(scope, az_tenant(auth, tenant), &t, err);
+	res = kvl_azcli_get_token(scope, az_tenant(auth, tenant), auth->sink,
+				  &t, err);
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, t.access_token,
 				t.expires_at) != KVL_OK)

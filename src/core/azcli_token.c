@@ -28,6 +28,9 @@
 #define AZ_OUTPUT_MAX (256 * 1024)
 /* Maximum length of az's error message quoted back, in bytes. */
 #define AZ_MESSAGE_MAX 300
+/* Longest single wait for az's output before checking for a cancel,
+ * in milliseconds. */
+#define AZ_POLL_STEP_MS 100
 /* Lifetime assumed when az states no expiry, in seconds. */
 #define AZ_DEFAULT_LIFETIME_S 300
 
@@ -108,6 +111,8 @@ struct az_run {
 	struct kvl_buf err;
 	int status;		/* exit status, or -1 */
 	bool timed_out;
+	bool cancelled;		/* the sink reported a cancel */
+	const struct kvl_sink *sink;
 };
 
 /* The child's side: stdin from /dev/null, stdout and stderr to the
@@ -117,7 +122,9 @@ static void exec_az(const char *az, char *const argv[], int out_fd,
 {
 	int null_fd = open("/dev/null", O_RDONLY);
 
-	if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
+	/* Its own process group, so that a cancel or the time limit can
+	 * kill az together with the Python processes it starts. */
+	if (setpgid(0, 0) != 0 || null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 ||
 	    dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
@@ -149,7 +156,9 @@ static long monotonic_ms(void)
 	return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-/* Reads both pipes until az closes them or the time limit passes. */
+/* Reads both pipes until az closes them, the time limit passes or the
+ * sink reports a cancel. poll() waits in short steps, because a signal
+ * that arrives just before it would not interrupt it. */
 static void collect(int out_fd, int err_fd, struct az_run *run)
 {
 	struct pollfd fds[2] = { { out_fd, POLLIN, 0 },
@@ -160,11 +169,16 @@ static void collect(int out_fd, int err_fd, struct az_run *run)
 		long left = deadline - monotonic_ms();
 		int ready;
 
+		if (kvl_sink_cancelled(run->sink)) {
+			run->cancelled = true;
+			return;
+		}
 		if (left <= 0) {
 			run->timed_out = true;
 			return;
 		}
-		ready = poll(fds, 2, (int)left);
+		ready = poll(fds, 2, (int)(left < AZ_POLL_STEP_MS
+					   ? left : AZ_POLL_STEP_MS));
 		if (ready < 0 && errno != EINTR)
 			return;
 		for (int i = 0; ready > 0 && i < 2; i++) {
@@ -199,6 +213,10 @@ static kvl_result run_az(const char *az, char *const argv[],
 	pid = fork();
 	if (pid == 0)
 		exec_az(az, argv, out[1], errp[1]);
+
+	/* Also set here, so that the group exists before any kill. */
+	if (pid > 0)
+		(void)setpgid(pid, pid);
 	close(out[1]);
 	close(errp[1]);
 	if (pid > 0)
@@ -208,8 +226,8 @@ static kvl_result run_az(const char *az, char *const argv[],
 	if (pid < 0)
 		return kvl_error_set(err, KVL_ERR_IO, "cannot start az: %s",
 				     strerror(errno));
-	if (run->timed_out)
-		kill(pid, SIGKILL);
+	if (run->timed_out || run->cancelled)
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	run->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
@@ -230,6 +248,11 @@ static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
 {
 	char *message;
 
+	if (run->cancelled)
+		return kvl_error_set(err, KVL_ERR_CANCELLED,
+				     "cancelled while az account "
+				     "get-access-token was running; az was "
+				     "stopped");
 	if (run->timed_out)
 		return kvl_error_set(err, KVL_ERR_AUTH,
 				     "az account get-access-token printed no "
@@ -278,11 +301,20 @@ static kvl_result parse_token(const struct kvl_buf *out,
 	json_object *body = NULL;
 	kvl_result res;
 
+	/* The output is not quoted back: it may hold a token. */
 	res = kvl_json_parse(out->data != NULL ? out->data : "", out->len,
 			     "the output of az account get-access-token",
-			     &body, err);
+			     &body, NULL);
+	if (res == KVL_ERR_NOMEM)
+		return kvl_error_set(err, res, "out of memory");
 	if (res != KVL_OK)
-		return res;
+		return kvl_error_set(err, KVL_ERR_AUTH,
+				     "az account get-access-token printed "
+				     "something that is not a JSON token "
+				     "response; run it by hand with --output "
+				     "json to see what it prints, update the "
+				     "Azure CLI, or choose another --auth "
+				     "method");
 	token->access_token = kvl_json_strdup(body, "accessToken");
 	token->tenant = kvl_json_strdup(body, "tenant");
 	token->expires_at = az_expiry(body);
@@ -297,6 +329,7 @@ static kvl_result parse_token(const struct kvl_buf *out,
 }
 
 kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
+			       const struct kvl_sink *sink,
 			       struct kvl_azcli_token *token,
 			       struct kvl_error *err)
 {
@@ -304,7 +337,7 @@ kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
 	char *argv[] = { "az", "account", "get-access-token", "--scope",
 			 (char *)scope, "--output", "json", NULL, NULL,
 			 NULL };
-	struct az_run run = { .status = -1 };
+	struct az_run run = { .status = -1, .sink = sink };
 	kvl_result res;
 
 	memset(token, 0, sizeof(*token));
@@ -320,7 +353,8 @@ kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
 	kvl_log("running %s account get-access-token --scope %s%s%s", az,
 		scope, tenant ? " --tenant " : "", tenant ? tenant : "");
 	res = run_az(az, argv, &run, err);
-	if (res == KVL_OK && (run.timed_out || run.status != 0))
+	if (res == KVL_OK &&
+	    (run.timed_out || run.cancelled || run.status != 0))
 		res = az_failed(&run, err);
 	else if (res == KVL_OK)
 		res = parse_token(&run.out, token, err);

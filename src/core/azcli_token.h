@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/result.h"
+#include "core/sink.h"
 
 /* How long az may take to print a token, in seconds. It refreshes its
  * own tokens over the network, which can take a few seconds. */
@@ -40,9 +41,13 @@ kvl_result kvl_azcli_check(struct kvl_error *err) KVL_NODISCARD;
 /*
  * Runs az for a token for scope, in tenant when not NULL. az's failure
  * (not signed in, say) gives KVL_ERR_AUTH with its exit status and
- * sanitised message and the advice to run 'az login'.
+ * sanitised message and the advice to run 'az login'; output that is
+ * not a token response is KVL_ERR_AUTH too. When sink reports a cancel
+ * (sink may be NULL), az and its children are killed and the result is
+ * KVL_ERR_CANCELLED.
  */
 kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
+			       const struct kvl_sink *sink,
 			       struct kvl_azcli_token *token,
 			       struct kvl_error *err) KVL_NODISCARD;
 

@@ -92,6 +92,51 @@ if grep -q $'\033' "$ERR"; then
 	kvl_fail "az's escape sequences reached the terminal: $(cat -v "$ERR")"
 fi
 
+# Output that is not JSON is a failed sign-in (exit status 4).
+AZ_STANDIN_MODE=not-json cli 4 --auth azure-cli whoami
+kvl_grep "printed something that is not a JSON token response" "$ERR"
+
+# Waits up to $2 tenths of a second for process $1 to end; kills it and
+# fails with message $3 when it is still there.
+expect_gone() {
+	local i
+
+	for i in $(seq 1 "$2"); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null || true
+	kvl_fail "$3"
+}
+
+# SIGTERM and SIGINT while az runs: kvlink stops waiting, kills az and
+# the processes az started, and exits with 130.
+for sig in TERM INT; do
+	export AZ_STANDIN_PIDS="$WORK/az-pids-$sig"
+	AZ_STANDIN_MODE=hang "$KVLINK" --cloud "$SANDBOX_CLOUD" \
+		--env-dir "$WORK/env" --auth azure-cli whoami \
+		</dev/null >"$WORK/sig.out" 2>"$WORK/sig.err" &
+	pid=$!
+	for i in $(seq 1 200); do
+		[ -e "$AZ_STANDIN_PIDS" ] && break
+		sleep 0.1
+	done
+	[ -e "$AZ_STANDIN_PIDS" ] || kvl_fail "the stand-in az did not start"
+	kill -s "$sig" "$pid"
+	# az's own time limit is 60 s; a kvlink still waiting after 30 s
+	# ignored the signal.
+	expect_gone "$pid" 300 "kvlink kept waiting for az after SIG$sig"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" -eq 130 ] ||
+		kvl_fail "exit status $status after SIG$sig, expected 130: $(cat "$WORK/sig.err")"
+	read -r az_pid child_pid <"$AZ_STANDIN_PIDS"
+	for p in "$az_pid" "$child_pid"; do
+		expect_gone "$p" 50 "process $p of az still runs after SIG$sig"
+	done
+done
+unset AZ_STANDIN_PIDS
+
 # No az at all.
 PATH="$WORK/empty" cli 4 --auth azure-cli whoami
 kvl_grep "there is no 'az' on PATH" "$ERR"
