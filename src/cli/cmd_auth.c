@@ -1,6 +1,7 @@
 /* kvlink login, logout and whoami, and the sign-in rule of the others. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -102,11 +103,56 @@ static kvl_result print_identity(const struct kvl_cli *cli,
 	return KVL_OK;
 }
 
+/* Description of the source of a method's identity other than kvlink's
+ * own sign-in, for messages; NULL for kvlink's own. */
+static const char *identity_source(enum kvl_auth_method method)
+{
+	switch (method) {
+	case KVL_AUTH_ENVIRONMENT:
+		return _("the service principal in AZURE_TENANT_ID, "
+			 "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or "
+			 "AZURE_CLIENT_CERTIFICATE_PATH");
+	case KVL_AUTH_WORKLOAD_IDENTITY:
+		return _("the workload identity in AZURE_TENANT_ID, "
+			 "AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE");
+	case KVL_AUTH_MANAGED_IDENTITY:
+		return _("this host's managed identity");
+	case KVL_AUTH_AZURE_CLI:
+		return _("the Azure CLI's sign-in");
+	default:
+		return NULL;
+	}
+}
+
+/* Tells how to sign in with kvlink's own sign-in when the identity came
+ * from another method, which 'kvlink logout' cannot change. */
+static void print_other_identity(enum kvl_auth_method method)
+{
+	const char *source = identity_source(method);
+
+	if (source == NULL)
+		return;
+	fprintf(stderr, _("Signed in with %s (--auth %s); 'kvlink logout' "
+			  "does not change that.\n"), source,
+		kvl_auth_method_name(method));
+	if (method == KVL_AUTH_ENVIRONMENT ||
+	    method == KVL_AUTH_WORKLOAD_IDENTITY)
+		fputs(_("To sign in interactively instead, unset "
+			"AZURE_CLIENT_ID, or run 'kvlink login --auth "
+			"device-code' and give --auth cached to later "
+			"commands.\n"), stderr);
+	else
+		fputs(_("To sign in interactively instead, run 'kvlink login "
+			"--auth device-code'; later commands then use that "
+			"sign-in first.\n"), stderr);
+}
+
 /* login is the one command that may show a device code without a
  * terminal: the user asked for it, and the code goes to stderr. */
 kvl_result kvl_cli_cmd_login(struct kvl_cli *cli, struct kvl_error *err)
 {
 	bool cached = kvl_auth_has_cached(cli->session.az.auth);
+	enum kvl_auth_method method;
 	kvl_result r;
 
 	r = kvl_auth_sign_in(cli->session.az.auth, true, err);
@@ -114,30 +160,54 @@ kvl_result kvl_cli_cmd_login(struct kvl_cli *cli, struct kvl_error *err)
 		kvl_error_operation(err, _("sign in"));
 		return r;
 	}
-	if (cached && cli->opt.output == KVL_OUTPUT_TEXT)
+
+	method = kvl_auth_used_method(cli->session.az.auth);
+	if (cli->opt.output == KVL_OUTPUT_TEXT &&
+	    identity_source(method) != NULL)
+		print_other_identity(method);
+	else if (cached && cli->opt.output == KVL_OUTPUT_TEXT)
 		fputs(_("Already signed in; run 'kvlink logout' first to sign "
 			"in as someone else.\n"), stderr);
 	return print_identity(cli, err);
 }
 
+static void print_signed_out(enum kvl_auth_method still)
+{
+	const char *source = identity_source(still);
+
+	if (source == NULL) {
+		puts(_("Signed out; the cached tokens are removed."));
+		return;
+	}
+	printf(_("Signed out of kvlink's own sign-in; the cached tokens are "
+		 "removed. Later commands still sign in with %s (--auth "
+		 "%s).\n"), source, kvl_auth_method_name(still));
+}
+
 kvl_result kvl_cli_cmd_logout(struct kvl_cli *cli, struct kvl_error *err)
 {
 	kvl_result r = kvl_auth_sign_out(cli->session.az.auth, err);
+	enum kvl_auth_method still;
 
 	if (r != KVL_OK) {
 		kvl_error_operation(err, _("sign out"));
 		return r;
 	}
 
+	still = kvl_auth_ready_method(cli->session.az.auth);
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
 		json_object *doc = json_object_new_object();
 
 		json_object_object_add(doc, "signedIn",
 				       json_object_new_boolean(false));
+		if (identity_source(still) != NULL)
+			json_object_object_add(doc, "stillSignedInWith",
+				json_object_new_string(
+					kvl_auth_method_name(still)));
 		kvl_cli_print_json(doc);
 		json_object_put(doc);
 	} else {
-		puts(_("Signed out; the cached tokens are removed."));
+		print_signed_out(still);
 	}
 	return KVL_OK;
 }

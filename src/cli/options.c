@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli/cli.h"
 #include "core/sanitize.h"
@@ -281,18 +282,49 @@ static bool is_resource_group(const char *s)
 	return true;
 }
 
-/* Tenant: a GUID or a domain name such as contoso.onmicrosoft.com. */
-static bool is_tenant(const char *s)
+/* A DNS label: 1 to 63 letters, digits and hyphens, with no hyphen at
+ * either end. */
+static bool is_domain_label(const char *s, size_t len)
 {
-	if (*s == '\0' || strlen(s) > 253)
+	if (len == 0 || len > 63 || s[0] == '-' || s[len - 1] == '-')
 		return false;
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 
-		if (!(isascii(c) && (isalnum(c) || c == '-' || c == '.')))
+		if (!(isascii(c) && (isalnum(c) || c == '-')))
 			return false;
 	}
 	return true;
+}
+
+/* A domain name of at least two labels, such as contoso.onmicrosoft.com. */
+static bool is_domain(const char *s)
+{
+	const char *dot;
+	int labels = 0;
+
+	if (strlen(s) > 253)
+		return false;
+	for (;; s = dot + 1) {
+		dot = strchr(s, '.');
+		if (!is_domain_label(s, dot ? (size_t)(dot - s) : strlen(s)))
+			return false;
+		labels++;
+		if (dot == NULL)
+			return labels >= 2;
+	}
+}
+
+/* Tenant: a GUID or a domain name; with aliases also Entra's
+ * "organizations", "common" and "consumers", which name no single
+ * tenant and so suit only a person's sign-in. */
+static bool is_tenant(const char *s, bool aliases)
+{
+	if (aliases && (strcmp(s, "organizations") == 0 ||
+			strcmp(s, "common") == 0 ||
+			strcmp(s, "consumers") == 0))
+		return true;
+	return is_guid(s) || is_domain(s);
 }
 
 /* A request timeout in whole seconds, 1 to MAX_TIMEOUT_S. */
@@ -350,11 +382,17 @@ static kvl_result check_value(enum opt_id id, const char *value,
 				"expected an application id (a GUID)"), value);
 		break;
 	case OPT_TENANT:
+		if (!is_tenant(value, true))
+			return usage_error(err, _("invalid tenant '%s': "
+				"expected a tenant id (a GUID), a domain name "
+				"such as contoso.onmicrosoft.com, or "
+				"organizations, common or consumers"), value);
+		break;
 	case OPT_IDENTITY_TENANT:
-		if (!is_tenant(value))
+		if (!is_tenant(value, false))
 			return usage_error(err, _("invalid tenant '%s': "
 				"expected a tenant id (a GUID) or a domain "
-				"name"), value);
+				"name such as contoso.onmicrosoft.com"), value);
 		break;
 	case OPT_VAULT:
 		if (!is_vault_name(value))
@@ -640,6 +678,55 @@ static kvl_result check_command(const struct parse_state *ps,
 	return KVL_OK;
 }
 
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0';
+}
+
+/* Whether the sign-in may use AZURE_TENANT_ID: --auth env or
+ * workload-identity, or --auth auto with a service principal or
+ * workload identity in the environment. --sandbox never uses it. */
+static bool uses_env_tenant(const struct kvl_cli_options *opt)
+{
+	if (opt->sandbox || !env_set("AZURE_TENANT_ID"))
+		return false;
+	if (opt->auth_method == KVL_AUTH_ENVIRONMENT ||
+	    opt->auth_method == KVL_AUTH_WORKLOAD_IDENTITY)
+		return true;
+	return opt->auth_method == KVL_AUTH_AUTO &&
+	       env_set("AZURE_CLIENT_ID") &&
+	       (env_set("AZURE_CLIENT_SECRET") ||
+		env_set("AZURE_CLIENT_CERTIFICATE_PATH") ||
+		env_set("AZURE_FEDERATED_TOKEN_FILE"));
+}
+
+/* AZURE_TENANT_ID must be a single tenant and must agree with
+ * --tenant, which it would otherwise silently replace. */
+static kvl_result check_env_tenant(const struct kvl_cli_options *opt,
+				   struct kvl_error *err)
+{
+	const char *env_tenant = getenv("AZURE_TENANT_ID");
+
+	if (!uses_env_tenant(opt))
+		return KVL_OK;
+	if (!is_tenant(env_tenant, false))
+		return usage_error(err, _("invalid AZURE_TENANT_ID '%s': "
+					  "expected a tenant id (a GUID) or a "
+					  "domain name such as "
+					  "contoso.onmicrosoft.com; correct or "
+					  "unset it"), env_tenant);
+	if (opt->tenant != NULL && strcasecmp(opt->tenant, env_tenant) != 0)
+		return usage_error(err, _("--tenant %s conflicts with "
+					  "AZURE_TENANT_ID=%s, the tenant of "
+					  "the app in AZURE_CLIENT_ID; give "
+					  "the same tenant in both, or leave "
+					  "out --tenant"),
+				   opt->tenant, env_tenant);
+	return KVL_OK;
+}
+
 static kvl_result check_combinations(const struct kvl_cli_options *opt,
 				     struct kvl_error *err)
 {
@@ -661,7 +748,7 @@ static kvl_result check_combinations(const struct kvl_cli_options *opt,
 					  "--auth or use --auth device-code"),
 				   kvl_auth_method_name(opt->auth_method),
 				   "--sandbox");
-	return KVL_OK;
+	return check_env_tenant(opt, err);
 }
 
 /* GNU rule: --help and --version win over everything else on the line. */

@@ -178,11 +178,13 @@ void kvl_cli_print_lines(FILE *out, const char *indent, const char *text)
 
 /* Whether a failed sign-in should end with the hint to run 'kvlink
  * login': not when another method was chosen or the message already
- * names what to set or run. */
+ * names what to set or run. The managed identity's and the Azure CLI's
+ * failures always name another --auth method. */
 static bool wants_login_hint(const struct kvl_cli *cli, const char *text)
 {
 	static const char *const hints[] = {
-		"kvlink login", "AZURE_", "IDENTITY_", "az login", NULL,
+		"kvlink login", "AZURE_", "IDENTITY_", "az login", "--auth",
+		NULL,
 	};
 	enum kvl_auth_method m = cli->opt.auth_method;
 

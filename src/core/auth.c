@@ -1077,18 +1077,26 @@ kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 
 bool kvl_auth_has_cached(struct kvl_auth *auth)
 {
+	if (auth->signed_in || auth->used == KVL_AUTH_SERVICE)
+		return true;
+	return kvl_auth_ready_method(auth) != KVL_AUTH_AUTO;
+}
+
+enum kvl_auth_method kvl_auth_ready_method(struct kvl_auth *auth)
+{
 	size_t n = sizeof(auto_chain) / sizeof(*auto_chain);
 	const char *why;
 
-	if (auth->signed_in || auth->used == KVL_AUTH_SERVICE)
-		return true;
+	if (auth->used == KVL_AUTH_SERVICE)
+		return KVL_AUTH_SERVICE;
 	if (auth->method != KVL_AUTH_AUTO)
-		return method_ready(auth, auth->method, false, &why);
+		return method_ready(auth, auth->method, false, &why)
+			? auth->method : KVL_AUTH_AUTO;
 	for (size_t i = 0; i < n; i++) {
 		if (method_ready(auth, auto_chain[i], false, &why))
-			return true;
+			return auto_chain[i];
 	}
-	return false;
+	return KVL_AUTH_AUTO;
 }
 
 kvl_result kvl_auth_sign_out(struct kvl_auth *auth, struct kvl_error *err)

@@ -115,6 +115,11 @@ kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 /* Whether kvl_auth_sign_in() would succeed without user interaction. */
 bool kvl_auth_has_cached(struct kvl_auth *auth);
 
+/* The method kvl_auth_sign_in() would use without user interaction:
+ * the chosen one or the first of --auth auto's chain whose inputs are
+ * present; KVL_AUTH_AUTO when there is none. Sends no request. */
+enum kvl_auth_method kvl_auth_ready_method(struct kvl_auth *auth);
+
 /*
  * Returns an access token for scope ("https://management.azure.com/
  * .default"), from memory, the cache, a refresh or client credentials.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,10 +34,18 @@
 #define CERTIFICATE_ADVICE \
 	"check AZURE_TENANT_ID, AZURE_CLIENT_ID and that the certificate " \
 	"in AZURE_CLIENT_CERTIFICATE_PATH is registered on the app"
+#define MANAGED_ADVICE \
+	"check that this host has a managed identity that may sign in (for " \
+	"a user-assigned one, AZURE_CLIENT_ID names it), or choose another " \
+	"--auth method"
 #define WORKLOAD_ADVICE \
 	"check AZURE_TENANT_ID, AZURE_CLIENT_ID and the token in " \
 	"AZURE_FEDERATED_TOKEN_FILE: the app needs a federated credential " \
 	"for its issuer and subject"
+
+/* The characters of a tenant id or domain name. */
+#define TENANT_CHARS \
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-"
 
 static bool env_set(const char *name)
 {
@@ -124,8 +133,22 @@ static kvl_result take_app_ids(struct kvl_auth *auth, bool with_tenant,
 					     "out of memory");
 	}
 	if (with_tenant) {
-		char *tenant = strdup(getenv("AZURE_TENANT_ID"));
+		const char *value = getenv("AZURE_TENANT_ID");
+		char *tenant;
 
+		if (auth->tenant_given && strcasecmp(auth->tenant, value) != 0)
+			return kvl_error_set(err, KVL_ERR_INVALID,
+					     "--tenant %s conflicts with "
+					     "AZURE_TENANT_ID=%s; give the same "
+					     "tenant in both, or leave out "
+					     "--tenant", auth->tenant, value);
+		if (value[0] == '-' ||
+		    strspn(value, TENANT_CHARS) != strlen(value))
+			return kvl_error_set(err, KVL_ERR_INVALID,
+					     "invalid AZURE_TENANT_ID '%s': "
+					     "expected a tenant id (a GUID) or "
+					     "a domain name", value);
+		tenant = strdup(value);
 		if (tenant == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
 					     "out of memory");
@@ -394,6 +417,20 @@ static kvl_result workload_token(struct kvl_auth *auth, const char *tenant,
 	return res;
 }
 
+/* Appends "; advice" to err's message, so that a failure names its own
+ * next step. */
+static void add_advice(struct kvl_error *err, const char *advice)
+{
+	char *reason;
+
+	if (err == NULL || err->message == NULL)
+		return;
+	reason = err->message;
+	err->message = NULL;
+	kvl_error_set(err, err->result, "%s; %s", reason, advice);
+	free(reason);
+}
+
 /* The resource a managed identity or az names: scope without
  * "/.default"; NULL when out of memory. */
 static char *scope_resource(const char *scope)
@@ -417,6 +454,8 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	res = kvl_managed_identity_token(auth->http, client_id, resource,
 					 &token, &expires_at, err);
+	if (res != KVL_OK && res != KVL_ERR_NOMEM && res != KVL_ERR_CANCELLED)
+		add_advice(err, MANAGED_ADVICE);
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, token,
 				expires_at) != KVL_OK)

@@ -262,7 +262,8 @@ static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
 	if (run->status == 127)
 		return kvl_error_set(err, KVL_ERR_AUTH,
 				     "cannot run az (exit status 127); "
-				     "check the Azure CLI installation");
+				     "check the Azure CLI installation, or "
+				     "choose another --auth method");
 	message = az_message(&run->err);
 	kvl_error_set(err, KVL_ERR_AUTH,
 		      "the Azure CLI could not get a token (exit status "
@@ -343,6 +344,14 @@ kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
 	memset(token, 0, sizeof(*token));
 	if (az == NULL)
 		return kvl_azcli_check(err);
+
+	/* az would read a value that starts with '-' as an option. */
+	if (tenant != NULL && tenant[0] == '-') {
+		free(az);
+		return kvl_error_set(err, KVL_ERR_INVALID, "invalid tenant "
+				     "'%s': a tenant never starts with '-'",
+				     tenant);
+	}
 	if (tenant != NULL) {
 		argv[7] = "--tenant";
 		argv[8] = (char *)tenant;

@@ -39,4 +39,49 @@ kvl_run 4 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env2" \
 # A wrong secret is a failed sign-in.
 AZURE_CLIENT_SECRET=wrong cli 4 whoami
 
+# --tenant must agree with AZURE_TENANT_ID, which it would otherwise
+# silently lose to: a usage error that names both. The same tenant,
+# in any letter case, signs in.
+OTHER=0b7e6a4e-0000-4000-8000-00000000beef
+cli 2 --tenant "$OTHER" whoami
+kvl_grep "--tenant $OTHER conflicts with AZURE_TENANT_ID=$AZURE_TENANT_ID" \
+	"$ERR"
+cli 2 --auth env --tenant contoso.onmicrosoft.com whoami
+kvl_grep "conflicts with AZURE_TENANT_ID" "$ERR"
+cli 0 --tenant "${AZURE_TENANT_ID^^}" whoami --output json
+kvl_json .tenantId "$AZURE_TENANT_ID"
+
+# Tenants are GUIDs, domain names or, for a person's sign-in, Entra's
+# organizations, common and consumers; anything else never reaches az
+# or Entra.
+for bad in --debug -x.example.com "a b" "x?y=1" contoso "a..b.com" \
+	-- "$(printf 'x\ny.com')"; do
+	kvl_run 2 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" \
+		--tenant="$bad" --auth device-code whoami
+	kvl_grep "expected a tenant id (a GUID), a domain name" "$ERR"
+done
+for bad in --debug common "a b"; do
+	AZURE_TENANT_ID="$bad" cli 2 whoami
+	kvl_grep "invalid AZURE_TENANT_ID" "$ERR"
+done
+kvl_run 4 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env3" \
+	--auth device-code --tenant organizations whoami
+kvl_run 4 --cloud "$SANDBOX_CLOUD" --env-dir "$WORK/env3" \
+	--auth device-code --tenant contoso.onmicrosoft.com whoami
+
+# login and logout say that the identity comes from the environment,
+# which logout cannot change, and how to sign in interactively.
+cli 0 login
+kvl_grep "Signed in with the service principal in AZURE_TENANT_ID" "$ERR"
+kvl_grep "'kvlink logout' does not change that" "$ERR"
+kvl_grep "unset AZURE_CLIENT_ID" "$ERR"
+if grep -q "Already signed in" "$ERR"; then
+	kvl_fail "login blamed kvlink's own sign-in: $(cat "$ERR")"
+fi
+cli 0 logout
+kvl_grep "Later commands still sign in with the service principal" "$OUT"
+cli 0 logout --output json
+kvl_json .signedIn false
+kvl_json .stillSignedInWith env
+
 echo "cli_service_principal: all checks passed"

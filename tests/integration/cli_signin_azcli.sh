@@ -82,6 +82,11 @@ printf '{"subscriptions": [{"id": "%s", "isDefault": true}]}\n' "$S1" \
 cli 0 whoami --output json
 kvl_json .method azure-cli
 kvl_json .objectId "$RILEY"
+cli 0 login
+kvl_grep "Signed in with the Azure CLI's sign-in (--auth azure-cli)" "$ERR"
+kvl_grep "run 'kvlink login --auth device-code'" "$ERR"
+cli 0 logout
+kvl_grep "Later commands still sign in with the Azure CLI's sign-in" "$OUT"
 
 # A signed-out az: its exit status and cleaned message, and what to do.
 AZ_STANDIN_MODE=signed-out cli 4 --auth azure-cli whoami
@@ -95,6 +100,13 @@ fi
 # Output that is not JSON is a failed sign-in (exit status 4).
 AZ_STANDIN_MODE=not-json cli 4 --auth azure-cli whoami
 kvl_grep "printed something that is not a JSON token response" "$ERR"
+# Chosen by --auth auto, az's failure keeps its own advice and gets no
+# hint about kvlink's own sign-in.
+AZ_STANDIN_MODE=not-json cli 4 whoami
+kvl_grep "printed something that is not a JSON token response" "$ERR"
+if grep -qF "run 'kvlink login' first" "$ERR"; then
+	kvl_fail "an az failure got the login hint: $(cat "$ERR")"
+fi
 
 # Waits up to $2 tenths of a second for process $1 to end; kills it and
 # fails with message $3 when it is still there.

@@ -38,6 +38,18 @@ kvl_json "[.value[] | select(.path == \"/msi/token\" and .status == 200
 # A wrong header is rejected by the endpoint.
 IDENTITY_HEADER=wrong-header cli 4 whoami
 kvl_grep "managed identity endpoint" "$ERR"
+# The failure gives the managed identity's advice, not the hint for
+# kvlink's own sign-in.
+kvl_grep "check that this host has a managed identity" "$ERR"
+if grep -qF "run 'kvlink login' first" "$ERR"; then
+	kvl_fail "a managed identity failure got the login hint: $(cat "$ERR")"
+fi
+# Nothing listens at the endpoint.
+IDENTITY_ENDPOINT=http://127.0.0.1:9/msi/token cli 1 whoami
+kvl_grep "check that this host has a managed identity" "$ERR"
+if grep -qF "run 'kvlink login' first" "$ERR"; then
+	kvl_fail "a managed identity failure got the login hint: $(cat "$ERR")"
+fi
 
 # A user-assigned identity the machine does not have.
 AZURE_CLIENT_ID=99999999-0000-4000-8000-000000000099 \
