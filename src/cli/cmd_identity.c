@@ -180,26 +180,63 @@ static void warn_other_app(const struct kvl_env_identity *id)
 		KVL_CI_APP_ID, KVL_CI_APP_ID);
 }
 
-/* Notes on standard error that a managed identity without
- * IDENTITY_ENDPOINT gets its tokens from the instance metadata service. */
+/* Source of the managed identity's tokens on this machine. */
+enum msi_source { MSI_APP_SERVICE, MSI_IMDS, MSI_NONE };
+
+/* The managed identity endpoint kvlink would use here, the same choice
+ * the sign-in makes: IDENTITY_ENDPOINT with IDENTITY_HEADER, else the
+ * instance metadata service on an Azure VM only. *endpoint is NULL for
+ * MSI_NONE. */
+static enum msi_source msi_source(const char **endpoint)
+{
+	bool app_service = false;
+	const char *url = kvl_managed_identity_endpoint(&app_service);
+
+	*endpoint = url;
+	if (app_service)
+		return MSI_APP_SERVICE;
+	if (kvl_is_azure_vm())
+		return MSI_IMDS;
+	*endpoint = NULL;
+	return MSI_NONE;
+}
+
+static bool env_set(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0';
+}
+
+/* Notes on standard error where a managed identity's tokens would come
+ * from when that is not IDENTITY_ENDPOINT with IDENTITY_HEADER. */
 static void note_metadata_service(const struct kvl_env_identity *id)
 {
 	const char *endpoint;
-	bool app_service = false;
+	enum msi_source source;
 
-	if (id->kind != KVL_CREDENTIAL_MANAGED_IDENTITY)
+	if (id == NULL || id->kind != KVL_CREDENTIAL_MANAGED_IDENTITY)
 		return;
-	endpoint = kvl_managed_identity_endpoint(&app_service);
-	if (app_service)
+	source = msi_source(&endpoint);
+	if (source == MSI_APP_SERVICE)
 		return;
-	fprintf(stderr, _("kvlink: note: IDENTITY_ENDPOINT is not set, so "
-			  "'kvlink check' will ask Azure's instance metadata "
-			  "service (%s) for the managed identity's tokens; "
-			  "it answers only on an Azure machine, so elsewhere "
-			  "the check cannot sign in. Run kvlink where App "
-			  "Service sets IDENTITY_ENDPOINT and IDENTITY_HEADER, "
-			  "or remove the identity with 'kvlink env identity "
-			  "clear'.\n"), endpoint != NULL ? endpoint : "");
+	if (env_set("IDENTITY_ENDPOINT") && !env_set("IDENTITY_HEADER"))
+		fputs(_("kvlink: note: IDENTITY_ENDPOINT is set but "
+			"IDENTITY_HEADER is missing; kvlink uses the endpoint "
+			"only with both, so set IDENTITY_HEADER too.\n"),
+		      stderr);
+	if (source == MSI_IMDS)
+		fprintf(stderr, _("kvlink: note: 'kvlink check' will ask "
+				  "Azure's instance metadata service (%s) "
+				  "for the managed identity's tokens, because "
+				  "this machine is an Azure VM.\n"), endpoint);
+	else
+		fputs(_("kvlink: note: this machine is not an Azure VM and "
+			"IDENTITY_ENDPOINT and IDENTITY_HEADER are not both "
+			"set, so 'kvlink check' cannot sign in as the managed "
+			"identity here. Run kvlink where App Service sets "
+			"both, or on an Azure VM, or remove the identity with "
+			"'kvlink env identity clear'.\n"), stderr);
 }
 
 static kvl_result identity_set(struct kvl_cli *cli, struct kvl_error *err)
@@ -289,7 +326,6 @@ json_object *kvl_cli_identity_json(const struct kvl_env_identity *id)
 {
 	json_object *obj = json_object_new_object();
 	const char *endpoint;
-	bool app_service;
 	char *thumb;
 
 	kvl_cli_json_add_string(obj, "kind", kvl_credential_kind_name(
@@ -313,10 +349,15 @@ json_object *kvl_cli_identity_json(const struct kvl_env_identity *id)
 		free(thumb);
 	}
 	if (id->kind == KVL_CREDENTIAL_MANAGED_IDENTITY) {
-		endpoint = kvl_managed_identity_endpoint(&app_service);
+		static const char *const names[] = {
+			[MSI_APP_SERVICE] = "IDENTITY_ENDPOINT",
+			[MSI_IMDS] = "imds",
+			[MSI_NONE] = "none",
+		};
+		enum msi_source source = msi_source(&endpoint);
+
 		kvl_cli_json_add_string(obj, "endpoint", endpoint);
-		kvl_cli_json_add_string(obj, "endpointSource", app_service ?
-					"IDENTITY_ENDPOINT" : "imds");
+		kvl_cli_json_add_string(obj, "endpointSource", names[source]);
 	}
 	kvl_cli_json_add_string(obj, "setBy", id->set_by);
 	kvl_cli_json_add_string(obj, "setAt", id->set_at);
@@ -367,7 +408,6 @@ static void print_identity_text(const struct kvl_cli *cli,
 				const struct kvl_env_identity *id)
 {
 	const char *endpoint;
-	bool app_service;
 	char *thumb;
 
 	kvl_cli_print_field(_("Kind"), kind_label(id->kind));
@@ -385,8 +425,9 @@ static void print_identity_text(const struct kvl_cli *cli,
 		free(thumb);
 	}
 	if (id->kind == KVL_CREDENTIAL_MANAGED_IDENTITY) {
-		endpoint = kvl_managed_identity_endpoint(&app_service);
-		kvl_cli_print_field(_("Endpoint"), endpoint);
+		(void)msi_source(&endpoint);
+		kvl_cli_print_field(_("Endpoint"), endpoint != NULL ? endpoint :
+				    _("(none on this machine)"));
 	}
 	kvl_cli_print_field(_("Set by"), id->set_by);
 	kvl_cli_print_field(_("Set at"), id->set_at);
@@ -428,6 +469,7 @@ kvl_result kvl_cli_cmd_identity(struct kvl_cli *cli, struct kvl_error *err)
 		print_identity(cli);
 		if (cli->session.env.service_identity != NULL)
 			warn_other_app(cli->session.env.service_identity);
+		note_metadata_service(cli->session.env.service_identity);
 		return KVL_OK;
 	}
 }

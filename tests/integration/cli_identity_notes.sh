@@ -84,11 +84,41 @@ kvl_json "$UNREADABLE | .fix | contains(\"get permission\")" false
 # A managed identity without IDENTITY_ENDPOINT: a note about the instance
 # metadata service and how to remove the identity. Nothing is asked of
 # that service here: set and show read no token.
+# This machine is no Azure VM (tests/lib.sh gives kvlink empty DMI
+# data), so there is no endpoint at all, in set and in show.
 cli 0 env identity set --kind managed-identity
-kvl_grep "IDENTITY_ENDPOINT is not set" "$ERR"
-kvl_grep "instance metadata service" "$ERR"
-kvl_grep "only on an Azure machine" "$ERR"
+kvl_grep "this machine is not an Azure VM" "$ERR"
 kvl_grep "kvlink env identity clear" "$ERR"
+if grep -qF "169.254.169.254" "$OUT" "$ERR"; then
+	kvl_fail "the metadata service was named off Azure: $(cat "$OUT" "$ERR")"
+fi
+cli 0 env identity show
+kvl_grep "(none on this machine)" "$OUT"
+kvl_grep "this machine is not an Azure VM" "$ERR"
+cli 0 env identity show --output json
+kvl_json .serviceIdentity.endpointSource none
+kvl_json .serviceIdentity.endpoint null
+
+# IDENTITY_ENDPOINT without IDENTITY_HEADER: the note names the missing
+# header.
+IDENTITY_ENDPOINT=http://127.0.0.1:9/msi/token cli 0 env identity show
+kvl_grep "IDENTITY_HEADER is missing" "$ERR"
+if grep -qF "IDENTITY_ENDPOINT is not set" "$ERR"; then
+	kvl_fail "the note said IDENTITY_ENDPOINT is not set: $(cat "$ERR")"
+fi
+
+# On an Azure VM, as its DMI data shows, the metadata service is used.
+printf 'Microsoft Corporation\n' >"$KVLINK_TEST_DMI_DIR/sys_vendor"
+printf '7783-7084-3265-9085-8269-3286-77\n' \
+	>"$KVLINK_TEST_DMI_DIR/chassis_asset_tag"
+# --auth cached keeps the sign-in away from the metadata service.
+cli 0 --auth cached env identity show --output json
+kvl_json .serviceIdentity.endpointSource imds
+cli 0 --auth cached env identity show
+kvl_grep "instance metadata service" "$ERR"
+kvl_grep "this machine is an Azure VM" "$ERR"
+rm -f "$KVLINK_TEST_DMI_DIR/sys_vendor" \
+	"$KVLINK_TEST_DMI_DIR/chassis_asset_tag"
 cli 0 env identity clear
 kvl_grep "Service identity removed" "$OUT"
 
