@@ -123,34 +123,82 @@ static kvl_result cache_from_json(json_object *obj,
 	return KVL_OK;
 }
 
-/* Renames a damaged cache to path.bad so that the next run starts fresh. */
-static void set_aside(const char *path, const struct kvl_error *why,
-		      struct kvl_error *err)
+/* Maximum number of set-aside caches kept as path.bad, path.bad.1 and
+ * so on; a further damaged cache is removed. */
+#define BAD_COPIES_MAX 100
+
+/* Moves path to the first free name of path.bad, path.bad.1 and so on.
+ * link() never replaces an existing file, so an earlier copy stays.
+ * Returns the new name, or NULL when path was removed instead. */
+static char *move_to_free_bad_name(const char *path)
 {
 	char *bad = NULL;
 
-	if (asprintf(&bad, "%s.bad", path) < 0)
-		return;
-	if (rename(path, bad) != 0)
-		remove(path);
-	kvl_log("token cache %s is damaged (%s); moved to %s", path,
-		why->message ? why->message : "unreadable", bad);
-	kvl_error_set(err, KVL_OK,
-		      "the saved sign-in in '%s' was damaged and has been "
-		      "moved to '%s'; you will be asked to sign in again",
-		      path, bad);
+	for (int i = 0; i < BAD_COPIES_MAX; i++) {
+		int n = i == 0 ? asprintf(&bad, "%s.bad", path)
+			       : asprintf(&bad, "%s.bad.%d", path, i);
+
+		if (n < 0)
+			break;
+		if (link(path, bad) == 0) {
+			unlink(path);
+			return bad;
+		}
+		free(bad);
+		bad = NULL;
+		if (errno != EEXIST)
+			break;
+	}
+	remove(path);
+	return NULL;
+}
+
+/* Sets a damaged cache aside so that the next run starts fresh. */
+static void set_aside(const char *path, const struct kvl_error *why,
+		      struct kvl_error *err)
+{
+	char *bad = move_to_free_bad_name(path);
+
+	kvl_log("token cache %s is damaged (%s); %s %s", path,
+		why->message ? why->message : "unreadable",
+		bad != NULL ? "moved to" : "removed", bad != NULL ? bad : "");
+	if (bad != NULL)
+		kvl_error_set(err, KVL_OK,
+			      "the saved sign-in in '%s' was damaged and has "
+			      "been moved to '%s'; you will be asked to sign "
+			      "in again", path, bad);
+	else
+		kvl_error_set(err, KVL_OK,
+			      "the saved sign-in in '%s' was damaged and has "
+			      "been removed; you will be asked to sign in "
+			      "again", path);
 	free(bad);
 }
 
-/* Whether opening failed because the key file is gone: crypto.c names
- * the key file in its message only after the cache's seal header was
- * found valid, so a cache that is not sealed at all still counts as
- * damaged. */
-static bool key_missing(const struct kvl_error *why, const char *key_path)
+/* Whether opening failed because of the key file, missing or of the
+ * wrong size, and not because of the cache. crypto.c names the key file
+ * in those messages only after the cache's seal header was found
+ * valid, so a cache that is not sealed at all still counts as damaged.
+ * A failed authentication names the key file too, but there the cache
+ * itself may be damaged. */
+static bool key_unusable(const struct kvl_error *why, const char *key_path,
+			 bool *missing)
 {
+	char *damaged = NULL;
+	bool found;
+
+	*missing = false;
 	if (why->message == NULL || strstr(why->message, key_path) == NULL)
 		return false;
-	return access(key_path, F_OK) != 0 && errno == ENOENT;
+	if (access(key_path, F_OK) != 0 && errno == ENOENT) {
+		*missing = true;
+		return true;
+	}
+	if (asprintf(&damaged, "key file '%s' is damaged", key_path) < 0)
+		return false;
+	found = strstr(why->message, damaged) != NULL;
+	free(damaged);
+	return found;
 }
 
 kvl_result kvl_token_cache_load(const char *path, const char *key_path,
@@ -178,13 +226,21 @@ kvl_result kvl_token_cache_load(const char *path, const char *key_path,
 			kvl_error_set(&inner, res, "unexpected contents");
 	}
 	if (res == KVL_ERR_PARSE) {
+		bool missing;
+
 		kvl_token_cache_clear(cache);
-		set_aside(path, &inner, err);
-		if (key_missing(&inner, key_path))
+
+		/* The next save replaces the key and then the cache, so
+		 * the cache stays where it is. */
+		if (key_unusable(&inner, key_path, &missing))
 			kvl_error_set(err, KVL_OK,
 				      "the saved sign-in cannot be read "
-				      "because its key file '%s' is missing; "
-				      "sign in again", key_path);
+				      "because its key file '%s' is %s; "
+				      "sign in again", key_path,
+				      missing ? "missing"
+					      : "empty or of the wrong size");
+		else
+			set_aside(path, &inner, err);
 		res = KVL_OK;
 	} else if (res != KVL_OK) {
 		kvl_token_cache_clear(cache);

@@ -45,6 +45,30 @@ if grep -qF "damaged" "$ERR"; then
 	kvl_fail "a missing key is reported as damage: $(cat "$ERR")"
 fi
 
+# An empty key beside a valid saved sign-in: the message names the key
+# file, and the cache, which is not damaged, stays in place.
+key 0 login
+: >"$WORK/keyenv/token-cache.key"
+key 4 whoami
+kvl_grep "its key file '$WORK/keyenv/token-cache.key' is empty" "$ERR"
+if grep -qF "was damaged" "$ERR"; then
+	kvl_fail "the cache was blamed for its key: $(cat "$ERR")"
+fi
+[ -s "$WORK/keyenv/token-cache" ] || kvl_fail "the valid cache was moved"
+[ ! -e "$WORK/keyenv/token-cache.bad" ] ||
+	kvl_fail "the valid cache was set aside"
+
+# A damaged cache is set aside, and a later one never replaces it.
+key 0 login
+printf 'not a sealed cache' >"$WORK/keyenv/token-cache"
+key 4 whoami
+kvl_grep "moved to '$WORK/keyenv/token-cache.bad'" "$ERR"
+printf 'damaged again' >"$WORK/keyenv/token-cache"
+key 4 whoami
+kvl_grep "moved to '$WORK/keyenv/token-cache.bad.1'" "$ERR"
+kvl_grep "not a sealed cache" "$WORK/keyenv/token-cache.bad"
+kvl_grep "damaged again" "$WORK/keyenv/token-cache.bad.1"
+
 # Commands that only read create no directories; the first write does.
 no_dirs() {
 	[ ! -e "$XDG_DATA_HOME/kvlink" ] ||
