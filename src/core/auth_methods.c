@@ -454,8 +454,12 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	res = kvl_managed_identity_token(auth->http, client_id, resource,
 					 &token, &expires_at, err);
-	if (res != KVL_OK && res != KVL_ERR_NOMEM && res != KVL_ERR_CANCELLED)
-		add_advice(err, MANAGED_ADVICE);
+	/* A refusal by the endpoint already says what to check. */
+	if (res != KVL_OK && res != KVL_ERR_NOMEM &&
+	    res != KVL_ERR_CANCELLED && err != NULL && err->message != NULL)
+		add_advice(err, strstr(err->message, "refused a token") != NULL
+				? "or choose another --auth method"
+				: MANAGED_ADVICE);
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, token,
 				expires_at) != KVL_OK)

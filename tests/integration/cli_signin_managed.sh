@@ -40,7 +40,8 @@ IDENTITY_HEADER=wrong-header cli 4 whoami
 kvl_grep "managed identity endpoint" "$ERR"
 # The failure gives the managed identity's advice, not the hint for
 # kvlink's own sign-in.
-kvl_grep "check that this host has a managed identity" "$ERR"
+kvl_grep "check that this machine has a managed identity" "$ERR"
+kvl_grep "or choose another --auth method" "$ERR"
 if grep -qF "run 'kvlink login' first" "$ERR"; then
 	kvl_fail "a managed identity failure got the login hint: $(cat "$ERR")"
 fi
