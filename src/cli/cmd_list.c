@@ -88,7 +88,8 @@ static kvl_result show_subscriptions(const struct kvl_cli *cli,
 				     const struct kvl_subscription *s,
 				     size_t n, struct kvl_error *err)
 {
-	const char *cols[3] = { _("NAME"), _("SUBSCRIPTION ID"), _("STATE") };
+	const char *cols[4] = { _("NAME"), _("SUBSCRIPTION ID"), _("STATE"),
+				_("TENANT") };
 	struct kvl_cli_table t;
 	kvl_result r;
 
@@ -103,15 +104,19 @@ static kvl_result show_subscriptions(const struct kvl_cli *cli,
 			kvl_cli_json_add_string(o, "name", s[i].display_name);
 			kvl_cli_json_add_string(o, "state", s[i].state);
 			kvl_cli_json_add_string(o, "tenantId", s[i].tenant_id);
+			kvl_cli_json_add_string(o, "tenantName",
+						s[i].tenant_name);
 			json_object_array_add(items, o);
 		}
 		return print_json_list("subscriptions", items);
 	}
 
-	r = kvl_cli_table_init(&t, 3, cols);
+	r = kvl_cli_table_init(&t, 4, cols);
 	for (size_t i = 0; i < n && r == KVL_OK; i++) {
+		const char *tenant = s[i].tenant_name ? s[i].tenant_name
+				     : s[i].tenant_id;
 		const char *row[] = { s[i].display_name, s[i].subscription_id,
-				      s[i].state };
+				      s[i].state, tenant };
 
 		r = kvl_cli_table_add(&t, row);
 	}

@@ -277,6 +277,7 @@ void kvl_subscription_clear(struct kvl_subscription *s)
 	free(s->display_name);
 	free(s->state);
 	free(s->tenant_id);
+	free(s->tenant_name);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -509,12 +510,6 @@ static kvl_result collect_item(json_object *item, void *ctx)
 	return KVL_OK;
 }
 
-static kvl_result parse_subscription_any(json_object *item, void *out,
-					 struct kvl_error *err)
-{
-	return kvl_arm_parse_subscription(item, out, err);
-}
-
 static kvl_result parse_resource_group_any(json_object *item, void *out,
 					   struct kvl_error *err)
 {
@@ -555,6 +550,68 @@ static bool start_url(struct kvl_buf *url, struct kvl_azure *az,
 	return true;
 }
 
+/* A Resource Manager token for url, from the tenant recorded for the
+ * subscription that url names (the sign-in tenant when none is). */
+static kvl_result arm_token(struct kvl_azure *az, const char *url,
+			    const char **token, struct kvl_error *err)
+{
+	return kvl_azure_arm_token(az, kvl_azure_tenant_of(az, url), token,
+				   err);
+}
+
+/* Copies the last path segment of the authority URL that Resource
+ * Manager names in an InvalidAuthenticationTokenTenant message ("...
+ * Please use the authority (URL) 'https://login.windows.net/{tenant}'
+ * to get the token."); NULL when the message has none. */
+static char *authority_tenant(const char *message)
+{
+	static const char marker[] = "authority (URL) '";
+	const char *start = message ? strstr(message, marker) : NULL;
+	const char *end, *seg;
+
+	if (start == NULL)
+		return NULL;
+	start += strlen(marker);
+	end = strchr(start, '\'');
+	while (end != NULL && end > start && end[-1] == '/')
+		end--;
+	if (end == NULL || end == start)
+		return NULL;
+	seg = end;
+	while (seg > start && seg[-1] != '/')
+		seg--;
+	return seg < end ? strndup(seg, (size_t)(end - seg)) : NULL;
+}
+
+/*
+ * Learns the tenant of the subscription in url from Resource Manager's
+ * 401 InvalidAuthenticationTokenTenant, its response to a token of
+ * another tenant, and records it. Returns whether the call is worth repeating
+ * with that tenant's token.
+ */
+static bool learn_tenant(struct kvl_azure *az, const char *url,
+			 const struct kvl_error *err)
+{
+	static const char key[] = "/subscriptions/";
+	const char *known = kvl_azure_tenant_of(az, url);
+	const char *start = strcasestr(url, key);
+	char *tenant, *sub = NULL;
+	bool learned = false;
+
+	if (err->azure_code == NULL || start == NULL ||
+	    strcmp(err->azure_code, "InvalidAuthenticationTokenTenant") != 0)
+		return false;
+	tenant = authority_tenant(err->azure_message);
+	start += strlen(key);
+	sub = strndup(start, strcspn(start, "/?"));
+	if (tenant != NULL && sub != NULL && *sub != '\0' &&
+	    (known == NULL || strcasecmp(known, tenant) != 0))
+		learned = kvl_azure_set_tenant_of(az, sub, tenant) == KVL_OK;
+	free(tenant);
+	free(sub);
+	return learned;
+}
+
 static kvl_result arm_list(struct kvl_azure *az, struct kvl_buf *url,
 			   const char *operation, struct collector *c,
 			   struct kvl_error *err)
@@ -566,35 +623,47 @@ static kvl_result arm_list(struct kvl_azure *az, struct kvl_buf *url,
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	res = kvl_azure_arm_token(az, NULL, &token, err);
+	res = arm_token(az, url->data, &token, err);
 	if (res == KVL_OK)
 		res = kvl_http_list(az->http, url->data, token, "nextLink",
 				    operation, collect_item, c, err);
+	if (res != KVL_OK && c->n == 0 && learn_tenant(az, url->data, err)) {
+		kvl_error_clear(err);
+		res = arm_token(az, url->data, &token, err);
+		if (res == KVL_OK)
+			res = kvl_http_list(az->http, url->data, token,
+					    "nextLink", operation,
+					    collect_item, c, err);
+	}
 out:
 	kvl_buf_clear(url);
 	return res;
 }
 
-kvl_result kvl_arm_list_subscriptions(struct kvl_azure *az,
-				      struct kvl_subscription **out,
-				      size_t *n, struct kvl_error *err)
+
+/* Sends one Resource Manager request with the token of url's tenant,
+ * and once more when the response names another tenant. */
+static kvl_result arm_send(struct kvl_azure *az, const char *method,
+			   const char *url, json_object *body,
+			   const char *operation, json_object **reply,
+			   struct kvl_error *err)
 {
-	struct collector c = { NULL, 0, sizeof(**out),
-			       parse_subscription_any, "subscription" };
-	struct kvl_buf url;
+	const char *token;
 	kvl_result res;
 
-	start_url(&url, az, NULL);
-	kvl_buf_addf(&url, "/subscriptions?api-version=%s",
-		     KVL_API_SUBSCRIPTIONS);
-	kvl_sink_progress(az->sink, _("Listing subscriptions"));
-	res = arm_list(az, &url, "list subscriptions", &c, err);
-	if (res != KVL_OK) {
-		kvl_subscriptions_free((struct kvl_subscription *)c.items, c.n);
-		c.items = NULL, c.n = 0;
-	}
-	*out = (struct kvl_subscription *)c.items;
-	*n = c.n;
+	res = arm_token(az, url, &token, err);
+	if (res == KVL_OK)
+		res = kvl_http_json(az->http, method, url, token, body,
+				    operation, reply, err);
+	if (res == KVL_OK || !learn_tenant(az, url, err))
+		return res;
+	kvl_error_clear(err);
+	json_object_put(*reply);
+	*reply = NULL;
+	res = arm_token(az, url, &token, err);
+	if (res == KVL_OK)
+		res = kvl_http_json(az->http, method, url, token, body,
+				    operation, reply, err);
 	return res;
 }
 
@@ -602,7 +671,6 @@ static kvl_result arm_get(struct kvl_azure *az, struct kvl_buf *url,
 			  const char *operation, json_object **body,
 			  struct kvl_error *err)
 {
-	const char *token;
 	kvl_result res;
 
 	*body = NULL;
@@ -610,10 +678,7 @@ static kvl_result arm_get(struct kvl_azure *az, struct kvl_buf *url,
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	res = kvl_azure_arm_token(az, NULL, &token, err);
-	if (res == KVL_OK)
-		res = kvl_http_json(az->http, "GET", url->data, token, NULL,
-				    operation, body, err);
+	res = arm_send(az, "GET", url->data, NULL, operation, body, err);
 out:
 	kvl_buf_clear(url);
 	return res;
@@ -871,7 +936,6 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 {
 	json_object *body = NULL, *reply = NULL;
 	struct kvl_buf url;
-	const char *token;
 	kvl_result res;
 
 	if (vault->tenant_id == NULL || object_id == NULL) {
@@ -891,12 +955,11 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 	kvl_buf_addf(&url, "/accessPolicies/%s?api-version=%s", kind,
 		     KVL_API_KEYVAULT);
 	body = access_policy_body(vault->tenant_id, object_id, perms);
-	res = kvl_azure_arm_token(az, NULL, &token, err);
-	if (res == KVL_OK && (url.data == NULL || body == NULL))
+	if (url.data == NULL || body == NULL)
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	if (res == KVL_OK)
-		res = kvl_http_json(az->http, "PUT", url.data, token, body,
-				    operation, &reply, err);
+	else
+		res = arm_send(az, "PUT", url.data, body, operation, &reply,
+			       err);
 	if (res == KVL_OK)
 		kvl_log("access policy %s for %s on %s", kind, object_id,
 			vault->id);
@@ -1010,13 +1073,10 @@ static kvl_result put_role_assignment(struct kvl_azure *az, const char *url,
 				      struct kvl_error *err)
 {
 	json_object *reply = NULL;
-	const char *token;
 	kvl_result res;
 
-	res = kvl_azure_arm_token(az, NULL, &token, err);
-	if (res == KVL_OK)
-		res = kvl_http_json(az->http, "PUT", url, token, body,
-				    "create role assignment", &reply, err);
+	res = arm_send(az, "PUT", url, body, "create role assignment", &reply,
+		       err);
 	if (res == KVL_OK)
 		*id = kvl_json_strdup(reply, "id");
 	json_object_put(reply);
@@ -1100,7 +1160,6 @@ kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
 {
 	json_object *reply = NULL;
 	struct kvl_buf url;
-	const char *token;
 	kvl_result res;
 
 	if (!start_url(&url, az, assignment_id)) {
@@ -1110,10 +1169,8 @@ kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
 				     assignment_id);
 	}
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_AUTHORIZATION);
-	res = kvl_azure_arm_token(az, NULL, &token, err);
-	if (res == KVL_OK)
-		res = kvl_http_json(az->http, "DELETE", url.data, token, NULL,
-				    "delete role assignment", &reply, err);
+	res = arm_send(az, "DELETE", url.data, NULL, "delete role assignment",
+		       &reply, err);
 	if (res == KVL_ERR_NOT_FOUND) {
 		kvl_log("role assignment %s was already gone", assignment_id);
 		kvl_error_clear(err);

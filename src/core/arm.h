@@ -30,6 +30,15 @@ struct kvl_subscription {
 	/* Enabled, Warned, PastDue, Disabled or Deleted */
 	char *state;
 	char *tenant_id;
+	char *tenant_name;	/* display name of tenant_id; NULL: unknown */
+};
+
+/* One tenant the signed-in principal belongs to (GET /tenants). */
+struct kvl_tenant {
+	char *tenant_id;
+	char *display_name;
+	char *default_domain;
+	char *skip_note;	/* why its subscriptions are not listed */
 };
 
 struct kvl_resource_group {
@@ -156,9 +165,33 @@ kvl_result kvl_arm_get_path(struct kvl_azure *az, const char *path,
 			    const char *operation, json_object **body,
 			    struct kvl_error *err) KVL_NODISCARD;
 
+/* The tenants the signed-in principal belongs to, home tenant first. */
+kvl_result kvl_arm_list_tenants(struct kvl_azure *az, struct kvl_tenant **out,
+				size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
+void kvl_tenants_free(struct kvl_tenant *v, size_t n);
+
+/*
+ * Lists the subscriptions of every tenant the signed-in principal
+ * belongs to, each with the token of its own tenant, as Resource
+ * Manager lists only the token tenant's. A tenant whose token cannot be
+ * had (multi-factor authentication or consent required, say) or whose
+ * list fails is skipped with a warning through the sink. Records each
+ * subscription's tenant in az for the calls that follow.
+ */
 kvl_result kvl_arm_list_subscriptions(struct kvl_azure *az,
 				      struct kvl_subscription **out,
 				      size_t *n, struct kvl_error *err)
+	KVL_NODISCARD;
+
+/* Lists like kvl_arm_list_subscriptions() but returns the tenants it
+ * left out in *skipped, each with its skip_note, instead of warning. */
+kvl_result kvl_arm_list_all_subscriptions(struct kvl_azure *az,
+					  struct kvl_subscription **out,
+					  size_t *n,
+					  struct kvl_tenant **skipped,
+					  size_t *n_skipped,
+					  struct kvl_error *err)
 	KVL_NODISCARD;
 kvl_result kvl_arm_get_subscription(struct kvl_azure *az, const char *sub,
 				    struct kvl_subscription *out,

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/azure.h"
 #include "core/log.h"
@@ -48,8 +49,20 @@ out:
 	return res;
 }
 
+static void forget_tenants(struct kvl_azure *az)
+{
+	for (size_t i = 0; i < az->n_sub_tenants; i++) {
+		free(az->sub_tenants[i].subscription_id);
+		free(az->sub_tenants[i].tenant_id);
+	}
+	free(az->sub_tenants);
+	az->sub_tenants = NULL;
+	az->n_sub_tenants = 0;
+}
+
 void kvl_azure_clear(struct kvl_azure *az)
 {
+	forget_tenants(az);
 	kvl_auth_free(az->auth);
 	kvl_http_free(az->http);
 	kvl_cloud_clear(&az->cloud);
@@ -65,6 +78,9 @@ kvl_result kvl_azure_service_init(struct kvl_azure *svc,
 
 	*svc = *az;
 	svc->auth = NULL;
+	/* The service identity has one tenant; az keeps its own list. */
+	svc->sub_tenants = NULL;
+	svc->n_sub_tenants = 0;
 	res = kvl_auth_new_service(az->http, &svc->cloud, credential,
 				   az->sink, &svc->auth);
 	if (res != KVL_OK)
@@ -75,6 +91,7 @@ kvl_result kvl_azure_service_init(struct kvl_azure *svc,
 
 void kvl_azure_service_clear(struct kvl_azure *svc)
 {
+	forget_tenants(svc);
 	kvl_auth_free(svc->auth);
 	memset(svc, 0, sizeof(*svc));
 }
@@ -111,4 +128,63 @@ kvl_result kvl_azure_vault_token(struct kvl_azure *az, const char *tenant,
 				 const char **token, struct kvl_error *err)
 {
 	return service_token(az, kvl_cloud_vault_scope, tenant, token, err);
+}
+
+static struct kvl_subscription_tenant *find_sub(const struct kvl_azure *az,
+						const char *sub, size_t len)
+{
+	for (size_t i = 0; i < az->n_sub_tenants; i++) {
+		const char *id = az->sub_tenants[i].subscription_id;
+
+		if (strlen(id) == len && strncasecmp(id, sub, len) == 0)
+			return &az->sub_tenants[i];
+	}
+	return NULL;
+}
+
+kvl_result kvl_azure_set_tenant_of(struct kvl_azure *az, const char *sub,
+				   const char *tenant)
+{
+	struct kvl_subscription_tenant *entry = find_sub(az, sub, strlen(sub));
+	struct kvl_subscription_tenant *grown;
+	char *copy = strdup(tenant);
+
+	if (copy == NULL)
+		return KVL_ERR_NOMEM;
+	if (entry != NULL) {
+		free(entry->tenant_id);
+		entry->tenant_id = copy;
+		return KVL_OK;
+	}
+	grown = realloc(az->sub_tenants,
+			(az->n_sub_tenants + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		free(copy);
+		return KVL_ERR_NOMEM;
+	}
+	az->sub_tenants = grown;
+	entry = &grown[az->n_sub_tenants];
+	entry->subscription_id = strdup(sub);
+	entry->tenant_id = copy;
+	if (entry->subscription_id == NULL) {
+		free(copy);
+		return KVL_ERR_NOMEM;
+	}
+	az->n_sub_tenants++;
+	kvl_log("subscription %s belongs to tenant %s", sub, tenant);
+	return KVL_OK;
+}
+
+const char *kvl_azure_tenant_of(const struct kvl_azure *az,
+				const char *resource)
+{
+	static const char key[] = "/subscriptions/";
+	const struct kvl_subscription_tenant *entry;
+	const char *p = resource != NULL ? strcasestr(resource, key) : NULL;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(key);
+	entry = find_sub(az, p, strcspn(p, "/?"));
+	return entry != NULL ? entry->tenant_id : NULL;
 }

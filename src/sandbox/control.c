@@ -148,12 +148,15 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_control_managed_identity(sb, reply);
 	} else if (post && strcmp(route, "federated-token") == 0) {
 		sb_control_federated_token(sb, req->body, reply);
+	} else if (post && strcmp(route, "sign-in-policy") == 0) {
+		sb_control_sign_in_policy(sb, req->body, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
 			     "GET managed-identity, POST reset, POST token, "
 			     "POST break, POST repair, POST resource-graph, "
-			     "POST app-credentials and POST federated-token "
+			     "POST app-credentials, POST federated-token and "
+			     "POST sign-in-policy "
 			     "under /_sandbox.");
 	}
 }

@@ -957,6 +957,7 @@ json_object *sb_default_tenant(void)
 		abort();
 	add_secrets(raw, &dev_secrets);
 	add_secrets(raw, &bulk_secrets);
+	sb_add_guest_tenant(raw);
 	tenant = sb_tenant_parse(json_object_to_json_string(raw),
 				 "the built-in tenant", errbuf,
 				 sizeof(errbuf));

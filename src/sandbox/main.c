@@ -59,6 +59,9 @@ static void usage(FILE *out)
 	      "name; for the\n"
 	      "                      Azure SDKs, as kvlink rejects such "
 	      "vault URIs\n"
+	      "  --single-use-refresh-tokens\n"
+	      "                      revoke each refresh token once it is "
+	      "redeemed\n"
 	      "  --help              show this help and exit\n"
 	      "  --version           show the version and exit\n", out);
 }
@@ -105,8 +108,8 @@ static void report_bad_option(int c, int argc, char **argv)
 static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
-	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_HELP,
-	       O_VERSION };
+	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_SINGLE_USE,
+	       O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -119,6 +122,8 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		{ "poll-interval", required_argument, NULL, O_POLL },
 		{ "code-lifetime", required_argument, NULL, O_LIFETIME },
 		{ "vault-ports", no_argument, NULL, O_VAULT_PORTS },
+		{ "single-use-refresh-tokens", no_argument, NULL,
+		  O_SINGLE_USE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +158,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 				       &opt->code_lifetime);
 			break;
 		case O_VAULT_PORTS: opt->vault_ports = true; break;
+		case O_SINGLE_USE: opt->single_use_refresh = true; break;
 		case O_HELP: usage(stdout); return 2;
 		case O_VERSION: puts("kvlink-sandbox " PACKAGE_VERSION);
 			return 2;

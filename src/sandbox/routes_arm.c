@@ -188,8 +188,8 @@ static json_object *subscription_json(json_object *tenant, json_object *sub)
 	json_object_object_add(o, "managedByTenants", json_object_new_array());
 	json_object_object_add(o, "subscriptionId",
 			       json_object_new_string(id));
-	json_object_object_add(o, "tenantId",
-			       json_object_new_string(sb_tenant_id(tenant)));
+	json_object_object_add(o, "tenantId", json_object_new_string(
+				       sb_entry_tenant(tenant, sub)));
 	json_object_object_add(o, "displayName", json_object_new_string(
 				       sb_jstr(sub, "displayName")));
 	json_object_object_add(o, "state",
@@ -227,7 +227,10 @@ static void list_subscriptions(struct sb_request *req,
 	for (i = 0; i < n; i++) {
 		json_object *sub = json_object_array_get_idx(subs, i);
 
-		if (sub_visible(req, sub))
+		/* Resource Manager lists the token tenant's only. */
+		if (sb_ieq(sb_entry_tenant(req->sb->tenant, sub),
+			   sb_jstr(req->claims, "tid")) &&
+		    sub_visible(req, sub))
 			json_object_array_add(items, subscription_json(
 						      req->sb->tenant, sub));
 	}
@@ -241,6 +244,8 @@ static json_object *find_subscription(struct sb_request *req,
 {
 	json_object *sub = sb_tenant_subscription(req->sb->tenant, id);
 
+	if (sub != NULL && !sb_arm_token_tenant_ok(req, reply, sub))
+		return NULL;
 	if (sub == NULL || !sub_visible(req, sub)) {
 		sb_arm_error(reply, 404, "SubscriptionNotFound",
 			     "The subscription '%s' could not be found.", id);
@@ -424,6 +429,10 @@ void sb_route_arm(struct sb_request *req, struct sb_reply *reply)
 	    sb_ieq(s[1], "Microsoft.ResourceGraph") &&
 	    sb_ieq(s[2], "resources")) {
 		sb_route_resource_graph(req, reply);
+		return;
+	}
+	if (n == 1 && sb_ieq(s[0], "tenants")) {
+		sb_route_tenants(req, reply);
 		return;
 	}
 	if (n == 0 || !sb_ieq(s[0], "subscriptions")) {

@@ -44,6 +44,8 @@ static bool resolve_scope(struct sb_request *req, struct sb_reply *reply,
 			     "The subscription '%s' could not be found.", s[1]);
 		return false;
 	}
+	if (!sb_arm_token_tenant_ok(req, reply, out->sub))
+		return false;
 	sub_id = sb_jstr(out->sub, "subscriptionId");
 	if (n == 2) {
 		out->path = sb_printf("/subscriptions/%s", sub_id);

@@ -118,6 +118,30 @@ static bool parse_filter(const char *filter, const char **field,
 	return false;
 }
 
+/* Graph answers from the directory of the token's tenant only. */
+static bool in_token_tenant(struct sb_request *req, json_object *sp)
+{
+	return sb_ieq(sb_entry_tenant(req->sb->tenant, sp),
+		      sb_jstr(req->claims, "tid"));
+}
+
+/* The first service principal of the token's tenant whose key is value. */
+static json_object *find_sp(struct sb_request *req, const char *key,
+			    const char *value)
+{
+	json_object *sps = sb_jarr(req->sb->tenant, "servicePrincipals");
+	size_t i, n = json_object_array_length(sps);
+
+	for (i = 0; i < n; i++) {
+		json_object *sp = json_object_array_get_idx(sps, i);
+
+		if (in_token_tenant(req, sp) &&
+		    sb_ieq(sb_jstr(sp, key), value))
+			return sp;
+	}
+	return NULL;
+}
+
 static void list_sps(struct sb_request *req, struct sb_reply *reply)
 {
 	struct sb_sandbox *sb = req->sb;
@@ -139,7 +163,8 @@ static void list_sps(struct sb_request *req, struct sb_reply *reply)
 		json_object *sp = json_object_array_get_idx(sps, i);
 		json_object *item;
 
-		if (want != NULL && !sb_ieq(sb_jstr(sp, field), want))
+		if (!in_token_tenant(req, sp) ||
+		    (want != NULL && !sb_ieq(sb_jstr(sp, field), want)))
 			continue;
 		item = sp_json(sb, sp);
 		if (select != NULL && !apply_select(item, select, &bad)) {
@@ -170,8 +195,7 @@ static void list_sps(struct sb_request *req, struct sb_reply *reply)
 static void get_sp(struct sb_request *req, struct sb_reply *reply,
 		   const char *key, const char *value)
 {
-	json_object *sp = sb_find_by(sb_jarr(req->sb->tenant,
-					     "servicePrincipals"), key, value);
+	json_object *sp = find_sp(req, key, value);
 	json_object *item;
 	char *context;
 

@@ -84,6 +84,27 @@ static bool authenticate(struct kv_call *c)
 	return false;
 }
 
+/* Key Vault accepts only tokens issued by the vault's own tenant and
+ * names that tenant in its challenge, so a client can fetch the token. */
+static bool tenant_matches(struct kv_call *c)
+{
+	struct sb_sandbox *sb = c->req->sb;
+	const char *want = sb_jstr(c->vault, "tenantId");
+	char *challenge;
+
+	if (sb_ieq(want, sb_jstr(c->req->claims, "tid")))
+		return true;
+	sb_kv_error(c->reply, 401, "Unauthorized", NULL, "AKV10032: Invalid "
+		    "issuer. Expected one of %s/login/%s/, found %s.",
+		    sb->base, want, sb_jstr(c->req->claims, "iss") ?
+		    sb_jstr(c->req->claims, "iss") : "");
+	challenge = sb_printf("Bearer authorization=\"%s/login/%s\", "
+			      "resource=\"%s/kv\"", sb->base, want, sb->base);
+	sb_reply_add_header(c->reply, "WWW-Authenticate", challenge);
+	free(challenge);
+	return false;
+}
+
 /* "appid=...;oid=...;iss=..." as Key Vault names callers in messages. */
 static char *caller_text(struct kv_call *c)
 {
@@ -488,7 +509,7 @@ void sb_route_kv(struct sb_request *req, struct sb_reply *reply)
 	if (c.vault == NULL)
 		goto no_vault;
 	c.name = sb_jstr(c.vault, "name");
-	if (!check_version(&c) || !network_allows(&c))
+	if (!tenant_matches(&c) || !check_version(&c) || !network_allows(&c))
 		return;
 	if (req->n_segs >= 2 && strcmp(req->segs[1], "secrets") == 0)
 		route_secrets(&c, req->segs + 1, req->n_segs - 1);

@@ -17,14 +17,11 @@
 #define ASSERTION_TYPE_JWT \
 	"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
-/* Whether name addresses the sandbox tenant. */
+/* Whether name addresses one of the sandbox's tenants. */
 static bool tenant_matches(struct sb_sandbox *sb, const char *name)
 {
-	json_object *t = sb_jobj(sb->tenant, "tenant");
-
 	return sb_ieq(name, "organizations") || sb_ieq(name, "common") ||
-	       sb_ieq(name, sb_jstr(t, "id")) ||
-	       sb_ieq(name, sb_jstr(t, "defaultDomain"));
+	       sb_directory_find(sb->tenant, name) != NULL;
 }
 
 static bool has_scope(const char *scopes, const char *want)
@@ -102,6 +99,13 @@ static json_object *principal_claims(struct sb_sandbox *sb, const char *aud,
 {
 	json_object *c = sb_claims_new(sb, aud, SB_TOKEN_LIFETIME);
 	const char *oid = sb_jstr(principal, "id");
+	const char *tid = sb_entry_tenant(sb->tenant, principal);
+	char *iss = sb_printf("%s/login/%s/v2.0", sb->base, tid);
+
+	/* The principal's own tenant issues the token. */
+	add_string(c, "tid", tid);
+	add_string(c, "iss", iss);
+	free(iss);
 
 	add_string(c, "oid", oid);
 	add_string(c, "sub", oid);
@@ -296,6 +300,9 @@ static void grant_device_code(struct sb_request *req, struct sb_reply *reply,
 			       "directory. Check --user and the tenant file.");
 		return;
 	}
+	user = sb_login_user_for(req, reply, user, false);
+	if (user == NULL)
+		return;
 	aud = scope_audience(sb, sb_jstr(grant, "scope"));
 	if (aud == NULL)
 		aud = sb_printf("%s/arm", sb->base);
@@ -339,8 +346,15 @@ static void grant_refresh(struct sb_request *req, struct sb_reply *reply,
 			       "The user account does not exist in the "
 			       "directory anymore.");
 	} else {
+		user = sb_login_user_for(req, reply, user, true);
+	}
+	if (user != NULL) {
 		user_tokens(req, reply, user, client_id ? client_id
 			    : sb_jstr(grant, "client_id"), scopes, aud, true);
+		/* Under --single-use-refresh-tokens the redeemed token stops
+		 * working, so a client must keep the one just issued. */
+		if (sb->opt.single_use_refresh)
+			json_object_object_del(sb->refresh_tokens, hash);
 	}
 	free(aud);
 }

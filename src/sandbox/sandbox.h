@@ -49,6 +49,7 @@ struct sb_options {
 	int poll_interval;		/* device code interval, seconds */
 	int code_lifetime;		/* device code expires_in, seconds */
 	bool vault_ports;		/* each vault on a port of its own */
+	bool single_use_refresh;	/* a redeemed refresh token is revoked */
 };
 
 /* The per-run TLS material of tls.c, as PEM text. */
@@ -203,9 +204,46 @@ json_object *sb_tenant_role_definition(json_object *tenant,
 				       const char *guid_or_name);
 char *sb_vault_scope(json_object *vault);
 
+/* tenants.c: the home tenant and otherTenants */
+/* The directory (home "tenant" or an otherTenants entry) whose id or
+ * defaultDomain is name, or NULL. */
+json_object *sb_directory_find(json_object *root, const char *name);
+/* The tenantId of a user, service principal or subscription entry. */
+const char *sb_entry_tenant(json_object *root, json_object *entry);
+/* The user entry of the person behind user in tenant tid: user itself,
+ * or the guest entry there; NULL when they are not in tid. */
+json_object *sb_user_in_tenant(json_object *root, json_object *user,
+			       const char *tid);
+/* The service principal of app_id in tenant tid, or NULL. */
+json_object *sb_sp_in_tenant(json_object *root, const char *app_id,
+			     const char *tid);
+/* Checks otherTenants and fills in every entry's tenantId; returns what
+ * is wrong (caller frees) or NULL. */
+char *sb_tenants_check(json_object *root);
+void sb_route_tenants(struct sb_request *req, struct sb_reply *reply);
+/* The identity of user for a token from the tenant that the token
+ * endpoint's path names ("organizations" and "common" mean the user's
+ * home tenant): user itself or their guest entry. NULL after replying
+ * with Entra's error when they are not in that tenant, or when refresh
+ * is true and the tenant rejects refresh tokens (signInError). */
+json_object *sb_login_user_for(struct sb_request *req,
+			       struct sb_reply *reply, json_object *user,
+			       bool refresh);
+/* Replies 401 InvalidAuthenticationTokenTenant and returns false when
+ * the token of req is not from the tenant of subscription sub. */
+bool sb_arm_token_tenant_ok(struct sb_request *req, struct sb_reply *reply,
+			    json_object *sub);
+/* POST /_sandbox/sign-in-policy {"tenant", "signInError"}: sets or
+ * (null) clears the signInError of one of otherTenants. */
+void sb_control_sign_in_policy(struct sb_sandbox *sb, const char *text,
+			       struct sb_reply *reply);
+
 /* default_tenant.c */
 json_object *sb_default_tenant(void);
 json_object *sb_builtin_roles(void);
+/* default_guest.c: adds the "Fabrikam Sandbox" tenant to the built-in
+ * tenant's JSON before it is checked. */
+void sb_add_guest_tenant(json_object *raw);
 
 /* token.c */
 json_object *sb_claims_new(struct sb_sandbox *sb, const char *aud,

@@ -145,6 +145,12 @@ static void record_request(struct sb_request *req, struct sb_reply *reply)
 			       json_object_new_int((int)reply->status));
 	json_object_object_add(rec, "caller", req->caller[0]
 			       ? json_object_new_string(req->caller) : NULL);
+	/* The tenant of the caller's token: tests check that each call
+	 * used the token of the tenant that owns what it addressed. */
+	json_object_object_add(rec, "tenant",
+			       sb_jstr(req->claims, "tid") != NULL ?
+			       json_object_new_string(sb_jstr(req->claims,
+							      "tid")) : NULL);
 	json_object_object_add(rec, "requestId",
 			       json_object_new_string(reply->request_id));
 	if (reply->detail != NULL)

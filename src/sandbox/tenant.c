@@ -6,12 +6,14 @@
  *   tenant            {id, displayName, defaultDomain}
  *   defaultUser       object id or userPrincipalName of the user that the
  *                     device code flow signs in
- *   users             [{id, userPrincipalName, displayName}]
- *   servicePrincipals [{id, appId, displayName, clientSecret?,
+ *   otherTenants      optional more directories (see tenants.c)
+ *   users             [{id, userPrincipalName, displayName, tenantId?,
+ *                       homeObjectId?}]
+ *   servicePrincipals [{id, appId, displayName, tenantId?, clientSecret?,
  *                       certificates? (PEM texts), managedIdentity?,
  *                       federatedCredentials? [{name, issuer, subject,
  *                       audiences}]}]
- *   subscriptions     [{subscriptionId, displayName, state,
+ *   subscriptions     [{subscriptionId, displayName, state, tenantId?,
  *                       resourceGroups: [{name, location, tags?}]}]
  *   roleDefinitions   optional [{name (GUID), roleName, type, description,
  *                       permissions: [{actions, notActions, dataActions,
@@ -173,6 +175,15 @@ static void check_directory(struct check *c, json_object *root)
 	set_default_string(tenant, "defaultDomain", "sandbox.test");
 	check_list(c, root, "users", user_fields);
 	check_list(c, root, "servicePrincipals", sp_fields);
+}
+
+static void check_tenants(struct check *c, json_object *root)
+{
+	char *problem = sb_tenants_check(root);
+
+	if (problem != NULL)
+		fail(c, "%s", problem);
+	free(problem);
 }
 
 static void check_subscriptions(struct check *c, json_object *root)
@@ -342,7 +353,7 @@ static void fill_vault(struct check *c, json_object *root,
 		     sb_jstr(sub, "subscriptionId"));
 		return;
 	}
-	set_default_string(vault, "tenantId", sb_tenant_id(root));
+	set_default_string(vault, "tenantId", sb_entry_tenant(root, sub));
 	set_default_string(vault, "sku", "standard");
 	set_default_bool(vault, "enableRbacAuthorization", false);
 	set_default_bool(vault, "enableSoftDelete", true);
@@ -418,6 +429,8 @@ json_object *sb_tenant_parse(const char *text, const char *what,
 		check_default_user(&c, root);
 	if (!c.failed)
 		check_subscriptions(&c, root);
+	if (!c.failed)
+		check_tenants(&c, root);
 	if (!c.failed)
 		add_builtin_roles(&c, root);
 	if (!c.failed)

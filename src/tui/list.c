@@ -362,6 +362,18 @@ static enum tui_role row_role(const struct tui_list *list, size_t shown_pos)
 	return TUI_ROLE_NORMAL;
 }
 
+void tui_list_draw_columns(struct tui_list *list, size_t n)
+{
+	list->columns.n_drawn = n;
+}
+
+static size_t drawn_columns(const struct tui_list *list)
+{
+	const struct tui_list_columns *c = &list->columns;
+
+	return c->n_drawn > 0 && c->n_drawn < c->n ? c->n_drawn : c->n;
+}
+
 /* One row as drawn: cells laid out in widths, or the plain text. */
 static char *row_line(const struct tui_list *list,
 		      const struct tui_list_row *row, const int *widths)
@@ -369,7 +381,7 @@ static char *row_line(const struct tui_list *list,
 	if (row->cells == NULL)
 		return strdup(row->text);
 	return tui_format_row((const char *const *)row->cells, widths,
-			      list->columns.n, COLUMN_GAP);
+			      drawn_columns(list), COLUMN_GAP);
 }
 
 static void draw_headings(const struct tui_list *list, int row,
@@ -377,7 +389,7 @@ static void draw_headings(const struct tui_list *list, int row,
 {
 	char *line = tui_format_row(
 		(const char *const *)list->columns.headings, widths,
-		list->columns.n, COLUMN_GAP);
+		drawn_columns(list), COLUMN_GAP);
 
 	if (line != NULL)
 		tui_draw_text(row, rect->left, rect->cols, line,
@@ -393,7 +405,7 @@ void tui_list_draw(struct tui_list *list, const struct tui_rect *rect)
 
 	if (list->columns.n > 0 && height > 1) {
 		tui_columns_fit(rect->cols, list->columns.natural,
-				list->columns.minimum, list->columns.n,
+				list->columns.minimum, drawn_columns(list),
 				COLUMN_GAP, widths);
 		draw_headings(list, row++, rect, widths);
 		height--;

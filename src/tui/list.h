@@ -30,6 +30,7 @@ struct tui_list_columns {
 	char *headings[TUI_LIST_MAX_COLUMNS];	/* sanitised */
 	int natural[TUI_LIST_MAX_COLUMNS];	/* widest cell or heading */
 	int minimum[TUI_LIST_MAX_COLUMNS];
+	size_t n_drawn;		/* the first n_drawn are drawn; 0: all */
 };
 
 struct tui_list {
@@ -61,6 +62,9 @@ bool tui_list_add(struct tui_list *list, const char *text, bool disabled);
 
 /* Sets the column headings and minimum widths, before any row is added.
  * Returns false when out of memory or n is over TUI_LIST_MAX_COLUMNS. */
+/* Draws only the first n columns (0: all of them), for a screen too
+ * narrow for the rest; the rows keep every cell. */
+void tui_list_draw_columns(struct tui_list *list, size_t n);
 bool tui_list_set_columns(struct tui_list *list,
 			  const char *const *headings, const int *minimum,
 			  size_t n);

@@ -1,11 +1,13 @@
 /* Link step 1: choose the subscription that contains the vault. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/azcli.h"
+#include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
@@ -15,6 +17,10 @@
 static struct {
 	struct kvl_subscription *subs;
 	size_t n;
+	struct kvl_tenant *skipped;	/* tenants left out, with notes */
+	size_t n_skipped;
+	bool several_tenants;	/* the list has a Tenant column */
+	int tenant_cols;	/* columns the list needs to show it whole */
 	struct tui_list list;
 	bool loaded;
 } st;
@@ -23,15 +29,19 @@ static kvl_result list_subscriptions(struct tui_app *app, void *arg,
 				     struct kvl_error *err)
 {
 	(void)arg;
-	return kvl_arm_list_subscriptions(&app->session->az, &st.subs, &st.n,
-					  err);
+	return kvl_arm_list_all_subscriptions(&app->session->az, &st.subs,
+					      &st.n, &st.skipped,
+					      &st.n_skipped, err);
 }
 
 static void load(struct tui_app *app)
 {
 	kvl_subscriptions_free(st.subs, st.n);
+	kvl_tenants_free(st.skipped, st.n_skipped);
 	st.subs = NULL;
 	st.n = 0;
+	st.skipped = NULL;
+	st.n_skipped = 0;
 	st.loaded = false;
 	tui_list_clear(&st.list);
 	(void)tui_app_start_job(app, 0, _("Listing subscriptions"),
@@ -49,6 +59,7 @@ static void sub_leave(struct tui_app *app)
 {
 	(void)app;
 	kvl_subscriptions_free(st.subs, st.n);
+	kvl_tenants_free(st.skipped, st.n_skipped);
 	tui_list_clear(&st.list);
 	memset(&st, 0, sizeof(st));
 }
@@ -61,17 +72,76 @@ static bool usable(const struct kvl_subscription *sub)
 		strcasecmp(sub->state, "Deleted") != 0);
 }
 
-static void fill(struct tui_app *app)
+/* A subscription's tenant as the list shows it. */
+static const char *tenant_text(const struct kvl_subscription *sub)
 {
-	static const int minimum[] = { 12, 36, 8 };
-	const char *head[3] = { _("Name"), _("Subscription ID"), _("State") };
+	return sub->tenant_name ? sub->tenant_name : sub->tenant_id;
+}
 
-	tui_steps_columns(app, &st.list, head, minimum, 3);
+static bool spans_tenants(void)
+{
+	for (size_t i = 1; i < st.n; i++) {
+		if (st.subs[i].tenant_id == NULL || st.subs[0].tenant_id == NULL
+		    || strcasecmp(st.subs[i].tenant_id,
+				  st.subs[0].tenant_id) != 0)
+			return true;
+	}
+	return false;
+}
+
+static int max_int(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/*
+ * The columns' minimum widths when the list spans tenants: names (up to
+ * NAME_KEEP columns) and states are kept whole. Sets st.tenant_cols, the
+ * width that shows the Tenant column whole too; below it sub_draw()
+ * drops the column and names the selected row's tenant in the title.
+ */
+#define NAME_KEEP 24
+static void tenant_minimums(int *minimum)
+{
+	int tenant = 0;
+
 	for (size_t i = 0; i < st.n; i++) {
 		const struct kvl_subscription *sub = &st.subs[i];
 		char *state = tui_steps_state_text(sub->state, usable(sub));
-		const char *cells[3] = { sub->display_name,
-					 sub->subscription_id, state };
+		int name = (int)kvl_display_width(sub->display_name ?
+						   sub->display_name : "");
+
+		minimum[0] = max_int(minimum[0], name < NAME_KEEP ? name
+							      : NAME_KEEP);
+		minimum[2] = max_int(minimum[2], state ? (int)
+				     kvl_display_width(state) : 0);
+		tenant = max_int(tenant, (int)kvl_display_width(
+					 tenant_text(sub) ? tenant_text(sub)
+							  : ""));
+		free(state);
+	}
+	st.tenant_cols = minimum[0] + minimum[1] + minimum[2] + tenant + 6;
+}
+
+static void fill(struct tui_app *app)
+{
+	int minimum[] = { 12, 36, 8, 0 };
+	const char *head[4] = { _("Name"), _("Subscription ID"), _("State"),
+				_("Tenant") };
+	size_t n_cols = 3;
+
+	st.several_tenants = spans_tenants();
+	if (st.several_tenants) {
+		tenant_minimums(minimum);
+		n_cols = 4;
+	}
+	tui_steps_columns(app, &st.list, head, minimum, n_cols);
+	for (size_t i = 0; i < st.n; i++) {
+		const struct kvl_subscription *sub = &st.subs[i];
+		char *state = tui_steps_state_text(sub->state, usable(sub));
+		const char *cells[4] = { sub->display_name,
+					 sub->subscription_id, state,
+					 tenant_text(sub) };
 
 		tui_steps_row(app, &st.list, cells, !usable(sub));
 		free(state);
@@ -128,14 +198,35 @@ static void sub_done(struct tui_app *app, int tag, kvl_result result,
 			       _("The signed-in account sees no "
 				 "subscriptions; sign in with another "
 				 "account or ask for access."));
+	else if (st.n_skipped == 1)
+		tui_app_status(app, TUI_ROLE_STATUS, "%s",
+			       st.skipped[0].skip_note);
+	else if (st.n_skipped > 1)
+		tui_app_status(app, TUI_ROLE_STATUS, _("%s (and %zu more "
+				"tenants skipped; 'kvlink list subscriptions' "
+				"names them)"), st.skipped[0].skip_note,
+			       st.n_skipped - 1);
 }
 
 static void sub_draw(struct tui_app *app, const struct tui_layout *lay)
 {
+	const char *prompt = _("Choose the subscription that contains the "
+			       "key vault.");
+	long row = tui_list_selected(&st.list);
+	char *title = NULL;
+	bool narrow;
+
 	(void)app;
-	tui_steps_draw_list(lay, _("Choose the subscription that contains "
-				   "the key vault."),
-			    &st.list, st.loaded);
+	/* Too narrow for the Tenant column: the title names the selected
+	 * row's tenant instead. */
+	narrow = st.several_tenants && lay->cols - 2 < st.tenant_cols;
+	tui_list_draw_columns(&st.list, narrow ? 3 : 0);
+	if (st.loaded && narrow && row >= 0 &&
+	    asprintf(&title, _("%s Tenant: %s"), prompt,
+		     tenant_text(&st.subs[row])) < 0)
+		title = NULL;
+	tui_steps_draw_list(lay, title ? title : prompt, &st.list, st.loaded);
+	free(title);
 }
 
 /* Goes to the vault step with every subscription, skipping step 2. */

@@ -45,7 +45,10 @@ kvl_json .vault null
 
 # Lists, as JSON and as text.
 cli 0 list subscriptions --output json
-kvl_json '.subscriptions | length' 3
+# Contoso's three and the one where Avery is a guest (cli_tenants.sh).
+kvl_json '.subscriptions | length' 4
+kvl_json '[.subscriptions[] | select(.tenantId ==
+	"72f988bf-0000-4000-8000-00000000a001")] | length' 3
 [ ! -s "$ERR" ] || kvl_fail "progress reached a stderr that is no terminal"
 kvl_json ".subscriptions[] | select(.subscriptionId == \"$S1\") | .name" \
 	"Contoso Production"

@@ -20,7 +20,7 @@ kvl_screen_wait "[ Setup ]"
 kvl_keys Enter
 kvl_screen_wait "Contoso Production"
 kvl_type "/Production"
-kvl_screen_wait "(1 of 3)"
+kvl_screen_wait "(1 of 4)"
 kvl_keys Enter
 kvl_screen_wait "All resource groups"
 kvl_keys Enter

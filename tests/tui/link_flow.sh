@@ -49,16 +49,16 @@ kvl_screen_wait "1/6 Subscription"
 kvl_screen_wait "Contoso Archive"
 kvl_screen_has "Disabled: unusable"
 kvl_type "/Archive"
-kvl_screen_wait "Filter: Archive_  (1 of 3)"
+kvl_screen_wait "Filter: Archive_  (1 of 4)"
 kvl_keys Enter
 kvl_screen_wait "Contoso Archive is Disabled; choose an enabled subscription."
 kvl_screen_has "1/6 Subscription"
 # Esc clears the filter and stays on the step.
 kvl_keys Escape
-kvl_screen_wait "3 items; / to filter"
+kvl_screen_wait "4 items; / to filter"
 kvl_screen_has "1/6 Subscription"
 kvl_type "/Production"
-kvl_screen_wait "Filter: Production_  (1 of 3)"
+kvl_screen_wait "Filter: Production_  (1 of 4)"
 kvl_keys Enter
 
 # 2/6: all resource groups.
