@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -18,6 +20,8 @@
 #define CACHE_FORMAT 1
 /* Tokens this close to expiry are treated as expired. */
 #define EXPIRY_MARGIN_S 300
+/* How many set-aside caches (path.bad, path.bad.1, ...) may pile up. */
+#define MAX_ASIDE 10
 
 static void token_clear(struct kvl_token *t)
 {
@@ -123,56 +127,76 @@ static kvl_result cache_from_json(json_object *obj,
 	return KVL_OK;
 }
 
-/* Maximum number of set-aside caches kept as path.bad, path.bad.1 and
- * so on; a further damaged cache is removed. */
-#define BAD_COPIES_MAX 100
-
-/* Moves path to the first free name of path.bad, path.bad.1 and so on.
- * link() never replaces an existing file, so an earlier copy stays.
- * Returns the new name, or NULL when path was removed instead. */
-static char *move_to_free_bad_name(const char *path)
+/* Names the first of path.bad, path.bad.1, ... that does not exist yet,
+ * so that setting a cache aside never overwrites an earlier one. */
+static char *aside_name(const char *path)
 {
-	char *bad = NULL;
+	struct stat st;
+	char *name = NULL;
 
-	for (int i = 0; i < BAD_COPIES_MAX; i++) {
-		int n = i == 0 ? asprintf(&bad, "%s.bad", path)
-			       : asprintf(&bad, "%s.bad.%d", path, i);
+	for (int i = 0; i < MAX_ASIDE; i++) {
+		int n = i == 0 ? asprintf(&name, "%s.bad", path)
+			       : asprintf(&name, "%s.bad.%d", path, i);
 
 		if (n < 0)
-			break;
-		if (link(path, bad) == 0) {
-			unlink(path);
-			return bad;
-		}
-		free(bad);
-		bad = NULL;
-		if (errno != EEXIST)
-			break;
+			return NULL;
+		if (lstat(name, &st) != 0 && errno == ENOENT)
+			return name;
+		free(name);
+		name = NULL;
 	}
-	remove(path);
 	return NULL;
 }
 
-/* Sets a damaged cache aside so that the next run starts fresh. */
-static void set_aside(const char *path, const struct kvl_error *why,
+/*
+ * Moves a cache that cannot be used out of the way, so that the next
+ * sign-in can save a fresh one, and tells the user once through err's
+ * message. reason says what is wrong with it.
+ */
+static void set_aside(const char *path, const char *reason,
 		      struct kvl_error *err)
 {
-	char *bad = move_to_free_bad_name(path);
+	char *bad = aside_name(path);
 
-	kvl_log("token cache %s is damaged (%s); %s %s", path,
-		why->message ? why->message : "unreadable",
-		bad != NULL ? "moved to" : "removed", bad != NULL ? bad : "");
-	if (bad != NULL)
+	if (bad == NULL || rename(path, bad) != 0) {
+		kvl_log("token cache %s cannot be used (%s) nor moved aside: "
+			"%s", path, reason, strerror(errno));
 		kvl_error_set(err, KVL_OK,
-			      "the saved sign-in in '%s' was damaged and has "
-			      "been moved to '%s'; you will be asked to sign "
-			      "in again", path, bad);
-	else
-		kvl_error_set(err, KVL_OK,
-			      "the saved sign-in in '%s' was damaged and has "
-			      "been removed; you will be asked to sign in "
-			      "again", path);
+			      "the saved sign-in '%s' cannot be used (%s) and "
+			      "cannot be moved aside; remove it and sign in "
+			      "again with 'kvlink login'", path, reason);
+		free(bad);
+		return;
+	}
+	kvl_log("token cache %s cannot be used (%s); moved to %s", path,
+		reason, bad);
+	kvl_error_set(err, KVL_OK,
+		      "the saved sign-in '%s' cannot be used (%s); it was "
+		      "moved to '%s' and you need to sign in again with "
+		      "'kvlink login'", path, reason, bad);
 	free(bad);
+}
+
+/* Says why path cannot be read as a cache file, or returns NULL when it
+ * is a readable regular file or does not exist. */
+static const char *file_problem(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? NULL : strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return "it is a directory";
+	if (S_ISLNK(st.st_mode))
+		return "it is a symbolic link";
+	if (!S_ISREG(st.st_mode))
+		return "it is not a regular file";
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return strerror(errno);
+	close(fd);
+	return NULL;
 }
 
 /* Whether opening failed because of the key file, missing or of the
@@ -201,54 +225,71 @@ static bool key_unusable(const struct kvl_error *why, const char *key_path,
 	return found;
 }
 
-kvl_result kvl_token_cache_load(const char *path, const char *key_path,
-				struct kvl_token_cache *cache,
-				struct kvl_error *err)
+/* Opens, decrypts and parses the cache file into cache. */
+static kvl_result read_cache(const char *path, const char *key_path,
+			     struct kvl_token_cache *cache,
+			     struct kvl_error *err)
 {
-	struct kvl_error inner;
 	json_object *obj = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	kvl_result res;
 
-	memset(cache, 0, sizeof(*cache));
-	kvl_error_init(&inner);
-	res = kvl_open_sealed_file(path, key_path, &text, &len, &inner);
-	if (res == KVL_ERR_NOT_FOUND) {
-		res = KVL_OK;
-		goto out;
-	}
+	res = kvl_open_sealed_file(path, key_path, &text, &len, err);
 	if (res == KVL_OK)
-		res = kvl_json_parse(text, len, "token cache", &obj, &inner);
+		res = kvl_json_parse(text, len, "token cache", &obj, err);
 	if (res == KVL_OK) {
 		res = cache_from_json(obj, cache);
 		if (res == KVL_ERR_PARSE)
-			kvl_error_set(&inner, res, "unexpected contents");
+			kvl_error_set(err, res, "unexpected contents");
 	}
-	if (res == KVL_ERR_PARSE) {
-		bool missing;
+	kvl_json_put_secret(obj);
+	kvl_free_secret(text);
+	return res;
+}
 
-		kvl_token_cache_clear(cache);
+kvl_result kvl_token_cache_load(const char *path, const char *key_path,
+				struct kvl_token_cache *cache,
+				struct kvl_error *err)
+{
+	struct kvl_error inner;
+	const char *problem;
+	bool missing;
+	kvl_result res;
 
+	memset(cache, 0, sizeof(*cache));
+	problem = file_problem(path);
+	if (problem != NULL) {
+		set_aside(path, problem, err);
+		return KVL_OK;
+	}
+
+	kvl_error_init(&inner);
+	res = read_cache(path, key_path, cache, &inner);
+	if (res == KVL_ERR_NOT_FOUND) {
+		res = KVL_OK;
+	} else if (res == KVL_ERR_PARSE &&
+		   key_unusable(&inner, key_path, &missing)) {
 		/* The next save replaces the key and then the cache, so
-		 * the cache stays where it is. */
-		if (key_unusable(&inner, key_path, &missing))
-			kvl_error_set(err, KVL_OK,
-				      "the saved sign-in cannot be read "
-				      "because its key file '%s' is %s; "
-				      "sign in again", key_path,
-				      missing ? "missing"
-					      : "empty or of the wrong size");
-		else
-			set_aside(path, &inner, err);
+		 * the cache, which may be sound, stays where it is. */
+		kvl_token_cache_clear(cache);
+		kvl_error_set(err, KVL_OK,
+			      "the saved sign-in cannot be read because its "
+			      "key file '%s' is %s; sign in again with "
+			      "'kvlink login'", key_path,
+			      missing ? "missing"
+				      : "empty or of the wrong size");
+		res = KVL_OK;
+	} else if (res == KVL_ERR_PARSE) {
+		kvl_token_cache_clear(cache);
+		kvl_log("token cache %s: %s", path,
+			inner.message ? inner.message : "unreadable");
+		set_aside(path, "it is damaged or truncated", err);
 		res = KVL_OK;
 	} else if (res != KVL_OK) {
 		kvl_token_cache_clear(cache);
 		kvl_error_move(err, &inner);
 	}
-out:
-	kvl_json_put_secret(obj);
-	kvl_free_secret(text);
 	kvl_error_clear(&inner);
 	return res;
 }

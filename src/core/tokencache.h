@@ -24,9 +24,10 @@ struct kvl_token_cache {
 	size_t n_tokens;
 };
 
-/* A missing file gives an empty cache and KVL_OK; a damaged one is
- * renamed aside with ".bad" and also gives an empty cache, with a
- * warning in err->message. */
+/* A missing file gives an empty cache and KVL_OK. A file that cannot be
+ * used (truncated, damaged, not a regular file, unreadable) is renamed to
+ * path.bad (or path.bad.N when that exists) and also gives an empty cache
+ * and KVL_OK, with the warning for the user in err->message. */
 kvl_result kvl_token_cache_load(const char *path, const char *key_path,
 				struct kvl_token_cache *cache,
 				struct kvl_error *err) KVL_NODISCARD;

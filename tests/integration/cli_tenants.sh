@@ -24,8 +24,7 @@ cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 
 # POSTs a form to the sandbox's token endpoint of tenant $1.
 token_post() {
-	curl -sS --max-time 10 -X POST \
-		"$SANDBOX_URL/login/$1/oauth2/v2.0/${2:-token}" \
+	kvl_curl -X POST "$SANDBOX_URL/login/$1/oauth2/v2.0/${2:-token}" \
 		--data-urlencode "client_id=kvlink-test" "${@:3}"
 }
 # Prints the claims of the JWT in $1.
@@ -36,8 +35,8 @@ claims() {
 	base64 -d <<<"$payload"
 }
 arm_get() {
-	curl -sS --max-time 10 -H "Authorization: Bearer $1" \
-		-w '\n%{http_code}' "$SANDBOX_URL/arm$2"
+	kvl_curl -H "Authorization: Bearer $1" -w '\n%{http_code}' \
+		"$SANDBOX_URL/arm$2"
 }
 
 scope="$SANDBOX_URL/arm/.default offline_access"
@@ -161,9 +160,9 @@ kvl_json .vault.name kv-fabrikam
 # --- A tenant that rejects the refresh token -----------------------------
 
 for refusal in mfa consent; do
-	curl -sSf --max-time 10 -X POST "$SANDBOX_URL/_sandbox/sign-in-policy" \
-		-d "{\"tenant\": \"$FABRIKAM\", \"signInError\": \"$refusal\"}" \
-		>/dev/null || kvl_fail "cannot set the sign-in policy"
+	kvl_sandbox_post /_sandbox/sign-in-policy \
+		"{\"tenant\": \"$FABRIKAM\", \"signInError\": \"$refusal\"}" \
+		>/dev/null
 	rm -rf "$ENV"
 	cli 0 login
 	cli 0 list subscriptions --output json

@@ -13,10 +13,8 @@ FABRIKAM=4f5e6d7c-0000-4000-8000-00000000b001
 ENV="$WORK/env"
 cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 policy() {
-	curl -sSf --max-time 10 -X POST \
-		-d "{\"tenant\": \"$FABRIKAM\", \"signInError\": $1}" \
-		"$SANDBOX_URL/_sandbox/sign-in-policy" >/dev/null ||
-		kvl_fail "POST /_sandbox/sign-in-policy failed"
+	kvl_sandbox_post /_sandbox/sign-in-policy \
+		"{\"tenant\": \"$FABRIKAM\", \"signInError\": $1}" >/dev/null
 }
 
 cli 0 login
