@@ -95,10 +95,11 @@ static int max_int(int a, int b)
 }
 
 /*
- * The columns' minimum widths when the list spans tenants: names (up to
- * NAME_KEEP columns) and states are kept whole. Sets st.tenant_cols, the
- * width that shows the Tenant column whole too; below it sub_draw()
- * drops the column and names the selected row's tenant in the title.
+ * Raises the columns' minimum widths when the list spans tenants, so
+ * that names (up to NAME_KEEP columns) and states stay whole. Sets
+ * st.tenant_cols, the width that also shows the Tenant column whole.
+ * Below it, sub_draw() drops the column and names the selected row's
+ * tenant in the title.
  */
 #define NAME_KEEP 24
 static void tenant_minimums(int *minimum)

@@ -25,20 +25,23 @@ graph_requests() {
 		jq -c ".value[] | select(.path == \"$GRAPH_PATH\")"
 }
 
-# Every vault of the enabled subscriptions s1 and s2, sorted.
+# Every vault of the enabled subscriptions s1, s2 and Fabrikam's s4 (in
+# the tenant where Avery is a guest), sorted.
+FABRIKAM=4f5e6d7c-0000-4000-8000-00000000b001
 ALL_VAULTS="kv-ci-bypass,kv-ci-firewall,kv-ci-private,kv-ci-prod,\
 kv-ci-rbac,kv-dev-bulk,kv-dev-eastus,kv-dev-eastus2,kv-dev-rbac,\
-kv-legacy-ne,kv-legacy-nosd,kv-rbac-existing,kv-restricted-policy,\
-kv-restricted-rbac"
+kv-fabrikam,kv-legacy-ne,kv-legacy-nosd,kv-rbac-existing,\
+kv-restricted-policy,kv-restricted-rbac"
 
 cli 0 login
 
-# Fourteen vaults come in pages of five (--page-size 5): three queries,
-# the second and third carrying the $skipToken of the page before.
+# Contoso's fourteen vaults come in pages of five (--page-size 5): three
+# queries, the second and third carrying the $skipToken of the page
+# before. Fabrikam's one vault takes a fourth, with Fabrikam's token.
 control reset '{}'
 cli 0 list vaults --output json
 kvl_json .source resourceGraph
-kvl_json .subscriptionsSearched 2
+kvl_json .subscriptionsSearched 3
 kvl_json '[.vaults[].name] | sort | join(",")' "$ALL_VAULTS"
 kvl_json '.vaults[] | select(.name == "kv-ci-rbac") | .permissionModel' rbac
 kvl_json '.vaults[] | select(.name == "kv-ci-prod") | .resourceGroup' \
@@ -50,15 +53,21 @@ kvl_json '.vaults[] | select(.name == "kv-ci-firewall") | .firewall.open' \
 kvl_json '.vaults[] | select(.name == "kv-ci-private") |
 	.firewall.publicNetworkAccess' Disabled
 graph_requests >"$WORK/graph.jsonl"
-[ "$(wc -l <"$WORK/graph.jsonl")" -eq 3 ] ||
-	kvl_fail "expected 3 Resource Graph queries: $(cat "$WORK/graph.jsonl")"
-jq -s -e '[.[].status] == [200, 200, 200]' "$WORK/graph.jsonl" >/dev/null ||
-	kvl_fail "a query failed: $(cat "$WORK/graph.jsonl")"
+[ "$(wc -l <"$WORK/graph.jsonl")" -eq 4 ] ||
+	kvl_fail "expected 4 Resource Graph queries: $(cat "$WORK/graph.jsonl")"
+jq -s -e '[.[].status] == [200, 200, 200, 200]' "$WORK/graph.jsonl" \
+	>/dev/null || kvl_fail "a query failed: $(cat "$WORK/graph.jsonl")"
+jq -s -e --arg f "$FABRIKAM" '.[3].tenant == $f and
+	.[3].detail.subscriptions == 1 and .[3].detail.skipToken == null' \
+	"$WORK/graph.jsonl" >/dev/null ||
+	kvl_fail "Fabrikam was not queried with its own token:" \
+		 "$(cat "$WORK/graph.jsonl")"
 jq -s -e '.[0].detail.skipToken == null and
 	  (.[1].detail.skipToken | type) == "string" and
 	  (.[2].detail.skipToken | type) == "string" and
 	  .[1].detail.skipToken != .[2].detail.skipToken and
-	  all(.[]; .detail.top == 1000 and .detail.subscriptions == 2)' \
+	  all(.[0:3][]; .detail.top == 1000 and
+	      .detail.subscriptions == 2)' \
 	"$WORK/graph.jsonl" >/dev/null ||
 	kvl_fail "the pages were not requested with \$skipToken:" \
 		 "$(cat "$WORK/graph.jsonl")"
@@ -69,9 +78,9 @@ kvl_json '[.value[] | select(.path | endswith("Microsoft.KeyVault/vaults"))]
 
 # As text: a header and one row per vault, and a note on stderr.
 cli 0 list vaults
-[ "$(wc -l <"$OUT")" -eq 15 ] || kvl_fail "expected a header and 14 rows"
+[ "$(wc -l <"$OUT")" -eq 16 ] || kvl_fail "expected a header and 15 rows"
 kvl_grep "kv-dev-eastus2" "$OUT"
-kvl_grep "listed through Azure Resource Graph across 2 subscriptions" "$ERR"
+kvl_grep "listed through Azure Resource Graph across 3 subscriptions" "$ERR"
 
 # The resource group filter, in any case, applies across subscriptions.
 cli 0 list vaults --resource-group RG-SHARED --output json
@@ -111,7 +120,7 @@ control resource-graph '{"fault": "unregistered"}'
 cli 0 list vaults --output json
 kvl_json .source perSubscription
 kvl_json .resourceGraphError.code MissingSubscriptionRegistration
-kvl_json '.vaults | length' 14
+kvl_json '.vaults | length' 15
 
 # A fault for Riley only leaves Avery's queries alone.
 control resource-graph '{"fault": "forbidden", "user": "riley@contoso.test"}'

@@ -1,8 +1,9 @@
 #!/bin/bash
-# The wizard's subscription list at 80x24 shows each subscription's
-# tenant. A tenant that rejects the saved sign-in is left out with a note
-# in the status line, and reloading the list (r) after the tenant
-# accepts it again shows that tenant's subscription.
+# The wizard's subscription list shows the tenants: at 80x24 the title
+# names the selected subscription's tenant, and a wide terminal has a
+# Tenant column. A tenant that rejects the saved sign-in is left out
+# with a note in the status line. Reloading the list (r) after the
+# tenant accepts it again shows that tenant's subscription.
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
