@@ -26,21 +26,22 @@ kvl_screen_wait "1/6 Subscription"
 kvl_screen_wait "Contoso Archive"
 kvl_screen_has "a all subscriptions"
 
-# a: straight to the vaults of s1 and s2 (fourteen), not s3's.
+# a: straight to the vaults of s1, s2 and s4 (fifteen; s4 is in the
+# Fabrikam tenant, where Avery is a guest), not s3's.
 kvl_keys a
 kvl_screen_wait "3/6 Vault"
-kvl_screen_wait "Found with Azure Resource Graph in 2 subscriptions."
+kvl_screen_wait "Found with Azure Resource Graph in 3 subscriptions."
 kvl_type "/kv-"
-kvl_screen_wait "(14 of 14)"
+kvl_screen_wait "(15 of 15)"
 kvl_screen_lacks "kv-archive"
 kvl_keys Escape
 kvl_type "/kv-dev-eastus2"
-kvl_screen_wait "(1 of 14)"
+kvl_screen_wait "(1 of 15)"
 kvl_keys Enter
 kvl_screen_wait "Vault kv-dev-eastus2 in rg-dev2, Contoso Development"
 kvl_screen_wait "All checks passed"
 kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
-kvl_json "[.value[] | select(.path == \"$GRAPH_PATH\")] | length" 3 \
+kvl_json "[.value[] | select(.path == \"$GRAPH_PATH\")] | length" 4 \
 	"$WORK/requests.json"
 
 # Back on step 1 with Resource Graph refused: per subscription instead.
@@ -48,7 +49,7 @@ kvl_keys Escape
 kvl_screen_wait "3/6 Vault"
 # The first Esc clears the filter, the second goes back.
 kvl_keys Escape
-kvl_screen_wait "14 items; / to filter"
+kvl_screen_wait "15 items; / to filter"
 kvl_keys Escape
 kvl_screen_wait "1/6 Subscription"
 kvl_sandbox_post /_sandbox/resource-graph '{"fault": "forbidden"}' \
@@ -56,7 +57,7 @@ kvl_sandbox_post /_sandbox/resource-graph '{"fault": "forbidden"}' \
 kvl_keys a
 kvl_screen_wait "Resource Graph is not available (AuthorizationFailed)"
 kvl_type "/kv-"
-kvl_screen_wait "(14 of 14)"
+kvl_screen_wait "(15 of 15)"
 kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
 kvl_json '[.value[] | select(.path | endswith("Microsoft.KeyVault/vaults"))]
 	| length > 0' true "$WORK/requests.json"
