@@ -9,7 +9,7 @@ kvl_sandbox_start
 
 S1=11111111-1111-4111-8111-111111111111
 S2=22222222-2222-4222-8222-222222222222
-GONE=44444444-4444-4444-8444-444444444444
+GONE=55555555-5555-4555-8555-555555555555
 TENANT=72f988bf-0000-4000-8000-00000000a001
 export AZURE_CONFIG_DIR="$WORK/az"
 mkdir -p "$AZURE_CONFIG_DIR"
@@ -116,4 +116,5 @@ kvl_grep "missing option '--subscription'" "$ERR"
 write_profile "$GONE:kvlink-sandbox:true"
 kv 0 list subscriptions --output json
 kvl_json '[.subscriptions[].subscriptionId] | index("'"$GONE"'")' null
-kvl_json '.subscriptions | length' 3
+# Contoso's three and Fabrikam's one, where Avery is a guest.
+kvl_json '.subscriptions | length' 4
