@@ -76,6 +76,22 @@ static kvl_result open_store(struct kvl_session *s, const char *env_dir,
 	return kvl_session_reload(s, err);
 }
 
+/* Records the tenant of the linked vault's subscription, so that calls
+ * about it use that tenant's token from the first one on. */
+static kvl_result remember_link_tenant(struct kvl_session *s,
+				       struct kvl_error *err)
+{
+	const struct kvl_vault_link *v = &s->env.vault;
+
+	if (!s->az_ready || !s->env_loaded || v->subscription_id == NULL ||
+	    v->tenant_id == NULL)
+		return KVL_OK;
+	if (kvl_azure_set_tenant_of(&s->az, v->subscription_id,
+				    v->tenant_id) != KVL_OK)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return KVL_OK;
+}
+
 static kvl_result open_azure(struct kvl_session *s,
 			     const struct kvl_session_options *options,
 			     struct kvl_error *err)
@@ -109,6 +125,8 @@ static kvl_result open_azure(struct kvl_session *s,
 		kvl_error_clear(err);
 		rc = KVL_OK;
 	}
+	if (rc == KVL_OK)
+		rc = remember_link_tenant(s, err);
 	return rc;
 }
 
@@ -159,7 +177,7 @@ kvl_result kvl_session_reload(struct kvl_session *s, struct kvl_error *err)
 	if (rc != KVL_OK)
 		return rc;
 	s->env_loaded = true;
-	return KVL_OK;
+	return remember_link_tenant(s, err);
 }
 
 void kvl_session_close(struct kvl_session *s)

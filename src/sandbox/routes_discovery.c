@@ -45,7 +45,9 @@ void sb_login_discovery(struct sb_request *req, struct sb_reply *reply,
 		"openid", "profile", "email", "offline_access", NULL };
 	static const char *const algorithms[] = { "HS256", NULL };
 	struct sb_sandbox *sb = req->sb;
-	const char *tid = sb_tenant_id(sb->tenant);
+	json_object *directory = sb_directory_find(sb->tenant, tenant_name);
+	const char *tid = directory != NULL ? sb_jstr(directory, "id")
+					    : sb_tenant_id(sb->tenant);
 	bool is_id = sb_ieq(tenant_name, tid);
 	json_object *doc = json_object_new_object();
 

@@ -141,6 +141,14 @@ log="$WORK/link.jsonl"
 	.status < 300')" = "[\"$FABRIKAM\",200]" ] ||
 	kvl_fail "calls under $S4: $(requests '(.path | startswith(
 		"/arm/subscriptions/'$S4'"))')"
+# The run had not listed S4, so its first call learned the tenant from
+# Resource Manager's 401 and was repeated: one rejected call, no more.
+[ "$(requests '(.path | startswith("/arm/subscriptions/'$S4'")) and
+	.status == 401')" = "[\"$CONTOSO\",401]" ] ||
+	kvl_fail "rejected calls under $S4: $(requests '(.path | startswith(
+		"/arm/subscriptions/'$S4'")) and .status >= 300')"
+[ "$(jq -s '[.[] | select(.status == 401)] | length' "$log")" = 1 ] ||
+	kvl_fail "more than one call was rejected: $(cat "$log")"
 [ -n "$(requests '.path | startswith("/graph/")')" ] ||
 	kvl_fail "the link made no Graph call"
 [ "$(requests '.path | startswith("/graph/")' | jq -r '.[0]' | sort -u)" \
@@ -156,6 +164,22 @@ kvl_json "[.vaults[] | .accessPolicies[]? |
 
 cli 0 status --output json
 kvl_json .vault.name kv-fabrikam
+
+# The check of the linked vault reads its secrets (Key Vault data plane)
+# and its settings with Fabrikam's tokens only, with no rejected call:
+# the link recorded the vault's tenant.
+log="$KVL_REQUEST_LOGS/$KVL_TEST_NAME.1.jsonl"
+mark=$(wc -l <"$log")
+cli 0 check --output json
+kvl_json .healthy true
+tail -n +"$((mark + 1))" "$log" >"$WORK/check.jsonl"
+log="$WORK/check.jsonl"
+[ -n "$(requests '.path | startswith("/kv/kv-fabrikam/")')" ] ||
+	kvl_fail "the check did not read the vault's secrets"
+[ "$(requests '.path | startswith("/login/") | not')" = \
+  "[\"$FABRIKAM\",200]" ] ||
+	kvl_fail "check calls: $(requests '.path | startswith("/login/") |
+		not')"
 
 # --- A tenant that rejects the refresh token -----------------------------
 
