@@ -20,7 +20,7 @@ for var in HTTPS_PROXY https_proxy; do
 		</dev/null >"$WORK/sb.out" 2>"$WORK/sb.err" ||
 		kvl_fail "kvlink --sandbox with $var=$DEAD failed:" \
 			"$(cat "$WORK/sb.err")"
-	kvl_json '.subscriptions | length' 3 "$WORK/sb.out"
+	kvl_json '.subscriptions | length' 4 "$WORK/sb.out"
 done
 
 # The log names the proxy with its password hidden.
