@@ -31,7 +31,7 @@ kvl_keys Enter
 kvl_screen_wait "1/6 Subscription"
 kvl_screen_wait "Contoso Archive"
 kvl_type "/Production"
-kvl_screen_wait "(1 of 3)"
+kvl_screen_wait "(1 of 4)"
 kvl_keys Enter
 kvl_screen_wait "All resource groups"
 kvl_keys Enter
