@@ -350,7 +350,9 @@ static json_object *resource_row(struct sb_sandbox *sb, json_object *vault)
 	add_text(row, "id", sb_jstr(arm, "id"));
 	add_text(row, "name", sb_jstr(arm, "name"));
 	add_lowercase(row, "type", sb_jstr(arm, "type"));
-	add_text(row, "tenantId", sb_tenant_id(sb->tenant));
+	add_text(row, "tenantId", sb_entry_tenant(sb->tenant,
+		 sb_tenant_subscription(sb->tenant,
+					sb_jstr(vault, "subscriptionId"))));
 	add_text(row, "kind", "");
 	add_text(row, "location", sb_jstr(arm, "location"));
 	add_lowercase(row, "resourceGroup", sb_jstr(vault, "resourceGroup"));
@@ -375,9 +377,15 @@ static bool vault_in_scope(struct sb_request *req, struct graph_request *r,
 			   json_object *vault)
 {
 	const char *sub = sb_jstr(vault, "subscriptionId");
+	json_object *entry = sb_tenant_subscription(req->sb->tenant, sub);
 	const char *oid = sb_jstr(req->claims, "oid");
 	char *scope;
 	bool ok = r->subscriptions == NULL;
+
+	/* Resource Graph answers for the token's tenant only. */
+	if (!sb_ieq(sb_entry_tenant(req->sb->tenant, entry),
+		    sb_jstr(req->claims, "tid")))
+		return false;
 
 	for (size_t i = 0; !ok && i < json_object_array_length(
 		     r->subscriptions); i++)
