@@ -66,8 +66,8 @@ kvl_screen_wait "Pick an unusable secret?"
 kvl_screen_has "Secret 'old-ftp-password':"
 kvl_screen_has "disabled"
 kvl_keys n
-kvl_screen_wait "Secret for API key"
-kvl_screen_lacks "Pick an unusable secret?"
+kvl_screen_wait_gone "Pick an unusable secret?"
+kvl_screen_has "Secret for API key"
 
 # An expired one: Esc also declines.
 kvl_keys Escape
@@ -82,8 +82,8 @@ kvl_screen_wait "Secret for API key"
 kvl_keys Enter
 kvl_screen_wait "Pick an unusable secret?"
 kvl_keys Enter
-kvl_screen_wait "Secret for API key"
-kvl_screen_lacks "Pick an unusable secret?"
+kvl_screen_wait_gone "Pick an unusable secret?"
+kvl_screen_has "Secret for API key"
 
 # The disabled one again, confirmed with y: it is picked.
 kvl_keys Escape
