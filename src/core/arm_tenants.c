@@ -128,7 +128,7 @@ static kvl_result collect_subscription(json_object *item, void *ctx)
 	return res;
 }
 
-/* Why a tenant's token could not be had, in words, from Entra's code. */
+/* The reason a tenant's token was not issued, in words, from Entra's code. */
 static const char *refusal_reason(const struct kvl_error *err)
 {
 	const char *text = err->azure_message ? err->azure_message : "";

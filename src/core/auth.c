@@ -878,8 +878,8 @@ static kvl_result sign_in_interactive(struct kvl_auth *auth,
 	return first_token(auth, arm_scope, err);
 }
 
-/* Whether the cache holds a refresh token or a usable Resource Manager
- * token. */
+/* Whether the cache contains a refresh token or a usable Resource
+ * Manager token. */
 static bool cache_usable(struct kvl_auth *auth)
 {
 	char *arm_scope;

@@ -28,8 +28,8 @@
 #define AZ_OUTPUT_MAX (256 * 1024)
 /* Maximum length of az's error message quoted back, in bytes. */
 #define AZ_MESSAGE_MAX 300
-/* Longest single wait for az's output before checking for a cancel,
- * in milliseconds. */
+/* Maximum time of one wait for az's output before kvlink checks for a
+ * cancel, in milliseconds. */
 #define AZ_POLL_STEP_MS 100
 /* Lifetime assumed when az states no expiry, in seconds. */
 #define AZ_DEFAULT_LIFETIME_S 300

@@ -82,7 +82,7 @@ kvl_result kvl_cloud_from_builtin(const struct kvl_cloud_builtin *builtin,
 /* AzureCloud. */
 kvl_result kvl_cloud_public(struct kvl_cloud *cloud) KVL_NODISCARD;
 
-/* What chose the cloud that kvl_cloud_select() returned. */
+/* The source of the cloud that kvl_cloud_select() returned. */
 enum kvl_cloud_origin {
 	KVL_CLOUD_ORIGIN_DEFAULT,	/* nothing did: AzureCloud */
 	KVL_CLOUD_ORIGIN_AZ_CLI,	/* az CLI's current cloud */

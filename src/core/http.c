@@ -512,9 +512,9 @@ static char *describe_proxy(const struct kvl_http *http, const char *url)
 }
 
 /*
- * A certificate that does not verify most often comes from a proxy or
- * firewall that inspects TLS with a certificate of its own, so the advice
- * says how to trust that proxy's CA. Verification itself stays on.
+ * A certificate that fails verification often comes from a proxy or
+ * firewall that inspects TLS with a certificate of its own. The advice
+ * explains how to trust that proxy's CA; verification itself stays on.
  */
 static kvl_result tls_verify_failed(const struct transfer *t,
 				    const char *url, CURLcode code,
@@ -569,7 +569,7 @@ static kvl_result ca_bundle_unreadable(const struct kvl_http *http,
 	return res;
 }
 
-/* The status a proxy answered kvlink's CONNECT with, or 0 without one. */
+/* The proxy's status code for kvlink's CONNECT, or 0 without a proxy. */
 static long proxy_connect_status(const struct kvl_http *http)
 {
 	long status = 0;
@@ -602,7 +602,7 @@ static kvl_result proxy_rejected(const struct kvl_netenv_value *p,
 }
 
 /*
- * Explains a failure that the proxy caused: an error status in answer
+ * Explains a failure that the proxy caused: an error status in reply
  * to CONNECT, or a proxy that cannot be reached. Returns KVL_OK when
  * the failure is not the proxy's. With no_proxy set, a failed connection
  * may have been a direct one, so only the generic message fits.

@@ -30,8 +30,8 @@
 #define KVL_RESGRAPH_MAX_TOP 1000
 
 /*
- * The most pages kvlink follows for one request: with pages of 1000 rows
- * that is 100,000 vaults. More pages mean a server that never stops.
+ * Maximum number of pages kvlink follows for one request. With pages of
+ * 1000 rows that is 100,000 vaults, so more pages point to a faulty server.
  */
 #define KVL_RESGRAPH_MAX_PAGES 100
 
@@ -94,13 +94,13 @@ kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
 				    struct kvl_error *err) KVL_NODISCARD;
 
 /*
- * Whether err says that Resource Graph cannot serve this caller at all
+ * Whether err means that Resource Graph cannot serve this caller at all
  * (403, or the provider is not registered or not found), so listing per
  * subscription may still work.
  */
 bool kvl_resgraph_unavailable(const struct kvl_error *err);
 
-/* How kvl_resgraph_discover_vaults() found the vaults. */
+/* The method kvl_resgraph_discover_vaults() used to find the vaults. */
 enum kvl_vault_source {
 	KVL_VAULTS_RESOURCE_GRAPH,
 	KVL_VAULTS_PER_SUBSCRIPTION,
@@ -112,7 +112,7 @@ struct kvl_vault_discovery {
 	size_t n_vaults;
 	size_t n_subscriptions;	/* subscriptions searched */
 	enum kvl_vault_source source;
-	/* Why Resource Graph was not used; result KVL_OK when it was. */
+	/* The reason Resource Graph was not used; KVL_OK when it was. */
 	struct kvl_error fallback;
 };
 

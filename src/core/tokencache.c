@@ -149,9 +149,9 @@ static char *aside_name(const char *path)
 }
 
 /*
- * Moves a cache that cannot be used out of the way, so that the next
- * sign-in can save a fresh one, and tells the user once through err's
- * message. reason says what is wrong with it.
+ * Moves an unusable cache out of the way so that the next sign-in can
+ * save a fresh one, and reports it once in err's message. reason
+ * describes what is wrong with the cache.
  */
 static void set_aside(const char *path, const char *reason,
 		      struct kvl_error *err)

@@ -264,7 +264,7 @@ static bool parse_order(struct parser *p, struct sb_kql_query *q)
 	q->order_by = take_column(p, q, true);
 	if (q->order_by == NULL || !next(p))
 		return false;
-	/* Kusto sorts in descending order unless told otherwise. */
+	/* Kusto sorts in descending order unless asc is given. */
 	q->descending = true;
 	if (is_word(p, "asc") || is_word(p, "desc")) {
 		q->descending = is_word(p, "desc");

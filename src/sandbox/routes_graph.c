@@ -118,7 +118,7 @@ static bool parse_filter(const char *filter, const char **field,
 	return false;
 }
 
-/* Graph answers from the directory of the token's tenant only. */
+/* Graph reads from the directory of the token's tenant only. */
 static bool in_token_tenant(struct sb_request *req, json_object *sp)
 {
 	return sb_ieq(sb_entry_tenant(req->sb->tenant, sp),

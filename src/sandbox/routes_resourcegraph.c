@@ -382,7 +382,7 @@ static bool vault_in_scope(struct sb_request *req, struct graph_request *r,
 	char *scope;
 	bool ok = r->subscriptions == NULL;
 
-	/* Resource Graph answers for the token's tenant only. */
+	/* Resource Graph returns rows of the token's tenant only. */
 	if (!sb_ieq(sb_entry_tenant(req->sb->tenant, entry),
 		    sb_jstr(req->claims, "tid")))
 		return false;
