@@ -207,6 +207,14 @@ kvl_json() {
 		kvl_fail "jq '$1' gave '$got', expected '$2'"
 }
 
+# kvl_figure KEY LABEL VALUE records one measured figure for the table
+# in README.md (make figures). KEY orders the rows ("20-kill-runs").
+kvl_figure() {
+	mkdir -p "$KVL_BUILDDIR/tests/figures" ||
+		kvl_fail "cannot create $KVL_BUILDDIR/tests/figures"
+	printf '%s\t%s\n' "$2" "$3" >"$KVL_BUILDDIR/tests/figures/$1.tsv"
+}
+
 # kvl_grep PATTERN FILE: FILE must contain the fixed string PATTERN.
 kvl_grep() {
 	grep -qF -- "$1" "$2" ||
