@@ -65,6 +65,7 @@ static void reset(struct sb_sandbox *sb, struct sb_reply *reply)
 	json_object_put(sb->undo);
 	sb->undo = json_object_new_array();
 	sb->refused_writes = 0;
+	sb_faults_clear(sb);
 	sb_state_changed(sb);
 	json_object_object_add(body, "reset", json_object_new_boolean(1));
 	sb_reply_json(reply, 200, body);
@@ -150,13 +151,20 @@ void sb_route_control(struct sb_request *req, struct sb_reply *reply)
 		sb_control_federated_token(sb, req->body, reply);
 	} else if (post && strcmp(route, "sign-in-policy") == 0) {
 		sb_control_sign_in_policy(sb, req->body, reply);
+	} else if (strcmp(route, "faults") == 0 &&
+		   (get || post || strcmp(req->method, "DELETE") == 0)) {
+		sb_control_faults(req, reply);
+	} else if (post && (strcmp(route, "checkpoint") == 0 ||
+			    strcmp(route, "restore") == 0)) {
+		sb_control_faults(req, reply);
 	} else {
 		sb_arm_error(reply, 404, "NotFound", "The control routes are "
 			     "GET state, GET requests, GET refused-writes, "
 			     "GET managed-identity, POST reset, POST token, "
 			     "POST break, POST repair, POST resource-graph, "
-			     "POST app-credentials, POST federated-token and "
-			     "POST sign-in-policy "
+			     "POST app-credentials, POST federated-token, "
+			     "POST sign-in-policy, GET, POST and DELETE "
+			     "faults, POST checkpoint and POST restore "
 			     "under /_sandbox.");
 	}
 }

@@ -356,6 +356,7 @@ static int prepare(struct sb_sandbox *sb)
 	sb->refresh_tokens = json_object_new_object();
 	sb->requests = json_object_new_array();
 	sb->undo = json_object_new_array();
+	sb->faults = json_object_new_array();
 	return 0;
 }
 
@@ -370,6 +371,8 @@ static void cleanup(struct sb_sandbox *sb)
 	json_object_put(sb->refresh_tokens);
 	json_object_put(sb->requests);
 	json_object_put(sb->undo);
+	json_object_put(sb->faults);
+	json_object_put(sb->checkpoint);
 	if (sb->request_log != NULL)
 		fclose(sb->request_log);
 }

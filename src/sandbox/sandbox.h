@@ -67,6 +67,8 @@ struct sb_sandbox {
 	json_object *refresh_tokens;	/* token hash -> grant */
 	json_object *requests;		/* array of request records */
 	json_object *undo;		/* array of breaks to repair */
+	json_object *faults;		/* array of fault rules, faults.c */
+	json_object *checkpoint;	/* tenant copy, or NULL; faults.c */
 	long refused_writes;
 	unsigned char key[32];		/* HS256 key, fresh every run */
 	char identity_header[33];	/* X-IDENTITY-HEADER of /msi */
@@ -392,6 +394,43 @@ void sb_undo_push(struct sb_sandbox *sb, json_object *request,
 /* A copy of the vault named name, live or soft-deleted, with its list
  * and its place there; NULL when the tenant has no such vault. */
 json_object *sb_vault_snapshot(struct sb_sandbox *sb, const char *name);
+
+/* faults.c: injected faults (POST /_sandbox/faults) and the tenant
+ * checkpoint (POST /_sandbox/checkpoint and /_sandbox/restore). */
+enum sb_fault_kind {
+	SB_FAULT_NONE,
+	SB_FAULT_STATUS,
+	SB_FAULT_LATENCY,
+	SB_FAULT_RESET,
+	SB_FAULT_TRUNCATED,
+	SB_FAULT_CUT_JSON,
+	SB_FAULT_HTML,
+	SB_FAULT_OVERSIZED,
+};
+/* The fault chosen for one request; see faults.c for each kind. */
+struct sb_fault {
+	enum sb_fault_kind kind;
+	unsigned int status;
+	int64_t retry_after;		/* seconds; -1: no Retry-After */
+	int64_t ms;			/* latency */
+	int64_t bytes;			/* oversized body length */
+	bool chunked;			/* oversized without Content-Length */
+	bool after_apply;		/* reset after the route ran */
+};
+struct MHD_Response;
+void sb_control_faults(struct sb_request *req, struct sb_reply *reply);
+json_object *sb_faults_list(struct sb_sandbox *sb);
+void sb_faults_clear(struct sb_sandbox *sb);
+void sb_faults_match(struct sb_sandbox *sb, const char *method,
+		     const char *path, struct sb_fault *fault);
+const char *sb_fault_kind_name(enum sb_fault_kind kind);
+bool sb_fault_reply(const struct sb_fault *fault, const char *path,
+		    struct sb_reply *reply);
+/* Sleeps for a latency fault; the one server thread waits with it. */
+void sb_fault_delay(const struct sb_fault *fault);
+struct MHD_Response *sb_fault_response(const struct sb_fault *fault,
+				       const char *body, size_t len,
+				       bool *failed);
 
 /* Error bodies in each service's own shape. */
 void sb_arm_error(struct sb_reply *reply, unsigned int status,

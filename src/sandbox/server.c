@@ -126,7 +126,8 @@ static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind,
 
 /* Adds one record to /_sandbox/requests and --request-log. The record
  * contains no header and no body, so no token or secret reaches it. */
-static void record_request(struct sb_request *req, struct sb_reply *reply)
+static void record_request(struct sb_request *req, struct sb_reply *reply,
+			   const struct sb_fault *fault)
 {
 	struct sb_sandbox *sb = req->sb;
 	json_object *rec = json_object_new_object();
@@ -153,6 +154,11 @@ static void record_request(struct sb_request *req, struct sb_reply *reply)
 							      "tid")) : NULL);
 	json_object_object_add(rec, "requestId",
 			       json_object_new_string(reply->request_id));
+	json_object_object_add(rec, "correlationId",
+			       json_object_new_string(reply->correlation_id));
+	if (fault->kind != SB_FAULT_NONE)
+		json_object_object_add(rec, "fault", json_object_new_string(
+					       sb_fault_kind_name(fault->kind)));
 	if (reply->detail != NULL)
 		json_object_object_add(rec, "detail",
 				       json_object_get(reply->detail));
@@ -244,12 +250,14 @@ out:
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *conn,
-				  struct sb_reply *reply)
+				  struct sb_reply *reply,
+				  const struct sb_fault *fault)
 {
 	struct MHD_Response *resp;
 	const char *body = "";
 	const char *type = reply->content_type;
 	enum MHD_Result ret;
+	bool failed;
 	size_t i;
 
 	if (reply->json != NULL) {
@@ -260,10 +268,15 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn,
 	} else if (reply->text != NULL) {
 		body = reply->text;
 	}
-	resp = MHD_create_response_from_buffer(strlen(body), (void *)body,
-					       MHD_RESPMEM_MUST_COPY);
+	resp = sb_fault_response(fault, body, strlen(body), &failed);
+	if (resp == NULL && !failed)
+		resp = MHD_create_response_from_buffer(strlen(body),
+						       (void *)body,
+						       MHD_RESPMEM_MUST_COPY);
 	if (resp == NULL)
 		return MHD_NO;
+	if (fault->kind == SB_FAULT_OVERSIZED)
+		type = "application/json; charset=utf-8";
 	if (type != NULL)
 		MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Cache-Control", "no-cache");
@@ -306,6 +319,7 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 	struct upload *up = *con_cls;
 	struct sb_request req = { 0 };
 	struct sb_reply reply = { 0 };
+	struct sb_fault fault;
 	enum MHD_Result ret;
 
 	if (up == NULL) {
@@ -326,16 +340,26 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 	sb_guid(reply.correlation_id);
 	/* With --vault-ports several daemon threads share the state. */
 	pthread_mutex_lock(&sb->lock);
+	sb_faults_match(sb, method, url, &fault);
+	pthread_mutex_unlock(&sb->lock);
+	sb_fault_delay(&fault);
+
+	pthread_mutex_lock(&sb->lock);
 	if (up->too_large)
 		sb_arm_error(&reply, 413, "RequestEntityTooLarge",
 			     "The request body is larger than %d bytes.",
 			     SB_MAX_BODY);
-	else
+	else if (!sb_fault_reply(&fault, url, &reply))
 		dispatch(&req, &reply);
 	if (strncmp(url, "/_sandbox/", 10) != 0)
-		record_request(&req, &reply);
+		record_request(&req, &reply, &fault);
 	pthread_mutex_unlock(&sb->lock);
-	ret = send_reply(conn, &reply);
+	/* Refusing the request makes libmicrohttpd close the connection
+	 * without a response. */
+	if (fault.kind == SB_FAULT_RESET)
+		ret = MHD_NO;
+	else
+		ret = send_reply(conn, &reply, &fault);
 	json_object_put(req.claims);
 	sb_reply_clear(&reply);
 	return ret;
