@@ -476,7 +476,9 @@ int kvl_tui_run(struct kvl_session *session,
 	tui_app_reset(&app, &tui_screen_signin);
 	run_loop(&app);
 
-	code = tui_term_signal() != 0 ? KVL_EXIT_INTERRUPTED : app.exit_code;
+	/* 128 + N, as a shell reports a process that signal N ended. */
+	code = tui_term_signal() != 0 ? 128 + tui_term_signal() :
+					 app.exit_code;
 	kvl_log("wizard: stopped with exit status %d (signal %d)", code,
 		tui_term_signal());
 	/* Terminal first: waiting for a cancelled worker may take a while. */

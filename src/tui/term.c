@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -16,19 +17,107 @@
  * sequence to arrive over a slow SSH link. */
 #define TUI_ESCDELAY_MS 25
 
-static volatile sig_atomic_t stop_signal;
-static const int handled_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/*
+ * The signals whose handlers the wizard installs. The first three end
+ * it, SIGTSTP and SIGCONT suspend and resume it, and the fatal ones
+ * restore the terminal before the default action ends the process.
+ */
+static const int handled_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT,
+	SIGQUIT, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+};
 #define N_SIGNALS (sizeof(handled_signals) / sizeof(handled_signals[0]))
 static struct sigaction saved_actions[N_SIGNALS];
-static bool active;
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t suspend_requested;
+static volatile sig_atomic_t continued;
+/* Set while curses owns the terminal; the fatal handler reads it. */
+static volatile sig_atomic_t active;
+
+/*
+ * What the fatal handler writes back. It is prepared in advance because
+ * a handler may not allocate or call curses. It consists of the terminal
+ * modes from before curses started and the terminfo strings that reset
+ * the attributes, show the cursor, turn keypad mode off and leave the
+ * alternate screen.
+ */
+static struct termios saved_modes;
+static bool have_saved_modes;
+static char restore_seq[256];
+static size_t restore_len;
+
 static bool exit_hook;
 static SCREEN *screen;
 static int cursor_row = -1;
 static int cursor_col = -1;
 
+/* Appends a terminfo string without its "$<n>" padding delays. */
+static void add_capability(const char *name)
+{
+	const char *cap = tigetstr(name);
+
+	if (cap == NULL || cap == (const char *)-1)
+		return;
+	while (*cap != '\0' && restore_len < sizeof(restore_seq)) {
+		if (cap[0] == '$' && cap[1] == '<' &&
+		    strchr(cap, '>') != NULL) {
+			cap = strchr(cap, '>') + 1;
+			continue;
+		}
+		restore_seq[restore_len++] = *cap++;
+	}
+}
+
+static void prepare_restore(void)
+{
+	restore_len = 0;
+	add_capability("sgr0");
+	add_capability("cnorm");
+	add_capability("rmkx");
+	add_capability("rmcup");
+}
+
+/* Runs in a signal handler: async-signal-safe calls only. */
+static void restore_raw(void)
+{
+	ssize_t n;
+
+	if (have_saved_modes)
+		tcsetattr(STDOUT_FILENO, TCSANOW, &saved_modes);
+	n = write(STDOUT_FILENO, restore_seq, restore_len);
+	(void)n;
+}
+
 static void on_signal(int sig)
 {
-	stop_signal = sig;
+	switch (sig) {
+	case SIGTSTP:
+		suspend_requested = 1;
+		break;
+	case SIGCONT:
+		continued = 1;
+		break;
+	case SIGINT:
+	case SIGTERM:
+	case SIGHUP:
+		stop_signal = sig;
+		break;
+	default:
+		/* A crash or SIGQUIT: the handler was reset to the default
+		 * on entry, so raising the signal again ends the process
+		 * the usual way once the terminal is back. */
+		if (active)
+			restore_raw();
+		raise(sig);
+		break;
+	}
+}
+
+static bool is_fatal(int sig)
+{
+	return sig != SIGINT && sig != SIGTERM && sig != SIGHUP &&
+	       sig != SIGTSTP && sig != SIGCONT;
 }
 
 static void install_signals(void)
@@ -38,11 +127,13 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal interrupts the key read, so the loop checks
- * the flag at once. */
-	sa.sa_flags = 0;
-	for (size_t i = 0; i < N_SIGNALS; i++)
+	for (size_t i = 0; i < N_SIGNALS; i++) {
+		/* No SA_RESTART: a signal interrupts the key read, so the
+		 * loop checks the flags at once. */
+		sa.sa_flags = is_fatal(handled_signals[i]) ?
+			      SA_RESETHAND | SA_NODEFER : 0;
 		sigaction(handled_signals[i], &sa, &saved_actions[i]);
+	}
 }
 
 static void restore_signals(void)
@@ -56,23 +147,37 @@ static void stop_at_exit(void)
 	tui_term_stop();
 }
 
-bool tui_term_start(const char **reason)
+/* Returns the reason the terminal cannot run the wizard, or NULL. */
+static const char *terminal_problem(void)
 {
 	const char *term = getenv("TERM");
 
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		*reason = _("the wizard needs a terminal on standard input "
-			    "and output; use a kvlink command instead");
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return _("the wizard needs a terminal on standard input "
+			 "and output; use a kvlink command instead");
+	if (term == NULL || term[0] == '\0')
+		return _("the terminal type (TERM) is not set; set it, for "
+			 "example with 'export TERM=xterm-256color', or use "
+			 "a kvlink command instead");
+	if (strcmp(term, "dumb") == 0)
+		return _("the terminal type (TERM) is 'dumb', which cannot "
+			 "draw the wizard; set TERM to your terminal's type, "
+			 "for example xterm-256color, or use a kvlink command "
+			 "instead");
+	return NULL;
+}
+
+bool tui_term_start(const char **reason)
+{
+	*reason = terminal_problem();
+	if (*reason != NULL)
 		return false;
-	}
-	if (term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0) {
-		*reason = _("the terminal type (TERM) is unset or dumb; set "
-			    "TERM, or use a kvlink command instead");
-		return false;
-	}
 
 	setlocale(LC_ALL, "");
 	stop_signal = 0;
+	suspend_requested = 0;
+	continued = 0;
+	have_saved_modes = tcgetattr(STDOUT_FILENO, &saved_modes) == 0;
 	/* Ours first: curses only installs its own handlers for signals
 	 * that are still at their defaults. */
 	install_signals();
@@ -80,11 +185,13 @@ bool tui_term_start(const char **reason)
 	if (screen == NULL) {
 		restore_signals();
 		*reason = _("the terminal type (TERM) is not known to "
-			    "terminfo; set TERM to a known type");
+			    "terminfo; set TERM to a known type, for example "
+			    "xterm-256color, or use a kvlink command instead");
 		return false;
 	}
 	set_term(screen);
-	active = true;
+	prepare_restore();
+	active = 1;
 	if (!exit_hook && atexit(stop_at_exit) == 0)
 		exit_hook = true;
 
@@ -101,7 +208,7 @@ void tui_term_stop(void)
 {
 	if (!active)
 		return;
-	active = false;
+	active = 0;
 	curs_set(1);
 	endwin();
 	delscreen(screen);
@@ -114,20 +221,69 @@ int tui_term_signal(void)
 	return stop_signal;
 }
 
+/*
+ * Gives the terminal back and stops the process as SIGTSTP would have
+ * without a handler. When it continues, the next refresh() returns to
+ * curses mode and repaints the whole screen.
+ */
+static void suspend_now(void)
+{
+	struct sigaction dfl, own;
+
+	curs_set(1);
+	endwin();
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(SIGTSTP, &dfl, &own);
+	/* Returns once SIGCONT arrives. In an orphaned process group the
+	 * kernel discards the stop, so it returns at once. */
+	raise(SIGTSTP);
+	sigaction(SIGTSTP, &own, NULL);
+}
+
+/*
+ * Acts on SIGTSTP and SIGCONT. A SIGCONT without our own suspend (after
+ * SIGSTOP, say) also leaves curses mode, because the shell may have
+ * reset the terminal modes while the process was stopped. Returns
+ * whether the screen needs a full repaint.
+ */
+static bool handle_job_control(void)
+{
+	bool repaint = false;
+
+	if (suspend_requested) {
+		suspend_requested = 0;
+		suspend_now();
+		repaint = true;
+	}
+	if (continued) {
+		continued = 0;
+		if (!repaint)
+			endwin();
+		repaint = true;
+	}
+	if (repaint)
+		clearok(curscr, TRUE);
+	return repaint;
+}
+
 bool tui_term_read_key(int timeout_ms, struct tui_key *key)
 {
 	wint_t ch = 0;
 	int rc;
 
+	if (handle_job_control())
+		return false;
 	timeout(timeout_ms);
 	rc = get_wch(&ch);
-	if (rc == ERR)
+	if (handle_job_control() || rc == ERR)
 		return false;
 	key->function = rc == KEY_CODE_YES;
 	key->ch = ch;
 	return true;
 }
-
 void tui_term_cursor(int row, int col)
 {
 	cursor_row = row;

@@ -7,9 +7,12 @@
 #include "tui/screen.h"
 
 /*
- * Installs the SIGINT, SIGTERM and SIGHUP handlers (they only set a
- * flag), then starts curses on the terminal. Returns false with *reason
- * set (static text) when the terminal cannot be used.
+ * Installs the signal handlers, then starts curses on the terminal.
+ * SIGINT, SIGTERM and SIGHUP set the flag that tui_term_signal()
+ * returns. SIGTSTP and SIGCONT set flags that tui_term_read_key() acts
+ * on. A crash or SIGQUIT restores the terminal before the process ends.
+ * Returns false with *reason set (static text) when the terminal cannot
+ * be used.
  */
 bool tui_term_start(const char **reason);
 
@@ -22,7 +25,9 @@ int tui_term_signal(void);
 
 /*
  * Waits up to timeout_ms for a key. Returns false when none came (or a
- * signal interrupted the wait).
+ * signal interrupted the wait). After SIGTSTP it gives the terminal
+ * back and stops the process. Once it continues, the next frame
+ * repaints the whole screen.
  */
 bool tui_term_read_key(int timeout_ms, struct tui_key *key);
 

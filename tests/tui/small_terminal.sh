@@ -63,13 +63,14 @@ kvl_keys q
 kvl_tmux_exit_status 0
 kvl_tmux kill-server
 
-# SIGTERM and SIGHUP: kvlink ends with 130 and restores the terminal.
-for sig in TERM HUP; do
+# SIGTERM and SIGHUP: kvlink ends with 128 + the signal's number and
+# restores the terminal.
+for sig in TERM:143 HUP:129; do
 	kvl_tmux_start 80 24 --cloud "$SANDBOX_CLOUD" --env-dir "$ENV"
 	kvl_screen_wait "Signed in as: avery@contoso.test"
 	# The wizard is in curses mode now: no echo, no canonical input.
-	kill -s "$sig" "$(cat "$WORK/kvlink.pid")"
-	kvl_tmux_exit_status 130
+	kill -s "${sig%:*}" "$(cat "$WORK/kvlink.pid")"
+	kvl_tmux_exit_status "${sig#*:}"
 	kvl_tmux kill-server
 done
 
@@ -82,4 +83,4 @@ kvl_screen_wait "[ Setup ]"
 kvl_keys Enter
 kvl_screen_wait "1/6 Subscription"
 kill -s TERM "$(cat "$WORK/kvlink.pid")"
-kvl_tmux_exit_status 130
+kvl_tmux_exit_status 143

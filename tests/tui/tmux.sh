@@ -78,6 +78,43 @@ WRAPPER
 	kvl_wait_file "$WORK/kvlink.pid"
 }
 
+# kvl_tmux_shell COLS ROWS: starts an interactive dash with job control
+# in $WORK, in a new tmux window of COLS x ROWS, for tests that check the
+# state in which kvlink leaves the shell's terminal. dash has no line editor and
+# does not save or restore terminal modes around a job, so what a test
+# reads with stty afterwards is what kvlink left behind.
+kvl_tmux_shell() {
+	command -v dash >/dev/null 2>&1 || {
+		echo "SKIP: dash is not installed" >&2
+		exit 77
+	}
+	TMUX_SESSIONS=$((TMUX_SESSIONS + 1))
+	TMUX_SOCKET="$WORK/tmux.$TMUX_SESSIONS.sock"
+	kvl_tmux new-session -d -s kvl -x "$1" -y "$2" -c "$WORK" \
+		-e LANG=C.UTF-8 -e LC_ALL=C.UTF-8 -e TERM=screen \
+		-e NO_COLOR="${KVL_NO_COLOR:-}" -e ENV= \
+		-e PS1='kvl-shell$ ' dash -im ||
+		kvl_fail "tmux could not start a shell"
+	kvl_screen_wait 'kvl-shell$'
+}
+
+# kvl_tmux_flag NAME: prints the tmux format variable #{NAME} of the
+# pane, such as alternate_on or cursor_flag.
+kvl_tmux_flag() {
+	kvl_tmux display-message -p -t kvl "#{$1}"
+}
+
+# kvl_tmux_wait_flag NAME VALUE: polls until #{NAME} is VALUE.
+kvl_tmux_wait_flag() {
+	local i
+
+	for i in $(seq 1 "$KVL_SCREEN_TRIES"); do
+		[ "$(kvl_tmux_flag "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	kvl_fail_screen "#{$1} never became $2 (it is $(kvl_tmux_flag "$1"))"
+}
+
 # Prints the visible text of the pane.
 kvl_screen() {
 	kvl_tmux capture-pane -p -t kvl
