@@ -127,6 +127,16 @@ static bool makes_no_azure_call(enum kvl_cli_command command)
 	}
 }
 
+/* --log-file, else KVLINK_LOG_FILE when it is set and not empty. */
+static const char *log_file_path(const struct kvl_cli *cli)
+{
+	const char *path = getenv("KVLINK_LOG_FILE");
+
+	if (cli->opt.log_file != NULL)
+		return cli->opt.log_file;
+	return path != NULL && path[0] != '\0' ? path : NULL;
+}
+
 static kvl_result open_session(struct kvl_cli *cli,
 			       const struct kvl_cli_sandbox *sb,
 			       struct kvl_error *err)
@@ -136,7 +146,7 @@ static kvl_result open_session(struct kvl_cli *cli,
 		.env_dir = cli->opt.env_dir,
 		.client_id = cli->opt.client_id,
 		.tenant = cli->opt.tenant,
-		.log_file = cli->opt.log_file,
+		.log_file = log_file_path(cli),
 		.timeout_s = cli->opt.timeout_s,
 		.auth_method = cli->opt.auth_method,
 		.interactive = is_terminal(),

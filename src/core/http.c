@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/cloud.h"
 #include "core/http.h"
+#include "core/httptrace.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/netenv.h"
@@ -746,12 +747,15 @@ static CURLcode perform_once(struct kvl_http *http, const char *method,
 			     struct kvl_error *err, kvl_result *res)
 {
 	struct transfer t = { .http = http, .retry_after_s = -1 };
+	struct kvl_httptrace trace;
 	CURLcode code;
 
 	t.body.secret = true;
 	setup_easy(http, &t, method, url, body, headers);
+	kvl_httptrace_start(&trace, http->curl);
 	http->requests++;
 	code = curl_easy_perform(http->curl);
+	kvl_httptrace_finish(&trace, http->curl, method, url, code);
 	if (code == CURLE_OK)
 		take_response(&t, resp);
 	else

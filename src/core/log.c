@@ -22,10 +22,39 @@
 static FILE *log_file;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* JSON and form fields whose values are secrets. */
+/* JSON and form fields whose values are secrets. Key Vault returns a
+ * secret's value as "value"; Graph returns a new client secret as
+ * "secretText"; az prints "accessToken". */
 static const char *const secret_keys[] = {
 	"access_token", "refresh_token", "id_token", "client_secret",
-	"device_code", "client_assertion", "password", "value", NULL,
+	"device_code", "client_assertion", "password", "value",
+	"accessToken", "refreshToken", "clientSecret", "secretText",
+	"code_verifier", "assertion", "passphrase", NULL,
+};
+
+/* Form fields and query parameters that are secrets only there, because
+ * in JSON "code" is an error code worth keeping. */
+static const char *const secret_form_keys[] = {
+	"code", "token", "sig", NULL,
+};
+
+/* Query parameters whose values stay in the log; every other value is
+ * redacted. */
+static const char *const harmless_query_keys[] = {
+	"api-version", "maxresults", "$top", "%24top", "$filter", "%24filter",
+	"$select", "%24select", "$expand", "%24expand", "resource", "scope",
+	"timeout", NULL,
+};
+
+/* Header names whose values are redacted whole, and words that mark a
+ * header as secret wherever they appear in its name (x-ms-*-token). */
+static const char *const secret_headers[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"x-identity-header", "secret", NULL,
+};
+static const char *const secret_header_words[] = {
+	"token", "secret", "password", "assertion", "signature", "api-key",
+	"credential", NULL,
 };
 
 kvl_result kvl_log_open(const char *path)
@@ -97,6 +126,18 @@ static size_t jwt_length(const char *s)
 	return dots >= 2 && n >= 20 ? n : 0;
 }
 
+/* Whether s starts a challenge parameter (authorization="..."), as in
+ * WWW-Authenticate: Bearer authorization="...", resource="...", which
+ * carries no credential. */
+static bool is_challenge_param(const char *s)
+{
+	size_t n = 0;
+
+	while (is_word_char(s[n]) || s[n] == '-')
+		n++;
+	return n > 0 && s[n] == '=' && s[n + 1] == '"';
+}
+
 /* Length of "Bearer " or "Authorization:" plus its value, else 0. */
 static size_t auth_prefix(const char *s, size_t *value_start)
 {
@@ -106,6 +147,8 @@ static size_t auth_prefix(const char *s, size_t *value_start)
 		n = 7;
 		while (s[n] == ' ')
 			n++;
+		if (is_challenge_param(s + n))
+			return 0;
 		*value_start = n;
 		while (s[n] != '\0' && s[n] != ' ' && s[n] != '"' &&
 		       s[n] != '\n' && s[n] != ',')
@@ -124,19 +167,30 @@ static size_t auth_prefix(const char *s, size_t *value_start)
 	return 0;
 }
 
-/* Index of the secret key starting at s, or -1. */
-static int secret_key_at(const char *s, size_t *key_len)
+/* Index in keys of the key starting at s, or -1. */
+static int key_at(const char *const keys[], const char *s, size_t *key_len)
 {
-	for (int i = 0; secret_keys[i] != NULL; i++) {
-		size_t len = strlen(secret_keys[i]);
+	for (int i = 0; keys[i] != NULL; i++) {
+		size_t len = strlen(keys[i]);
 
-		if (strncasecmp(s, secret_keys[i], len) == 0 &&
+		if (strncasecmp(s, keys[i], len) == 0 &&
 		    !is_word_char(s[len])) {
 			*key_len = len;
 			return i;
 		}
 	}
 	return -1;
+}
+
+static int secret_key_at(const char *s, size_t *key_len)
+{
+	return key_at(secret_keys, s, key_len);
+}
+
+static bool form_key_at(const char *s, size_t *key_len)
+{
+	return key_at(secret_keys, s, key_len) >= 0 ||
+	       key_at(secret_form_keys, s, key_len) >= 0;
 }
 
 /*
@@ -174,9 +228,9 @@ static size_t form_secret(const char *text, const char *s, size_t *value_len)
 {
 	size_t key_len, v;
 
-	if (s != text && is_word_char(s[-1]))
+	if (s != text && (is_word_char(s[-1]) || s[-1] == '-'))
 		return 0;
-	if (secret_key_at(s, &key_len) < 0 || s[key_len] != '=')
+	if (!form_key_at(s, &key_len) || s[key_len] != '=')
 		return 0;
 	for (v = 0; s[key_len + 1 + v] != '\0'; v++) {
 		char c = s[key_len + 1 + v];
@@ -232,6 +286,86 @@ char *kvl_log_redact(const char *text)
 		kvl_buf_add(&out, p, 1);
 		p++;
 	}
+	return kvl_buf_detach(&out);
+}
+
+static bool query_key_harmless(const char *name, size_t len)
+{
+	for (int i = 0; harmless_query_keys[i] != NULL; i++) {
+		if (strlen(harmless_query_keys[i]) == len &&
+		    strncasecmp(name, harmless_query_keys[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+char *kvl_log_redact_url(const char *url)
+{
+	struct kvl_buf out;
+	const char *q, *p;
+	char *kept, *redacted;
+
+	if (url == NULL)
+		url = "";
+	q = strpbrk(url, "?#");
+	kvl_buf_init(&out);
+	out.secret = true;
+	kvl_buf_add(&out, url, q != NULL ? (size_t)(q - url) : strlen(url));
+
+	/* Each parameter is "?name=value" or "&name=value". A fragment is
+	 * dropped, because it never reaches the server. */
+	for (p = q; p != NULL && *p != '\0' && *p != '#';) {
+		size_t seg = strcspn(p + 1, "&#") + 1;
+		size_t name = strcspn(p + 1, "=&#");
+
+		if (name + 1 >= seg || query_key_harmless(p + 1, name))
+			kvl_buf_add(&out, p, seg);
+		else
+			kvl_buf_addf(&out, "%.*s=" REDACTED, (int)name + 1, p);
+		p += seg;
+	}
+
+	/* A path may carry a token too, such as a JWT as a segment. */
+	kept = kvl_buf_detach(&out);
+	if (kept == NULL)
+		return NULL;
+	redacted = kvl_log_redact(kept);
+	OPENSSL_cleanse(kept, strlen(kept));
+	free(kept);
+	return redacted;
+}
+
+static bool header_is_secret(const char *name, size_t len)
+{
+	for (int i = 0; secret_headers[i] != NULL; i++) {
+		if (strlen(secret_headers[i]) == len &&
+		    strncasecmp(name, secret_headers[i], len) == 0)
+			return true;
+	}
+	for (int i = 0; secret_header_words[i] != NULL; i++) {
+		size_t word = strlen(secret_header_words[i]);
+
+		for (size_t at = 0; at + word <= len; at++) {
+			if (strncasecmp(name + at, secret_header_words[i],
+					word) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+char *kvl_log_redact_header(const char *line)
+{
+	const char *colon = line != NULL ? strchr(line, ':') : NULL;
+	struct kvl_buf out;
+
+	if (colon == NULL || colon == line)
+		return kvl_log_redact(line);
+	if (!header_is_secret(line, (size_t)(colon - line)))
+		return kvl_log_redact(line);
+	kvl_buf_init(&out);
+	kvl_buf_add(&out, line, (size_t)(colon - line) + 1);
+	kvl_buf_adds(&out, " " REDACTED);
 	return kvl_buf_detach(&out);
 }
 

@@ -24,4 +24,19 @@ void kvl_log(const char *fmt, ...) KVL_PRINTF(1, 2);
  */
 char *kvl_log_redact(const char *text);
 
+/*
+ * Copies a URL with every query value redacted except those of harmless
+ * parameters (api-version, $filter, $top and the like), then applies
+ * kvl_log_redact(). The caller frees the result.
+ */
+char *kvl_log_redact_url(const char *url);
+
+/*
+ * Copies one "Name: value" header line with the whole value redacted
+ * when the name marks a secret (Authorization, Cookie, Set-Cookie,
+ * X-IDENTITY-HEADER, any name containing "token" or "secret", ...),
+ * else applies kvl_log_redact(). The caller frees the result.
+ */
+char *kvl_log_redact_header(const char *line);
+
 #endif
