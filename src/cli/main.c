@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -58,9 +59,12 @@ static void init_process(void)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* No core dumps and no ptrace by other users' processes: the memory
-	 * holds tokens. */
+	/* No core dumps, and no ptrace or /proc/PID/mem and environ for
+	 * other processes of the same user, because the memory holds
+	 * tokens. execve() resets the dumpable flag but keeps the zero core
+	 * size, which so also reaches az and kvlink-sandbox. */
 	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 }
 
 static bool is_terminal(void)

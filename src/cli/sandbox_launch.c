@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/childenv.h"
 #include "core/crypto.h"
 #include "core/sanitize.h"
 #include "i18n.h"
@@ -139,8 +140,8 @@ static void remember_for_abort(const struct kvl_cli_sandbox *sb)
 }
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
-static void exec_sandbox(char *const argv[], int out_fd, int err_fd,
-			 pid_t parent)
+static void exec_sandbox(char *const argv[], char *const env[], int out_fd,
+			 int err_fd, pid_t parent)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
@@ -166,7 +167,7 @@ static void exec_sandbox(char *const argv[], int out_fd, int err_fd,
 	    dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
-	execv(argv[0], argv);
+	execve(argv[0], argv, env);
 	_exit(127);
 }
 
@@ -182,11 +183,16 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 	};
 	int pipe_fds[2] = { -1, -1 };
 	int err_fd;
+	char **env = kvl_childenv_new();
 	pid_t parent;
 	kvl_result r = KVL_OK;
 
 	err_fd = open(sb->stderr_file,
 		      O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (env == NULL) {
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
 	if (err_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) != 0) {
 		r = kvl_error_set(err, KVL_ERR_IO,
 				  _("cannot prepare kvlink-sandbox: %s"),
@@ -198,7 +204,7 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 	parent = getpid();
 	sb->pid = fork();
 	if (sb->pid == 0)
-		exec_sandbox(argv, pipe_fds[1], err_fd, parent);
+		exec_sandbox(argv, env, pipe_fds[1], err_fd, parent);
 	if (sb->pid < 0) {
 		sb->pid = 0;
 		r = kvl_error_set(err, KVL_ERR_IO,
@@ -211,6 +217,7 @@ static kvl_result spawn(struct kvl_cli_sandbox *sb, const char *binary,
 	pipe_fds[0] = -1;
 
 out:
+	kvl_childenv_free(env);
 	if (pipe_fds[0] >= 0)
 		close(pipe_fds[0]);
 	if (pipe_fds[1] >= 0)

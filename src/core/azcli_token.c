@@ -18,6 +18,7 @@
 #include "core/azcli.h"
 #include "core/azcli_token.h"
 #include "core/buf.h"
+#include "core/childenv.h"
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -117,8 +118,8 @@ struct az_run {
 
 /* The child's side: stdin from /dev/null, stdout and stderr to the
  * pipes, then az itself. Only async-signal-safe calls after fork. */
-static void exec_az(const char *az, char *const argv[], int out_fd,
-		    int err_fd)
+static void exec_az(const char *az, char *const argv[], char *const env[],
+		    int out_fd, int err_fd)
 {
 	int null_fd = open("/dev/null", O_RDONLY);
 
@@ -128,7 +129,7 @@ static void exec_az(const char *az, char *const argv[], int out_fd,
 	    dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    dup2(err_fd, STDERR_FILENO) < 0)
 		_exit(127);
-	execv(az, argv);
+	execve(az, argv, env);
 	_exit(127);
 }
 
@@ -202,17 +203,22 @@ static kvl_result run_az(const char *az, char *const argv[],
 			 struct az_run *run, struct kvl_error *err)
 {
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, wstatus = 0;
+	char **env = kvl_childenv_new();
 	pid_t pid;
 
+	if (env == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
 		close_pair(out);
 		close_pair(errp);
+		kvl_childenv_free(env);
 		return kvl_error_set(err, KVL_ERR_IO, "cannot create a pipe "
 				     "for az: %s", strerror(errno));
 	}
 	pid = fork();
 	if (pid == 0)
-		exec_az(az, argv, out[1], errp[1]);
+		exec_az(az, argv, env, out[1], errp[1]);
+	kvl_childenv_free(env);
 
 	/* Also set here, so that the group exists before any kill. */
 	if (pid > 0)
