@@ -36,6 +36,18 @@ KVL_REQUEST_LOGS="$KVL_BUILDDIR/tests/request-logs"
 KVL_TEST_NAME=$(basename "$0" .sh)
 SANDBOX_STARTS=0
 
+# tests/integration/no_secrets_in_logs.sh, also one of the last tests,
+# searches what the suite leaves for the secrets its sandboxes knew or
+# issued. Every kvlink a test runs appends its debug log, with HTTP
+# tracing, to $KVL_TRACE_LOGS/TEST.log (KVLINK_LOG_FILE). Every sandbox
+# lists its secrets in $KVL_KNOWN_SECRETS (--known-secrets, and
+# KVLINK_SANDBOX_KNOWN_SECRETS_FILE for those of kvlink --sandbox). The
+# output of each kvl_run and a copy of each environment directory go to
+# $KVL_LEFTOVERS/TEST.
+KVL_TRACE_LOGS="$KVL_BUILDDIR/tests/trace-logs"
+KVL_KNOWN_SECRETS="$KVL_BUILDDIR/tests/known-secrets"
+KVL_LEFTOVERS="$KVL_BUILDDIR/tests/leftovers"
+
 kvl_fail() {
 	echo "FAIL: $*" >&2
 	exit 1
@@ -45,8 +57,40 @@ kvl_cleanup() {
 	kvl_sandbox_stop
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		kvl_keep_embedded_logs
+		kvl_keep_env_dirs
+		kvl_keep_debug_logs
 		rm -rf "$WORK"
 	fi
+}
+
+# Copies the debug logs that the test chose with --log-file (any *.log
+# under $WORK) to $KVL_LEFTOVERS/TEST/logs for the search for secrets.
+kvl_keep_debug_logs() {
+	local log n=0
+
+	mkdir -p "$KVL_LEFTOVERS/$KVL_TEST_NAME/logs"
+	while IFS= read -r log; do
+		n=$((n + 1))
+		cp "$log" "$KVL_LEFTOVERS/$KVL_TEST_NAME/logs/$n-${log##*/}" \
+			2>/dev/null || true
+	done < <(find "$WORK" -name '*.log' -type f 2>/dev/null)
+}
+
+# Copies every environment directory under $WORK (one that contains
+# environment.json) to $KVL_LEFTOVERS/TEST/env-N for the search for
+# secrets, but for the state of kvlink --sandbox's sandbox, which
+# contains the sandbox tenant's secret values by design.
+kvl_keep_env_dirs() {
+	local file dir copy n=0
+
+	while IFS= read -r file; do
+		dir=$(dirname "$file")
+		n=$((n + 1))
+		copy="$KVL_LEFTOVERS/$KVL_TEST_NAME/env-$n"
+		mkdir -p "$copy"
+		cp -R "$dir/." "$copy/" 2>/dev/null || true
+		rm -rf "$copy/sandbox-state" "$copy/sandbox-state.json"
+	done < <(find "$WORK" -name environment.json -type f 2>/dev/null)
 }
 
 # Copies the request logs of the sandboxes that `kvlink --sandbox`
@@ -72,9 +116,14 @@ kvl_test_init() {
 	trap kvl_cleanup EXIT
 	trap 'exit 130' INT TERM HUP
 
-	mkdir -p "$WORK/home" "$WORK/tmp" "$KVL_REQUEST_LOGS"
+	mkdir -p "$WORK/home" "$WORK/tmp" "$KVL_REQUEST_LOGS" \
+		"$KVL_TRACE_LOGS" "$KVL_KNOWN_SECRETS"
 	# The logs of an earlier run of this test go; those of others stay.
 	rm -f "$KVL_REQUEST_LOGS/$KVL_TEST_NAME".*.jsonl
+	rm -f "$KVL_TRACE_LOGS/$KVL_TEST_NAME.log"
+	rm -f "$KVL_KNOWN_SECRETS/$KVL_TEST_NAME".*.jsonl
+	rm -rf "${KVL_LEFTOVERS:?}/$KVL_TEST_NAME"
+	mkdir -p "$KVL_LEFTOVERS/$KVL_TEST_NAME"
 	export HOME="$WORK/home"
 	export XDG_DATA_HOME="$WORK/home/data"
 	export XDG_STATE_HOME="$WORK/home/state"
@@ -86,6 +135,9 @@ kvl_test_init() {
 	unset AZURE_CLIENT_CERTIFICATE_PATH AZURE_CLIENT_CERTIFICATE_PASSWORD
 	unset AZURE_FEDERATED_TOKEN_FILE IDENTITY_ENDPOINT IDENTITY_HEADER
 	unset KVLINK_CLIENT_ID
+	export KVLINK_LOG_FILE="$KVL_TRACE_LOGS/$KVL_TEST_NAME.log"
+	KVLINK_SANDBOX_KNOWN_SECRETS_FILE="$KVL_KNOWN_SECRETS/$KVL_TEST_NAME"
+	export KVLINK_SANDBOX_KNOWN_SECRETS_FILE+=.embedded.jsonl
 	# An empty DMI directory: even on an Azure VM, kvlink under test
 	# never sends a request to the instance metadata service.
 	mkdir -p "$WORK/dmi"
@@ -115,6 +167,8 @@ kvl_sandbox_start() {
 	"$KVLINK_SANDBOX" --port 0 --cloud-out "$SANDBOX_CLOUD" \
 		--request-log \
 		"$KVL_REQUEST_LOGS/$KVL_TEST_NAME.$SANDBOX_STARTS.jsonl" \
+		--known-secrets \
+		"$KVL_KNOWN_SECRETS/$KVL_TEST_NAME.$SANDBOX_STARTS.jsonl" \
 		"$@" >"$out" 2>"$WORK/sandbox.err" &
 	SANDBOX_PID=$!
 
@@ -187,6 +241,9 @@ kvl_run() {
 	OUT="$WORK/last.out"
 	ERR="$WORK/last.err"
 	"$KVLINK" "$@" </dev/null >"$OUT" 2>"$ERR" || status=$?
+	# $(<FILE) needs no program, as some tests run with a bare PATH.
+	printf '%s\n' "$(<"$OUT")" >>"$KVL_LEFTOVERS/$KVL_TEST_NAME/kvl_run.out"
+	printf '%s\n' "$(<"$ERR")" >>"$KVL_LEFTOVERS/$KVL_TEST_NAME/kvl_run.err"
 	if [ "$status" -ne "$expected" ]; then
 		echo "--- stdout" >&2
 		cat "$OUT" >&2

@@ -109,6 +109,7 @@ void sb_control_federated_token(struct sb_sandbox *sb, const char *text,
 		sb_arm_error(reply, 500, "InternalError", "Cannot sign the "
 			     "federated token.");
 	} else {
+		sb_known_issued(sb, "federated token", jwt);
 		body = json_object_new_object();
 		json_object_object_add(body, "token",
 				       json_object_new_string(jwt));

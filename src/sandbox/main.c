@@ -62,6 +62,15 @@ static void usage(FILE *out)
 	      "  --single-use-refresh-tokens\n"
 	      "                      revoke each refresh token once it is "
 	      "redeemed\n"
+	      "  --known-secrets FILE\n"
+	      "                      for tests: append every secret value, "
+	      "client secret,\n"
+	      "                      token, refresh token and device code "
+	      "the sandbox knows\n"
+	      "                      or issues to FILE (mode 0600), one "
+	      "JSON line each;\n"
+	      "                      default: $KVLINK_SANDBOX_KNOWN_SECRETS_"
+	      "FILE, if set\n"
 	      "  --help              show this help and exit\n"
 	      "  --version           show the version and exit\n", out);
 }
@@ -109,7 +118,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
 	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_SINGLE_USE,
-	       O_HELP, O_VERSION };
+	       O_KNOWN, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -124,6 +133,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		{ "vault-ports", no_argument, NULL, O_VAULT_PORTS },
 		{ "single-use-refresh-tokens", no_argument, NULL,
 		  O_SINGLE_USE },
+		{ "known-secrets", required_argument, NULL, O_KNOWN },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -159,6 +169,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 			break;
 		case O_VAULT_PORTS: opt->vault_ports = true; break;
 		case O_SINGLE_USE: opt->single_use_refresh = true; break;
+		case O_KNOWN: opt->known_secrets = optarg; break;
 		case O_HELP: usage(stdout); return 2;
 		case O_VERSION: puts("kvlink-sandbox " PACKAGE_VERSION);
 			return 2;
@@ -172,6 +183,14 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		fprintf(stderr, "kvlink-sandbox: unexpected argument '%s'\n",
 			argv[optind]);
 		ok = false;
+	}
+	/* The variable reaches the sandboxes that kvlink --sandbox starts,
+	 * whose arguments the tests do not choose. */
+	if (opt->known_secrets == NULL) {
+		const char *path = getenv("KVLINK_SANDBOX_KNOWN_SECRETS_FILE");
+
+		if (path != NULL && path[0] != '\0')
+			opt->known_secrets = path;
 	}
 	if (!ok)
 		fputs("Try 'kvlink-sandbox --help' for the options.\n", stderr);
@@ -352,6 +371,8 @@ static int prepare(struct sb_sandbox *sb)
 		return 1;
 	}
 	sb_hex_id(sb->identity_header);
+	if (sb_known_open(sb) != 0)
+		return 1;
 	sb->device_codes = json_object_new_object();
 	sb->refresh_tokens = json_object_new_object();
 	sb->requests = json_object_new_array();
@@ -363,6 +384,8 @@ static int prepare(struct sb_sandbox *sb)
 static void cleanup(struct sb_sandbox *sb)
 {
 	sb_stop(sb);
+	if (sb->tenant != NULL)
+		sb_known_close(sb);
 	OPENSSL_cleanse(sb->key, sizeof(sb->key));
 	sb_federation_free(sb);
 	json_object_put(sb->tenant);

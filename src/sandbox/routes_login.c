@@ -130,6 +130,7 @@ static char *new_refresh_token(struct sb_sandbox *sb, const char *oid,
 	char token[49], hash[65];
 
 	sb_random_text(token, sizeof(token));
+	sb_known_issued(sb, "refresh token", token);
 	sb_sha256_hex(token, hash);
 	add_string(grant, "oid", oid);
 	add_string(grant, "client_id", client_id);
@@ -231,6 +232,7 @@ static void devicecode(struct sb_request *req, struct sb_reply *reply,
 	free(aud);
 	sb_random_text(code, sizeof(code));
 	sb_random_text(user_code, sizeof(user_code));
+	sb_known_issued(sb, "device code", code);
 	sb_sha256_hex(code, hash);
 	grant = json_object_new_object();
 	add_string(grant, "client_id", client_id);

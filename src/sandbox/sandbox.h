@@ -50,6 +50,7 @@ struct sb_options {
 	int code_lifetime;		/* device code expires_in, seconds */
 	bool vault_ports;		/* each vault on a port of its own */
 	bool single_use_refresh;	/* a redeemed refresh token is revoked */
+	const char *known_secrets;	/* --known-secrets file, for tests */
 };
 
 /* The per-run TLS material of tls.c, as PEM text. */
@@ -82,6 +83,10 @@ struct sb_sandbox {
 	pthread_mutex_t lock;		/* held while a request runs */
 	struct sb_vault_port *vault_ports;	/* --vault-ports */
 	size_t n_vault_ports;
+	FILE *known_secrets;		/* --known-secrets; NULL: off */
+	json_object *known_seen;	/* values written there, as keys */
+	json_object *issued;		/* kinds of secret the current
+					   request issued, for its record */
 };
 
 /* A vault whose data plane has a port of its own (--vault-ports). */
@@ -251,6 +256,21 @@ void sb_add_guest_tenant(json_object *raw);
 json_object *sb_claims_new(struct sb_sandbox *sb, const char *aud,
 			   int64_t lifetime);
 char *sb_token_issue(struct sb_sandbox *sb, json_object *claims);
+
+/*
+ * --known-secrets FILE, for the test suite's search of its logs: one
+ * JSON line {"kind", "value"} per secret in the tenant or issued
+ * (secret values and client secrets of the tenant, the managed identity
+ * header, every token, refresh token and device code), each value once.
+ * The file has mode 0600. sb_known_issued() also notes the kind in the
+ * current request's record, with or without the file.
+ */
+int sb_known_open(struct sb_sandbox *sb);
+void sb_known_issued(struct sb_sandbox *sb, const char *kind,
+		     const char *value);
+/* Notes the secrets of the current tenant that are not noted yet. */
+void sb_known_tenant(struct sb_sandbox *sb);
+void sb_known_close(struct sb_sandbox *sb);
 enum sb_token_status sb_token_check(struct sb_sandbox *sb,
 				    const char *authorization,
 				    const char *audience,

@@ -104,6 +104,7 @@ void sb_state_changed(struct sb_sandbox *sb)
 	char errbuf[512];
 	const char *text;
 
+	sb_known_tenant(sb);
 	if (sb->opt.state_path == NULL)
 		return;
 	text = json_object_to_json_string_ext(sb->tenant,
@@ -125,7 +126,9 @@ static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind,
 }
 
 /* Adds one record to /_sandbox/requests and --request-log. The record
- * contains no header and no body, so no token or secret reaches it. */
+ * contains no header and no body, so no token or secret reaches it.
+ * Its "issued" member lists the kinds of secret the request handed out
+ * (sb_known_issued), such as "token" and "refresh token". */
 static void record_request(struct sb_request *req, struct sb_reply *reply,
 			   const struct sb_fault *fault)
 {
@@ -162,6 +165,11 @@ static void record_request(struct sb_request *req, struct sb_reply *reply,
 	if (reply->detail != NULL)
 		json_object_object_add(rec, "detail",
 				       json_object_get(reply->detail));
+	/* The kinds of secret this request handed out, never their values. */
+	if (sb->issued != NULL) {
+		json_object_object_add(rec, "issued", sb->issued);
+		sb->issued = NULL;
+	}
 	if (sb->request_log != NULL) {
 		fprintf(sb->request_log, "%s\n",
 			json_object_to_json_string_ext(rec,

@@ -117,6 +117,7 @@ char *sb_token_issue(struct sb_sandbox *sb, json_object *claims)
 	input = sb_printf("%s.%s", h64, p64);
 	sig = sign(sb, input);
 	token = sb_printf("%s.%s", input, sig);
+	sb_known_issued(sb, "token", token);
 	free(h64);
 	free(p64);
 	free(input);
