@@ -18,6 +18,7 @@
 #include <curl/curl.h>
 
 #include "cli/cli.h"
+#include "core/secret.h"
 #include "i18n.h"
 #include "tui/tui.h"
 
@@ -65,6 +66,7 @@ static void init_process(void)
 	 * size, which so also reaches az and kvlink-sandbox. */
 	prctl(PR_SET_DUMPABLE, 0);
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
+	kvl_secret_init();
 }
 
 static bool is_terminal(void)
@@ -157,13 +159,18 @@ static kvl_result open_session(struct kvl_cli *cli,
 		.own_sign_in_only = cli->opt.sandbox,
 		.azure_optional = makes_no_azure_call(cli->opt.command),
 	};
+	kvl_result r;
 
 	if (cli->opt.sandbox) {
 		so.cloud_file = sb->cloud_file;
 		if (so.env_dir == NULL)
 			so.env_dir = sb->env_dir;
 	}
-	return kvl_session_open(&cli->session, &so, &cli->sink, err);
+	r = kvl_session_open(&cli->session, &so, &cli->sink, err);
+	/* The log opens with the session, after the arena was set up. */
+	if (r == KVL_OK)
+		kvl_secret_log_status();
+	return r;
 }
 
 /* Runs the wizard or the command once the sandbox (if any) is up. */

@@ -18,6 +18,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 #include "core/tokencache.h"
 #include "i18n.h"
 
@@ -380,7 +381,7 @@ kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
 				     "the sign-in service returned no access "
 				     "token");
 	if (refresh != NULL && refresh[0] != '\0') {
-		char *copy = strdup(refresh);
+		char *copy = kvl_secret_strdup(refresh);
 
 		if (copy == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM, "no memory");
@@ -540,7 +541,8 @@ static kvl_result request_device_code(struct kvl_auth *auth,
 				  "id", err);
 		goto out;
 	}
-	dc->device_code = kvl_json_strdup(body, "device_code");
+	dc->device_code = kvl_secret_strdup(kvl_json_str(body,
+							 "device_code"));
 	dc->user_code = kvl_sanitize(kvl_json_str(body, "user_code"));
 	dc->verification_uri =
 		kvl_sanitize(kvl_json_str(body, "verification_uri"));

@@ -24,6 +24,7 @@
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "core/secret.h"
 
 /* Maximum size of the federated token file, in bytes. Kubernetes
  * service account tokens are about 1 KB. */
@@ -196,7 +197,8 @@ static kvl_result prepare_env(struct kvl_auth *auth, struct kvl_error *err)
 	/* The password is needed only to open the file: the loaded key
 	 * stays in memory and the copy is wiped at once. */
 	password = env_set("AZURE_CLIENT_CERTIFICATE_PASSWORD")
-		? strdup(getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD")) : NULL;
+		? kvl_secret_strdup(getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"))
+		: NULL;
 	kvl_signing_cert_free(auth->env_cert);
 	auth->env_cert = NULL;
 	res = kvl_signing_cert_load(getenv("AZURE_CLIENT_CERTIFICATE_PATH"),
@@ -255,7 +257,7 @@ static kvl_result read_federated_token(const char *path, char **token,
 				     n != 0 ? "unreadable or too large"
 					    : "empty");
 	}
-	*token = strdup(buf.data + start);
+	*token = kvl_secret_strdup(buf.data + start);
 	kvl_buf_clear(&buf);
 	if (*token == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
@@ -364,7 +366,8 @@ static kvl_result env_token(struct kvl_auth *auth, const char *tenant,
 
 	if (auth->env_cert == NULL) {
 		secret = env_set("AZURE_CLIENT_SECRET")
-			? strdup(getenv("AZURE_CLIENT_SECRET")) : NULL;
+			? kvl_secret_strdup(getenv("AZURE_CLIENT_SECRET"))
+			: NULL;
 		if (secret == NULL)
 			return kvl_error_set(err, KVL_ERR_AUTH,
 					     "AZURE_CLIENT_SECRET is no "

@@ -23,6 +23,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 
 /* Maximum output read from az, in bytes; a token response is about
  * 3 KB. */
@@ -322,7 +323,8 @@ static kvl_result parse_token(const struct kvl_buf *out,
 				     "json to see what it prints, update the "
 				     "Azure CLI, or choose another --auth "
 				     "method");
-	token->access_token = kvl_json_strdup(body, "accessToken");
+	token->access_token = kvl_secret_strdup(kvl_json_str(body,
+							     "accessToken"));
 	token->tenant = kvl_json_strdup(body, "tenant");
 	token->expires_at = az_expiry(body);
 	kvl_json_put_secret(body);

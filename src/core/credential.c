@@ -15,6 +15,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 
 /* A managed identity token that states no expiry is used this long. */
 #define MSI_DEFAULT_LIFETIME_S 300
@@ -265,7 +266,7 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 			     &body, err);
 	if (res != KVL_OK)
 		goto out;
-	*token = kvl_json_strdup(body, "access_token");
+	*token = kvl_secret_strdup(kvl_json_str(body, "access_token"));
 	if (*token == NULL || (*token)[0] == '\0') {
 		kvl_free_secret(*token);
 		*token = NULL;

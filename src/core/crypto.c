@@ -17,6 +17,7 @@
 
 #include "core/crypto.h"
 #include "core/log.h"
+#include "core/secret.h"
 
 /*
  * Sealed file layout: "KVLS", a format version byte, a 12-byte random IV,
@@ -119,6 +120,12 @@ void kvl_free_secret(char *secret)
 {
 	if (secret == NULL)
 		return;
+	/* Strings from kvl_secret_strdup() may live in OpenSSL's secure
+	 * heap, which wipes them itself. */
+	if (kvl_secret_in_arena(secret)) {
+		OPENSSL_secure_clear_free(secret, strlen(secret));
+		return;
+	}
 	OPENSSL_cleanse(secret, strlen(secret));
 	free(secret);
 }

@@ -15,6 +15,7 @@
 #include "core/crypto.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
+#include "core/secret.h"
 #include "core/tokencache.h"
 
 #define CACHE_FORMAT 1
@@ -67,7 +68,7 @@ kvl_result kvl_token_cache_put(struct kvl_token_cache *cache,
 
 	fresh.tenant = strdup(tenant);
 	fresh.scope = strdup(scope);
-	fresh.access_token = strdup(access_token);
+	fresh.access_token = kvl_secret_strdup(access_token);
 	fresh.expires_at = expires_at;
 	if (!fresh.tenant || !fresh.scope || !fresh.access_token) {
 		token_clear(&fresh);
@@ -104,7 +105,8 @@ static kvl_result cache_from_json(json_object *obj,
 		return KVL_ERR_PARSE;
 	cache->authority = kvl_json_strdup(obj, "authority");
 	cache->client_id = kvl_json_strdup(obj, "clientId");
-	cache->refresh_token = kvl_json_strdup(obj, "refreshToken");
+	cache->refresh_token = kvl_secret_strdup(kvl_json_str(obj,
+							      "refreshToken"));
 	if (cache->authority == NULL || cache->client_id == NULL)
 		return KVL_ERR_PARSE;
 	if (tokens == NULL || !json_object_is_type(tokens, json_type_array))
