@@ -25,6 +25,7 @@
 #include "core/graph.h"
 #include "core/http.h"
 #include "core/jsonutil.h"
+#include "core/log.h"
 #include "flow/link.h"
 #include "flow/link_grants.h"
 #include "flow/session.h"
@@ -1172,6 +1173,12 @@ int main(void)
 		T(test_workload_identity_rotation),
 #undef T
 	};
+	const char *trace = kvl_test_trace_log("test_link_flow");
+
+	/* The flows' HTTP traffic goes to the suite's trace logs, which
+	 * tests/integration/no_secrets_in_logs.sh searches. */
+	if (trace != NULL && kvl_log_open(trace) != KVL_OK)
+		fprintf(stderr, "cannot open the trace log %s\n", trace);
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
