@@ -29,6 +29,8 @@
 /* Bounds on the lifetimes and poll interval Entra returns, so that an
  * absurd value can neither overflow the arithmetic nor stall sign-in. */
 #define MAX_EXPIRES_IN_S 86400
+/* An access token's usual lifetime, for a response without expires_in. */
+#define DEFAULT_EXPIRES_IN_S 3599
 #define MIN_POLL_S 1
 #define MAX_POLL_S 60
 #define WAIT_STEP_MS 100L
@@ -373,13 +375,23 @@ kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
 {
 	const char *access = kvl_json_str(body, "access_token");
 	const char *refresh = kvl_json_str(body, "refresh_token");
-	int64_t expires_in = clamp(kvl_json_int64(body, "expires_in", 3599),
-				   0, MAX_EXPIRES_IN_S);
+	int64_t now = now_s(), expires_in = DEFAULT_EXPIRES_IN_S;
+	kvl_result res;
 
 	if (access == NULL || access[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     "the sign-in service returned no access "
 				     "token");
+	/* A lifetime past the year 9999 is damage, not a long-lived token;
+	 * a merely long one is cut to MAX_EXPIRES_IN_S. */
+	res = kvl_json_int64_range(body, "expires_in",
+				   "the sign-in service's expires_in", 0,
+				   KVL_JSON_MAX_UNIX_TIME - now, &expires_in,
+				   err);
+	if (res != KVL_OK && res != KVL_ERR_NOT_FOUND)
+		return res;
+	expires_in = clamp(expires_in, 0, MAX_EXPIRES_IN_S);
+
 	if (refresh != NULL && refresh[0] != '\0') {
 		char *copy = kvl_secret_strdup(refresh);
 
@@ -389,7 +401,7 @@ kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
 		auth->cache.refresh_token = copy;
 	}
 	if (kvl_token_cache_put(&auth->cache, tenant, scope, access,
-				now_s() + expires_in) != KVL_OK)
+				now + expires_in) != KVL_OK)
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	return KVL_OK;
 }

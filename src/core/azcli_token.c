@@ -282,24 +282,32 @@ static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
 }
 
 /* Reads expires_on (Unix seconds, az 2.54 and later), else expiresOn
- * ("YYYY-MM-DD HH:MM:SS.ffffff" in local time). */
-static int64_t az_expiry(json_object *body)
+ * ("YYYY-MM-DD HH:MM:SS.ffffff" in local time). An expires_on that is no
+ * time up to the year 9999 is rejected. */
+static kvl_result az_expiry(json_object *body, int64_t *expires_at,
+			    struct kvl_error *err)
 {
-	int64_t on = kvl_json_int64(body, "expires_on", 0);
 	const char *text = kvl_json_str(body, "expiresOn");
 	struct tm tm;
 	time_t t;
+	kvl_result res;
 
-	if (on > 0)
-		return on;
+	res = kvl_json_int64_range(body, "expires_on",
+				   "expires_on in the output of az account "
+				   "get-access-token", 1,
+				   KVL_JSON_MAX_UNIX_TIME, expires_at, err);
+	if (res != KVL_ERR_NOT_FOUND)
+		return res;
+
+	*expires_at = (int64_t)time(NULL) + AZ_DEFAULT_LIFETIME_S;
 	memset(&tm, 0, sizeof(tm));
 	if (text != NULL && strptime(text, "%Y-%m-%d %H:%M:%S", &tm) != NULL) {
 		tm.tm_isdst = -1;
 		t = mktime(&tm);
 		if (t != (time_t)-1)
-			return (int64_t)t;
+			*expires_at = (int64_t)t;
 	}
-	return (int64_t)time(NULL) + AZ_DEFAULT_LIFETIME_S;
+	return KVL_OK;
 }
 
 static kvl_result parse_token(const struct kvl_buf *out,
@@ -326,8 +334,12 @@ static kvl_result parse_token(const struct kvl_buf *out,
 	token->access_token = kvl_secret_strdup(kvl_json_str(body,
 							     "accessToken"));
 	token->tenant = kvl_json_strdup(body, "tenant");
-	token->expires_at = az_expiry(body);
+	res = az_expiry(body, &token->expires_at, err);
 	kvl_json_put_secret(body);
+	if (res != KVL_OK) {
+		kvl_azcli_token_clear(token);
+		return res;
+	}
 	if (token->access_token == NULL || token->access_token[0] == '\0') {
 		kvl_azcli_token_clear(token);
 		return kvl_error_set(err, KVL_ERR_AUTH,

@@ -168,26 +168,33 @@ static kvl_result msi_request(const char *client_id, const char *resource,
 }
 
 /* expires_on is a string of Unix seconds (sometimes a number); fall back
- * to expires_in, then to a short default. */
-static int64_t msi_expiry(json_object *body, int64_t now)
+ * to expires_in, then to a short default. A value that is no time up to
+ * the year 9999 is rejected. */
+static kvl_result msi_expiry(json_object *body, int64_t now,
+			     int64_t *expires_at, struct kvl_error *err)
 {
-	const char *on = kvl_json_str(body, "expires_on");
-	char *end = NULL;
-	long long value;
+	int64_t value;
+	kvl_result res;
 
-	if (on != NULL) {
-		errno = 0;
-		value = strtoll(on, &end, 10);
-		if (errno == 0 && end != on && *end == '\0' && value > 0)
-			return (int64_t)value;
-	}
-	value = kvl_json_int64(body, "expires_on", 0);
-	if (value > 0)
-		return (int64_t)value;
-	value = kvl_json_int64(body, "expires_in", 0);
-	if (value > 0)
-		return now + (int64_t)value;
-	return now + MSI_DEFAULT_LIFETIME_S;
+	res = kvl_json_int64_range(body, "expires_on",
+				   "the managed identity endpoint's "
+				   "expires_on", 1, KVL_JSON_MAX_UNIX_TIME,
+				   &value, err);
+	if (res == KVL_OK)
+		*expires_at = value;
+	if (res != KVL_ERR_NOT_FOUND)
+		return res;
+
+	res = kvl_json_int64_range(body, "expires_in",
+				   "the managed identity endpoint's "
+				   "expires_in", 0,
+				   KVL_JSON_MAX_UNIX_TIME - now, &value, err);
+	if (res == KVL_OK)
+		*expires_at = now + value;
+	if (res != KVL_ERR_NOT_FOUND)
+		return res;
+	*expires_at = now + MSI_DEFAULT_LIFETIME_S;
+	return KVL_OK;
 }
 
 static kvl_result msi_failed(const struct kvl_http_response *resp,
@@ -275,7 +282,12 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 				    "no access token");
 		goto out;
 	}
-	*expires_at = msi_expiry(body, (int64_t)time(NULL));
+	res = msi_expiry(body, (int64_t)time(NULL), expires_at, err);
+	if (res != KVL_OK) {
+		kvl_free_secret(*token);
+		*token = NULL;
+		goto out;
+	}
 	kvl_log("managed identity token received, expires at %lld",
 		(long long)*expires_at);
 out:

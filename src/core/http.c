@@ -29,8 +29,6 @@
 #define DEFAULT_BACKOFF_MS 500L
 #define DEFAULT_MAX_BACKOFF_MS 30000L
 #define DEFAULT_MAX_BODY (16u << 20)
-/* A list longer than this many pages is treated as a paging loop. */
-#define MAX_PAGES 1000
 #define SLEEP_STEP_MS 100L
 
 struct kvl_http {
@@ -687,7 +685,7 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 		if (t->too_large || code == CURLE_FILESIZE_EXCEEDED)
 			return kvl_error_set(err, KVL_ERR_PARSE,
 					     "response from %s is larger than "
-					     "%zu bytes", url,
+					     "%zu bytes, kvlink's limit", url,
 					     t->http->options.max_body);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	default:
@@ -1114,9 +1112,11 @@ out:
 }
 
 static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
-			    const char *operation, struct kvl_error *err)
+			    size_t *n_items, const char *operation,
+			    struct kvl_error *err)
 {
 	json_object *items = kvl_json_path(page, "value");
+	size_t n;
 	kvl_result res;
 
 	if (items == NULL || json_object_is_type(items, json_type_null))
@@ -1127,7 +1127,17 @@ static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
 		kvl_error_operation(err, operation);
 		return KVL_ERR_PARSE;
 	}
-	for (size_t i = 0; i < json_object_array_length(items); i++) {
+	n = json_object_array_length(items);
+	if (n > KVL_HTTP_MAX_LIST_ITEMS - *n_items) {
+		kvl_error_set(err, KVL_ERR_PARSE,
+			      "Azure's list has more than %d items, kvlink's "
+			      "limit; list a smaller scope (one subscription "
+			      "or resource group)", KVL_HTTP_MAX_LIST_ITEMS);
+		kvl_error_operation(err, operation);
+		return KVL_ERR_PARSE;
+	}
+	*n_items += n;
+	for (size_t i = 0; i < n; i++) {
 		res = fn(json_object_array_get_idx(items, i), ctx);
 		if (res != KVL_OK)
 			return res;
@@ -1135,7 +1145,8 @@ static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
 	return KVL_OK;
 }
 
-/* Checks a nextLink; returns false (and logs why) when paging must stop. */
+/* Checks a nextLink; returns false when paging must stop, with *res set
+ * when that is an error. */
 static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 			     const char *first, kvl_result *res,
 			     struct kvl_error *err)
@@ -1144,8 +1155,11 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 		return false;
 	for (size_t i = 0; i < n_seen; i++) {
 		if (strcmp(seen[i], next) == 0) {
-			kvl_log("http list: nextLink repeats an earlier page; "
-				"stopping");
+			*res = kvl_error_set(err, KVL_ERR_PARSE,
+					     "Azure's nextLink repeats page "
+					     "%zu of the list, so the list "
+					     "never ends; try again later",
+					     i + 1);
 			return false;
 		}
 	}
@@ -1157,10 +1171,12 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 				     "followed");
 		return false;
 	}
-	if (n_seen >= MAX_PAGES) {
+	if (n_seen >= KVL_HTTP_MAX_PAGES) {
 		*res = kvl_error_set(err, KVL_ERR_PARSE,
-				     "list has more than %d pages; stopping",
-				     MAX_PAGES);
+				     "Azure's list has more than %d pages, "
+				     "kvlink's limit; list a smaller scope "
+				     "(one subscription or resource group)",
+				     KVL_HTTP_MAX_PAGES);
 		return false;
 	}
 	return true;
@@ -1175,6 +1191,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 	size_t n_seen = 0;
 	json_object *page = NULL, *link;
 	const char *next;
+	size_t n_items = 0;
 	kvl_result res = KVL_OK;
 
 	seen = malloc(sizeof(*seen));
@@ -1189,7 +1206,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 				    operation, &page, err);
 		if (res != KVL_OK)
 			break;
-		res = list_page(page, fn, ctx, operation, err);
+		res = list_page(page, fn, ctx, &n_items, operation, err);
 		if (res != KVL_OK)
 			break;
 

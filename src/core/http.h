@@ -106,13 +106,22 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 			 json_object **out, struct kvl_error *err)
 	KVL_NODISCARD;
 
+/*
+ * Limits on one paged list, past which kvl_http_list() fails: a list this
+ * long is a paging loop or not worth showing.
+ */
+#define KVL_HTTP_MAX_PAGES 1000
+#define KVL_HTTP_MAX_LIST_ITEMS 100000
+
 /* Called once per item of a paged list; a non-OK result stops paging. */
 typedef kvl_result (*kvl_item_fn)(json_object *item, void *ctx);
 
 /*
  * GETs url and every following page. next_key is "nextLink" (Resource
  * Manager, Key Vault) or "@odata.nextLink" (Graph). The link is used
- * exactly as returned; paging stops on a missing, empty or repeated link.
+ * exactly as returned; paging stops on a missing or empty link. A link
+ * that repeats an earlier page or leaves the first page's origin, and a
+ * list past the limits above, give KVL_ERR_PARSE.
  */
 kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 			 const char *bearer, const char *next_key,

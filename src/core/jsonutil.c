@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "core/jsonutil.h"
-
-/* Azure payloads nest about eight levels deep; anything far past that is
- * not something kvlink reads. */
-#define KVL_JSON_MAX_DEPTH 32
+#include "core/sanitize.h"
 
 /*
  * Wipes the tokener's scratch buffer, which keeps a copy of the last
@@ -46,6 +44,13 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 	end = json_tokener_get_parse_end(tok);
 	tokener_free_wiped(tok);
 
+	if (jerr == json_tokener_error_depth) {
+		json_object_put(obj);
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     "%s nests arrays and objects deeper than "
+				     "%d levels, kvlink's limit", what,
+				     KVL_JSON_MAX_DEPTH);
+	}
 	if (obj == NULL || jerr != json_tokener_success) {
 		json_object_put(obj);
 		return kvl_error_set(err, KVL_ERR_PARSE,
@@ -136,6 +141,78 @@ int64_t kvl_json_int64(json_object *obj, const char *path, int64_t fallback)
 	if (!(d >= (double)INT64_MIN && d < (double)INT64_MAX))
 		return fallback;
 	return (int64_t)d;
+}
+
+/* A string of decimal digits with an optional leading '-', and nothing
+ * else, that fits in 64 bits. */
+static bool text_to_int64(const char *text, int64_t *out)
+{
+	const char *digits = text[0] == '-' ? text + 1 : text;
+	char *end;
+	long long value;
+
+	if (!isdigit((unsigned char)digits[0]))
+		return false;
+	errno = 0;
+	value = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = (int64_t)value;
+	return true;
+}
+
+/* Reads v as a whole number. Returns false when v is not one or does not
+ * fit in 64 bits. */
+static bool value_to_int64(json_object *v, int64_t *out)
+{
+	double d;
+
+	switch (json_object_get_type(v)) {
+	case json_type_int:
+		/* json-c caps integers past 64 bits at INT64_MIN/INT64_MAX,
+		 * which no caller's range includes. */
+		*out = json_object_get_int64(v);
+		return true;
+	case json_type_double:
+		d = json_object_get_double(v);
+		if (!(d > (double)INT64_MIN && d < (double)INT64_MAX))
+			return false;
+		*out = (int64_t)d;
+		return (double)*out == d;
+	case json_type_string:
+		return text_to_int64(json_object_get_string(v), out);
+	default:
+		return false;
+	}
+}
+
+kvl_result kvl_json_int64_range(json_object *obj, const char *path,
+				const char *what, int64_t min, int64_t max,
+				int64_t *out, struct kvl_error *err)
+{
+	json_object *v = kvl_json_path(obj, path);
+	char *clean, *excerpt;
+	int64_t value;
+	kvl_result res;
+
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return KVL_ERR_NOT_FOUND;
+	if (value_to_int64(v, &value) && value >= min && value <= max) {
+		*out = value;
+		return KVL_OK;
+	}
+
+	clean = kvl_sanitize_line(json_object_to_json_string_ext(
+		v, JSON_C_TO_STRING_PLAIN));
+	excerpt = clean ? kvl_truncate_cols(clean, 40) : NULL;
+	res = kvl_error_set(err, KVL_ERR_PARSE,
+			    "%s is %s, which is not a whole number from %lld "
+			    "to %lld, kvlink's limit", what,
+			    excerpt ? excerpt : "not readable", (long long)min,
+			    (long long)max);
+	free(excerpt);
+	free(clean);
+	return res;
 }
 
 bool kvl_json_has(json_object *obj, const char *path)

@@ -18,6 +18,7 @@
 
 #include "core/auth.h"
 #include "core/cloud.h"
+#include "core/credential.h"
 #include "core/http.h"
 #include "core/tokencache.h"
 #include "mock_server.h"
@@ -41,6 +42,7 @@ struct entra {
 	const char *interval;		/* device code poll interval, JSON */
 	const char *token_expires_in;	/* JSON number */
 	const char *refresh_error;
+	const char *msi_body;		/* managed identity endpoint's reply */
 	int refresh_count;
 	char body[1024];
 	/* Test side: the waits requested and what the sink received. */
@@ -104,6 +106,8 @@ static void serve_entra(void *ctx, size_t index,
 			 "\"interval\":%s,\"message\":\"Open the page and "
 			 "enter ABCD-1234\"}", e->expires_in, e->interval);
 		*reply = (struct mock_reply){ 200, e->body, NULL, NULL };
+	} else if (strncmp(request->target, "/msi/token?", 11) == 0) {
+		*reply = (struct mock_reply){ 200, e->msi_body, NULL, NULL };
 	} else if (strstr(body, "grant_type=urn") != NULL) {
 		device_poll(e, reply);
 	} else if (strstr(body, "grant_type=refresh_token") != NULL) {
@@ -374,8 +378,8 @@ static void device_code_local_expiry(void **state)
 	kvl_error_clear(&err);
 }
 
-/* Absurd lifetimes and intervals from Entra are clamped: the poll waits
- * at most a minute, and a token lives at most a day. */
+/* Absurd intervals and long lifetimes from Entra are clamped: the poll
+ * waits at most a minute, and a token lives at most a day. */
 static void device_code_absurd_values(void **state)
 {
 	struct entra *e = *state;
@@ -389,7 +393,8 @@ static void device_code_absurd_values(void **state)
 	e->n_polls = 2;
 	e->expires_in = 9223372036854775807L;
 	e->interval = "9223372036854775807";
-	e->token_expires_in = "9223372036854775807";
+	/* About a thousand years: long, but a time, so it is cut to a day. */
+	e->token_expires_in = "31536000000";
 	auth = new_auth(e, KVL_AUTH_DEVICE_CODE, NULL);
 	kvl_error_init(&err);
 
@@ -652,6 +657,120 @@ static void cache_for_other_client_ignored(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Signs in with the device code flow, Entra returning expires_in. */
+static kvl_result sign_in_expiring(struct entra *e, const char *expires_in,
+				   struct kvl_error *err)
+{
+	struct kvl_auth *auth;
+	kvl_result res;
+
+	e->polls[0] = "ok";
+	e->n_polls = 1;
+	e->token_expires_in = expires_in;
+	auth = new_auth(e, KVL_AUTH_DEVICE_CODE, NULL);
+	res = kvl_auth_sign_in(auth, true, err);
+	kvl_auth_free(auth);
+	return res;
+}
+
+/* A token valid until 2100, past 32 bits of seconds, is kept for the
+ * usual day at most. */
+static void token_expiry_2100(void **state)
+{
+	struct entra *e = *state;
+	struct kvl_token_cache cache = { 0 };
+	struct kvl_error err;
+	int64_t now = (int64_t)time(NULL);
+	char expires_in[32];
+
+	snprintf(expires_in, sizeof(expires_in), "%lld",
+		 (long long)(INT64_C(4102444800) - now));
+	kvl_error_init(&err);
+
+	assert_int_equal(sign_in_expiring(e, expires_in, &err), KVL_OK);
+	assert_int_equal(kvl_token_cache_load(e->cache, e->key, &cache, &err),
+			 KVL_OK);
+	assert_int_equal(cache.n_tokens, 1);
+	assert_true(cache.tokens[0].expires_at > now + 86000);
+	assert_true(cache.tokens[0].expires_at <= now + 86400 + 5);
+
+	kvl_token_cache_clear(&cache);
+	kvl_error_clear(&err);
+}
+
+/* A lifetime that is no time up to the year 9999 fails the sign-in and
+ * stores nothing. */
+static void token_expiry_absurd(void **state)
+{
+	static const char *const values[] = {
+		"9223372036854775807", "-1", "\"soon\"", "1e300",
+	};
+	struct entra *e = *state;
+	struct kvl_error err;
+
+	kvl_error_init(&err);
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		e->poll_index = 0;
+		assert_int_equal(sign_in_expiring(e, values[i], &err),
+				 KVL_ERR_PARSE);
+		assert_non_null(strstr(err.message, "the sign-in service's "
+					"expires_in is "));
+		assert_non_null(strstr(err.message, "kvlink's limit"));
+		assert_int_not_equal(access(e->cache, F_OK), 0);
+		kvl_error_clear(&err);
+	}
+}
+
+/* Requests a token from the mock's managed identity endpoint, which
+ * replies with body. */
+static kvl_result managed_token(struct entra *e, const char *body,
+				char **token, int64_t *expires_at,
+				struct kvl_error *err)
+{
+	char *endpoint = NULL;
+	kvl_result res;
+
+	assert_true(asprintf(&endpoint, "%s/msi/token",
+			     mock_base(e->server)) > 0);
+	setenv("IDENTITY_ENDPOINT", endpoint, 1);
+	setenv("IDENTITY_HEADER", "header-secret", 1);
+	e->msi_body = body;
+	res = kvl_managed_identity_token(e->http, NULL, "https://vault.test",
+					 token, expires_at, err);
+	unsetenv("IDENTITY_ENDPOINT");
+	unsetenv("IDENTITY_HEADER");
+	free(endpoint);
+	return res;
+}
+
+/* expires_on in 2100 comes through whole; one past the year 9999 fails
+ * with no token. */
+static void managed_identity_expiry(void **state)
+{
+	struct entra *e = *state;
+	struct kvl_error err;
+	char *token = NULL;
+	int64_t expires_at = 0;
+
+	kvl_error_init(&err);
+	assert_int_equal(managed_token(e, "{\"access_token\":\"t.u.v\","
+				       "\"expires_on\":\"4102444800\"}",
+				       &token, &expires_at, &err), KVL_OK);
+	assert_string_equal(token, "t.u.v");
+	assert_true(expires_at == INT64_C(4102444800));
+	free(token);
+
+	assert_int_equal(managed_token(e, "{\"access_token\":\"t.u.v\","
+				       "\"expires_on\":\"99999999999999\"}",
+				       &token, &expires_at, &err),
+			 KVL_ERR_PARSE);
+	assert_null(token);
+	assert_non_null(strstr(err.message, "the managed identity "
+				"endpoint's expires_on is \"99999999999999\""));
+	assert_non_null(strstr(err.message, "kvlink's limit"));
+	kvl_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +789,9 @@ int main(void)
 		T(refresh_replaces_token),
 		T(refresh_invalid_grant),
 		T(cache_for_other_client_ignored),
+		T(token_expiry_2100),
+		T(token_expiry_absurd),
+		T(managed_identity_expiry),
 #undef T
 	};
 

@@ -283,6 +283,7 @@ static void error_envelope_shapes(void **state)
 struct pager {
 	struct mock_server *server;
 	const char *next[4];	/* next path or URL after page N, or NULL */
+	char message[512];	/* the error message of the list, or "" */
 };
 
 static void serve_pages(void *ctx, size_t index,
@@ -339,6 +340,8 @@ static kvl_result list_pages(struct pager *p, struct seen_items *seen,
 	kvl_error_init(&err);
 	res = kvl_http_list(http, url, "tok", "nextLink", "list test",
 			    count_item, seen, &err);
+	snprintf(p->message, sizeof(p->message), "%s",
+		 err.message ? err.message : "");
 	kvl_error_clear(&err);
 	free(url);
 	*http_out = http;
@@ -368,7 +371,9 @@ static void paging_three_pages(void **state)
 	mock_stop(p.server);
 }
 
-static void paging_stops_on_repeat(void **state)
+/* A nextLink back to the first page would loop forever: the list fails
+ * after the items of the pages already read. */
+static void paging_rejects_repeat(void **state)
 {
 	struct pager p = { .next = { NULL, "/page/2", "/page/1?x=1" } };
 	struct seen_items seen = { .n = 0 };
@@ -376,7 +381,8 @@ static void paging_stops_on_repeat(void **state)
 
 	(void)state;
 	p.server = mock_start(serve_pages, &p);
-	assert_int_equal(list_pages(&p, &seen, &http), KVL_OK);
+	assert_int_equal(list_pages(&p, &seen, &http), KVL_ERR_PARSE);
+	assert_non_null(strstr(p.message, "nextLink repeats page 1"));
 	assert_int_equal(mock_count(p.server), 2);
 	assert_int_equal(seen.n, 4);
 
@@ -418,6 +424,102 @@ static void paging_stops_on_other_port(void **state)
 	mock_stop(p.server);
 }
 
+/* Serves /endless/N: n_items items and a nextLink to /endless/N+1.
+ * Counts the pages itself, as the mock server records 256 requests. */
+struct endless {
+	struct mock_server *server;
+	size_t n_items;
+	size_t served;
+	char *body;
+};
+
+static void serve_endless(void *ctx, size_t index,
+			  const struct mock_request *request,
+			  struct mock_reply *reply)
+{
+	struct endless *e = ctx;
+	size_t len = 0, cap = e->n_items * 3 + 256;
+
+	(void)request;
+	(void)index;
+	e->served++;
+	free(e->body);
+	e->body = malloc(cap);
+	assert_non_null(e->body);
+	len += (size_t)snprintf(e->body, cap, "{\"value\":[");
+	for (size_t i = 0; i < e->n_items; i++)
+		len += (size_t)snprintf(e->body + len, cap - len, "%s{}",
+					i > 0 ? "," : "");
+	snprintf(e->body + len, cap - len,
+		 "],\"nextLink\":\"%s/endless/%zu\"}", mock_base(e->server),
+		 e->served + 1);
+	*reply = (struct mock_reply){ 200, e->body, NULL, NULL };
+}
+
+static kvl_result count_any(json_object *item, void *ctx)
+{
+	(void)item;
+	(*(size_t *)ctx)++;
+	return KVL_OK;
+}
+
+/*
+ * Lists /endless/1 with n_items per page, which must fail with limit_text
+ * in the message after the server sent `pages` pages and `items` items
+ * were handed on.
+ */
+static void expect_list_limit(size_t n_items, const char *limit_text,
+			      size_t pages, size_t items)
+{
+	struct endless e = { .n_items = n_items };
+	struct kvl_http *http = fast_client(1, 0, NULL);
+	struct kvl_error err;
+	char *url = NULL;
+	size_t count = 0;
+
+	e.server = mock_start(serve_endless, &e);
+	assert_true(asprintf(&url, "%s/endless/1", mock_base(e.server)) > 0);
+	kvl_error_init(&err);
+
+	assert_int_equal(kvl_http_list(http, url, "tok", "nextLink",
+				       "list test", count_any, &count, &err),
+			 KVL_ERR_PARSE);
+	assert_non_null(strstr(err.message, limit_text));
+	assert_non_null(strstr(err.message, "kvlink's limit"));
+	assert_string_equal(err.operation, "list test");
+	assert_int_equal(e.served, pages);
+	assert_int_equal(count, items);
+
+	kvl_error_clear(&err);
+	free(url);
+	kvl_http_free(http);
+	mock_stop(e.server);
+	free(e.body);
+}
+
+static void paging_page_limit(void **state)
+{
+	char limit[32];
+
+	(void)state;
+	snprintf(limit, sizeof(limit), "more than %d pages",
+		 KVL_HTTP_MAX_PAGES);
+	expect_list_limit(1, limit, KVL_HTTP_MAX_PAGES, KVL_HTTP_MAX_PAGES);
+}
+
+/* The maximum number of items in one list passes; one more fails before
+ * any item of the page that crosses the limit is handed on. */
+static void list_item_limit(void **state)
+{
+	char limit[32];
+
+	(void)state;
+	snprintf(limit, sizeof(limit), "more than %d items",
+		 KVL_HTTP_MAX_LIST_ITEMS);
+	expect_list_limit(KVL_HTTP_MAX_LIST_ITEMS / 2, limit, 3,
+			  KVL_HTTP_MAX_LIST_ITEMS);
+}
+
 static void body_size_limit(void **state)
 {
 	static char big[2048];
@@ -435,7 +537,8 @@ static void body_size_limit(void **state)
 	kvl_error_init(&err);
 
 	assert_int_equal(get_json(http, &s, "/big", &err), KVL_ERR_PARSE);
-	assert_non_null(strstr(err.message, "larger than 100 bytes"));
+	assert_non_null(strstr(err.message, "larger than 100 bytes, kvlink's "
+				"limit"));
 	assert_int_equal(mock_count(s.server), 1);
 
 	kvl_error_clear(&err);
@@ -582,7 +685,9 @@ int main(void)
 		cmocka_unit_test(connection_error_retried),
 		cmocka_unit_test(error_envelope_shapes),
 		cmocka_unit_test(paging_three_pages),
-		cmocka_unit_test(paging_stops_on_repeat),
+		cmocka_unit_test(paging_rejects_repeat),
+		cmocka_unit_test(paging_page_limit),
+		cmocka_unit_test(list_item_limit),
 		cmocka_unit_test(paging_stops_on_empty),
 		cmocka_unit_test(paging_stops_on_other_port),
 		cmocka_unit_test(body_size_limit),

@@ -906,6 +906,121 @@ static void json_helpers(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Nesting up to the limit parses; one level more fails with a message
+ * that names the limit. */
+static void json_depth_limit(void **state)
+{
+	char text[2 * KVL_JSON_MAX_DEPTH + 2];
+	struct kvl_error err;
+	json_object *obj = NULL;
+	size_t depth;
+
+	(void)state;
+	kvl_error_init(&err);
+	depth = KVL_JSON_MAX_DEPTH - 1;
+	memset(text, '[', depth);
+	memset(text + depth, ']', depth);
+	assert_int_equal(kvl_json_parse(text, 2 * depth, "ok", &obj, &err),
+			 KVL_OK);
+	json_object_put(obj);
+
+	depth = KVL_JSON_MAX_DEPTH + 1;
+	memset(text, '[', depth);
+	memset(text + depth, ']', depth);
+	assert_int_equal(kvl_json_parse(text, 2 * depth, "Azure's response",
+					&obj, &err), KVL_ERR_PARSE);
+	assert_null(obj);
+	assert_non_null(strstr(err.message, "Azure's response nests"));
+	assert_non_null(strstr(err.message, "deeper than 32 levels"));
+	assert_non_null(strstr(err.message, "kvlink's limit"));
+	kvl_error_clear(&err);
+}
+
+/* Reads "v" of text with kvl_json_int64_range from 1 to the year 9999. */
+static kvl_result read_time(const char *text, int64_t *out,
+			    struct kvl_error *err)
+{
+	json_object *obj = NULL;
+	kvl_result res;
+
+	*out = -7;
+	assert_int_equal(kvl_json_parse(text, strlen(text), "test", &obj,
+					err), KVL_OK);
+	res = kvl_json_int64_range(obj, "v", "the test's v", 1,
+				   KVL_JSON_MAX_UNIX_TIME, out, err);
+	json_object_put(obj);
+	return res;
+}
+
+/* 2100-01-01 is past 32 bits and must come through in each form. */
+static void json_time_past_32_bits(void **state)
+{
+	static const char *const forms[] = {
+		"{\"v\":4102444800}", "{\"v\":\"4102444800\"}",
+		"{\"v\":4.1024448e9}",
+	};
+	struct kvl_error err;
+	int64_t v;
+
+	(void)state;
+	kvl_error_init(&err);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		assert_int_equal(read_time(forms[i], &v, &err), KVL_OK);
+		assert_true(v == INT64_C(4102444800));
+		assert_null(err.message);
+	}
+	assert_int_equal(read_time("{\"v\":253402300799}", &v, &err), KVL_OK);
+	assert_true(v == KVL_JSON_MAX_UNIX_TIME);
+
+	assert_int_equal(read_time("{}", &v, &err), KVL_ERR_NOT_FOUND);
+	assert_int_equal(read_time("{\"v\":null}", &v, &err),
+			 KVL_ERR_NOT_FOUND);
+	assert_true(v == -7);
+	assert_null(err.message);
+	kvl_error_clear(&err);
+}
+
+/* Values that are no time up to the year 9999 fail, naming the value,
+ * the field and the limit. */
+static void json_time_absurd_rejected(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *excerpt;
+	} cases[] = {
+		{ "{\"v\":253402300800}", "253402300800" },
+		{ "{\"v\":0}", "0" },
+		{ "{\"v\":-4102444800}", "-4102444800" },
+		{ "{\"v\":9223372036854775807}", "9223372036854775807" },
+		/* json-c shows these in its own way. */
+		{ "{\"v\":99999999999999999999}", "" },
+		{ "{\"v\":1e400}", "" },
+		{ "{\"v\":\"99999999999999999999\"}", "99999999999999999999" },
+		{ "{\"v\":4102444800.5}", "4102444800.5" },
+		{ "{\"v\":\"4102444800 \"}", "4102444800 " },
+		{ "{\"v\":\"0x10\"}", "0x10" },
+		{ "{\"v\":\"\"}", "\"\"" },
+		{ "{\"v\":true}", "true" },
+		{ "{\"v\":\"\\u001b[2J\"}", "[2J" },
+	};
+	struct kvl_error err;
+	int64_t v;
+
+	(void)state;
+	kvl_error_init(&err);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(read_time(cases[i].text, &v, &err),
+				 KVL_ERR_PARSE);
+		assert_true(v == -7);
+		assert_non_null(strstr(err.message, "the test's v is "));
+		assert_non_null(strstr(err.message, cases[i].excerpt));
+		assert_non_null(strstr(err.message, "from 1 to 253402300799, "
+					"kvlink's limit"));
+		assert_null(strchr(err.message, '\033'));
+		kvl_error_clear(&err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -935,6 +1050,9 @@ int main(void)
 		cmocka_unit_test(connection_targets),
 		cmocka_unit_test(url_origin_rules),
 		cmocka_unit_test(json_helpers),
+		cmocka_unit_test(json_depth_limit),
+		cmocka_unit_test(json_time_past_32_bits),
+		cmocka_unit_test(json_time_absurd_rejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
