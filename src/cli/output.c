@@ -132,8 +132,9 @@ void kvl_cli_print_json(json_object *doc)
 {
 	const char *text = json_object_to_json_string_ext(doc,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-	/* json-c copies invalid UTF-8 from Azure or files as it is. */
-	char *clean = kvl_utf8_repair(text != NULL ? text : "null");
+	/* json-c copies invalid UTF-8, C1 and bidi controls from Azure or
+	 * files as they are. */
+	char *clean = kvl_json_safe(text != NULL ? text : "null");
 
 	puts(clean != NULL ? clean : "null");
 	free(clean);
@@ -221,6 +222,24 @@ void kvl_cli_print_error(const struct kvl_cli *cli,
 			"principal\n"), stderr);
 }
 
+/* The widest cell of a text table. A longer value, such as a name from
+ * Azure of thousands of characters, is cut with "~", but --output json
+ * keeps it whole. */
+#define TABLE_CELL_MAX_COLS 128
+
+/* Sanitises text for a table cell and cuts it to TABLE_CELL_MAX_COLS. */
+static char *table_cell(const char *text)
+{
+	char *clean = kvl_sanitize(text);
+	char *cut;
+
+	if (clean == NULL || kvl_display_width(clean) <= TABLE_CELL_MAX_COLS)
+		return clean;
+	cut = kvl_truncate_cols(clean, TABLE_CELL_MAX_COLS);
+	free(clean);
+	return cut;
+}
+
 kvl_result kvl_cli_table_init(struct kvl_cli_table *t, size_t n_cols,
 			      const char *const *header)
 {
@@ -241,7 +260,7 @@ kvl_result kvl_cli_table_add(struct kvl_cli_table *t, const char *const *row)
 	t->cells = cells;
 
 	for (size_t c = 0; c < t->n_cols; c++) {
-		char *clean = kvl_sanitize(row[c] != NULL ? row[c] : "-");
+		char *clean = table_cell(row[c] != NULL ? row[c] : "-");
 
 		if (clean == NULL)
 			return KVL_ERR_NOMEM;

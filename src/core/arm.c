@@ -112,7 +112,10 @@ static kvl_result parse_subscription_fields(json_object *item,
 	if (out->subscription_id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     "subscription without an id");
-	out->display_name = kvl_sanitize(kvl_json_str(item, "displayName"));
+	/* Kept as Azure sent it (valid UTF-8 only), so that JSON output
+	 * shows the real name; every screen and text output sanitises it. */
+	out->display_name = kvl_utf8_repair(kvl_json_str(item,
+							  "displayName"));
 	out->state = kvl_json_strdup(item, "state");
 	out->tenant_id = kvl_json_strdup(item, "tenantId");
 	return KVL_OK;

@@ -50,7 +50,8 @@ static kvl_result collect_tenant(json_object *item, void *ctx)
 	if (t == NULL)
 		return KVL_ERR_NOMEM;
 	t->tenant_id = strdup(id);
-	t->display_name = kvl_sanitize(kvl_json_str(item, "displayName"));
+	/* As for subscriptions: sanitised where it is shown. */
+	t->display_name = kvl_utf8_repair(kvl_json_str(item, "displayName"));
 	t->default_domain = kvl_sanitize(kvl_json_str(item,
 						      "defaultDomain"));
 	return t->tenant_id != NULL ? KVL_OK : KVL_ERR_NOMEM;

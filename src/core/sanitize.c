@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -44,9 +45,26 @@ static size_t utf8_decode(const unsigned char *s, uint32_t *cp)
 }
 
 /*
+ * Whether a code point is an invisible format character: zero-width
+ * space and joiners, word joiner and invisible operators, the byte order
+ * mark, interlinear annotation marks and tag characters. They draw
+ * nothing, so two names that differ only in them would look the same.
+ */
+static bool is_invisible(uint32_t cp)
+{
+	if (cp == 0x180e || (cp >= 0x200b && cp <= 0x200d))
+		return true;
+	if ((cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff)
+		return true;
+	if (cp >= 0xfff9 && cp <= 0xfffb)
+		return true;
+	return cp >= 0xe0000 && cp <= 0xe007f;
+}
+
+/*
  * Whether a code point must not reach a terminal. These are the C0 and C1
- * controls, DEL, and the bidi and line-separator controls, which can
- * reorder or split the displayed text.
+ * controls, DEL, the bidi and line-separator controls, which can reorder
+ * or split the displayed text, and the invisible format characters.
  */
 static bool is_unsafe(uint32_t cp)
 {
@@ -56,7 +74,7 @@ static bool is_unsafe(uint32_t cp)
 		return true;
 	if (cp >= 0x2028 && cp <= 0x202e)
 		return true;
-	return cp >= 0x2066 && cp <= 0x2069;
+	return is_invisible(cp);
 }
 
 char *kvl_sanitize(const char *text)
@@ -124,7 +142,30 @@ const char *kvl_name_problem(const char *name, size_t max_chars)
 	return NULL;
 }
 
-char *kvl_utf8_repair(const char *text)
+/* Appends code point cp as a JSON \uXXXX escape, as a surrogate pair
+ * above U+FFFF. */
+static void add_json_escape(struct kvl_buf *out, uint32_t cp)
+{
+	char esc[16];
+	int n;
+
+	if (cp > 0xffff) {
+		cp -= 0x10000;
+		n = snprintf(esc, sizeof(esc), "\\u%04x\\u%04x",
+			     0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+	} else {
+		n = snprintf(esc, sizeof(esc), "\\u%04x", cp);
+	}
+	kvl_buf_add(out, esc, (size_t)n);
+}
+
+/*
+ * Copies text with each invalid UTF-8 byte replaced by U+FFFD. With
+ * escape_unsafe, also writes every unsafe code point from DEL up as a
+ * JSON escape. Raw C0 controls are left alone, because in JSON text
+ * they only occur as its own line breaks and indentation.
+ */
+static char *repair_utf8(const char *text, bool escape_unsafe)
 {
 	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
 	struct kvl_buf out;
@@ -140,10 +181,23 @@ char *kvl_utf8_repair(const char *text)
 			p++;
 			continue;
 		}
-		kvl_buf_add(&out, p, len);
+		if (escape_unsafe && cp >= 0x7f && is_unsafe(cp))
+			add_json_escape(&out, cp);
+		else
+			kvl_buf_add(&out, p, len);
 		p += len;
 	}
 	return kvl_buf_detach(&out);
+}
+
+char *kvl_utf8_repair(const char *text)
+{
+	return repair_utf8(text, false);
+}
+
+char *kvl_json_safe(const char *json)
+{
+	return repair_utf8(json, true);
 }
 
 /*

@@ -222,6 +222,26 @@ static void wrap_word(struct line_list *list, struct kvl_buf *line,
 		list->failed = true;
 }
 
+/* Wraps word, cut to TUI_WRAP_MAX_WORD_COLS with a "~" when it is wider,
+ * so that one name from Azure cannot fill the screen. */
+static void wrap_long_word(struct line_list *list, struct kvl_buf *line,
+			   const char *word, int width)
+{
+	char *cut;
+
+	if (kvl_display_width(word) <= TUI_WRAP_MAX_WORD_COLS) {
+		wrap_word(list, line, word, width);
+		return;
+	}
+	cut = kvl_truncate_cols(word, TUI_WRAP_MAX_WORD_COLS);
+	if (cut == NULL) {
+		list->failed = true;
+		return;
+	}
+	wrap_word(list, line, cut, width);
+	free(cut);
+}
+
 static void wrap_words(struct line_list *list, const char *para, int width)
 {
 	struct kvl_buf line;
@@ -237,7 +257,7 @@ static void wrap_words(struct line_list *list, const char *para, int width)
 
 	for (word = strtok_r(copy, " ", &save); word != NULL;
 	     word = strtok_r(NULL, " ", &save))
-		wrap_word(list, &line, word, width);
+		wrap_long_word(list, &line, word, width);
 	line_push(list, line.data, line.len);
 
 out:

@@ -70,8 +70,16 @@ char *tui_format_row(const char *const *cells, const int *widths, size_t n,
 		     int gap);
 
 /*
+ * The widest word that tui_wrap() shows whole. It leaves room for the
+ * longest resource id of a vault (about 220 columns), which the manual
+ * steps show for copying.
+ */
+#define TUI_WRAP_MAX_WORD_COLS 256
+
+/*
  * Word-wraps text to width display columns. Newlines start new lines;
  * every line is sanitised; a word longer than width is cut across lines.
+ * A word wider than TUI_WRAP_MAX_WORD_COLS is cut there, ending in "~".
  * Returns the number of lines stored in *lines (caller frees with
  * tui_lines_free), or 0 with *lines NULL when out of memory.
  */

@@ -109,16 +109,17 @@ static void tenant_minimums(int *minimum)
 	for (size_t i = 0; i < st.n; i++) {
 		const struct kvl_subscription *sub = &st.subs[i];
 		char *state = tui_steps_state_text(sub->state, usable(sub));
-		int name = (int)kvl_display_width(sub->display_name ?
-						   sub->display_name : "");
+		char *clean = kvl_sanitize(sub->display_name);
+		char *clean_tenant = kvl_sanitize(tenant_text(sub));
+		int name = (int)kvl_display_width(clean);
 
 		minimum[0] = max_int(minimum[0], name < NAME_KEEP ? name
 							      : NAME_KEEP);
 		minimum[2] = max_int(minimum[2], state ? (int)
 				     kvl_display_width(state) : 0);
-		tenant = max_int(tenant, (int)kvl_display_width(
-					 tenant_text(sub) ? tenant_text(sub)
-							  : ""));
+		tenant = max_int(tenant, (int)kvl_display_width(clean_tenant));
+		free(clean_tenant);
+		free(clean);
 		free(state);
 	}
 	st.tenant_cols = minimum[0] + minimum[1] + minimum[2] + tenant + 6;

@@ -59,6 +59,45 @@ static void sanitize_invalid_utf8(void **state)
 	check_sanitize("raw csi \x9b", "raw csi _");
 }
 
+static void sanitize_invisible(void **state)
+{
+	(void)state;
+	/* U+200B zero width space, U+200D zero width joiner, U+2060 word
+	 * joiner, U+FEFF byte order mark, U+E0041 tag letter A. */
+	check_sanitize("a\xe2\x80\x8b" "b", "a_b");
+	check_sanitize("a\xe2\x80\x8d" "b", "a_b");
+	check_sanitize("a\xe2\x81\xa0" "b", "a_b");
+	check_sanitize("\xef\xbb\xbf" "bom", "_bom");
+	check_sanitize("tag\xf3\xa0\x81\x81", "tag_");
+	/* Combining marks draw on their base character and stay. */
+	check_sanitize("e\xcc\x81", "e\xcc\x81");
+	assert_non_null(kvl_name_problem("a\xe2\x80\x8b" "b", 64));
+}
+
+static void check_json_safe(const char *in, const char *expected)
+{
+	char *out = kvl_json_safe(in);
+
+	assert_non_null(out);
+	assert_string_equal(out, expected);
+	free(out);
+}
+
+static void json_safe_escapes(void **state)
+{
+	(void)state;
+	check_json_safe(NULL, "");
+	check_json_safe("{\n  \"a\": \"caf\xc3\xa9\"\n}",
+			"{\n  \"a\": \"caf\xc3\xa9\"\n}");
+	/* C1 CSI, right-to-left override, zero width space, DEL. */
+	check_json_safe("\"\xc2\x9b" "2J\"", "\"\\u009b2J\"");
+	check_json_safe("\"\xe2\x80\xae" "x\"", "\"\\u202ex\"");
+	check_json_safe("\"a\xe2\x80\x8b\x7f\"", "\"a\\u200b\\u007f\"");
+	/* A tag character needs a surrogate pair. */
+	check_json_safe("\"\xf3\xa0\x81\x81\"", "\"\\udb40\\udc41\"");
+	check_json_safe("\"bad\xff\"", "\"bad\xef\xbf\xbd\"");
+}
+
 static void check_sanitize_line(const char *in, const char *expected)
 {
 	char *out = kvl_sanitize_line(in);
@@ -204,6 +243,8 @@ int main(void)
 		cmocka_unit_test(sanitize_controls),
 		cmocka_unit_test(sanitize_c1_and_bidi),
 		cmocka_unit_test(sanitize_invalid_utf8),
+		cmocka_unit_test(sanitize_invisible),
+		cmocka_unit_test(json_safe_escapes),
 		cmocka_unit_test(sanitize_line_breaks),
 		cmocka_unit_test(width_and_truncate),
 		cmocka_unit_test(width_in_c_locale),
