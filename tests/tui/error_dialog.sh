@@ -29,9 +29,11 @@ kvl_screen_wait "Could not list subscriptions"
 kvl_screen_wait "Enter or Esc closes this message."
 kvl_screen_lacks "Contoso Production"
 
+# The status line already shows the advice under the dialog, so wait for
+# the dialog to go rather than for the advice.
 kvl_keys Enter
-kvl_screen_wait "Press r to try again or Esc to go back."
-kvl_screen_lacks "Enter or Esc closes this message."
+kvl_screen_wait_gone "Enter or Esc closes this message."
+kvl_screen_has "Press r to try again or Esc to go back."
 kvl_screen_has "1/6 Subscription"
 
 # Back to Home and out, with the terminal restored.
