@@ -36,7 +36,7 @@ static volatile sig_atomic_t continued;
 static volatile sig_atomic_t active;
 
 /*
- * What the fatal handler writes back. It is prepared in advance because
+ * The state the fatal handler writes back, prepared in advance because
  * a handler may not allocate or call curses. It consists of the terminal
  * modes from before curses started and the terminfo strings that reset
  * the attributes, show the cursor, turn keypad mode off and leave the
@@ -167,6 +167,17 @@ static const char *terminal_problem(void)
 	return NULL;
 }
 
+/* Whether the terminfo entry can place the cursor anywhere, which the
+ * wizard needs. Hard-copy and glass terminals cannot. */
+static bool can_address_cursor(void)
+{
+	const char *cup = tigetstr("cup");
+
+	if (cup == NULL || cup == (const char *)-1)
+		return false;
+	return tigetflag("hc") <= 0;
+}
+
 bool tui_term_start(const char **reason)
 {
 	*reason = terminal_problem();
@@ -190,6 +201,17 @@ bool tui_term_start(const char **reason)
 		return false;
 	}
 	set_term(screen);
+	if (!can_address_cursor()) {
+		endwin();
+		delscreen(screen);
+		screen = NULL;
+		restore_signals();
+		*reason = _("the terminal type (TERM) cannot move the cursor "
+			    "(a printing or glass terminal); set TERM to your "
+			    "terminal's type, for example xterm-256color, or "
+			    "use a kvlink command instead");
+		return false;
+	}
 	prepare_restore();
 	active = 1;
 	if (!exit_hook && atexit(stop_at_exit) == 0)

@@ -1,6 +1,7 @@
 #!/bin/bash
-# The wizard in a small and a resized terminal, and how it ends: q, then
-# SIGTERM and SIGHUP, each leaving the terminal restored (echo, icanon).
+# The wizard in a small and a resized terminal (down to 1x1 and back),
+# and how it ends: q, then SIGTERM and SIGHUP, each leaving the terminal
+# restored (echo, icanon).
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -32,6 +33,34 @@ kvl_screen_wait "Terminal too small: 79x24, need 80x24"
 kvl_tmux resize-window -t kvl -x 120 -y 40
 kvl_screen_wait_row 40 "q quit"
 kvl_screen_has "Signed in as: avery@contoso.test"
+
+# Down to one cell and back. At 1x1 curses draws nothing, because the
+# only cell is the bottom-right one, which it leaves alone. kvlink keeps
+# running and draws whole screens again at 80x24 and at 132x43 (tmux
+# keeps no history for the alternate screen, so only a redraw fills
+# them).
+kvl_tmux resize-window -t kvl -x 10 -y 3
+kvl_screen_wait_row 1 "Terminal"
+for size in 1x1 80x24 1x1 132x43; do
+	cols=${size%x*}
+	rows=${size#*x}
+	kvl_tmux resize-window -t kvl -x "$cols" -y "$rows"
+	kvl_tmux_wait_flag pane_width "$cols"
+	kvl_tmux_wait_flag pane_height "$rows"
+	if [ "$cols" -eq 1 ]; then
+		kill -0 "$(cat "$WORK/kvlink.pid")" ||
+			kvl_fail "kvlink ended at 1x1"
+		continue
+	fi
+	kvl_screen_wait_row "$rows" "q quit"
+	kvl_screen_wait_row 1 "kvlink  Home"
+	kvl_screen_has "Signed in as: avery@contoso.test"
+	kvl_screen_has "Environment: Contoso CI"
+done
+kvl_keys n
+kvl_screen_wait_row 1 "Notifications"
+kvl_keys Escape
+kvl_screen_wait_row 1 "kvlink  Home"
 
 # Ctrl-L redraws the same screen; q quits from Home.
 kvl_keys C-l

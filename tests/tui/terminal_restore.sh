@@ -1,7 +1,9 @@
 #!/bin/bash
-# The shell's terminal after the wizard ends or stops: SIGINT, SIGTERM,
-# SIGHUP, SIGTSTP then fg, and a crash (SIGABRT as from abort(), SIGSEGV),
-# each in its own run of kvlink --sandbox from an interactive shell.
+# The shell's terminal after the wizard ends or stops. The runs of
+# kvlink --sandbox from an interactive shell end by SIGINT, SIGTERM,
+# SIGHUP, SIGTSTP then fg, and a crash (SIGABRT as from abort(), SIGSEGV).
+# Four more start with TERM unset, unknown, dumb or without cursor
+# addressing.
 # Afterwards the terminal modes (stty -g) must equal those from before,
 # typed text must echo, the cursor must show and the alternate screen
 # must be left. The exit status must be 128 + the signal's number.
@@ -115,6 +117,35 @@ RUNS=$((RUNS + 1))
 signal_run ABRT 134
 signal_run SEGV 139
 
-kvl_figure 40-terminal "Terminal restored after signals and crashes" \
+# TERM unset, unknown or dumb, or a terminal type that cannot move the
+# cursor (compiled here with tic): a message that tells what to do, exit
+# status 2, and the terminal as it was.
+printf '%s\n' 'kvl-glass|glass terminal without cursor addressing,' \
+	'	am, cols#80, lines#24, bel=^G, cr=\r, cud1=\n, ind=\n,' \
+	>"$WORK/glass.src"
+tic -o "$WORK/terminfo" "$WORK/glass.src" ||
+	kvl_fail "tic could not compile the test's terminal type"
+
+# term_run TAG SETTING TEXT: runs the wizard under env SETTING.
+term_run() {
+	shell_command clear
+	kvl_screen_wait_gone "status="
+	shell_command "env $2 ./wizard"
+	kvl_screen_wait "$3"
+	check_status "$1" 2
+	check_shell "$1"
+	kvl_screen | tr -d '\n' | grep -q "xterm-256color" ||
+		kvl_fail_screen "$1: the message names no TERM to set"
+	RUNS=$((RUNS + 1))
+}
+
+term_run UNSET "-u TERM" "(TERM) is not set"
+term_run UNKNOWN "TERM=unknown-term" "(TERM) is not known to terminfo"
+term_run DUMB "TERM=dumb" "(TERM) is 'dumb'"
+term_run GLASS "TERMINFO=terminfo TERM=kvl-glass" \
+	"(TERM) cannot move the cursor"
+
+kvl_figure 40-terminal "Terminal restored after signals, crashes, bad TERM" \
 	"$RUNS of $RUNS runs (SIGINT, SIGTERM, SIGHUP, SIGTSTP+fg, SIGABRT, \
-SIGSEGV) left stty -g, echo, cursor and main screen as before"
+SIGSEGV; TERM unset, unknown, dumb, glass) left stty -g, echo, cursor \
+and main screen as before"
