@@ -120,14 +120,7 @@ void kvl_free_secret(char *secret)
 {
 	if (secret == NULL)
 		return;
-	/* Strings from kvl_secret_strdup() may live in OpenSSL's secure
-	 * heap, which wipes them itself. */
-	if (kvl_secret_in_arena(secret)) {
-		OPENSSL_secure_clear_free(secret, strlen(secret));
-		return;
-	}
-	OPENSSL_cleanse(secret, strlen(secret));
-	free(secret);
+	kvl_secret_free(secret, strlen(secret));
 }
 
 /* Reads up to max bytes of an open file; *data gets a NUL-terminated copy. */
@@ -396,7 +389,7 @@ static kvl_result gcm_decrypt(const unsigned char *key, const char *aad,
 	size_t ct_len = sealed_len - SEAL_HEADER - SEAL_IV - SEAL_TAG;
 	size_t aad_len = aad != NULL ? strlen(aad) : 0;
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	unsigned char *plain = malloc(ct_len + 1);
+	unsigned char *plain = kvl_secret_alloc(ct_len + 1);
 	kvl_result res = KVL_ERR_PARSE;
 	int n, m;
 
@@ -421,10 +414,7 @@ static kvl_result gcm_decrypt(const unsigned char *key, const char *aad,
 	plain = NULL;
 	res = KVL_OK;
 out:
-	if (plain != NULL) {
-		OPENSSL_cleanse(plain, ct_len + 1);
-		free(plain);
-	}
+	kvl_secret_free(plain, ct_len + 1);
 	EVP_CIPHER_CTX_free(ctx);
 	return res;
 }

@@ -14,6 +14,7 @@
 #include "core/keyvault.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 #include "i18n.h"
 
 /* The service's maximum page size for secret lists. */
@@ -176,9 +177,7 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 
 void kvl_secret_value_clear(struct kvl_secret_value *value)
 {
-	if (value->data != NULL)
-		OPENSSL_cleanse(value->data, value->len);
-	free(value->data);
+	kvl_secret_free(value->data, value->len);
 	value->data = NULL;
 	value->len = 0;
 }
@@ -212,7 +211,7 @@ static kvl_result take_value(const char *body, struct kvl_secret_value *out,
 		goto out;
 	}
 	len = (size_t)json_object_get_string_len(value);
-	out->data = malloc(len + 1);
+	out->data = kvl_secret_alloc(len + 1);
 	if (out->data == NULL) {
 		res = KVL_ERR_NOMEM;
 		goto out;

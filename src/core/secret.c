@@ -73,6 +73,31 @@ void kvl_secret_log_status(void)
 			"the ordinary heap and may be written to swap");
 }
 
+void *kvl_secret_alloc(size_t size)
+{
+	void *p;
+
+	/* Without an arena OpenSSL 3.0 falls back to the ordinary heap by
+	 * itself, but a full arena gives NULL. No file and line keep the
+	 * failure off OpenSSL's error queue. */
+	p = CRYPTO_secure_zalloc(size, NULL, 0);
+	if (p == NULL)
+		p = calloc(1, size);
+	return p;
+}
+
+void kvl_secret_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	if (kvl_secret_in_arena(p)) {
+		OPENSSL_secure_clear_free(p, len);
+		return;
+	}
+	OPENSSL_cleanse(p, len);
+	free(p);
+}
+
 char *kvl_secret_strdup(const char *s)
 {
 	size_t len;
@@ -81,12 +106,7 @@ char *kvl_secret_strdup(const char *s)
 	if (s == NULL)
 		return NULL;
 	len = strlen(s);
-	/* Without an arena OpenSSL 3.0 falls back to the ordinary heap by
-	 * itself, but a full arena gives NULL. No file and line keep the
-	 * failure off OpenSSL's error queue. */
-	copy = CRYPTO_secure_malloc(len + 1, NULL, 0);
-	if (copy == NULL)
-		copy = malloc(len + 1);
+	copy = kvl_secret_alloc(len + 1);
 	if (copy == NULL)
 		return NULL;
 	memcpy(copy, s, len + 1);

@@ -1,6 +1,7 @@
 /*
  * Memory for secrets: tokens, refresh tokens, device codes, client
- * secrets and certificate passwords. It comes from OpenSSL's secure heap
+ * secrets, certificate passwords, Key Vault secret values and decrypted
+ * credentials. It comes from OpenSSL's secure heap
  * (CRYPTO_secure_malloc_init), an arena that is locked in RAM with mlock
  * so that it is never written to swap, left out of core dumps
  * (MADV_DONTDUMP) and wiped when freed. Free it with kvl_free_secret()
@@ -37,6 +38,18 @@ void kvl_secret_log_status(void);
  * full or missing. Returns NULL for a NULL s or when out of memory.
  */
 char *kvl_secret_strdup(const char *s);
+
+/*
+ * Allocates size zeroed bytes in the arena, or in the ordinary heap when
+ * the arena is full or missing, for secrets that are not strings (Key
+ * Vault secret values, decrypted credentials). Free with
+ * kvl_secret_free(). Returns NULL when out of memory.
+ */
+void *kvl_secret_alloc(size_t size);
+
+/* Wipes the first len bytes of p (the whole block in the arena) and frees
+ * it, whichever heap it came from; NULL-safe. */
+void kvl_secret_free(void *p, size_t len);
 
 /* Whether p points into the arena. */
 bool kvl_secret_in_arena(const void *p);

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "core/crypto.h"
+#include "core/secret.h"
 #include "env/connections.h"
 #include "env/identity.h"
 #include "i18n.h"
@@ -420,10 +421,7 @@ const char *kvl_conn_credential_problem(const char *env_dir,
 	kvl_error_init(&ignored);
 	rc = open_credential(env_dir, conn, key, &plain, &len, &ignored);
 	kvl_error_clear(&ignored);
-	if (plain != NULL) {
-		OPENSSL_cleanse(plain, len);
-		free(plain);
-	}
+	kvl_secret_free(plain, len);
 	if (rc == KVL_OK || rc == KVL_ERR_NOT_FOUND)
 		return NULL;
 	problem = open_problem(env_dir, rc);

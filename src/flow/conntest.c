@@ -15,6 +15,7 @@
 #include "core/keyvault.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 #include "flow/conntest.h"
 #include "i18n.h"
 
@@ -139,9 +140,7 @@ static void credentials_clear(struct credentials *c)
 	size_t i;
 
 	for (i = 0; i < c->n; i++) {
-		if (c->items[i].value != NULL)
-			OPENSSL_cleanse(c->items[i].value, c->lengths[i]);
-		free(c->items[i].value);
+		kvl_secret_free(c->items[i].value, c->lengths[i]);
 		free(c->items[i].key);
 	}
 	free(c->items);
@@ -164,8 +163,7 @@ static kvl_result credentials_add(struct credentials *c, const char *key,
 	if (lengths != NULL)
 		c->lengths = lengths;
 	if (items == NULL || lengths == NULL) {
-		OPENSSL_cleanse(value, len);
-		free(value);
+		kvl_secret_free(value, len);
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	c->items[c->n].key = strdup(key);

@@ -103,6 +103,33 @@ static void free_wipes_copy(void **state)
 	}
 }
 
+/* Binary secrets (a Key Vault value, a decrypted credential) may hold
+ * NUL bytes, so kvl_secret_free() wipes by length, not by strlen. */
+static void binary_block_wiped(void **state)
+{
+	enum { LEN = 200 };
+	unsigned char *block;
+
+	(void)state;
+	kvl_secret_init();
+	block = kvl_secret_alloc(LEN);
+	assert_non_null(block);
+	assert_true(kvl_secret_in_arena(block));
+	for (size_t i = 0; i < LEN; i++)
+		assert_int_equal(block[i], 0);
+	for (size_t i = 0; i < LEN; i++)
+		block[i] = i % 7 == 0 ? 0 : 'B';
+
+	kvl_secret_free(block, LEN);
+
+	for (size_t i = FREE_LIST_BYTES; i < LEN; i++) {
+		if (block[i] != 0)
+			fail_msg("byte %zu of the freed block is 0x%02x", i,
+				 block[i]);
+	}
+	kvl_secret_free(NULL, 0);
+}
+
 static void full_arena_falls_back(void **state)
 {
 	enum { PIECE = 4096, MAX_PIECES = 2 * KVL_SECRET_ARENA_SIZE / PIECE };
@@ -201,6 +228,7 @@ int main(void)
 		cmocka_unit_test(unlocked_arena_is_logged),
 		cmocka_unit_test(copy_is_locked),
 		cmocka_unit_test(free_wipes_copy),
+		cmocka_unit_test(binary_block_wiped),
 		cmocka_unit_test(full_arena_falls_back),
 	};
 
