@@ -200,9 +200,13 @@ static bool parse_condition(struct parser *p, struct sb_kql_query *q)
 		return fail_at(p, p->tok.start, "too many conditions");
 	c = &q->where[q->n_where];
 	c->column = take_column(p, q, true);
-	if (c->column == NULL || !next(p))
+	if (c->column == NULL)
 		return false;
+	/* Counted at once, so that sb_kql_clear frees the column even
+	 * when the rest of the condition is invalid. */
 	q->n_where++;
+	if (!next(p))
+		return false;
 	if (p->tok.kind != TOK_COMPARE)
 		return fail_at(p, p->tok.start, "expected ==, =~, != or !~");
 	c->compare = p->tok.compare;
