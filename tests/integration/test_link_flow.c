@@ -68,7 +68,7 @@ static int start_sandbox(struct world *w, const char *cloud_path,
 	char program[512], line[256];
 	const char *prefix = "kvlink-sandbox: listening on ";
 	const char *log = kvl_test_request_log("test_link_flow");
-	const char *argv[9];
+	const char *argv[10];
 	size_t argc = 0;
 	int fds[2];
 
