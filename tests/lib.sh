@@ -18,6 +18,15 @@
 
 KVLINK="$KVL_BUILDDIR/src/kvlink"
 KVLINK_SANDBOX="$KVL_BUILDDIR/src/kvlink-sandbox"
+# The valgrind suite (scripts/check-sanitizers valgrind) sets
+# KVL_VALGRIND=1: the tests then run both programs under memcheck.
+if [ -n "${KVL_VALGRIND:-}" ]; then
+	KVLINK="$KVL_SRCDIR/tests/valgrind/kvlink"
+	KVLINK_SANDBOX="$KVL_SRCDIR/tests/valgrind/kvlink-sandbox"
+fi
+# A whole number that multiplies every wait of the helpers here and in
+# tests/tui/tmux.sh, for programs slowed down by valgrind.
+KVL_TIMEOUT_SCALE=${KVL_TIMEOUT_SCALE:-1}
 
 # Output of the last kvl_run: its stdout and stderr files.
 OUT=
@@ -172,7 +181,7 @@ kvl_sandbox_start() {
 		"$@" >"$out" 2>"$WORK/sandbox.err" &
 	SANDBOX_PID=$!
 
-	for i in $(seq 1 100); do
+	for i in $(seq 1 $((100 * KVL_TIMEOUT_SCALE))); do
 		line=$(grep -m1 'listening on ' "$out" 2>/dev/null || true)
 		if [ -n "$line" ]; then
 			SANDBOX_URL=${line##*listening on }
@@ -196,7 +205,8 @@ kvl_sandbox_start() {
 		fi
 		sleep 0.1
 	done
-	kvl_fail "kvlink-sandbox did not print its listening line in 10 s"
+	kvl_fail "kvlink-sandbox did not print its listening line in" \
+		"$((10 * KVL_TIMEOUT_SCALE)) s"
 }
 
 kvl_sandbox_stop() {
@@ -211,11 +221,13 @@ kvl_sandbox_stop() {
 }
 
 # Runs curl with the running sandbox's CA as the only trusted one, silent
-# except for errors, and with a 10 s limit: kvl_curl [CURL-OPTION]... URL
+# except for errors, and with a 10 s limit (times KVL_TIMEOUT_SCALE):
+# kvl_curl [CURL-OPTION]... URL
 kvl_curl() {
 	[ -n "$SANDBOX_CA" ] ||
 		kvl_fail "kvl_curl needs a running sandbox (kvl_sandbox_start)"
-	curl --cacert "$SANDBOX_CA" -sS --max-time 10 "$@"
+	curl --cacert "$SANDBOX_CA" -sS \
+		--max-time $((10 * KVL_TIMEOUT_SCALE)) "$@"
 }
 
 # GETs a path of the running sandbox and prints the body.

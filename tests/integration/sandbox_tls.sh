@@ -136,7 +136,7 @@ kvl_sandbox_stop
 # warns that no client can trust it.
 "$KVLINK_SANDBOX" --port 0 >"$WORK/bare.out" 2>"$WORK/bare.err" &
 bare=$!
-for i in $(seq 1 100); do
+for i in $(seq 1 $((100 * KVL_TIMEOUT_SCALE))); do
 	grep -q 'listening on https://127.0.0.1:' "$WORK/bare.out" && break
 	sleep 0.1
 done

@@ -24,8 +24,9 @@ fi
 TMUX_SESSIONS=0
 TMUX_SOCKET="$WORK/tmux.0.sock"
 # Tries of kvl_screen_wait, 0.1 s apart: 30 s, enough for a device code
-# sign-in against a sandbox that wants a poll every second.
-KVL_SCREEN_TRIES=${KVL_SCREEN_TRIES:-300}
+# sign-in against a sandbox that wants a poll every second. Under
+# valgrind KVL_TIMEOUT_SCALE (tests/lib.sh) multiplies it.
+KVL_SCREEN_TRIES=${KVL_SCREEN_TRIES:-$((300 * KVL_TIMEOUT_SCALE))}
 
 kvl_tmux() {
 	"$TMUX_CMD" -u -S "$TMUX_SOCKET" -f /dev/null "$@"
@@ -193,11 +194,12 @@ kvl_screen_lacks() {
 	fi
 }
 
-# kvl_wait_file FILE: polls until FILE exists (at most 30 s).
+# kvl_wait_file FILE: polls until FILE exists (at most 30 s times
+# KVL_TIMEOUT_SCALE).
 kvl_wait_file() {
 	local i
 
-	for i in $(seq 1 300); do
+	for i in $(seq 1 $((300 * KVL_TIMEOUT_SCALE))); do
 		[ -e "$1" ] && return 0
 		sleep 0.1
 	done
