@@ -310,15 +310,15 @@ static kvl_result az_expiry(json_object *body, int64_t *expires_at,
 	return KVL_OK;
 }
 
-static kvl_result parse_token(const struct kvl_buf *out,
-			      struct kvl_azcli_token *token,
-			      struct kvl_error *err)
+kvl_result kvl_azcli_parse_token(const char *text, size_t len,
+				 struct kvl_azcli_token *token,
+				 struct kvl_error *err)
 {
 	json_object *body = NULL;
 	kvl_result res;
 
 	/* The output is not quoted back: it may hold a token. */
-	res = kvl_json_parse(out->data != NULL ? out->data : "", out->len,
+	res = kvl_json_parse(text != NULL ? text : "", len,
 			     "the output of az account get-access-token",
 			     &body, NULL);
 	if (res == KVL_ERR_NOMEM)
@@ -386,7 +386,8 @@ kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
 	    (run.timed_out || run.cancelled || run.status != 0))
 		res = az_failed(&run, err);
 	else if (res == KVL_OK)
-		res = parse_token(&run.out, token, err);
+		res = kvl_azcli_parse_token(run.out.data, run.out.len, token,
+					    err);
 	kvl_log("az finished: exit status %d, %s", run.status,
 		kvl_result_name(res));
 	kvl_buf_clear(&run.out);

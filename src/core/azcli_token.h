@@ -8,6 +8,7 @@
 #define KVL_AZCLI_TOKEN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/result.h"
@@ -22,6 +23,14 @@ struct kvl_azcli_token {
 	int64_t expires_at;	/* Unix seconds */
 	char *tenant;		/* the tenant az reports; may be NULL */
 };
+
+/*
+ * Reads the JSON that az account get-access-token prints (len bytes of
+ * text). The text is never quoted in err, since it may hold a token.
+ */
+kvl_result kvl_azcli_parse_token(const char *text, size_t len,
+				 struct kvl_azcli_token *token,
+				 struct kvl_error *err) KVL_NODISCARD;
 
 /* Wipes the token and frees everything. */
 void kvl_azcli_token_clear(struct kvl_azcli_token *token);

@@ -230,6 +230,36 @@ static kvl_result msi_failed(const struct kvl_http_response *resp,
 	return res;
 }
 
+kvl_result kvl_managed_identity_parse(const char *text, size_t len,
+				      int64_t now, char **token,
+				      int64_t *expires_at,
+				      struct kvl_error *err)
+{
+	json_object *body = NULL;
+	kvl_result res;
+
+	*token = NULL;
+	res = kvl_json_parse(text, len,
+			     "the managed identity endpoint's response",
+			     &body, err);
+	if (res != KVL_OK)
+		return res;
+
+	*token = kvl_secret_strdup(kvl_json_str(body, "access_token"));
+	if (*token == NULL || (*token)[0] == '\0')
+		res = kvl_error_set(err, KVL_ERR_PARSE,
+				    "the managed identity endpoint returned "
+				    "no access token");
+	else
+		res = msi_expiry(body, now, expires_at, err);
+	if (res != KVL_OK) {
+		kvl_free_secret(*token);
+		*token = NULL;
+	}
+	kvl_json_put_secret(body);
+	return res;
+}
+
 kvl_result kvl_managed_identity_token(struct kvl_http *http,
 				      const char *client_id,
 				      const char *resource, char **token,
@@ -238,7 +268,6 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 {
 	struct kvl_http_response resp = { .retry_after_s = -1 };
 	struct kvl_buf url, header;
-	json_object *body = NULL;
 	kvl_result res;
 
 	*token = NULL;
@@ -268,30 +297,13 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 		res = msi_failed(&resp, err);
 		goto out;
 	}
-	res = kvl_json_parse(resp.body, resp.body_len,
-			     "the managed identity endpoint's response",
-			     &body, err);
-	if (res != KVL_OK)
-		goto out;
-	*token = kvl_secret_strdup(kvl_json_str(body, "access_token"));
-	if (*token == NULL || (*token)[0] == '\0') {
-		kvl_free_secret(*token);
-		*token = NULL;
-		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "the managed identity endpoint returned "
-				    "no access token");
-		goto out;
-	}
-	res = msi_expiry(body, (int64_t)time(NULL), expires_at, err);
-	if (res != KVL_OK) {
-		kvl_free_secret(*token);
-		*token = NULL;
-		goto out;
-	}
-	kvl_log("managed identity token received, expires at %lld",
-		(long long)*expires_at);
+	res = kvl_managed_identity_parse(resp.body, resp.body_len,
+					 (int64_t)time(NULL), token,
+					 expires_at, err);
+	if (res == KVL_OK)
+		kvl_log("managed identity token received, expires at %lld",
+			(long long)*expires_at);
 out:
-	kvl_json_put_secret(body);
 	kvl_http_response_clear(&resp);
 	kvl_buf_clear(&url);
 	kvl_buf_clear(&header);

@@ -133,6 +133,16 @@ const char *kvl_managed_identity_endpoint(bool *app_service);
  * KVL_ERR_AUTH and sends nothing. The caller frees *token with
  * kvl_free_secret(); *expires_at is Unix seconds.
  */
+/*
+ * Reads the access token and its expiry from a managed identity
+ * endpoint's 200 response; now is the current Unix time, for expires_in.
+ * The caller frees *token with kvl_free_secret(); it is NULL on failure.
+ */
+kvl_result kvl_managed_identity_parse(const char *text, size_t len,
+				      int64_t now, char **token,
+				      int64_t *expires_at,
+				      struct kvl_error *err) KVL_NODISCARD;
+
 kvl_result kvl_managed_identity_token(struct kvl_http *http,
 				      const char *client_id,
 				      const char *resource, char **token,

@@ -216,8 +216,7 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ctx)
 	return len;
 }
 
-/* Parses Retry-After: delta seconds or an HTTP date. */
-static long parse_retry_after(const char *value)
+long kvl_http_parse_retry_after(const char *value)
 {
 	char *end;
 	long secs = strtol(value, &end, 10);
@@ -266,7 +265,7 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ctx)
 	if (name_len == 11 && strncasecmp(data, "retry-after", 11) == 0) {
 		char *copy = strndup(value, vlen);
 
-		t->retry_after_s = copy ? parse_retry_after(copy) : -1;
+		t->retry_after_s = copy ? kvl_http_parse_retry_after(copy) : -1;
 		free(copy);
 	}
 	return len;

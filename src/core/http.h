@@ -134,6 +134,10 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
  */
 bool kvl_http_backoff_wait(struct kvl_http *http, int attempt);
 
+/* Parses a Retry-After value: delay seconds or an HTTP date. Returns the
+ * seconds to wait (0 for a date in the past), or -1 when unreadable. */
+long kvl_http_parse_retry_after(const char *value);
+
 /*
  * Delay before retry number attempt (0-based): Retry-After when given,
  * capped at KVL_HTTP_MAX_RETRY_AFTER_S, else backoff_ms * 2^attempt,
