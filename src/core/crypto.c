@@ -169,31 +169,83 @@ static kvl_result write_all(int fd, const void *data, size_t len)
 	return KVL_OK;
 }
 
+/* fsyncs the directory that holds path, so a rename survives a crash. */
+static void sync_parent_dir(const char *path)
+{
+	char *copy = strdup(path);
+	int fd;
+
+	if (copy == NULL)
+		return;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(copy);
+}
+
+/* Creates path.tmp.XXXXXX (mode 0600) in path's directory and opens it
+ * for writing; the caller frees *tmp. */
+static kvl_result create_temp(const char *path, char **tmp, int *fd,
+			      struct kvl_error *err)
+{
+	kvl_result res;
+
+	if (asprintf(tmp, "%s.tmp.XXXXXX", path) < 0) {
+		*tmp = NULL;
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	}
+	*fd = mkostemp(*tmp, O_CLOEXEC);
+	if (*fd >= 0)
+		return KVL_OK;
+
+	res = kvl_error_set(err, KVL_ERR_IO,
+			    "cannot create a file next to '%s': %s", path,
+			    strerror(errno));
+	free(*tmp);
+	*tmp = NULL;
+	return res;
+}
+
+/*
+ * Writes a new random key to key_path unless a key file is there. The
+ * key is written and fsynced under a temporary name and then linked to
+ * key_path, which fails when the name exists, so no other process ever
+ * reads a key file before all of its bytes are on disk.
+ */
 static kvl_result create_key(const char *key_path, unsigned char *key,
 			     struct kvl_error *err)
 {
+	char *tmp = NULL;
 	kvl_result res;
 	int fd;
 
 	if (RAND_bytes(key, KEY_LEN) != 1)
 		return kvl_error_set(err, KVL_ERR_IO,
 				     "could not generate a random key");
-	fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		  O_CLOEXEC, 0600);
-	if (fd < 0)
-		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot create key file '%s': %s",
-				     key_path, strerror(errno));
+	res = create_temp(key_path, &tmp, &fd, err);
+	if (res != KVL_OK)
+		return res;
+
 	res = write_all(fd, key, KEY_LEN);
 	if (res == KVL_OK && fsync(fd) != 0)
 		res = KVL_ERR_IO;
-	close(fd);
-	if (res != KVL_OK) {
-		unlink(key_path);
-		return kvl_error_set(err, res, "cannot write key file '%s'",
-				     key_path);
-	}
-	return KVL_OK;
+	if (close(fd) != 0)
+		res = KVL_ERR_IO;
+	if (res != KVL_OK)
+		kvl_error_set(err, res, "cannot write key file '%s': %s",
+			      tmp, strerror(errno));
+	else if (link(tmp, key_path) != 0)
+		res = kvl_error_set(err, KVL_ERR_IO,
+				    "cannot create key file '%s': %s",
+				    key_path, strerror(errno));
+	else
+		sync_parent_dir(key_path);
+
+	unlink(tmp);
+	free(tmp);
+	return res;
 }
 
 /*
@@ -526,22 +578,6 @@ kvl_result kvl_base64_decode(const char *in, unsigned char **out,
 	return KVL_OK;
 }
 
-/* fsyncs the directory that holds path, so a rename survives a crash. */
-static void sync_parent_dir(const char *path)
-{
-	char *copy = strdup(path);
-	int fd;
-
-	if (copy == NULL)
-		return;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(copy);
-}
-
 kvl_result kvl_write_file_atomic(const char *path, const void *data,
 				 size_t len, int mode, struct kvl_error *err)
 {
@@ -549,16 +585,9 @@ kvl_result kvl_write_file_atomic(const char *path, const void *data,
 	kvl_result res = KVL_OK;
 	int fd = -1;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		res = kvl_error_set(err, KVL_ERR_IO,
-				    "cannot create a file next to '%s': %s",
-				    path, strerror(errno));
-		free(tmp);
+	res = create_temp(path, &tmp, &fd, err);
+	if (res != KVL_OK)
 		return res;
-	}
 
 	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -15,6 +16,7 @@
 
 #include "core/crypto.h"
 #include "core/jsonutil.h"
+#include "core/log.h"
 #include "core/sanitize.h"
 #include "env/connections.h"
 #include "env/envstore.h"
@@ -22,6 +24,8 @@
 
 #define ENV_FILE "environment.json"
 #define LOCK_FILE "environment.lock"
+/* kvl_write_file_atomic() names its temporary file <path>.tmp.XXXXXX. */
+#define TMP_INFIX ".tmp."
 
 /* Largest environment.json we read; real documents are a few KiB. */
 #define ENV_MAX_SIZE (4L * 1024 * 1024)
@@ -196,6 +200,44 @@ char *kvl_envstore_default_dir(void)
 }
 
 /*
+ * Opens environment.json for reading. Saves replace it with a regular
+ * file by rename, so a symbolic link there was not made by kvlink and is
+ * not followed. NULL with err set (KVL_ERR_NOT_FOUND when it is missing)
+ * on failure.
+ */
+static FILE *open_document(const char *path, struct kvl_error *err)
+{
+	FILE *fp;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		kvl_error_set(err, KVL_ERR_NOT_FOUND,
+			      "no environment in '%s' yet", path);
+		return NULL;
+	}
+	if (fd < 0 && errno == ELOOP) {
+		kvl_error_set(err, KVL_ERR_STORE,
+			"'%s' is a symbolic link, which kvlink does not "
+			"follow; replace it with the file it points to", path);
+		return NULL;
+	}
+	if (fd < 0) {
+		kvl_error_set(err, KVL_ERR_STORE,
+			"cannot read '%s': %s; check its permissions",
+			path, strerror(errno));
+		return NULL;
+	}
+
+	fp = fdopen(fd, "rb");
+	if (fp == NULL) {
+		kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		close(fd);
+	}
+	return fp;
+}
+
+/*
  * Reads the whole file into *text. KVL_ERR_NOT_FOUND when it does not
  * exist; KVL_ERR_STORE for any other failure.
  */
@@ -209,14 +251,9 @@ static kvl_result read_file(const char *path, char **text, size_t *len,
 	kvl_result rc = KVL_OK;
 
 	*text = NULL;
-	fp = fopen(path, "rb");
-	if (fp == NULL && errno == ENOENT)
-		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			"no environment in '%s' yet", path);
+	fp = open_document(path, err);
 	if (fp == NULL)
-		return kvl_error_set(err, KVL_ERR_STORE,
-			"cannot read '%s': %s; check its permissions",
-			path, strerror(errno));
+		return err->result;
 
 	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
@@ -398,6 +435,51 @@ static kvl_result write_document(struct kvl_envstore *store,
 	return rc;
 }
 
+/*
+ * Removes the temporary files that a kvlink killed while saving left
+ * behind. Only the holder of the store lock creates them, so while this
+ * process holds it, each one is a leftover that no process will rename.
+ */
+static void remove_leftovers(const struct kvl_envstore *store)
+{
+	const char *prefix = ENV_FILE TMP_INFIX;
+	struct dirent *entry;
+	DIR *dir;
+
+	dir = opendir(store->dir);
+	if (dir == NULL)
+		return;
+	while ((entry = readdir(dir)) != NULL) {
+		if (strncmp(entry->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		if (unlinkat(dirfd(dir), entry->d_name, 0) == 0)
+			kvl_log("envstore: removed %s/%s, left by a kvlink "
+				"that stopped while saving", store->dir,
+				entry->d_name);
+		else
+			kvl_log("envstore: cannot remove %s/%s: %s",
+				store->dir, entry->d_name, strerror(errno));
+	}
+	closedir(dir);
+}
+
+/* Creates and checks the directory, then takes the store lock. */
+static kvl_result begin_write(struct kvl_envstore *store, int *fd,
+			      struct kvl_error *err)
+{
+	kvl_result rc;
+
+	*fd = -1;
+	rc = make_store_dir(store->dir, err);
+	if (rc == KVL_OK)
+		rc = verify_store_dir(store->dir, err);
+	if (rc == KVL_OK)
+		rc = lock_store(store, fd, err);
+	if (rc == KVL_OK)
+		remove_leftovers(store);
+	return rc;
+}
+
 kvl_result kvl_envstore_save(struct kvl_envstore *store,
 			     struct kvl_environment *env,
 			     struct kvl_error *err)
@@ -406,11 +488,7 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 	int fd = -1;
 	kvl_result rc;
 
-	rc = make_store_dir(store->dir, err);
-	if (rc == KVL_OK)
-		rc = verify_store_dir(store->dir, err);
-	if (rc == KVL_OK)
-		rc = lock_store(store, &fd, err);
+	rc = begin_write(store, &fd, err);
 	if (rc != KVL_OK)
 		return rc;
 
@@ -419,9 +497,10 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 		goto out;
 	if (current != env->revision) {
 		rc = kvl_error_set(err, KVL_ERR_CONFLICT,
-			"the environment in '%s' was changed by another "
-			"kvlink (revision %ld, expected %ld); reload it and "
-			"retry your change", store->path, current,
+			"another kvlink saved the environment in '%s' after "
+			"this one read it (revision %ld, read as %ld), so "
+			"this change was not saved; load the environment "
+			"again and repeat the change", store->path, current,
 			env->revision);
 		goto out;
 	}
@@ -431,6 +510,44 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 		env->revision = current + 1;
 
 out:
+	close(fd);
+	return rc;
+}
+
+kvl_result kvl_envstore_update(struct kvl_envstore *store,
+			       struct kvl_environment *env,
+			       kvl_env_change change, void *arg,
+			       struct kvl_error *err)
+{
+	struct kvl_environment fresh = { 0 };
+	int fd = -1;
+	kvl_result rc;
+
+	rc = begin_write(store, &fd, err);
+	if (rc != KVL_OK)
+		return rc;
+
+	rc = store_read(store, &fresh, err);
+	if (rc != KVL_OK)
+		goto out;
+	if (fresh.revision != env->revision)
+		kvl_log("envstore: %s changed since it was read (revision "
+			"%ld, read as %ld); applying the change to the "
+			"current revision", store->path, fresh.revision,
+			env->revision);
+	rc = change(&fresh, arg, err);
+	if (rc == KVL_OK)
+		rc = write_document(store, &fresh, fresh.revision + 1, err);
+	if (rc != KVL_OK)
+		goto out;
+
+	fresh.revision++;
+	kvl_env_clear(env);
+	*env = fresh;
+	memset(&fresh, 0, sizeof(fresh));
+
+out:
+	kvl_env_clear(&fresh);
 	close(fd);
 	return rc;
 }

@@ -3,9 +3,14 @@
  * kept as one JSON document, environment.json, in a directory
  * ($XDG_DATA_HOME/kvlink by default, --env-dir to override).
  *
- * Writes are atomic (temporary file, fsync, rename) and serialised with an
- * exclusive lock on a lock file beside it. A document kvlink cannot parse
- * is reported and never overwritten. Members kvlink does not know (for
+ * Writes are atomic and serialised with an exclusive flock() on
+ * environment.lock beside it. A save writes environment.json.tmp.XXXXXX
+ * (mode 0600) in the same directory, fsyncs it, renames it over
+ * environment.json and fsyncs the directory, so a reader, or kvlink after
+ * a crash at any point, finds either the old or the new document. A
+ * temporary file left by a killed kvlink is never read, and the next save
+ * removes it. environment.json is not followed when it is a symbolic
+ * link. A document kvlink cannot parse is reported and never overwritten. Members kvlink does not know (for
  * example notifications written by later versions) are kept as they are,
  * also inside each connection.
  */
@@ -115,6 +120,23 @@ kvl_result kvl_envstore_load(struct kvl_envstore *store,
 kvl_result kvl_envstore_save(struct kvl_envstore *store,
 			     struct kvl_environment *env,
 			     struct kvl_error *err) KVL_NODISCARD;
+
+/* A change to the environment as it is on disk: changes env and returns
+ * KVL_OK, or returns an error with err set so that nothing is saved. */
+typedef kvl_result (*kvl_env_change)(struct kvl_environment *env, void *arg,
+				     struct kvl_error *err);
+
+/*
+ * Reads the environment on disk, applies change to it and saves the
+ * result, all under the store lock, so no other kvlink can save in
+ * between and no update is lost. On success env is replaced by the saved
+ * environment. On failure nothing is written and env is left as it was.
+ * KVL_ERR_NOT_FOUND when there is no environment yet.
+ */
+kvl_result kvl_envstore_update(struct kvl_envstore *store,
+			       struct kvl_environment *env,
+			       kvl_env_change change, void *arg,
+			       struct kvl_error *err) KVL_NODISCARD;
 
 /* JSON conversion, used by the store and by `kvlink status`. */
 kvl_result kvl_env_from_json(json_object *doc, struct kvl_environment *env,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -334,6 +335,64 @@ static void jwt_claims(void **state)
 	kvl_error_clear(&err);
 }
 
+#define SEALERS 8
+
+/* Seals one file with p->key once the parent closes the start pipe. */
+static void sealer_child(const struct paths *p, int start_fd, int i)
+{
+	struct kvl_error err;
+	char path[160], byte;
+
+	snprintf(path, sizeof(path), "%s/sealed-%d", p->dir, i);
+	kvl_error_init(&err);
+	if (read(start_fd, &byte, 1) != 0)
+		_exit(3);
+	if (kvl_seal_file(path, p->key, "payload", 7, &err) != KVL_OK)
+		_exit(1);
+	_exit(0);
+}
+
+/* Processes that create the key file at the same moment all end up
+ * with the one key on disk, so everything they sealed opens. */
+static void key_created_once(void **state)
+{
+	struct paths *p = *state;
+	struct kvl_error err;
+	pid_t pids[SEALERS];
+	int start[2], i, status;
+
+	assert_int_equal(pipe(start), 0);
+	for (i = 0; i < SEALERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] == 0) {
+			close(start[1]);
+			sealer_child(p, start[0], i);
+		}
+	}
+	close(start[0]);
+	close(start[1]);
+	for (i = 0; i < SEALERS; i++) {
+		assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+
+	kvl_error_init(&err);
+	for (i = 0; i < SEALERS; i++) {
+		char path[160], *plain = NULL;
+		size_t len = 0;
+
+		snprintf(path, sizeof(path), "%s/sealed-%d", p->dir, i);
+		assert_int_equal(kvl_open_sealed_file(path, p->key, &plain,
+						      &len, &err), KVL_OK);
+		assert_int_equal(len, 7);
+		assert_memory_equal(plain, "payload", 7);
+		free(plain);
+	}
+	kvl_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(seal_missing_and_loose_key,
 						make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(seal_iv_differs, make_dir,
+						remove_dir),
+		cmocka_unit_test_setup_teardown(key_created_once, make_dir,
 						remove_dir),
 		cmocka_unit_test_setup_teardown(atomic_write_mode, make_dir,
 						remove_dir),

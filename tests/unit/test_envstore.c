@@ -342,7 +342,9 @@ static void test_revision_conflict(void **state)
 	assert_int_equal(first.revision, 2);
 	assert_int_equal(kvl_envstore_save(other, &second, &f->err),
 			 KVL_ERR_CONFLICT);
-	assert_non_null(strstr(f->err.message, "reload"));
+	assert_non_null(strstr(f->err.message, "another kvlink saved"));
+	assert_non_null(strstr(f->err.message, "was not saved"));
+	assert_non_null(strstr(f->err.message, "repeat the change"));
 	assert_int_equal(second.revision, 1);
 
 	assert_int_equal(kvl_envstore_load(other, &second, &f->err), KVL_OK);
@@ -449,6 +451,129 @@ static void test_lock_symlink_rejected(void **state)
 	kvl_env_clear(&env);
 }
 
+/* A symbolic link in place of environment.json is not followed. */
+static void test_document_symlink_rejected(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_environment env = { 0 };
+	char target[128];
+
+	make_env(&env);
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err), KVL_OK);
+	kvl_env_clear(&env);
+	snprintf(target, sizeof(target), "%s/real.json", f->dir);
+	assert_int_equal(rename(f->path, target), 0);
+	assert_int_equal(symlink(target, f->path), 0);
+
+	assert_int_equal(kvl_envstore_load(f->store, &env, &f->err),
+			 KVL_ERR_STORE);
+	assert_non_null(strstr(f->err.message, "symbolic link"));
+	assert_null(env.id);
+}
+
+/* A save removes the temporary files a killed save left, and no other
+ * file; loading ignores them. */
+static void test_leftovers_removed(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_environment env = { 0 };
+	char leftover[160], other[160];
+
+	make_env(&env);
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err), KVL_OK);
+	snprintf(leftover, sizeof(leftover), "%s/environment.json.tmp.Ab12Cd",
+		 f->dir);
+	snprintf(other, sizeof(other), "%s/token-cache.tmp.Ab12Cd", f->dir);
+	write_text(leftover, "{\"format\":1,\"id\":");
+	write_text(other, "sealed");
+
+	kvl_env_clear(&env);
+	assert_int_equal(kvl_envstore_load(f->store, &env, &f->err), KVL_OK);
+	assert_int_equal(access(leftover, F_OK), 0);
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err), KVL_OK);
+	assert_int_equal(access(leftover, F_OK), -1);
+	assert_int_equal(access(other, F_OK), 0);
+	kvl_env_clear(&env);
+}
+
+static kvl_result rename_env(struct kvl_environment *env, void *arg,
+			     struct kvl_error *err)
+{
+	char *name = strdup(arg);
+
+	if (name == NULL)
+		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	free(env->display_name);
+	env->display_name = name;
+	return KVL_OK;
+}
+
+static kvl_result reject_change(struct kvl_environment *env, void *arg,
+				struct kvl_error *err)
+{
+	free(env->display_name);
+	env->display_name = strdup(arg);
+	return kvl_error_set(err, KVL_ERR_CONFLICT, "rejected by the test");
+}
+
+/* An update applies its change to what another store saved meanwhile,
+ * so neither change is lost. */
+static void test_update_keeps_other_save(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_envstore *other = NULL;
+	struct kvl_environment mine = { 0 }, theirs = { 0 };
+
+	make_env(&mine);
+	assert_int_equal(kvl_envstore_save(f->store, &mine, &f->err), KVL_OK);
+	assert_int_equal(kvl_envstore_open(f->dir, &other, &f->err), KVL_OK);
+	assert_int_equal(kvl_envstore_load(other, &theirs, &f->err), KVL_OK);
+	free(theirs.region);
+	theirs.region = strdup("northeurope");
+	assert_int_equal(kvl_envstore_save(other, &theirs, &f->err), KVL_OK);
+
+	assert_int_equal(kvl_envstore_update(f->store, &mine, rename_env,
+					     "Renamed", &f->err), KVL_OK);
+	assert_int_equal(mine.revision, 3);
+	assert_string_equal(mine.display_name, "Renamed");
+	assert_string_equal(mine.region, "northeurope");
+
+	kvl_env_clear(&theirs);
+	assert_int_equal(kvl_envstore_load(other, &theirs, &f->err), KVL_OK);
+	assert_int_equal(theirs.revision, 3);
+	assert_string_equal(theirs.display_name, "Renamed");
+	assert_string_equal(theirs.region, "northeurope");
+
+	kvl_env_clear(&mine);
+	kvl_env_clear(&theirs);
+	kvl_envstore_close(other);
+}
+
+/* A change that fails leaves the file and the caller's copy alone. */
+static void test_update_failure_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_environment env = { 0 };
+	char *before, *after;
+
+	make_env(&env);
+	assert_int_equal(kvl_envstore_save(f->store, &env, &f->err), KVL_OK);
+	before = read_text(f->path);
+
+	assert_int_equal(kvl_envstore_update(f->store, &env, reject_change,
+					     "Changed", &f->err),
+			 KVL_ERR_CONFLICT);
+	assert_string_equal(f->err.message, "rejected by the test");
+	assert_string_equal(env.display_name, "Contoso Insights");
+	assert_int_equal(env.revision, 1);
+	after = read_text(f->path);
+	assert_string_equal(after, before);
+
+	free(before);
+	free(after);
+	kvl_env_clear(&env);
+}
+
 static void test_regions_listed(void **state)
 {
 	static const char *const needed[] = {
@@ -485,6 +610,10 @@ int main(void)
 		T(test_shared_dir_rejected),
 		T(test_foreign_dir_rejected),
 		T(test_lock_symlink_rejected),
+		T(test_document_symlink_rejected),
+		T(test_leftovers_removed),
+		T(test_update_keeps_other_save),
+		T(test_update_failure_writes_nothing),
 		T(test_regions_listed),
 #undef T
 	};
