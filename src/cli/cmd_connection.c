@@ -264,15 +264,87 @@ static const char *user_name(const struct kvl_environment *env,
 	return id->name;
 }
 
-static kvl_result save_env(struct kvl_cli *cli, const char *operation,
-			   struct kvl_error *err)
+/*
+ * Applies change to the environment as it is on disk and saves it under
+ * the store lock, so that a change another kvlink saved since this one
+ * read the environment is kept. On success cli->session.env is the saved
+ * environment, which invalidates pointers into the old one.
+ */
+static kvl_result update_env(struct kvl_cli *cli, kvl_env_change change,
+			     void *arg, const char *operation,
+			     struct kvl_error *err)
 {
-	kvl_result r = kvl_envstore_save(cli->session.store, &cli->session.env,
-					 err);
+	kvl_result r = kvl_envstore_update(cli->session.store,
+					   &cli->session.env, change, arg,
+					   err);
 
 	if (r != KVL_OK)
 		kvl_error_operation(err, operation);
 	return r;
+}
+
+/* Adds the connection arg to env unless its name was taken meanwhile. */
+static kvl_result add_to_env(struct kvl_environment *env, void *arg,
+			     struct kvl_error *err)
+{
+	struct kvl_connection *c = arg;
+
+	if (kvl_conn_find(env, c->display_name) != NULL)
+		return kvl_error_set(err, KVL_ERR_CONFLICT,
+				     _("another kvlink added a connection "
+				       "named '%s' while this one was adding "
+				       "it (names are compared ignoring case); "
+				       "nothing was saved, so choose another "
+				       "--name"), c->display_name);
+	return kvl_conn_add(env, c, err);
+}
+
+/* An edit of one connection, for edit_in_env(). */
+struct conn_edit {
+	const char *id;
+	json_object *base;	/* stored form before the edit */
+	const struct kvl_connection *edited;
+};
+
+/* Applies the edit to the connection as saved on disk. */
+static kvl_result edit_in_env(struct kvl_environment *env, void *arg,
+			      struct kvl_error *err)
+{
+	const struct conn_edit *edit = arg;
+	struct kvl_connection *target = kvl_conn_find(env, edit->id);
+	kvl_result r;
+
+	if (target == NULL)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     _("another kvlink deleted connection "
+				       "'%s' while this one was editing it; "
+				       "nothing was saved"),
+				     edit->edited->display_name);
+	r = kvl_conn_merge(env, target, edit->base, edit->edited, err);
+	if (r == KVL_OK)
+		r = kvl_conn_touch(target, err);
+	return r;
+}
+
+/* A connection to delete: its id (or name, for one without an id) and
+ * its display name. */
+struct conn_ref {
+	const char *key;
+	const char *name;
+};
+
+/* Deletes the connection arg names, unless it is gone already. */
+static kvl_result delete_in_env(struct kvl_environment *env, void *arg,
+				struct kvl_error *err)
+{
+	const struct conn_ref *ref = arg;
+
+	if (kvl_conn_find(env, ref->key) == NULL)
+		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
+				     _("another kvlink deleted connection '%s' "
+				       "while this one was deleting it; "
+				       "nothing was changed"), ref->name);
+	return kvl_conn_delete(env, ref->key, err);
 }
 
 enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_UNCHANGED, CONN_DELETED };
@@ -434,9 +506,8 @@ static kvl_result cmd_add(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = stamp_creator(cli, who, &c, err);
 	if (r == KVL_OK)
-		r = kvl_conn_add(&cli->session.env, &c, err);
-	if (r == KVL_OK)
-		r = save_env(cli, _("save the connection"), err);
+		r = update_env(cli, add_to_env, &c, _("save the connection"),
+			       err);
 	if (r == KVL_OK)
 		print_done(cli, CONN_ADDED, kvl_conn_find(&cli->session.env,
 							  cli->opt.name), NULL);
@@ -552,6 +623,38 @@ static char *stored_form(const struct kvl_connection *c)
 	return text;
 }
 
+/*
+ * Saves the edited connection c (a member of cli->session.env) merged
+ * into the environment on disk, and reports it. before is the stored form
+ * of c before the edit.
+ */
+static kvl_result save_edit(struct kvl_cli *cli, struct kvl_connection *c,
+			    const char *before, struct kvl_error *err)
+{
+	/* The saved environment replaces the one c points into. */
+	char *key = strdup(c->id != NULL ? c->id : c->display_name);
+	struct conn_edit edit = { key, NULL, c };
+	kvl_result r;
+
+	if (before != NULL)
+		edit.base = json_tokener_parse(before);
+	if (key == NULL || edit.base == NULL) {
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+
+	r = update_env(cli, edit_in_env, &edit, _("save the connection"),
+		       err);
+	if (r == KVL_OK)
+		print_done(cli, CONN_UPDATED,
+			   kvl_conn_find(&cli->session.env, key), NULL);
+
+out:
+	json_object_put(edit.base);
+	free(key);
+	return r;
+}
+
 static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 {
 	const struct kvl_identity *who = NULL;
@@ -578,11 +681,7 @@ static kvl_result cmd_edit(struct kvl_cli *cli, struct kvl_error *err)
 	if (r == KVL_OK)
 		r = check_secrets(cli, c, err);
 	if (r == KVL_OK)
-		r = kvl_conn_touch(c, err);
-	if (r == KVL_OK)
-		r = save_env(cli, _("save the connection"), err);
-	if (r == KVL_OK)
-		print_done(cli, CONN_UPDATED, c, NULL);
+		r = save_edit(cli, c, before, err);
 out:
 	free(before);
 	free(after);
@@ -625,27 +724,33 @@ static kvl_result confirm_delete(const struct kvl_cli *cli,
 static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 {
 	const struct kvl_identity *who = NULL;
+	struct conn_ref ref;
 	struct kvl_connection *c;
-	char *name = NULL;
+	char *name = NULL, *key = NULL;
 	kvl_result r;
 
 	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
 	name = strdup(c->display_name);
-	if (name == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	key = strdup(c->id != NULL ? c->id : c->display_name);
+	if (name == NULL || key == NULL) {
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	ref = (struct conn_ref){ key, name };
 
 	r = confirm_delete(cli, c, err);
 	if (r == KVL_OK)
 		r = kvl_cli_require_admin(cli, CHANGE_CONNECTIONS, &who, err);
 	if (r == KVL_OK)
-		r = kvl_conn_delete(&cli->session.env, cli->opt.argument, err);
-	if (r == KVL_OK)
-		r = save_env(cli, _("delete the connection"), err);
+		r = update_env(cli, delete_in_env, &ref,
+			       _("delete the connection"), err);
 	if (r == KVL_OK)
 		print_done(cli, CONN_DELETED, NULL, name);
+out:
 	free(name);
+	free(key);
 	return r;
 }
 

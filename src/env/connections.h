@@ -298,6 +298,20 @@ const char *kvl_conn_trusted_host_key(const struct kvl_connection *conn,
 /* Frees the members of key and zeroes it. */
 void kvl_conn_host_key_clear(struct kvl_conn_host_key *key);
 
+/*
+ * Applies an edit that another kvlink's save overtook. base is the stored
+ * form (kvl_conn_to_json) of the connection before the edit, edited the
+ * connection after it, and conn the connection in env as saved since.
+ * Each member of the stored form that the edit changed, and each key of
+ * "fields", "secrets" and "sealedCredentials", is copied into conn.
+ * Fails with KVL_ERR_CONFLICT, leaving conn unchanged, when the other
+ * save changed one of them to another value, or took a new name.
+ */
+kvl_result kvl_conn_merge(const struct kvl_environment *env,
+			  struct kvl_connection *conn, json_object *base,
+			  const struct kvl_connection *edited,
+			  struct kvl_error *err) KVL_NODISCARD;
+
 /* JSON conversion of one connection, used by envjson.c. The JSON contains
  * secret names and sealed credentials, never a plaintext credential. */
 kvl_result kvl_conn_from_json(json_object *obj, struct kvl_connection *conn,

@@ -499,8 +499,8 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 		rc = kvl_error_set(err, KVL_ERR_CONFLICT,
 			"another kvlink saved the environment in '%s' after "
 			"this one read it (revision %ld, read as %ld), so "
-			"this change was not saved; load the environment "
-			"again and repeat the change", store->path, current,
+			"this change was not saved; run the command again, "
+			"or save again in the wizard", store->path, current,
 			env->revision);
 		goto out;
 	}

@@ -661,6 +661,130 @@ static void secret_names_ignore_case(void **state)
 	kvl_error_clear(&f->err);
 }
 
+/* Adds an SFTP connection named name whose password is a vault secret. */
+static struct kvl_connection *add_vault_sftp(struct fixture *f,
+					     const char *name)
+{
+	struct kvl_connection c;
+
+	draft(&c, "sftp", name);
+	assert_int_equal(kvl_conn_set_use_key_vault(&c, true, &f->err),
+			 KVL_OK);
+	assert_int_equal(kvl_conn_set_field(&c, "host", "sftp.example.test",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_set_field(&c, "username", "exporter",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_set_field(&c, "folder", "/out", &f->err),
+			 KVL_OK);
+	assert_int_equal(kvl_conn_set_secret(&c, "password", "sftp-pw",
+					     &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_add(&f->env, &c, &f->err), KVL_OK);
+	return kvl_conn_find(&f->env, name);
+}
+
+/* The value of field key of c, or NULL. */
+static const char *field(const struct kvl_connection *c, const char *key)
+{
+	for (size_t i = 0; i < c->n_fields; i++)
+		if (strcmp(c->fields[i].key, key) == 0)
+			return c->fields[i].value;
+	return NULL;
+}
+
+/* An edit in the making: *base is the stored form of c, *edited a copy
+ * of c to change. */
+static void start_edit(struct fixture *f, const struct kvl_connection *c,
+		       json_object **base, struct kvl_connection *edited)
+{
+	*base = kvl_conn_to_json(c);
+	assert_non_null(*base);
+	memset(edited, 0, sizeof(*edited));
+	assert_int_equal(kvl_conn_from_json(*base, edited, &f->err), KVL_OK);
+}
+
+static void merge_keeps_both_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_connection *theirs, edited;
+	json_object *base;
+
+	link_vault(&f->env);
+	theirs = add_vault_sftp(f, "Drop");
+	start_edit(f, theirs, &base, &edited);
+	assert_int_equal(kvl_conn_set_field(&edited, "host", "new.example.test",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_set_field(&edited, "folder", "/in",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_set_field(theirs, "port", "2222", &f->err),
+			 KVL_OK);
+
+	assert_int_equal(kvl_conn_merge(&f->env, theirs, base, &edited,
+					&f->err), KVL_OK);
+	theirs = kvl_conn_find(&f->env, "Drop");
+	assert_string_equal(field(theirs, "host"), "new.example.test");
+	assert_string_equal(field(theirs, "port"), "2222");
+	assert_string_equal(field(theirs, "username"), "exporter");
+	assert_string_equal(field(theirs, "folder"), "/in");
+	assert_int_equal(theirs->n_secrets, 1);
+
+	json_object_put(base);
+	kvl_connection_clear(&edited);
+}
+
+static void merge_same_field_conflicts(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_connection *theirs, edited;
+	json_object *base;
+
+	link_vault(&f->env);
+	theirs = add_vault_sftp(f, "Drop");
+	start_edit(f, theirs, &base, &edited);
+	assert_int_equal(kvl_conn_set_field(&edited, "host", "a.example.test",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_set_field(theirs, "host", "b.example.test",
+					    &f->err), KVL_OK);
+
+	assert_int_equal(kvl_conn_merge(&f->env, theirs, base, &edited,
+					&f->err), KVL_ERR_CONFLICT);
+	assert_non_null(strstr(f->err.message, "changed 'host'"));
+	assert_non_null(strstr(f->err.message, "nothing was saved"));
+	assert_string_equal(field(theirs, "host"), "b.example.test");
+
+	/* The same value on both sides is no conflict. */
+	kvl_error_clear(&f->err);
+	assert_int_equal(kvl_conn_set_field(&edited, "host", "b.example.test",
+					    &f->err), KVL_OK);
+	assert_int_equal(kvl_conn_merge(&f->env, theirs, base, &edited,
+					&f->err), KVL_OK);
+
+	json_object_put(base);
+	kvl_connection_clear(&edited);
+}
+
+static void merge_rename_checks_names(void **state)
+{
+	struct fixture *f = *state;
+	struct kvl_connection *theirs, edited;
+	json_object *base;
+
+	link_vault(&f->env);
+	theirs = add_vault_sftp(f, "Drop");
+	start_edit(f, theirs, &base, &edited);
+	free(edited.display_name);
+	edited.display_name = strdup("Mail");
+	add_vault_sendgrid(f, "MAIL");
+	theirs = kvl_conn_find(&f->env, "Drop");
+
+	assert_int_equal(kvl_conn_merge(&f->env, theirs, base, &edited,
+					&f->err), KVL_ERR_CONFLICT);
+	assert_non_null(strstr(f->err.message, "named 'Mail'"));
+	assert_string_equal(theirs->display_name, "Drop");
+
+	json_object_put(base);
+	kvl_connection_clear(&edited);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +804,9 @@ int main(void)
 		T(secrets_judged),
 		T(secret_names_ignore_case),
 		T(host_key_trusted),
+		T(merge_keeps_both_fields),
+		T(merge_same_field_conflicts),
+		T(merge_rename_checks_names),
 #undef T
 	};
 

@@ -344,7 +344,7 @@ static void test_revision_conflict(void **state)
 			 KVL_ERR_CONFLICT);
 	assert_non_null(strstr(f->err.message, "another kvlink saved"));
 	assert_non_null(strstr(f->err.message, "was not saved"));
-	assert_non_null(strstr(f->err.message, "repeat the change"));
+	assert_non_null(strstr(f->err.message, "run the command again"));
 	assert_int_equal(second.revision, 1);
 
 	assert_int_equal(kvl_envstore_load(other, &second, &f->err), KVL_OK);
