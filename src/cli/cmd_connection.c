@@ -326,10 +326,9 @@ static kvl_result edit_in_env(struct kvl_environment *env, void *arg,
 	return r;
 }
 
-/* A connection to delete: its id (or name, for one without an id) and
- * its display name. */
+/* A connection to delete: its id and its display name. */
 struct conn_ref {
-	const char *key;
+	const char *id;
 	const char *name;
 };
 
@@ -339,12 +338,12 @@ static kvl_result delete_in_env(struct kvl_environment *env, void *arg,
 {
 	const struct conn_ref *ref = arg;
 
-	if (kvl_conn_find(env, ref->key) == NULL)
+	if (kvl_conn_find(env, ref->id) == NULL)
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
 				     _("another kvlink deleted connection '%s' "
 				       "while this one was deleting it; "
 				       "nothing was changed"), ref->name);
-	return kvl_conn_delete(env, ref->key, err);
+	return kvl_conn_delete(env, ref->id, err);
 }
 
 enum conn_change { CONN_ADDED, CONN_UPDATED, CONN_UNCHANGED, CONN_DELETED };
@@ -631,14 +630,15 @@ static char *stored_form(const struct kvl_connection *c)
 static kvl_result save_edit(struct kvl_cli *cli, struct kvl_connection *c,
 			    const char *before, struct kvl_error *err)
 {
-	/* The saved environment replaces the one c points into. */
-	char *key = strdup(c->id != NULL ? c->id : c->display_name);
-	struct conn_edit edit = { key, NULL, c };
+	/* The saved environment replaces the one c points into. Stored
+	 * connections always have an id (kvl_conn_from_json). */
+	char *id = strdup(c->id);
+	struct conn_edit edit = { id, NULL, c };
 	kvl_result r;
 
 	if (before != NULL)
 		edit.base = json_tokener_parse(before);
-	if (key == NULL || edit.base == NULL) {
+	if (id == NULL || edit.base == NULL) {
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
@@ -647,11 +647,11 @@ static kvl_result save_edit(struct kvl_cli *cli, struct kvl_connection *c,
 		       err);
 	if (r == KVL_OK)
 		print_done(cli, CONN_UPDATED,
-			   kvl_conn_find(&cli->session.env, key), NULL);
+			   kvl_conn_find(&cli->session.env, id), NULL);
 
 out:
 	json_object_put(edit.base);
-	free(key);
+	free(id);
 	return r;
 }
 
@@ -726,19 +726,19 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 	const struct kvl_identity *who = NULL;
 	struct conn_ref ref;
 	struct kvl_connection *c;
-	char *name = NULL, *key = NULL;
+	char *name = NULL, *id = NULL;
 	kvl_result r;
 
 	r = find_target(cli, &c, err);
 	if (r != KVL_OK)
 		return r;
 	name = strdup(c->display_name);
-	key = strdup(c->id != NULL ? c->id : c->display_name);
-	if (name == NULL || key == NULL) {
+	id = strdup(c->id);
+	if (name == NULL || id == NULL) {
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
-	ref = (struct conn_ref){ key, name };
+	ref = (struct conn_ref){ id, name };
 
 	r = confirm_delete(cli, c, err);
 	if (r == KVL_OK)
@@ -750,7 +750,7 @@ static kvl_result cmd_delete(struct kvl_cli *cli, struct kvl_error *err)
 		print_done(cli, CONN_DELETED, NULL, name);
 out:
 	free(name);
-	free(key);
+	free(id);
 	return r;
 }
 
