@@ -230,8 +230,8 @@ static kvl_result check_secrets(struct kvl_cli *cli, struct kvl_connection *c,
 		return KVL_OK;
 	r = kvl_link_list_secrets(&cli->session.az, link, &items, &n, err);
 	if (r != KVL_OK) {
-		kvl_error_operation(err, _("list the secrets of the linked "
-					   "vault"));
+		kvl_error_context(err, _("list the secrets of the linked "
+					 "vault"));
 		return r;
 	}
 	/* Only the names given now: one picked earlier stays as it is. */

@@ -289,7 +289,7 @@ static kvl_result resume_pending(struct kvl_cli *cli, bool *resumed,
 		return KVL_OK;
 	}
 	if (r != KVL_OK)
-		kvl_error_operation(err, _("finish the pending link"));
+		kvl_error_context(err, _("finish the pending link"));
 	*resumed = r == KVL_OK;
 	return r;
 }
@@ -333,7 +333,7 @@ static kvl_result apply_plan(struct kvl_cli *cli,
 	r = kvl_link_apply(&cli->session.az, cli->session.store,
 			   &cli->session.env, plan, true, NULL, err);
 	if (r != KVL_OK)
-		kvl_error_operation(err, _("link the key vault"));
+		kvl_error_context(err, _("link the key vault"));
 	return r;
 }
 
@@ -349,7 +349,7 @@ static kvl_result plan_and_apply(struct kvl_cli *cli, struct kvl_error *err)
 			  cli->opt.subscription, cli->opt.resource_group,
 			  cli->opt.vault, NULL, &plan, err);
 	if (r != KVL_OK) {
-		kvl_error_operation(err, _("check the key vault"));
+		kvl_error_context(err, _("check the key vault"));
 		goto out;
 	}
 

@@ -135,7 +135,7 @@ kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 	r = kvl_unlink(&cli->session.az, cli->session.store,
 		       &cli->session.env, cli->opt.vault, err);
 	if (r != KVL_OK) {
-		kvl_error_operation(err, _("unlink the key vault"));
+		kvl_error_context(err, _("unlink the key vault"));
 		goto out;
 	}
 

@@ -79,6 +79,31 @@ static char *id_segment_after(const char *id, const char *name)
 	return NULL;
 }
 
+/*
+ * Returns "VERB on NAME", where NAME is the last segment of resource id
+ * before any Microsoft.Authorization path and query, so that an error
+ * names the vault a call was about. NULL only when out of memory; the
+ * caller frees.
+ */
+static char *operation_on(const char *verb, const char *id)
+{
+	const char *auth = id ? strcasestr(id, "/providers/Microsoft."
+					   "Authorization") : NULL;
+	size_t end = auth ? (size_t)(auth - id) : (id ? strcspn(id, "?")
+							 : 0);
+	size_t start = end;
+	char *text = NULL;
+
+	while (start > 0 && id[start - 1] != '/')
+		start--;
+	if (end == start)
+		return strdup(verb);
+	if (asprintf(&text, "%s on %.*s", verb, (int)(end - start),
+		     id + start) < 0)
+		return NULL;
+	return text;
+}
+
 const char *kvl_arm_id_tail(const char *id)
 {
 	const char *slash = id != NULL ? strrchr(id, '/') : NULL;
@@ -728,7 +753,7 @@ kvl_result kvl_arm_get_subscription(struct kvl_azure *az, const char *sub,
 	kvl_buf_adds(&url, "/subscriptions");
 	add_segment(&url, sub);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_SUBSCRIPTIONS);
-	res = arm_get(az, &url, "get subscription", &body, err);
+	res = arm_get(az, &url, "get the subscription", &body, err);
 	if (res == KVL_OK)
 		res = kvl_arm_parse_subscription(body, out, err);
 	json_object_put(body);
@@ -786,7 +811,8 @@ kvl_result kvl_arm_list_vaults(struct kvl_azure *az, const char *sub,
 	vault_path(&url, sub, resource_group);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_KEYVAULT);
 	kvl_sink_progress(az->sink, _("Listing key vaults"));
-	res = arm_list(az, &url, "list key vaults", &c, err);
+	res = arm_list(az, &url, "list the key vaults of the subscription", &c,
+		       err);
 	if (res != KVL_OK) {
 		kvl_vaults_free((struct kvl_vault *)c.items, c.n);
 		c.items = NULL, c.n = 0;
@@ -802,6 +828,7 @@ kvl_result kvl_arm_get_vault(struct kvl_azure *az, const char *sub,
 {
 	struct kvl_buf url;
 	json_object *body;
+	char *operation = NULL;
 	kvl_result res;
 
 	memset(out, 0, sizeof(*out));
@@ -809,7 +836,11 @@ kvl_result kvl_arm_get_vault(struct kvl_azure *az, const char *sub,
 	vault_path(&url, sub, resource_group);
 	add_segment(&url, name);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_KEYVAULT);
-	res = arm_get(az, &url, "get key vault", &body, err);
+	if (asprintf(&operation, "get key vault %s", name) < 0)
+		operation = NULL;
+	res = arm_get(az, &url, operation ? operation : "get key vault", &body,
+		      err);
+	free(operation);
 	if (res == KVL_OK)
 		res = kvl_arm_parse_vault(body, out, err);
 	json_object_put(body);
@@ -823,6 +854,7 @@ kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
 	struct collector c = { NULL, 0, sizeof(**out), parse_permission_any,
 			       "permission entry" };
 	struct kvl_buf url;
+	char *operation;
 	kvl_result res;
 
 	*out = NULL;
@@ -834,7 +866,10 @@ kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
 	}
 	kvl_buf_addf(&url, "/providers/Microsoft.Authorization/permissions"
 		     "?api-version=%s", KVL_API_AUTHORIZATION);
-	res = arm_list(az, &url, "check permissions", &c, err);
+	operation = operation_on("check permissions", scope);
+	res = arm_list(az, &url, operation ? operation : "check permissions",
+		       &c, err);
+	free(operation);
 	if (res != KVL_OK) {
 		kvl_permissions_free((struct kvl_permission *)c.items, c.n);
 		c.items = NULL, c.n = 0;
@@ -859,6 +894,7 @@ kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
 	struct collector c = { NULL, 0, sizeof(**out),
 			       parse_role_assignment_any, "role assignment" };
 	struct kvl_buf url;
+	char *operation;
 	kvl_result res;
 
 	*out = NULL;
@@ -874,7 +910,10 @@ kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
 	kvl_buf_add_urlencoded(&url, "principalId eq '");
 	kvl_buf_add_urlencoded(&url, principal_id);
 	kvl_buf_add_urlencoded(&url, "'");
-	res = arm_list(az, &url, "list role assignments", &c, err);
+	operation = operation_on("list role assignments", scope);
+	res = arm_list(az, &url, operation ? operation
+		       : "list role assignments", &c, err);
+	free(operation);
 	if (res != KVL_OK) {
 		kvl_role_assignments_free(
 			(struct kvl_role_assignment *)c.items, c.n);
@@ -939,6 +978,7 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 {
 	json_object *body = NULL, *reply = NULL;
 	struct kvl_buf url;
+	char *named = NULL;
 	kvl_result res;
 
 	if (vault->tenant_id == NULL || object_id == NULL) {
@@ -960,12 +1000,14 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 	body = access_policy_body(vault->tenant_id, object_id, perms);
 	if (url.data == NULL || body == NULL)
 		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	else if (asprintf(&named, "%s on %s", operation, vault->name) < 0)
+		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	else
-		res = arm_send(az, "PUT", url.data, body, operation, &reply,
-			       err);
+		res = arm_send(az, "PUT", url.data, body, named, &reply, err);
 	if (res == KVL_OK)
 		kvl_log("access policy %s for %s on %s", kind, object_id,
 			vault->id);
+	free(named);
 
 	json_object_put(reply);
 	json_object_put(body);
@@ -1076,10 +1118,12 @@ static kvl_result put_role_assignment(struct kvl_azure *az, const char *url,
 				      struct kvl_error *err)
 {
 	json_object *reply = NULL;
+	char *operation = operation_on("create role assignment", url);
 	kvl_result res;
 
-	res = arm_send(az, "PUT", url, body, "create role assignment", &reply,
-		       err);
+	res = arm_send(az, "PUT", url, body, operation ? operation
+		       : "create role assignment", &reply, err);
+	free(operation);
 	if (res == KVL_OK)
 		*id = kvl_json_strdup(reply, "id");
 	json_object_put(reply);
@@ -1163,6 +1207,7 @@ kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
 {
 	json_object *reply = NULL;
 	struct kvl_buf url;
+	char *operation;
 	kvl_result res;
 
 	if (!start_url(&url, az, assignment_id)) {
@@ -1172,8 +1217,10 @@ kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
 				     assignment_id);
 	}
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_AUTHORIZATION);
-	res = arm_send(az, "DELETE", url.data, NULL, "delete role assignment",
-		       &reply, err);
+	operation = operation_on("delete role assignment", assignment_id);
+	res = arm_send(az, "DELETE", url.data, NULL, operation ? operation
+		       : "delete role assignment", &reply, err);
+	free(operation);
 	if (res == KVL_ERR_NOT_FOUND) {
 		kvl_log("role assignment %s was already gone", assignment_id);
 		kvl_error_clear(err);

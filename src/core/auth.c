@@ -319,6 +319,8 @@ kvl_result kvl_auth_post_form(struct kvl_auth *auth, const char *tenant,
 	*status = resp.status;
 	res = kvl_json_parse(resp.body, resp.body_len,
 			     "the sign-in service's response", body, err);
+	if (res != KVL_OK && resp.status == 200)
+		kvl_http_explain_bad_body(&resp, err);
 	if (res != KVL_OK && resp.status != 200) {
 		/* Not JSON at all: report the HTTP status instead. */
 		kvl_error_clear(err);
@@ -328,6 +330,12 @@ kvl_result kvl_auth_post_form(struct kvl_auth *auth, const char *tenant,
 	}
 	kvl_http_response_clear(&resp);
 out:
+	/* Names the call when the sign-in service returned no usable
+	 * response. */
+	if (res != KVL_OK && err != NULL && err->operation == NULL)
+		kvl_error_operation(err, strcmp(endpoint, "token") == 0
+				    ? "get an access token"
+				    : "start the sign-in");
 	kvl_buf_clear(&form);
 	free(url);
 	return res;
@@ -340,6 +348,11 @@ kvl_result kvl_auth_entra_error(json_object *body, long status,
 	const char *text = kvl_json_str(body, "error_description");
 	const char *correlation = kvl_json_str(body, "correlation_id");
 
+	/* Throttling and server errors do not mean that the sign-in is
+	 * wrong, so signing in again would not help. */
+	if (status == 429 || status >= 500)
+		advice = "the sign-in service is busy or unavailable; try "
+			 "again in a few minutes";
 	kvl_error_set(err, KVL_ERR_AUTH, "sign-in failed (HTTP %ld); %s",
 		      status, advice);
 	kvl_error_operation(err, "sign in");

@@ -97,7 +97,8 @@ kvl_result kvl_graph_find_service_principal(struct kvl_azure *az,
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	kvl_sink_progress(az->sink, _("Looking up the service principal"));
 	res = kvl_http_json(az->http, "GET", url, token, NULL,
-			    "find service principal", &body, err);
+			    "find the service principal of the app", &body,
+			    err);
 	if (res == KVL_OK)
 		res = kvl_graph_parse_service_principals(body, out, err);
 	if (res == KVL_ERR_NOT_FOUND && err->http_status == 0) {

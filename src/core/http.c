@@ -49,6 +49,7 @@ struct transfer {
 	bool too_large;
 	char *correlation[3];	/* by preference, see header_cb */
 	char *www_authenticate;
+	char *content_type;
 	long retry_after_s;
 	char curl_error[CURL_ERROR_SIZE];	/* libcurl's detail, or "" */
 };
@@ -183,6 +184,7 @@ void kvl_http_response_clear(struct kvl_http_response *resp)
 	free(resp->body);
 	free(resp->correlation_id);
 	free(resp->www_authenticate);
+	free(resp->content_type);
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
 }
@@ -262,6 +264,8 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ctx)
 	}
 	if (name_len == 16 && strncasecmp(data, "www-authenticate", 16) == 0)
 		set_string(&t->www_authenticate, value, vlen);
+	if (name_len == 12 && strncasecmp(data, "content-type", 12) == 0)
+		set_string(&t->content_type, value, vlen);
 	if (name_len == 11 && strncasecmp(data, "retry-after", 11) == 0) {
 		char *copy = strndup(value, vlen);
 
@@ -286,6 +290,7 @@ static void transfer_clear(struct transfer *t)
 	for (size_t i = 0; i < 3; i++)
 		free(t->correlation[i]);
 	free(t->www_authenticate);
+	free(t->content_type);
 }
 
 /* Returns a copy of url with query values replaced, except harmless ones. */
@@ -683,8 +688,11 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 	case CURLE_WRITE_ERROR:
 		if (t->too_large || code == CURLE_FILESIZE_EXCEEDED)
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "response from %s is larger than "
-					     "%zu bytes, kvlink's limit", url,
+					     "the response from %s is larger "
+					     "than %zu bytes, kvlink's limit, "
+					     "so it was not read; try again, "
+					     "and check the proxy settings if "
+					     "it persists", url,
 					     t->http->options.max_body);
 		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
 	default:
@@ -734,7 +742,24 @@ static void take_response(struct transfer *t, struct kvl_http_response *resp)
 	}
 	resp->www_authenticate = t->www_authenticate;
 	t->www_authenticate = NULL;
+	resp->content_type = t->content_type;
+	t->content_type = NULL;
 	resp->retry_after_s = t->retry_after_s;
+}
+
+/* Keeps in err the status and correlation id of a response that failed
+ * part way (too large, cut off), so that Azure can trace it. */
+static void keep_partial_response(const struct transfer *t,
+				  struct kvl_error *err)
+{
+	long status = 0;
+
+	curl_easy_getinfo(t->http->curl, CURLINFO_RESPONSE_CODE, &status);
+	err->http_status = status;
+	for (size_t i = 0; i < 3 && err->correlation_id == NULL; i++) {
+		if (t->correlation[i] != NULL)
+			err->correlation_id = kvl_sanitize(t->correlation[i]);
+	}
 }
 
 static CURLcode perform_once(struct kvl_http *http, const char *method,
@@ -753,10 +778,12 @@ static CURLcode perform_once(struct kvl_http *http, const char *method,
 	http->requests++;
 	code = curl_easy_perform(http->curl);
 	kvl_httptrace_finish(&trace, http->curl, method, url, code);
-	if (code == CURLE_OK)
+	if (code == CURLE_OK) {
 		take_response(&t, resp);
-	else
+	} else {
 		*res = map_curl_error(code, &t, url, err);
+		keep_partial_response(&t, err);
+	}
 	transfer_clear(&t);
 	return code;
 }
@@ -1072,6 +1099,47 @@ out:
 	kvl_error_clear(&ignored);
 }
 
+/* Whether a Content-Type names JSON: application/json or a +json type,
+ * with or without parameters. A missing type is taken for JSON. */
+static bool content_type_is_json(const char *type)
+{
+	size_t len;
+
+	if (type == NULL || *type == '\0')
+		return true;
+	len = strcspn(type, "; \t");
+	return (len == 16 && strncasecmp(type, "application/json", 16) == 0) ||
+	       (len > 5 && strncasecmp(type + len - 5, "+json", 5) == 0);
+}
+
+void kvl_http_explain_bad_body(const struct kvl_http_response *resp,
+			       struct kvl_error *err)
+{
+	char *type;
+
+	if (err == NULL)
+		return;
+	err->http_status = resp->status;
+	free(err->correlation_id);
+	err->correlation_id = resp->correlation_id
+			      ? kvl_sanitize(resp->correlation_id) : NULL;
+	if (!content_type_is_json(resp->content_type)) {
+		type = kvl_sanitize_line(resp->content_type);
+		kvl_error_set(err, KVL_ERR_PARSE, "the response (HTTP %ld, %s) "
+			      "is not JSON, so it likely came from a proxy or "
+			      "gateway rather than Azure; try again, and "
+			      "check the proxy settings if it persists",
+			      resp->status, type != NULL ? type : "?");
+		free(type);
+		return;
+	}
+	if (err->message != NULL &&
+	    strstr(err->message, "unexpected end of text") != NULL)
+		kvl_error_set(err, KVL_ERR_PARSE, "the response (HTTP %ld) "
+			      "ends in the middle of its JSON, so it was cut "
+			      "off on the way; try again", resp->status);
+}
+
 kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 			 const char *url, const char *bearer,
 			 json_object *body_json, const char *operation,
@@ -1103,8 +1171,10 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 
 	res = kvl_json_parse(resp.body, resp.body_len, "Azure's response",
 			     out, err);
-	if (res != KVL_OK)
+	if (res != KVL_OK) {
+		kvl_http_explain_bad_body(&resp, err);
 		kvl_error_operation(err, operation);
+	}
 out:
 	kvl_http_response_clear(&resp);
 	return res;

@@ -41,6 +41,7 @@ struct kvl_http_response {
 	char *correlation_id;	/* x-ms-correlation-request-id, or
 				   x-ms-request-id, or request-id */
 	char *www_authenticate;
+	char *content_type;	/* Content-Type header, or NULL */
 	long retry_after_s;	/* -1 when absent */
 };
 
@@ -95,6 +96,15 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 
 /* Parses an Azure error body into err's azure_code/azure_message. */
 void kvl_http_parse_error_body(const char *body, struct kvl_error *err);
+
+/*
+ * Completes err after a response body that did not parse: adds the HTTP
+ * status and correlation id, and replaces the message for a body of
+ * another content type (an HTML page, likely from a proxy) and for a
+ * JSON body that ends early (cut off on the way).
+ */
+void kvl_http_explain_bad_body(const struct kvl_http_response *resp,
+			       struct kvl_error *err);
 
 /*
  * JSON request: body_json may be NULL. On 2xx *out gets the parsed body

@@ -163,7 +163,7 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 	kvl_sink_progress(az->sink, _("Listing secrets"));
 	res = url.data == NULL ? KVL_ERR_NOMEM
 			       : kvl_http_list(az->http, url.data, token,
-					       "nextLink", "list secrets",
+					       "nextLink", "list the secrets",
 					       collect_secret, &list, err);
 	kvl_buf_clear(&url);
 	if (res != KVL_OK) {

@@ -53,6 +53,27 @@ void kvl_error_operation(struct kvl_error *err, const char *operation)
 	err->operation = operation ? strdup(operation) : NULL;
 }
 
+void kvl_error_context(struct kvl_error *err, const char *context)
+{
+	size_t len = context != NULL ? strlen(context) : 0;
+	char *joined = NULL;
+
+	if (err == NULL || context == NULL)
+		return;
+	if (err->operation == NULL) {
+		kvl_error_operation(err, context);
+		return;
+	}
+	/* Once is enough when a caller adds the same context again. */
+	if (strncmp(err->operation, context, len) == 0 &&
+	    (err->operation[len] == '\0' || err->operation[len] == ':'))
+		return;
+	if (asprintf(&joined, "%s: %s", context, err->operation) < 0)
+		return;
+	free(err->operation);
+	err->operation = joined;
+}
+
 void kvl_error_move(struct kvl_error *dst, struct kvl_error *src)
 {
 	kvl_error_clear(dst);

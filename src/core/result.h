@@ -52,6 +52,14 @@ kvl_result kvl_error_set(struct kvl_error *err, kvl_result result,
 /* Replaces err->operation; NULL-safe on err. */
 void kvl_error_operation(struct kvl_error *err, const char *operation);
 
+/*
+ * Puts context before err->operation, so that the call that failed stays
+ * named: "link the key vault" and "add access policy on kv-ci-prod" give
+ * "link the key vault: add access policy on kv-ci-prod". Sets the
+ * operation when there is none; NULL-safe on err.
+ */
+void kvl_error_context(struct kvl_error *err, const char *context);
+
 /* Moves the contents of src into dst, clearing dst first. */
 void kvl_error_move(struct kvl_error *dst, struct kvl_error *src);
 

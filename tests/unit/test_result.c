@@ -98,6 +98,30 @@ static void error_format_minimal(void **state)
 	kvl_error_clear(&moved);
 }
 
+static void error_context_keeps_call(void **state)
+{
+	struct kvl_error err;
+
+	(void)state;
+	kvl_error_init(&err);
+	kvl_error_context(&err, "link the key vault");
+	assert_string_equal(err.operation, "link the key vault");
+
+	kvl_error_operation(&err, "add access policy on kv1");
+	kvl_error_context(&err, "link the key vault");
+	assert_string_equal(err.operation,
+			    "link the key vault: add access policy on kv1");
+	kvl_error_context(&err, "link the key vault");
+	assert_string_equal(err.operation,
+			    "link the key vault: add access policy on kv1");
+
+	kvl_error_context(NULL, "ignored");
+	kvl_error_context(&err, NULL);
+	assert_string_equal(err.operation,
+			    "link the key vault: add access policy on kv1");
+	kvl_error_clear(&err);
+}
+
 static void result_names_and_exits(void **state)
 {
 	(void)state;
@@ -116,6 +140,7 @@ int main(void)
 		cmocka_unit_test(buf_urlencodes),
 		cmocka_unit_test(error_format_full),
 		cmocka_unit_test(error_format_minimal),
+		cmocka_unit_test(error_context_keeps_call),
 		cmocka_unit_test(result_names_and_exits),
 	};
 
