@@ -201,6 +201,31 @@ out:
 	json_object_put(in);
 }
 
+int sb_faults_load(struct sb_sandbox *sb, const char *path, char *errbuf,
+		   size_t errlen)
+{
+	json_object *in = json_object_from_file(path);
+	struct sb_reply reply = { 0 };
+	const char *message;
+	int rc = 0;
+
+	if (in == NULL) {
+		snprintf(errbuf, errlen, "cannot read '%s' as JSON: %s", path,
+			 json_util_get_last_err());
+		return -1;
+	}
+	add_rules(sb, json_object_to_json_string(in), &reply);
+	if (reply.status != 200) {
+		message = sb_jstr(sb_jobj(reply.json, "error"), "message");
+		snprintf(errbuf, errlen, "'%s': %s", path,
+			 message != NULL ? message : "invalid fault rules");
+		rc = -1;
+	}
+	sb_reply_clear(&reply);
+	json_object_put(in);
+	return rc;
+}
+
 json_object *sb_faults_list(struct sb_sandbox *sb)
 {
 	json_object *body = json_object_new_object();

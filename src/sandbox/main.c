@@ -71,6 +71,10 @@ static void usage(FILE *out)
 	      "JSON line each;\n"
 	      "                      default: $KVLINK_SANDBOX_KNOWN_SECRETS_"
 	      "FILE, if set\n"
+	      "  --faults FILE       start with the fault rules of FILE, "
+	      "{\"rules\": [...]}\n"
+	      "                      as POST /_sandbox/faults takes them; "
+	      "for tests only\n"
 	      "  --help              show this help and exit\n"
 	      "  --version           show the version and exit\n", out);
 }
@@ -118,7 +122,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
 	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_SINGLE_USE,
-	       O_KNOWN, O_HELP, O_VERSION };
+	       O_KNOWN, O_FAULTS, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -134,6 +138,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		{ "single-use-refresh-tokens", no_argument, NULL,
 		  O_SINGLE_USE },
 		{ "known-secrets", required_argument, NULL, O_KNOWN },
+		{ "faults", required_argument, NULL, O_FAULTS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -155,6 +160,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		case O_CA: opt->ca_out = optarg; break;
 		case O_LOG: opt->request_log = optarg; break;
 		case O_USER: opt->user = optarg; break;
+		case O_FAULTS: opt->faults_path = optarg; break;
 		case O_PAGE:
 			ok = parse_int("--page-size", optarg, 1, 1000,
 				       &opt->page_size);
@@ -345,6 +351,8 @@ static int write_cloud_profile(struct sb_sandbox *sb, const char *ca_path)
 /* Everything after the options: tenant, log, key. Returns 0 or 1. */
 static int prepare(struct sb_sandbox *sb)
 {
+	char errbuf[640];
+
 	sb->tenant = load_tenant(&sb->opt, &sb->pristine);
 	if (sb->tenant == NULL)
 		return 1;
@@ -378,6 +386,13 @@ static int prepare(struct sb_sandbox *sb)
 	sb->requests = json_object_new_array();
 	sb->undo = json_object_new_array();
 	sb->faults = json_object_new_array();
+	if (sb->opt.faults_path != NULL &&
+	    sb_faults_load(sb, sb->opt.faults_path, errbuf,
+			   sizeof(errbuf)) != 0) {
+		sb_sanitize_text(errbuf);
+		fprintf(stderr, "kvlink-sandbox: --faults %s\n", errbuf);
+		return 1;
+	}
 	return 0;
 }
 

@@ -45,6 +45,7 @@ struct sb_options {
 	const char *ca_out;		/* NULL: beside cloud_out, if any */
 	const char *request_log;
 	const char *user;		/* device code user; NULL: default */
+	const char *faults_path;	/* --faults: rules to start with */
 	int page_size;			/* ARM list page size */
 	int poll_interval;		/* device code interval, seconds */
 	int code_lifetime;		/* device code expires_in, seconds */
@@ -439,6 +440,10 @@ struct sb_fault {
 };
 struct MHD_Response;
 void sb_control_faults(struct sb_request *req, struct sb_reply *reply);
+/* Adds the rules of a --faults file ({"rules": [...]}, as for POST
+ * /_sandbox/faults). Returns 0, or -1 with a message in errbuf. */
+int sb_faults_load(struct sb_sandbox *sb, const char *path, char *errbuf,
+		   size_t errlen);
 json_object *sb_faults_list(struct sb_sandbox *sb);
 void sb_faults_clear(struct sb_sandbox *sb);
 void sb_faults_match(struct sb_sandbox *sb, const char *method,

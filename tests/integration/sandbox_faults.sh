@@ -225,4 +225,23 @@ kvl_json '.rules | length' 0 "$WORK/list.json"
 kvl_sandbox_get /_sandbox/requests >"$WORK/requests.json"
 kvl_json '.value | length' 0 "$WORK/requests.json"
 
+# --faults FILE starts the sandbox with the file's rules; a bad file
+# stops it with the file named.
+cat >"$WORK/rules.json" <<'RULES'
+{"rules": [{"path": "/arm/*", "kind": "status", "status": 503}]}
+RULES
+kvl_sandbox_stop
+kvl_sandbox_start --faults "$WORK/rules.json"
+get "$SUBS?$API"
+expect_code 503 "rule from --faults"
+get "$SUBS?$API"
+expect_code 401 "request after the --faults rule"
+echo '{"rules": [{"path": "/arm/*", "kind": "teapot"}]}' >"$WORK/bad.json"
+rc=0
+"$KVLINK_SANDBOX" --port 0 --faults "$WORK/bad.json" \
+	>/dev/null 2>"$WORK/bad.err" || rc=$?
+[ "$rc" = 1 ] || kvl_fail "a bad --faults file gave exit $rc, not 1"
+kvl_grep "bad.json" "$WORK/bad.err"
+kvl_grep "Fault rule 0" "$WORK/bad.err"
+
 echo "sandbox_faults: all checks passed"
