@@ -74,7 +74,7 @@ sealed_before=$(jq -r '.connections[0].sealedCredentials.api_key' \
 	"$ENV/environment.json")
 kvl_keys r
 kvl_screen_wait "Edit > Credentials"
-kvl_screen_lacks "(stored, encrypted)  r replaces"
+kvl_screen_wait_gone "(stored, encrypted)  r replaces"
 kvl_type "SG.other-key"
 kvl_screen_wait "************"
 if kvl_tmux capture-pane -p -S - -t kvl | grep -qF "other-key"; then
