@@ -60,10 +60,10 @@ static void init_process(void)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	/* No core dumps, and no ptrace or /proc/PID/mem and environ for
-	 * other processes of the same user, because the memory holds
-	 * tokens. execve() resets the dumpable flag but keeps the zero core
-	 * size, which so also reaches az and kvlink-sandbox. */
+	/* The memory contains tokens, so no core dumps, and no ptrace or
+	 * /proc/PID/mem and environ for other processes of the same user.
+	 * execve() resets the dumpable flag but keeps the zero core size,
+	 * so the size limit also reaches az and kvlink-sandbox. */
 	prctl(PR_SET_DUMPABLE, 0);
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	kvl_secret_init();

@@ -169,7 +169,8 @@ static kvl_result write_all(int fd, const void *data, size_t len)
 	return KVL_OK;
 }
 
-/* fsyncs the directory that holds path, so a rename survives a crash. */
+/* Flushes the directory that contains path, so a rename survives a
+ * crash. */
 static void sync_parent_dir(const char *path)
 {
 	char *copy = strdup(path);

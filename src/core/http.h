@@ -98,10 +98,10 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 void kvl_http_parse_error_body(const char *body, struct kvl_error *err);
 
 /*
- * Completes err after a response body that did not parse: adds the HTTP
- * status and correlation id, and replaces the message for a body of
- * another content type (an HTML page, likely from a proxy) and for a
- * JSON body that ends early (cut off on the way).
+ * Completes err after a response body that did not parse. It adds the
+ * HTTP status and correlation id. It also replaces the message when the
+ * body has another content type (an HTML page, likely from a proxy) or
+ * is JSON that ends early (cut off on the way).
  */
 void kvl_http_explain_bad_body(const struct kvl_http_response *resp,
 			       struct kvl_error *err);

@@ -17,7 +17,7 @@
 #     sent with it.
 # Either way the environment store must still load (env show, status),
 # and every grant to the Customer Insights principal that the sandbox
-# holds must be recorded in the store.
+# has must be recorded in the store.
 #
 # Faults that a single retry overcomes (throttling, 5xx, resets, a cut
 # transfer, latency) hit one request, so those runs must complete. The

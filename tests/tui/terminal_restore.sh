@@ -118,7 +118,7 @@ signal_run ABRT 134
 signal_run SEGV 139
 
 # TERM unset, unknown or dumb, or a terminal type that cannot move the
-# cursor (compiled here with tic): a message that tells what to do, exit
+# cursor (compiled here with tic): a message that says what to do, exit
 # status 2, and the terminal as it was.
 printf '%s\n' 'kvl-glass|glass terminal without cursor addressing,' \
 	'	am, cols#80, lines#24, bel=^G, cr=\r, cud1=\n, ind=\n,' \
