@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -7,65 +8,160 @@
 
 #include "tui/filter.h"
 
-/* Decodes UTF-8 into a lower-cased wide string; invalid bytes become
- * U+FFFD so that they still take part in matching. Caller frees. */
-static wchar_t *fold_utf8(const char *s)
+/* The maximum size of one folded character in bytes (U+10FFFF). */
+#define FOLDED_CHAR_MAX 4
+
+/* Writes code point c as UTF-8; values past Unicode become U+FFFD. */
+static size_t put_utf8(char *out, uint32_t c)
 {
-	size_t len = strlen(s);
-	wchar_t *out = calloc(len + 1, sizeof(*out));
+	if (c < 0x80) {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		out[0] = (char)(0xC0 | (c >> 6));
+		out[1] = (char)(0x80 | (c & 0x3F));
+		return 2;
+	}
+	if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		c = 0xFFFD;
+	if (c < 0x10000) {
+		out[0] = (char)(0xE0 | (c >> 12));
+		out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (c & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (c >> 18));
+	out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (c & 0x3F));
+	return 4;
+}
+
+/* Decodes one character of s (len bytes left) into *wc; an invalid or
+ * cut-off sequence gives U+FFFD for its first byte. Returns the bytes
+ * used. */
+static size_t next_char(const char *s, size_t len, wchar_t *wc)
+{
 	mbstate_t st;
+	size_t used;
+
+	if ((unsigned char)*s < 0x80) {
+		*wc = (wchar_t)(unsigned char)*s;
+		return 1;
+	}
+	memset(&st, 0, sizeof(st));
+	used = mbrtowc(wc, s, len, &st);
+	if (used == (size_t)-1 || used == (size_t)-2 || used == 0) {
+		*wc = 0xFFFD;
+		return 1;
+	}
+	return used;
+}
+
+char *tui_filter_fold(const char *text)
+{
+	size_t len = strlen(text);
+	char *out = malloc(len * FOLDED_CHAR_MAX + 1);
+	char *shrunk;
 	size_t n = 0;
 
 	if (out == NULL)
 		return NULL;
-	memset(&st, 0, sizeof(st));
-	while (*s != '\0') {
+	while (len > 0) {
 		wchar_t wc;
-		size_t used = mbrtowc(&wc, s, strlen(s), &st);
+		size_t used = next_char(text, len, &wc);
 
-		if (used == (size_t)-1 || used == (size_t)-2 || used == 0) {
-			wc = 0xFFFD;
-			used = 1;
-			memset(&st, 0, sizeof(st));
-		}
-		out[n++] = (wchar_t)towlower((wint_t)wc);
-		s += used;
+		n += put_utf8(out + n, (uint32_t)towlower((wint_t)wc));
+		text += used;
+		len -= used;
 	}
-	return out;
+	out[n] = '\0';
+
+	/* Rows keep their folded text for the whole session. */
+	shrunk = realloc(out, n + 1);
+	return shrunk != NULL ? shrunk : out;
 }
 
-static bool terms_match(const wchar_t *text, wchar_t *query)
+/* Copies the space-separated terms of folded into q->terms, each
+ * followed by a NUL. */
+static void split_terms(struct tui_filter_query *q, const char *folded)
 {
-	wchar_t *save = NULL;
-	wchar_t *term = wcstok(query, L" ", &save);
+	char *out = q->terms;
 
-	while (term != NULL) {
-		if (wcsstr(text, term) == NULL)
+	while (*folded != '\0') {
+		size_t skip = strspn(folded, " ");
+		size_t term = strcspn(folded + skip, " ");
+
+		folded += skip;
+		if (term == 0)
+			break;
+		memcpy(out, folded, term);
+		out[term] = '\0';
+		out += term + 1;
+		folded += term;
+		q->n_terms++;
+	}
+}
+
+bool tui_filter_query_set(struct tui_filter_query *q, const char *query)
+{
+	char *folded;
+
+	tui_filter_query_clear(q);
+	if (query == NULL || query[strspn(query, " ")] == '\0')
+		return true;
+	folded = tui_filter_fold(query);
+	if (folded == NULL)
+		return false;
+	q->terms = malloc(strlen(folded) + 1);
+	if (q->terms != NULL)
+		split_terms(q, folded);
+	free(folded);
+	return q->terms != NULL;
+}
+
+void tui_filter_query_clear(struct tui_filter_query *q)
+{
+	free(q->terms);
+	q->terms = NULL;
+	q->n_terms = 0;
+}
+
+bool tui_filter_query_match(const struct tui_filter_query *q,
+			    const char *folded)
+{
+	const char *term = q->terms;
+
+	for (size_t i = 0; i < q->n_terms; i++) {
+		if (strstr(folded, term) == NULL)
 			return false;
-		term = wcstok(NULL, L" ", &save);
+		term += strlen(term) + 1;
 	}
 	return true;
 }
 
+bool tui_filter_narrows(const char *previous, const char *query)
+{
+	size_t len = strlen(previous);
+
+	return strncmp(previous, query, len) == 0;
+}
+
 bool tui_filter_match(const char *text, const char *query)
 {
-	wchar_t *wtext = NULL;
-	wchar_t *wquery = NULL;
-	bool match = true;
+	struct tui_filter_query q = { 0 };
+	char *folded;
+	bool match;
 
-	if (query == NULL || query[strspn(query, " ")] == '\0')
+	/* Out of memory: show the row rather than hide it. */
+	if (!tui_filter_query_set(&q, query))
 		return true;
-
-	wtext = fold_utf8(text != NULL ? text : "");
-	wquery = fold_utf8(query);
-	if (wtext == NULL || wquery == NULL) {
-		/* Out of memory: show the row rather than hide it. */
-		goto out;
-	}
-	match = terms_match(wtext, wquery);
-
-out:
-	free(wtext);
-	free(wquery);
+	if (q.n_terms == 0)
+		return true;
+	folded = tui_filter_fold(text != NULL ? text : "");
+	match = folded == NULL || tui_filter_query_match(&q, folded);
+	free(folded);
+	tui_filter_query_clear(&q);
 	return match;
 }

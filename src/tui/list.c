@@ -36,6 +36,8 @@ static void free_cells(char **cells, size_t n)
 void tui_list_clear(struct tui_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
+		if (list->rows[i].folded != list->rows[i].text)
+			free(list->rows[i].folded);
 		free(list->rows[i].text);
 		free_cells(list->rows[i].cells, list->columns.n);
 	}
@@ -43,6 +45,7 @@ void tui_list_clear(struct tui_list *list)
 		free(list->columns.headings[i]);
 	free(list->rows);
 	free(list->shown);
+	tui_filter_query_clear(&list->query);
 	tui_list_init(list);
 }
 
@@ -67,15 +70,26 @@ static bool grow(struct tui_list *list)
 static bool append_row(struct tui_list *list, char *text, char **cells,
 		       bool disabled)
 {
+	char *folded;
+
 	if (list->n == list->cap && !grow(list))
 		return false;
+	folded = tui_filter_fold(text);
+	if (folded == NULL)
+		return false;
+	/* Most names are lower case already; sharing saves a copy. */
+	if (strcmp(folded, text) == 0) {
+		free(folded);
+		folded = text;
+	}
 	list->rows[list->n].text = text;
+	list->rows[list->n].folded = folded;
 	list->rows[list->n].cells = cells;
 	list->rows[list->n].disabled = disabled;
 	list->n++;
 	/* Only the new row can change what the filter shows; filtering
 	 * every row again would make loading n rows take n^2 steps. */
-	if (tui_filter_match(text, list->filter))
+	if (tui_filter_query_match(&list->query, folded))
 		list->shown[list->n_shown++] = list->n - 1;
 	return true;
 }
@@ -182,19 +196,38 @@ bool tui_list_select(struct tui_list *list, size_t row)
 	return false;
 }
 
+/* Keeps in shown the rows of candidates (ascending indexes, n of them,
+ * possibly shown itself) that match the query. */
+static void keep_matches(struct tui_list *list, const size_t *candidates,
+			 size_t n, long current)
+{
+	list->n_shown = 0;
+	list->cursor = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t row = candidates != NULL ? candidates[i] : i;
+
+		if (!tui_filter_query_match(&list->query,
+					    list->rows[row].folded))
+			continue;
+		if ((long)row == current)
+			list->cursor = list->n_shown;
+		list->shown[list->n_shown++] = row;
+	}
+}
+
 void tui_list_refilter(struct tui_list *list)
 {
 	long current = tui_list_selected(list);
+	bool narrow = tui_filter_narrows(list->applied, list->filter);
 
-	list->n_shown = 0;
-	list->cursor = 0;
-	for (size_t i = 0; i < list->n; i++) {
-		if (!tui_filter_match(list->rows[i].text, list->filter))
-			continue;
-		if ((long)i == current)
-			list->cursor = list->n_shown;
-		list->shown[list->n_shown++] = i;
-	}
+	/* Without memory for the query every row stays shown. */
+	if (!tui_filter_query_set(&list->query, list->filter))
+		narrow = false;
+	snprintf(list->applied, sizeof(list->applied), "%s", list->filter);
+	if (narrow)
+		keep_matches(list, list->shown, list->n_shown, current);
+	else
+		keep_matches(list, NULL, list->n, current);
 }
 
 static void move_cursor(struct tui_list *list, long delta)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "tui/filter.h"
 #include "tui/layout.h"
 #include "tui/screen.h"
 
@@ -17,6 +18,8 @@
 
 struct tui_list_row {
 	char *text;		/* sanitised; what the filter matches */
+	char *folded;		/* text folded for the filter; text itself
+				   when folding changes nothing */
 	char **cells;		/* sanitised, one per column; NULL for a
 				   plain row */
 	bool disabled;		/* drawn dimmed; the screen decides what
@@ -43,6 +46,9 @@ struct tui_list {
 	size_t top;		/* first shown row on screen */
 	size_t page;		/* rows on screen at the last draw */
 	char filter[TUI_FILTER_MAX];
+	/* The filter that shown was computed for, and its prepared form. */
+	char applied[TUI_FILTER_MAX];
+	struct tui_filter_query query;
 	bool filtering;		/* typed keys go to the filter */
 	struct tui_list_columns columns;	/* n == 0: plain rows */
 };
@@ -77,7 +83,11 @@ long tui_list_selected(const struct tui_list *list);
 /* Puts the cursor on row (index as added) when the filter shows it;
  * returns whether it did. */
 bool tui_list_select(struct tui_list *list, size_t row);
-/* Re-applies the filter, keeping the cursor on the same row if shown. */
+/*
+ * Re-applies the filter, keeping the cursor on the same row if shown.
+ * When the filter only grew since the last call, only the rows shown
+ * then are tested again.
+ */
 void tui_list_refilter(struct tui_list *list);
 
 enum tui_list_event tui_list_key(struct tui_list *list,

@@ -285,6 +285,48 @@ static void filter_folds_non_ascii(void **state)
 	assert_true(tui_filter_match("ab\xff" "cd", "cd"));
 }
 
+static void filter_fold_lowers_utf8(void **state)
+{
+	char *folded;
+
+	(void)state;
+	folded = tui_filter_fold("KV-Z\xc3\x9cRICH");
+	assert_non_null(folded);
+	assert_string_equal(folded, "kv-z\xc3\xbcrich");
+	free(folded);
+	/* An invalid byte becomes U+FFFD, so it cannot end a match. */
+	folded = tui_filter_fold("a\xff" "B");
+	assert_non_null(folded);
+	assert_string_equal(folded, "a\xef\xbf\xbd" "b");
+	free(folded);
+}
+
+static void filter_query_splits_terms(void **state)
+{
+	struct tui_filter_query q = { 0 };
+
+	(void)state;
+	assert_true(tui_filter_query_set(&q, "  Prod   RG-Ci "));
+	assert_int_equal(q.n_terms, 2);
+	assert_true(tui_filter_query_match(&q, "kv-prod  rg-ci-prod"));
+	assert_false(tui_filter_query_match(&q, "kv-prod  rg-dev"));
+	assert_true(tui_filter_query_set(&q, "   "));
+	assert_int_equal(q.n_terms, 0);
+	assert_true(tui_filter_query_match(&q, "anything"));
+	tui_filter_query_clear(&q);
+}
+
+static void filter_narrows_on_append(void **state)
+{
+	(void)state;
+	assert_true(tui_filter_narrows("", "kv"));
+	assert_true(tui_filter_narrows("kv", "kv-"));
+	assert_true(tui_filter_narrows("kv ", "kv p"));
+	assert_true(tui_filter_narrows("kv", "kv"));
+	assert_false(tui_filter_narrows("kv-", "kv"));
+	assert_false(tui_filter_narrows("kv", "rg"));
+}
+
 static void status_rows_take_body(void **state)
 {
 	struct tui_layout lay;
@@ -379,6 +421,9 @@ int main(void)
 		cmocka_unit_test(filter_terms_any_order),
 		cmocka_unit_test(filter_empty_matches_all),
 		cmocka_unit_test(filter_folds_non_ascii),
+		cmocka_unit_test(filter_fold_lowers_utf8),
+		cmocka_unit_test(filter_query_splits_terms),
+		cmocka_unit_test(filter_narrows_on_append),
 	};
 
 	/* Wide-character width and case folding need a UTF-8 locale. */

@@ -7,12 +7,14 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 #include <curses.h>
 
+#include "tui/filter.h"
 #include "tui/list.h"
 
 static const char *const vaults[] = {
@@ -266,6 +268,126 @@ static void columns_take_widest_cell(void **state)
 	tui_list_clear(&list);
 }
 
+/* Checks that shown holds exactly the rows that tui_filter_match keeps
+ * for the current filter, in order. */
+static void assert_shown_is_brute_force(const struct tui_list *list)
+{
+	size_t expected = 0;
+
+	for (size_t i = 0; i < list->n; i++) {
+		if (!tui_filter_match(list->rows[i].text, list->filter))
+			continue;
+		assert_true(expected < list->n_shown);
+		assert_int_equal(list->shown[expected], i);
+		expected++;
+	}
+	assert_int_equal(list->n_shown, expected);
+}
+
+/* Fills list with generated names in mixed case, some non-ASCII. */
+static void add_generated_rows(struct tui_list *list, size_t n)
+{
+	static const char *const words[] = {
+		"Prod", "dev", "CI", "kv", "Z\xc3\xbcrich", "rbac", "Shared",
+	};
+	char name[96];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s-%s-%zu  rg-%s",
+			 words[i % 7], words[(i / 7) % 7], i,
+			 words[(i / 49) % 7]);
+		assert_true(tui_list_add(list, name, false));
+	}
+}
+
+static void filter_growing_matches_brute(void **state)
+{
+	static const char *const queries[] = {
+		"/prod-ci-1", "/z\xc3\x9cr rg-s", "/ci  kv  ", "/-1-",
+	};
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 2000);
+	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		const char *key = queries[q];
+
+		assert_int_equal(press(&list, '/'), TUI_LIST_HANDLED);
+		for (key++; *key != '\0'; key++) {
+			assert_int_equal(press(&list, (unsigned char)*key),
+					 TUI_LIST_HANDLED);
+			assert_shown_is_brute_force(&list);
+		}
+		/* Backspace widens again, down to the empty filter. */
+		while (list.filter[0] != '\0') {
+			press_fn(&list, KEY_BACKSPACE);
+			assert_shown_is_brute_force(&list);
+		}
+		assert_int_equal(list.n_shown, list.n);
+		press(&list, 27);
+	}
+	tui_list_clear(&list);
+}
+
+static void filter_replaced_matches_brute(void **state)
+{
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 500);
+	/* A screen may set the filter directly; a text that does not
+	 * extend the last one must test every row again. */
+	snprintf(list.filter, sizeof(list.filter), "%s", "rbac");
+	tui_list_refilter(&list);
+	assert_shown_is_brute_force(&list);
+	assert_true(list.n_shown > 0);
+	snprintf(list.filter, sizeof(list.filter), "%s", "shared");
+	tui_list_refilter(&list);
+	assert_shown_is_brute_force(&list);
+	assert_true(list.n_shown > 0);
+
+	/* Rows added under a filter are tested as they arrive. */
+	assert_true(tui_list_add(&list, "kv-SHARED-new", false));
+	assert_true(tui_list_add(&list, "kv-other-new", false));
+	assert_shown_is_brute_force(&list);
+	assert_int_equal(list.shown[list.n_shown - 1], list.n - 2);
+	tui_list_clear(&list);
+}
+
+static void filter_keeps_cursor_narrowing(void **state)
+{
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 300);
+	/* Row 243 is "rbac-Shared-243  rg-Z\xc3\xbcrich"; narrowing
+	 * keeps the cursor on it. */
+	assert_true(tui_list_select(&list, 243));
+	type(&list, "/rbac-sh");
+	assert_int_equal(tui_list_selected(&list), 243);
+	type(&list, "ared-24");
+	assert_int_equal(list.n_shown, 1);
+	assert_int_equal(tui_list_selected(&list), 243);
+	tui_list_clear(&list);
+}
+
+static void list_shares_lower_case_text(void **state)
+{
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	assert_true(tui_list_add(&list, "kv-lower", false));
+	assert_true(tui_list_add(&list, "KV-Upper", false));
+	assert_ptr_equal(list.rows[0].folded, list.rows[0].text);
+	assert_ptr_not_equal(list.rows[1].folded, list.rows[1].text);
+	assert_string_equal(list.rows[1].folded, "kv-upper");
+	tui_list_clear(&list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +416,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(list_sanitises_rows, setup,
 						teardown),
 		cmocka_unit_test(columns_take_widest_cell),
+		cmocka_unit_test(filter_growing_matches_brute),
+		cmocka_unit_test(filter_replaced_matches_brute),
+		cmocka_unit_test(filter_keeps_cursor_narrowing),
+		cmocka_unit_test(list_shares_lower_case_text),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
