@@ -425,16 +425,22 @@ bool sb_fault_reply(const struct sb_fault *fault, const char *path,
 	}
 }
 
-void sb_fault_delay(const struct sb_fault *fault)
+void sb_sleep_ms(int64_t ms)
 {
 	struct timespec ts;
 
-	if (fault->kind != SB_FAULT_LATENCY || fault->ms <= 0)
+	if (ms <= 0)
 		return;
-	ts.tv_sec = (time_t)(fault->ms / 1000);
-	ts.tv_nsec = (long)(fault->ms % 1000) * 1000000L;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
 	while (nanosleep(&ts, &ts) != 0)
 		continue;
+}
+
+void sb_fault_delay(const struct sb_fault *fault)
+{
+	if (fault->kind == SB_FAULT_LATENCY)
+		sb_sleep_ms(fault->ms);
 }
 
 /* Source of a callback response's bytes: head, 'x' padding, then tail,

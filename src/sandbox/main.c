@@ -46,6 +46,11 @@ static void usage(FILE *out)
 	      "  --page-size N       items per page of Resource Manager "
 	      "lists and most rows\n"
 	      "                      per Resource Graph page (default 5)\n"
+	      "  --latency MS        delay every response (except under "
+	      "/_sandbox) by MS\n"
+	      "                      milliseconds; requests on different "
+	      "connections wait\n"
+	      "                      at the same time (default 0)\n"
 	      "  --user NAME         user the device code flow signs in "
 	      "(object id,\n"
 	      "                      user principal name or display name)\n"
@@ -122,7 +127,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
 	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_SINGLE_USE,
-	       O_KNOWN, O_FAULTS, O_HELP, O_VERSION };
+	       O_KNOWN, O_FAULTS, O_LATENCY, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -139,6 +144,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		  O_SINGLE_USE },
 		{ "known-secrets", required_argument, NULL, O_KNOWN },
 		{ "faults", required_argument, NULL, O_FAULTS },
+		{ "latency", required_argument, NULL, O_LATENCY },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -172,6 +178,10 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		case O_LIFETIME:
 			ok = parse_int("--code-lifetime", optarg, 1, 86400,
 				       &opt->code_lifetime);
+			break;
+		case O_LATENCY:
+			ok = parse_int("--latency", optarg, 0, 60000,
+				       &opt->latency_ms);
 			break;
 		case O_VAULT_PORTS: opt->vault_ports = true; break;
 		case O_SINGLE_USE: opt->single_use_refresh = true; break;

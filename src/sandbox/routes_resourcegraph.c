@@ -424,8 +424,8 @@ static bool row_matches(const struct sb_kql_query *q, json_object *row)
 	return true;
 }
 
-/* json_object_array_sort() passes no context, and the server has one
- * thread, so the sort reads its column from here. */
+/* json_object_array_sort() passes no context, so the sort reads its
+ * column from here; route handlers run one at a time under sb->lock. */
 static const struct sb_kql_query *sort_query;
 
 static int compare_rows(const void *a, const void *b)

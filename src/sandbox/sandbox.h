@@ -7,8 +7,10 @@
  *
  * The whole tenant (directory, subscriptions, role assignments, vaults
  * and secrets) is one json-c tree in the format documented in tenant.c
- * and kvlink-sandbox(1). Requests are served by one libmicrohttpd thread,
- * so handlers touch the tree without locks.
+ * and kvlink-sandbox(1). libmicrohttpd serves each connection on a
+ * thread of its own; the route handlers run with sb->lock held, so they
+ * touch the tree one at a time, while delays (--latency and latency
+ * faults) run outside the lock.
  */
 #ifndef KVL_SANDBOX_H
 #define KVL_SANDBOX_H
@@ -47,6 +49,7 @@ struct sb_options {
 	const char *user;		/* device code user; NULL: default */
 	const char *faults_path;	/* --faults: rules to start with */
 	int page_size;			/* ARM list page size */
+	int latency_ms;			/* --latency: delay per response */
 	int poll_interval;		/* device code interval, seconds */
 	int code_lifetime;		/* device code expires_in, seconds */
 	bool vault_ports;		/* each vault on a port of its own */
@@ -82,6 +85,8 @@ struct sb_sandbox {
 	FILE *request_log;
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;		/* held while a request runs */
+	long in_flight;			/* requests arrived, not answered;
+					   /_sandbox routes not counted */
 	struct sb_vault_port *vault_ports;	/* --vault-ports */
 	size_t n_vault_ports;
 	FILE *known_secrets;		/* --known-secrets; NULL: off */
@@ -451,8 +456,11 @@ void sb_faults_match(struct sb_sandbox *sb, const char *method,
 const char *sb_fault_kind_name(enum sb_fault_kind kind);
 bool sb_fault_reply(const struct sb_fault *fault, const char *path,
 		    struct sb_reply *reply);
-/* Sleeps for a latency fault; the one server thread waits with it. */
+/* Sleeps for a latency fault. Only the thread of the request's own
+ * connection waits, and the caller must not hold sb->lock. */
 void sb_fault_delay(const struct sb_fault *fault);
+/* Sleeps for ms milliseconds, through signals; nothing when ms <= 0. */
+void sb_sleep_ms(int64_t ms);
 struct MHD_Response *sb_fault_response(const struct sb_fault *fault,
 				       const char *body, size_t len,
 				       bool *failed);

@@ -127,10 +127,12 @@ static enum MHD_Result add_query_arg(void *cls, enum MHD_ValueKind kind,
 
 /* Adds one record to /_sandbox/requests and --request-log. The record
  * contains no header and no body, so no token or secret reaches it.
+ * Its "inFlight" member counts the other requests that had arrived and
+ * were not answered yet when this one arrived.
  * Its "issued" member lists the kinds of secret the request handed out
  * (sb_known_issued), such as "token" and "refresh token". */
 static void record_request(struct sb_request *req, struct sb_reply *reply,
-			   const struct sb_fault *fault)
+			   const struct sb_fault *fault, long in_flight)
 {
 	struct sb_sandbox *sb = req->sb;
 	json_object *rec = json_object_new_object();
@@ -147,6 +149,8 @@ static void record_request(struct sb_request *req, struct sb_reply *reply,
 	json_object_object_add(rec, "query", query);
 	json_object_object_add(rec, "status",
 			       json_object_new_int((int)reply->status));
+	json_object_object_add(rec, "inFlight",
+			       json_object_new_int64(in_flight));
 	json_object_object_add(rec, "caller", req->caller[0]
 			       ? json_object_new_string(req->caller) : NULL);
 	/* The tenant of the caller's token: tests check that each call
@@ -329,6 +333,8 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 	struct sb_reply reply = { 0 };
 	struct sb_fault fault;
 	enum MHD_Result ret;
+	bool recorded;
+	long in_flight = 0;
 
 	if (up == NULL) {
 		up = calloc(1, sizeof(*up));
@@ -346,10 +352,16 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 				   .body_len = up->len };
 	sb_guid(reply.request_id);
 	sb_guid(reply.correlation_id);
-	/* With --vault-ports several daemon threads share the state. */
+	/* Each connection has a thread of its own, so the delays below
+	 * run outside the lock and overlap; the handlers run under it. */
 	pthread_mutex_lock(&sb->lock);
 	sb_faults_match(sb, method, url, &fault);
+	recorded = strncmp(url, "/_sandbox/", 10) != 0;
+	if (recorded)
+		in_flight = sb->in_flight++;
 	pthread_mutex_unlock(&sb->lock);
+	if (recorded)
+		sb_sleep_ms(sb->opt.latency_ms);
 	sb_fault_delay(&fault);
 
 	pthread_mutex_lock(&sb->lock);
@@ -359,8 +371,10 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 			     SB_MAX_BODY);
 	else if (!sb_fault_reply(&fault, url, &reply))
 		dispatch(&req, &reply);
-	if (strncmp(url, "/_sandbox/", 10) != 0)
-		record_request(&req, &reply, &fault);
+	if (recorded) {
+		sb->in_flight--;
+		record_request(&req, &reply, &fault, in_flight);
+	}
 	pthread_mutex_unlock(&sb->lock);
 	/* Refusing the request makes libmicrohttpd close the connection
 	 * without a response. */
@@ -426,6 +440,7 @@ static struct MHD_Daemon *start_daemon(struct sb_sandbox *sb,
 				       void *cls)
 {
 	return MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION |
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_TLS,
 		ntohs(addr->sin_port), NULL, NULL, handler, cls,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)addr,
