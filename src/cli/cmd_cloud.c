@@ -270,7 +270,7 @@ static kvl_result cloud_show(struct kvl_cli *cli, struct kvl_error *err)
 	}
 	if (!kvl_netenv_read(&net)) {
 		kvl_cloud_clear(&cloud);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	if (cli->opt.output == KVL_OUTPUT_JSON)
 		show_json(&cloud, origin, &net);

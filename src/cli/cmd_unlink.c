@@ -117,7 +117,7 @@ kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 
 	vault = strdup(cli->session.env.vault.name);
 	if (vault == NULL) {
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	if (!json)

@@ -89,7 +89,7 @@ kvl_result kvl_cli_default_subscription(struct kvl_cli *cli,
 	if (warning != NULL)
 		kvl_sink_message(&cli->sink, KVL_LEVEL_WARNING, "%s", warning);
 	if (r != KVL_OK)
-		r = kvl_error_set(err, r, "out of memory");
+		r = kvl_error_set(err, r, _("out of memory"));
 	else if (id == NULL)
 		r = subscription_missing(err);
 	else

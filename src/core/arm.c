@@ -136,7 +136,7 @@ static kvl_result parse_subscription_fields(json_object *item,
 		out->subscription_id = id_segment_after(id, "subscriptions");
 	if (out->subscription_id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "subscription without an id");
+				     _("subscription without an id"));
 	/* Kept as Azure sent it (valid UTF-8 only), so that JSON output
 	 * shows the real name; every screen and text output sanitises it. */
 	out->display_name = kvl_utf8_repair(kvl_json_str(item,
@@ -154,7 +154,7 @@ static kvl_result parse_resource_group_fields(json_object *item,
 	out->name = kvl_json_strdup(item, "name");
 	if (out->name == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "resource group without a name");
+				     _("resource group without a name"));
 	out->location = kvl_json_strdup(item, "location");
 	return KVL_OK;
 }
@@ -232,7 +232,7 @@ static kvl_result parse_vault_fields(json_object *item,
 	out->id = kvl_json_strdup(item, "id");
 	if (out->id == NULL || out->id[0] != '/')
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "key vault without a resource id");
+				     _("key vault without a resource id"));
 
 	out->name = kvl_json_strdup(item, "name");
 	if (out->name == NULL)
@@ -261,11 +261,11 @@ static kvl_result parse_vault_fields(json_object *item,
 		kvl_json_strdup(item, "properties.provisioningState");
 
 	if (parse_policies(item, out) != KVL_OK)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (out->subscription_id == NULL || out->resource_group == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "key vault id '%s' has no subscription "
-				     "or resource group", out->id);
+				     _("key vault id '%s' has no subscription "
+				       "or resource group"), out->id);
 	return KVL_OK;
 }
 
@@ -277,7 +277,7 @@ static kvl_result parse_permission_fields(json_object *item,
 	out->actions = strv_from_json(item, "actions");
 	out->not_actions = strv_from_json(item, "notActions");
 	if (out->actions == NULL || out->not_actions == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -295,7 +295,7 @@ static kvl_result parse_role_assignment_fields(json_object *item,
 	out->principal_type = kvl_json_strdup(item, "properties.principalType");
 	if (out->id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "role assignment without an id");
+				     _("role assignment without an id"));
 	return KVL_OK;
 }
 
@@ -648,7 +648,7 @@ static kvl_result arm_list(struct kvl_azure *az, struct kvl_buf *url,
 	kvl_result res;
 
 	if (url->data == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	res = arm_token(az, url->data, &token, err);
@@ -703,7 +703,7 @@ static kvl_result arm_get(struct kvl_azure *az, struct kvl_buf *url,
 
 	*body = NULL;
 	if (url->data == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	res = arm_send(az, "GET", url->data, NULL, operation, body, err);
@@ -753,7 +753,7 @@ kvl_result kvl_arm_get_subscription(struct kvl_azure *az, const char *sub,
 	kvl_buf_adds(&url, "/subscriptions");
 	add_segment(&url, sub);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_SUBSCRIPTIONS);
-	res = arm_get(az, &url, "get the subscription", &body, err);
+	res = arm_get(az, &url, _("get the subscription"), &body, err);
 	if (res == KVL_OK)
 		res = kvl_arm_parse_subscription(body, out, err);
 	json_object_put(body);
@@ -775,7 +775,7 @@ kvl_result kvl_arm_list_resource_groups(struct kvl_azure *az, const char *sub,
 	kvl_buf_addf(&url, "/resourcegroups?api-version=%s",
 		     KVL_API_RESOURCE_GROUPS);
 	kvl_sink_progress(az->sink, _("Listing resource groups"));
-	res = arm_list(az, &url, "list resource groups", &c, err);
+	res = arm_list(az, &url, _("list resource groups"), &c, err);
 	if (res != KVL_OK) {
 		kvl_resource_groups_free((struct kvl_resource_group *)c.items,
 					 c.n);
@@ -811,8 +811,8 @@ kvl_result kvl_arm_list_vaults(struct kvl_azure *az, const char *sub,
 	vault_path(&url, sub, resource_group);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_KEYVAULT);
 	kvl_sink_progress(az->sink, _("Listing key vaults"));
-	res = arm_list(az, &url, "list the key vaults of the subscription", &c,
-		       err);
+	res = arm_list(az, &url, _("list the key vaults of the subscription"),
+		       &c, err);
 	if (res != KVL_OK) {
 		kvl_vaults_free((struct kvl_vault *)c.items, c.n);
 		c.items = NULL, c.n = 0;
@@ -836,9 +836,10 @@ kvl_result kvl_arm_get_vault(struct kvl_azure *az, const char *sub,
 	vault_path(&url, sub, resource_group);
 	add_segment(&url, name);
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_KEYVAULT);
-	if (asprintf(&operation, "get key vault %s", name) < 0)
+	if (asprintf(&operation, _("get key vault %s"), name) < 0)
 		operation = NULL;
-	res = arm_get(az, &url, operation ? operation : "get key vault", &body,
+	res = arm_get(az, &url, operation ? operation : _("get key vault"),
+							&body,
 		      err);
 	free(operation);
 	if (res == KVL_OK)
@@ -862,12 +863,12 @@ kvl_result kvl_arm_get_permissions(struct kvl_azure *az, const char *scope,
 	if (!start_url(&url, az, scope)) {
 		kvl_buf_clear(&url);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a resource id", scope);
+				     _("'%s' is not a resource id"), scope);
 	}
 	kvl_buf_addf(&url, "/providers/Microsoft.Authorization/permissions"
 		     "?api-version=%s", KVL_API_AUTHORIZATION);
-	operation = operation_on("check permissions", scope);
-	res = arm_list(az, &url, operation ? operation : "check permissions",
+	operation = operation_on(_("check permissions"), scope);
+	res = arm_list(az, &url, operation ? operation : _("check permissions"),
 		       &c, err);
 	free(operation);
 	if (res != KVL_OK) {
@@ -902,7 +903,7 @@ kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
 	if (!start_url(&url, az, scope)) {
 		kvl_buf_clear(&url);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a resource id", scope);
+				     _("'%s' is not a resource id"), scope);
 	}
 	kvl_buf_addf(&url, "/providers/Microsoft.Authorization/"
 		     "roleAssignments?api-version=%s&$filter=",
@@ -910,9 +911,9 @@ kvl_result kvl_arm_list_role_assignments(struct kvl_azure *az,
 	kvl_buf_add_urlencoded(&url, "principalId eq '");
 	kvl_buf_add_urlencoded(&url, principal_id);
 	kvl_buf_add_urlencoded(&url, "'");
-	operation = operation_on("list role assignments", scope);
+	operation = operation_on(_("list role assignments"), scope);
 	res = arm_list(az, &url, operation ? operation
-		       : "list role assignments", &c, err);
+		       : _("list role assignments"), &c, err);
 	free(operation);
 	if (res != KVL_OK) {
 		kvl_role_assignments_free(
@@ -984,14 +985,14 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 	if (vault->tenant_id == NULL || object_id == NULL) {
 		json_object_put(perms);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "key vault '%s' has no tenant id, or no "
-				     "principal was given", vault->name);
+				     _("key vault '%s' has no tenant id, or "
+				       "no principal was given"), vault->name);
 	}
 	if (!start_url(&url, az, vault->id)) {
 		json_object_put(perms);
 		kvl_buf_clear(&url);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a key vault resource id",
+				     _("'%s' is not a key vault resource id"),
 				     vault->id);
 	}
 
@@ -999,9 +1000,9 @@ static kvl_result update_access_policy(struct kvl_azure *az,
 		     KVL_API_KEYVAULT);
 	body = access_policy_body(vault->tenant_id, object_id, perms);
 	if (url.data == NULL || body == NULL)
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	else if (asprintf(&named, "%s on %s", operation, vault->name) < 0)
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	else if (asprintf(&named, _("%s on %s"), operation, vault->name) < 0)
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	else
 		res = arm_send(az, "PUT", url.data, body, named, &reply, err);
 	if (res == KVL_OK)
@@ -1022,7 +1023,7 @@ kvl_result kvl_arm_add_access_policy(struct kvl_azure *az,
 {
 	return update_access_policy(az, vault, object_id,
 				    get_list_permissions(), "add",
-				    "add access policy", err);
+				    _("add access policy"), err);
 }
 
 kvl_result kvl_arm_remove_access_policy(struct kvl_azure *az,
@@ -1032,7 +1033,7 @@ kvl_result kvl_arm_remove_access_policy(struct kvl_azure *az,
 {
 	return update_access_policy(az, vault, object_id,
 				    get_list_permissions(), "remove",
-				    "remove access policy", err);
+				    _("remove access policy"), err);
 }
 
 kvl_result kvl_arm_replace_access_policy(struct kvl_azure *az,
@@ -1053,12 +1054,13 @@ kvl_result kvl_arm_replace_access_policy(struct kvl_azure *az,
 	if (!json_object_is_type(perms, json_type_object)) {
 		json_object_put(perms);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the recorded access policy permissions "
-				     "are not a JSON object; fix "
-				     "environment.json or move it aside");
+				     _("the recorded access policy "
+				       "permissions are not a JSON object; "
+				       "fix environment.json or move it "
+				       "aside"));
 	}
 	return update_access_policy(az, vault, object_id, perms, "replace",
-				    "restore access policy", err);
+				    _("restore access policy"), err);
 }
 
 static json_object *role_assignment_body(const char *sub,
@@ -1118,11 +1120,11 @@ static kvl_result put_role_assignment(struct kvl_azure *az, const char *url,
 				      struct kvl_error *err)
 {
 	json_object *reply = NULL;
-	char *operation = operation_on("create role assignment", url);
+	char *operation = operation_on(_("create role assignment"), url);
 	kvl_result res;
 
 	res = arm_send(az, "PUT", url, body, operation ? operation
-		       : "create role assignment", &reply, err);
+		       : _("create role assignment"), &reply, err);
 	free(operation);
 	if (res == KVL_OK)
 		*id = kvl_json_strdup(reply, "id");
@@ -1153,8 +1155,8 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 	if (sub == NULL || !start_url(&url, az, scope)) {
 		free(sub);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a resource id inside a "
-				     "subscription", scope ? scope : "");
+				     _("'%s' is not a resource id inside a "
+				       "subscription"), scope ? scope : "");
 	}
 
 	kvl_buf_adds(&url,
@@ -1163,7 +1165,7 @@ kvl_result kvl_arm_create_role_assignment(struct kvl_azure *az,
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_AUTHORIZATION);
 	body = role_assignment_body(sub, role_guid, principal_id);
 	if (url.data == NULL || body == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 
@@ -1213,13 +1215,13 @@ kvl_result kvl_arm_delete_role_assignment(struct kvl_azure *az,
 	if (!start_url(&url, az, assignment_id)) {
 		kvl_buf_clear(&url);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a role assignment id",
+				     _("'%s' is not a role assignment id"),
 				     assignment_id);
 	}
 	kvl_buf_addf(&url, "?api-version=%s", KVL_API_AUTHORIZATION);
-	operation = operation_on("delete role assignment", assignment_id);
+	operation = operation_on(_("delete role assignment"), assignment_id);
 	res = arm_send(az, "DELETE", url.data, NULL, operation ? operation
-		       : "delete role assignment", &reply, err);
+		       : _("delete role assignment"), &reply, err);
 	free(operation);
 	if (res == KVL_ERR_NOT_FOUND) {
 		kvl_log("role assignment %s was already gone", assignment_id);

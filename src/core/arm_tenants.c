@@ -80,7 +80,7 @@ static kvl_result list_with_tenant(struct kvl_azure *az, const char *tenant,
 	kvl_result res;
 
 	if (asprintf(&url, "%s%s", az->cloud.resource_manager, path) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_azure_arm_token(az, tenant, &token, err);
 	if (res == KVL_OK)
 		res = kvl_http_list(az->http, url, token, "nextLink",
@@ -97,7 +97,7 @@ kvl_result kvl_arm_list_tenants(struct kvl_azure *az, struct kvl_tenant **out,
 
 	kvl_sink_progress(az->sink, _("Listing tenants"));
 	res = list_with_tenant(az, NULL, "/tenants?api-version="
-			       KVL_API_SUBSCRIPTIONS, "list tenants",
+			       KVL_API_SUBSCRIPTIONS, _("list tenants"),
 			       collect_tenant, &g, err);
 	if (res != KVL_OK) {
 		kvl_tenants_free(g.items, g.n);
@@ -232,7 +232,7 @@ static kvl_result list_tenant(struct kvl_azure *az, const struct kvl_tenant *t,
 	if (res == KVL_OK)
 		res = list_with_tenant(az, t->tenant_id, "/subscriptions?"
 				       "api-version=" KVL_API_SUBSCRIPTIONS,
-				       "list subscriptions",
+				       _("list subscriptions"),
 				       collect_subscription, g, &inner);
 	if (res == KVL_OK)
 		res = label(az, g, first, t);
@@ -242,7 +242,7 @@ static kvl_result list_tenant(struct kvl_azure *az, const struct kvl_tenant *t,
 	}
 out:
 	if (res == KVL_ERR_NOMEM)
-		kvl_error_set(err, res, "out of memory");
+		kvl_error_set(err, res, _("out of memory"));
 	else if (res != KVL_OK)
 		kvl_error_move(err, &inner);
 	kvl_error_clear(&inner);
@@ -270,7 +270,7 @@ kvl_result kvl_arm_list_all_subscriptions(struct kvl_azure *az,
 	if (res == KVL_OK && n_tenants == 0)
 		res = list_with_tenant(az, NULL, "/subscriptions?api-version="
 				       KVL_API_SUBSCRIPTIONS,
-				       "list subscriptions",
+				       _("list subscriptions"),
 				       collect_subscription, &g, err);
 	if (res != KVL_OK) {
 		kvl_subscriptions_free(g.items, g.n);

@@ -8,6 +8,7 @@
 #include "core/arm_vault.h"
 #include "core/buf.h"
 #include "core/jsonutil.h"
+#include "i18n.h"
 
 /* --- Parsing ------------------------------------------------------------ */
 
@@ -31,7 +32,7 @@ kvl_result kvl_arm_parse_deleted_vault(json_object *item,
 	if (out->name == NULL) {
 		kvl_deleted_vault_clear(out);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "deleted key vault without a name");
+				     _("deleted key vault without a name"));
 	}
 	return KVL_OK;
 }
@@ -91,8 +92,8 @@ kvl_result kvl_arm_parse_diagnostic_setting(json_object *item,
 		free(out->name);
 		out->name = NULL;
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "diagnostic setting without a name or "
-				     "properties");
+				     _("diagnostic setting without a name or "
+				       "properties"));
 	}
 	out->has_destination = nonempty(props, "workspaceId") ||
 			       nonempty(props, "storageAccountId") ||
@@ -162,9 +163,9 @@ kvl_result kvl_arm_get_deleted_vault(struct kvl_azure *az, const char *sub,
 	add_segment(&path, name);
 	kvl_buf_addf(&path, "?api-version=%s", KVL_API_KEYVAULT);
 	if (path.data == NULL)
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	else
-		r = kvl_arm_get_path(az, path.data, "get deleted key vault",
+		r = kvl_arm_get_path(az, path.data, _("get deleted key vault"),
 				     &body, err);
 	if (r == KVL_OK)
 		r = kvl_arm_parse_deleted_vault(body, out, err);
@@ -193,8 +194,8 @@ kvl_result kvl_arm_list_deleted_vaults(struct kvl_azure *az, const char *sub,
 	kvl_buf_addf(&path, "/deletedVaults?api-version=%s",
 		     KVL_API_KEYVAULT);
 	if (path.data == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	r = kvl_arm_list_path(az, path.data, "list deleted key vaults",
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	r = kvl_arm_list_path(az, path.data, _("list deleted key vaults"),
 			      "deleted key vault", sizeof(**out),
 			      parse_deleted_any, &items, n, err);
 	kvl_buf_clear(&path);
@@ -233,15 +234,15 @@ kvl_result kvl_arm_list_diagnostic_settings(
 	*n = 0;
 	if (!valid_resource_id(resource_id))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a resource id",
+				     _("'%s' is not a resource id"),
 				     resource_id ? resource_id : "");
 	kvl_buf_init(&path);
 	kvl_buf_addf(&path, "%s/providers/Microsoft.Insights/"
 		     "diagnosticSettings?api-version=%s", resource_id,
 		     KVL_API_DIAGNOSTICS);
 	if (path.data == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
-	r = kvl_arm_list_path(az, path.data, "list diagnostic settings",
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	r = kvl_arm_list_path(az, path.data, _("list diagnostic settings"),
 			      "diagnostic setting", sizeof(**out),
 			      parse_setting_any, &items, n, err);
 	kvl_buf_clear(&path);

@@ -245,12 +245,12 @@ kvl_result kvl_identity_from_jwt(const char *jwt, struct kvl_identity *id,
 	memset(id, 0, sizeof(*id));
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
 	if (dot2 == NULL)
-		return kvl_error_set(err, res, "access token is not a JWT");
+		return kvl_error_set(err, res, _("access token is not a JWT"));
 	payload = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
 	if (payload == NULL ||
 	    kvl_base64url_decode(payload, &json, NULL) != KVL_OK) {
 		kvl_error_set(err, res,
-			      "access token payload is not base64url");
+			      _("access token payload is not base64url"));
 		goto out;
 	}
 	res = kvl_json_parse(json, strlen(json), "access token claims",
@@ -307,7 +307,7 @@ kvl_result kvl_auth_post_form(struct kvl_auth *auth, const char *tenant,
 	}
 	url = kvl_auth_endpoint_url(auth, tenant, endpoint);
 	if (form.data == NULL || url == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 
@@ -324,7 +324,7 @@ kvl_result kvl_auth_post_form(struct kvl_auth *auth, const char *tenant,
 	if (res != KVL_OK && resp.status != 200) {
 		/* Not JSON at all: report the HTTP status instead. */
 		kvl_error_clear(err);
-		res = kvl_http_check(&resp, "sign in", err);
+		res = kvl_http_check(&resp, _("sign in"), err);
 		if (res == KVL_OK)
 			res = KVL_ERR_AUTH;
 	}
@@ -334,8 +334,8 @@ out:
 	 * response. */
 	if (res != KVL_OK && err != NULL && err->operation == NULL)
 		kvl_error_operation(err, strcmp(endpoint, "token") == 0
-				    ? "get an access token"
-				    : "start the sign-in");
+				    ? _("get an access token")
+				    : _("start the sign-in"));
 	kvl_buf_clear(&form);
 	free(url);
 	return res;
@@ -351,11 +351,11 @@ kvl_result kvl_auth_entra_error(json_object *body, long status,
 	/* Throttling and server errors do not mean that the sign-in is
 	 * wrong, so signing in again would not help. */
 	if (status == 429 || status >= 500)
-		advice = "the sign-in service is busy or unavailable; try "
-			 "again in a few minutes";
-	kvl_error_set(err, KVL_ERR_AUTH, "sign-in failed (HTTP %ld); %s",
+		advice = _("the sign-in service is busy or unavailable; try "
+			   "again in a few minutes");
+	kvl_error_set(err, KVL_ERR_AUTH, _("sign-in failed (HTTP %ld); %s"),
 		      status, advice);
-	kvl_error_operation(err, "sign in");
+	kvl_error_operation(err, _("sign in"));
 	err->http_status = status;
 	if (code != NULL)
 		err->azure_code = kvl_sanitize(code);
@@ -393,8 +393,8 @@ kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
 
 	if (access == NULL || access[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the sign-in service returned no access "
-				     "token");
+				     _("the sign-in service returned no "
+				       "access token"));
 	/* A lifetime past the year 9999 is damage, not a long-lived token;
 	 * a merely long one is cut to MAX_EXPIRES_IN_S. */
 	res = kvl_json_int64_range(body, "expires_in",
@@ -409,13 +409,14 @@ kvl_result kvl_auth_store_tokens(struct kvl_auth *auth, const char *tenant,
 		char *copy = kvl_secret_strdup(refresh);
 
 		if (copy == NULL)
-			return kvl_error_set(err, KVL_ERR_NOMEM, "no memory");
+			return kvl_error_set(err, KVL_ERR_NOMEM,
+					     _("no memory"));
 		kvl_free_secret(auth->cache.refresh_token);
 		auth->cache.refresh_token = copy;
 	}
 	if (kvl_token_cache_put(&auth->cache, tenant, scope, access,
 				now + expires_in) != KVL_OK)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -431,8 +432,9 @@ static void save_cache(struct kvl_auth *auth)
 	if (kvl_token_cache_save(auth->cache_path, auth->cache_key_path,
 				 &auth->cache, &err) != KVL_OK)
 		kvl_sink_message(auth->sink, KVL_LEVEL_WARNING,
-				 "could not save the sign-in: %s",
-				 err.message ? err.message : "unknown error");
+				 _("could not save the sign-in: %s"),
+				 err.message ? err.message : _("unknown "
+							       "error"));
 	kvl_error_clear(&err);
 }
 
@@ -454,7 +456,7 @@ static kvl_result service_grant(struct kvl_auth *auth, const char *scope,
 		audience = kvl_auth_endpoint_url(auth, auth->tenant, "token");
 		if (audience == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		res = kvl_client_assertion(c->certificate_path, c->client_id,
 					   audience, now_s(), &assertion, err);
 		if (res != KVL_OK)
@@ -480,7 +482,7 @@ static kvl_result service_token(struct kvl_auth *auth, const char *scope,
 	else
 		res = service_grant(auth, scope, err);
 	if (res != KVL_OK)
-		kvl_error_operation(err, "sign in as the service identity");
+		kvl_error_operation(err, _("sign in as the service identity"));
 	return res;
 }
 
@@ -494,7 +496,7 @@ static kvl_result refresh_token(struct kvl_auth *auth, const char *tenant,
 	const char *code;
 
 	if (asprintf(&full_scope, "%s offline_access", scope) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	struct kvl_form_field fields[] = {
 		{ "client_id", auth->client_id },
 		{ "grant_type", "refresh_token" },
@@ -512,12 +514,17 @@ static kvl_result refresh_token(struct kvl_auth *auth, const char *tenant,
 	}
 	code = kvl_json_str(body, "error");
 	if (code != NULL && strcmp(code, "invalid_grant") == 0)
-		res = kvl_auth_entra_error(body, status, "the saved sign-in is no "
-				  "longer valid; sign in again with "
-				  "'kvlink login'", err);
+		res = kvl_auth_entra_error(body, status, _("the saved sign-in "
+							   "is no longer "
+							   "valid; sign in "
+							   "again with "
+							   "'kvlink login'"),
+							 err);
 	else
-		res = kvl_auth_entra_error(body, status, "sign in again with 'kvlink "
-				  "login' or check the tenant", err);
+		res = kvl_auth_entra_error(body, status, _("sign in again "
+							   "with 'kvlink "
+							   "login' or check "
+							   "the tenant"), err);
 out:
 	kvl_json_put_secret(body);
 	free(full_scope);
@@ -585,8 +592,8 @@ static kvl_result request_device_code(struct kvl_auth *auth,
 		dc->message = NULL;
 	if (dc->device_code == NULL || kvl_json_str(body, "user_code") == NULL)
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "the sign-in service returned no device "
-				    "code");
+				    _("the sign-in service returned no device "
+				      "code"));
 out:
 	kvl_json_put_secret(body);
 	return res;
@@ -640,12 +647,15 @@ static kvl_result poll_device_code(struct kvl_auth *auth,
 				  "before it was used; run 'kvlink login' "
 				  "again", err);
 	else if (strcmp(code, "authorization_declined") == 0)
-		res = kvl_auth_entra_error(body, status, "the sign-in was declined in "
-				  "the browser; run 'kvlink login' to try "
-				  "again", err);
+		res = kvl_auth_entra_error(body, status, _("the sign-in was "
+							   "declined in the "
+							   "browser; run "
+							   "'kvlink login' to "
+							   "try again"), err);
 	else
-		res = kvl_auth_entra_error(body, status, "run 'kvlink login' to try "
-				  "again", err);
+		res = kvl_auth_entra_error(body, status, _("run 'kvlink "
+							   "login' to try "
+							   "again"), err);
 out:
 	kvl_json_put_secret(body);
 	return res;
@@ -671,7 +681,7 @@ static kvl_result device_code_flow(struct kvl_auth *auth,
 
 	if (asprintf(&scope, "%s offline_access openid profile",
 		     arm_scope) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = request_device_code(auth, scope, &dc, err);
 	if (res != KVL_OK)
 		goto out;
@@ -687,15 +697,15 @@ static kvl_result device_code_flow(struct kvl_auth *auth,
 		if (waited + interval > dc.expires_in ||
 		    monotonic_s() - started + interval > dc.expires_in) {
 			res = kvl_error_set(err, KVL_ERR_AUTH,
-					    "the sign-in code expired after "
-					    "%ld seconds without a sign-in; "
-					    "run 'kvlink login' again",
+					    _("the sign-in code expired after "
+					      "%ld seconds without a sign-in; "
+					      "run 'kvlink login' again"),
 					    dc.expires_in);
 			break;
 		}
 		if (!auth->wait(auth->wait_ctx, interval * 1000L)) {
 			res = kvl_error_set(err, KVL_ERR_CANCELLED,
-					    "sign-in cancelled");
+					    _("sign-in cancelled"));
 			break;
 		}
 		waited += interval;
@@ -799,9 +809,9 @@ kvl_result kvl_auth_token(struct kvl_auth *auth, const char *scope,
 	}
 	if (t == NULL)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the sign-in service returned a token "
-				     "that expires too soon; check the "
-				     "system clock");
+				     _("the sign-in service returned a token "
+				       "that expires too soon; check the "
+				       "system clock"));
 	*token = t->access_token;
 	return KVL_OK;
 }
@@ -819,8 +829,8 @@ static kvl_result load_identity(struct kvl_auth *auth, const char *token,
 	if (auth->identity.object_id == NULL) {
 		kvl_identity_clear(&auth->identity);
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the access token has no object id "
-				     "(oid claim)");
+				     _("the access token has no object id "
+				       "(oid claim)"));
 	}
 	auth->signed_in = true;
 	kvl_log("signed in as object %s in tenant %s",
@@ -867,7 +877,7 @@ static kvl_result sign_in_app(struct kvl_auth *auth,
 	kvl_result res;
 
 	if (reset_cache(auth, false) != KVL_OK)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_auth_method_prepare(auth, method, err);
 	if (res == KVL_OK) {
 		auth->used = method;
@@ -877,7 +887,7 @@ static kvl_result sign_in_app(struct kvl_auth *auth,
 		auth->used = KVL_AUTH_AUTO;
 		if (reset_cache(auth, true) != KVL_OK)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	return res;
 }
@@ -890,11 +900,12 @@ static kvl_result sign_in_interactive(struct kvl_auth *auth,
 
 	if (!interactive)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "not signed in; the device code flow "
-				     "needs a terminal: run 'kvlink login' "
-				     "in one, or set AZURE_TENANT_ID, "
-				     "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET "
-				     "and use --auth env");
+				     _("not signed in; the device code flow "
+				       "needs a terminal: run 'kvlink login' "
+				       "in one, or set AZURE_TENANT_ID, "
+				       "AZURE_CLIENT_ID and "
+				       "AZURE_CLIENT_SECRET and use --auth "
+				       "env"));
 	load_cache(auth);
 	auth->used = KVL_AUTH_DEVICE_CODE;
 	kvl_sink_progress(auth->sink, _("Signing in"));
@@ -929,8 +940,8 @@ static kvl_result sign_in_cached(struct kvl_auth *auth, const char *arm_scope,
 {
 	if (!cache_usable(auth))
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "there is no saved kvlink sign-in; run "
-				     "'kvlink login' in a terminal first");
+				     _("there is no saved kvlink sign-in; run "
+				       "'kvlink login' in a terminal first"));
 	auth->used = KVL_AUTH_CACHED;
 	return first_token(auth, arm_scope, err);
 }
@@ -950,10 +961,10 @@ static kvl_result sign_in_with(struct kvl_auth *auth,
 
 	if (auth->own_sign_in_only && !is_own_method(method))
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "--auth %s is not allowed here: only "
-				     "'kvlink login' (device code) and its "
-				     "saved sign-in may be used; leave out "
-				     "--auth or use --auth device-code",
+				     _("--auth %s is not allowed here: only "
+				       "'kvlink login' (device code) and its "
+				       "saved sign-in may be used; leave out "
+				       "--auth or use --auth device-code"),
 				     kvl_auth_method_name(method));
 	switch (method) {
 	case KVL_AUTH_DEVICE_CODE:
@@ -1059,8 +1070,8 @@ static kvl_result sign_in_auto(struct kvl_auth *auth, bool interactive,
 	}
 	if (auth->own_sign_in_only)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "not signed in; run 'kvlink login' in "
-				     "a terminal first");
+				     _("not signed in; run 'kvlink login' in "
+				       "a terminal first"));
 	return kvl_error_set(err, KVL_ERR_AUTH, NOT_SIGNED_IN);
 }
 
@@ -1074,7 +1085,7 @@ static kvl_result sign_in_service(struct kvl_auth *auth,
 	kvl_result res;
 
 	if (scope == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_auth_token(auth, scope, NULL, &token, err);
 	if (res == KVL_OK)
 		res = load_identity(auth, token, err);
@@ -1092,7 +1103,7 @@ kvl_result kvl_auth_sign_in(struct kvl_auth *auth, bool interactive,
 		return sign_in_service(auth, err);
 	arm_scope = kvl_cloud_arm_scope(auth->cloud);
 	if (arm_scope == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (auth->method == KVL_AUTH_AUTO)
 		res = sign_in_auto(auth, interactive, arm_scope, err);
 	else
@@ -1141,7 +1152,8 @@ kvl_result kvl_auth_sign_out(struct kvl_auth *auth, struct kvl_error *err)
 	if (auth->cache_path != NULL && unlink(auth->cache_path) != 0 &&
 	    errno != ENOENT)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot remove the token cache '%s': %s",
+				     _("cannot remove the token cache '%s': "
+				       "%s"),
 				     auth->cache_path, strerror(errno));
 	kvl_log("signed out; token cache removed");
 	return KVL_OK;

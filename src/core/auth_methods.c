@@ -25,6 +25,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "i18n.h"
 
 /* Maximum size of the federated token file, in bytes. Kubernetes
  * service account tokens are about 1 KB. */
@@ -131,7 +132,7 @@ static kvl_result take_app_ids(struct kvl_auth *auth, bool with_tenant,
 		auth->app_client_id = strdup(getenv("AZURE_CLIENT_ID"));
 		if (auth->app_client_id == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	if (with_tenant) {
 		const char *value = getenv("AZURE_TENANT_ID");
@@ -139,20 +140,21 @@ static kvl_result take_app_ids(struct kvl_auth *auth, bool with_tenant,
 
 		if (auth->tenant_given && strcasecmp(auth->tenant, value) != 0)
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "--tenant %s conflicts with "
-					     "AZURE_TENANT_ID=%s; give the same "
-					     "tenant in both, or leave out "
-					     "--tenant", auth->tenant, value);
+					     _("--tenant %s conflicts with "
+					       "AZURE_TENANT_ID=%s; give the "
+					       "same tenant in both, or leave "
+					       "out --tenant"),
+					     auth->tenant, value);
 		if (value[0] == '-' ||
 		    strspn(value, TENANT_CHARS) != strlen(value))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "invalid AZURE_TENANT_ID '%s': "
-					     "expected a tenant id (a GUID) or "
-					     "a domain name", value);
+					     _("invalid AZURE_TENANT_ID '%s': "
+					       "expected a tenant id (a GUID) "
+					       "or a domain name"), value);
 		tenant = strdup(value);
 		if (tenant == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		free(auth->tenant);
 		auth->tenant = tenant;
 	}
@@ -166,8 +168,8 @@ static kvl_result missing_inputs(struct kvl_buf *missing,
 				 struct kvl_error *err)
 {
 	kvl_error_set(err, KVL_ERR_AUTH,
-		      "--auth %s needs %s%s; set %s and try again", method,
-		      "AZURE_TENANT_ID, AZURE_CLIENT_ID and ", rest,
+		      _("--auth %s needs %s%s; set %s and try again"), method,
+		      _("AZURE_TENANT_ID, AZURE_CLIENT_ID and "), rest,
 		      missing->data != NULL ? missing->data : rest);
 	kvl_buf_clear(missing);
 	return KVL_ERR_AUTH;
@@ -232,10 +234,11 @@ static kvl_result read_federated_token(const char *path, char **token,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "cannot read the federated token file "
-				     "'%s' (AZURE_FEDERATED_TOKEN_FILE): %s; "
-				     "check the path and that the workload "
-				     "identity's token is mounted there",
+				     _("cannot read the federated token file "
+				       "'%s' (AZURE_FEDERATED_TOKEN_FILE): "
+				       "%s; check the path and that the "
+				       "workload identity's token is mounted "
+				       "there"),
 				     path, strerror(errno));
 	kvl_buf_init(&buf);
 	buf.secret = true;
@@ -251,16 +254,16 @@ static kvl_result read_federated_token(const char *path, char **token,
 	if (n != 0 || start == buf.len) {
 		kvl_buf_clear(&buf);
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the federated token file '%s' "
-				     "(AZURE_FEDERATED_TOKEN_FILE) is %s; it "
-				     "must hold one token (a JWT)", path,
+				     _("the federated token file '%s' "
+				       "(AZURE_FEDERATED_TOKEN_FILE) is %s; "
+				       "it must hold one token (a JWT)"), path,
 				     n != 0 ? "unreadable or too large"
 					    : "empty");
 	}
 	*token = kvl_secret_strdup(buf.data + start);
 	kvl_buf_clear(&buf);
 	if (*token == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -292,12 +295,12 @@ static kvl_result prepare_managed(struct kvl_auth *auth,
 {
 	if (!app_service_ready() && !kvl_is_azure_vm())
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "--auth managed-identity needs "
-				     "IDENTITY_ENDPOINT and IDENTITY_HEADER "
-				     "(App Service, Functions, Container "
-				     "Apps) or an Azure VM; set both "
-				     "variables, or run kvlink on a machine "
-				     "that has a managed identity");
+				     _("--auth managed-identity needs "
+				       "IDENTITY_ENDPOINT and IDENTITY_HEADER "
+				       "(App Service, Functions, Container "
+				       "Apps) or an Azure VM; set both "
+				       "variables, or run kvlink on a machine "
+				       "that has a managed identity"));
 	return take_app_ids(auth, false, err);
 }
 
@@ -316,8 +319,9 @@ kvl_result kvl_auth_method_prepare(struct kvl_auth *auth,
 		return kvl_azcli_check(err);
 	default:
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "sign-in method %s has no inputs to "
-				     "prepare", kvl_auth_method_name(method));
+				     _("sign-in method %s has no inputs to "
+				       "prepare"),
+				     kvl_auth_method_name(method));
 	}
 }
 
@@ -370,13 +374,13 @@ static kvl_result env_token(struct kvl_auth *auth, const char *tenant,
 			: NULL;
 		if (secret == NULL)
 			return kvl_error_set(err, KVL_ERR_AUTH,
-					     "AZURE_CLIENT_SECRET is no "
-					     "longer set; set it again");
+					     _("AZURE_CLIENT_SECRET is no "
+					       "longer set; set it again"));
 	} else {
 		audience = kvl_auth_endpoint_url(auth, tenant, "token");
 		if (audience == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		res = kvl_signing_cert_assertion(auth->env_cert,
 						 KVL_JWS_PS256,
 						 auth->app_client_id, audience,
@@ -408,8 +412,8 @@ static kvl_result workload_token(struct kvl_auth *auth, const char *tenant,
 
 	if (path == NULL || path[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "AZURE_FEDERATED_TOKEN_FILE is no "
-				     "longer set; set it again");
+				     _("AZURE_FEDERATED_TOKEN_FILE is no "
+				       "longer set; set it again"));
 	res = read_federated_token(path, &assertion, err);
 	if (res == KVL_OK)
 		res = kvl_auth_client_credentials(auth, tenant,
@@ -454,7 +458,7 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 	kvl_result res;
 
 	if (resource == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_managed_identity_token(auth->http, client_id, resource,
 					 &token, &expires_at, err);
 	/* A refusal by the endpoint already says what to check. */
@@ -466,7 +470,7 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, token,
 				expires_at) != KVL_OK)
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	kvl_free_secret(token);
 	free(resource);
 	return res;
@@ -499,7 +503,7 @@ static kvl_result azcli_token(struct kvl_auth *auth, const char *tenant,
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, t.access_token,
 				t.expires_at) != KVL_OK)
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	kvl_azcli_token_clear(&t);
 	return res;
 }
@@ -519,7 +523,7 @@ kvl_result kvl_auth_method_token(struct kvl_auth *auth, const char *tenant,
 		return azcli_token(auth, tenant, scope, err);
 	default:
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "sign-in method %s gets no tokens here",
+				     _("sign-in method %s gets no tokens here"),
 				     kvl_auth_method_name(auth->used));
 	}
 }

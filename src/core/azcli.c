@@ -11,6 +11,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 /* az writes a few kilobytes per subscription; this leaves ample room. */
 #define PROFILE_MAX (4u << 20)
@@ -106,13 +107,13 @@ static kvl_result read_cloud_name(FILE *f, const char *path, char **name,
 			*name = kvl_sanitize(value);
 			if (*name == NULL)
 				return kvl_error_set(err, KVL_ERR_NOMEM,
-						     "out of memory");
+						     _("out of memory"));
 		}
 	}
 	if (bad_line != 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "az CLI configuration '%s' line %u is "
-				     "not in INI syntax", path, bad_line);
+				     _("az CLI configuration '%s' line %u is "
+				       "not in INI syntax"), path, bad_line);
 	return KVL_OK;
 }
 
@@ -125,13 +126,13 @@ kvl_result kvl_azcli_cloud_name(const char *dir, char **name,
 
 	*name = NULL;
 	if (asprintf(&path, "%s/config", dir) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	f = fopen(path, "r");
 	if (f == NULL) {
 		res = errno == ENOENT || errno == ENOTDIR ? KVL_OK
 		      : kvl_error_set(err, KVL_ERR_PARSE,
-				      "cannot read az CLI configuration "
-				      "'%s': %s", path, strerror(errno));
+				      _("cannot read az CLI configuration "
+					"'%s': %s"), path, strerror(errno));
 		goto out;
 	}
 	res = read_cloud_name(f, path, name, err);
@@ -189,16 +190,16 @@ static kvl_result profile_entries(json_object *list, const char *what,
 
 	profile->subscriptions = calloc(n > 0 ? n : 1, sizeof(*s));
 	if (profile->subscriptions == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *item = json_object_array_get_idx(list, i);
 
 		if (!json_object_is_type(item, json_type_object))
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "%s: entry %zu of "
-					     "\"subscriptions\" is not an "
-					     "object", what, i + 1);
+					     _("%s: entry %zu of "
+					       "\"subscriptions\" is not an "
+					       "object"), what, i + 1);
 		s = &profile->subscriptions[profile->n_subscriptions];
 		profile->n_subscriptions++;
 		if (!copy_subscription(item, s)) {
@@ -233,7 +234,7 @@ kvl_result kvl_azcli_profile_parse(const char *text, size_t len,
 		return res;
 	if (!json_object_is_type(doc, json_type_object)) {
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "%s is not a JSON object", what);
+				    _("%s is not a JSON object"), what);
 		goto out;
 	}
 
@@ -244,8 +245,8 @@ kvl_result kvl_azcli_profile_parse(const char *text, size_t len,
 		goto out;
 	if (!json_object_is_type(list, json_type_array)) {
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "%s has a \"subscriptions\" member that "
-				    "is not a list", what);
+				    _("%s has a \"subscriptions\" member that "
+				      "is not a list"), what);
 		goto out;
 	}
 	res = profile_entries(list, what, profile, err);
@@ -265,20 +266,22 @@ static kvl_result read_file(const char *path, char **text, size_t *len,
 	if (f == NULL)
 		return errno == ENOENT || errno == ENOTDIR
 		       ? KVL_ERR_NOT_FOUND
-		       : kvl_error_set(err, KVL_ERR_PARSE, "cannot read '%s': "
-				       "%s", path, strerror(errno));
+		       : kvl_error_set(err, KVL_ERR_PARSE,
+				       _("cannot read '%s': %s"), path,
+				       strerror(errno));
 	*text = malloc(PROFILE_MAX + 1);
 	if (*text == NULL) {
 		fclose(f);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	*len = fread(*text, 1, PROFILE_MAX + 1, f);
 	fclose(f);
 	if (*len > PROFILE_MAX) {
 		free(*text);
 		*text = NULL;
-		return kvl_error_set(err, KVL_ERR_PARSE, "'%s' is larger than "
-				     "%u bytes", path, PROFILE_MAX);
+		return kvl_error_set(err, KVL_ERR_PARSE, _("'%s' is larger "
+							   "than %u bytes"),
+							 path, PROFILE_MAX);
 	}
 	(*text)[*len] = '\0';
 	return KVL_OK;
@@ -294,11 +297,11 @@ kvl_result kvl_azcli_profile_load(const char *dir,
 
 	memset(profile, 0, sizeof(*profile));
 	if (asprintf(&path, "%s/azureProfile.json", dir) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = read_file(path, &text, &len, err);
 	if (res == KVL_OK && asprintf(&what, "az CLI profile '%s'", path) < 0) {
 		what = NULL;
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	if (res == KVL_OK)
 		res = kvl_azcli_profile_parse(text, len, what, profile, err);

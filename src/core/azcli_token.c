@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "core/sanitize.h"
 #include "core/secret.h"
+#include "i18n.h"
 
 /* Maximum output read from az, in bytes; a token response is about
  * 3 KB. */
@@ -101,10 +102,10 @@ kvl_result kvl_azcli_check(struct kvl_error *err)
 		return KVL_OK;
 	}
 	return kvl_error_set(err, KVL_ERR_AUTH,
-			     "--auth azure-cli needs the Azure CLI, but there "
-			     "is no 'az' on PATH; install the Azure CLI and "
-			     "run 'az login', or choose another --auth "
-			     "method");
+			     _("--auth azure-cli needs the Azure CLI, but "
+			       "there is no 'az' on PATH; install the Azure "
+			       "CLI and run 'az login', or choose another "
+			       "--auth method"));
 }
 
 /* Output of one az run. */
@@ -208,13 +209,14 @@ static kvl_result run_az(const char *az, char *const argv[],
 	pid_t pid;
 
 	if (env == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
 		close_pair(out);
 		close_pair(errp);
 		kvl_childenv_free(env);
-		return kvl_error_set(err, KVL_ERR_IO, "cannot create a pipe "
-				     "for az: %s", strerror(errno));
+		return kvl_error_set(err, KVL_ERR_IO, _("cannot create a pipe "
+							"for az: %s"),
+						      strerror(errno));
 	}
 	pid = fork();
 	if (pid == 0)
@@ -231,7 +233,7 @@ static kvl_result run_az(const char *az, char *const argv[],
 	close(out[0]);
 	close(errp[0]);
 	if (pid < 0)
-		return kvl_error_set(err, KVL_ERR_IO, "cannot start az: %s",
+		return kvl_error_set(err, KVL_ERR_IO, _("cannot start az: %s"),
 				     strerror(errno));
 	if (run->timed_out || run->cancelled)
 		kill(-pid, SIGKILL);
@@ -257,20 +259,20 @@ static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
 
 	if (run->cancelled)
 		return kvl_error_set(err, KVL_ERR_CANCELLED,
-				     "cancelled while az account "
-				     "get-access-token was running; az was "
-				     "stopped");
+				     _("cancelled while az account "
+				       "get-access-token was running; az was "
+				       "stopped"));
 	if (run->timed_out)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "az account get-access-token printed no "
-				     "token within %d seconds; run it by "
-				     "hand to see why, or choose another "
-				     "--auth method", KVL_AZCLI_TIMEOUT_S);
+				     _("az account get-access-token printed "
+				       "no token within %d seconds; run it by "
+				       "hand to see why, or choose another "
+				       "--auth method"), KVL_AZCLI_TIMEOUT_S);
 	if (run->status == 127)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "cannot run az (exit status 127); "
-				     "check the Azure CLI installation, or "
-				     "choose another --auth method");
+				     _("cannot run az (exit status 127); "
+				       "check the Azure CLI installation, or "
+				       "choose another --auth method"));
 	message = az_message(&run->err);
 	kvl_error_set(err, KVL_ERR_AUTH,
 		      "the Azure CLI could not get a token (exit status "
@@ -322,15 +324,15 @@ kvl_result kvl_azcli_parse_token(const char *text, size_t len,
 			     "the output of az account get-access-token",
 			     &body, NULL);
 	if (res == KVL_ERR_NOMEM)
-		return kvl_error_set(err, res, "out of memory");
+		return kvl_error_set(err, res, _("out of memory"));
 	if (res != KVL_OK)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "az account get-access-token printed "
-				     "something that is not a JSON token "
-				     "response; run it by hand with --output "
-				     "json to see what it prints, update the "
-				     "Azure CLI, or choose another --auth "
-				     "method");
+				     _("az account get-access-token printed "
+				       "something that is not a JSON token "
+				       "response; run it by hand with "
+				       "--output json to see what it prints, "
+				       "update the Azure CLI, or choose "
+				       "another --auth method"));
 	token->access_token = kvl_secret_strdup(kvl_json_str(body,
 							     "accessToken"));
 	token->tenant = kvl_json_strdup(body, "tenant");
@@ -343,8 +345,8 @@ kvl_result kvl_azcli_parse_token(const char *text, size_t len,
 	if (token->access_token == NULL || token->access_token[0] == '\0') {
 		kvl_azcli_token_clear(token);
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "az account get-access-token printed "
-				     "no accessToken; update the Azure CLI");
+				     _("az account get-access-token printed "
+				       "no accessToken; update the Azure CLI"));
 	}
 	return KVL_OK;
 }
@@ -368,8 +370,10 @@ kvl_result kvl_azcli_get_token(const char *scope, const char *tenant,
 	/* az would read a value that starts with '-' as an option. */
 	if (tenant != NULL && tenant[0] == '-') {
 		free(az);
-		return kvl_error_set(err, KVL_ERR_INVALID, "invalid tenant "
-				     "'%s': a tenant never starts with '-'",
+		return kvl_error_set(err, KVL_ERR_INVALID, _("invalid tenant "
+							     "'%s': a tenant "
+							     "never starts "
+							     "with '-'"),
 				     tenant);
 	}
 	if (tenant != NULL) {

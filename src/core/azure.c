@@ -6,6 +6,7 @@
 
 #include "core/azure.h"
 #include "core/log.h"
+#include "i18n.h"
 
 kvl_result kvl_azure_init(struct kvl_azure *az,
 			  const struct kvl_azure_options *options,
@@ -36,13 +37,13 @@ kvl_result kvl_azure_init(struct kvl_azure *az,
 		http_options.sink = options->sink;
 	res = kvl_http_new(&http_options, &az->http);
 	if (res != KVL_OK) {
-		kvl_error_set(err, res, "cannot start the HTTP client");
+		kvl_error_set(err, res, _("cannot start the HTTP client"));
 		goto out;
 	}
 	res = kvl_auth_new(az->http, &az->cloud, &options->auth,
 			   options->sink, &az->auth);
 	if (res != KVL_OK)
-		kvl_error_set(err, res, "cannot set up sign-in");
+		kvl_error_set(err, res, _("cannot set up sign-in"));
 out:
 	if (res != KVL_OK)
 		kvl_azure_clear(az);
@@ -84,8 +85,8 @@ kvl_result kvl_azure_service_init(struct kvl_azure *svc,
 	res = kvl_auth_new_service(az->http, &svc->cloud, credential,
 				   az->sink, &svc->auth);
 	if (res != KVL_OK)
-		return kvl_error_set(err, res, "cannot set up the service "
-				     "identity's sign-in");
+		return kvl_error_set(err, res, _("cannot set up the service "
+						 "identity's sign-in"));
 	return KVL_OK;
 }
 
@@ -106,7 +107,7 @@ static kvl_result service_token(struct kvl_azure *az, scope_fn scope_of,
 	kvl_result res;
 
 	if (scope == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_auth_token(az->auth, scope, tenant, token, err);
 	free(scope);
 	return res;

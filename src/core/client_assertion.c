@@ -21,6 +21,7 @@
 #include "core/credential.h"
 #include "core/crypto.h"
 #include "core/jsonutil.h"
+#include "i18n.h"
 
 struct kvl_signing_cert {
 	X509 *cert;
@@ -75,17 +76,18 @@ static kvl_result read_certificate(const char *path, X509 **cert,
 
 	if (bio == NULL)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot read the certificate file '%s': "
-				     "%s; check the path and its permissions",
+				     _("cannot read the certificate file "
+				       "'%s': %s; check the path and its "
+				       "permissions"),
 				     path, strerror(errno));
 	*cert = PEM_read_bio_X509(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (*cert == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' holds no PEM certificate; give a "
-				     "PEM file with the certificate and its "
-				     "private key", path);
+				     _("'%s' holds no PEM certificate; give a "
+				       "PEM file with the certificate and its "
+				       "private key"), path);
 	return KVL_OK;
 }
 
@@ -95,14 +97,14 @@ static kvl_result check_key(const char *path, X509 *cert, EVP_PKEY *key,
 {
 	if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the private key in '%s' is not an RSA "
-				     "key; kvlink signs client assertions "
-				     "with RS256 or PS256 only", path);
+				     _("the private key in '%s' is not an RSA "
+				       "key; kvlink signs client assertions "
+				       "with RS256 or PS256 only"), path);
 	if (X509_check_private_key(cert, key) != 1) {
 		ERR_clear_error();
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the private key in '%s' does not "
-				     "belong to its certificate", path);
+				     _("the private key in '%s' does not "
+				       "belong to its certificate"), path);
 	}
 	return KVL_OK;
 }
@@ -114,16 +116,16 @@ static kvl_result read_private_key(const char *path, X509 *cert,
 
 	if (bio == NULL)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot read the certificate file '%s': "
-				     "%s", path, strerror(errno));
+				     _("cannot read the certificate file "
+				       "'%s': %s"), path, strerror(errno));
 	*key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (*key == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' holds no unencrypted PEM private "
-				     "key; add the certificate's private key "
-				     "without a passphrase", path);
+				     _("'%s' holds no unencrypted PEM private "
+				       "key; add the certificate's private "
+				       "key without a passphrase"), path);
 	return check_key(path, cert, *key, err);
 }
 
@@ -149,32 +151,34 @@ static kvl_result load_pkcs12(const char *path, const char *password,
 
 	if (bio == NULL)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot read the certificate file '%s': "
-				     "%s; check the path and its permissions",
+				     _("cannot read the certificate file "
+				       "'%s': %s; check the path and its "
+				       "permissions"),
 				     path, strerror(errno));
 	p12 = d2i_PKCS12_bio(bio, NULL);
 	if (p12 == NULL) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "'%s' is neither PEM nor PKCS#12; give a "
-				    "PEM file with the certificate and its "
-				    "private key, or a .pfx/.p12 file", path);
+				    _("'%s' is neither PEM nor PKCS#12; give "
+				      "a PEM file with the certificate and "
+				      "its private key, or a .pfx/.p12 file"),
+				    path);
 		goto out;
 	}
 	if (PKCS12_mac_present(p12) &&
 	    PKCS12_verify_mac(p12, password, -1) != 1) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "the password for the PKCS#12 file '%s' "
-				    "is wrong; set "
-				    "AZURE_CLIENT_CERTIFICATE_PASSWORD to "
-				    "its password", path);
+				    _("the password for the PKCS#12 file '%s' "
+				      "is wrong; set "
+				      "AZURE_CLIENT_CERTIFICATE_PASSWORD to "
+				      "its password"), path);
 		goto out;
 	}
 	if (PKCS12_parse(p12, password, &sc->key, &sc->cert, NULL) != 1 ||
 	    sc->key == NULL || sc->cert == NULL) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "cannot open the PKCS#12 file '%s'; it "
-				    "must hold one certificate and its "
-				    "private key", path);
+				    _("cannot open the PKCS#12 file '%s'; it "
+				      "must hold one certificate and its "
+				      "private key"), path);
 		goto out;
 	}
 	res = check_key(path, sc->cert, sc->key, err);
@@ -212,7 +216,7 @@ kvl_result kvl_signing_cert_load(const char *path, const char *password,
 	*out = NULL;
 	if (sc == NULL || (sc->path = strdup(path)) == NULL) {
 		kvl_signing_cert_free(sc);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	if (looks_like_pem(path))
 		res = load_pem(path, sc, err);
@@ -251,7 +255,7 @@ kvl_result kvl_certificate_thumbprint(const char *pem_path,
 	*thumbprint = thumbprint_of(cert);
 	X509_free(cert);
 	if (*thumbprint == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -365,8 +369,8 @@ kvl_result kvl_signing_cert_assertion(const struct kvl_signing_cert *sc,
 	    asprintf(jwt, "%s.%s", input, signature) < 0) {
 		*jwt = NULL;
 		res = kvl_error_set(err, KVL_ERR_NOMEM,
-				    "cannot sign the client assertion with "
-				    "the key in '%s'", sc->path);
+				    _("cannot sign the client assertion with "
+				      "the key in '%s'"), sc->path);
 	}
 	free(thumbprint);
 	free(input);

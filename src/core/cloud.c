@@ -12,6 +12,7 @@
 #include "core/cloud.h"
 #include "core/jsonutil.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 #define CLOUD_FILE_MAX (64u << 10)
 
@@ -321,21 +322,22 @@ static kvl_result profile_url(json_object *obj, const char *key,
 
 	if (url == NULL || url[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cloud profile %s has no \"%s\"; add it "
-				     "as an https URL", what, key);
+				     _("cloud profile %s has no \"%s\"; add "
+				       "it as an https URL"), what, key);
 	if (!kvl_url_allowed(url)) {
 		clean = kvl_sanitize(url);
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "cloud profile %s: \"%s\" is '%s', which "
-				    "is not https (plain http is allowed "
-				    "only for loopback addresses)",
+				    _("cloud profile %s: \"%s\" is '%s', "
+				      "which is not https (plain http is "
+				      "allowed only for loopback addresses)"),
 				    what, key, clean ? clean : "");
 		free(clean);
 		return res;
 	}
 	*field = strip_slashes(url);
 	return *field != NULL ? KVL_OK
-			      : kvl_error_set(err, KVL_ERR_NOMEM, "no memory");
+			      : kvl_error_set(err, KVL_ERR_NOMEM,
+					      _("no memory"));
 }
 
 /* Whether suffix is a DNS suffix such as ".vault.azure.net". */
@@ -359,15 +361,16 @@ static kvl_result profile_vault_prefix(const char *prefix, const char *what,
 	if (!kvl_url_allowed(prefix) || strpbrk(prefix, "?#") != NULL ||
 	    !url_split(prefix, &parts))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cloud profile %s: \"keyVaultUriPrefix\" "
-				     "is not an https URL (plain http is "
-				     "allowed only for loopback addresses) "
-				     "without query or fragment", what);
+				     _("cloud profile %s: "
+				       "\"keyVaultUriPrefix\" is not an https "
+				       "URL (plain http is allowed only for "
+				       "loopback addresses) without query or "
+				       "fragment"), what);
 	url_parts_clear(&parts);
 	if (asprintf(&cloud->key_vault_uri_prefix, "%s%s", prefix,
 		     len > 0 && prefix[len - 1] == '/' ? "" : "/") < 0) {
 		cloud->key_vault_uri_prefix = NULL;
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -382,8 +385,8 @@ static kvl_result profile_vault_suffix(const char *suffix, const char *what,
 	if (suffix == NULL) {
 		if (!url_split(cloud->key_vault_scope, &scope))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "cloud profile %s: cannot read "
-					     "the host of \"keyVaultScope\"",
+					     _("cloud profile %s: cannot read "
+					       "the host of \"keyVaultScope\""),
 					     what);
 		if (asprintf(&cloud->key_vault_dns_suffix, ".%s",
 			     scope.host) < 0)
@@ -393,12 +396,13 @@ static kvl_result profile_vault_suffix(const char *suffix, const char *what,
 		cloud->key_vault_dns_suffix = strdup(suffix);
 	} else {
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cloud profile %s: \"keyVaultDnsSuffix\" "
-				     "must be a DNS suffix that starts with a "
-				     "dot, such as \".vault.azure.net\"", what);
+				     _("cloud profile %s: "
+				       "\"keyVaultDnsSuffix\" must be a DNS "
+				       "suffix that starts with a dot, such "
+				       "as \".vault.azure.net\""), what);
 	}
 	return cloud->key_vault_dns_suffix != NULL ? KVL_OK
-	       : kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	       : kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 }
 
 static kvl_result profile_vault_uris(json_object *obj, const char *what,
@@ -410,9 +414,10 @@ static kvl_result profile_vault_uris(json_object *obj, const char *what,
 
 	if (suffix != NULL && prefix != NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cloud profile %s gives both "
-				     "\"keyVaultDnsSuffix\" and "
-				     "\"keyVaultUriPrefix\"; keep one", what);
+				     _("cloud profile %s gives both "
+				       "\"keyVaultDnsSuffix\" and "
+				       "\"keyVaultUriPrefix\"; keep one"),
+				     what);
 	if (prefix != NULL)
 		return profile_vault_prefix(prefix, what, cloud, err);
 	return profile_vault_suffix(suffix, what, cloud, err);
@@ -425,10 +430,11 @@ static kvl_result target_rejected(const char *what, const char *type_id,
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "cloud profile %s: \"connectionTargets\" entry "
-			    "'%s' is not an https URL (plain http is allowed "
-			    "only for loopback addresses) without query or "
-			    "fragment", what, clean != NULL ? clean : "");
+			    _("cloud profile %s: \"connectionTargets\" entry "
+			      "'%s' is not an https URL (plain http is "
+			      "allowed only for loopback addresses) without "
+			      "query or fragment"),
+			    what, clean != NULL ? clean : "");
 	free(clean);
 	return res;
 }
@@ -448,13 +454,14 @@ static kvl_result profile_targets(json_object *obj, const char *what,
 		return KVL_OK;
 	if (!json_object_is_type(targets, json_type_object))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cloud profile %s: \"connectionTargets\" "
-				     "must be an object of type ids and URLs",
+				     _("cloud profile %s: "
+				       "\"connectionTargets\" must be an "
+				       "object of type ids and URLs"),
 				     what);
 	n = (size_t)json_object_object_length(targets);
 	cloud->connection_targets = calloc(n > 0 ? n : 1, sizeof(*t));
 	if (cloud->connection_targets == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	json_object_object_foreach(targets, key, value) {
 		url = json_object_is_type(value, json_type_string)
@@ -466,7 +473,7 @@ static kvl_result profile_targets(json_object *obj, const char *what,
 		t->base_url = strip_slashes(url);
 		if (t->type_id == NULL || t->base_url == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -512,7 +519,7 @@ static kvl_result profile_fields(json_object *obj, const char *what,
 			       ? tenant : "organizations");
 	cloud->ca_bundle = kvl_json_strdup(obj, "caBundle");
 	if (cloud->name == NULL || cloud->tenant == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -528,7 +535,7 @@ kvl_result kvl_cloud_parse(const char *json, const char *what,
 		return res;
 	if (!json_object_is_type(obj, json_type_object)) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "cloud profile %s is not a JSON object",
+				    _("cloud profile %s is not a JSON object"),
 				    what);
 		goto out;
 	}
@@ -547,10 +554,10 @@ static kvl_result damaged_profile(const char *path, struct kvl_error *err)
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "the cloud profile given with --cloud cannot be "
-			    "read: %s; give --cloud a cloud profile (a JSON "
-			    "object as described in kvlink(1)) or leave "
-			    "--cloud out to use az CLI's current cloud",
+			    _("the cloud profile given with --cloud cannot be "
+			      "read: %s; give --cloud a cloud profile (a JSON "
+			      "object as described in kvlink(1)) or leave "
+			      "--cloud out to use az CLI's current cloud"),
 			    why != NULL ? why : path);
 	free(why);
 	return res;
@@ -570,14 +577,14 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 	memset(cloud, 0, sizeof(*cloud));
 	if (f == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "cannot open cloud profile '%s': %m; "
-				     "check the --cloud path, or give a "
-				     "built-in cloud: %s", path,
+				     _("cannot open cloud profile '%s': %m; "
+				       "check the --cloud path, or give a "
+				       "built-in cloud: %s"), path,
 				     kvl_cloud_builtin_names());
 	text = malloc(CLOUD_FILE_MAX + 1);
 	if (text == NULL) {
 		fclose(f);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	len = fread(text, 1, CLOUD_FILE_MAX + 1, f);
 	read_failed = ferror(f) != 0;
@@ -585,21 +592,21 @@ kvl_result kvl_cloud_load(const char *path, struct kvl_cloud *cloud,
 	fclose(f);
 	if (read_failed) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "cannot read cloud profile '%s': %s; "
-				    "give the path of a cloud profile file",
+				    _("cannot read cloud profile '%s': %s; "
+				      "give the path of a cloud profile file"),
 				    path, strerror(errno_saved));
 		goto out;
 	}
 	if (len > CLOUD_FILE_MAX) {
 		res = kvl_error_set(err, KVL_ERR_INVALID,
-				    "cloud profile '%s' is larger than %u "
-				    "bytes", path, CLOUD_FILE_MAX);
+				    _("cloud profile '%s' is larger than %u "
+				      "bytes"), path, CLOUD_FILE_MAX);
 		goto out;
 	}
 	text[len] = '\0';
 	if (asprintf(&what, "'%s'", path) < 0) {
 		what = NULL;
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	/* Editors on Windows may start the file with a UTF-8 byte-order

@@ -9,6 +9,7 @@
 #include "core/cloud.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 const char *kvl_cloud_builtin_names(void)
 {
@@ -31,7 +32,7 @@ static kvl_result select_builtin(const struct kvl_cloud_builtin *b,
 	kvl_result res = kvl_cloud_from_builtin(b, cloud);
 
 	if (res != KVL_OK)
-		return kvl_error_set(err, res, "out of memory");
+		return kvl_error_set(err, res, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -44,10 +45,10 @@ static kvl_result az_cloud_unknown(const char *name, const char *source,
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "az CLI's current cloud is '%s' (set in %s), "
-			    "which kvlink does not have built in; give "
-			    "--cloud with a cloud profile file for it, or one "
-			    "of %s", clean != NULL ? clean : "", source,
+			    _("az CLI's current cloud is '%s' (set in %s), "
+			      "which kvlink does not have built in; give "
+			      "--cloud with a cloud profile file for it, or "
+			      "one of %s"), clean != NULL ? clean : "", source,
 			    kvl_cloud_builtin_names());
 	free(clean);
 	return res;
@@ -88,9 +89,9 @@ static kvl_result az_cloud_name(const char *dir, char **name,
 	} else if (res != KVL_OK) {
 		res = kvl_error_set(err, res == KVL_ERR_NOMEM ? res
 				    : KVL_ERR_INVALID,
-				    "cannot tell which cloud az CLI "
-				    "uses: %s; repair the file, or choose the "
-				    "cloud with --cloud", az_err.message);
+				    _("cannot tell which cloud az CLI uses: "
+				      "%s; repair the file, or choose the "
+				      "cloud with --cloud"), az_err.message);
 	}
 	if (res == KVL_OK && *name != NULL &&
 	    asprintf(source, "'%s/config'", dir) < 0)
@@ -138,9 +139,9 @@ static kvl_result name_unknown(const char *value, struct kvl_error *err)
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "unknown cloud '%s'; give one of %s, or the path "
-			    "of a cloud profile file (see 'kvlink cloud "
-			    "list')", clean != NULL ? clean : "",
+			    _("unknown cloud '%s'; give one of %s, or the "
+			      "path of a cloud profile file (see 'kvlink "
+			      "cloud list')"), clean != NULL ? clean : "",
 			    kvl_cloud_builtin_names());
 	free(clean);
 	return res;

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/sanitize.h"
 #include "core/secret.h"
+#include "i18n.h"
 
 /* A managed identity token that states no expiry is used this long. */
 #define MSI_DEFAULT_LIFETIME_S 300
@@ -202,7 +203,7 @@ static kvl_result msi_failed(const struct kvl_http_response *resp,
 {
 	bool app_service;
 	const char *url = kvl_managed_identity_endpoint(&app_service);
-	kvl_result res = kvl_http_check(resp, "get a managed identity token",
+	kvl_result res = kvl_http_check(resp, _("get a managed identity token"),
 					err);
 
 	json_object *body = NULL;
@@ -223,10 +224,11 @@ static kvl_result msi_failed(const struct kvl_http_response *resp,
 	if (res == KVL_ERR_HTTP || res == KVL_ERR_NOT_FOUND ||
 	    res == KVL_ERR_INVALID || res == KVL_ERR_FORBIDDEN)
 		res = KVL_ERR_AUTH;
-	kvl_error_set(err, res, "the managed identity endpoint %s refused a "
-		      "token (HTTP %ld); check that this machine has a "
-		      "managed identity and, for a user-assigned one, its "
-		      "client id", url, resp->status);
+	kvl_error_set(err, res, _("the managed identity endpoint %s refused a "
+				  "token (HTTP %ld); check that this machine "
+				  "has a managed identity and, for a "
+				  "user-assigned one, its client id"),
+				url, resp->status);
 	return res;
 }
 
@@ -248,8 +250,8 @@ kvl_result kvl_managed_identity_parse(const char *text, size_t len,
 	*token = kvl_secret_strdup(kvl_json_str(body, "access_token"));
 	if (*token == NULL || (*token)[0] == '\0')
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "the managed identity endpoint returned "
-				    "no access token");
+				    _("the managed identity endpoint returned "
+				      "no access token"));
 	else
 		res = msi_expiry(body, now, expires_at, err);
 	if (res != KVL_OK) {
@@ -275,18 +277,18 @@ kvl_result kvl_managed_identity_token(struct kvl_http *http,
 	kvl_buf_init(&header);
 	if (!app_service_set() && !kvl_is_azure_vm()) {
 		res = kvl_error_set(err, KVL_ERR_AUTH,
-				    "no managed identity is available here: "
-				    "IDENTITY_ENDPOINT and IDENTITY_HEADER "
-				    "are not set and this machine is not an "
-				    "Azure VM, so kvlink does not ask the "
-				    "instance metadata service; set both "
-				    "variables or choose another sign-in "
-				    "method");
+				    _("no managed identity is available here: "
+				      "IDENTITY_ENDPOINT and IDENTITY_HEADER "
+				      "are not set and this machine is not an "
+				      "Azure VM, so kvlink does not ask the "
+				      "instance metadata service; set both "
+				      "variables or choose another sign-in "
+				      "method"));
 		goto out;
 	}
 	res = msi_request(client_id, resource, &url, &header);
 	if (res != KVL_OK) {
-		kvl_error_set(err, res, "out of memory");
+		kvl_error_set(err, res, _("out of memory"));
 		goto out;
 	}
 	res = kvl_http_get_with_header(http, url.data, header.data, &resp,

@@ -18,6 +18,7 @@
 #include "core/crypto.h"
 #include "core/log.h"
 #include "core/secret.h"
+#include "i18n.h"
 
 /*
  * Sealed file layout: "KVLS", a format version byte, a 12-byte random IV,
@@ -195,14 +196,14 @@ static kvl_result create_temp(const char *path, char **tmp, int *fd,
 
 	if (asprintf(tmp, "%s.tmp.XXXXXX", path) < 0) {
 		*tmp = NULL;
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	*fd = mkostemp(*tmp, O_CLOEXEC);
 	if (*fd >= 0)
 		return KVL_OK;
 
 	res = kvl_error_set(err, KVL_ERR_IO,
-			    "cannot create a file next to '%s': %s", path,
+			    _("cannot create a file next to '%s': %s"), path,
 			    strerror(errno));
 	free(*tmp);
 	*tmp = NULL;
@@ -224,7 +225,7 @@ static kvl_result create_key(const char *key_path, unsigned char *key,
 
 	if (RAND_bytes(key, KEY_LEN) != 1)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "could not generate a random key");
+				     _("could not generate a random key"));
 	res = create_temp(key_path, &tmp, &fd, err);
 	if (res != KVL_OK)
 		return res;
@@ -235,11 +236,11 @@ static kvl_result create_key(const char *key_path, unsigned char *key,
 	if (close(fd) != 0)
 		res = KVL_ERR_IO;
 	if (res != KVL_OK)
-		kvl_error_set(err, res, "cannot write key file '%s': %s",
+		kvl_error_set(err, res, _("cannot write key file '%s': %s"),
 			      tmp, strerror(errno));
 	else if (link(tmp, key_path) != 0)
 		res = kvl_error_set(err, KVL_ERR_IO,
-				    "cannot create key file '%s': %s",
+				    _("cannot create key file '%s': %s"),
 				    key_path, strerror(errno));
 	else
 		sync_parent_dir(key_path);
@@ -265,27 +266,28 @@ static kvl_result read_key(const char *key_path, unsigned char *key,
 	if (fd < 0)
 		return kvl_error_set(err, errno == ENOENT ? KVL_ERR_NOT_FOUND
 					  : KVL_ERR_IO,
-				     "cannot open key file '%s': %s",
+				     _("cannot open key file '%s': %s"),
 				     key_path, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		res = kvl_error_set(err, KVL_ERR_IO,
-				    "key file '%s' is not a regular file",
+				    _("key file '%s' is not a regular file"),
 				    key_path);
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
 		res = kvl_error_set(err, KVL_ERR_IO,
-				    "key file '%s' is readable by other users; "
-				    "run 'chmod 600 %s' and try again",
+				    _("key file '%s' is readable by other "
+				      "users; run 'chmod 600 %s' and try "
+				      "again"),
 				    key_path, key_path);
 		goto out;
 	}
 	n = read(fd, key, KEY_LEN);
 	if (n != KEY_LEN || st.st_size != KEY_LEN)
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "key file '%s' is damaged: it must hold "
-				    "exactly %d bytes; restore it from a "
-				    "backup", key_path, KEY_LEN);
+				    _("key file '%s' is damaged: it must hold "
+				      "exactly %d bytes; restore it from a "
+				      "backup"), key_path, KEY_LEN);
 out:
 	close(fd);
 	return res;
@@ -302,11 +304,11 @@ static kvl_result set_key_aside(const char *key_path, struct kvl_error *err)
 	kvl_result res = KVL_OK;
 
 	if (asprintf(&bad, "%s.bad", key_path) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (rename(key_path, bad) != 0)
 		res = kvl_error_set(err, KVL_ERR_IO,
-				    "key file '%s' has the wrong size and "
-				    "cannot be moved aside: %s; delete it",
+				    _("key file '%s' has the wrong size and "
+				      "cannot be moved aside: %s; delete it"),
 				    key_path, strerror(errno));
 	else
 		kvl_log("key file %s has the wrong size; moved to %s and "
@@ -388,7 +390,7 @@ kvl_result kvl_seal_buffer(const char *key_path, const char *aad,
 		goto out;
 	buf = malloc(total);
 	if (buf == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 
@@ -396,13 +398,14 @@ kvl_result kvl_seal_buffer(const char *key_path, const char *aad,
 	buf[4] = SEAL_VERSION;
 	iv = buf + SEAL_HEADER;
 	if (RAND_bytes(iv, SEAL_IV) != 1) {
-		res = kvl_error_set(err, KVL_ERR_IO, "no random bytes");
+		res = kvl_error_set(err, KVL_ERR_IO, _("no random bytes"));
 		goto out;
 	}
 	res = gcm_encrypt(key, buf, aad, iv, plaintext, len, iv + SEAL_IV,
 			  iv + SEAL_IV + len);
 	if (res != KVL_OK) {
-		kvl_error_set(err, res, "cannot encrypt with the key in '%s'",
+		kvl_error_set(err, res, _("cannot encrypt with the key in "
+					  "'%s'"),
 			      key_path);
 		goto out;
 	}
@@ -484,19 +487,20 @@ kvl_result kvl_open_sealed_buffer(const char *key_path, const char *aad,
 	    memcmp(sealed, SEAL_MAGIC, 4) != 0 ||
 	    sealed[4] != SEAL_VERSION)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the data is not sealed by kvlink");
+				     _("the data is not sealed by kvlink"));
 
 	res = read_key(key_path, key, err);
 	if (res == KVL_ERR_NOT_FOUND)
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "the key file '%s' is missing", key_path);
+				    _("the key file '%s' is missing"),
+				    key_path);
 	if (res != KVL_OK)
 		goto out;
 	res = gcm_decrypt(key, aad, sealed, sealed_len, plaintext, len);
 	if (res != KVL_OK)
-		kvl_error_set(err, res, "sealed data failed authentication: "
-			      "it was changed or sealed with another key "
-			      "than '%s'", key_path);
+		kvl_error_set(err, res, _("sealed data failed authentication: "
+					  "it was changed or sealed with "
+					  "another key than '%s'"), key_path);
 out:
 	OPENSSL_cleanse(key, sizeof(key));
 	return res;
@@ -515,21 +519,21 @@ kvl_result kvl_open_sealed_file(const char *path, const char *key_path,
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		res = errno == ENOENT ? KVL_ERR_NOT_FOUND : KVL_ERR_IO;
-		kvl_error_set(err, res, "cannot open '%s': %s", path,
+		kvl_error_set(err, res, _("cannot open '%s': %s"), path,
 			      strerror(errno));
 		return res;
 	}
 	res = read_fd(fd, SEALED_MAX, &sealed, &sealed_len);
 	close(fd);
 	if (res != KVL_OK)
-		return kvl_error_set(err, res, "cannot read '%s'", path);
+		return kvl_error_set(err, res, _("cannot read '%s'"), path);
 
 	kvl_error_init(&inner);
 	res = kvl_open_sealed_buffer(key_path, NULL,
 				     (unsigned char *)sealed, sealed_len,
 				     plaintext, len, &inner);
 	if (res != KVL_OK)
-		kvl_error_set(err, res, "cannot open '%s': %s", path,
+		kvl_error_set(err, res, _("cannot open '%s': %s"), path,
 			      inner.message != NULL ? inner.message : "");
 	kvl_error_clear(&inner);
 	free(sealed);
@@ -592,20 +596,20 @@ kvl_result kvl_write_file_atomic(const char *path, const void *data,
 
 	if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, data, len) != 0 ||
 	    fsync(fd) != 0) {
-		res = kvl_error_set(err, KVL_ERR_IO, "cannot write '%s': %s",
+		res = kvl_error_set(err, KVL_ERR_IO, _("cannot write '%s': %s"),
 				    tmp, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		res = kvl_error_set(err, KVL_ERR_IO, "cannot write '%s': %s",
+		res = kvl_error_set(err, KVL_ERR_IO, _("cannot write '%s': %s"),
 				    tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
 		res = kvl_error_set(err, KVL_ERR_IO,
-				    "cannot rename '%s' to '%s': %s", tmp,
+				    _("cannot rename '%s' to '%s': %s"), tmp,
 				    path, strerror(errno));
 		goto out;
 	}
@@ -625,7 +629,7 @@ kvl_result kvl_make_dirs(const char *path, struct kvl_error *err)
 	kvl_result rc = KVL_OK;
 
 	if (copy == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	for (char *p = copy + 1; rc == KVL_OK; p++) {
 		bool end = *p == '\0';
@@ -635,8 +639,8 @@ kvl_result kvl_make_dirs(const char *path, struct kvl_error *err)
 		*p = '\0';
 		if (mkdir(copy, 0700) != 0 && errno != EEXIST)
 			rc = kvl_error_set(err, KVL_ERR_IO,
-				"cannot create directory '%s': %s; check the "
-				"permissions of its parent", copy,
+				_("cannot create directory '%s': %s; check "
+				  "the permissions of its parent"), copy,
 				strerror(errno));
 		if (end)
 			break;

@@ -28,17 +28,17 @@ kvl_result kvl_graph_parse_service_principals(json_object *body,
 	memset(out, 0, sizeof(*out));
 	if (items == NULL || !json_object_is_type(items, json_type_array))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "Graph's service principal list has no "
-				     "\"value\" array");
+				     _("Graph's service principal list has no "
+				       "\"value\" array"));
 	if (json_object_array_length(items) == 0)
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "no service principal matches");
+				     _("no service principal matches"));
 	first = json_object_array_get_idx(items, 0);
 	out->object_id = kvl_json_strdup(first, "id");
 	if (out->object_id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "Graph returned a service principal "
-				     "without an id");
+				     _("Graph returned a service principal "
+				       "without an id"));
 	out->app_id = kvl_json_strdup(first, "appId");
 	out->display_name = kvl_sanitize(kvl_json_str(first, "displayName"));
 	return KVL_OK;
@@ -87,26 +87,28 @@ kvl_result kvl_graph_find_service_principal(struct kvl_azure *az,
 	memset(out, 0, sizeof(*out));
 	if (app_id == NULL || !guid_like(app_id))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not an application id (a GUID)",
+				     _("'%s' is not an application id (a "
+				       "GUID)"),
 				     app_id ? app_id : "");
 	res = kvl_azure_graph_token(az, tenant, &token, err);
 	if (res != KVL_OK)
 		return res;
 	url = service_principal_url(az, app_id);
 	if (url == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	kvl_sink_progress(az->sink, _("Looking up the service principal"));
 	res = kvl_http_json(az->http, "GET", url, token, NULL,
-			    "find the service principal of the app", &body,
+			    _("find the service principal of the app"), &body,
 			    err);
 	if (res == KVL_OK)
 		res = kvl_graph_parse_service_principals(body, out, err);
 	if (res == KVL_ERR_NOT_FOUND && err->http_status == 0) {
-		kvl_error_set(err, res, "application %s has no service "
-			      "principal in tenant %s; an administrator must "
-			      "add it (Enterprise applications) first",
+		kvl_error_set(err, res, _("application %s has no service "
+					  "principal in tenant %s; an "
+					  "administrator must add it "
+					  "(Enterprise applications) first"),
 			      app_id, tenant ? tenant : "of the sign-in");
-		kvl_error_operation(err, "find service principal");
+		kvl_error_operation(err, _("find service principal"));
 	}
 	json_object_put(body);
 	free(url);

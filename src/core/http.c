@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/netenv.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 #define DEFAULT_CONNECT_MS 10000L
 #define DEFAULT_TOTAL_MS 30000L
@@ -538,11 +539,11 @@ static kvl_result tls_verify_failed(const struct transfer *t,
 		     "variables", http->ca_bundle) < 0)
 		fix = NULL;
 	res = kvl_error_set(err, KVL_ERR_TLS,
-			    "the TLS certificate of %s could not be verified "
-			    "against %s (%s).%s The likely cause is a proxy or "
-			    "firewall that inspects TLS with its own "
-			    "certificate: %s. Otherwise check the system "
-			    "clock", url,
+			    _("the TLS certificate of %s could not be "
+			      "verified against %s (%s).%s The likely cause "
+			      "is a proxy or firewall that inspects TLS with "
+			      "its own certificate: %s. Otherwise check the "
+			      "system clock"), url,
 			    trust != NULL ? trust : "the trusted CAs",
 			    t->curl_error[0] != '\0' ? t->curl_error
 			    : curl_easy_strerror(code),
@@ -564,9 +565,9 @@ static kvl_result ca_bundle_unreadable(const struct kvl_http *http,
 	kvl_result res;
 
 	res = kvl_error_set(err, KVL_ERR_TLS,
-			    "cannot read %s; point it at a readable PEM file "
-			    "of CA certificates, or unset it to use the "
-			    "system's trust store",
+			    _("cannot read %s; point it at a readable PEM "
+			      "file of CA certificates, or unset it to use "
+			      "the system's trust store"),
 			    trust != NULL ? trust : "the CA bundle");
 	free(trust);
 	return res;
@@ -587,21 +588,22 @@ static kvl_result proxy_rejected(const struct kvl_netenv_value *p,
 {
 	if (status == 407 && strchr(p->value, '@') != NULL)
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "the proxy %s (from %s) rejected the "
-				     "user name and password in %s (HTTP "
-				     "407); correct them in %s", shown,
+				     _("the proxy %s (from %s) rejected the "
+				       "user name and password in %s (HTTP "
+				       "407); correct them in %s"), shown,
 				     p->var, p->var, p->var);
 	if (status == 407)
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "the proxy %s (from %s) requires a user "
-				     "name and password (HTTP 407); set %s "
-				     "to http://USER:PASSWORD@HOST:PORT",
+				     _("the proxy %s (from %s) requires a "
+				       "user name and password (HTTP 407); "
+				       "set %s to "
+				       "http://USER:PASSWORD@HOST:PORT"),
 				     shown, p->var, p->var);
 	return kvl_error_set(err, KVL_ERR_NETWORK,
-			     "the proxy %s (from %s) could not open a "
-			     "connection to %s (HTTP %ld); check the proxy, "
-			     "or list the host in no_proxy to reach it "
-			     "directly", shown, p->var, url, status);
+			     _("the proxy %s (from %s) could not open a "
+			       "connection to %s (HTTP %ld); check the proxy, "
+			       "or list the host in no_proxy to reach it "
+			       "directly"), shown, p->var, url, status);
 }
 
 /*
@@ -630,9 +632,9 @@ static kvl_result proxy_failed(const struct transfer *t, const char *url,
 				     url, err);
 	else
 		res = kvl_error_set(err, KVL_ERR_NETWORK,
-				    "cannot connect to the proxy %s (from %s) "
-				    "for %s: %s; check that the proxy runs, "
-				    "or correct or unset %s",
+				    _("cannot connect to the proxy %s (from "
+				      "%s) for %s: %s; check that the proxy "
+				      "runs, or correct or unset %s"),
 				    shown != NULL ? shown : "?", p->var, url,
 				    curl_easy_strerror(code), p->var);
 	free(shown);
@@ -648,16 +650,16 @@ static kvl_result request_failed(const struct transfer *t, const char *url,
 
 	if (code == CURLE_OPERATION_TIMEDOUT)
 		res = kvl_error_set(err, KVL_ERR_NETWORK,
-				    "request to %s timed out (the limit is "
-				    "%ld s per request).%s Check the network "
-				    "connection, or allow more time with "
-				    "--timeout", url,
+				    _("request to %s timed out (the limit is "
+				      "%ld s per request).%s Check the "
+				      "network connection, or allow more time "
+				      "with --timeout"), url,
 				    t->http->options.total_timeout_ms / 1000,
 				    proxy != NULL ? proxy : "");
 	else
 		res = kvl_error_set(err, KVL_ERR_NETWORK,
-				    "request to %s failed: %s.%s Check the "
-				    "network connection and try again", url,
+				    _("request to %s failed: %s.%s Check the "
+				      "network connection and try again"), url,
 				    curl_easy_strerror(code),
 				    proxy != NULL ? proxy : "");
 	free(proxy);
@@ -681,20 +683,22 @@ static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
 		return kvl_error_set(err, KVL_ERR_TLS,
-				     "TLS connection to %s failed: %s; check "
-				     "the system clock and CA bundle", url,
+				     _("TLS connection to %s failed: %s; "
+				       "check the system clock and CA bundle"),
+				     url,
 				     curl_easy_strerror(code));
 	case CURLE_FILESIZE_EXCEEDED:
 	case CURLE_WRITE_ERROR:
 		if (t->too_large || code == CURLE_FILESIZE_EXCEEDED)
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "the response from %s is larger "
-					     "than %zu bytes, kvlink's limit, "
-					     "so it was not read; try again, "
-					     "and check the proxy settings if "
-					     "it persists", url,
+					     _("the response from %s is "
+					       "larger than %zu bytes, "
+					       "kvlink's limit, so it was not "
+					       "read; try again, and check "
+					       "the proxy settings if it "
+					       "persists"), url,
 					     t->http->options.max_body);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	default:
 		return request_failed(t, url, code, err);
 	}
@@ -889,8 +893,8 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 static kvl_result url_rejected(const char *url, struct kvl_error *err)
 {
 	return kvl_error_set(err, KVL_ERR_INVALID,
-			     "rejected the request to '%s': only https, or "
-			     "http to a loopback address, is allowed", url);
+			     _("rejected the request to '%s': only https, or "
+			       "http to a loopback address, is allowed"), url);
 }
 
 kvl_result kvl_http_send(struct kvl_http *http, const char *method,
@@ -905,8 +909,8 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 		return url_rejected(url, err);
 	if (!token_is_safe(bearer))
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the access token contains invalid "
-				     "characters; sign in again");
+				     _("the access token contains invalid "
+				       "characters; sign in again"));
 	return send_request(http, method, url,
 			    request_headers(bearer, content_type), body, resp,
 			    err);
@@ -928,13 +932,13 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 		value++;
 	if (value == NULL || *value == '\0' || !token_is_safe(value))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the request header for '%s' contains "
-				     "invalid characters", url);
+				     _("the request header for '%s' contains "
+				       "invalid characters"), url);
 	headers = request_headers(NULL, NULL);
 	next = curl_slist_append(headers, header);
 	if (next == NULL) {
 		free_headers(headers);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	return send_request(http, "GET", url, next, NULL, resp, err);
 }
@@ -961,22 +965,22 @@ static const char *status_advice(long status)
 {
 	switch (status) {
 	case 401:
-		return "the sign-in is no longer accepted; run 'kvlink logout', "
-		       "then 'kvlink login'";
+		return _("the sign-in is no longer accepted; run 'kvlink "
+			 "logout', then 'kvlink login'");
 	case 403:
-		return "ask an owner of the resource to grant you access";
+		return _("ask an owner of the resource to grant you access");
 	case 404:
-		return "check the name and subscription";
+		return _("check the name and subscription");
 	case 429:
-		return "Azure is throttling requests; wait a minute and try "
-		       "again";
+		return _("Azure is throttling requests; wait a minute and try "
+			 "again");
 	default:
 		if (status >= 500)
-			return "Azure had a server error; try again later";
+			return _("Azure had a server error; try again later");
 		if (status >= 300 && status < 400)
-			return "kvlink does not follow redirects; check the "
-			       "cloud profile";
-		return "see Azure's message below";
+			return _("kvlink does not follow redirects; check the "
+				 "cloud profile");
+		return _("see Azure's message below");
 	}
 }
 
@@ -1014,11 +1018,12 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 	if (err == NULL)
 		return res;
 	if (resp->retry_after_s > 0)
-		kvl_error_set(err, res, "Azure returned HTTP %ld and asked to "
-			      "wait %ld seconds; try again after that",
+		kvl_error_set(err, res, _("Azure returned HTTP %ld and asked "
+					  "to wait %ld seconds; try again "
+					  "after that"),
 			      resp->status, resp->retry_after_s);
 	else
-		kvl_error_set(err, res, "Azure returned HTTP %ld; %s",
+		kvl_error_set(err, res, _("Azure returned HTTP %ld; %s"),
 			      resp->status, status_advice(resp->status));
 	kvl_error_operation(err, operation);
 	err->http_status = resp->status;
@@ -1027,11 +1032,13 @@ kvl_result kvl_http_check(const struct kvl_http_response *resp,
 			      ? kvl_sanitize(resp->correlation_id) : NULL;
 	kvl_http_parse_error_body(resp->body, err);
 	if (res == KVL_ERR_FORBIDDEN && blocked_by_network(resp))
-		kvl_error_set(err, res, "Azure returned HTTP 403 because the key "
-			      "vault's firewall blocks the request; turn the "
-			      "firewall off (in the vault's Networking "
-			      "settings allow public access from all "
-			      "networks), as linking a vault requires");
+		kvl_error_set(err, res, _("Azure returned HTTP 403 because "
+					  "the key vault's firewall blocks "
+					  "the request; turn the firewall off "
+					  "(in the vault's Networking "
+					  "settings allow public access from "
+					  "all networks), as linking a vault "
+					  "requires"));
 	return res;
 }
 
@@ -1125,19 +1132,24 @@ void kvl_http_explain_bad_body(const struct kvl_http_response *resp,
 			      ? kvl_sanitize(resp->correlation_id) : NULL;
 	if (!content_type_is_json(resp->content_type)) {
 		type = kvl_sanitize_line(resp->content_type);
-		kvl_error_set(err, KVL_ERR_PARSE, "the response (HTTP %ld, %s) "
-			      "is not JSON, so it likely came from a proxy or "
-			      "gateway rather than Azure; try again, and "
-			      "check the proxy settings if it persists",
+		kvl_error_set(err, KVL_ERR_PARSE, _("the response (HTTP %ld, "
+						    "%s) is not JSON, so it "
+						    "likely came from a proxy "
+						    "or gateway rather than "
+						    "Azure; try again, and "
+						    "check the proxy settings "
+						    "if it persists"),
 			      resp->status, type != NULL ? type : "?");
 		free(type);
 		return;
 	}
 	if (err->message != NULL &&
 	    strstr(err->message, "unexpected end of text") != NULL)
-		kvl_error_set(err, KVL_ERR_PARSE, "the response (HTTP %ld) "
-			      "ends in the middle of its JSON, so it was cut "
-			      "off on the way; try again", resp->status);
+		kvl_error_set(err, KVL_ERR_PARSE, _("the response (HTTP %ld) "
+						    "ends in the middle of "
+						    "its JSON, so it was cut "
+						    "off on the way; try "
+						    "again"), resp->status);
 }
 
 kvl_result kvl_http_json(struct kvl_http *http, const char *method,
@@ -1192,16 +1204,18 @@ static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
 		return KVL_OK;
 	if (!json_object_is_type(items, json_type_array)) {
 		kvl_error_set(err, KVL_ERR_PARSE,
-			      "Azure's list response has no \"value\" array");
+			      _("Azure's list response has no \"value\" "
+				"array"));
 		kvl_error_operation(err, operation);
 		return KVL_ERR_PARSE;
 	}
 	n = json_object_array_length(items);
 	if (n > KVL_HTTP_MAX_LIST_ITEMS - *n_items) {
 		kvl_error_set(err, KVL_ERR_PARSE,
-			      "Azure's list has more than %d items, kvlink's "
-			      "limit; list a smaller scope (one subscription "
-			      "or resource group)", KVL_HTTP_MAX_LIST_ITEMS);
+			      _("Azure's list has more than %d items, "
+				"kvlink's limit; list a smaller scope (one "
+				"subscription or resource group)"),
+			      KVL_HTTP_MAX_LIST_ITEMS);
 		kvl_error_operation(err, operation);
 		return KVL_ERR_PARSE;
 	}
@@ -1225,9 +1239,9 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 	for (size_t i = 0; i < n_seen; i++) {
 		if (strcmp(seen[i], next) == 0) {
 			*res = kvl_error_set(err, KVL_ERR_PARSE,
-					     "Azure's nextLink repeats page "
-					     "%zu of the list, so the list "
-					     "never ends; try again later",
+					     _("Azure's nextLink repeats page "
+					       "%zu of the list, so the list "
+					       "never ends; try again later"),
 					     i + 1);
 			return false;
 		}
@@ -1235,16 +1249,16 @@ static bool next_link_usable(const char *next, char **seen, size_t n_seen,
 
 	if (!kvl_url_same_origin(first, next)) {
 		*res = kvl_error_set(err, KVL_ERR_PARSE,
-				     "Azure's nextLink points to another "
-				     "host, port or scheme, so it was not "
-				     "followed");
+				     _("Azure's nextLink points to another "
+				       "host, port or scheme, so it was not "
+				       "followed"));
 		return false;
 	}
 	if (n_seen >= KVL_HTTP_MAX_PAGES) {
 		*res = kvl_error_set(err, KVL_ERR_PARSE,
-				     "Azure's list has more than %d pages, "
-				     "kvlink's limit; list a smaller scope "
-				     "(one subscription or resource group)",
+				     _("Azure's list has more than %d pages, "
+				       "kvlink's limit; list a smaller scope "
+				       "(one subscription or resource group)"),
 				     KVL_HTTP_MAX_PAGES);
 		return false;
 	}
@@ -1266,7 +1280,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 	seen = malloc(sizeof(*seen));
 	if (seen == NULL || (seen[0] = strdup(url)) == NULL) {
 		free(seen);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	n_seen = 1;
 
@@ -1290,7 +1304,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 		if (grown == NULL || (grown[n_seen] = strdup(next)) == NULL) {
 			seen = grown ? grown : seen;
 			res = kvl_error_set(err, KVL_ERR_NOMEM,
-					    "out of memory");
+					    _("out of memory"));
 			break;
 		}
 		seen = grown;

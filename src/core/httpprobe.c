@@ -13,6 +13,7 @@
 #include "core/cloud.h"
 #include "core/httpprobe.h"
 #include "core/log.h"
+#include "i18n.h"
 
 /* The part of a vendor's answer worth keeping: its error text. */
 #define PROBE_MAX_BODY (64u << 10)
@@ -172,7 +173,7 @@ static kvl_result probe_perform(CURL *c, const struct kvl_probe_request *req,
 	}
 	if (code == CURLE_OK ? resp->body == NULL
 			     : resp->transport_error == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	probe_log(req, resp);
 	return KVL_OK;
 }
@@ -192,14 +193,14 @@ kvl_result kvl_probe_http(const struct kvl_probe_request *req,
 	t.body.secret = true;
 	if (!kvl_url_allowed(req->url))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not an https URL (plain http "
-				     "is allowed only for loopback "
-				     "addresses)", req->url);
+				     _("'%s' is not an https URL (plain http "
+				       "is allowed only for loopback "
+				       "addresses)"), req->url);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c = curl_easy_init();
 	headers = probe_headers(req, &ok);
 	if (c == NULL || !ok) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 

@@ -10,6 +10,7 @@
 
 #include "core/jsonutil.h"
 #include "core/sanitize.h"
+#include "i18n.h"
 
 /*
  * Wipes the tokener's scratch buffer, which keeps a copy of the last
@@ -35,10 +36,10 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 	*out = NULL;
 	if (text == NULL || len > INT_MAX)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "%s is empty or too large", what);
+				     _("%s is empty or too large"), what);
 	tok = json_tokener_new_ex(KVL_JSON_MAX_DEPTH);
 	if (tok == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -47,14 +48,14 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 	if (jerr == json_tokener_error_depth) {
 		json_object_put(obj);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "%s nests arrays and objects deeper than "
-				     "%d levels, kvlink's limit", what,
+				     _("%s nests arrays and objects deeper "
+				       "than %d levels, kvlink's limit"), what,
 				     KVL_JSON_MAX_DEPTH);
 	}
 	if (obj == NULL || jerr != json_tokener_success) {
 		json_object_put(obj);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "%s is not valid JSON (%s)", what,
+				     _("%s is not valid JSON (%s)"), what,
 				     jerr == json_tokener_continue
 				     ? "unexpected end of text"
 				     : json_tokener_error_desc(jerr));
@@ -64,7 +65,8 @@ kvl_result kvl_json_parse(const char *text, size_t len, const char *what,
 	if (end < len && text[end] != '\0') {
 		json_object_put(obj);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "%s has text after the JSON value", what);
+				     _("%s has text after the JSON value"),
+				     what);
 	}
 	*out = obj;
 	return KVL_OK;
@@ -206,8 +208,8 @@ kvl_result kvl_json_int64_range(json_object *obj, const char *path,
 		v, JSON_C_TO_STRING_PLAIN));
 	excerpt = clean ? kvl_truncate_cols(clean, 40) : NULL;
 	res = kvl_error_set(err, KVL_ERR_PARSE,
-			    "%s is %s, which is not a whole number from %lld "
-			    "to %lld, kvlink's limit", what,
+			    _("%s is %s, which is not a whole number from "
+			      "%lld to %lld, kvlink's limit"), what,
 			    excerpt ? excerpt : "not readable", (long long)min,
 			    (long long)max);
 	free(excerpt);

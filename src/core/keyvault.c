@@ -45,12 +45,12 @@ kvl_result kvl_kv_parse_secret_item(json_object *item,
 	out->id = kvl_json_strdup(item, "id");
 	if (out->id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "secret without an id");
+				     _("secret without an id"));
 	out->name = kvl_arm_id_last_segment(out->id);
 	if (out->name == NULL || out->name[0] == '\0') {
 		kvl_secret_item_clear(out);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "secret id without a name");
+				     _("secret id without a name"));
 	}
 	if (content_type != NULL)
 		out->content_type = kvl_sanitize(content_type);
@@ -106,11 +106,11 @@ static kvl_result vault_uri_rejected(const struct kvl_cloud *cloud,
 	if (len < 0)
 		form = NULL;
 	res = kvl_error_set(err, KVL_ERR_INVALID,
-			    "key vault URI '%s' is not of the form %s that "
-			    "this cloud profile allows, so no Key Vault token "
-			    "was sent to it; check the vault, or set "
-			    "keyVaultDnsSuffix or keyVaultUriPrefix in the "
-			    "cloud profile", safe != NULL ? safe : "",
+			    _("key vault URI '%s' is not of the form %s that "
+			      "this cloud profile allows, so no Key Vault "
+			      "token was sent to it; check the vault, or set "
+			      "keyVaultDnsSuffix or keyVaultUriPrefix in the "
+			      "cloud profile"), safe != NULL ? safe : "",
 			    form != NULL ? form : "?");
 	free(form);
 	free(safe);
@@ -163,7 +163,8 @@ kvl_result kvl_kv_list_secrets(struct kvl_azure *az, const char *vault_uri,
 	kvl_sink_progress(az->sink, _("Listing secrets"));
 	res = url.data == NULL ? KVL_ERR_NOMEM
 			       : kvl_http_list(az->http, url.data, token,
-					       "nextLink", "list the secrets",
+					       "nextLink",
+					       _("list the secrets"),
 					       collect_secret, &list, err);
 	kvl_buf_clear(&url);
 	if (res != KVL_OK) {
@@ -206,8 +207,8 @@ static kvl_result take_value(const char *body, struct kvl_secret_value *out,
 	if (root == NULL || !json_object_object_get_ex(root, "value", &value)
 	    || !json_object_is_type(value, json_type_string)) {
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    "the secret read from the vault has no "
-				    "value");
+				    _("the secret read from the vault has no "
+				      "value"));
 		goto out;
 	}
 	len = (size_t)json_object_get_string_len(value);
@@ -241,9 +242,9 @@ kvl_result kvl_kv_get_secret_value(struct kvl_azure *az,
 	out->len = 0;
 	if (!secret_name_ok(name))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a Key Vault secret name; "
-				     "use 1 to 127 letters, digits and "
-				     "dashes", name);
+				     _("'%s' is not a Key Vault secret name; "
+				       "use 1 to 127 letters, digits and "
+				       "dashes"), name);
 	res = vault_request(az, vault_uri, tenant, &token, &url, err);
 	if (res != KVL_OK)
 		return res;

@@ -38,14 +38,14 @@ kvl_result kvl_resgraph_build_request(const char *const *subscriptions,
 	if (n_subscriptions == 0 ||
 	    n_subscriptions > KVL_RESGRAPH_MAX_SUBSCRIPTIONS)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "a Resource Graph request takes 1 to %d "
-				     "subscriptions, not %zu",
+				     _("a Resource Graph request takes 1 to "
+				       "%d subscriptions, not %zu"),
 				     KVL_RESGRAPH_MAX_SUBSCRIPTIONS,
 				     n_subscriptions);
 	if (top < 1 || top > KVL_RESGRAPH_MAX_TOP)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "a Resource Graph page holds 1 to %d "
-				     "rows, not %d", KVL_RESGRAPH_MAX_TOP,
+				     _("a Resource Graph page holds 1 to %d "
+				       "rows, not %d"), KVL_RESGRAPH_MAX_TOP,
 				     top);
 
 	body = json_object_new_object();
@@ -110,10 +110,12 @@ static kvl_result check_member(json_object *obj, const char *path,
 		return KVL_OK;
 	if (value == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "\"%s\" is missing from %s", path, what);
+				     _("\"%s\" is missing from %s"),
+				     path, what);
 	if (json_object_is_type(value, type))
 		return KVL_OK;
-	return kvl_error_set(err, KVL_ERR_PARSE, "\"%s\" of %s is %s, not %s",
+	return kvl_error_set(err, KVL_ERR_PARSE, _("\"%s\" of %s is %s, not "
+						   "%s"),
 			     path, what, json_type_text(value),
 			     expected_text(type));
 }
@@ -133,8 +135,9 @@ static kvl_result check_members(json_object *obj, const char *what,
 	kvl_result r = KVL_OK;
 
 	if (!json_object_is_type(obj, json_type_object))
-		return kvl_error_set(err, KVL_ERR_PARSE, "%s is %s, not an "
-				     "object", what, json_type_text(obj));
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     _("%s is %s, not an object"), what,
+				     json_type_text(obj));
 	for (size_t i = 0; r == KVL_OK && i < n; i++)
 		r = check_member(obj, rules[i].path, rules[i].type,
 				 rules[i].optional, what, err);
@@ -167,26 +170,26 @@ static kvl_result check_page_counts(json_object *body, int top,
 
 	if (rows > (size_t)top)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the page has %zu rows, more than the "
-				     "%d requested", rows, top);
+				     _("the page has %zu rows, more than the "
+				       "%d requested"), rows, top);
 	if (count < 0 || (uint64_t)count != rows)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the page's \"count\" is %lld but it "
-				     "has %zu rows", (long long)count, rows);
+				     _("the page's \"count\" is %lld but it "
+				       "has %zu rows"), (long long)count, rows);
 	page->count = rows;
 	page->total_records = kvl_json_int64(body, "totalRecords", -1);
 	if (page->total_records < count)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the page's \"totalRecords\" (%lld) is "
-				     "less than its \"count\" (%lld)",
+				     _("the page's \"totalRecords\" (%lld) is "
+				       "less than its \"count\" (%lld)"),
 				     (long long)page->total_records,
 				     (long long)count);
 	/* "true" means rows were cut off with no way to page to them. */
 	if (strcmp(truncated, "false") != 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the page's \"resultTruncated\" is not "
-				     "\"false\", so some vaults were left "
-				     "out");
+				     _("the page's \"resultTruncated\" is not "
+				       "\"false\", so some vaults were left "
+				       "out"));
 	return KVL_OK;
 }
 
@@ -201,12 +204,12 @@ static kvl_result check_skip_token(json_object *body,
 		return KVL_OK;
 	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the page's \"$skipToken\" is %zu bytes "
-				     "long; 1 to %d are expected", len,
+				     _("the page's \"$skipToken\" is %zu "
+				       "bytes long; 1 to %d are expected"), len,
 				     KVL_RESGRAPH_MAX_TOKEN);
 	page->skip_token = strdup(token);
 	if (page->skip_token == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -278,7 +281,7 @@ kvl_result kvl_resgraph_parse_vault_row(json_object *row,
 		return r;
 	if (strcasecmp(kvl_json_str(row, "type"), VAULT_TYPE) != 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the row's \"type\" is not %s",
+				     _("the row's \"type\" is not %s"),
 				     VAULT_TYPE);
 
 	r = kvl_arm_parse_vault(row, out, err);
@@ -290,8 +293,8 @@ kvl_result kvl_resgraph_parse_vault_row(json_object *row,
 		       kvl_json_str(row, "subscriptionId")) != 0) {
 		kvl_vault_clear(out);
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the row's \"subscriptionId\" differs "
-				     "from the subscription in its \"id\"");
+				     _("the row's \"subscriptionId\" differs "
+				       "from the subscription in its \"id\""));
 	}
 	return KVL_OK;
 }
@@ -349,20 +352,21 @@ static kvl_result take_rows(struct resgraph_run *run,
 		kvl_result r = kvl_resgraph_parse_vault_row(row, &v, err);
 
 		if (r != KVL_OK)
-			return kvl_error_set(err, r, "row %zu of page %zu: %s",
+			return kvl_error_set(err, r, _("row %zu of page %zu: "
+						       "%s"),
 					     i + 1, run->n_tokens + 1,
 					     err->message ? err->message : "");
 		if (!in_list(subs, n_subs, v.subscription_id)) {
 			kvl_vault_clear(&v);
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "row %zu of page %zu is a vault "
-					     "of a subscription that was not "
-					     "requested", i + 1,
+					     _("row %zu of page %zu is a "
+					       "vault of a subscription that "
+					       "was not requested"), i + 1,
 					     run->n_tokens + 1);
 		}
 		if (keep_vault(run, &v) != KVL_OK)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -374,13 +378,14 @@ static kvl_result next_token(struct resgraph_run *run, char **token,
 	for (size_t i = 0; i < run->n_tokens; i++)
 		if (strcmp(run->tokens[i], *token) == 0)
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "page %zu repeats the $skipToken "
-					     "of page %zu, so paging would "
-					     "never end", run->n_tokens + 1,
+					     _("page %zu repeats the "
+					       "$skipToken of page %zu, so "
+					       "paging would never end"),
+					     run->n_tokens + 1,
 					     i + 1);
 	if (run->n_tokens == KVL_RESGRAPH_MAX_PAGES)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the answer has more than %d pages",
+				     _("the answer has more than %d pages"),
 				     KVL_RESGRAPH_MAX_PAGES);
 	run->tokens[run->n_tokens++] = *token;
 	*token = NULL;
@@ -413,7 +418,7 @@ static kvl_result query_page(struct resgraph_run *run, const char *tenant,
 		r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
 	if (r == KVL_OK)
 		r = kvl_http_json(run->az->http, "POST", run->url, bearer,
-				  request, "query Resource Graph", &body,
+				  request, _("query Resource Graph"), &body,
 				  err);
 	if (r == KVL_OK)
 		r = kvl_resgraph_parse_page(body, KVL_RESGRAPH_MAX_TOP, page,
@@ -448,10 +453,12 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 	kvl_resgraph_page_clear(&page);
 	forget_tokens(run);
 	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
-		kvl_error_operation(err, "query Resource Graph");
-		kvl_error_set(err, KVL_ERR_PARSE, "Resource Graph's answer "
-			      "is not usable: %s. Listing the vaults of one "
-			      "subscription does not use Resource Graph",
+		kvl_error_operation(err, _("query Resource Graph"));
+		kvl_error_set(err, KVL_ERR_PARSE, _("Resource Graph's answer "
+						    "is not usable: %s. "
+						    "Listing the vaults of "
+						    "one subscription does "
+						    "not use Resource Graph"),
 			      err->message);
 	}
 	return r;
@@ -531,7 +538,7 @@ kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
 		     KVL_API_RESOURCE_GRAPH);
 	run.url = kvl_buf_detach(&url);
 	if (ids == NULL || run.url == NULL) {
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 
@@ -625,7 +632,8 @@ static kvl_result list_each_subscription(struct kvl_azure *az,
 			r = KVL_OK;
 		}
 		if (r == KVL_OK && append_vaults(d, v, n) != KVL_OK)
-			r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+			r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of "
+								"memory"));
 		else if (r != KVL_OK)
 			kvl_vaults_free(v, n);
 	}
@@ -662,7 +670,7 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 	out->source = KVL_VAULTS_RESOURCE_GRAPH;
 	usable = usable_subscriptions(subs, n_subs, &n_usable);
 	if (usable == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	out->n_subscriptions = n_usable;
 	if (n_usable == 0)
 		goto out;

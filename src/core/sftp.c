@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/sanitize.h"
 #include "core/sftp.h"
+#include "i18n.h"
 
 #define FINGERPRINT_PREFIX "SHA256:"
 
@@ -100,12 +101,12 @@ kvl_result kvl_sftp_host_key_from_blob(const unsigned char *blob, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (!blob_key_type(blob, len, out->type, sizeof(out->type)))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the server's host key has no valid "
-				     "key type");
+				     _("the server's host key has no valid "
+				       "key type"));
 	if (EVP_Digest(blob, len, digest, &digest_len, EVP_sha256(),
 		       NULL) != 1 || digest_len != 32)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "SHA-256 of the host key failed");
+				     _("SHA-256 of the host key failed"));
 
 	/* OpenSSH prints the fingerprint without base64's '=' padding. */
 	b64_len = EVP_EncodeBlock((unsigned char *)b64, digest, 32);
@@ -209,28 +210,29 @@ static kvl_result check_target(const struct kvl_sftp_target *t,
 
 	if (t->host == NULL || t->host[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the SFTP host is missing");
+				     _("the SFTP host is missing"));
 	for (p = t->host; *p != '\0'; p++)
 		if (!host_char((unsigned char)*p))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "the SFTP host is not a host name "
-					     "or IP address; give it without "
-					     "a scheme, user or path");
+					     _("the SFTP host is not a host "
+					       "name or IP address; give it "
+					       "without a scheme, user or "
+					       "path"));
 	if (t->username == NULL || t->username[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the SFTP user name is missing");
+				     _("the SFTP user name is missing"));
 	for (p = t->username; *p != '\0'; p++)
 		if (iscntrl((unsigned char)*p))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "the SFTP user name contains a "
-					     "control character");
+					     _("the SFTP user name contains a "
+					       "control character"));
 	if (t->folder == NULL || t->folder[0] != '/')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the SFTP folder must be an absolute "
-				     "path starting with /");
+				     _("the SFTP folder must be an absolute "
+				       "path starting with /"));
 	if (t->port > 65535)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the SFTP port %u is not in 1-65535",
+				     _("the SFTP port %u is not in 1-65535"),
 				     t->port);
 	return KVL_OK;
 }
@@ -272,7 +274,7 @@ static kvl_result build_url(CURL *c, const struct kvl_sftp_target *t,
 		ok = kvl_buf_addf(&url, "sftp://%s:%u", t->host, port);
 	if (!ok || !append_folder(c, &url, t->folder)) {
 		kvl_buf_clear(&url);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	*out = kvl_buf_detach(&url);
 	return KVL_OK;
@@ -293,10 +295,11 @@ static kvl_result key_file_open(const struct kvl_sftp_credential *cred,
 	*fd = memfd_create("kvlink-sftp-key", MFD_CLOEXEC);
 	if (*fd < 0)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot create an in-memory file for the "
-				     "private key: %s; kvlink never writes "
-				     "the key to disk, so this test needs "
-				     "Linux 3.17 or later", strerror(errno));
+				     _("cannot create an in-memory file for "
+				       "the private key: %s; kvlink never "
+				       "writes the key to disk, so this test "
+				       "needs Linux 3.17 or later"),
+				     strerror(errno));
 	while (left > 0) {
 		ssize_t n = write(*fd, p, left);
 
@@ -304,8 +307,8 @@ static kvl_result key_file_open(const struct kvl_sftp_credential *cred,
 			continue;
 		if (n <= 0)
 			return kvl_error_set(err, KVL_ERR_IO,
-					     "cannot write the private key to "
-					     "its in-memory file: %s",
+					     _("cannot write the private key "
+					       "to its in-memory file: %s"),
 					     strerror(errno));
 		p += n;
 		left -= (size_t)n;
@@ -316,8 +319,8 @@ static kvl_result key_file_open(const struct kvl_sftp_credential *cred,
 	    cred->private_key[cred->private_key_len - 1] != '\n' &&
 	    write(*fd, "\n", 1) != 1)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot write the private key to its "
-				     "in-memory file: %s", strerror(errno));
+				     _("cannot write the private key to its "
+				       "in-memory file: %s"), strerror(errno));
 	snprintf(path, path_size, "/proc/self/fd/%d", *fd);
 	return KVL_OK;
 }
@@ -376,16 +379,16 @@ static kvl_result check_pem_key(const struct kvl_sftp_credential *cred,
 	bio = BIO_new_mem_buf(cred->private_key,
 			      (int)cred->private_key_len);
 	if (bio == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	pkey = PEM_read_bio_PrivateKey(bio, NULL, pem_passphrase,
 				       (void *)cred->passphrase);
 	BIO_free(bio);
 	if (pkey == NULL)
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "the private key cannot be read: the "
-				     "passphrase is wrong or missing, or the "
-				     "key is damaged; nothing was sent to "
-				     "the server");
+				     _("the private key cannot be read: the "
+				       "passphrase is wrong or missing, or "
+				       "the key is damaged; nothing was sent "
+				       "to the server"));
 	EVP_PKEY_free(pkey);
 	return KVL_OK;
 }
@@ -395,15 +398,15 @@ static kvl_result check_credential(const struct kvl_sftp_credential *cred,
 {
 	if (cred->private_key == NULL && cred->password == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "no password or private key was given "
-				     "for the SFTP test");
+				     _("no password or private key was given "
+				       "for the SFTP test"));
 	if (cred->private_key == NULL)
 		return KVL_OK;
 	if (cred->private_key_len == 0 ||
 	    strlen(cred->private_key) != cred->private_key_len)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the private key is empty or contains "
-				     "a NUL byte");
+				     _("the private key is empty or contains "
+				       "a NUL byte"));
 	return check_pem_key(cred, err);
 }
 
@@ -469,21 +472,21 @@ static kvl_result classify_before_key(CURLcode code, CURL *c,
 	case CURLE_COULDNT_RESOLVE_HOST:
 		*step = KVL_PROBE_DNS;
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "cannot resolve the host name of %s; "
-				     "check the host name", where);
+				     _("cannot resolve the host name of %s; "
+				       "check the host name"), where);
 	case CURLE_COULDNT_CONNECT:
 		*step = KVL_PROBE_CONNECT;
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "cannot connect to %s: %s; check the "
-				     "host, the port and any firewall",
+				     _("cannot connect to %s: %s; check the "
+				       "host, the port and any firewall"),
 				     where, detail);
 	case CURLE_OPERATION_TIMEDOUT:
 		if (!tcp_connected(c)) {
 			*step = KVL_PROBE_CONNECT;
 			return kvl_error_set(err, KVL_ERR_NETWORK,
-					     "connecting to %s timed out; "
-					     "check the host, the port and "
-					     "any firewall", where);
+					     _("connecting to %s timed out; "
+					       "check the host, the port and "
+					       "any firewall"), where);
 		}
 		break;
 	default:
@@ -491,8 +494,8 @@ static kvl_result classify_before_key(CURLcode code, CURL *c,
 	}
 	*step = KVL_PROBE_TLS;
 	return kvl_error_set(err, KVL_ERR_TLS,
-			     "the SSH handshake with %s failed: %s; check "
-			     "that the port belongs to an SSH server", where,
+			     _("the SSH handshake with %s failed: %s; check "
+			       "that the port belongs to an SSH server"), where,
 			     detail);
 }
 
@@ -507,34 +510,34 @@ static kvl_result classify_after_key(CURLcode code,
 	case CURLE_LOGIN_DENIED:
 		*step = KVL_PROBE_AUTH;
 		return kvl_error_set(err, KVL_ERR_AUTH,
-				     "%s rejected the %s of user %s (one "
-				     "attempt was made); check the user "
-				     "name and the credential",
+				     _("%s rejected the %s of user %s (one "
+				       "attempt was made); check the user "
+				       "name and the credential"),
 				     where, with_key ? "private key" :
 				     "password", t->username);
 	case CURLE_REMOTE_ACCESS_DENIED:
 		*step = KVL_PROBE_PERMISSION;
 		return kvl_error_set(err, KVL_ERR_FORBIDDEN,
-				     "user %s signed in to %s but may not "
-				     "read the folder %s; ask the server's "
-				     "administrator for access",
+				     _("user %s signed in to %s but may not "
+				       "read the folder %s; ask the server's "
+				       "administrator for access"),
 				     t->username, where, t->folder);
 	case CURLE_REMOTE_FILE_NOT_FOUND:
 		*step = KVL_PROBE_RESPONSE;
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "the folder %s does not exist on %s; "
-				     "check the folder's path", t->folder,
+				     _("the folder %s does not exist on %s; "
+				       "check the folder's path"), t->folder,
 				     where);
 	case CURLE_OPERATION_TIMEDOUT:
 		*step = KVL_PROBE_RESPONSE;
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "%s stopped answering (the limit is "
-				     "%ld s); try again later", where,
+				     _("%s stopped answering (the limit is "
+				       "%ld s); try again later"), where,
 				     KVL_SFTP_TOTAL_TIMEOUT_MS / 1000);
 	default:
 		*step = KVL_PROBE_RESPONSE;
 		return kvl_error_set(err, KVL_ERR_NETWORK,
-				     "the SFTP session with %s failed: %s",
+				     _("the SFTP session with %s failed: %s"),
 				     where, detail);
 	}
 }
@@ -547,21 +550,22 @@ static kvl_result key_result(const struct sftp_run *run, const char *where,
 	run->report->step = KVL_PROBE_TLS;
 	if (run->bad_blob)
 		return kvl_error_set(err, KVL_ERR_TLS,
-				     "%s sent a host key kvlink cannot read; "
-				     "no credential was sent", where);
+				     _("%s sent a host key kvlink cannot "
+				       "read; no credential was sent"), where);
 	if (run->report->key_state == KVL_SFTP_KEY_UNPINNED)
 		return kvl_error_set(err, KVL_ERR_PREREQ,
-				     "the host key of %s is not trusted yet: "
-				     "%s %s; compare it with the key the "
-				     "server's administrator gives you, then "
-				     "trust it", where, key->type,
+				     _("the host key of %s is not trusted "
+				       "yet: %s %s; compare it with the key "
+				       "the server's administrator gives you, "
+				       "then trust it"), where, key->type,
 				     key->fingerprint);
 	return kvl_error_set(err, KVL_ERR_TLS,
-			     "WARNING: the host key of %s has changed: it is "
-			     "now %s %s, not the trusted %s; someone may be "
-			     "intercepting the connection, so no credential "
-			     "was sent; trust the new key only after the "
-			     "server's administrator confirms it", where,
+			     _("WARNING: the host key of %s has changed: it "
+			       "is now %s %s, not the trusted %s; someone may "
+			       "be intercepting the connection, so no "
+			       "credential was sent; trust the new key only "
+			       "after the server's administrator confirms it"),
+			     where,
 			     key->type, key->fingerprint, run->pin);
 }
 
@@ -599,7 +603,7 @@ static kvl_result classify(CURLcode code, CURL *c,
 	detail = kvl_sanitize(errbuf[0] != '\0' ? errbuf :
 			      curl_easy_strerror(code));
 	if (detail == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (report->key_state == KVL_SFTP_KEY_NOT_SEEN)
 		res = classify_before_key(code, c, where, detail,
 					  &report->step, err);
@@ -619,9 +623,9 @@ static kvl_result check_libcurl(struct kvl_error *err)
 		if (strcmp(*p, "sftp") == 0)
 			return KVL_OK;
 	return kvl_error_set(err, KVL_ERR_PREREQ,
-			     "this libcurl (%s) was built without SFTP; "
-			     "install a libcurl built with libssh2, such as "
-			     "Debian's libcurl4", info->version);
+			     _("this libcurl (%s) was built without SFTP; "
+			       "install a libcurl built with libssh2, such as "
+			       "Debian's libcurl4"), info->version);
 }
 
 /* Checks the inputs that need no network. */
@@ -643,8 +647,8 @@ static kvl_result check_inputs(const struct kvl_sftp_target *t,
 		return res;
 	report->step = KVL_PROBE_DNS;
 	return kvl_error_set(err, KVL_ERR_NETWORK,
-			     "cannot resolve %s: names under .invalid never "
-			     "exist; check the host name", t->host);
+			     _("cannot resolve %s: names under .invalid never "
+			       "exist; check the host name"), t->host);
 }
 
 /*
@@ -669,7 +673,7 @@ static kvl_result run_connection(const struct kvl_sftp_target *t,
 
 	c = curl_easy_init();
 	if (c == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = build_url(c, t, &url, err);
 	if (res == KVL_OK && with_key)
 		res = key_file_open(cred, &key_fd, key_path,
@@ -733,13 +737,13 @@ kvl_result kvl_sftp_test(const struct kvl_sftp_target *target,
 	if (pinned_fingerprint != NULL &&
 	    !kvl_sftp_fingerprint_valid(pinned_fingerprint))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the trusted host key is not a SHA256 "
-				     "fingerprint as OpenSSH prints it "
-				     "(SHA256: and 43 base64 characters)");
+				     _("the trusted host key is not a SHA256 "
+				       "fingerprint as OpenSSH prints it "
+				       "(SHA256: and 43 base64 characters)"));
 	if (cred == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "no password or private key was given "
-				     "for the SFTP test");
+				     _("no password or private key was given "
+				       "for the SFTP test"));
 	res = check_inputs(target, cred, report, err);
 	if (res != KVL_OK)
 		return res;

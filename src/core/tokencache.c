@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/secret.h"
 #include "core/tokencache.h"
+#include "i18n.h"
 
 #define CACHE_FORMAT 1
 /* Tokens this close to expiry are treated as expired. */
@@ -164,18 +165,19 @@ static void set_aside(const char *path, const char *reason,
 		kvl_log("token cache %s cannot be used (%s) nor moved aside: "
 			"%s", path, reason, strerror(errno));
 		kvl_error_set(err, KVL_OK,
-			      "the saved sign-in '%s' cannot be used (%s) and "
-			      "cannot be moved aside; remove it and sign in "
-			      "again with 'kvlink login'", path, reason);
+			      _("the saved sign-in '%s' cannot be used (%s) "
+				"and cannot be moved aside; remove it and "
+				"sign in again with 'kvlink login'"),
+			      path, reason);
 		free(bad);
 		return;
 	}
 	kvl_log("token cache %s cannot be used (%s); moved to %s", path,
 		reason, bad);
 	kvl_error_set(err, KVL_OK,
-		      "the saved sign-in '%s' cannot be used (%s); it was "
-		      "moved to '%s' and you need to sign in again with "
-		      "'kvlink login'", path, reason, bad);
+		      _("the saved sign-in '%s' cannot be used (%s); it was "
+			"moved to '%s' and you need to sign in again with "
+			"'kvlink login'"), path, reason, bad);
 	free(bad);
 }
 
@@ -243,7 +245,7 @@ static kvl_result read_cache(const char *path, const char *key_path,
 	if (res == KVL_OK) {
 		res = cache_from_json(obj, cache);
 		if (res == KVL_ERR_PARSE)
-			kvl_error_set(err, res, "unexpected contents");
+			kvl_error_set(err, res, _("unexpected contents"));
 	}
 	kvl_json_put_secret(obj);
 	kvl_free_secret(text);
@@ -276,9 +278,9 @@ kvl_result kvl_token_cache_load(const char *path, const char *key_path,
 		 * the cache, which may be sound, stays where it is. */
 		kvl_token_cache_clear(cache);
 		kvl_error_set(err, KVL_OK,
-			      "the saved sign-in cannot be read because its "
-			      "key file '%s' is %s; sign in again with "
-			      "'kvlink login'", key_path,
+			      _("the saved sign-in cannot be read because its "
+				"key file '%s' is %s; sign in again with "
+				"'kvlink login'"), key_path,
 			      missing ? "missing"
 				      : "empty or of the wrong size");
 		res = KVL_OK;
@@ -336,7 +338,7 @@ static kvl_result make_parent_dir(const char *path, struct kvl_error *err)
 	kvl_result res;
 
 	if (copy == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	res = kvl_make_dirs(dirname(copy), err);
 	free(copy);
 	return res;
@@ -353,15 +355,15 @@ kvl_result kvl_token_cache_save(const char *path, const char *key_path,
 
 	if (cache->authority == NULL || cache->client_id == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "token cache has no authority or client "
-				     "id");
+				     _("token cache has no authority or "
+				       "client id"));
 	obj = cache_to_json(cache);
 	if (obj == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN,
 						 &len);
 	if (text == NULL) {
-		res = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	res = make_parent_dir(path, err);

@@ -136,7 +136,7 @@ static kvl_result values_set(struct kvl_field_value **v, size_t *n,
 	char *copy = NULL;
 
 	if (value != NULL && (copy = strdup(value)) == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	if (slot != NULL) {
 		if (wipe)
@@ -159,7 +159,7 @@ static kvl_result values_set(struct kvl_field_value **v, size_t *n,
 		if (grown != NULL)
 			*v = grown;
 		free(copy);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	grown[*n].value = copy;
 	*v = grown;
@@ -174,8 +174,8 @@ static const struct kvl_conn_type *conn_type(const struct kvl_connection *c,
 
 	if (type == NULL)
 		kvl_error_set(err, KVL_ERR_INVALID,
-			      "unknown connection type '%s'; run 'kvlink "
-			      "connection types' to list them",
+			      _("unknown connection type '%s'; run 'kvlink "
+				"connection types' to list them"),
 			      c->type_id != NULL ? c->type_id : "");
 	return type;
 }
@@ -195,12 +195,12 @@ static kvl_result check_kind_of_keys(const struct kvl_conn_type *type,
 			continue;
 		if (want_credential)
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "%s (%s) is not a credential; "
-					     "set it as a field", f->label,
+					     _("%s (%s) is not a credential; "
+					       "set it as a field"), f->label,
 					     f->key);
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is a credential; use a secret "
-				     "name or --credential-stdin for it",
+				     _("%s (%s) is a credential; use a secret "
+				       "name or --credential-stdin for it"),
 				     f->label, f->key);
 	}
 	return KVL_OK;
@@ -226,14 +226,14 @@ static kvl_result check_mode(const struct kvl_connection *conn,
 {
 	if (conn->use_key_vault && conn->n_sealed > 0)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "connection '%s' uses Key Vault but has "
-				     "typed credentials",
+				     _("connection '%s' uses Key Vault but "
+				       "has typed credentials"),
 				     conn->display_name);
 	if (!conn->use_key_vault && conn->n_secrets > 0)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "connection '%s' has secret names but "
-				     "does not use Key Vault; add "
-				     "--use-key-vault", conn->display_name);
+				     _("connection '%s' has secret names but "
+				       "does not use Key Vault; add "
+				       "--use-key-vault"), conn->display_name);
 	return KVL_OK;
 }
 
@@ -249,8 +249,8 @@ kvl_result kvl_conn_validate(const struct kvl_connection *conn,
 		return KVL_ERR_INVALID;
 	if (conn->display_name == NULL || conn->display_name[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the connection has no display name; "
-				     "give one with --name");
+				     _("the connection has no display name; "
+				       "give one with --name"));
 	rc = check_mode(conn, err);
 	if (rc == KVL_OK)
 		rc = check_kind_of_keys(type, conn->fields, conn->n_fields,
@@ -267,7 +267,7 @@ kvl_result kvl_conn_validate(const struct kvl_connection *conn,
 	all = calloc(conn->n_fields + conn->n_secrets + conn->n_sealed + 1,
 		     sizeof(*all));
 	if (all == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	append_values(all, &n, conn->fields, conn->n_fields, false);
 	append_values(all, &n, conn->secrets, conn->n_secrets, false);
 	append_values(all, &n, conn->sealed, conn->n_sealed, true);
@@ -313,21 +313,22 @@ static kvl_result check_name(const char *name, struct kvl_error *err)
 		return KVL_OK;
 	if (kvl_name_problem(name, KVL_CONN_NAME_MAX) == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "invalid connection name '%s': %s; give "
-				     "a name without spaces at either end",
-				     name, problem);
+				     _("invalid connection name '%s': %s; "
+				       "give a name without spaces at either "
+				       "end"),
+				     name, _(problem));
 	return kvl_error_set(err, KVL_ERR_INVALID,
-			     "invalid connection name: %s; use at most %d "
-			     "characters of UTF-8 text without control "
-			     "characters", problem, KVL_CONN_NAME_MAX);
+			     _("invalid connection name: %s; use at most %d "
+			       "characters of UTF-8 text without control "
+			       "characters"), _(problem), KVL_CONN_NAME_MAX);
 }
 
 static kvl_result name_conflict(const char *name, struct kvl_error *err)
 {
 	return kvl_error_set(err, KVL_ERR_CONFLICT,
-			     "a connection named '%s' already exists (names "
-			     "are compared ignoring case); choose another "
-			     "name", name);
+			     _("a connection named '%s' already exists (names "
+			       "are compared ignoring case); choose another "
+			       "name"), name);
 }
 
 /* Fills the plain fields that have defaults and were not given. */
@@ -362,7 +363,8 @@ static kvl_result fill_new(struct kvl_connection *conn,
 	if (conn->id == NULL) {
 		if (kvl_uuid4(id) != KVL_OK)
 			return kvl_error_set(err, KVL_ERR_IO,
-					     "cannot create a connection id");
+					     _("cannot create a connection "
+					       "id"));
 		conn->id = strdup(id);
 	}
 	if (conn->created_at == NULL)
@@ -379,7 +381,7 @@ static kvl_result fill_new(struct kvl_connection *conn,
 	}
 	if (conn->id == NULL || conn->created_at == NULL ||
 	    conn->updated_at == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -398,14 +400,15 @@ kvl_result kvl_conn_add(struct kvl_environment *env,
 		return name_conflict(conn->display_name, err);
 	if (conn->use_key_vault && env->vault.state != KVL_LINK_LINKED)
 		return kvl_error_set(err, KVL_ERR_PREREQ,
-				     "no key vault is linked to the "
-				     "environment; link one with 'kvlink "
-				     "link' or type the credentials instead");
+				     _("no key vault is linked to the "
+				       "environment; link one with 'kvlink "
+				       "link' or type the credentials "
+				       "instead"));
 
 	grown = realloc(env->connections,
 			(env->n_connections + 1) * sizeof(*grown));
 	if (grown == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	env->connections = grown;
 
 	rc = apply_defaults(conn, kvl_conn_type_find(conn->type_id), err);
@@ -426,15 +429,15 @@ kvl_result kvl_conn_rename(struct kvl_environment *env,
 
 	if (new_name == NULL || new_name[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the new name is empty; give a display "
-				     "name");
+				     _("the new name is empty; give a display "
+				       "name"));
 	if (check_name(new_name, err) != KVL_OK)
 		return KVL_ERR_INVALID;
 	if (name_taken(env, new_name, conn))
 		return name_conflict(new_name, err);
 	copy = strdup(new_name);
 	if (copy == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	free(conn->display_name);
 	conn->display_name = copy;
 	return KVL_OK;
@@ -453,8 +456,8 @@ static const struct kvl_field_def *field_of(const struct kvl_connection *c,
 	f = kvl_conn_type_field(type, key);
 	if (f == NULL)
 		kvl_error_set(err, KVL_ERR_INVALID,
-			      "%s has no field '%s'; run 'kvlink connection "
-			      "types' to see its fields", type->display_name,
+			      _("%s has no field '%s'; run 'kvlink connection "
+				"types' to see its fields"), type->display_name,
 			      key != NULL ? key : "");
 	return f;
 }
@@ -469,9 +472,10 @@ kvl_result kvl_conn_set_field(struct kvl_connection *conn, const char *key,
 		return KVL_ERR_INVALID;
 	if (f->credential)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is a credential and cannot be "
-				     "given as a field; use a secret name or "
-				     "--credential-stdin", f->label, f->key);
+				     _("%s (%s) is a credential and cannot be "
+				       "given as a field; use a secret name "
+				       "or --credential-stdin"),
+				     f->label, f->key);
 	/* Clearing a field with a default restores the default, so a
 	 * required field such as the SFTP port never ends up empty. */
 	if (value == NULL)
@@ -496,12 +500,12 @@ kvl_result kvl_conn_set_secret(struct kvl_connection *conn, const char *key,
 		return KVL_ERR_INVALID;
 	if (!f->credential)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is not a credential; set it as "
-				     "a field", f->label, f->key);
+				     _("%s (%s) is not a credential; set it "
+				       "as a field"), f->label, f->key);
 	if (!conn->use_key_vault)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "connection '%s' does not use Key Vault, "
-				     "so it takes no secret names",
+				     _("connection '%s' does not use Key "
+				       "Vault, so it takes no secret names"),
 				     conn->display_name);
 	if (secret_name != NULL) {
 		rc = kvl_conn_secret_name_validate(f->label, secret_name,
@@ -520,11 +524,11 @@ kvl_result kvl_conn_set_use_key_vault(struct kvl_connection *conn, bool on,
 		return KVL_OK;
 	if (!on)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "connection '%s' uses Key Vault and "
-				     "cannot be switched to typed "
-				     "credentials; create a new connection "
-				     "that uses typed credentials, then "
-				     "delete this one separately",
+				     _("connection '%s' uses Key Vault and "
+				       "cannot be switched to typed "
+				       "credentials; create a new connection "
+				       "that uses typed credentials, then "
+				       "delete this one separately"),
 				     conn->display_name);
 
 	values_free(conn->sealed, conn->n_sealed, true);
@@ -542,8 +546,8 @@ kvl_result kvl_conn_delete(struct kvl_environment *env, const char *name,
 
 	if (c == NULL)
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "no connection named '%s'; run 'kvlink "
-				     "connection list' to see them",
+				     _("no connection named '%s'; run 'kvlink "
+				       "connection list' to see them"),
 				     name != NULL ? name : "");
 	index = (size_t)(c - env->connections);
 	kvl_connection_clear(c);
@@ -559,7 +563,7 @@ kvl_result kvl_conn_touch(struct kvl_connection *conn,
 	char *now = now_utc();
 
 	if (now == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	free(conn->updated_at);
 	conn->updated_at = now;
 	return KVL_OK;
@@ -573,7 +577,8 @@ kvl_result kvl_conn_consent(struct kvl_connection *conn,
 
 	if (object_id == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the consent has no user; sign in first");
+				     _("the consent has no user; sign in "
+				       "first"));
 	by = strdup(object_id);
 	by_name = name != NULL ? strdup(name) : NULL;
 	at = now_utc();
@@ -581,7 +586,7 @@ kvl_result kvl_conn_consent(struct kvl_connection *conn,
 		free(by);
 		free(by_name);
 		free(at);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	free(conn->consent_by);
 	free(conn->consent_by_name);
@@ -611,13 +616,13 @@ kvl_result kvl_conn_trust_host_key(struct kvl_connection *conn,
 
 	if (!kvl_sftp_fingerprint_valid(fingerprint))
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "the host key fingerprint is not in "
-				     "OpenSSH's SHA256 form (SHA256: and 43 "
-				     "base64 characters)");
+				     _("the host key fingerprint is not in "
+				       "OpenSSH's SHA256 form (SHA256: and 43 "
+				       "base64 characters)"));
 	if (host == NULL || port == NULL || type == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "a trusted host key needs its host, "
-				     "port and key type");
+				     _("a trusted host key needs its host, "
+				       "port and key type"));
 	key.host = strdup(host);
 	key.port = strdup(port);
 	key.type = strdup(type);
@@ -626,7 +631,7 @@ kvl_result kvl_conn_trust_host_key(struct kvl_connection *conn,
 	if (key.host == NULL || key.port == NULL || key.type == NULL ||
 	    key.fingerprint == NULL || key.trusted_at == NULL) {
 		kvl_conn_host_key_clear(&key);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	kvl_conn_host_key_clear(&conn->host_key);
 	conn->host_key = key;

@@ -10,6 +10,7 @@
 #include "core/jsonutil.h"
 #include "env/connections.h"
 #include "env/members.h"
+#include "i18n.h"
 
 /* Members read into the struct; everything else goes to extra. */
 static const char *const known_members[] = {
@@ -43,26 +44,26 @@ static kvl_result parse_map(json_object *obj, const char *member,
 		return KVL_OK;
 	if (!json_object_is_type(map, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"%s\" of a connection is "
-				     "not an object", member);
+				     _("the member \"%s\" of a connection is "
+				       "not an object"), member);
 
 	count = (size_t)json_object_object_length(map);
 	*out = calloc(count > 0 ? count : 1, sizeof(**out));
 	if (*out == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	json_object_object_foreach(map, key, value) {
 		struct kvl_field_value *slot = &(*out)[*n];
 
 		if (!json_object_is_type(value, json_type_string))
 			return kvl_error_set(err, KVL_ERR_PARSE,
-					     "\"%s.%s\" of a connection is "
-					     "not a string", member, key);
+					     _("\"%s.%s\" of a connection is "
+					       "not a string"), member, key);
 		slot->key = strdup(key);
 		slot->value = strdup(json_object_get_string(value));
 		(*n)++;
 		if (slot->key == NULL || slot->value == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -111,8 +112,8 @@ static kvl_result parse_vault(json_object *obj, struct kvl_connection *conn,
 		return KVL_OK;
 	if (!json_object_is_type(vault, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"keyVault\" of a "
-				     "connection is not an object");
+				     _("the member \"keyVault\" of a "
+				       "connection is not an object"));
 	rc = kvl_env_member_string(vault, "name", false, &conn->vault_name,
 				   err);
 	if (rc == KVL_OK)
@@ -134,8 +135,8 @@ static kvl_result parse_host_key(json_object *obj,
 		return KVL_OK;
 	if (!json_object_is_type(member, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"sftpHostKey\" of a "
-				     "connection is not an object");
+				     _("the member \"sftpHostKey\" of a "
+				       "connection is not an object"));
 	rc = kvl_env_member_string(member, "host", true, &key->host, err);
 	if (rc == KVL_OK)
 		rc = kvl_env_member_string(member, "port", true, &key->port,
@@ -163,8 +164,9 @@ static kvl_result parse_audience(json_object *obj,
 		return KVL_OK;
 	if (!kvl_conn_audience_parse(name, &conn->audience))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the audience \"%s\" of a connection is "
-				     "not admins or admins-and-contributors",
+				     _("the audience \"%s\" of a connection "
+				       "is not admins or "
+				       "admins-and-contributors"),
 				     name);
 	return KVL_OK;
 }
@@ -180,7 +182,7 @@ static kvl_result collect_extra(json_object *obj,
 			conn->extra = json_object_new_object();
 		if (conn->extra == NULL)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		json_object_object_add(conn->extra, key,
 				       json_object_get(value));
 	}
@@ -195,8 +197,8 @@ kvl_result kvl_conn_from_json(json_object *obj, struct kvl_connection *conn,
 
 	if (!json_object_is_type(obj, json_type_object)) {
 		rc = kvl_error_set(err, KVL_ERR_PARSE,
-				   "an entry of \"connections\" is not an "
-				   "object");
+				   _("an entry of \"connections\" is not an "
+				     "object"));
 		goto out;
 	}
 	parsed.use_key_vault = kvl_json_bool(obj, "useKeyVault", false);

@@ -58,16 +58,16 @@ static kvl_result check_typed_credential(const struct kvl_connection *conn,
 
 	if (f == NULL || !f->credential)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "'%s' is not a credential field of %s; "
-				     "run 'kvlink connection types' to see "
-				     "them", key != NULL ? key : "",
+				     _("'%s' is not a credential field of %s; "
+				       "run 'kvlink connection types' to see "
+				       "them"), key != NULL ? key : "",
 				     type != NULL ? type->display_name
-					: "this connection type");
+					: _("this connection type"));
 	if (conn->use_key_vault)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "connection '%s' uses Key Vault, so its "
-				     "credentials are secret names and cannot "
-				     "be typed",
+				     _("connection '%s' uses Key Vault, so "
+				       "its credentials are secret names and "
+				       "cannot be typed"),
 				     conn->display_name != NULL
 					? conn->display_name : "");
 	*field = f;
@@ -81,11 +81,11 @@ static kvl_result check_plaintext(const struct kvl_field_def *f,
 {
 	if (len == 0)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is empty; type the credential",
+				     _("%s (%s) is empty; type the credential"),
 				     f->label, f->key);
 	if (strlen(plaintext) != len)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) contains a NUL byte",
+				     _("%s (%s) contains a NUL byte"),
 				     f->label, f->key);
 	return kvl_conn_field_validate(f, plaintext, err);
 }
@@ -99,10 +99,10 @@ static kvl_result ensure_id(struct kvl_connection *conn,
 		return KVL_OK;
 	if (kvl_uuid4(id) != KVL_OK)
 		return kvl_error_set(err, KVL_ERR_IO,
-				     "cannot create a connection id");
+				     _("cannot create a connection id"));
 	conn->id = strdup(id);
 	if (conn->id == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -133,7 +133,7 @@ static kvl_result store_sealed(struct kvl_connection *conn, const char *key,
 
 nomem:
 	free(encoded);
-	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 }
 
 kvl_result kvl_conn_seal_credential(const char *env_dir,
@@ -158,7 +158,7 @@ kvl_result kvl_conn_seal_credential(const char *env_dir,
 	path = key_path(env_dir);
 	aad = seal_context(conn, key);
 	if (path == NULL || aad == NULL) {
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = kvl_seal_buffer(path, aad, plaintext, len, &sealed, &sealed_len,
@@ -168,7 +168,7 @@ kvl_result kvl_conn_seal_credential(const char *env_dir,
 
 	encoded = kvl_base64_encode(sealed, sealed_len);
 	if (encoded == NULL) {
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	rc = store_sealed(conn, key, encoded, err);
@@ -197,20 +197,21 @@ static kvl_result open_credential(const char *env_dir,
 			encoded = conn->sealed[i].value;
 	if (encoded == NULL || conn->id == NULL)
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "connection '%s' has no typed credential "
-				     "'%s'", conn->display_name != NULL
+				     _("connection '%s' has no typed "
+				       "credential '%s'"),
+				     conn->display_name != NULL
 					? conn->display_name : "",
 				     key != NULL ? key : "");
 	if (kvl_base64_decode(encoded, &sealed, &sealed_len) != KVL_OK)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the sealed credential '%s' of '%s' is "
-				     "not base64; type it again", key,
+				     _("the sealed credential '%s' of '%s' is "
+				       "not base64; type it again"), key,
 				     conn->display_name);
 
 	path = key_path(env_dir);
 	aad = seal_context(conn, key);
 	if (path == NULL || aad == NULL)
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	else
 		rc = kvl_open_sealed_buffer(path, aad, sealed, sealed_len,
 					    plaintext, len, err);
@@ -312,13 +313,13 @@ kvl_result kvl_conn_open_credential(const char *env_dir,
 	if (problem == NULL && err != NULL && err->message != NULL)
 		detail = strdup(err->message);
 	kvl_error_set(err, KVL_ERR_PREREQ,
-		      "cannot open the sealed credential '%s' of connection "
-		      "'%s': %s; restore credentials.key from a backup of the "
-		      "environment directory, or type the credential again "
-		      "with 'kvlink connection edit'", key,
+		      _("cannot open the sealed credential '%s' of connection "
+			"'%s': %s; restore credentials.key from a backup of "
+			"the environment directory, or type the credential "
+			"again with 'kvlink connection edit'"), key,
 		      conn->display_name != NULL ? conn->display_name : "",
 		      problem != NULL ? problem : detail != NULL ? detail
-			: "the key file credentials.key cannot be read");
+			: _("the key file credentials.key cannot be read"));
 	free(detail);
 	return KVL_ERR_PREREQ;
 }
@@ -363,7 +364,7 @@ static char *sealed_owner_list(const struct kvl_environment *env,
 		free(quoted);
 	}
 	if (id != NULL && id->sealed_secret != NULL &&
-	    !append_owner(&list, "the service identity's client secret"))
+	    !append_owner(&list, _("the service identity's client secret")))
 		goto nomem;
 	return list;
 
@@ -383,25 +384,25 @@ kvl_result kvl_conn_check_credentials_key(const char *env_dir,
 	kvl_result rc = KVL_OK;
 
 	if (path == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	problem = key_file_problem(path);
 	if (problem == NULL)
 		goto out;
 	owners = sealed_owner_list(env, &nomem);
 	if (nomem)
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (owners == NULL)
 		goto out;
 
 	rc = kvl_error_set(err, KVL_ERR_PREREQ,
-			   "the credentials key file '%s' %s, so the sealed "
-			   "credentials of %s cannot be decrypted, and "
-			   "kvlink will not make a new key over them; "
-			   "restore the file from a backup of the "
-			   "environment directory, or set those credentials "
-			   "again: delete the connections and add them again, "
-			   "and run 'kvlink env identity set' for the service "
-			   "identity", path, problem, owners);
+			   _("the credentials key file '%s' %s, so the sealed "
+			     "credentials of %s cannot be decrypted, and "
+			     "kvlink will not make a new key over them; "
+			     "restore the file from a backup of the "
+			     "environment directory, or set those credentials "
+			     "again: delete the connections and add them "
+			     "again, and run 'kvlink env identity set' for "
+			     "the service identity"), path, problem, owners);
 out:
 	free(owners);
 	free(path);
@@ -491,14 +492,14 @@ kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
 		if (kvl_conn_secret_name_validate("", secret_name, &ignored)
 		    == KVL_OK)
 			kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				      "the linked vault has no secret named "
-				      "'%s'; check the name or add the "
-				      "secret to the vault", secret_name);
+				      _("the linked vault has no secret named "
+					"'%s'; check the name or add the "
+					"secret to the vault"), secret_name);
 		else
 			kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				      "the linked vault has no secret with "
-				      "that name; check the name or add the "
-				      "secret to the vault");
+				      _("the linked vault has no secret with "
+					"that name; check the name or add the "
+					"secret to the vault"));
 		kvl_error_clear(&ignored);
 		return KVL_ERR_NOT_FOUND;
 	}
@@ -508,13 +509,13 @@ kvl_result kvl_conn_check_secret(const struct kvl_secret_item *items,
 		*usability = u;
 	if (u == KVL_SECRET_MANAGED)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "secret '%s' backs a certificate and "
-				     "cannot be picked; choose another "
-				     "secret", secret_name);
+				     _("secret '%s' backs a certificate and "
+				       "cannot be picked; choose another "
+				       "secret"), secret_name);
 	if (u != KVL_SECRET_USABLE && !allow_unusable)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "secret '%s' cannot be used as it is: "
-				     "%s; confirm to pick it anyway",
+				     _("secret '%s' cannot be used as it is: "
+				       "%s; confirm to pick it anyway"),
 				     secret_name,
 				     kvl_secret_usability_reason(u));
 	return KVL_OK;

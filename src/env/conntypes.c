@@ -289,14 +289,14 @@ static bool hostname_valid(const char *s)
 static const char *hostname_problem(const char *s)
 {
 	if (strstr(s, "://") != NULL)
-		return "a host name without a scheme such as https://";
+		return _("a host name without a scheme such as https://");
 	if (strchr(s, '/') != NULL)
-		return "a host name without a path";
+		return _("a host name without a path");
 	if (strchr(s, ':') != NULL)
-		return "a host name without a port (use the port field)";
+		return _("a host name without a port (use the port field)");
 	if (!hostname_valid(s))
-		return "a host name of letters, digits, '-' and dots, "
-		       "such as files.example.com";
+		return _("a host name of letters, digits, '-' and dots, such "
+			 "as files.example.com");
 	return NULL;
 }
 
@@ -386,38 +386,39 @@ static const char *kind_problem(enum kvl_field_kind kind, const char *v)
 	switch (kind) {
 	case KVL_FIELD_TEXT:
 		return printable(v, true, false) ? NULL
-			: "text without control characters";
+			: _("text without control characters");
 	case KVL_FIELD_HOSTNAME:
 		return hostname_problem(v);
 	case KVL_FIELD_PORT:
-		return port_valid(v) ? NULL : "a port number from 1 to 65535";
+		return port_valid(v) ? NULL : _("a port number from 1 to "
+						"65535");
 	case KVL_FIELD_PATH:
 		return v[0] == '/' && printable(v, true, false) ? NULL
-			: "an absolute path starting with /";
+			: _("an absolute path starting with /");
 	case KVL_FIELD_ID:
 		return id_valid(v) ? NULL
-			: "an id of letters, digits, '-', '_' and '.'";
+			: _("an id of letters, digits, '-', '_' and '.'");
 	case KVL_FIELD_NUMERIC_ID:
 		return all_digits(v) && strlen(v) <= 20 ? NULL
-			: "a numeric id (digits only)";
+			: _("a numeric id (digits only)");
 	case KVL_FIELD_EMAIL:
 		return email_valid(v) ? NULL
-			: "an email address such as name@example.com";
+			: _("an email address such as name@example.com");
 	case KVL_FIELD_USERNAME:
 		return printable(v, false, false) && strchr(v, ':') == NULL
-			? NULL : "a user name without spaces or ':'";
+			? NULL : _("a user name without spaces or ':'");
 	case KVL_FIELD_URL:
 		return url_valid(v) ? NULL
-			: "an https:// URL such as https://example.com/api";
+			: _("an https:// URL such as https://example.com/api");
 	case KVL_FIELD_PRIVATE_KEY:
 		return private_key_valid(v) ? NULL
-			: "a PEM or OpenSSH private key (-----BEGIN ... "
-			  "PRIVATE KEY-----)";
+			: _("a PEM or OpenSSH private key (-----BEGIN ... "
+			    "PRIVATE KEY-----)");
 	case KVL_FIELD_GOOGLE_ADS_ID:
 		return google_ads_id_valid(v) ? NULL
-			: "10 digits, dashes allowed, such as 123-456-7890";
+			: _("10 digits, dashes allowed, such as 123-456-7890");
 	}
-	return "a value of a known kind";
+	return _("a value of a known kind");
 }
 
 /*
@@ -459,21 +460,22 @@ kvl_result kvl_conn_field_validate(const struct kvl_field_def *field,
 		if (!field->required)
 			return KVL_OK;
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is required (%s)", field->label,
-				     field->key, field->help);
+				     _("%s (%s) is required (%s)"),
+				     _(field->label),
+				     field->key, _(field->help));
 	}
 	if (strlen(value) > max)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is longer than %zu characters",
-				     field->label, field->key, max);
+				     _("%s (%s) is longer than %zu characters"),
+				     _(field->label), field->key, max);
 
 	/* The value is not quoted: it may be a credential or unprintable. */
 	problem = encoding_problem(field, value);
 	if (problem != NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "invalid %s (%s): %s; expected UTF-8 text "
-				     "without control characters",
-				     field->label, field->key, problem);
+				     _("invalid %s (%s): %s; expected UTF-8 "
+				       "text without control characters"),
+				     _(field->label), field->key, _(problem));
 
 	problem = kind_problem(field->kind, value);
 	if (problem == NULL)
@@ -481,10 +483,11 @@ kvl_result kvl_conn_field_validate(const struct kvl_field_def *field,
 	/* Credentials never appear in messages; other values are quoted. */
 	if (field->credential)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "invalid %s (%s): expected %s",
-				     field->label, field->key, problem);
+				     _("invalid %s (%s): expected %s"),
+				     _(field->label), field->key, problem);
 	return kvl_error_set(err, KVL_ERR_INVALID,
-			     "invalid %s (%s) '%s': expected %s", field->label,
+			     _("invalid %s (%s) '%s': expected %s"),
+			     _(field->label),
 			     field->key, value, problem);
 }
 
@@ -496,15 +499,15 @@ kvl_result kvl_conn_secret_name_validate(const char *label, const char *name,
 
 	if (len == 0 || len > SECRET_NAME_MAX)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "invalid secret name for %s: expected 1 "
-				     "to %d characters", label,
+				     _("invalid secret name for %s: expected "
+				       "1 to %d characters"), label,
 				     SECRET_NAME_MAX);
 	for (i = 0; i < len; i++) {
 		if (!isalnum((unsigned char)name[i]) && name[i] != '-')
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "invalid secret name for %s: "
-					     "expected only 0-9, a-z, A-Z and "
-					     "'-'", label);
+					     _("invalid secret name for %s: "
+					       "expected only 0-9, a-z, A-Z "
+					       "and '-'"), label);
 	}
 	return KVL_OK;
 }
@@ -550,20 +553,20 @@ static kvl_result check_entry(const struct kvl_conn_type *type,
 	if (field == NULL) {
 		list_keys(type, keys, sizeof(keys));
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s has no field '%s'; its fields are: "
-				     "%s", type->display_name,
+				     _("%s has no field '%s'; its fields are: "
+				       "%s"), type->display_name,
 				     v->key != NULL ? v->key : "", keys);
 	}
 	if (find_value(values, index, v->key) != NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) is given twice; give it once",
-				     field->label, field->key);
+				     _("%s (%s) is given twice; give it once"),
+				     _(field->label), field->key);
 
 	if (v->value == NULL) {
 		if (field->credential)
 			return KVL_OK;
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s (%s) has no value", field->label,
+				     _("%s (%s) has no value"), _(field->label),
 				     field->key);
 	}
 	if (field->credential && use_key_vault)
@@ -593,13 +596,14 @@ static kvl_result check_rules(const struct kvl_conn_type *type,
 		if (f->required && f->default_value == NULL &&
 		    !is_given(values, n, f->key))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "missing %s (%s): %s", f->label,
-					     f->key, f->help);
+					     _("missing %s (%s): %s"),
+					     _(f->label), f->key, _(f->help));
 		if (f->needs != NULL && is_given(values, n, f->key) &&
 		    !is_given(values, n, f->needs))
 			return kvl_error_set(err, KVL_ERR_INVALID,
-					     "%s (%s) is given without %s; "
-					     "give both or neither", f->label,
+					     _("%s (%s) is given without %s; "
+					       "give both or neither"),
+					     _(f->label),
 					     f->key, f->needs);
 	}
 
@@ -610,8 +614,8 @@ static kvl_result check_rules(const struct kvl_conn_type *type,
 			return KVL_OK;
 	return kvl_error_set(err, KVL_ERR_INVALID, "%s: %s",
 			     type->display_name,
-			     type->rule != NULL ? type->rule
-				: "a credential is missing");
+			     type->rule != NULL ? _(type->rule)
+				: _("a credential is missing"));
 }
 
 kvl_result kvl_conn_values_validate(const struct kvl_conn_type *type,
@@ -624,8 +628,8 @@ kvl_result kvl_conn_values_validate(const struct kvl_conn_type *type,
 
 	if (use_key_vault && !type->key_vault)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-				     "%s cannot take its credentials from Key "
-				     "Vault; type them instead",
+				     _("%s cannot take its credentials from "
+				       "Key Vault; type them instead"),
 				     type->display_name);
 
 	for (i = 0; i < n_values; i++) {

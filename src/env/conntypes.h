@@ -86,7 +86,7 @@ size_t kvl_conn_type_n_credentials(const struct kvl_conn_type *type);
 /*
  * Checks one value against its field's kind. An empty value is accepted
  * only for a field that is not required. On failure the message names the
- * field's label and what is expected, untranslated; KVL_ERR_INVALID.
+ * field's label and what is expected, translated; KVL_ERR_INVALID.
  */
 kvl_result kvl_conn_field_validate(const struct kvl_field_def *field,
 				   const char *value, struct kvl_error *err)

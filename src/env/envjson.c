@@ -9,6 +9,7 @@
 #include "env/envstore.h"
 #include "env/identity.h"
 #include "env/members.h"
+#include "i18n.h"
 
 /* Top-level members this version reads; everything else goes to extra. */
 static const char *const known_members[] = {
@@ -47,14 +48,15 @@ static kvl_result get_string(json_object *obj, const char *key,
 		if (!required)
 			return KVL_OK;
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"%s\" is missing", key);
+				     _("the member \"%s\" is missing"), key);
 	}
 	if (!json_object_is_type(value, json_type_string))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"%s\" is not a string", key);
+				     _("the member \"%s\" is not a string"),
+				     key);
 	*out = strdup(json_object_get_string(value));
 	if (*out == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -80,8 +82,8 @@ static kvl_result parse_role(const char *name, enum kvl_role *role,
 		}
 	}
 	return kvl_error_set(err, KVL_ERR_PARSE,
-			     "the user role \"%s\" is not Admin, Contributor "
-			     "or Viewer", name);
+			     _("the user role \"%s\" is not Admin, "
+			       "Contributor or Viewer"), name);
 }
 
 static kvl_result parse_user(json_object *item, struct kvl_env_user *user,
@@ -92,7 +94,8 @@ static kvl_result parse_user(json_object *item, struct kvl_env_user *user,
 
 	if (!json_object_is_type(item, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "an entry of \"users\" is not an object");
+				     _("an entry of \"users\" is not an "
+				       "object"));
 	rc = get_string(item, "objectId", true, &user->object_id, err);
 	if (rc == KVL_OK)
 		rc = get_string(item, "name", false, &user->name, err);
@@ -114,13 +117,13 @@ static kvl_result parse_users(json_object *doc, struct kvl_environment *env,
 	if (!json_object_object_get_ex(doc, "users", &users) ||
 	    !json_object_is_type(users, json_type_array))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"users\" is missing or not "
-				     "an array");
+				     _("the member \"users\" is missing or "
+				       "not an array"));
 
 	n = json_object_array_length(users);
 	env->users = calloc(n > 0 ? n : 1, sizeof(*env->users));
 	if (env->users == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	for (i = 0; i < n; i++) {
 		rc = parse_user(json_object_array_get_idx(users, i),
@@ -145,13 +148,13 @@ static kvl_result parse_previous_permissions(json_object *item,
 		return KVL_OK;
 	if (!json_object_is_type(value, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"previousPermissions\" of a "
-				     "grant is not an object");
+				     _("the member \"previousPermissions\" of "
+				       "a grant is not an object"));
 	text = json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	grant->previous_permissions = text != NULL ? strdup(text) : NULL;
 	if (grant->previous_permissions == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -162,8 +165,8 @@ static kvl_result parse_grant(json_object *item, struct kvl_grant *grant,
 
 	if (!json_object_is_type(item, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "an entry of \"keyVault.grants\" is not "
-				     "an object");
+				     _("an entry of \"keyVault.grants\" is "
+				       "not an object"));
 
 	rc = get_string(item, "kind", true, &grant->kind, err);
 	if (rc != KVL_OK)
@@ -171,8 +174,8 @@ static kvl_result parse_grant(json_object *item, struct kvl_grant *grant,
 	if (strcmp(grant->kind, "accessPolicy") != 0 &&
 	    strcmp(grant->kind, "roleAssignment") != 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the grant kind \"%s\" is not "
-				     "accessPolicy or roleAssignment",
+				     _("the grant kind \"%s\" is not "
+				       "accessPolicy or roleAssignment"),
 				     grant->kind);
 
 	rc = get_string(item, "principalId", true, &grant->principal_id, err);
@@ -203,13 +206,13 @@ static kvl_result parse_grants(json_object *vault, struct kvl_vault_link *link,
 		return KVL_OK;
 	if (!json_object_is_type(grants, json_type_array))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"keyVault.grants\" is not "
-				     "an array");
+				     _("the member \"keyVault.grants\" is not "
+				       "an array"));
 
 	n = json_object_array_length(grants);
 	link->grants = calloc(n > 0 ? n : 1, sizeof(*link->grants));
 	if (link->grants == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	for (i = 0; i < n; i++) {
 		rc = parse_grant(json_object_array_get_idx(grants, i),
 				 &link->grants[i], err);
@@ -228,8 +231,8 @@ static kvl_result parse_state(json_object *vault, struct kvl_vault_link *link,
 
 	if (state == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"keyVault.state\" is "
-				     "missing");
+				     _("the member \"keyVault.state\" is "
+				       "missing"));
 	for (i = 0; i < sizeof(link_states) / sizeof(link_states[0]); i++) {
 		if (strcmp(link_states[i], state) == 0) {
 			link->state = (enum kvl_link_state)i;
@@ -237,8 +240,8 @@ static kvl_result parse_state(json_object *vault, struct kvl_vault_link *link,
 		}
 	}
 	return kvl_error_set(err, KVL_ERR_PARSE,
-			     "the link state \"%s\" is not none, pending or "
-			     "linked", state);
+			     _("the link state \"%s\" is not none, pending or "
+			       "linked"), state);
 }
 
 /* The string members of keyVault, with whether each is required. */
@@ -290,8 +293,8 @@ static kvl_result parse_link(json_object *doc, struct kvl_vault_link *link,
 		return KVL_OK;
 	if (!json_object_is_type(vault, json_type_object))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"keyVault\" is not an "
-				     "object");
+				     _("the member \"keyVault\" is not an "
+				       "object"));
 
 	rc = parse_state(vault, link, err);
 	if (rc != KVL_OK || link->state == KVL_LINK_NONE)
@@ -315,13 +318,13 @@ static kvl_result parse_connections(json_object *doc,
 		return KVL_OK;
 	if (!json_object_is_type(list, json_type_array))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"connections\" is not an "
-				     "array");
+				     _("the member \"connections\" is not an "
+				       "array"));
 
 	n = json_object_array_length(list);
 	env->connections = calloc(n > 0 ? n : 1, sizeof(*env->connections));
 	if (env->connections == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	for (i = 0; i < n; i++) {
 		rc = kvl_conn_from_json(json_object_array_get_idx(list, i),
 					&env->connections[i], err);
@@ -342,21 +345,21 @@ static kvl_result parse_header(json_object *doc, struct kvl_environment *env,
 	if (!json_object_object_get_ex(doc, "format", &value) ||
 	    !json_object_is_type(value, json_type_int))
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"format\" is missing or "
-				     "not a number");
+				     _("the member \"format\" is missing or "
+				       "not a number"));
 	format = json_object_get_int64(value);
 	if (format != KVL_ENV_FORMAT)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "it has format %lld but this kvlink "
-				     "reads format %d only",
+				     _("it has format %lld but this kvlink "
+				       "reads format %d only"),
 				     (long long)format, KVL_ENV_FORMAT);
 
 	if (!json_object_object_get_ex(doc, "revision", &value) ||
 	    !json_object_is_type(value, json_type_int) ||
 	    json_object_get_int64(value) < 0)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the member \"revision\" is missing or "
-				     "not a number of 0 or more");
+				     _("the member \"revision\" is missing or "
+				       "not a number of 0 or more"));
 	env->revision = (long)json_object_get_int64(value);
 
 	rc = get_string(doc, "id", true, &env->id, err);
@@ -373,7 +376,7 @@ static kvl_result collect_extra(json_object *doc, struct kvl_environment *env,
 {
 	env->extra = json_object_new_object();
 	if (env->extra == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	json_object_object_foreach(doc, key, value) {
 		if (is_known_member(key))
@@ -392,7 +395,7 @@ kvl_result kvl_env_from_json(json_object *doc, struct kvl_environment *env,
 
 	if (!json_object_is_type(doc, json_type_object)) {
 		rc = kvl_error_set(err, KVL_ERR_PARSE,
-				   "the document is not a JSON object");
+				   _("the document is not a JSON object"));
 		goto out;
 	}
 

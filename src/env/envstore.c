@@ -21,6 +21,7 @@
 #include "env/connections.h"
 #include "env/envstore.h"
 #include "env/identity.h"
+#include "i18n.h"
 
 #define ENV_FILE "environment.json"
 #define LOCK_FILE "environment.lock"
@@ -84,8 +85,9 @@ static kvl_result make_store_dir(const char *dir, struct kvl_error *err)
 		return rc;
 	reason = err->message;
 	err->message = NULL;
-	kvl_error_set(err, KVL_ERR_STORE, "%s, or choose another directory "
-		      "with --env-dir", reason != NULL ? reason : "");
+	kvl_error_set(err, KVL_ERR_STORE, _("%s, or choose another directory "
+					    "with --env-dir"),
+					  reason != NULL ? reason : "");
 	free(reason);
 	return KVL_ERR_STORE;
 }
@@ -100,14 +102,14 @@ static kvl_result check_store_dir(const char *dir, const struct stat *st,
 {
 	if (st->st_uid != geteuid())
 		return kvl_error_set(err, KVL_ERR_STORE,
-			"the environment directory '%s' belongs to another "
-			"user (uid %lu); choose a directory of your own with "
-			"--env-dir", dir, (unsigned long)st->st_uid);
+			_("the environment directory '%s' belongs to another "
+			  "user (uid %lu); choose a directory of your own "
+			  "with --env-dir"), dir, (unsigned long)st->st_uid);
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
 		return kvl_error_set(err, KVL_ERR_STORE,
-			"the environment directory '%s' is writable by other "
-			"users (mode %03o); run 'chmod go-w %s' or choose "
-			"another directory with --env-dir", dir,
+			_("the environment directory '%s' is writable by "
+			  "other users (mode %03o); run 'chmod go-w %s' or "
+			  "choose another directory with --env-dir"), dir,
 			(unsigned)(st->st_mode & 0777), dir);
 	return KVL_OK;
 }
@@ -119,8 +121,8 @@ static kvl_result verify_store_dir(const char *dir, struct kvl_error *err)
 
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return kvl_error_set(err, KVL_ERR_STORE,
-			"'%s' is not a directory; remove it or choose another "
-			"directory with --env-dir", dir);
+			_("'%s' is not a directory; remove it or choose "
+			  "another directory with --env-dir"), dir);
 	return check_store_dir(dir, &st, err);
 }
 
@@ -134,8 +136,8 @@ kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 	*out = NULL;
 	if (dir == NULL || dir[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"no environment directory given; set --env-dir or "
-			"HOME");
+			_("no environment directory given; set --env-dir or "
+			  "HOME"));
 
 	/* A missing directory is made by the first save, so that commands
 	 * that only read leave no trace. */
@@ -147,13 +149,13 @@ kvl_result kvl_envstore_open(const char *dir, struct kvl_envstore **out,
 
 	store = calloc(1, sizeof(*store));
 	if (store == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	store->dir = strdup(dir);
 	if (store->dir == NULL ||
 	    asprintf(&store->path, "%s/%s", dir, ENV_FILE) < 0 ||
 	    asprintf(&store->lock_path, "%s/%s", dir, LOCK_FILE) < 0) {
 		kvl_envstore_close(store);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 
 	*out = store;
@@ -213,25 +215,26 @@ static FILE *open_document(const char *path, struct kvl_error *err)
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			      "no environment in '%s' yet", path);
+			      _("no environment in '%s' yet"), path);
 		return NULL;
 	}
 	if (fd < 0 && errno == ELOOP) {
 		kvl_error_set(err, KVL_ERR_STORE,
-			"'%s' is a symbolic link, which kvlink does not "
-			"follow; replace it with the file it points to", path);
+			_("'%s' is a symbolic link, which kvlink does not "
+			  "follow; replace it with the file it points to"),
+			path);
 		return NULL;
 	}
 	if (fd < 0) {
 		kvl_error_set(err, KVL_ERR_STORE,
-			"cannot read '%s': %s; check its permissions",
+			_("cannot read '%s': %s; check its permissions"),
 			path, strerror(errno));
 		return NULL;
 	}
 
 	fp = fdopen(fd, "rb");
 	if (fp == NULL) {
-		kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		close(fd);
 	}
 	return fp;
@@ -257,33 +260,33 @@ static kvl_result read_file(const char *path, char **text, size_t *len,
 
 	if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
-			"'%s' is not a regular file (a directory, say), so "
-			"it is not an environment kvlink wrote; move it "
-			"aside", path);
+			_("'%s' is not a regular file (a directory, say), so "
+			  "it is not an environment kvlink wrote; move it "
+			  "aside"), path);
 		goto out;
 	}
 	if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 ||
 	    fseek(fp, 0, SEEK_SET) != 0) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
-			"cannot read '%s': %s", path, strerror(errno));
+			_("cannot read '%s': %s"), path, strerror(errno));
 		goto out;
 	}
 	if (size > ENV_MAX_SIZE) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
-			"'%s' is larger than %ld bytes, which is not an "
-			"environment kvlink wrote; fix the file or move it "
-			"aside", path, ENV_MAX_SIZE);
+			_("'%s' is larger than %ld bytes, which is not an "
+			  "environment kvlink wrote; fix the file or move it "
+			  "aside"), path, ENV_MAX_SIZE);
 		goto out;
 	}
 
 	data = malloc((size_t)size + 1);
 	if (data == NULL) {
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	if (fread(data, 1, (size_t)size, fp) != (size_t)size) {
 		rc = kvl_error_set(err, KVL_ERR_STORE,
-			"cannot read '%s': short read", path);
+			_("cannot read '%s': short read"), path);
 		goto out;
 	}
 	data[size] = '\0';
@@ -304,9 +307,9 @@ static kvl_result damaged(const char *path, struct kvl_error *err)
 	kvl_result rc;
 
 	rc = kvl_error_set(err, KVL_ERR_STORE,
-		"the environment file '%s' cannot be used: %s. kvlink "
-		"will not overwrite it; fix the file or move it aside, "
-		"then run kvlink again", path,
+		_("the environment file '%s' cannot be used: %s. kvlink will "
+		  "not overwrite it; fix the file or move it aside, then run "
+		  "kvlink again"), path,
 		detail != NULL ? detail : "unreadable");
 	free(detail);
 	return rc;
@@ -364,15 +367,15 @@ static kvl_result lock_store(struct kvl_envstore *store, int *fd,
 		   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0)
 		return kvl_error_set(err, KVL_ERR_STORE,
-			"cannot open the lock file '%s': %s; check the "
-			"permissions of '%s'", store->lock_path,
+			_("cannot open the lock file '%s': %s; check the "
+			  "permissions of '%s'"), store->lock_path,
 			strerror(errno), store->dir);
 
 	while (flock(*fd, LOCK_EX) != 0) {
 		if (errno == EINTR)
 			continue;
 		kvl_error_set(err, KVL_ERR_STORE,
-			"cannot lock '%s': %s", store->lock_path,
+			_("cannot lock '%s': %s"), store->lock_path,
 			strerror(errno));
 		close(*fd);
 		*fd = -1;
@@ -415,20 +418,20 @@ static kvl_result write_document(struct kvl_envstore *store,
 	doc = kvl_env_to_json(env);
 	env->revision = saved;
 	if (doc == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY |
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (text == NULL) {
 		json_object_put(doc);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	/* Names from Azure may hold invalid UTF-8, which json-c copies as
 	 * it is; the file must stay valid UTF-8 JSON. */
 	clean = kvl_utf8_repair(text);
 	json_object_put(doc);
 	if (clean == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	rc = kvl_write_file_atomic(store->path, clean, strlen(clean), 0600,
 				   err);
 	free(clean);
@@ -497,10 +500,10 @@ kvl_result kvl_envstore_save(struct kvl_envstore *store,
 		goto out;
 	if (current != env->revision) {
 		rc = kvl_error_set(err, KVL_ERR_CONFLICT,
-			"another kvlink saved the environment in '%s' after "
-			"this one read it (revision %ld, read as %ld), so "
-			"this change was not saved; run the command again, "
-			"or save again in the wizard", store->path, current,
+			_("another kvlink saved the environment in '%s' after "
+			  "this one read it (revision %ld, read as %ld), so "
+			  "this change was not saved; run the command again, "
+			  "or save again in the wizard"), store->path, current,
 			env->revision);
 		goto out;
 	}
@@ -590,21 +593,22 @@ kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
 	memset(env, 0, sizeof(*env));
 	if (name == NULL || name[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"the environment name is empty; give it a name");
+			_("the environment name is empty; give it a name"));
 	problem = kvl_name_problem(name, KVL_ENV_NAME_MAX);
 	if (problem != NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"invalid environment name: %s; use at most %d "
-			"characters of UTF-8 text without control "
-			"characters", problem, KVL_ENV_NAME_MAX);
+			_("invalid environment name: %s; use at most %d "
+			  "characters of UTF-8 text without control "
+			  "characters"), _(problem), KVL_ENV_NAME_MAX);
 	if (region == NULL || admin_object_id == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"an environment needs a region and an Admin");
+			_("an environment needs a region and an Admin"));
 
 	rc = kvl_uuid4(id);
 	if (rc != KVL_OK)
-		return kvl_error_set(err, rc, "cannot create an environment "
-				     "id: no random numbers available");
+		return kvl_error_set(err, rc, _("cannot create an environment "
+						"id: no random numbers "
+						"available"));
 
 	env->id = strdup(id);
 	env->display_name = strdup(name);
@@ -622,8 +626,8 @@ kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
 
 	if (!region_valid(env->region)) {
 		kvl_error_set(err, KVL_ERR_INVALID,
-			"'%s' is not a valid Azure region name; use a name "
-			"such as westeurope", region);
+			_("'%s' is not a valid Azure region name; use a name "
+			  "such as westeurope"), region);
 		kvl_env_clear(env);
 		return KVL_ERR_INVALID;
 	}
@@ -631,7 +635,7 @@ kvl_result kvl_env_create(struct kvl_environment *env, const char *name,
 
 nomem:
 	kvl_env_clear(env);
-	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 }
 
 void kvl_vault_link_clear(struct kvl_vault_link *link)

@@ -11,6 +11,7 @@
 #include "env/connections.h"
 #include "env/identity.h"
 #include "env/members.h"
+#include "i18n.h"
 
 void kvl_env_identity_free(struct kvl_env_identity *id)
 {
@@ -41,18 +42,18 @@ static kvl_result check_complete(const struct kvl_env_identity *id,
 		return KVL_OK;
 	if (id->tenant_id == NULL || id->client_id == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the service identity (%s) has no "
-				     "tenantId or clientId", kind);
+				     _("the service identity (%s) has no "
+				       "tenantId or clientId"), kind);
 	if (id->kind == KVL_CREDENTIAL_CLIENT_SECRET &&
 	    id->sealed_secret == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the service identity (%s) has no "
-				     "sealedClientSecret", kind);
+				     _("the service identity (%s) has no "
+				       "sealedClientSecret"), kind);
 	if (id->kind == KVL_CREDENTIAL_CERTIFICATE &&
 	    id->certificate_path == NULL)
 		return kvl_error_set(err, KVL_ERR_PARSE,
-				     "the service identity (%s) has no "
-				     "certificatePath", kind);
+				     _("the service identity (%s) has no "
+				       "certificatePath"), kind);
 	return KVL_OK;
 }
 
@@ -65,9 +66,9 @@ static kvl_result parse_kind(json_object *obj, struct kvl_env_identity *id,
 	rc = kvl_env_member_string(obj, "kind", true, &kind, err);
 	if (rc == KVL_OK && !kvl_credential_kind_parse(kind, &id->kind))
 		rc = kvl_error_set(err, KVL_ERR_PARSE,
-				   "the service identity's kind '%s' is not "
-				   "clientSecret, certificate or "
-				   "managedIdentity", kind);
+				   _("the service identity's kind '%s' is not "
+				     "clientSecret, certificate or "
+				     "managedIdentity"), kind);
 	free(kind);
 	return rc;
 }
@@ -83,11 +84,12 @@ kvl_result kvl_env_identity_from_json(json_object *obj,
 	if (obj == NULL)
 		return KVL_OK;
 	if (!json_object_is_type(obj, json_type_object))
-		return kvl_error_set(err, KVL_ERR_PARSE, "the member "
-				     "\"serviceIdentity\" is not an object");
+		return kvl_error_set(err, KVL_ERR_PARSE,
+				     _("the member \"serviceIdentity\" is "
+				       "not an object"));
 	id = calloc(1, sizeof(*id));
 	if (id == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	rc = parse_kind(obj, id, err);
 	if (rc == KVL_OK)
@@ -153,7 +155,7 @@ static kvl_result seal_paths(const char *env_dir, const char *env_id,
 	free(*key);
 	free(*aad);
 	*key = *aad = NULL;
-	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 }
 
 kvl_result kvl_env_identity_seal(const char *env_dir, const char *env_id,
@@ -175,7 +177,7 @@ kvl_result kvl_env_identity_seal(const char *env_dir, const char *env_id,
 		goto out;
 	encoded = kvl_base64_encode(sealed, sealed_len);
 	if (encoded == NULL) {
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	free(id->sealed_secret);
@@ -202,11 +204,11 @@ static kvl_result open_failed(const char *env_dir, kvl_result rc,
 	if (problem == NULL && err != NULL && err->message != NULL)
 		detail = strdup(err->message);
 	kvl_error_set(err, KVL_ERR_PREREQ,
-		      "cannot open the sealed client secret of the service "
-		      "identity: %s; restore %s from a backup of the "
-		      "environment directory, or set the secret again with "
-		      "'kvlink env identity set'", problem != NULL ? problem
-			: detail != NULL ? detail : "it cannot be read",
+		      _("cannot open the sealed client secret of the service "
+			"identity: %s; restore %s from a backup of the "
+			"environment directory, or set the secret again with "
+			"'kvlink env identity set'"), problem != NULL ? problem
+			: detail != NULL ? detail : _("it cannot be read"),
 		      KVL_CREDENTIALS_KEY_FILE);
 	free(detail);
 	return KVL_ERR_PREREQ;
@@ -224,9 +226,10 @@ static kvl_result open_secret(const char *env_dir, const char *env_id,
 	if (kvl_base64_decode(id->sealed_secret, &sealed, &sealed_len) !=
 	    KVL_OK)
 		return kvl_error_set(err, KVL_ERR_PREREQ,
-				     "the sealed client secret of the service "
-				     "identity is not base64; set it again "
-				     "with 'kvlink env identity set'");
+				     _("the sealed client secret of the "
+				       "service identity is not base64; set "
+				       "it again with 'kvlink env identity "
+				       "set'"));
 	rc = seal_paths(env_dir, env_id, id, &key, &aad, err);
 	if (rc == KVL_OK)
 		rc = kvl_open_sealed_buffer(key, aad, sealed, sealed_len,
@@ -255,7 +258,7 @@ kvl_result kvl_env_identity_credential(const char *env_dir,
 
 	memset(out, 0, sizeof(*out));
 	if (kvl_credential_copy(&view, out) != KVL_OK)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (id->kind != KVL_CREDENTIAL_CLIENT_SECRET)
 		return KVL_OK;
 	rc = open_secret(env_dir, env_id, id, &out->client_secret, err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "env/notifications.h"
+#include "i18n.h"
 
 #define MEMBER "notifications"
 #define CHECKED_MEMBER "lastCheck"
@@ -110,7 +111,7 @@ kvl_result kvl_notifications_update(struct kvl_environment *env,
 	fresh = json_object_new_array();
 	if (env->extra == NULL || fresh == NULL) {
 		json_object_put(fresh);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	for (i = 0; i < n; i++)
 		json_object_array_add(fresh, notification_json(

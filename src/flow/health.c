@@ -137,7 +137,7 @@ nomem:
 	free(text->cause);
 	free(text->fix);
 	text->cause = text->fix = NULL;
-	return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+	return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 }
 
 static char *format(const char *fmt, ...) KVL_PRINTF(1, 2);
@@ -173,7 +173,7 @@ static kvl_result collect_users(struct health_run *run,
 
 	run->users = calloc(env->n_connections + 1, sizeof(*run->users));
 	if (run->users == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	for (i = 0; i < env->n_connections; i++)
 		if (env->connections[i].use_key_vault)
 			run->users[run->n_users++] =
@@ -377,11 +377,11 @@ static kvl_result add_name(struct kvl_finding *f, const char *name,
 	grown = realloc(f->connections,
 			(f->n_connections + 1) * sizeof(*grown));
 	if (grown == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	f->connections = grown;
 	f->connections[f->n_connections] = strdup(name);
 	if (f->connections[f->n_connections] == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	f->n_connections++;
 	return KVL_OK;
 }
@@ -501,7 +501,7 @@ static kvl_result check_secret(struct health_run *run, const char *name,
 		goto out;
 	if (asprintf(&id, "%s:%s", text.id, name) < 0) {
 		id = NULL;
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	existing = find_finding(run->health, id);
@@ -847,7 +847,7 @@ static kvl_result find_deleted(struct kvl_azure *az,
 	}
 	if (r == KVL_OK && i == n)
 		r = kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				  "no deleted key vault named '%s'",
+				  _("no deleted key vault named '%s'"),
 				  link->name);
 	kvl_deleted_vaults_free(list, n);
 	return r;
@@ -985,8 +985,8 @@ kvl_result kvl_health_check_as(struct kvl_azure *az,
 	memset(out, 0, sizeof(*out));
 	if (env->vault.state != KVL_LINK_LINKED)
 		return kvl_error_set(err, KVL_ERR_NOT_FOUND,
-				     "no key vault is linked to environment "
-				     "'%s'; link one with 'kvlink link'",
+				     _("no key vault is linked to environment "
+				       "'%s'; link one with 'kvlink link'"),
 				     env->display_name);
 	r = collect_users(&run, err);
 	if (r != KVL_OK)

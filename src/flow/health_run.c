@@ -69,7 +69,7 @@ static kvl_result store_notifications(struct kvl_envstore *store,
 	kvl_result r;
 
 	if (notices == NULL || vault == NULL) {
-		r = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 	gmtime_r(&t, &tm);

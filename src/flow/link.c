@@ -134,8 +134,8 @@ static kvl_result find_vault(struct kvl_azure *az, const char *sub,
 		free(*exact);
 		*group = *exact = NULL;
 		rc = kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			"no key vault named '%s' in subscription %s; check "
-			"the name and the subscription", safe, sub);
+			_("no key vault named '%s' in subscription %s; check "
+			  "the name and the subscription"), safe, sub);
 		free(safe);
 	}
 	return rc;
@@ -295,7 +295,7 @@ static void fetch_principal_roles(struct kvl_azure *az,
 	    KVL_OK)
 		kvl_log("cannot list the role assignments of %s on %s: %s",
 			plan->principal.object_id, plan->vault.id,
-			err.message != NULL ? err.message : "unknown error");
+			err.message != NULL ? err.message : _("unknown error"));
 	kvl_error_clear(&err);
 }
 
@@ -315,8 +315,8 @@ kvl_result kvl_link_plan(struct kvl_azure *az,
 	if (subscription_id == NULL || vault_name == NULL ||
 	    vault_name[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"a subscription and a key vault name are needed to "
-			"link a vault");
+			_("a subscription and a key vault name are needed to "
+			  "link a vault"));
 
 	kvl_sink_progress(az->sink, _("Reading the subscription"));
 	rc = kvl_arm_get_subscription(az, subscription_id,
@@ -383,9 +383,9 @@ static kvl_result plan_refused(const struct kvl_link_plan *plan,
 
 	if (!plan->principal_found)
 		return kvl_error_set(err, KVL_ERR_PREREQ,
-			"the Customer Insights service principal was not "
-			"found in the vault's tenant; have a tenant "
-			"administrator add it, then run the checks again");
+			_("the Customer Insights service principal was not "
+			  "found in the vault's tenant; have a tenant "
+			  "administrator add it, then run the checks again"));
 
 	kvl_buf_init(&names);
 	for (i = 0; i < KVL_CHECK_COUNT; i++) {
@@ -396,8 +396,8 @@ static kvl_result plan_refused(const struct kvl_link_plan *plan,
 			     kvl_check_state_name(plan->checks[i].state));
 	}
 	kvl_error_set(err, KVL_ERR_PREREQ,
-		      "prerequisites not met: %s; fix them and run the "
-		      "checks again", names.data != NULL ? names.data : "");
+		      _("prerequisites not met: %s; fix them and run the "
+			"checks again"), names.data != NULL ? names.data : "");
 	kvl_buf_clear(&names);
 	return KVL_ERR_PREREQ;
 }
@@ -449,7 +449,7 @@ static kvl_result record_pending(struct kvl_environment *env,
 				 link) != KVL_OK || link->name == NULL ||
 	    link->resource_id == NULL || link->consent_at == NULL) {
 		kvl_vault_link_clear(link);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -466,7 +466,7 @@ static kvl_result record_linked(struct kvl_vault_link *link,
 	link->linked_by_name = dup_or_null(identity->name);
 	link->linked_at = now_rfc3339();
 	if (link->linked_at == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	link->state = KVL_LINK_LINKED;
 	return KVL_OK;
 }
@@ -525,25 +525,27 @@ static kvl_result roll_back(struct kvl_azure *az, struct kvl_envstore *store,
 	if (kvl_link_undo_grants(az, vault, &env->vault, attempted,
 				 &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "the access that may have been granted on "
-			       "%s could not be removed (%s), so the "
-			       "environment keeps a pending link; Admin > "
-			       "Security in the wizard or 'kvlink link' "
-			       "finishes it", name, detail ? detail : "");
+		append_message(err, _("the access that may have been granted "
+				      "on %s could not be removed (%s), so "
+				      "the environment keeps a pending link; "
+				      "Admin > Security in the wizard or "
+				      "'kvlink link' finishes it"),
+				    name, detail ? detail : "");
 		goto out;
 	}
 
 	if (clear_pending(store, env, &undo_err) != KVL_OK) {
 		detail = kvl_error_format(&undo_err);
-		append_message(err, "any access granted on %s was removed, "
-			       "but the pending link could not be cleared "
-			       "(%s), so the next kvlink run grants the access "
-			       "again and finishes the link", name,
+		append_message(err, _("any access granted on %s was removed, "
+				      "but the pending link could not be "
+				      "cleared (%s), so the next kvlink run "
+				      "grants the access again and finishes "
+				      "the link"), name,
 			       detail ? detail : "");
 		goto out;
 	}
-	append_message(err, "any access granted on %s was removed again and "
-		       "the environment is not linked", name);
+	append_message(err, _("any access granted on %s was removed again and "
+			      "the environment is not linked"), name);
 
 out:
 	kvl_http_set_cancel_sink(az->http, cancel_sink);
@@ -574,8 +576,8 @@ static kvl_result grant_and_save(struct kvl_azure *az,
 	if (options != NULL && options->before_save != NULL) {
 		rc = options->before_save(options->ctx);
 		if (rc != KVL_OK) {
-			kvl_error_set(err, rc, "the link could not be saved "
-				      "(%s)", kvl_result_name(rc));
+			kvl_error_set(err, rc, _("the link could not be saved "
+						 "(%s)"), kvl_result_name(rc));
 			return roll_back(az, store, env, vault, attempted,
 					 err);
 		}
@@ -597,7 +599,7 @@ static const struct kvl_identity *signed_in(struct kvl_azure *az,
 
 	if (identity == NULL || identity->object_id == NULL)
 		kvl_error_set(err, KVL_ERR_AUTH,
-			      "nobody is signed in; sign in and try again");
+			      _("nobody is signed in; sign in and try again"));
 	return identity;
 }
 
@@ -612,14 +614,14 @@ kvl_result kvl_link_apply(struct kvl_azure *az, struct kvl_envstore *store,
 
 	if (!consent)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"the data privacy and compliance statement was not "
-			"accepted; read it and accept it to link the vault");
+			_("the data privacy and compliance statement was not "
+			  "accepted; read it and accept it to link the vault"));
 	if (!kvl_link_plan_ready(plan))
 		return plan_refused(plan, err);
 	if (env->vault.state != KVL_LINK_NONE)
 		return kvl_error_set(err, KVL_ERR_CONFLICT,
-			"the environment already has a %s key vault link; "
-			"unlink it or finish it first",
+			_("the environment already has a %s key vault link; "
+			  "unlink it or finish it first"),
 			env->vault.state == KVL_LINK_PENDING ? "pending"
 			: "finished");
 	identity = signed_in(az, err);
@@ -650,13 +652,14 @@ static kvl_result drop_pending(struct kvl_envstore *store,
 
 	kvl_error_init(&clear_err);
 	if (clear_pending(store, env, &clear_err) == KVL_OK) {
-		append_message(err, "the vault no longer exists, so the "
-			       "unfinished link to it was dropped");
+		append_message(err, _("the vault no longer exists, so the "
+				      "unfinished link to it was dropped"));
 	} else {
 		detail = kvl_error_format(&clear_err);
-		append_message(err, "the vault no longer exists, but the "
-			       "unfinished link to it could not be dropped "
-			       "(%s)", detail != NULL ? detail : "");
+		append_message(err, _("the vault no longer exists, but the "
+				      "unfinished link to it could not be "
+				      "dropped (%s)"),
+				    detail != NULL ? detail : "");
 		free(detail);
 	}
 	kvl_error_clear(&clear_err);
@@ -675,7 +678,7 @@ kvl_result kvl_link_resume(struct kvl_azure *az, struct kvl_envstore *store,
 
 	if (link->state != KVL_LINK_PENDING)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"the environment has no unfinished key vault link");
+			_("the environment has no unfinished key vault link"));
 	identity = signed_in(az, err);
 	if (identity == NULL || identity->object_id == NULL)
 		return KVL_ERR_AUTH;

@@ -7,6 +7,7 @@
 
 #include "core/crypto.h"
 #include "flow/link_grants.h"
+#include "i18n.h"
 
 #define POLICY_PERMISSIONS "keys,secrets,certificates: get,list"
 
@@ -117,13 +118,13 @@ static kvl_result grant_role(struct kvl_azure *az,
 
 	if (role == NULL || role[0] == '\0')
 		return kvl_error_set(err, KVL_ERR_STORE,
-			"a role assignment of the link has no role "
-			"definition id; fix environment.json or move it "
-			"aside");
+			_("a role assignment of the link has no role "
+			  "definition id; fix environment.json or move it "
+			  "aside"));
 	rc = kvl_link_assignment_name(vault->id, grant->principal_id, role,
 				      name);
 	if (rc != KVL_OK)
-		return kvl_error_set(err, rc, "out of memory");
+		return kvl_error_set(err, rc, _("out of memory"));
 
 	rc = kvl_arm_create_role_assignment(az, vault->id, name, role,
 					    grant->principal_id,

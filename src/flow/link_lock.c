@@ -29,7 +29,7 @@ kvl_result kvl_link_lock(const struct kvl_envstore *store, int *fd,
 
 	*fd = -1;
 	if (asprintf(&path, "%s/%s", dir, KVL_LINK_LOCK_FILE) < 0)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0) {

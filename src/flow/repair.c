@@ -164,7 +164,7 @@ static kvl_result select_grants(struct repair_run *run, struct kvl_error *err)
 					   sizeof(*run->fresh.grants));
 	if (r != KVL_OK || run->fresh.grants == NULL) {
 		kvl_vault_link_clear(&all);
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	for (i = 0; i < all.n_grants; i++) {
 		if (!grant_missing(&all.grants[i], &run->before))
@@ -295,7 +295,7 @@ static kvl_result grant_and_record(struct repair_run *run,
 		if (record_grant(&run->disk.vault, &run->fresh.grants[i]) !=
 		    KVL_OK)
 			r = kvl_error_set(err, KVL_ERR_NOMEM,
-					  "out of memory");
+					  _("out of memory"));
 	if (r == KVL_OK)
 		r = kvl_envstore_save(run->store, &run->disk, err);
 	if (r != KVL_OK)
@@ -311,12 +311,12 @@ static kvl_result copy_granted(const struct kvl_vault_link *fresh,
 
 	out->granted = calloc(fresh->n_grants + 1, sizeof(*out->granted));
 	if (out->granted == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	for (i = 0; i < fresh->n_grants; i++) {
 		out->n_granted = i + 1;
 		if (!grant_copy(&out->granted[i], &fresh->grants[i]))
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 	}
 	return KVL_OK;
 }
@@ -393,7 +393,7 @@ static kvl_result recheck(struct kvl_azure *az,
 			     me != NULL && me->name != NULL ? me->name :
 			     "unknown") < 0)
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		user.name = name;
 		reader = &user;
 	}

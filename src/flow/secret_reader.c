@@ -7,6 +7,7 @@
 
 #include "env/identity.h"
 #include "flow/secret_reader.h"
+#include "i18n.h"
 
 /* English, like the findings the name appears in. */
 static const char *kind_text(enum kvl_credential_kind kind)
@@ -55,7 +56,7 @@ static kvl_result open_service(struct kvl_azure *az, const char *env_dir,
 		reader->client_id = strdup(id->client_id);
 	if (reader->name == NULL ||
 	    (id->client_id != NULL && reader->client_id == NULL))
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	reader->health.name = reader->name;
 	if (kvl_env_identity_other_app(id))
 		reader->health.other_app_id = reader->client_id;
@@ -78,7 +79,7 @@ kvl_result kvl_secret_reader_open(struct kvl_azure *az, const char *env_dir,
 		     user != NULL && user->name != NULL ? user->name :
 		     "unknown") < 0) {
 		reader->name = NULL;
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	reader->health.name = reader->name;
 	return KVL_OK;

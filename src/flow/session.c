@@ -45,14 +45,14 @@ static kvl_result choose_cache(struct kvl_session *s, const char *env_dir,
 
 	if (dir == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"cannot find a directory for the token cache; set "
-			"HOME or XDG_STATE_HOME");
+			_("cannot find a directory for the token cache; set "
+			  "HOME or XDG_STATE_HOME"));
 
 	/* kvl_token_cache_save makes the directory when it first saves. */
 	rc = KVL_OK;
 	if (asprintf(&s->cache_path, "%s/token-cache", dir) < 0 ||
 	    asprintf(&s->cache_key_path, "%s/token-cache.key", dir) < 0)
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	free(dir);
 	return rc;
 }
@@ -66,8 +66,8 @@ static kvl_result open_store(struct kvl_session *s, const char *env_dir,
 
 	if (dir == NULL)
 		return kvl_error_set(err, KVL_ERR_INVALID,
-			"cannot find a directory for the environment; set "
-			"HOME or XDG_DATA_HOME, or use --env-dir");
+			_("cannot find a directory for the environment; set "
+			  "HOME or XDG_DATA_HOME, or use --env-dir"));
 	rc = kvl_envstore_open(dir, &s->store, err);
 	free(dir);
 	if (rc != KVL_OK)
@@ -88,7 +88,7 @@ static kvl_result remember_link_tenant(struct kvl_session *s,
 		return KVL_OK;
 	if (kvl_azure_set_tenant_of(&s->az, v->subscription_id,
 				    v->tenant_id) != KVL_OK)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	return KVL_OK;
 }
 
@@ -143,9 +143,10 @@ kvl_result kvl_session_open(struct kvl_session *s,
 	if (options->log_file != NULL) {
 		rc = kvl_log_open(options->log_file);
 		if (rc != KVL_OK) {
-			kvl_error_set(err, rc, "cannot open the log file "
-				      "'%s'; check the path and its "
-				      "permissions", options->log_file);
+			kvl_error_set(err, rc, _("cannot open the log file "
+						 "'%s'; check the path and "
+						 "its permissions"),
+					       options->log_file);
 			goto out;
 		}
 		s->log_opened = true;

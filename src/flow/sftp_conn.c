@@ -164,7 +164,7 @@ kvl_result kvl_sftp_conn_trust(struct kvl_session *s, const char *conn_id,
 
 	/* conn_id may point into s->env, which a reload replaces. */
 	if (id == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	r = trust_in_env(&s->env, id, key, err);
 	if (r == KVL_OK)
 		r = kvl_envstore_save(s->store, &s->env, err);

@@ -27,7 +27,7 @@ kvl_result kvl_unlink_affected(const struct kvl_environment *env,
 		return KVL_OK;
 	*names = calloc(env->n_connections, sizeof(**names));
 	if (*names == NULL)
-		return kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 
 	for (i = 0; i < env->n_connections; i++) {
 		const struct kvl_connection *conn = &env->connections[i];
@@ -41,7 +41,7 @@ kvl_result kvl_unlink_affected(const struct kvl_environment *env,
 			*names = NULL;
 			*n = 0;
 			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     "out of memory");
+					     _("out of memory"));
 		}
 		(*n)++;
 	}

@@ -272,7 +272,7 @@ static kvl_result save_new(struct tui_app *app, struct tui_conn_draft *d,
 	conn.created_by_name = strdup(me->name ? me->name : "");
 	if (conn.display_name == NULL || conn.type_id == NULL ||
 	    conn.created_by == NULL || conn.created_by_name == NULL) {
-		rc = kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
 

@@ -93,7 +93,7 @@ static struct kvl_environment *env_copy(const struct kvl_environment *env,
 	kvl_result rc;
 
 	if (copy == NULL || doc == NULL) {
-		kvl_error_set(err, KVL_ERR_NOMEM, "out of memory");
+		kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto fail;
 	}
 	rc = kvl_env_from_json(doc, copy, err);
