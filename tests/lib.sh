@@ -289,3 +289,20 @@ kvl_grep() {
 	grep -qF -- "$1" "$2" ||
 		kvl_fail "'$1' not found in: $(cat "$2")"
 }
+
+# kvl_catalog LL: compiles po/LL.po into $WORK/locale, laid out as an
+# installed locale directory, and exports KVLINK_LOCALEDIR pointing at
+# it, so that kvlink run with LANGUAGE=LL uses the translation of the
+# source tree.
+kvl_catalog() {
+	local dir="$WORK/locale/$1/LC_MESSAGES"
+
+	command -v msgfmt >/dev/null 2>&1 || {
+		echo "SKIP: msgfmt is not installed (package gettext)" >&2
+		exit 77
+	}
+	mkdir -p "$dir" || kvl_fail "cannot create $dir"
+	msgfmt --check -o "$dir/kvlink.mo" "$KVL_SRCDIR/po/$1.po" ||
+		kvl_fail "msgfmt failed on po/$1.po"
+	export KVLINK_LOCALEDIR="$WORK/locale"
+}
