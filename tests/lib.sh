@@ -290,6 +290,19 @@ kvl_grep() {
 		kvl_fail "'$1' not found in: $(cat "$2")"
 }
 
+# kvl_require_tools TOOL...: skips the test (exit 77) when one of the
+# programs is not on PATH.
+kvl_require_tools() {
+	local tool
+
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 && continue
+		echo "SKIP: $tool is not installed" \
+		     "(scripts/install-deps installs it)" >&2
+		exit 77
+	done
+}
+
 # kvl_catalog LL: compiles po/LL.po into $WORK/locale, laid out as an
 # installed locale directory, and exports KVLINK_LOCALEDIR pointing at
 # it, so that kvlink run with LANGUAGE=LL uses the translation of the
@@ -297,10 +310,7 @@ kvl_grep() {
 kvl_catalog() {
 	local dir="$WORK/locale/$1/LC_MESSAGES"
 
-	command -v msgfmt >/dev/null 2>&1 || {
-		echo "SKIP: msgfmt is not installed (package gettext)" >&2
-		exit 77
-	}
+	kvl_require_tools msgfmt
 	mkdir -p "$dir" || kvl_fail "cannot create $dir"
 	msgfmt --check -o "$dir/kvlink.mo" "$KVL_SRCDIR/po/$1.po" ||
 		kvl_fail "msgfmt failed on po/$1.po"

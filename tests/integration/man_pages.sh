@@ -7,12 +7,7 @@ set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
 
-for tool in man groff jq; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed"
-		exit 77
-	fi
-done
+kvl_require_tools man groff
 
 pages=("$KVL_SRCDIR"/man/*.[1-9])
 [ "${#pages[@]}" -ge 3 ] || kvl_fail "found only ${#pages[@]} man pages"

@@ -8,12 +8,7 @@ set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
 
-for tool in xgettext msgcmp; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (Debian package gettext)"
-		exit 77
-	fi
-done
+kvl_require_tools xgettext msgcmp
 
 cd "$KVL_SRCDIR"
 [ -f po/kvlink.pot ] || kvl_fail "po/kvlink.pot is missing"

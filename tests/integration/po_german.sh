@@ -7,12 +7,7 @@ set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
 
-for tool in msgfmt msgattrib; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "SKIP: $tool is not installed (Debian package gettext)"
-		exit 77
-	fi
-done
+kvl_require_tools msgfmt msgattrib msgcmp
 
 po="$KVL_SRCDIR/po/de.po"
 grep -qx 'de' "$KVL_SRCDIR/po/LINGUAS" || kvl_fail "po/LINGUAS lacks de"
