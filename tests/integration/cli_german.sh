@@ -53,7 +53,7 @@ kvl_grep "kein Schlüsseltresor" "$ERR"
 de 5 link --subscription "$S1" --vault kv-ci-firewall \
 	--accept-privacy-statement
 kvl_grep "Voraussetzungen für den Schlüsseltresor 'kv-ci-firewall':" "$OUT"
-kvl_grep "FEHLGESCHLAGEN" "$OUT"
+kvl_grep "  FEHLER   Firewall des Schlüsseltresors deaktiviert" "$OUT"
 
 # JSON and its stderr are the same bytes in German and in English, for
 # successes, refusals with prerequisite texts, and errors.
