@@ -440,8 +440,8 @@ static void save_cache(struct kvl_auth *auth)
 
 /* The advice shown when the service identity fails to sign in. */
 #define SERVICE_ADVICE \
-	"check the service identity with 'kvlink env identity show' and " \
-	"set it again with 'kvlink env identity set'"
+	N_("check the service identity with 'kvlink env identity show' and " \
+	   "set it again with 'kvlink env identity set'")
 
 /* Client credentials grant of the service identity, with its client
  * secret or a client assertion signed by its certificate. */
@@ -464,7 +464,7 @@ static kvl_result service_grant(struct kvl_auth *auth, const char *scope,
 	}
 	res = kvl_auth_client_credentials(auth, auth->tenant, c->client_id,
 					  c->client_secret, assertion, scope,
-					  SERVICE_ADVICE, err);
+					  _(SERVICE_ADVICE), err);
 out:
 	kvl_free_secret(assertion);
 	free(audience);

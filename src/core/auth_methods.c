@@ -32,18 +32,18 @@
 #define FEDERATED_TOKEN_MAX (64 * 1024)
 
 #define SECRET_ADVICE \
-	"check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"
+	N_("check AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET")
 #define CERTIFICATE_ADVICE \
-	"check AZURE_TENANT_ID, AZURE_CLIENT_ID and that the certificate " \
-	"in AZURE_CLIENT_CERTIFICATE_PATH is registered on the app"
+	N_("check AZURE_TENANT_ID, AZURE_CLIENT_ID and that the certificate " \
+	   "in AZURE_CLIENT_CERTIFICATE_PATH is registered on the app")
 #define MANAGED_ADVICE \
-	"check that this host has a managed identity that may sign in (for " \
-	"a user-assigned one, AZURE_CLIENT_ID names it), or choose another " \
-	"--auth method"
+	N_("check that this host has a managed identity that may sign in " \
+	   "(for a user-assigned one, AZURE_CLIENT_ID names it), or choose " \
+	   "another --auth method")
 #define WORKLOAD_ADVICE \
-	"check AZURE_TENANT_ID, AZURE_CLIENT_ID and the token in " \
-	"AZURE_FEDERATED_TOKEN_FILE: the app needs a federated credential " \
-	"for its issuer and subject"
+	N_("check AZURE_TENANT_ID, AZURE_CLIENT_ID and the token in " \
+	   "AZURE_FEDERATED_TOKEN_FILE: the app needs a federated " \
+	   "credential for its issuer and subject")
 
 /* The characters of a tenant id or domain name. */
 #define TENANT_CHARS \
@@ -391,8 +391,8 @@ static kvl_result env_token(struct kvl_auth *auth, const char *tenant,
 	}
 	res = kvl_auth_client_credentials(auth, tenant, auth->app_client_id,
 					  secret, assertion, scope,
-					  secret != NULL ? SECRET_ADVICE
-							 : CERTIFICATE_ADVICE,
+					  secret != NULL ? _(SECRET_ADVICE)
+							 : _(CERTIFICATE_ADVICE),
 					  err);
 out:
 	kvl_free_secret(secret);
@@ -419,7 +419,7 @@ static kvl_result workload_token(struct kvl_auth *auth, const char *tenant,
 		res = kvl_auth_client_credentials(auth, tenant,
 						  auth->app_client_id, NULL,
 						  assertion, scope,
-						  WORKLOAD_ADVICE, err);
+						  _(WORKLOAD_ADVICE), err);
 	kvl_free_secret(assertion);
 	return res;
 }
@@ -465,8 +465,8 @@ kvl_result kvl_auth_managed_token(struct kvl_auth *auth,
 	if (res != KVL_OK && res != KVL_ERR_NOMEM &&
 	    res != KVL_ERR_CANCELLED && err != NULL && err->message != NULL)
 		add_advice(err, strstr(err->message, "refused a token") != NULL
-				? "or choose another --auth method"
-				: MANAGED_ADVICE);
+				? _("or choose another --auth method")
+				: _(MANAGED_ADVICE));
 	if (res == KVL_OK &&
 	    kvl_token_cache_put(&auth->cache, tenant, scope, token,
 				expires_at) != KVL_OK)

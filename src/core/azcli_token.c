@@ -38,8 +38,8 @@
 #define AZ_DEFAULT_LIFETIME_S 300
 
 #define AZ_LOGIN_ADVICE \
-	"run 'az login' (with --tenant TENANT for another tenant) and try " \
-	"again, or choose another --auth method"
+	N_("run 'az login' (with --tenant TENANT for another tenant) and " \
+	   "try again, or choose another --auth method")
 
 void kvl_azcli_token_clear(struct kvl_azcli_token *token)
 {
@@ -275,10 +275,11 @@ static kvl_result az_failed(const struct az_run *run, struct kvl_error *err)
 				       "choose another --auth method"));
 	message = az_message(&run->err);
 	kvl_error_set(err, KVL_ERR_AUTH,
-		      "the Azure CLI could not get a token (exit status "
-		      "%d): %s; " AZ_LOGIN_ADVICE, run->status,
+		      _("the Azure CLI could not get a token (exit status "
+			"%d): %s; %s"), run->status,
 		      message != NULL && message[0] != '\0' ? message
-							 : "no message");
+							 : _("no message"),
+		      _(AZ_LOGIN_ADVICE));
 	free(message);
 	return KVL_ERR_AUTH;
 }

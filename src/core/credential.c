@@ -224,11 +224,12 @@ static kvl_result msi_failed(const struct kvl_http_response *resp,
 	if (res == KVL_ERR_HTTP || res == KVL_ERR_NOT_FOUND ||
 	    res == KVL_ERR_INVALID || res == KVL_ERR_FORBIDDEN)
 		res = KVL_ERR_AUTH;
-	kvl_error_set(err, res, _("the managed identity endpoint %s refused a "
-				  "token (HTTP %ld); check that this machine "
-				  "has a managed identity and, for a "
-				  "user-assigned one, its client id"),
-				url, resp->status);
+	/* Untranslated: the managed identity sign-in recognises this
+	 * message by "refused a token" (auth_methods.c). */
+	kvl_error_set(err, res, "the managed identity endpoint %s refused a "
+		      "token (HTTP %ld); check that this machine has a managed "
+		      "identity and, for a user-assigned one, its client id",
+		      url, resp->status);
 	return res;
 }
 

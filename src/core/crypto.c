@@ -284,10 +284,12 @@ static kvl_result read_key(const char *key_path, unsigned char *key,
 	}
 	n = read(fd, key, KEY_LEN);
 	if (n != KEY_LEN || st.st_size != KEY_LEN)
+		/* Untranslated: the token cache recognises this message
+		 * by its text (key_unusable() in tokencache.c). */
 		res = kvl_error_set(err, KVL_ERR_PARSE,
-				    _("key file '%s' is damaged: it must hold "
-				      "exactly %d bytes; restore it from a "
-				      "backup"), key_path, KEY_LEN);
+				    "key file '%s' is damaged: it must hold "
+				    "exactly %d bytes; restore it from a "
+				    "backup", key_path, KEY_LEN);
 out:
 	close(fd);
 	return res;
