@@ -65,6 +65,15 @@ static size_t record(struct mock_server *s, struct MHD_Connection *conn,
 	return index;
 }
 
+/* Frees the fields of a request that found no room in the log. */
+static void free_fields(struct mock_request *r)
+{
+	free(r->method);
+	free(r->target);
+	free(r->body);
+	free(r->authorization);
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
@@ -101,6 +110,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 					reply.header_value);
 	ret = MHD_queue_response(conn, (unsigned)reply.status, resp);
 	MHD_destroy_response(resp);
+	if (index >= MAX_REQUESTS)
+		free_fields(&request);
 	return ret;
 }
 
@@ -197,9 +208,6 @@ void mock_request_free(struct mock_request *r)
 {
 	if (r == NULL)
 		return;
-	free(r->method);
-	free(r->target);
-	free(r->body);
-	free(r->authorization);
+	free_fields(r);
 	free(r);
 }
