@@ -162,11 +162,23 @@ static json_object *sandbox_state(void)
 	return sandbox_call("GET", "/_sandbox/state");
 }
 
+/* kvlink's 30 s request limit, times KVL_TIMEOUT_SCALE: the valgrind
+ * suite (scripts/check-sanitizers) sets the scale, because under
+ * memcheck the sandbox needs longer than that for some requests. */
+static long request_timeout_s(void)
+{
+	const char *scale = getenv("KVL_TIMEOUT_SCALE");
+	long n = scale != NULL ? strtol(scale, NULL, 10) : 1;
+
+	return 30 * (n > 0 && n <= 100 ? n : 1);
+}
+
 static int open_world(struct world *w, const char *tenant_path)
 {
 	struct kvl_session_options options = {
 		.auth_method = KVL_AUTH_DEVICE_CODE,
 		.interactive = true,
+		.timeout_s = request_timeout_s(),
 	};
 	const struct kvl_identity *me;
 	struct kvl_error err;
