@@ -33,6 +33,8 @@ OUT=
 ERR=
 
 SANDBOX_PID=
+# Set once a sandbox did not end after SIGTERM (kvl_sandbox_stop).
+SANDBOX_HUNG=
 SANDBOX_URL=
 SANDBOX_CLOUD=
 # The running sandbox's CA certificate (PEM), from the profile's caBundle.
@@ -63,13 +65,14 @@ kvl_fail() {
 }
 
 kvl_cleanup() {
-	kvl_sandbox_stop
+	kvl_sandbox_stop || true
 	if [ -n "${WORK:-}" ] && [ -d "$WORK" ]; then
 		kvl_keep_embedded_logs
 		kvl_keep_env_dirs
 		kvl_keep_debug_logs
 		rm -rf "$WORK"
 	fi
+	[ -z "$SANDBOX_HUNG" ] || exit 1
 }
 
 # Copies the debug logs that the test chose with --log-file (any *.log
@@ -209,15 +212,43 @@ kvl_sandbox_start() {
 		"$((10 * KVL_TIMEOUT_SCALE)) s"
 }
 
+# Whether process PID exists and has not ended (a child that ended but
+# was not waited for yet is a zombie, which kill -0 still finds).
+kvl_alive() {
+	local stat
+
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	[ "${stat%% *}" != Z ]
+}
+
+# Stops the sandbox with SIGTERM. One that has not ended 60 s later
+# (times KVL_TIMEOUT_SCALE) is killed; the function says so, sets
+# SANDBOX_HUNG and returns 1, and the test then fails at its exit: a
+# hung sandbox must fail its test rather than hold up the whole suite.
 kvl_sandbox_stop() {
-	if [ -n "${SANDBOX_PID:-}" ]; then
-		kill "$SANDBOX_PID" 2>/dev/null || true
-		# A test may have stopped it with SIGSTOP; SIGTERM acts only
-		# once it runs again.
-		kill -CONT "$SANDBOX_PID" 2>/dev/null || true
-		wait "$SANDBOX_PID" 2>/dev/null || true
-		SANDBOX_PID=
+	local pid=${SANDBOX_PID:-} i
+
+	[ -n "$pid" ] || return 0
+	SANDBOX_PID=
+	kill "$pid" 2>/dev/null || true
+	# A test may have stopped it with SIGSTOP; SIGTERM acts only once
+	# it runs again.
+	kill -CONT "$pid" 2>/dev/null || true
+	for i in $(seq 1 $((600 * KVL_TIMEOUT_SCALE))); do
+		kvl_alive "$pid" || break
+		sleep 0.1
+	done
+	if kvl_alive "$pid"; then
+		echo "FAIL: kvlink-sandbox (process $pid) did not end" \
+		     "within $((60 * KVL_TIMEOUT_SCALE)) s of SIGTERM;" \
+		     "killed it" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+		SANDBOX_HUNG=1
+		return 1
 	fi
+	wait "$pid" 2>/dev/null || true
 }
 
 # Runs curl with the running sandbox's CA as the only trusted one, silent
