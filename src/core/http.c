@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "core/cloud.h"
 #include "core/http.h"
+#include "core/http_private.h"
 #include "core/httptrace.h"
 #include "core/jsonutil.h"
 #include "core/log.h"
@@ -31,29 +32,6 @@
 #define DEFAULT_MAX_BACKOFF_MS 30000L
 #define DEFAULT_MAX_BODY (16u << 20)
 #define SLEEP_STEP_MS 100L
-
-struct kvl_http {
-	CURL *curl;
-	struct kvl_http_options options;
-	char *ca_bundle;
-	/* Origin of ca_bundle: "caBundle" when the caller gave it, else a
-	 * variable's name; NULL with the system's trust store. */
-	const char *ca_source;
-	struct kvl_netenv net;
-	unsigned long requests;
-};
-
-/* State of one transfer, shared with libcurl's callbacks. */
-struct transfer {
-	struct kvl_http *http;
-	struct kvl_buf body;
-	bool too_large;
-	char *correlation[3];	/* by preference, see header_cb */
-	char *www_authenticate;
-	char *content_type;
-	long retry_after_s;
-	char curl_error[CURL_ERROR_SIZE];	/* libcurl's detail, or "" */
-};
 
 /* The caller's CA bundle (the cloud profile's caBundle) wins over the
  * environment's; see core/netenv.h for the order of the variables. */
@@ -168,6 +146,10 @@ void kvl_http_free(struct kvl_http *http)
 		return;
 	if (http->curl != NULL)
 		curl_easy_cleanup(http->curl);
+	if (http->multi != NULL)
+		curl_multi_cleanup(http->multi);
+	if (http->share != NULL)
+		curl_share_cleanup(http->share);
 	kvl_netenv_clear(&http->net);
 	free(http->ca_bundle);
 	free(http);
@@ -176,6 +158,11 @@ void kvl_http_free(struct kvl_http *http)
 unsigned long kvl_http_request_count(const struct kvl_http *http)
 {
 	return http->requests;
+}
+
+unsigned long kvl_http_connection_count(const struct kvl_http *http)
+{
+	return http->connections;
 }
 
 void kvl_http_response_clear(struct kvl_http_response *resp)
@@ -207,7 +194,7 @@ long kvl_http_retry_delay_ms(long backoff_ms, long max_backoff_ms,
 
 static size_t write_cb(char *data, size_t size, size_t nmemb, void *ctx)
 {
-	struct transfer *t = ctx;
+	struct kvl_http_transfer *t = ctx;
 	size_t len = size * nmemb;
 
 	if (t->body.len + len > t->http->options.max_body) {
@@ -244,7 +231,7 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ctx)
 	static const char *const corr[] = {
 		"x-ms-correlation-request-id", "x-ms-request-id", "request-id",
 	};
-	struct transfer *t = ctx;
+	struct kvl_http_transfer *t = ctx;
 	size_t len = size * nmemb, name_len, vlen;
 	const char *colon = memchr(data, ':', len), *value;
 
@@ -279,13 +266,13 @@ static size_t header_cb(char *data, size_t size, size_t nmemb, void *ctx)
 static int progress_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
-	struct transfer *t = ctx;
+	struct kvl_http_transfer *t = ctx;
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	return kvl_sink_cancelled(t->http->options.sink) ? 1 : 0;
 }
 
-static void transfer_clear(struct transfer *t)
+void kvl_http_transfer_clear(struct kvl_http_transfer *t)
 {
 	kvl_buf_clear(&t->body);
 	for (size_t i = 0; i < 3; i++)
@@ -322,7 +309,7 @@ static char *url_for_log(const char *url)
 	return kvl_buf_detach(&out);
 }
 
-static struct curl_slist *request_headers(const char *bearer,
+struct curl_slist *kvl_http_request_headers(const char *bearer,
 					  const char *content_type)
 {
 	struct curl_slist *list = NULL, *next;
@@ -356,7 +343,7 @@ static struct curl_slist *request_headers(const char *bearer,
 }
 
 /* Wipes the Authorization line libcurl copied before freeing the list. */
-static void free_headers(struct curl_slist *list)
+void kvl_http_free_headers(struct curl_slist *list)
 {
 	for (struct curl_slist *l = list; l != NULL; l = l->next)
 		OPENSSL_cleanse(l->data, strlen(l->data));
@@ -419,9 +406,9 @@ static const struct kvl_netenv_value *proxy_for(const struct kvl_http *http,
  * environment. An empty CURLOPT_PROXY and CURLOPT_NOPROXY keep libcurl
  * from reading the proxy variables again with its own rules.
  */
-static void setup_trust_and_proxy(struct kvl_http *http, const char *url)
+static void setup_trust_and_proxy(struct kvl_http *http, CURL *c,
+				  const char *url)
 {
-	CURL *c = http->curl;
 	const struct kvl_netenv_value *proxy = proxy_for(http, url);
 
 	if (http->ca_bundle != NULL)
@@ -438,11 +425,12 @@ static void setup_trust_and_proxy(struct kvl_http *http, const char *url)
 			 ? http->net.no_proxy.value : "");
 }
 
-static void setup_easy(struct kvl_http *http, struct transfer *t,
-		       const char *method, const char *url, const char *body,
-		       struct curl_slist *headers)
+void kvl_http_setup_easy(struct kvl_http_transfer *t, const char *method,
+			 const char *url, const char *body,
+			 struct curl_slist *headers)
 {
-	CURL *c = http->curl;
+	struct kvl_http *http = t->http;
+	CURL *c = t->easy;
 
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -450,7 +438,7 @@ static void setup_easy(struct kvl_http *http, struct transfer *t,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	setup_trust_and_proxy(http, url);
+	setup_trust_and_proxy(http, c, url);
 
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 			 http->options.connect_timeout_ms);
@@ -520,7 +508,7 @@ static char *describe_proxy(const struct kvl_http *http, const char *url)
  * firewall that inspects TLS with a certificate of its own. The advice
  * explains how to trust that proxy's CA; verification itself stays on.
  */
-static kvl_result tls_verify_failed(const struct transfer *t,
+static kvl_result tls_verify_failed(const struct kvl_http_transfer *t,
 				    const char *url, CURLcode code,
 				    struct kvl_error *err)
 {
@@ -574,11 +562,11 @@ static kvl_result ca_bundle_unreadable(const struct kvl_http *http,
 }
 
 /* The proxy's status code for kvlink's CONNECT, or 0 without a proxy. */
-static long proxy_connect_status(const struct kvl_http *http)
+static long proxy_connect_status(CURL *easy)
 {
 	long status = 0;
 
-	curl_easy_getinfo(http->curl, CURLINFO_HTTP_CONNECTCODE, &status);
+	curl_easy_getinfo(easy, CURLINFO_HTTP_CONNECTCODE, &status);
 	return status;
 }
 
@@ -612,11 +600,12 @@ static kvl_result proxy_rejected(const struct kvl_netenv_value *p,
  * the failure is not the proxy's. With no_proxy set, a failed connection
  * may have been a direct one, so only the generic message fits.
  */
-static kvl_result proxy_failed(const struct transfer *t, const char *url,
-			       CURLcode code, struct kvl_error *err)
+static kvl_result proxy_failed(const struct kvl_http_transfer *t,
+			       const char *url, CURLcode code,
+			       struct kvl_error *err)
 {
 	const struct kvl_netenv_value *p = proxy_for(t->http, url);
-	long status = proxy_connect_status(t->http);
+	long status = proxy_connect_status(t->easy);
 	bool unreachable = code == CURLE_COULDNT_RESOLVE_PROXY ||
 			   (code == CURLE_COULDNT_CONNECT &&
 			    t->http->net.no_proxy.value == NULL);
@@ -642,8 +631,9 @@ static kvl_result proxy_failed(const struct transfer *t, const char *url,
 }
 
 /* The generic message for a failed request, naming the proxy if any. */
-static kvl_result request_failed(const struct transfer *t, const char *url,
-				 CURLcode code, struct kvl_error *err)
+static kvl_result request_failed(const struct kvl_http_transfer *t,
+				 const char *url, CURLcode code,
+				 struct kvl_error *err)
 {
 	char *proxy = describe_proxy(t->http, url);
 	kvl_result res;
@@ -666,8 +656,9 @@ static kvl_result request_failed(const struct transfer *t, const char *url,
 	return res;
 }
 
-static kvl_result map_curl_error(CURLcode code, const struct transfer *t,
-				 const char *url, struct kvl_error *err)
+kvl_result kvl_http_map_curl_error(CURLcode code,
+				   const struct kvl_http_transfer *t,
+				   const char *url, struct kvl_error *err)
 {
 	kvl_result res = proxy_failed(t, url, code, err);
 
@@ -734,10 +725,11 @@ static bool sleep_or_cancel(const struct kvl_sink *sink, long delay_ms)
 }
 
 /* Moves what one transfer received into resp. */
-static void take_response(struct transfer *t, struct kvl_http_response *resp)
+void kvl_http_take_response(struct kvl_http_transfer *t,
+			    struct kvl_http_response *resp)
 {
 	kvl_http_response_clear(resp);
-	curl_easy_getinfo(t->http->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &resp->status);
 	resp->body_len = t->body.len;
 	resp->body = kvl_buf_detach(&t->body);
 	for (size_t i = 0; i < 3 && resp->correlation_id == NULL; i++) {
@@ -753,12 +745,12 @@ static void take_response(struct transfer *t, struct kvl_http_response *resp)
 
 /* Keeps in err the status and correlation id of a response that failed
  * part way (too large, cut off), so that Azure can trace it. */
-static void keep_partial_response(const struct transfer *t,
-				  struct kvl_error *err)
+void kvl_http_keep_partial(const struct kvl_http_transfer *t,
+			   struct kvl_error *err)
 {
 	long status = 0;
 
-	curl_easy_getinfo(t->http->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
 	err->http_status = status;
 	for (size_t i = 0; i < 3 && err->correlation_id == NULL; i++) {
 		if (t->correlation[i] != NULL)
@@ -772,28 +764,34 @@ static CURLcode perform_once(struct kvl_http *http, const char *method,
 			     struct kvl_http_response *resp,
 			     struct kvl_error *err, kvl_result *res)
 {
-	struct transfer t = { .http = http, .retry_after_s = -1 };
+	struct kvl_http_transfer t = { .http = http, .easy = http->curl,
+				       .retry_after_s = -1 };
 	struct kvl_httptrace trace;
+	long connects = 0;
 	CURLcode code;
 
 	t.body.secret = true;
-	setup_easy(http, &t, method, url, body, headers);
+	kvl_http_setup_easy(&t, method, url, body, headers);
 	kvl_httptrace_start(&trace, http->curl);
 	http->requests++;
 	code = curl_easy_perform(http->curl);
 	kvl_httptrace_finish(&trace, http->curl, method, url, code);
+	if (curl_easy_getinfo(http->curl, CURLINFO_NUM_CONNECTS,
+			      &connects) == CURLE_OK && connects > 0)
+		http->connections += (unsigned long)connects;
 	if (code == CURLE_OK) {
-		take_response(&t, resp);
+		kvl_http_take_response(&t, resp);
 	} else {
-		*res = map_curl_error(code, &t, url, err);
-		keep_partial_response(&t, err);
+		*res = kvl_http_map_curl_error(code, &t, url, err);
+		kvl_http_keep_partial(&t, err);
 	}
-	transfer_clear(&t);
+	kvl_http_transfer_clear(&t);
 	return code;
 }
 
-static void log_attempt(const char *method, const char *url, CURLcode code,
-			const struct kvl_http_response *resp, int attempt)
+void kvl_http_log_attempt(const char *method, const char *url,
+			  CURLcode code, const struct kvl_http_response *resp,
+			  int attempt)
 {
 	char *loggable_url;
 	const char *shown_url;
@@ -814,13 +812,46 @@ static void log_attempt(const char *method, const char *url, CURLcode code,
 }
 
 /* Whether a token can go into a header line: printable ASCII only. */
-static bool token_is_safe(const char *token)
+bool kvl_http_token_is_safe(const char *token)
 {
 	for (; token != NULL && *token != '\0'; token++) {
 		if (*token < 0x21 || *token > 0x7e)
 			return false;
 	}
 	return true;
+}
+
+long kvl_http_next_delay(struct kvl_http *http, CURL *easy,
+			 const char *method, CURLcode code,
+			 const struct kvl_http_response *resp, int attempt,
+			 int *timeouts)
+{
+	const struct kvl_http_options *o = &http->options;
+
+	/* Sending the same proxy credentials again cannot help. */
+	if (code != CURLE_OK && proxy_connect_status(easy) == 407)
+		return -1;
+	if (code != CURLE_OK ? !curl_error_retryable(code)
+			     : !status_retryable(resp->status))
+		return -1;
+	if (attempt >= o->max_retries)
+		return -1;
+	if (code == CURLE_OPERATION_TIMEDOUT &&
+	    ++*timeouts > MAX_TIMEOUT_RETRIES) {
+		kvl_log("http not retrying %s: timed out %d times", method,
+			*timeouts);
+		return -1;
+	}
+	if (code == CURLE_OK &&
+	    resp->retry_after_s > KVL_HTTP_MAX_RETRY_AFTER_S) {
+		kvl_log("http not retrying %s: Retry-After %ld s is above "
+			"%d s", method, resp->retry_after_s,
+			KVL_HTTP_MAX_RETRY_AFTER_S);
+		return -1;
+	}
+	return kvl_http_retry_delay_ms(o->backoff_ms, o->max_backoff_ms,
+				       attempt, code == CURLE_OK
+				       ? resp->retry_after_s : -1);
 }
 
 /* Sends one request with its retries; frees (and wipes) headers. */
@@ -844,35 +875,13 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 		kvl_error_clear(&attempt_err);
 		code = perform_once(http, method, url, body, headers, resp,
 				    &attempt_err, &res);
-		log_attempt(method, url, code, resp, attempt);
+		kvl_http_log_attempt(method, url, code, resp, attempt);
 		if (res == KVL_ERR_CANCELLED)
 			break;
-		/* Sending the same proxy credentials again cannot help. */
-		if (code != CURLE_OK && proxy_connect_status(http) == 407)
+		delay = kvl_http_next_delay(http, http->curl, method, code,
+					    resp, attempt, &timeouts);
+		if (delay < 0)
 			break;
-		if (code != CURLE_OK ? !curl_error_retryable(code)
-				     : !status_retryable(resp->status))
-			break;
-		if (attempt >= o->max_retries)
-			break;
-		if (code == CURLE_OPERATION_TIMEDOUT &&
-		    ++timeouts > MAX_TIMEOUT_RETRIES) {
-			kvl_log("http not retrying %s: timed out %d times",
-				method, timeouts);
-			break;
-		}
-		if (code == CURLE_OK &&
-		    resp->retry_after_s > KVL_HTTP_MAX_RETRY_AFTER_S) {
-			kvl_log("http not retrying %s: Retry-After %ld s is "
-				"above %d s", method, resp->retry_after_s,
-				KVL_HTTP_MAX_RETRY_AFTER_S);
-			break;
-		}
-
-		delay = kvl_http_retry_delay_ms(o->backoff_ms,
-						o->max_backoff_ms, attempt,
-						code == CURLE_OK
-						? resp->retry_after_s : -1);
 		kvl_log("http retrying %s in %ld ms", method, delay);
 		if (!sleep_or_cancel(o->sink, delay)) {
 			res = kvl_error_set(&attempt_err, KVL_ERR_CANCELLED,
@@ -880,7 +889,7 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 			break;
 		}
 	}
-	free_headers(headers);
+	kvl_http_free_headers(headers);
 	if (res != KVL_OK) {
 		kvl_http_response_clear(resp);
 		if (err != NULL)
@@ -890,7 +899,7 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 	return res;
 }
 
-static kvl_result url_rejected(const char *url, struct kvl_error *err)
+kvl_result kvl_http_url_rejected(const char *url, struct kvl_error *err)
 {
 	return kvl_error_set(err, KVL_ERR_INVALID,
 			     _("rejected the request to '%s': only https, or "
@@ -906,13 +915,13 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
 	if (!kvl_url_allowed(url))
-		return url_rejected(url, err);
-	if (!token_is_safe(bearer))
+		return kvl_http_url_rejected(url, err);
+	if (!kvl_http_token_is_safe(bearer))
 		return kvl_error_set(err, KVL_ERR_AUTH,
 				     _("the access token contains invalid "
 				       "characters; sign in again"));
 	return send_request(http, method, url,
-			    request_headers(bearer, content_type), body, resp,
+			    kvl_http_request_headers(bearer, content_type), body, resp,
 			    err);
 }
 
@@ -927,17 +936,17 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
 	if (!kvl_url_allowed(url) && !url_is_imds(url))
-		return url_rejected(url, err);
+		return kvl_http_url_rejected(url, err);
 	while (value != NULL && (*value == ':' || *value == ' '))
 		value++;
-	if (value == NULL || *value == '\0' || !token_is_safe(value))
+	if (value == NULL || *value == '\0' || !kvl_http_token_is_safe(value))
 		return kvl_error_set(err, KVL_ERR_INVALID,
 				     _("the request header for '%s' contains "
 				       "invalid characters"), url);
-	headers = request_headers(NULL, NULL);
+	headers = kvl_http_request_headers(NULL, NULL);
 	next = curl_slist_append(headers, header);
 	if (next == NULL) {
-		free_headers(headers);
+		kvl_http_free_headers(headers);
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
 	return send_request(http, "GET", url, next, NULL, resp, err);
@@ -1192,9 +1201,9 @@ out:
 	return res;
 }
 
-static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
-			    size_t *n_items, const char *operation,
-			    struct kvl_error *err)
+kvl_result kvl_http_list_page(json_object *page, kvl_item_fn fn, void *ctx,
+			      size_t *n_items, const char *operation,
+			      struct kvl_error *err)
 {
 	json_object *items = kvl_json_path(page, "value");
 	size_t n;
@@ -1230,9 +1239,9 @@ static kvl_result list_page(json_object *page, kvl_item_fn fn, void *ctx,
 
 /* Checks a nextLink; returns false when paging must stop, with *res set
  * when that is an error. */
-static bool next_link_usable(const char *next, char **seen, size_t n_seen,
-			     const char *first, kvl_result *res,
-			     struct kvl_error *err)
+bool kvl_http_next_link_usable(const char *next, char **seen, size_t n_seen,
+			       const char *first, kvl_result *res,
+			       struct kvl_error *err)
 {
 	if (next == NULL || next[0] == '\0')
 		return false;
@@ -1289,7 +1298,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 				    operation, &page, err);
 		if (res != KVL_OK)
 			break;
-		res = list_page(page, fn, ctx, &n_items, operation, err);
+		res = kvl_http_list_page(page, fn, ctx, &n_items, operation, err);
 		if (res != KVL_OK)
 			break;
 
@@ -1297,7 +1306,7 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 		if (json_object_object_get_ex(page, next_key, &link) &&
 		    json_object_is_type(link, json_type_string))
 			next = json_object_get_string(link);
-		if (!next_link_usable(next, seen, n_seen, url, &res, err))
+		if (!kvl_http_next_link_usable(next, seen, n_seen, url, &res, err))
 			break;
 
 		grown = realloc(seen, (n_seen + 1) * sizeof(*seen));

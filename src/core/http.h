@@ -61,6 +61,10 @@ const struct kvl_sink *kvl_http_set_cancel_sink(struct kvl_http *http,
 /* Number of requests sent (retries included), for tests and bench/. */
 unsigned long kvl_http_request_count(const struct kvl_http *http);
 
+/* Number of connections opened (each TLS handshake with a server), for
+ * tests that check connection reuse. */
+unsigned long kvl_http_connection_count(const struct kvl_http *http);
+
 /*
  * Sends one request (with retries). bearer and body may be NULL.
  * Any HTTP status is a success here; see kvl_http_check() for errors.
@@ -137,6 +141,38 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 			 const char *bearer, const char *next_key,
 			 const char *operation, kvl_item_fn fn, void *ctx,
 			 struct kvl_error *err) KVL_NODISCARD;
+
+/* The default number of lists kvl_http_list_many() runs at once. */
+#define KVL_HTTP_CONCURRENCY 8
+
+/* One paged list for kvl_http_list_many(). */
+struct kvl_http_list_job {
+	const char *url;		/* the first page */
+	const char *operation;		/* names the list in errors */
+	kvl_item_fn fn;
+	void *ctx;
+	/* Set by kvl_http_list_many(): this list's outcome, and on failure
+	 * why, naming operation. The caller clears err. */
+	kvl_result result;
+	struct kvl_error err;
+};
+
+/*
+ * Lists every job the way kvl_http_list() does (the same retries, body
+ * limit, nextLink checks and list limits), running up to concurrency
+ * transfers at a time (0 or less: KVL_HTTP_CONCURRENCY) on one libcurl
+ * multi handle, so that connections, DNS answers and TLS sessions are
+ * reused. Every job uses bearer. fn runs on the caller's thread. A
+ * failed job does not stop the others; each job gets its own result.
+ * Returns KVL_OK once every job has ended, or an error for the whole
+ * run (cancelled, out of memory, an unusable token); jobs it did not
+ * finish keep the result KVL_ERR_CANCELLED.
+ */
+kvl_result kvl_http_list_many(struct kvl_http *http, const char *bearer,
+			      const char *next_key,
+			      struct kvl_http_list_job *jobs, size_t n_jobs,
+			      int concurrency, struct kvl_error *err)
+	KVL_NODISCARD;
 
 /*
  * Waits the backoff delay for retry number attempt (0-based) of a call

@@ -588,58 +588,6 @@ static bool subscription_usable(const struct kvl_subscription *s)
 				    strcasecmp(s->state, "Deleted") != 0);
 }
 
-/* Moves the n vaults of more to the end of d's list. */
-static kvl_result append_vaults(struct kvl_vault_discovery *d,
-				struct kvl_vault *more, size_t n)
-{
-	struct kvl_vault *grown;
-
-	if (n == 0) {
-		free(more);
-		return KVL_OK;
-	}
-	grown = realloc(d->vaults, (d->n_vaults + n) * sizeof(*grown));
-	if (grown == NULL) {
-		kvl_vaults_free(more, n);
-		return KVL_ERR_NOMEM;
-	}
-	memcpy(grown + d->n_vaults, more, n * sizeof(*more));
-	d->vaults = grown;
-	d->n_vaults += n;
-	free(more);
-	return KVL_OK;
-}
-
-static kvl_result list_each_subscription(struct kvl_azure *az,
-					 const struct kvl_subscription *subs,
-					 size_t n_subs,
-					 const char *resource_group,
-					 struct kvl_vault_discovery *d,
-					 struct kvl_error *err)
-{
-	kvl_result r = KVL_OK;
-
-	for (size_t i = 0; i < n_subs && r == KVL_OK; i++) {
-		struct kvl_vault *v = NULL;
-		size_t n = 0;
-
-		r = kvl_arm_list_vaults(az, subs[i].subscription_id,
-					resource_group, &v, &n, err);
-		/* A subscription without that resource group has none of
-		 * its vaults. */
-		if (r == KVL_ERR_NOT_FOUND && resource_group != NULL) {
-			kvl_error_clear(err);
-			r = KVL_OK;
-		}
-		if (r == KVL_OK && append_vaults(d, v, n) != KVL_OK)
-			r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of "
-								"memory"));
-		else if (r != KVL_OK)
-			kvl_vaults_free(v, n);
-	}
-	return r;
-}
-
 /* Copies the usable subscriptions' structs (not their strings). */
 static struct kvl_subscription *usable_subscriptions(
 	const struct kvl_subscription *subs, size_t n_subs, size_t *n)
@@ -685,8 +633,8 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 		kvl_result_name(err->result));
 	kvl_error_move(&out->fallback, err);
 	out->source = KVL_VAULTS_PER_SUBSCRIPTION;
-	r = list_each_subscription(az, usable, n_usable, resource_group, out,
-				   err);
+	r = kvl_arm_list_vaults_each(az, usable, n_usable, resource_group,
+				     out, err);
 out:
 	if (r != KVL_OK) {
 		kvl_vaults_free(out->vaults, out->n_vaults);

@@ -119,9 +119,31 @@ struct kvl_vault_discovery {
 /*
  * Lists the key vaults of every subscription in subs that is neither
  * Disabled nor Deleted: through Resource Graph first, and per
- * subscription (kvl_arm_list_vaults) when kvl_resgraph_unavailable()
+ * subscription (kvl_arm_list_vaults_each) when kvl_resgraph_unavailable()
  * holds for its error. Release out with kvl_vault_discovery_clear().
  */
+/*
+ * Subscriptions whose vaults the fallback lists at the same time.
+ * NOTE: eight is a chosen default, not a measured optimum. Resource
+ * Manager throttles reads per caller, so a higher value may earn 429s.
+ */
+#define KVL_DISCOVERY_CONCURRENCY KVL_HTTP_CONCURRENCY
+
+/*
+ * Lists the key vaults of each subscription in subs through Resource
+ * Manager, up to KVL_DISCOVERY_CONCURRENCY subscriptions at a time, and
+ * appends them to d->vaults in the order of subs. resource_group, when
+ * not NULL, lists only that resource group; a subscription without it
+ * adds nothing. When any subscription fails, err names the first one
+ * (with Azure's code and correlation id) and how many others failed,
+ * and d is left as it was.
+ */
+kvl_result kvl_arm_list_vaults_each(struct kvl_azure *az,
+				    const struct kvl_subscription *subs,
+				    size_t n_subs, const char *resource_group,
+				    struct kvl_vault_discovery *d,
+				    struct kvl_error *err) KVL_NODISCARD;
+
 kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 					const struct kvl_subscription *subs,
 					size_t n_subs,

@@ -1,0 +1,106 @@
+/*
+ * Internals of the HTTP client that core/http.c and core/httpmulti.c
+ * share: the client's state, one transfer's state, and the steps of a
+ * request (headers, options, error mapping, retry decision, paging).
+ * Nothing outside those two files includes this header.
+ */
+#ifndef KVL_HTTP_PRIVATE_H
+#define KVL_HTTP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "core/buf.h"
+#include "core/http.h"
+#include "core/netenv.h"
+
+struct kvl_http {
+	CURL *curl;
+	struct kvl_http_options options;
+	char *ca_bundle;
+	/* Origin of ca_bundle: "caBundle" when the caller gave it, else a
+	 * variable's name; NULL with the system's trust store. */
+	const char *ca_source;
+	struct kvl_netenv net;
+	unsigned long requests;
+	/* New connections that libcurl opened, over every transfer. */
+	unsigned long connections;
+	/* For kvl_http_list_many(), created on first use: the multi handle
+	 * keeps connections, the share handle TLS sessions and DNS. */
+	CURLM *multi;
+	CURLSH *share;
+};
+
+/* State of one transfer, shared with libcurl's callbacks. */
+struct kvl_http_transfer {
+	struct kvl_http *http;
+	CURL *easy;		/* the handle that runs the transfer */
+	struct kvl_buf body;
+	bool too_large;
+	char *correlation[3];	/* by preference, see header_cb */
+	char *www_authenticate;
+	char *content_type;
+	long retry_after_s;
+	char curl_error[CURL_ERROR_SIZE];	/* libcurl's detail, or "" */
+};
+
+/* The Accept, Content-Type and Authorization lines of a request. Free
+ * the list with kvl_http_free_headers(), which wipes the token. */
+struct curl_slist *kvl_http_request_headers(const char *bearer,
+					    const char *content_type);
+void kvl_http_free_headers(struct curl_slist *list);
+
+/* Whether a token can go into a header line: printable ASCII only. */
+bool kvl_http_token_is_safe(const char *token);
+kvl_result kvl_http_url_rejected(const char *url, struct kvl_error *err);
+
+/* Resets t->easy and sets every option of one attempt on it. */
+void kvl_http_setup_easy(struct kvl_http_transfer *t, const char *method,
+			 const char *url, const char *body,
+			 struct curl_slist *headers);
+void kvl_http_transfer_clear(struct kvl_http_transfer *t);
+
+/* Moves what a finished transfer received into resp. */
+void kvl_http_take_response(struct kvl_http_transfer *t,
+			    struct kvl_http_response *resp);
+
+/* Fills err for a transfer that libcurl ended with code, and keeps the
+ * status and correlation id of what arrived before it failed. */
+kvl_result kvl_http_map_curl_error(CURLcode code,
+				   const struct kvl_http_transfer *t,
+				   const char *url, struct kvl_error *err);
+void kvl_http_keep_partial(const struct kvl_http_transfer *t,
+			   struct kvl_error *err);
+
+void kvl_http_log_attempt(const char *method, const char *url,
+			  CURLcode code, const struct kvl_http_response *resp,
+			  int attempt);
+
+/*
+ * Returns the delay in milliseconds before retrying attempt (0-based)
+ * of a request that easy ended with code (and resp when code is
+ * CURLE_OK), or -1 when the request must not be sent again. *timeouts
+ * counts the attempts that timed out so far.
+ */
+long kvl_http_next_delay(struct kvl_http *http, CURL *easy,
+			 const char *method, CURLcode code,
+			 const struct kvl_http_response *resp, int attempt,
+			 int *timeouts);
+
+/* Calls fn on each item of a list page's "value"; *n_items counts the
+ * items of the whole list against KVL_HTTP_MAX_LIST_ITEMS. */
+kvl_result kvl_http_list_page(json_object *page, kvl_item_fn fn, void *ctx,
+			      size_t *n_items, const char *operation,
+			      struct kvl_error *err);
+
+/* Checks a nextLink against the pages seen so far (seen[0] is the first
+ * page); returns false when paging must stop, with *res set when that
+ * is an error. */
+bool kvl_http_next_link_usable(const char *next, char **seen, size_t n_seen,
+			       const char *first, kvl_result *res,
+			       struct kvl_error *err);
+
+#endif
