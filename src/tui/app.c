@@ -436,6 +436,7 @@ static void app_free(struct tui_app *app)
 	while (app->depth > 0)
 		pop_one(app);
 	tui_job_free(&app->job);
+	kvl_listcache_clear(&app->lists);
 	close_dialog(app);
 	free(app->status);
 	free(app->context);
@@ -455,6 +456,7 @@ int kvl_tui_run(struct kvl_session *session,
 	memset(&app, 0, sizeof(app));
 	app.session = session;
 	app.sandbox = options != NULL && options->sandbox;
+	kvl_listcache_init(&app.lists);
 	pthread_mutex_init(&app.lock, NULL);
 	if (!tui_term_start(&reason)) {
 		fprintf(stderr, "kvlink: %s\n", reason);

@@ -16,6 +16,7 @@
 #include "core/result.h"
 #include "core/sink.h"
 #include "flow/link.h"
+#include "flow/listcache.h"
 #include "flow/session.h"
 #include "tui/layout.h"
 #include "tui/screen.h"
@@ -97,6 +98,9 @@ struct tui_app {
 	int exit_code;
 	bool sandbox;
 	struct tui_link_choice link;
+	/* Subscriptions, resource groups and vaults listed so far; the
+	 * link steps show these until r reloads one. */
+	struct kvl_listcache lists;
 	/* The health check in the background (check.c). */
 	bool check_tried;	/* the check at start was started or skipped */
 	unsigned check_serial;	/* bumped whenever a check has finished */

@@ -15,10 +15,16 @@
 #include "tui/steps.h"
 
 static struct {
+	/* The list shown, owned by the session's cache. */
 	struct kvl_subscription *subs;
 	size_t n;
 	struct kvl_tenant *skipped;	/* tenants left out, with notes */
 	size_t n_skipped;
+	/* The running job's result, until the cache takes it over. */
+	struct kvl_subscription *fetched;
+	size_t n_fetched;
+	struct kvl_tenant *fetched_skipped;
+	size_t n_fetched_skipped;
 	bool several_tenants;	/* the list has a Tenant column */
 	int tenant_cols;	/* columns the list needs to show it whole */
 	struct tui_list list;
@@ -29,23 +35,52 @@ static kvl_result list_subscriptions(struct tui_app *app, void *arg,
 				     struct kvl_error *err)
 {
 	(void)arg;
-	return kvl_arm_list_all_subscriptions(&app->session->az, &st.subs,
-					      &st.n, &st.skipped,
-					      &st.n_skipped, err);
+	return kvl_arm_list_all_subscriptions(&app->session->az, &st.fetched,
+					      &st.n_fetched,
+					      &st.fetched_skipped,
+					      &st.n_fetched_skipped, err);
 }
 
+static void free_fetched(void)
+{
+	kvl_subscriptions_free(st.fetched, st.n_fetched);
+	kvl_tenants_free(st.fetched_skipped, st.n_fetched_skipped);
+	st.fetched = NULL;
+	st.n_fetched = 0;
+	st.fetched_skipped = NULL;
+	st.n_fetched_skipped = 0;
+}
+
+static void show(struct tui_app *app,
+		 const struct kvl_listcache_subscriptions *cached);
+
+/* Shows the session's subscription list, or lists them when there is
+ * none yet. */
 static void load(struct tui_app *app)
 {
-	kvl_subscriptions_free(st.subs, st.n);
-	kvl_tenants_free(st.skipped, st.n_skipped);
+	const struct kvl_listcache_subscriptions *cached =
+		kvl_listcache_subscriptions(&app->lists);
+
 	st.subs = NULL;
 	st.n = 0;
 	st.skipped = NULL;
 	st.n_skipped = 0;
 	st.loaded = false;
 	tui_list_clear(&st.list);
+	free_fetched();
+	if (cached != NULL) {
+		show(app, cached);
+		return;
+	}
 	(void)tui_app_start_job(app, 0, _("Listing subscriptions"),
 				list_subscriptions, NULL);
+}
+
+/* r: drops the session's list and requests it again. */
+static void reload(struct tui_app *app)
+{
+	kvl_listcache_drop_subscriptions(&app->lists);
+	load(app);
 }
 
 static void sub_enter(struct tui_app *app)
@@ -58,8 +93,7 @@ static void sub_enter(struct tui_app *app)
 static void sub_leave(struct tui_app *app)
 {
 	(void)app;
-	kvl_subscriptions_free(st.subs, st.n);
-	kvl_tenants_free(st.skipped, st.n_skipped);
+	free_fetched();
 	tui_list_clear(&st.list);
 	memset(&st, 0, sizeof(st));
 }
@@ -184,15 +218,14 @@ static void preselect_default(struct tui_app *app)
 	free(warning);
 }
 
-static void sub_done(struct tui_app *app, int tag, kvl_result result,
-		     const struct kvl_error *err)
+/* Fills the list from cached and names what the list leaves out. */
+static void show(struct tui_app *app,
+		 const struct kvl_listcache_subscriptions *cached)
 {
-	(void)tag;
-	if (result != KVL_OK) {
-		tui_steps_failed(app, _("Could not list subscriptions"),
-				 result, err);
-		return;
-	}
+	st.subs = cached->subs;
+	st.n = cached->n;
+	st.skipped = cached->skipped;
+	st.n_skipped = cached->n_skipped;
 	fill(app);
 	preselect_default(app);
 	if (st.n == 0)
@@ -208,6 +241,29 @@ static void sub_done(struct tui_app *app, int tag, kvl_result result,
 				"tenants skipped; 'kvlink list subscriptions' "
 				"names them)"), st.skipped[0].skip_note,
 			       st.n_skipped - 1);
+}
+
+static void sub_done(struct tui_app *app, int tag, kvl_result result,
+		     const struct kvl_error *err)
+{
+	(void)tag;
+	if (result != KVL_OK) {
+		free_fetched();
+		tui_steps_failed(app, _("Could not list subscriptions"),
+				 result, err);
+		return;
+	}
+	if (!kvl_listcache_put_subscriptions(&app->lists, st.fetched,
+					     st.n_fetched, st.fetched_skipped,
+					     st.n_fetched_skipped)) {
+		free_fetched();
+		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
+		return;
+	}
+	st.fetched = NULL;
+	st.fetched_skipped = NULL;
+	free_fetched();
+	show(app, app->lists.subscriptions);
 }
 
 static void sub_draw(struct tui_app *app, const struct tui_layout *lay)
@@ -248,7 +304,7 @@ static enum tui_outcome sub_key(struct tui_app *app,
 	enum tui_outcome outcome;
 	long row;
 
-	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
+	if (!tui_steps_list_key(app, &st.list, st.loaded, key, reload,
 				&outcome)) {
 		if (outcome == TUI_KEY_IGNORED && st.loaded && st.n > 0 &&
 		    !key->function && (key->ch == 'a' || key->ch == 'A'))

@@ -19,13 +19,15 @@
 #define VAULT_COLUMNS 5
 
 static struct {
+	/* The vaults shown, owned by the session's cache. */
 	struct kvl_vault *vaults;
 	size_t n;
 	struct tui_list list;
 	bool loaded;
-	/* The outcome of a search of all subscriptions, without its
-	 * vaults, which move to vaults above. */
-	struct kvl_vault_discovery found;
+	/* The discovery behind the vaults shown; owned by the cache. */
+	const struct kvl_vault_discovery *found;
+	/* The running job's result, until the cache takes it over. */
+	struct kvl_vault_discovery fetched;
 } st;
 
 struct vault_query {
@@ -37,48 +39,59 @@ struct vault_query {
 
 static struct vault_query query;
 
-static kvl_result discover_vaults(struct tui_app *app,
-				  const struct vault_query *q,
-				  struct kvl_error *err)
-{
-	kvl_result r;
-
-	r = kvl_resgraph_discover_vaults(&app->session->az, q->subscriptions,
-					 q->n_subscriptions, NULL, &st.found,
-					 err);
-	st.vaults = st.found.vaults;
-	st.n = st.found.n_vaults;
-	st.found.vaults = NULL;
-	st.found.n_vaults = 0;
-	return r;
-}
-
 static kvl_result list_vaults(struct tui_app *app, void *arg,
 			      struct kvl_error *err)
 {
 	const struct vault_query *q = arg;
 
 	if (q->subscriptions != NULL)
-		return discover_vaults(app, q, err);
+		return kvl_resgraph_discover_vaults(&app->session->az,
+						    q->subscriptions,
+						    q->n_subscriptions, NULL,
+						    &st.fetched, err);
 	return kvl_arm_list_vaults(&app->session->az, q->subscription_id,
-				   q->resource_group, &st.vaults, &st.n, err);
+				   q->resource_group, &st.fetched.vaults,
+				   &st.fetched.n_vaults, err);
 }
 
+static void fill(struct tui_app *app,
+		 const struct kvl_listcache_vaults *cached);
+
+/* Shows the vaults of the query listed earlier in the session, or lists
+ * them. */
 static void load(struct tui_app *app)
 {
-	kvl_vaults_free(st.vaults, st.n);
+	const struct kvl_listcache_vaults *cached;
+
 	st.vaults = NULL;
 	st.n = 0;
+	st.found = NULL;
 	st.loaded = false;
-	kvl_vault_discovery_clear(&st.found);
+	kvl_vault_discovery_clear(&st.fetched);
 	tui_list_clear(&st.list);
 	query.subscriptions = app->link.subscriptions;
 	query.n_subscriptions = app->link.n_subscriptions;
 	query.subscription_id = query.subscriptions != NULL ? NULL :
 				app->link.subscription->subscription_id;
 	query.resource_group = app->link.resource_group;
+
+	cached = kvl_listcache_vaults(&app->lists, query.subscription_id,
+				      query.resource_group);
+	if (cached != NULL) {
+		fill(app, cached);
+		return;
+	}
 	(void)tui_app_start_job(app, 0, _("Listing key vaults"), list_vaults,
 				&query);
+}
+
+/* r: drops the session's listing of these vaults and lists them
+ * again. */
+static void reload(struct tui_app *app)
+{
+	kvl_listcache_drop_vaults(&app->lists, query.subscription_id,
+				  query.resource_group);
+	load(app);
 }
 
 static void vault_enter(struct tui_app *app)
@@ -92,8 +105,7 @@ static void vault_enter(struct tui_app *app)
 static void vault_leave(struct tui_app *app)
 {
 	(void)app;
-	kvl_vaults_free(st.vaults, st.n);
-	kvl_vault_discovery_clear(&st.found);
+	kvl_vault_discovery_clear(&st.fetched);
 	tui_list_clear(&st.list);
 	memset(&st, 0, sizeof(st));
 }
@@ -147,34 +159,20 @@ static void add_vault(struct tui_app *app, const struct kvl_vault *v)
 	free(reason);
 }
 
-static void fill(struct tui_app *app)
-{
-	static const int minimum[VAULT_COLUMNS] = { 12, 10, 8, 6, 12 };
-	const char *head[VAULT_COLUMNS] = {
-		_("Vault"), _("Resource group"), _("Region"),
-		_("Model"), _("Eligibility"),
-	};
-
-	tui_steps_columns(app, &st.list, head, minimum, VAULT_COLUMNS);
-	for (size_t i = 0; i < st.n; i++)
-		add_vault(app, &st.vaults[i]);
-	st.loaded = true;
-}
-
 /* Shows on the status line how the vaults of all subscriptions were
  * found. */
 static void show_source(struct tui_app *app)
 {
-	const struct kvl_error *reason = &st.found.fallback;
+	const struct kvl_error *reason = &st.found->fallback;
 
-	if (st.found.source == KVL_VAULTS_RESOURCE_GRAPH)
+	if (st.found->source == KVL_VAULTS_RESOURCE_GRAPH)
 		tui_app_status(app, TUI_ROLE_STATUS,
 			       ngettext("Found with Azure Resource Graph in "
 					"%zu subscription.",
 					"Found with Azure Resource Graph in "
 					"%zu subscriptions.",
-					st.found.n_subscriptions),
-			       st.found.n_subscriptions);
+					st.found->n_subscriptions),
+			       st.found->n_subscriptions);
 	else
 		tui_app_status(app, TUI_ROLE_STATUS,
 			       _("Azure Resource Graph is not available (%s), "
@@ -184,22 +182,48 @@ static void show_source(struct tui_app *app)
 			       kvl_result_name(reason->result));
 }
 
-static void vault_done(struct tui_app *app, int tag, kvl_result result,
-		       const struct kvl_error *err)
+static void fill(struct tui_app *app,
+		 const struct kvl_listcache_vaults *cached)
 {
-	(void)tag;
-	if (result != KVL_OK) {
-		tui_steps_failed(app, _("Could not list key vaults"), result,
-				 err);
-		return;
-	}
-	fill(app);
+	static const int minimum[VAULT_COLUMNS] = { 12, 10, 8, 6, 12 };
+	const char *head[VAULT_COLUMNS] = {
+		_("Vault"), _("Resource group"), _("Region"),
+		_("Model"), _("Eligibility"),
+	};
+
+	st.found = &cached->found;
+	st.vaults = cached->found.vaults;
+	st.n = cached->found.n_vaults;
+	tui_steps_columns(app, &st.list, head, minimum, VAULT_COLUMNS);
+	for (size_t i = 0; i < st.n; i++)
+		add_vault(app, &st.vaults[i]);
+	st.loaded = true;
+
 	if (st.n == 0)
 		tui_app_status(app, TUI_ROLE_ERROR, "%s",
 			       _("No key vaults here; press Esc to choose "
 				 "another resource group or subscription."));
 	else if (query.subscriptions != NULL)
 		show_source(app);
+}
+
+static void vault_done(struct tui_app *app, int tag, kvl_result result,
+		       const struct kvl_error *err)
+{
+	(void)tag;
+	if (result != KVL_OK) {
+		kvl_vault_discovery_clear(&st.fetched);
+		tui_steps_failed(app, _("Could not list key vaults"), result,
+				 err);
+		return;
+	}
+	if (!kvl_listcache_put_vaults(&app->lists, query.subscription_id,
+				      query.resource_group, &st.fetched)) {
+		kvl_vault_discovery_clear(&st.fetched);
+		tui_app_status(app, TUI_ROLE_ERROR, "%s", _("out of memory"));
+		return;
+	}
+	fill(app, app->lists.vaults[app->lists.n_vaults - 1]);
 }
 
 static void vault_draw(struct tui_app *app, const struct tui_layout *lay)
@@ -226,7 +250,7 @@ static enum tui_outcome vault_key(struct tui_app *app,
 {
 	enum tui_outcome outcome;
 
-	if (!tui_steps_list_key(app, &st.list, st.loaded, key, load,
+	if (!tui_steps_list_key(app, &st.list, st.loaded, key, reload,
 				&outcome))
 		return outcome;
 

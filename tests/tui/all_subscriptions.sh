@@ -55,6 +55,9 @@ kvl_screen_wait "1/6 Subscription"
 kvl_sandbox_post /_sandbox/resource-graph '{"fault": "forbidden"}' \
 	>/dev/null
 kvl_keys a
+# The session's listing comes back as it was; r lists anew.
+kvl_screen_wait "Found with Azure Resource Graph in 3 subscriptions."
+kvl_keys r
 kvl_screen_wait "Resource Graph is not available (AuthorizationFailed)"
 kvl_type "/kv-"
 kvl_screen_wait "(15 of 15)"
