@@ -99,45 +99,42 @@ static void append_message(struct kvl_error *err, const char *fmt, ...)
 }
 
 /*
- * Finds the vault by name (case-insensitive) in the whole subscription and
- * returns its resource group and its name as Azure spells it.
+ * Finds the vault by name (case-insensitive) in the whole subscription.
+ * The list carries every property a GET of the vault returns, so the
+ * vault found is moved into *vault and no second request is needed.
  */
 static kvl_result find_vault(struct kvl_azure *az, const char *sub,
-			     const char *name, char **group, char **exact,
+			     const char *name, struct kvl_vault *vault,
 			     struct kvl_error *err)
 {
 	struct kvl_vault *vaults = NULL;
 	size_t i, n = 0;
 	kvl_result rc;
+	char *safe;
 
-	*group = NULL;
-	*exact = NULL;
 	rc = kvl_arm_list_vaults(az, sub, NULL, &vaults, &n, err);
 	if (rc != KVL_OK)
 		return rc;
 
 	for (i = 0; i < n; i++) {
-		if (vaults[i].name == NULL ||
-		    vaults[i].resource_group == NULL ||
-		    strcasecmp(vaults[i].name, name) != 0)
-			continue;
-		*group = strdup(vaults[i].resource_group);
-		*exact = strdup(vaults[i].name);
-		break;
+		if (vaults[i].name != NULL &&
+		    vaults[i].resource_group != NULL &&
+		    strcasecmp(vaults[i].name, name) == 0)
+			break;
+	}
+	if (i < n) {
+		*vault = vaults[i];
+		memset(&vaults[i], 0, sizeof(vaults[i]));
 	}
 	kvl_vaults_free(vaults, n);
+	if (i < n)
+		return KVL_OK;
 
-	if (*group == NULL || *exact == NULL) {
-		char *safe = kvl_sanitize(name);
-
-		free(*group);
-		free(*exact);
-		*group = *exact = NULL;
-		rc = kvl_error_set(err, KVL_ERR_NOT_FOUND,
-			_("no key vault named '%s' in subscription %s; check "
-			  "the name and the subscription"), safe, sub);
-		free(safe);
-	}
+	safe = kvl_sanitize(name);
+	rc = kvl_error_set(err, KVL_ERR_NOT_FOUND,
+		_("no key vault named '%s' in subscription %s; check "
+		  "the name and the subscription"), safe, sub);
+	free(safe);
 	return rc;
 }
 
@@ -145,23 +142,10 @@ static kvl_result fetch_vault(struct kvl_azure *az, const char *sub,
 			      const char *group, const char *name,
 			      struct kvl_vault *vault, struct kvl_error *err)
 {
-	char *found_group = NULL, *found_name = NULL;
-	kvl_result rc;
-
-	if (group == NULL) {
-		kvl_sink_progress(az->sink, _("Looking for the key vault"));
-		rc = find_vault(az, sub, name, &found_group, &found_name,
-				err);
-		if (rc != KVL_OK)
-			return rc;
-		group = found_group;
-		name = found_name;
-	}
-
-	rc = kvl_arm_get_vault(az, sub, group, name, vault, err);
-	free(found_group);
-	free(found_name);
-	return rc;
+	if (group != NULL)
+		return kvl_arm_get_vault(az, sub, group, name, vault, err);
+	kvl_sink_progress(az->sink, _("Looking for the key vault"));
+	return find_vault(az, sub, name, vault, err);
 }
 
 /*
