@@ -1,6 +1,7 @@
 /* kvlink list subscriptions|resource-groups|vaults. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -221,6 +222,56 @@ static void print_source_note(const struct kvl_vault_discovery *d)
 	free(code);
 }
 
+/* Prints text with indent spaces after every line break. */
+static void put_indented(const char *text, int indent)
+{
+	for (const char *p = text; *p != '\0'; p++) {
+		putchar(*p);
+		if (*p == '\n')
+			printf("%*s", indent, "");
+	}
+}
+
+/* Prints one JSON value as kvl_cli_print_json() does, indented. */
+static void print_json_value(json_object *value, int indent)
+{
+	const char *text = json_object_to_json_string_ext(value,
+		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	char *clean = kvl_json_safe(text != NULL ? text : "null");
+
+	put_indented(clean != NULL ? clean : "null", indent);
+	free(clean);
+}
+
+/*
+ * Prints the vault document one vault at a time, so that a list of
+ * 100,000 vaults never exists at once as a JSON tree and as its text.
+ * Those two took several times the memory of the vaults themselves.
+ */
+static void print_vaults_json(const struct kvl_vault *v, size_t n,
+			      const struct kvl_vault_discovery *d)
+{
+	json_object *rest = json_object_new_object();
+
+	fputs("{\n  \"vaults\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
+		json_object *item = kvl_cli_vault_json(&v[i]);
+
+		fputs(i > 0 ? ",\n    " : "\n    ", stdout);
+		print_json_value(item, 4);
+		json_object_put(item);
+	}
+	fputs(n > 0 ? "\n  ]" : "]", stdout);
+
+	add_source_json(rest, d);
+	json_object_object_foreach(rest, key, value) {
+		printf(",\n  \"%s\": ", key);
+		print_json_value(value, 2);
+	}
+	fputs("\n}\n", stdout);
+	json_object_put(rest);
+}
+
 static kvl_result show_vaults(const struct kvl_cli *cli,
 			      const struct kvl_vault *v, size_t n,
 			      const struct kvl_vault_discovery *d,
@@ -234,15 +285,7 @@ static kvl_result show_vaults(const struct kvl_cli *cli,
 	kvl_result r;
 
 	if (cli->opt.output == KVL_OUTPUT_JSON) {
-		json_object *doc = json_object_new_object();
-		json_object *items = json_object_new_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(items, kvl_cli_vault_json(&v[i]));
-		json_object_object_add(doc, "vaults", items);
-		add_source_json(doc, d);
-		kvl_cli_print_json(doc);
-		json_object_put(doc);
+		print_vaults_json(v, n, d);
 		return KVL_OK;
 	}
 
