@@ -242,7 +242,13 @@ kvl_sandbox_stop() {
 	if kvl_alive "$pid"; then
 		echo "FAIL: kvlink-sandbox (process $pid) did not end" \
 		     "within $((60 * KVL_TIMEOUT_SCALE)) s of SIGTERM;" \
-		     "killed it" >&2
+		     "killed it. Its threads (name, state, wait channel):" >&2
+		for i in /proc/"$pid"/task/*; do
+			echo "  $(cat "$i/comm" 2>/dev/null)" \
+			     "$(cut -d' ' -f3 "$i/stat" 2>/dev/null)" \
+			     "$(cat "$i/wchan" 2>/dev/null)" >&2
+		done
+		tail -n 5 "$WORK/sandbox.err" >&2 2>/dev/null || true
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		SANDBOX_HUNG=1
