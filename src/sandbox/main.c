@@ -61,6 +61,13 @@ static void usage(FILE *out)
 	      "  --page-size N       items per page of Resource Manager "
 	      "lists and most rows\n"
 	      "                      per Resource Graph page (default 5)\n"
+	      "  --generate subscriptions=N,vaults=N[,secrets=N]\n"
+	      "                      add N generated subscriptions with N "
+	      "vaults each (at\n"
+	      "                      most 1000000 in all) and N secrets per "
+	      "vault (default 1)\n"
+	      "                      to the tenant, visible to its default "
+	      "user\n"
 	      "  --latency MS        delay every response (except under "
 	      "/_sandbox) by MS\n"
 	      "                      milliseconds; requests on different "
@@ -118,6 +125,19 @@ static bool parse_int(const char *opt, const char *text, long min, long max,
 	return true;
 }
 
+static bool check_generate(const char *text)
+{
+	struct sb_gen gen;
+	char errbuf[256];
+
+	if (sb_gen_parse(text, &gen, errbuf, sizeof(errbuf)))
+		return true;
+	sb_sanitize_text(errbuf);
+	fprintf(stderr, "kvlink-sandbox: invalid --generate value: %s\n",
+		errbuf);
+	return false;
+}
+
 /* Prints why getopt_long returned c ('?' or ':') for the option just
  * read, with the program's name instead of its path. */
 static void report_bad_option(int c, int argc, char **argv)
@@ -142,7 +162,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 {
 	enum { O_PORT = 256, O_TENANT, O_STATE, O_CLOUD, O_CA, O_LOG, O_PAGE,
 	       O_USER, O_POLL, O_LIFETIME, O_VAULT_PORTS, O_SINGLE_USE,
-	       O_KNOWN, O_FAULTS, O_LATENCY, O_HELP, O_VERSION };
+	       O_KNOWN, O_FAULTS, O_LATENCY, O_GENERATE, O_HELP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "tenant", required_argument, NULL, O_TENANT },
@@ -160,6 +180,7 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 		{ "known-secrets", required_argument, NULL, O_KNOWN },
 		{ "faults", required_argument, NULL, O_FAULTS },
 		{ "latency", required_argument, NULL, O_LATENCY },
+		{ "generate", required_argument, NULL, O_GENERATE },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -198,6 +219,10 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 			ok = parse_int("--latency", optarg, 0, 60000,
 				       &opt->latency_ms);
 			break;
+		case O_GENERATE:
+			ok = check_generate(optarg);
+			opt->generate = optarg;
+			break;
 		case O_VAULT_PORTS: opt->vault_ports = true; break;
 		case O_SINGLE_USE: opt->single_use_refresh = true; break;
 		case O_KNOWN: opt->known_secrets = optarg; break;
@@ -228,6 +253,19 @@ static int parse_options(int argc, char **argv, struct sb_options *opt)
 	return ok ? 0 : 1;
 }
 
+/* Adds --generate's subscriptions to tenant (taken over). */
+static json_object *generate(const char *text, json_object *tenant,
+			     char *errbuf, size_t errlen)
+{
+	struct sb_gen gen;
+
+	if (!sb_gen_parse(text, &gen, errbuf, errlen)) {
+		json_object_put(tenant);
+		return NULL;
+	}
+	return sb_gen_tenant(tenant, &gen, errbuf, errlen);
+}
+
 /* Loads --state if that file exists, else --tenant or the built-in. */
 static json_object *load_tenant(const struct sb_options *opt,
 				json_object **pristine)
@@ -238,6 +276,9 @@ static json_object *load_tenant(const struct sb_options *opt,
 	*pristine = opt->tenant_path
 		? sb_tenant_load(opt->tenant_path, errbuf, sizeof(errbuf))
 		: sb_default_tenant();
+	if (*pristine != NULL && opt->generate != NULL)
+		*pristine = generate(opt->generate, *pristine, errbuf,
+				     sizeof(errbuf));
 	if (*pristine == NULL) {
 		sb_sanitize_text(errbuf);
 		fprintf(stderr, "kvlink-sandbox: %s\n", errbuf);
@@ -428,6 +469,7 @@ static void cleanup(struct sb_sandbox *sb)
 		sb_known_close(sb);
 	OPENSSL_cleanse(sb->key, sizeof(sb->key));
 	sb_federation_free(sb);
+	sb_resource_graph_free(sb);
 	json_object_put(sb->tenant);
 	json_object_put(sb->pristine);
 	json_object_put(sb->device_codes);

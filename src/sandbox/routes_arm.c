@@ -126,6 +126,11 @@ void sb_arm_forbidden(struct sb_request *req, struct sb_reply *reply,
 		     scope);
 }
 
+static json_object *array_item(void *ctx, size_t i)
+{
+	return json_object_get(json_object_array_get_idx(ctx, i));
+}
+
 /*
  * Replies with one page of items (consumed): $top or --page-size items
  * from the $skiptoken offset, and a nextLink when more remain.
@@ -133,9 +138,18 @@ void sb_arm_forbidden(struct sb_request *req, struct sb_reply *reply,
 void sb_arm_page(struct sb_request *req, struct sb_reply *reply,
 		 json_object *items)
 {
+	sb_arm_page_with(req, reply, json_object_array_length(items),
+			 array_item, items);
+	json_object_put(items);
+}
+
+void sb_arm_page_with(struct sb_request *req, struct sb_reply *reply,
+		      size_t total,
+		      json_object *(*item)(void *ctx, size_t i), void *ctx)
+{
 	const char *top = sb_query(req, "$top");
 	const char *skip = sb_query(req, "$skiptoken");
-	size_t total = json_object_array_length(items), offset = 0, i;
+	size_t offset = 0, i;
 	long size = req->sb->opt.page_size;
 	json_object *body, *value;
 
@@ -143,19 +157,18 @@ void sb_arm_page(struct sb_request *req, struct sb_reply *reply,
 		sb_arm_error(reply, 400, "InvalidTopParameter",
 			     "The value '%s' of $top is invalid: use a "
 			     "positive integer.", top);
-		goto out;
+		return;
 	}
 	if (skip != NULL && !sb_skiptoken_decode(skip, &offset)) {
 		sb_arm_error(reply, 400, "InvalidSkipToken",
 			     "The $skiptoken '%s' is invalid: use the "
 			     "nextLink of the previous page as it is.", skip);
-		goto out;
+		return;
 	}
 	body = json_object_new_object();
 	value = json_object_new_array();
 	for (i = offset; i < total && i < offset + (size_t)size; i++)
-		json_object_array_add(value, json_object_get(
-				json_object_array_get_idx(items, i)));
+		json_object_array_add(value, item(ctx, i));
 	json_object_object_add(body, "value", value);
 	if (offset + (size_t)size < total) {
 		char *token = sb_skiptoken_encode(offset + (size_t)size);
@@ -171,8 +184,6 @@ void sb_arm_page(struct sb_request *req, struct sb_reply *reply,
 		free(next);
 	}
 	sb_reply_json(reply, 200, body);
-out:
-	json_object_put(items);
 }
 
 static json_object *subscription_json(json_object *tenant, json_object *sub)

@@ -424,19 +424,6 @@ static bool row_matches(const struct sb_kql_query *q, json_object *row)
 	return true;
 }
 
-/* json_object_array_sort() passes no context, so the sort reads its
- * column from here; route handlers run one at a time under sb->lock. */
-static const struct sb_kql_query *sort_query;
-
-static int compare_rows(const void *a, const void *b)
-{
-	const char *x = sb_jstr(*(json_object *const *)a, sort_query->order_by);
-	const char *y = sb_jstr(*(json_object *const *)b, sort_query->order_by);
-	int order = strcmp(x ? x : "", y ? y : "");
-
-	return sort_query->descending ? -order : order;
-}
-
 static json_object *projected(const struct sb_kql_query *q, json_object *row)
 {
 	json_object *out, *value;
@@ -452,36 +439,225 @@ static json_object *projected(const struct sb_kql_query *q, json_object *row)
 	return out;
 }
 
-/* Every row of the query's result, sorted and projected. */
-static json_object *evaluate(struct sb_request *req, struct graph_request *r)
+/* A row of the result: its vault, its place in the tenant's order, and
+ * the value of the "order by" column. */
+struct hit {
+	struct sb_vault_ref ref;
+	size_t order;
+	char *key;			/* NULL without "order by" */
+};
+
+struct hits {
+	struct hit *items;
+	size_t n;
+};
+
+/* Whether the vaults of one generated resource group are in the request's
+ * scope, and their tenant: the same for every vault of the group until
+ * a lookup makes one real, so it is worked out once per group. */
+struct group_scope {
+	char subscription_id[128];
+	char group[128];
+	const char *tenant_id;
+	bool in_scope;
+};
+
+static void group_scope_update(struct sb_request *req,
+			       struct graph_request *r,
+			       const struct sb_gen_fields *f,
+			       struct group_scope *gs)
 {
-	json_object *vaults = sb_jarr(req->sb->tenant, "vaults");
-	json_object *rows = json_object_new_array();
-	json_object *result = json_object_new_array();
+	json_object *vault;
+
+	if (strcmp(gs->subscription_id, f->subscription_id) == 0 &&
+	    strcmp(gs->group, f->group) == 0)
+		return;
+	snprintf(gs->subscription_id, sizeof(gs->subscription_id), "%s",
+		 f->subscription_id);
+	snprintf(gs->group, sizeof(gs->group), "%s", f->group);
+	gs->tenant_id = sb_entry_tenant(req->sb->tenant,
+			sb_tenant_subscription(req->sb->tenant,
+					       f->subscription_id));
+	/* A stand-in entry with the fields vault_in_scope() reads. */
+	vault = json_object_new_object();
+	add_text(vault, "name", f->name);
+	add_text(vault, "subscriptionId", f->subscription_id);
+	add_text(vault, "resourceGroup", f->group);
+	gs->in_scope = vault_in_scope(req, r, vault);
+	json_object_put(vault);
+}
+
+/* The row's top-level columns, which "where" and "order by" read, for a
+ * generated vault; properties and tags are left out. */
+static json_object *light_row(const struct sb_gen_fields *f,
+			      const char *tenant_id)
+{
+	json_object *row = json_object_new_object();
+	char *id = sb_vault_fields_scope(f);
+
+	add_text(row, "id", id);
+	add_text(row, "name", f->name);
+	add_text(row, "type", "microsoft.keyvault/vaults");
+	add_text(row, "tenantId", tenant_id ? tenant_id : "");
+	add_text(row, "kind", "");
+	add_text(row, "location", f->location);
+	add_lowercase(row, "resourceGroup", f->group);
+	add_text(row, "subscriptionId", f->subscription_id);
+	add_text(row, "managedBy", "");
+	free(id);
+	return row;
+}
+
+/* The row used to decide whether ref is in the result, or NULL when it
+ * is out of the request's scope. */
+static json_object *match_row(struct sb_request *req, struct graph_request *r,
+			      const struct sb_vault_ref *ref,
+			      struct group_scope *gs)
+{
+	struct sb_gen_fields f;
+
+	if (ref->vault != NULL)
+		return vault_in_scope(req, r, ref->vault) ?
+		       resource_row(req->sb, ref->vault) : NULL;
+	sb_vault_ref_fields(req->sb->tenant, ref, &f);
+	group_scope_update(req, r, &f, gs);
+	return gs->in_scope ? light_row(&f, gs->tenant_id) : NULL;
+}
+
+static int compare_hits(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+	int order = strcmp(x->key ? x->key : "", y->key ? y->key : "");
+
+	if (order != 0)
+		return order;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Sorts by the "order by" column; ties keep the tenant's order. */
+static void sort_hits(const struct sb_kql_query *q, struct hits *hits)
+{
+	struct hit swap;
 	size_t i;
 
-	for (i = 0; i < json_object_array_length(vaults); i++) {
-		json_object *vault = json_object_array_get_idx(vaults, i);
-		json_object *row;
+	if (q->order_by == NULL)
+		return;
+	qsort(hits->items, hits->n, sizeof(*hits->items), compare_hits);
+	for (i = 0; q->descending && i < hits->n / 2; i++) {
+		swap = hits->items[i];
+		hits->items[i] = hits->items[hits->n - 1 - i];
+		hits->items[hits->n - 1 - i] = swap;
+	}
+}
 
-		if (!vault_in_scope(req, r, vault))
-			continue;
-		row = resource_row(req->sb, vault);
-		if (row_matches(&r->kql, row))
-			json_object_array_add(rows, row);
-		else
-			json_object_put(row);
+/* Every vault of the query's result, sorted; rows are built per page. */
+static void evaluate(struct sb_request *req, struct graph_request *r,
+		     struct hits *hits)
+{
+	struct group_scope gs = { .in_scope = false };
+	struct sb_vault_refs refs;
+	json_object *row;
+	size_t i;
+
+	sb_vault_refs_list(req->sb->tenant, NULL, &refs);
+	hits->items = calloc(refs.n ? refs.n : 1, sizeof(*hits->items));
+	hits->n = 0;
+	if (hits->items == NULL)
+		abort();
+	for (i = 0; i < refs.n; i++) {
+		row = match_row(req, r, &refs.items[i], &gs);
+		if (row != NULL && row_matches(&r->kql, row)) {
+			const char *key = r->kql.order_by ?
+				sb_jstr(row, r->kql.order_by) : NULL;
+
+			hits->items[hits->n++] = (struct hit){
+				refs.items[i], i, key ? strdup(key) : NULL };
+		}
+		json_object_put(row);
 	}
-	if (r->kql.order_by != NULL) {
-		sort_query = &r->kql;
-		json_object_array_sort(rows, compare_rows);
-		sort_query = NULL;
-	}
-	for (i = 0; i < json_object_array_length(rows); i++)
-		json_object_array_add(result, projected(&r->kql,
-				json_object_array_get_idx(rows, i)));
-	json_object_put(rows);
-	return result;
+	sb_vault_refs_clear(&refs);
+	sort_hits(&r->kql, hits);
+}
+
+static void hits_clear(struct hits *hits)
+{
+	for (size_t i = 0; i < hits->n; i++)
+		free(hits->items[i].key);
+	free(hits->items);
+	hits->items = NULL;
+	hits->n = 0;
+}
+
+/* The result of the last query, kept so that its later pages do not
+ * evaluate it again: over a large generated tenant that costs more than
+ * building a page. Any request that may change the tenant changes
+ * sb->tenant_version, which retires the result. */
+struct sb_graph_cache {
+	char binding[17];
+	char caller[64];
+	char tenant[64];
+	unsigned long version;
+	struct hits hits;
+};
+
+static bool cache_fits(struct sb_request *req, const struct graph_request *r,
+		       const struct sb_graph_cache *c)
+{
+	const char *tid = sb_jstr(req->claims, "tid");
+
+	return c != NULL && c->version == req->sb->tenant_version &&
+	       strcmp(c->binding, r->binding) == 0 &&
+	       strcmp(c->caller, req->caller) == 0 &&
+	       strcmp(c->tenant, tid ? tid : "") == 0;
+}
+
+/* The hits of the query, from the cache or evaluated and cached. */
+static const struct hits *cached_hits(struct sb_request *req,
+				      struct graph_request *r)
+{
+	struct sb_graph_cache *c = req->sb->graph_cache;
+	const char *tid = sb_jstr(req->claims, "tid");
+
+	if (cache_fits(req, r, c))
+		return &c->hits;
+	sb_resource_graph_free(req->sb);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		abort();
+	memcpy(c->binding, r->binding, sizeof(c->binding));
+	snprintf(c->caller, sizeof(c->caller), "%s", req->caller);
+	snprintf(c->tenant, sizeof(c->tenant), "%s", tid ? tid : "");
+	c->version = req->sb->tenant_version;
+	evaluate(req, r, &c->hits);
+	req->sb->graph_cache = c;
+	return &c->hits;
+}
+
+void sb_resource_graph_free(struct sb_sandbox *sb)
+{
+	struct sb_graph_cache *c = sb->graph_cache;
+
+	if (c == NULL)
+		return;
+	hits_clear(&c->hits);
+	free(c);
+	sb->graph_cache = NULL;
+}
+
+/* The projected row of one hit, built now. */
+static json_object *hit_row(struct sb_request *req, struct graph_request *r,
+			    const struct hit *hit)
+{
+	json_object *vault = sb_vault_ref_get(req->sb->tenant, &hit->ref);
+	json_object *row, *out;
+
+	if (vault == NULL)
+		return NULL;
+	row = resource_row(req->sb, vault);
+	out = projected(&r->kql, row);
+	json_object_put(row);
+	json_object_put(vault);
+	return out;
 }
 
 /* --- Paging ------------------------------------------------------------- */
@@ -522,10 +698,10 @@ static void spoil_page(json_object *data, const char *fault, long top)
 }
 
 static void reply_page(struct sb_request *req, struct sb_reply *reply,
-		       struct graph_request *r, json_object *rows,
+		       struct graph_request *r, const struct hits *hits,
 		       const char *fault)
 {
-	size_t total = json_object_array_length(rows), i, end;
+	size_t total = hits->n, i, end;
 	size_t size = (size_t)(r->top < req->sb->opt.page_size ?
 			       r->top : req->sb->opt.page_size);
 	json_object *body = json_object_new_object();
@@ -533,11 +709,9 @@ static void reply_page(struct sb_request *req, struct sb_reply *reply,
 	bool more;
 
 	end = r->offset + size < total ? r->offset + size : total;
-	for (i = r->offset; i < end; i++) {
-		json_object *row = json_object_array_get_idx(rows, i);
-
-		json_object_array_add(data, json_object_get(row));
-	}
+	for (i = r->offset; i < end; i++)
+		json_object_array_add(data, hit_row(req, r,
+						    &hits->items[i]));
 	more = end < total;
 	spoil_page(data, fault, r->top);
 
@@ -584,7 +758,6 @@ void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply)
 {
 	struct graph_request r;
 	const char *fault;
-	json_object *rows;
 
 	memset(&r, 0, sizeof(r));
 	if (strcmp(req->method, "POST") != 0) {
@@ -599,9 +772,7 @@ void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply)
 		return;
 	if (read_request(req, reply, &r)) {
 		record_detail(reply, &r);
-		rows = evaluate(req, &r);
-		reply_page(req, reply, &r, rows, fault);
-		json_object_put(rows);
+		reply_page(req, reply, &r, cached_hits(req, &r), fault);
 	}
 	sb_kql_clear(&r.kql);
 	json_object_put(r.in);

@@ -67,26 +67,32 @@ static json_object *generic_json(json_object *vault_json)
 static json_object *readable_vaults(struct sb_request *req,
 				    json_object *sub)
 {
-	json_object *vaults = sb_jarr(req->sb->tenant, "vaults");
 	json_object *items = json_object_new_array();
-	size_t i, n = vaults ? json_object_array_length(vaults) : 0;
+	struct sb_vault_refs refs;
+	struct sb_gen_fields f;
+	json_object *v, *full;
+	char *scope;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(vaults, i);
-		char *scope = sb_vault_scope(v);
-		json_object *full;
-
-		if (sb_ieq(sb_jstr(v, "subscriptionId"),
-			   sb_jstr(sub, "subscriptionId")) &&
-		    sb_rbac_allows(req->sb->tenant,
+	sb_vault_refs_list(req->sb->tenant, sb_jstr(sub, "subscriptionId"),
+			   &refs);
+	for (i = 0; i < refs.n; i++) {
+		sb_vault_ref_fields(req->sb->tenant, &refs.items[i], &f);
+		scope = sb_vault_fields_scope(&f);
+		if (sb_rbac_allows(req->sb->tenant,
 				   sb_jstr(req->claims, "oid"), scope,
 				   "Microsoft.KeyVault/vaults/read")) {
-			full = sb_vault_json(req->sb, v);
-			json_object_array_add(items, generic_json(full));
+			v = sb_vault_ref_get(req->sb->tenant, &refs.items[i]);
+			full = v ? sb_vault_json(req->sb, v) : NULL;
+			if (full != NULL)
+				json_object_array_add(items,
+						      generic_json(full));
 			json_object_put(full);
+			json_object_put(v);
 		}
 		free(scope);
 	}
+	sb_vault_refs_clear(&refs);
 	return items;
 }
 

@@ -120,26 +120,51 @@ static bool vault_readable(struct sb_request *req, json_object *vault)
 	return ok;
 }
 
+/* The vaults of one list request, whose JSON is built page by page. */
+struct vault_page {
+	struct sb_sandbox *sb;
+	struct sb_vault_refs refs;
+};
+
+static json_object *vault_item(void *ctx, size_t i)
+{
+	struct vault_page *page = ctx;
+	json_object *vault = sb_vault_ref_get(page->sb->tenant,
+					      &page->refs.items[i]);
+	json_object *item;
+
+	if (vault == NULL)
+		return NULL;
+	item = sb_vault_json(page->sb, vault);
+	json_object_put(vault);
+	return item;
+}
+
 static void list_vaults(struct sb_request *req, struct sb_reply *reply,
 			json_object *sub, json_object *rg)
 {
-	json_object *vaults = sb_jarr(req->sb->tenant, "vaults");
-	json_object *items = json_object_new_array();
-	size_t i, n = json_object_array_length(vaults);
+	struct vault_page page = { .sb = req->sb };
+	struct sb_vault_refs all;
+	struct sb_gen_fields f;
+	const char *oid = sb_jstr(req->claims, "oid");
+	char *scope;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		json_object *v = json_object_array_get_idx(vaults, i);
-
-		if (!sb_ieq(sb_jstr(v, "subscriptionId"),
-			    sb_jstr(sub, "subscriptionId")))
+	sb_vault_refs_list(req->sb->tenant, sb_jstr(sub, "subscriptionId"),
+			   &all);
+	for (i = 0; i < all.n; i++) {
+		sb_vault_ref_fields(req->sb->tenant, &all.items[i], &f);
+		if (rg != NULL && !sb_ieq(f.group, sb_jstr(rg, "name")))
 			continue;
-		if (rg != NULL && !sb_ieq(sb_jstr(v, "resourceGroup"),
-					  sb_jstr(rg, "name")))
-			continue;
-		if (vault_readable(req, v))
-			json_object_array_add(items, sb_vault_json(req->sb, v));
+		scope = sb_vault_fields_scope(&f);
+		if (sb_rbac_allows(req->sb->tenant, oid, scope,
+				   "Microsoft.KeyVault/vaults/read"))
+			all.items[page.refs.n++] = all.items[i];
+		free(scope);
 	}
-	sb_arm_page(req, reply, items);
+	page.refs.items = all.items;
+	sb_arm_page_with(req, reply, page.refs.n, vault_item, &page);
+	sb_vault_refs_clear(&all);
 }
 
 static json_object *find_vault(struct sb_request *req, struct sb_reply *reply,

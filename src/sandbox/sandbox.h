@@ -48,6 +48,7 @@ struct sb_options {
 	const char *request_log;
 	const char *user;		/* device code user; NULL: default */
 	const char *faults_path;	/* --faults: rules to start with */
+	const char *generate;		/* --generate: NULL or its value */
 	int page_size;			/* ARM list page size */
 	int latency_ms;			/* --latency: delay per response */
 	int poll_interval;		/* device code interval, seconds */
@@ -87,6 +88,10 @@ struct sb_sandbox {
 	pthread_mutex_t lock;		/* held while a request runs */
 	long in_flight;			/* requests arrived, not answered;
 					   /_sandbox routes not counted */
+	/* Counts the requests that may have changed the tenant: all but
+	 * GET, HEAD and Resource Graph queries. */
+	unsigned long tenant_version;
+	struct sb_graph_cache *graph_cache;	/* routes_resourcegraph.c */
 	struct sb_vault_port *vault_ports;	/* --vault-ports */
 	size_t n_vault_ports;
 	FILE *known_secrets;		/* --known-secrets; NULL: off */
@@ -216,6 +221,68 @@ json_object *sb_tenant_vault(json_object *tenant, const char *name);
 json_object *sb_tenant_role_definition(json_object *tenant,
 				       const char *guid_or_name);
 char *sb_vault_scope(json_object *vault);
+
+/* Fills in the defaults of a vault entry made after loading, as loading
+ * does; false with a message in errbuf when it is invalid. */
+bool sb_tenant_fill_vault(json_object *root, json_object *vault,
+			  char *errbuf, size_t errlen);
+
+/* generated.c: --generate's vaults, made up from three numbers */
+struct sb_gen {
+	long subscriptions;
+	long vaults;			/* per subscription */
+	long secrets;			/* per vault */
+	json_object *materialized;	/* names made real entries; borrowed */
+};
+/* The derived fields of one generated vault. */
+struct sb_gen_fields {
+	char name[128];
+	char subscription_id[128];
+	char group[128];
+	const char *location;		/* static, or borrowed from JSON */
+};
+/* A vault in a list: an entry of the tenant's "vaults" (borrowed; valid
+ * while sb->lock is held), or with vault NULL generated vault index of
+ * generated subscription sub that no lookup has made real yet. */
+struct sb_vault_ref {
+	json_object *vault;
+	long sub;
+	long index;
+};
+struct sb_vault_refs {
+	struct sb_vault_ref *items;
+	size_t n;
+	size_t cap;
+};
+/* Parses --generate's "subscriptions=N,vaults=N[,secrets=N]". */
+bool sb_gen_parse(const char *text, struct sb_gen *gen, char *errbuf,
+		  size_t errlen);
+/* Adds gen's subscriptions to tenant, which it takes over, and returns
+ * the result checked, or NULL with a message in errbuf. */
+json_object *sb_gen_tenant(json_object *tenant, const struct sb_gen *gen,
+			   char *errbuf, size_t errlen);
+/* Reads the tenant's "generated" object; false when it has none. */
+bool sb_gen_read(json_object *tenant, struct sb_gen *gen);
+void sb_gen_subscription_id(long sub, char out[37]);
+void sb_gen_fields(const struct sb_gen *gen, long sub, long vault,
+		   struct sb_gen_fields *f);
+/* Makes generated vault name a real entry of "vaults" and returns it;
+ * NULL when name is no generated vault or was made real before. */
+json_object *sb_gen_materialize(json_object *tenant, const char *name);
+/* Lists the vaults of one subscription (NULL: all) in a stable order:
+ * the tenant's own vaults, then the generated ones by number. */
+void sb_vault_refs_list(json_object *tenant, const char *subscription_id,
+			struct sb_vault_refs *refs);
+void sb_vault_refs_clear(struct sb_vault_refs *refs);
+/* The fields of ref's vault, without building a generated one. */
+void sb_vault_ref_fields(json_object *tenant, const struct sb_vault_ref *ref,
+			 struct sb_gen_fields *f);
+/* The vault's scope, as sb_vault_scope() gives it. Caller frees. */
+char *sb_vault_fields_scope(const struct sb_gen_fields *f);
+/* A new reference to the vault of ref; a generated vault not made real
+ * is built for the call. NULL when it cannot be built. */
+json_object *sb_vault_ref_get(json_object *tenant,
+			      const struct sb_vault_ref *ref);
 
 /* tenants.c: the home tenant and otherTenants */
 /* The directory (home "tenant" or an otherTenants entry) whose id or
@@ -356,6 +423,8 @@ void sb_route_resources(struct sb_request *req, struct sb_reply *reply,
 void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply);
 void sb_control_resource_graph(struct sb_sandbox *sb, const char *text,
 			       struct sb_reply *reply);
+/* Frees the kept result of the last Resource Graph query. */
+void sb_resource_graph_free(struct sb_sandbox *sb);
 /* kql.c: the Resource Graph query forms the sandbox understands. */
 enum sb_kql_compare { SB_KQL_EQ, SB_KQL_EQ_NOCASE, SB_KQL_NE,
 		      SB_KQL_NE_NOCASE };
@@ -494,5 +563,10 @@ void sb_arm_forbidden(struct sb_request *req, struct sb_reply *reply,
 		      const char *action, const char *scope);
 void sb_arm_page(struct sb_request *req, struct sb_reply *reply,
 		 json_object *items);
+/* sb_arm_page for a list of total items that item(ctx, i) builds, so
+ * that only the page's items are built. */
+void sb_arm_page_with(struct sb_request *req, struct sb_reply *reply,
+		      size_t total,
+		      json_object *(*item)(void *ctx, size_t i), void *ctx);
 
 #endif

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <microhttpd.h>
@@ -322,6 +323,18 @@ static bool collect_body(struct upload *up, const char *data, size_t *size)
 	return false;
 }
 
+/* Whether a request may change the tenant, which retires the kept
+ * Resource Graph result. Resource Graph queries are POSTs that only
+ * read; a GET that makes a generated vault a real entry changes no
+ * query's result. */
+static bool may_change_tenant(const char *method, const char *url)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return false;
+	return strcasecmp(url, "/arm/providers/Microsoft.ResourceGraph/"
+		      "resources") != 0;
+}
+
 /* Serves one request for url; every daemon's handler ends here. */
 static enum MHD_Result serve(struct sb_sandbox *sb,
 			     struct MHD_Connection *conn, const char *url,
@@ -365,6 +378,8 @@ static enum MHD_Result serve(struct sb_sandbox *sb,
 	sb_fault_delay(&fault);
 
 	pthread_mutex_lock(&sb->lock);
+	if (may_change_tenant(method, url))
+		sb->tenant_version++;
 	if (up->too_large)
 		sb_arm_error(&reply, 413, "RequestEntityTooLarge",
 			     "The request body is larger than %d bytes.",

@@ -28,6 +28,9 @@
  *   secrets           [{name, value, version?, contentType?, tags?,
  *                       managed?, attributes: {enabled, nbf?, exp?,
  *                       created?, updated?}}]
+ *   generated         optional {subscriptions, vaults, secrets,
+ *                       materialized}: the vaults that --generate adds
+ *                       without listing them (see generated.c)
  *
  * Loading fills in defaults (role GUIDs for role names, principal types,
  * secret versions, vault properties) so the rest of the sandbox and the
@@ -542,7 +545,21 @@ json_object *sb_tenant_resource_group(json_object *sub, const char *name)
 
 json_object *sb_tenant_vault(json_object *tenant, const char *name)
 {
-	return sb_find_by(sb_jarr(tenant, "vaults"), "name", name);
+	json_object *vault = sb_find_by(sb_jarr(tenant, "vaults"), "name",
+					name);
+
+	if (vault == NULL && name != NULL)
+		vault = sb_gen_materialize(tenant, name);
+	return vault;
+}
+
+bool sb_tenant_fill_vault(json_object *root, json_object *vault,
+			  char *errbuf, size_t errlen)
+{
+	struct check c = { "the generated tenant", errbuf, errlen, false };
+
+	fill_vault(&c, root, vault, 0);
+	return !c.failed;
 }
 
 json_object *sb_tenant_role_definition(json_object *tenant,
