@@ -244,8 +244,10 @@ static kvl_result collect_vaults(struct sub_list *lists, size_t n,
 		return KVL_ERR_NOMEM;
 	d->vaults = grown;
 	for (size_t i = 0; i < n; i++) {
-		memcpy(d->vaults + d->n_vaults, lists[i].vaults,
-		       lists[i].n * sizeof(*grown));
+		/* A subscription without vaults has no array to copy. */
+		if (lists[i].n > 0)
+			memcpy(d->vaults + d->n_vaults, lists[i].vaults,
+			       lists[i].n * sizeof(*grown));
 		d->n_vaults += lists[i].n;
 		free(lists[i].vaults);
 		lists[i].vaults = NULL;

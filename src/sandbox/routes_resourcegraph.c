@@ -540,7 +540,7 @@ static void sort_hits(const struct sb_kql_query *q, struct hits *hits)
 	struct hit swap;
 	size_t i;
 
-	if (q->order_by == NULL)
+	if (q->order_by == NULL || hits->n == 0)
 		return;
 	qsort(hits->items, hits->n, sizeof(*hits->items), compare_hits);
 	for (i = 0; q->descending && i < hits->n / 2; i++) {
