@@ -222,10 +222,10 @@ kvl_alive() {
 	[ "${stat%% *}" != Z ]
 }
 
-# Stops the sandbox with SIGTERM. One that has not ended 60 s later
-# (times KVL_TIMEOUT_SCALE) is killed; the function says so, sets
-# SANDBOX_HUNG and returns 1, and the test then fails at its exit: a
-# hung sandbox must fail its test rather than hold up the whole suite.
+# Stops the sandbox with SIGTERM. A sandbox still running 60 s later
+# (times KVL_TIMEOUT_SCALE) is killed with an error message, and
+# SANDBOX_HUNG is set so that the test fails at its exit instead of
+# holding up the whole suite. Returns 1 in that case.
 kvl_sandbox_stop() {
 	local pid=${SANDBOX_PID:-} i
 

@@ -21,8 +21,8 @@
 #include "core/log.h"
 #include "i18n.h"
 
-/* The longest wait for network activity, so that a cancel and a due
- * retry are noticed quickly. */
+/* The maximum wait for network activity, so that a cancel or a retry
+ * that is due is handled within 100 ms. */
 #define POLL_STEP_MS 100
 
 /* One transfer slot: the list it works on and the state of its page. */

@@ -43,7 +43,8 @@ requests() {
 
 cli 0 login
 
-# Avery sees every generated subscription, with Contoso's and Fabrikam's.
+# Avery can list every generated subscription, with Contoso's and
+# Fabrikam's.
 kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
 cli 0 list subscriptions --output json
 kvl_json '[.subscriptions[] | select(.name | startswith("Generated"))]

@@ -268,8 +268,8 @@ static void columns_take_widest_cell(void **state)
 	tui_list_clear(&list);
 }
 
-/* Checks that shown holds exactly the rows that tui_filter_match keeps
- * for the current filter, in order. */
+/* Checks that shown contains exactly the rows that tui_filter_match
+ * keeps for the current filter, in order. */
 static void assert_shown_is_brute_force(const struct tui_list *list)
 {
 	size_t expected = 0;
