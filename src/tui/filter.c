@@ -84,7 +84,7 @@ char *tui_filter_fold(const char *text)
 }
 
 /* Copies the space-separated terms of folded into q->terms, each
- * followed by a NUL. */
+ * followed by a NUL, and their lengths into q->lengths. */
 static void split_terms(struct tui_filter_query *q, const char *folded)
 {
 	char *out = q->terms;
@@ -100,7 +100,7 @@ static void split_terms(struct tui_filter_query *q, const char *folded)
 		out[term] = '\0';
 		out += term + 1;
 		folded += term;
-		q->n_terms++;
+		q->lengths[q->n_terms++] = term;
 	}
 }
 
@@ -114,38 +114,66 @@ bool tui_filter_query_set(struct tui_filter_query *q, const char *query)
 	folded = tui_filter_fold(query);
 	if (folded == NULL)
 		return false;
+	/* Terms are at least one byte and one space apart, so a text of n
+	 * bytes has at most n / 2 + 1 of them. */
 	q->terms = malloc(strlen(folded) + 1);
-	if (q->terms != NULL)
+	q->lengths = malloc((strlen(folded) / 2 + 1) * sizeof(*q->lengths));
+	if (q->terms != NULL && q->lengths != NULL)
 		split_terms(q, folded);
 	free(folded);
-	return q->terms != NULL;
+	if (q->terms == NULL || q->lengths == NULL) {
+		tui_filter_query_clear(q);
+		return false;
+	}
+	return true;
 }
 
 void tui_filter_query_clear(struct tui_filter_query *q)
 {
 	free(q->terms);
+	free(q->lengths);
 	q->terms = NULL;
+	q->lengths = NULL;
 	q->n_terms = 0;
+}
+
+/* Whether text of length bytes contains term. Rows are short, so
+ * memchr and memcmp cost less per row than strstr's set-up per call. */
+static bool contains(const char *text, size_t length, const char *term,
+		     size_t term_length)
+{
+	const char *last;
+
+	if (term_length > length)
+		return false;
+	last = text + (length - term_length);
+	for (const char *p = text; p <= last; p++) {
+		p = memchr(p, term[0], (size_t)(last - p) + 1);
+		if (p == NULL)
+			return false;
+		if (memcmp(p + 1, term + 1, term_length - 1) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool tui_filter_query_match_length(const struct tui_filter_query *q,
+				   const char *folded, size_t length)
+{
+	const char *term = q->terms;
+
+	for (size_t i = 0; i < q->n_terms; i++) {
+		if (!contains(folded, length, term, q->lengths[i]))
+			return false;
+		term += q->lengths[i] + 1;
+	}
+	return true;
 }
 
 bool tui_filter_query_match(const struct tui_filter_query *q,
 			    const char *folded)
 {
-	const char *term = q->terms;
-
-	for (size_t i = 0; i < q->n_terms; i++) {
-		if (strstr(folded, term) == NULL)
-			return false;
-		term += strlen(term) + 1;
-	}
-	return true;
-}
-
-bool tui_filter_narrows(const char *previous, const char *query)
-{
-	size_t len = strlen(previous);
-
-	return strncmp(previous, query, len) == 0;
+	return tui_filter_query_match_length(q, folded, strlen(folded));
 }
 
 bool tui_filter_match(const char *text, const char *query)

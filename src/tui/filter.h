@@ -5,8 +5,9 @@
  * Matching is case-insensitive and works on folded text: UTF-8 lower-cased
  * with towlower, invalid bytes replaced by U+FFFD. A list folds each row
  * once when it is added and the query once per keystroke, so a keystroke
- * costs one strstr per row and term. Because UTF-8 is self-synchronising,
- * a byte substring of two folded strings is also a character substring.
+ * costs at most one substring search per row and term. Because UTF-8 is
+ * self-synchronising, a byte substring of two folded strings is also a
+ * character substring.
  */
 #ifndef KVL_TUI_FILTER_H
 #define KVL_TUI_FILTER_H
@@ -14,9 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A query prepared for matching: its folded terms, each NUL-terminated. */
+/* A query prepared for matching: its folded terms, each NUL-terminated,
+ * and their lengths in bytes. */
 struct tui_filter_query {
 	char *terms;
+	size_t *lengths;
 	size_t n_terms;
 };
 
@@ -44,13 +47,9 @@ void tui_filter_query_clear(struct tui_filter_query *q);
 /* Whether folded text (from tui_filter_fold) contains every term of q. */
 bool tui_filter_query_match(const struct tui_filter_query *q,
 			    const char *folded);
-
-/*
- * Whether every text that matches query also matches previous, so a
- * list can narrow its last result instead of testing every row. That
- * holds when query is previous with characters appended: each term of
- * previous is then a term of query or a prefix of one.
- */
-bool tui_filter_narrows(const char *previous, const char *query);
+/* The same for folded text of length bytes, which need not end in a NUL;
+ * a list that stores its rows' lengths saves a strlen per row. */
+bool tui_filter_query_match_length(const struct tui_filter_query *q,
+				   const char *folded, size_t length);
 
 #endif

@@ -33,19 +33,26 @@ static void free_cells(char **cells, size_t n)
 	free(cells);
 }
 
+static void free_level(struct tui_list_level *level)
+{
+	tui_filter_query_clear(&level->query);
+	free(level->hidden);
+	memset(level, 0, sizeof(*level));
+}
+
 void tui_list_clear(struct tui_list *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
-		if (list->rows[i].folded != list->rows[i].text)
-			free(list->rows[i].folded);
 		free(list->rows[i].text);
 		free_cells(list->rows[i].cells, list->columns.n);
 	}
 	for (size_t i = 0; i < list->columns.n; i++)
 		free(list->columns.headings[i]);
 	free(list->rows);
+	free(list->folded);
 	free(list->shown);
-	tui_filter_query_clear(&list->query);
+	for (size_t i = 0; i < list->n_levels; i++)
+		free_level(&list->levels[i]);
 	tui_list_init(list);
 }
 
@@ -66,31 +73,101 @@ static bool grow(struct tui_list *list)
 	return true;
 }
 
+/* Whether row matches the query q. */
+static bool row_matches(const struct tui_list *list, size_t row,
+			const struct tui_filter_query *q)
+{
+	size_t at = list->rows[row].folded_at;
+	size_t end = row + 1 < list->n ? list->rows[row + 1].folded_at
+				       : list->folded_len;
+
+	/* The next row starts after this row's NUL. */
+	return tui_filter_query_match_length(q, list->folded + at,
+					     end - at - 1);
+}
+
+/* Appends row to the rows level hid; false when out of memory. */
+static bool hide_row(struct tui_list_level *level, size_t row)
+{
+	if (level->n_hidden == level->cap_hidden) {
+		size_t cap = level->cap_hidden ? level->cap_hidden * 2 : 16;
+		size_t *grown = realloc(level->hidden, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return false;
+		level->hidden = grown;
+		level->cap_hidden = cap;
+	}
+	level->hidden[level->n_hidden++] = row;
+	return true;
+}
+
+/* Shows a new row or records it at the first level that hides it.
+ * The first level and a lost level record no rows, since going back
+ * below them shows or tests every row anyway. */
+static void place_new_row(struct tui_list *list, size_t row)
+{
+	for (size_t i = 0; i < list->n_levels; i++) {
+		struct tui_list_level *level = &list->levels[i];
+
+		if (row_matches(list, row, &level->query))
+			continue;
+		if (i > 0 && !level->lost && !hide_row(level, row))
+			level->lost = true;
+		return;
+	}
+	list->shown[list->n_shown++] = row;
+}
+
+/* Appends text folded to the list's folded text; returns its offset
+ * there, or SIZE_MAX when out of memory. */
+static size_t add_folded(struct tui_list *list, const char *text)
+{
+	char *folded = tui_filter_fold(text);
+	size_t size = folded != NULL ? strlen(folded) + 1 : 0;
+	size_t at = list->folded_len;
+
+	if (folded == NULL)
+		return SIZE_MAX;
+	if (list->folded_cap - list->folded_len < size) {
+		size_t cap = list->folded_cap ? list->folded_cap : 4096;
+		char *grown;
+
+		while (cap - list->folded_len < size)
+			cap *= 2;
+		grown = realloc(list->folded, cap);
+		if (grown == NULL) {
+			free(folded);
+			return SIZE_MAX;
+		}
+		list->folded = grown;
+		list->folded_cap = cap;
+	}
+	memcpy(list->folded + at, folded, size);
+	list->folded_len += size;
+	free(folded);
+	return at;
+}
+
 /* Appends a row, taking over text and cells on success. */
 static bool append_row(struct tui_list *list, char *text, char **cells,
 		       bool disabled)
 {
-	char *folded;
+	size_t folded_at;
 
 	if (list->n == list->cap && !grow(list))
 		return false;
-	folded = tui_filter_fold(text);
-	if (folded == NULL)
+	folded_at = add_folded(list, text);
+	if (folded_at == SIZE_MAX)
 		return false;
-	/* Most names are lower case already; sharing saves a copy. */
-	if (strcmp(folded, text) == 0) {
-		free(folded);
-		folded = text;
-	}
 	list->rows[list->n].text = text;
-	list->rows[list->n].folded = folded;
+	list->rows[list->n].folded_at = folded_at;
 	list->rows[list->n].cells = cells;
 	list->rows[list->n].disabled = disabled;
 	list->n++;
 	/* Only the new row can change what the filter shows; filtering
 	 * every row again would make loading n rows take n^2 steps. */
-	if (tui_filter_query_match(&list->query, folded))
-		list->shown[list->n_shown++] = list->n - 1;
+	place_new_row(list, list->n - 1);
 	return true;
 }
 
@@ -196,38 +273,151 @@ bool tui_list_select(struct tui_list *list, size_t row)
 	return false;
 }
 
-/* Keeps in shown the rows of candidates (ascending indexes, n of them,
- * possibly shown itself) that match the query. */
-static void keep_matches(struct tui_list *list, const size_t *candidates,
-			 size_t n, long current)
+/* Returns the position of row in shown, or 0 when it is not shown. */
+static size_t shown_position(const struct tui_list *list, long row)
 {
-	list->n_shown = 0;
-	list->cursor = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t row = candidates != NULL ? candidates[i] : i;
+	size_t low = 0, high = list->n_shown;
 
-		if (!tui_filter_query_match(&list->query,
-					    list->rows[row].folded))
-			continue;
-		if ((long)row == current)
-			list->cursor = list->n_shown;
-		list->shown[list->n_shown++] = row;
+	while (row >= 0 && low < high) {
+		size_t mid = low + (high - low) / 2;
+
+		if (list->shown[mid] == (size_t)row)
+			return mid;
+		if (list->shown[mid] < (size_t)row)
+			low = mid + 1;
+		else
+			high = mid;
 	}
+	return 0;
+}
+
+/* Merges the rows that the last level hid back into shown. Both lists
+ * are ascending, and shown has room for every row, so the merge runs
+ * from the end in place. */
+static void pop_level(struct tui_list *list)
+{
+	struct tui_list_level *level = &list->levels[--list->n_levels];
+	size_t i = list->n_shown, j = level->n_hidden;
+	size_t k = i + j;
+
+	while (j > 0) {
+		if (i > 0 && list->shown[i - 1] > level->hidden[j - 1])
+			list->shown[--k] = list->shown[--i];
+		else
+			list->shown[--k] = level->hidden[--j];
+	}
+	list->n_shown += level->n_hidden;
+	free_level(level);
+}
+
+/* Shows the rows that match q, or every row when q is NULL or has no
+ * term. */
+static void show_matching_rows(struct tui_list *list,
+			       const struct tui_filter_query *q)
+{
+	if (q != NULL && q->n_terms > 0) {
+		list->n_shown = 0;
+		for (size_t row = 0; row < list->n; row++)
+			if (row_matches(list, row, q))
+				list->shown[list->n_shown++] = row;
+		return;
+	}
+	for (size_t row = 0; row < list->n; row++)
+		list->shown[row] = row;
+	list->n_shown = list->n;
+}
+
+/* Shows every row that the levels left on the stack keep. */
+static void show_level_rows(struct tui_list *list)
+{
+	show_matching_rows(list, list->n_levels > 0 ?
+			   &list->levels[list->n_levels - 1].query : NULL);
+}
+
+/* Pops levels until the top one's text starts the filter of length
+ * bytes. */
+static void pop_levels(struct tui_list *list, size_t length)
+{
+	size_t keep = list->n_levels;
+	bool lost = false;
+
+	while (keep > 0) {
+		const struct tui_list_level *level = &list->levels[keep - 1];
+
+		if (level->length <= length &&
+		    memcmp(list->applied, list->filter, level->length) == 0)
+			break;
+		lost = lost || level->lost;
+		keep--;
+	}
+	if (keep == list->n_levels)
+		return;
+	/* Merging is needed only to go back part of the way. With no
+	 * level left, or below a lost one, shown is rebuilt instead. */
+	if (keep == 0 || lost) {
+		while (list->n_levels > keep)
+			free_level(&list->levels[--list->n_levels]);
+		show_level_rows(list);
+		return;
+	}
+	while (list->n_levels > keep)
+		pop_level(list);
+}
+
+/* Moves the shown rows that level's query does not match into level. */
+static void hide_unmatched(struct tui_list *list,
+			   struct tui_list_level *level)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < list->n_shown; i++) {
+		size_t row = list->shown[i];
+
+		if (row_matches(list, row, &level->query))
+			list->shown[kept++] = row;
+		else if (!level->lost && !hide_row(level, row))
+			level->lost = true;
+	}
+	list->n_shown = kept;
+}
+
+/*
+ * Pushes a level for applied[0..length), which extends the top level's
+ * text, and moves the shown rows it does not match into the level. A
+ * level that hides no row allocates nothing, and neither does the first
+ * level: going back below it shows every row.
+ */
+static void push_level(struct tui_list *list, size_t length)
+{
+	struct tui_list_level *level = &list->levels[list->n_levels++];
+	char text[TUI_FILTER_MAX];
+
+	memset(level, 0, sizeof(*level));
+	level->length = length;
+	memcpy(text, list->applied, length);
+	text[length] = '\0';
+	/* Without memory for the query the level matches every row, so
+	 * it hides none, and so does a query of spaces only. */
+	if (!tui_filter_query_set(&level->query, text) ||
+	    level->query.n_terms == 0)
+		return;
+	if (list->n_levels == 1)
+		show_matching_rows(list, &level->query);
+	else
+		hide_unmatched(list, level);
 }
 
 void tui_list_refilter(struct tui_list *list)
 {
 	long current = tui_list_selected(list);
-	bool narrow = tui_filter_narrows(list->applied, list->filter);
+	size_t length = strlen(list->filter);
 
-	/* Without memory for the query every row stays shown. */
-	if (!tui_filter_query_set(&list->query, list->filter))
-		narrow = false;
-	snprintf(list->applied, sizeof(list->applied), "%s", list->filter);
-	if (narrow)
-		keep_matches(list, list->shown, list->n_shown, current);
-	else
-		keep_matches(list, NULL, list->n, current);
+	pop_levels(list, length);
+	memcpy(list->applied, list->filter, length + 1);
+	if (length > 0 && (list->n_levels == 0 ||
+			   list->levels[list->n_levels - 1].length < length))
+		push_level(list, length);
+	list->cursor = shown_position(list, current);
 }
 
 static void move_cursor(struct tui_list *list, long delta)

@@ -18,8 +18,8 @@
 
 struct tui_list_row {
 	char *text;		/* sanitised; what the filter matches */
-	char *folded;		/* text folded for the filter; text itself
-				   when folding changes nothing */
+	size_t folded_at;	/* offset of text folded for the filter in
+				   the list's folded */
 	char **cells;		/* sanitised, one per column; NULL for a
 				   plain row */
 	bool disabled;		/* drawn dimmed; the screen decides what
@@ -36,19 +36,47 @@ struct tui_list_columns {
 	size_t n_drawn;		/* the first n_drawn are drawn; 0: all */
 };
 
+/*
+ * One step of the filter stack: the filter text of applied[0..length)
+ * and the rows that its last characters hid from the step below. The
+ * rows hidden at every step together are never more than all rows, so
+ * Backspace can put the rows of one step back without testing any row.
+ */
+struct tui_list_level {
+	size_t length;		/* bytes of applied this step filters by */
+	struct tui_filter_query query;
+	size_t *hidden;		/* ascending row indexes */
+	size_t n_hidden;
+	size_t cap_hidden;
+	/* Out of memory for hidden: going back below this step tests
+	 * every row again. */
+	bool lost;
+};
+
 struct tui_list {
 	struct tui_list_row *rows;
 	size_t n;
 	size_t cap;
-	size_t *shown;		/* indexes of the rows the filter keeps */
+	/* The folded text of every row, each NUL-terminated, in the order
+	 * of rows: one block that a filter scans without following a
+	 * pointer per row. */
+	char *folded;
+	size_t folded_len;
+	size_t folded_cap;
+	size_t *shown;		/* ascending indexes of the rows the filter
+				   keeps; room for cap */
 	size_t n_shown;
 	size_t cursor;		/* index into shown */
 	size_t top;		/* first shown row on screen */
 	size_t page;		/* rows on screen at the last draw */
 	char filter[TUI_FILTER_MAX];
-	/* The filter that shown was computed for, and its prepared form. */
+	/* The filter that shown was computed for. */
 	char applied[TUI_FILTER_MAX];
-	struct tui_filter_query query;
+	/* Each level filters by a longer prefix of applied than the one
+	 * before it; the last one by all of it. No level: every row is
+	 * shown. */
+	struct tui_list_level levels[TUI_FILTER_MAX];
+	size_t n_levels;
 	bool filtering;		/* typed keys go to the filter */
 	struct tui_list_columns columns;	/* n == 0: plain rows */
 };
@@ -85,8 +113,10 @@ long tui_list_selected(const struct tui_list *list);
 bool tui_list_select(struct tui_list *list, size_t row);
 /*
  * Re-applies the filter, keeping the cursor on the same row if shown.
- * When the filter only grew since the last call, only the rows shown
- * then are tested again.
+ * Characters appended since the last call test only the rows shown
+ * then; characters removed from the end put back the rows they hid
+ * without testing any row. Any other change first goes back to the
+ * longest common prefix that way. Then it narrows from there.
  */
 void tui_list_refilter(struct tui_list *list);
 

@@ -316,15 +316,25 @@ static void filter_query_splits_terms(void **state)
 	tui_filter_query_clear(&q);
 }
 
-static void filter_narrows_on_append(void **state)
+static void filter_query_matches_length(void **state)
 {
+	struct tui_filter_query q = { 0 };
+
 	(void)state;
-	assert_true(tui_filter_narrows("", "kv"));
-	assert_true(tui_filter_narrows("kv", "kv-"));
-	assert_true(tui_filter_narrows("kv ", "kv p"));
-	assert_true(tui_filter_narrows("kv", "kv"));
-	assert_false(tui_filter_narrows("kv-", "kv"));
-	assert_false(tui_filter_narrows("kv", "rg"));
+	assert_true(tui_filter_query_set(&q, "ci PROD"));
+	assert_int_equal(q.lengths[0], 2);
+	assert_int_equal(q.lengths[1], 4);
+	/* Only the first length bytes count, NUL or not. */
+	assert_true(tui_filter_query_match_length(&q, "kv-ci-prod-x", 10));
+	assert_false(tui_filter_query_match_length(&q, "kv-ci-prod-x", 9));
+	assert_false(tui_filter_query_match_length(&q, "kv-ci", 5));
+	/* A term at the very end and one as long as the text. */
+	assert_true(tui_filter_query_set(&q, "prod"));
+	assert_true(tui_filter_query_match_length(&q, "prod", 4));
+	assert_true(tui_filter_query_match_length(&q, "pprod", 5));
+	assert_false(tui_filter_query_match_length(&q, "pro", 3));
+	assert_false(tui_filter_query_match_length(&q, "", 0));
+	tui_filter_query_clear(&q);
 }
 
 static void status_rows_take_body(void **state)
@@ -423,7 +433,7 @@ int main(void)
 		cmocka_unit_test(filter_folds_non_ascii),
 		cmocka_unit_test(filter_fold_lowers_utf8),
 		cmocka_unit_test(filter_query_splits_terms),
-		cmocka_unit_test(filter_narrows_on_append),
+		cmocka_unit_test(filter_query_matches_length),
 	};
 
 	/* Wide-character width and case folding need a UTF-8 locale. */

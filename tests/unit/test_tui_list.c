@@ -374,7 +374,7 @@ static void filter_keeps_cursor_narrowing(void **state)
 	tui_list_clear(&list);
 }
 
-static void list_shares_lower_case_text(void **state)
+static void list_folds_rows_once(void **state)
 {
 	struct tui_list list;
 
@@ -382,9 +382,142 @@ static void list_shares_lower_case_text(void **state)
 	tui_list_init(&list);
 	assert_true(tui_list_add(&list, "kv-lower", false));
 	assert_true(tui_list_add(&list, "KV-Upper", false));
-	assert_ptr_equal(list.rows[0].folded, list.rows[0].text);
-	assert_ptr_not_equal(list.rows[1].folded, list.rows[1].text);
-	assert_string_equal(list.rows[1].folded, "kv-upper");
+	assert_string_equal(list.rows[0].text, "kv-lower");
+	assert_string_equal(list.rows[1].text, "KV-Upper");
+	assert_string_equal(list.folded + list.rows[0].folded_at, "kv-lower");
+	assert_string_equal(list.folded + list.rows[1].folded_at, "kv-upper");
+	tui_list_clear(&list);
+}
+
+/* Checks that the cursor is on row when the filter shows it, else on
+ * the first shown row. */
+static void assert_cursor_kept(const struct tui_list *list, long row)
+{
+	bool shown = false;
+
+	for (size_t i = 0; i < list->n_shown; i++)
+		shown = shown || (long)list->shown[i] == row;
+	if (shown)
+		assert_int_equal(tui_list_selected(list), row);
+	else
+		assert_int_equal(list->cursor, 0);
+}
+
+/*
+ * Sends one random key of a filter session: a character (a few ASCII
+ * letters, a space and a two-byte one, so that terms repeat often),
+ * Backspace, Ctrl-U or Esc, or sets the filter directly as a screen
+ * may.
+ */
+static void random_key(struct tui_list *list, unsigned *seed)
+{
+	static const char *const typed[] = {
+		"p", "r", "o", "d", "c", "i", "-", "1", " ", "\xc3\xbc",
+		"z", "s",
+	};
+	static const char *const replaced[] = {
+		"prod", "ci ", "-1", "z\xc3\xbcr rg", "",
+	};
+	int pick = rand_r(seed) % 100;
+
+	if (pick < 60) {
+		const char *ch = typed[(size_t)rand_r(seed) % 12];
+		wchar_t wc;
+
+		assert_true(mbtowc(&wc, ch, strlen(ch)) > 0);
+		press(list, (wint_t)wc);
+	} else if (pick < 88) {
+		press(list, 127);
+	} else if (pick < 92) {
+		press(list, 0x15);
+	} else if (pick < 95) {
+		press(list, 27);
+		press(list, '/');
+	} else {
+		snprintf(list->filter, sizeof(list->filter), "%s",
+			 replaced[(size_t)rand_r(seed) % 5]);
+		tui_list_refilter(list);
+	}
+}
+
+static void filter_random_keys_match_brute(void **state)
+{
+	unsigned seed = 20261205;
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 700);
+	assert_int_equal(press(&list, '/'), TUI_LIST_HANDLED);
+	for (int i = 0; i < 3000; i++) {
+		long row;
+
+		/* Some keys move the cursor first, off the first row. */
+		if (rand_r(&seed) % 4 == 0)
+			press_fn(&list, KEY_DOWN);
+		row = tui_list_selected(&list);
+		random_key(&list, &seed);
+		assert_shown_is_brute_force(&list);
+		assert_cursor_kept(&list, row);
+		assert_true(list.filtering);
+	}
+	tui_list_clear(&list);
+}
+
+static void filter_rows_added_deep(void **state)
+{
+	struct tui_list list;
+	char name[32];
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 200);
+	type(&list, "/ci-prod");
+	/* Each new row fails a different prefix of the filter, or none;
+	 * Backspace must bring each back at the right length. */
+	static const char *const added[] = {
+		"x", "c", "ci-", "CI-PRO", "ci-prod-new", "dev ci-pr",
+	};
+	for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++) {
+		snprintf(name, sizeof(name), "%s", added[i]);
+		assert_true(tui_list_add(&list, name, false));
+		assert_shown_is_brute_force(&list);
+	}
+	assert_int_equal(list.shown[list.n_shown - 1], 204);
+	while (list.filter[0] != '\0') {
+		press(&list, 127);
+		assert_shown_is_brute_force(&list);
+	}
+	assert_int_equal(list.n_shown, list.n);
+	tui_list_clear(&list);
+}
+
+static void filter_paste_then_backspace(void **state)
+{
+	struct tui_list list;
+
+	(void)state;
+	tui_list_init(&list);
+	add_generated_rows(&list, 500);
+	/* A paste arrives as one key per character. */
+	type(&list, "/rbac-shared-2");
+	assert_shown_is_brute_force(&list);
+	assert_true(list.n_shown > 0);
+	type(&list, "43");
+	assert_int_equal(list.n_shown, 1);
+	assert_int_equal(tui_list_selected(&list), 243);
+	for (int i = 0; i < 5; i++) {
+		press(&list, 127);
+		assert_shown_is_brute_force(&list);
+		assert_int_equal(tui_list_selected(&list), 243);
+	}
+	/* Typing something else after Backspace narrows from there. */
+	type(&list, "x");
+	assert_shown_is_brute_force(&list);
+	assert_int_equal(list.n_shown, 0);
+	assert_int_equal(tui_list_selected(&list), -1);
+	press(&list, 127);
+	assert_shown_is_brute_force(&list);
 	tui_list_clear(&list);
 }
 
@@ -419,7 +552,10 @@ int main(void)
 		cmocka_unit_test(filter_growing_matches_brute),
 		cmocka_unit_test(filter_replaced_matches_brute),
 		cmocka_unit_test(filter_keeps_cursor_narrowing),
-		cmocka_unit_test(list_shares_lower_case_text),
+		cmocka_unit_test(list_folds_rows_once),
+		cmocka_unit_test(filter_random_keys_match_brute),
+		cmocka_unit_test(filter_rows_added_deep),
+		cmocka_unit_test(filter_paste_then_backspace),
 	};
 
 	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
