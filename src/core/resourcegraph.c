@@ -305,8 +305,13 @@ kvl_result kvl_resgraph_parse_vault_row(json_object *row,
 struct resgraph_run {
 	struct kvl_azure *az;
 	const char *resource_group;
+	/* Each vault goes to each when it is set, else to vaults. */
+	kvl_vault_fn each;
+	void *each_ctx;
 	struct kvl_vault *vaults;
 	size_t n_vaults;
+	size_t cap_vaults;
+	size_t n_delivered;	/* vaults handed to each */
 	char *url;
 	/* The $skipToken values of the current batch, to catch a repeat. */
 	char *tokens[KVL_RESGRAPH_MAX_PAGES];
@@ -323,19 +328,27 @@ static bool in_list(const char *const *list, size_t n, const char *s)
 
 static kvl_result keep_vault(struct resgraph_run *run, struct kvl_vault *v)
 {
-	struct kvl_vault *grown;
-
 	if (run->resource_group != NULL &&
 	    strcasecmp(v->resource_group, run->resource_group) != 0) {
 		kvl_vault_clear(v);
 		return KVL_OK;
 	}
-	grown = realloc(run->vaults, (run->n_vaults + 1) * sizeof(*grown));
-	if (grown == NULL) {
-		kvl_vault_clear(v);
-		return KVL_ERR_NOMEM;
+	if (run->each != NULL) {
+		run->n_delivered++;
+		return run->each(v, run->each_ctx);
 	}
-	run->vaults = grown;
+	if (run->n_vaults == run->cap_vaults) {
+		size_t cap = run->cap_vaults ? run->cap_vaults * 2 : 64;
+		struct kvl_vault *grown = realloc(run->vaults,
+						  cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			kvl_vault_clear(v);
+			return KVL_ERR_NOMEM;
+		}
+		run->vaults = grown;
+		run->cap_vaults = cap;
+	}
 	run->vaults[run->n_vaults++] = *v;
 	return KVL_OK;
 }
@@ -364,9 +377,11 @@ static kvl_result take_rows(struct resgraph_run *run,
 					       "was not requested"), i + 1,
 					     run->n_tokens + 1);
 		}
-		if (keep_vault(run, &v) != KVL_OK)
-			return kvl_error_set(err, KVL_ERR_NOMEM,
-					     _("out of memory"));
+		r = keep_vault(run, &v);
+		if (r != KVL_OK)
+			return kvl_error_set(err, r, r == KVL_ERR_NOMEM ?
+					     _("out of memory") :
+					     _("writing the vaults failed"));
 	}
 	return KVL_OK;
 }
@@ -518,26 +533,23 @@ static bool tenant_seen(const struct kvl_subscription *subs, size_t i)
 	return false;
 }
 
-kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
-				    const struct kvl_subscription *subs,
-				    size_t n_subs, const char *resource_group,
-				    struct kvl_vault **out, size_t *n,
-				    struct kvl_error *err)
+/* Queries every batch of subs for run, which has az, resource_group and
+ * each set. */
+static kvl_result run_queries(struct resgraph_run *run,
+			      const struct kvl_subscription *subs,
+			      size_t n_subs, struct kvl_error *err)
 {
-	struct resgraph_run run = { .az = az,
-				    .resource_group = resource_group };
+	struct kvl_azure *az = run->az;
 	const char **ids = calloc(n_subs ? n_subs : 1, sizeof(*ids));
 	struct kvl_buf url;
 	kvl_result r = KVL_OK;
 
-	*out = NULL;
-	*n = 0;
 	kvl_buf_init(&url);
 	kvl_buf_addf(&url, "%s/providers/Microsoft.ResourceGraph/resources"
 		     "?api-version=%s", az->cloud.resource_manager,
 		     KVL_API_RESOURCE_GRAPH);
-	run.url = kvl_buf_detach(&url);
-	if (ids == NULL || run.url == NULL) {
+	run->url = kvl_buf_detach(&url);
+	if (ids == NULL || run->url == NULL) {
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
@@ -546,18 +558,32 @@ kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
 				      "Resource Graph"));
 	for (size_t i = 0; i < n_subs && r == KVL_OK; i++)
 		if (!tenant_seen(subs, i))
-			r = query_tenant(&run, subs, n_subs,
+			r = query_tenant(run, subs, n_subs,
 					 subs[i].tenant_id, ids, err);
 out:
 	if (r != KVL_OK) {
-		kvl_vaults_free(run.vaults, run.n_vaults);
-		run.vaults = NULL;
-		run.n_vaults = 0;
+		kvl_vaults_free(run->vaults, run->n_vaults);
+		run->vaults = NULL;
+		run->n_vaults = 0;
 	}
+	free(run->url);
+	run->url = NULL;
+	free(ids);
+	return r;
+}
+
+kvl_result kvl_resgraph_list_vaults(struct kvl_azure *az,
+				    const struct kvl_subscription *subs,
+				    size_t n_subs, const char *resource_group,
+				    struct kvl_vault **out, size_t *n,
+				    struct kvl_error *err)
+{
+	struct resgraph_run run = { .az = az,
+				    .resource_group = resource_group };
+	kvl_result r = run_queries(&run, subs, n_subs, err);
+
 	*out = run.vaults;
 	*n = run.n_vaults;
-	free(run.url);
-	free(ids);
 	return r;
 }
 
@@ -602,6 +628,28 @@ static struct kvl_subscription *usable_subscriptions(
 	return usable;
 }
 
+/* Hands the vaults the fallback collected in d to each, in order, and
+ * leaves d without vaults. */
+static kvl_result deliver_vaults(struct kvl_vault_discovery *d,
+				 kvl_vault_fn each, void *ctx,
+				 struct kvl_error *err)
+{
+	kvl_result r = KVL_OK;
+	size_t i;
+
+	for (i = 0; i < d->n_vaults && r == KVL_OK; i++)
+		r = each(&d->vaults[i], ctx);
+	/* each clears the vaults it took; the rest are cleared here. */
+	for (; i < d->n_vaults; i++)
+		kvl_vault_clear(&d->vaults[i]);
+	free(d->vaults);
+	d->vaults = NULL;
+	d->n_vaults = 0;
+	if (r != KVL_OK)
+		kvl_error_set(err, r, _("writing the vaults failed"));
+	return r;
+}
+
 kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 					const struct kvl_subscription *subs,
 					size_t n_subs,
@@ -609,6 +657,20 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 					struct kvl_vault_discovery *out,
 					struct kvl_error *err)
 {
+	return kvl_resgraph_discover_vaults_each(az, subs, n_subs,
+						 resource_group, NULL, NULL,
+						 out, err);
+}
+
+kvl_result kvl_resgraph_discover_vaults_each(
+	struct kvl_azure *az, const struct kvl_subscription *subs,
+	size_t n_subs, const char *resource_group, kvl_vault_fn each,
+	void *each_ctx, struct kvl_vault_discovery *out,
+	struct kvl_error *err)
+{
+	struct resgraph_run run = { .az = az,
+				    .resource_group = resource_group,
+				    .each = each, .each_ctx = each_ctx };
 	struct kvl_subscription *usable;
 	size_t n_usable;
 	kvl_result r = KVL_OK;
@@ -623,10 +685,21 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 	if (n_usable == 0)
 		goto out;
 
-	r = kvl_resgraph_list_vaults(az, usable, n_usable, resource_group,
-				     &out->vaults, &out->n_vaults, err);
+	r = run_queries(&run, usable, n_usable, err);
+	out->vaults = run.vaults;
+	out->n_vaults = run.n_vaults;
 	if (r == KVL_OK || !kvl_resgraph_unavailable(err))
 		goto out;
+	/* NOTE: vaults already handed to each cannot be taken back, so
+	 * Resource Graph refusing a later tenant then fails the listing
+	 * instead of listing every subscription again. */
+	if (run.n_delivered > 0) {
+		kvl_log("Resource Graph became unavailable (%s) after %zu "
+			"vaults were written; not listing them again",
+			err->azure_code ? err->azure_code :
+			kvl_result_name(err->result), run.n_delivered);
+		goto out;
+	}
 
 	kvl_log("Resource Graph is unavailable (%s); listing key vaults "
 		"per subscription", err->azure_code ? err->azure_code :
@@ -635,6 +708,8 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 	out->source = KVL_VAULTS_PER_SUBSCRIPTION;
 	r = kvl_arm_list_vaults_each(az, usable, n_usable, resource_group,
 				     out, err);
+	if (r == KVL_OK && each != NULL)
+		r = deliver_vaults(out, each, each_ctx, err);
 out:
 	if (r != KVL_OK) {
 		kvl_vaults_free(out->vaults, out->n_vaults);

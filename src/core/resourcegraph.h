@@ -150,6 +150,27 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 					const char *resource_group,
 					struct kvl_vault_discovery *out,
 					struct kvl_error *err) KVL_NODISCARD;
+
+/*
+ * A receiver of vaults one at a time. It takes over the vault's strings
+ * (and clears it) whatever it returns; anything but KVL_OK stops the
+ * listing with that result.
+ */
+typedef kvl_result (*kvl_vault_fn)(struct kvl_vault *vault, void *ctx);
+
+/*
+ * The same as kvl_resgraph_discover_vaults(), but each vault goes to
+ * each as soon as its page is read, so no more than one page of vaults
+ * is kept, and out->vaults stays empty. When the fallback runs, it
+ * collects every subscription's vaults first and then hands them to
+ * each. Once a vault has been handed on, a later "unavailable" error of
+ * Resource Graph fails the call instead of starting the fallback.
+ */
+kvl_result kvl_resgraph_discover_vaults_each(
+	struct kvl_azure *az, const struct kvl_subscription *subs,
+	size_t n_subs, const char *resource_group, kvl_vault_fn each,
+	void *each_ctx, struct kvl_vault_discovery *out,
+	struct kvl_error *err) KVL_NODISCARD;
 void kvl_vault_discovery_clear(struct kvl_vault_discovery *d);
 
 #endif

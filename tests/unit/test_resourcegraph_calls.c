@@ -468,6 +468,114 @@ static void discovery_uses_graph(void **state)
 	kvl_error_clear(&err);
 }
 
+/* What a kvl_vault_fn receiver saw: each vault's name, and how many
+ * requests the fake server had when it came. */
+struct received {
+	struct fake_azure *f;
+	char names[8][32];
+	size_t requests[8];
+	size_t n;
+	size_t fail_at;		/* returns KVL_ERR_IO for this vault */
+};
+
+static kvl_result receive_vault(struct kvl_vault *v, void *ctx)
+{
+	struct received *got = ctx;
+	kvl_result r = got->n + 1 == got->fail_at ? KVL_ERR_IO : KVL_OK;
+
+	assert_true(got->n < 8);
+	snprintf(got->names[got->n], sizeof(got->names[0]), "%s", v->name);
+	got->requests[got->n] = mock_count(got->f->server);
+	got->n++;
+	kvl_vault_clear(v);
+	return r;
+}
+
+static void discovery_each_per_page(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_subscription subs[1] = { 0 };
+	struct received got = { .f = f };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	f->mode = GRAPH_THREE_PAGES;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 1, NULL, receive_vault, &got,
+				 &d, &err), KVL_OK);
+	assert_int_equal(d.source, KVL_VAULTS_RESOURCE_GRAPH);
+	assert_int_equal(d.n_vaults, 0);
+	assert_null(d.vaults);
+	assert_int_equal(got.n, 3);
+	assert_string_equal(got.names[0], "kv-1");
+	assert_string_equal(got.names[1], "kv-2");
+	assert_string_equal(got.names[2], "kv-3");
+	/* Each vault arrives before the next page is requested. */
+	assert_true(got.requests[0] < got.requests[1]);
+	assert_true(got.requests[1] < got.requests[2]);
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
+static void discovery_each_stops(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_subscription subs[1] = { 0 };
+	struct received got = { .f = f, .fail_at = 2 };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	f->mode = GRAPH_THREE_PAGES;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 1, NULL, receive_vault, &got,
+				 &d, &err), KVL_ERR_IO);
+	assert_int_equal(got.n, 2);
+	assert_int_equal(err.result, KVL_ERR_IO);
+	assert_null(d.vaults);
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
+static void discovery_each_falls_back(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_subscription subs[2] = { 0 };
+	struct received got = { .f = f };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	subscription_set(&subs[1], SUB_B, "t-sp", "Enabled");
+	f->mode = GRAPH_FORBIDDEN;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &d, &err), KVL_OK);
+	assert_int_equal(d.source, KVL_VAULTS_PER_SUBSCRIPTION);
+	assert_int_equal(d.fallback.result, KVL_ERR_FORBIDDEN);
+	assert_int_equal(d.n_vaults, 0);
+	assert_null(d.vaults);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.names[0], "kv-a");
+	assert_string_equal(got.names[1], "kv-b");
+	kvl_vault_discovery_clear(&d);
+
+	/* A receiver that fails stops the fallback's vaults too. */
+	got.n = 0;
+	got.fail_at = 1;
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &d, &err), KVL_ERR_IO);
+	assert_int_equal(got.n, 1);
+	assert_null(d.vaults);
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +595,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(discovery_uses_graph, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(discovery_each_per_page, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(discovery_each_stops, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(discovery_each_falls_back,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
