@@ -463,7 +463,8 @@ int kvl_tui_run(struct kvl_session *session,
 		pthread_mutex_destroy(&app.lock);
 		return KVL_EXIT_USAGE;
 	}
-	tui_theme_init();
+	tui_theme_init(options != NULL && options->no_colour);
+	tui_draw_set_ascii(options != NULL && options->ascii);
 
 	if (options != NULL && options->sink != NULL) {
 		saved = *options->sink;

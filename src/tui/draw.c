@@ -10,12 +10,25 @@
 #include "core/sanitize.h"
 #include "tui/draw.h"
 
+/* Set by --ascii. */
+static bool ascii_only;
+
+void tui_draw_set_ascii(bool ascii)
+{
+	ascii_only = ascii;
+}
+
 bool tui_utf8_locale(void)
 {
 	const char *codeset = nl_langinfo(CODESET);
 
 	return codeset != NULL && (strcasecmp(codeset, "UTF-8") == 0 ||
 				   strcasecmp(codeset, "utf8") == 0);
+}
+
+bool tui_draw_unicode(void)
+{
+	return !ascii_only && tui_utf8_locale();
 }
 
 /* A copy of UTF-8 text with each non-ASCII character replaced by '?',
@@ -46,7 +59,7 @@ int tui_draw_text(int row, int col, int width, const char *text,
 
 	if (width <= 0)
 		return 0;
-	if (text != NULL && !tui_utf8_locale()) {
+	if (text != NULL && !tui_draw_unicode()) {
 		ascii = ascii_fallback(text);
 		text = ascii != NULL ? ascii : "?";
 	}
@@ -91,16 +104,22 @@ void tui_draw_field(int row, int col, int width, const char *label,
 
 void tui_draw_box(int top, int left, int rows, int cols, enum tui_role role)
 {
+	/* Outside a UTF-8 locale curses would draw the ACS characters
+	 * through the terminal's alternate character set, which --ascii
+	 * rules out, so both use plain '+', '-' and '|'. */
+	bool lines = tui_draw_unicode();
+	chtype corner = lines ? ACS_ULCORNER : '+';
+
 	if (rows < 2 || cols < 2)
 		return;
 	attrset(tui_role_attr(role));
-	mvaddch(top, left, ACS_ULCORNER);
-	mvhline(top, left + 1, ACS_HLINE, cols - 2);
-	mvaddch(top, left + cols - 1, ACS_URCORNER);
-	mvvline(top + 1, left, ACS_VLINE, rows - 2);
-	mvvline(top + 1, left + cols - 1, ACS_VLINE, rows - 2);
-	mvaddch(top + rows - 1, left, ACS_LLCORNER);
-	mvhline(top + rows - 1, left + 1, ACS_HLINE, cols - 2);
-	mvaddch(top + rows - 1, left + cols - 1, ACS_LRCORNER);
+	mvaddch(top, left, corner);
+	mvhline(top, left + 1, lines ? ACS_HLINE : '-', cols - 2);
+	mvaddch(top, left + cols - 1, lines ? ACS_URCORNER : '+');
+	mvvline(top + 1, left, lines ? ACS_VLINE : '|', rows - 2);
+	mvvline(top + 1, left + cols - 1, lines ? ACS_VLINE : '|', rows - 2);
+	mvaddch(top + rows - 1, left, lines ? ACS_LLCORNER : '+');
+	mvhline(top + rows - 1, left + 1, lines ? ACS_HLINE : '-', cols - 2);
+	mvaddch(top + rows - 1, left + cols - 1, lines ? ACS_LRCORNER : '+');
 	attrset(A_NORMAL);
 }

@@ -134,7 +134,7 @@ static char *ineligible_reason(const struct kvl_vault *v,
 	/* The region column already shows the vault's region. */
 	if (!kvl_region_equal(v->location, env->region)) {
 		(void)kvl_buf_adds(&buf, buf.len > 0 ? ", " : "");
-		(void)kvl_buf_addf(&buf, tui_utf8_locale()
+		(void)kvl_buf_addf(&buf, tui_draw_unicode()
 				   ? _("region \u2260 %s") : _("region != %s"),
 				   env->region ? env->region : "?");
 	}

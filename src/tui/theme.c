@@ -35,12 +35,14 @@ static const struct {
 
 static bool use_colour;
 
-void tui_theme_init(void)
+void tui_theme_init(bool no_colour)
 {
-	const char *no_colour = getenv("NO_COLOR");
+	const char *no_colour_env = getenv("NO_COLOR");
 
 	use_colour = false;
-	if (no_colour != NULL && no_colour[0] != '\0')
+	if (no_colour)
+		return;
+	if (no_colour_env != NULL && no_colour_env[0] != '\0')
 		return;
 	if (!has_colors() || start_color() == ERR)
 		return;

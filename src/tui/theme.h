@@ -25,10 +25,11 @@ enum tui_role {
 };
 
 /*
- * Sets up colour pairs unless NO_COLOR is set and non-empty or the
- * terminal has no colours. Call after the screen is initialised.
+ * Sets up colour pairs unless no_colour (--no-color) is set, NO_COLOR is
+ * set and non-empty, or the terminal has no colours. Call after the
+ * screen is initialised.
  */
-void tui_theme_init(void);
+void tui_theme_init(bool no_colour);
 
 /* Whether colours are in use (false: monochrome attributes). */
 bool tui_theme_colour(void);

@@ -7,6 +7,8 @@
 
 struct kvl_tui_options {
 	bool sandbox;		/* show that the sandbox is in use */
+	bool no_colour;		/* --no-color: monochrome attributes only */
+	bool ascii;		/* --ascii: draw nothing beyond ASCII */
 	/*
 	 * The sink the session was opened with. While the wizard runs it
 	 * replaces the callbacks in it with its own (sign-in messages and
