@@ -68,6 +68,8 @@ struct kvl_cli_options {
 	long timeout_s;		/* --timeout; 0: the default */
 	enum kvl_auth_method auth_method;
 	enum kvl_output output;
+	bool no_colour;		/* --no-color */
+	bool ascii;		/* --ascii */
 
 	/* Options of single commands. */
 	const char *name;

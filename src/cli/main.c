@@ -200,6 +200,8 @@ static int run_session(struct kvl_cli *cli, const struct kvl_cli_sandbox *sb)
 	if (cli->opt.command == KVL_CMD_WIZARD) {
 		struct kvl_tui_options to = {
 			.sandbox = cli->opt.sandbox,
+			.no_colour = cli->opt.no_colour,
+			.ascii = cli->opt.ascii,
 			.sink = &cli->sink,
 		};
 

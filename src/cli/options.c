@@ -55,6 +55,8 @@ enum opt_id {
 	OPT_CERTIFICATE,
 	OPT_CLIENT_SECRET_STDIN,
 	OPT_TRUST_HOST_KEY,
+	OPT_NO_COLOR,
+	OPT_ASCII,
 };
 
 /* Largest --timeout, in seconds. */
@@ -104,6 +106,8 @@ static const struct opt_def opt_defs[] = {
 	{ "--certificate", OPT_CERTIFICATE, true },
 	{ "--client-secret-stdin", OPT_CLIENT_SECRET_STDIN, false },
 	{ "--trust-host-key", OPT_TRUST_HOST_KEY, true },
+	{ "--no-color", OPT_NO_COLOR, false },
+	{ "--ascii", OPT_ASCII, false },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -503,6 +507,8 @@ static void store_flag(struct kvl_cli_options *opt, enum opt_id id)
 	case OPT_YES: opt->yes = true; break;
 	case OPT_ALLOW_UNUSABLE: opt->allow_unusable_secret = true; break;
 	case OPT_CLIENT_SECRET_STDIN: opt->client_secret_stdin = true; break;
+	case OPT_NO_COLOR: opt->no_colour = true; break;
+	case OPT_ASCII: opt->ascii = true; break;
 	default: break;
 	}
 }
@@ -944,6 +950,14 @@ void kvl_cli_print_help(FILE *out)
 		"  --output FORMAT       text or json\n"
 		"  --help                show this help and exit\n"
 		"  --version             show the version and exit\n"), out);
+	fputs(_("\nDisplay options (for the wizard):\n"
+		"  --no-color            no colours, only bold, underline and "
+		"reverse video;\n"
+		"                        the same as setting NO_COLOR\n"
+		"  --ascii               draw only ASCII characters: '+', '-' "
+		"and '|' for\n"
+		"                        lines, '?' for other characters\n"),
+	      out);
 	fputs(_("\nExit status: 0 success, 1 failure, 2 usage error, 3 not "
 		"found,\n"
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"

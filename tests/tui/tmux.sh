@@ -221,3 +221,19 @@ kvl_tmux_exit_status() {
 	grep -qE '(^| )icanon( |$)' "$WORK/stty.out" ||
 		kvl_fail "terminal left without icanon: $(cat "$WORK/stty.out")"
 }
+
+# kvl_tmux_kvlink_env NAME=VALUE...: from now on runs kvlink through a
+# wrapper that sets these variables first (tmux starts its session in
+# C.UTF-8 with its own environment).
+kvl_tmux_kvlink_env() {
+	local wrapper="$WORK/kvlink-env.$TMUX_SESSIONS.sh"
+
+	{
+		echo '#!/bin/sh'
+		printf 'exec env'
+		printf " '%s'" "$@" "$KVLINK"
+		printf ' "$@"\n'
+	} >"$wrapper"
+	chmod +x "$wrapper"
+	KVLINK=$wrapper
+}
