@@ -354,6 +354,13 @@ void kvl_role_assignment_clear(struct kvl_role_assignment *ra)
 	memset(ra, 0, sizeof(*ra));
 }
 
+bool kvl_subscription_usable(const struct kvl_subscription *sub)
+{
+	return sub->state == NULL ||
+	       (strcasecmp(sub->state, "Disabled") != 0 &&
+		strcasecmp(sub->state, "Deleted") != 0);
+}
+
 void kvl_subscriptions_free(struct kvl_subscription *v, size_t n)
 {
 	for (size_t i = 0; v != NULL && i < n; i++)

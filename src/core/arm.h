@@ -112,6 +112,10 @@ void kvl_vault_clear(struct kvl_vault *v);
 void kvl_permission_clear(struct kvl_permission *p);
 void kvl_role_assignment_clear(struct kvl_role_assignment *ra);
 
+/* Whether a link may use sub: its state is neither Disabled nor Deleted
+ * (an absent state counts as usable). */
+bool kvl_subscription_usable(const struct kvl_subscription *sub);
+
 /* Frees arrays returned by the list functions below. */
 void kvl_subscriptions_free(struct kvl_subscription *v, size_t n);
 void kvl_resource_groups_free(struct kvl_resource_group *v, size_t n);

@@ -98,12 +98,9 @@ static void sub_leave(struct tui_app *app)
 	memset(&st, 0, sizeof(st));
 }
 
-/* Disabled and deleted subscriptions cannot hold a usable link. */
 static bool usable(const struct kvl_subscription *sub)
 {
-	return sub->state == NULL ||
-	       (strcasecmp(sub->state, "Disabled") != 0 &&
-		strcasecmp(sub->state, "Deleted") != 0);
+	return kvl_subscription_usable(sub);
 }
 
 /* A subscription's tenant as the list shows it. */
