@@ -17,6 +17,7 @@
 #include "core/result.h"
 #include "core/sink.h"
 #include "flow/health.h"
+#include "flow/link.h"
 #include "flow/secret_reader.h"
 #include "flow/session.h"
 
@@ -70,6 +71,7 @@ struct kvl_cli_options {
 	enum kvl_output output;
 	bool no_colour;		/* --no-color */
 	bool ascii;		/* --ascii */
+	bool plain;		/* --plain: line mode in place of the wizard */
 
 	/* Options of single commands. */
 	const char *name;
@@ -116,6 +118,14 @@ struct kvl_cli_sandbox {
 	char *url;		/* https://127.0.0.1:PORT */
 };
 
+/* A credential typed in line mode, which connection add seals like one
+ * read for --credential-stdin. */
+struct kvl_cli_credential {
+	const char *key;	/* the field's key */
+	const char *value;
+	size_t len;
+};
+
 /* State shared by the commands of one run. */
 struct kvl_cli {
 	struct kvl_cli_options opt;
@@ -125,10 +135,18 @@ struct kvl_cli {
 	/* Exit status of a failure the command reported itself (a failed
 	 * connection test); 0: the status of its kvl_result. */
 	int exit_code;
+	/* Line mode's typed credentials for connection add; NULL when the
+	 * command line runs it. */
+	const struct kvl_cli_credential *typed;
+	size_t n_typed;
 };
 
 /* Set by SIGINT, SIGTERM and SIGHUP; the sink reports it as a cancel. */
 extern volatile sig_atomic_t kvl_cli_interrupted;
+
+/* plain.c: line mode until the user quits or input ends; returns a
+ * kvlink exit code. */
+int kvl_cli_plain_run(struct kvl_cli *cli);
 
 /* options.c */
 kvl_result kvl_cli_parse(int argc, char **argv, struct kvl_cli_options *opt,
@@ -228,6 +246,9 @@ kvl_result kvl_cli_cmd_unlink(struct kvl_cli *cli, struct kvl_error *err)
 kvl_result kvl_cli_cmd_repair(struct kvl_cli *cli, struct kvl_error *err)
 	KVL_NODISCARD;
 void kvl_cli_cmd_privacy_statement(const struct kvl_cli *cli);
+/* Prints each prerequisite check of plan, the recommendations and any
+ * manual steps. */
+void kvl_cli_print_plan(const struct kvl_link_plan *plan);
 /* default_sub.c: when --subscription is missing, takes az CLI's default
  * subscription if Resource Manager lists it (signing in to check), and
  * says so on stderr; otherwise a usage error. */

@@ -158,6 +158,23 @@ static kvl_result apply_credential(struct kvl_cli *cli,
 	return r;
 }
 
+/* Seals the credentials typed in line mode into c. */
+static kvl_result apply_typed(struct kvl_cli *cli, struct kvl_connection *c,
+			      struct kvl_error *err)
+{
+	const char *dir = kvl_envstore_dir(cli->session.store);
+	kvl_result r = KVL_OK;
+
+	if (cli->n_typed > 0)
+		r = kvl_conn_check_credentials_key(dir, &cli->session.env,
+						   err);
+	for (size_t i = 0; i < cli->n_typed && r == KVL_OK; i++)
+		r = kvl_conn_seal_credential(dir, c, cli->typed[i].key,
+					     cli->typed[i].value,
+					     cli->typed[i].len, err);
+	return r;
+}
+
 /* Prints why an unusable secret was picked anyway. */
 static void warn_unusable(const char *name, enum kvl_secret_usability u)
 {
@@ -455,6 +472,8 @@ static kvl_result build_connection(struct kvl_cli *cli,
 	if (r == KVL_OK)
 		r = apply_credential(cli, c, err);
 	if (r == KVL_OK)
+		r = apply_typed(cli, c, err);
+	if (r == KVL_OK)
 		r = kvl_conn_validate(c, err);
 	return r;
 }
@@ -604,6 +623,8 @@ static kvl_result apply_edits(struct kvl_cli *cli, struct kvl_connection *c,
 		r = apply_secret_names(opt, c, err);
 	if (r == KVL_OK)
 		r = apply_credential(cli, c, err);
+	if (r == KVL_OK)
+		r = apply_typed(cli, c, err);
 	if (r == KVL_OK)
 		r = kvl_conn_validate(c, err);
 	return r;

@@ -183,7 +183,7 @@ static void print_advice(const struct kvl_link_plan *plan)
 	kvl_advice_clear(&advice);
 }
 
-static void print_plan(const struct kvl_link_plan *plan)
+void kvl_cli_print_plan(const struct kvl_link_plan *plan)
 {
 	char *vault = kvl_sanitize(plan->vault.name);
 
@@ -355,7 +355,7 @@ static kvl_result plan_and_apply(struct kvl_cli *cli, struct kvl_error *err)
 
 	out.ready = kvl_link_plan_ready(&plan);
 	if (!json)
-		print_plan(&plan);
+		kvl_cli_print_plan(&plan);
 	if (!out.ready) {
 		r = not_ready(&plan, json, err);
 	} else if (!cli->opt.dry_run) {

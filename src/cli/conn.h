@@ -46,6 +46,19 @@ kvl_result kvl_cli_read_credential(const char *prompt, size_t max,
 				   char **out, size_t *len,
 				   struct kvl_error *err) KVL_NODISCARD;
 
+/*
+ * Reads one line from standard input into buf (room for max + 1 bytes)
+ * and drops its newline. Returns KVL_ERR_NOT_FOUND at end of input,
+ * KVL_ERR_INVALID for a line longer than max, KVL_ERR_CANCELLED after
+ * SIGINT and KVL_ERR_IO when the read fails.
+ */
+kvl_result kvl_cli_read_line(char *buf, size_t max, size_t *len)
+	KVL_NODISCARD;
+/* kvl_cli_read_line for a secret: on a terminal, prompt goes to stderr
+ * once echo is off, and the line is read without echo. */
+kvl_result kvl_cli_read_secret_line(const char *prompt, size_t max,
+				    char *buf, size_t *len) KVL_NODISCARD;
+
 /* Asks question on the terminal; true only for an answer of y or yes. */
 bool kvl_cli_confirm(const char *question);
 

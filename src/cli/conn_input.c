@@ -81,6 +81,32 @@ static void drop_newline(char *buf, size_t *len)
 	buf[*len] = '\0';
 }
 
+kvl_result kvl_cli_read_line(char *buf, size_t max, size_t *len)
+{
+	kvl_result r = read_into(STDIN_FILENO, buf, max, true, len);
+
+	if (r == KVL_OK && *len == 0)
+		return KVL_ERR_NOT_FOUND;
+	if (r == KVL_OK)
+		drop_newline(buf, len);
+	return r;
+}
+
+kvl_result kvl_cli_read_secret_line(const char *prompt, size_t max,
+				    char *buf, size_t *len)
+{
+	kvl_result r;
+
+	if (!isatty(STDIN_FILENO))
+		return kvl_cli_read_line(buf, max, len);
+	r = read_hidden_line(STDIN_FILENO, prompt, buf, max, len);
+	if (r == KVL_OK && *len == 0)
+		return KVL_ERR_NOT_FOUND;
+	if (r == KVL_OK)
+		drop_newline(buf, len);
+	return r;
+}
+
 kvl_result kvl_cli_read_credential(const char *prompt, size_t max,
 				   char **out, size_t *len,
 				   struct kvl_error *err)

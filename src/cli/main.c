@@ -197,6 +197,11 @@ static int run_session(struct kvl_cli *cli, const struct kvl_cli_sandbox *sb)
 	if (r != KVL_OK)
 		goto out;
 
+	if (cli->opt.command == KVL_CMD_WIZARD && cli->opt.plain) {
+		code = kvl_cli_plain_run(cli);
+		kvl_session_close(&cli->session);
+		return code;
+	}
 	if (cli->opt.command == KVL_CMD_WIZARD) {
 		struct kvl_tui_options to = {
 			.sandbox = cli->opt.sandbox,
@@ -246,6 +251,23 @@ out:
 	return code;
 }
 
+/* Turns line mode on where the wizard cannot run, and says why. */
+static void choose_line_mode(struct kvl_cli *cli)
+{
+	const char *problem;
+
+	if (cli->opt.plain)
+		return;
+	problem = kvl_tui_terminal_problem();
+	if (problem == NULL)
+		return;
+	cli->opt.plain = true;
+	fprintf(stderr, "kvlink: %s\n", problem);
+	fprintf(stderr, _("kvlink: starting line mode instead (numbered "
+			  "prompts; q goes back); the commands for scripts "
+			  "are: %s\n"), kvl_cli_command_summary());
+}
+
 /* Handles what needs no session; returns -1 when a session is needed. */
 static int run_without_session(struct kvl_cli *cli)
 {
@@ -263,13 +285,8 @@ static int run_without_session(struct kvl_cli *cli)
 	case KVL_CMD_CLOUD_SHOW:
 		return kvl_cli_cmd_cloud(cli);
 	case KVL_CMD_WIZARD:
-		if (is_terminal())
-			return -1;
-		fprintf(stderr, _("kvlink: the wizard needs a terminal on "
-				  "standard input and output; in scripts use "
-				  "one of the commands: %s; see 'kvlink "
-				  "--help'\n"), kvl_cli_command_summary());
-		return KVL_EXIT_USAGE;
+		choose_line_mode(cli);
+		return -1;
 	default:
 		return -1;
 	}

@@ -57,6 +57,7 @@ enum opt_id {
 	OPT_TRUST_HOST_KEY,
 	OPT_NO_COLOR,
 	OPT_ASCII,
+	OPT_PLAIN,
 };
 
 /* Largest --timeout, in seconds. */
@@ -108,6 +109,7 @@ static const struct opt_def opt_defs[] = {
 	{ "--trust-host-key", OPT_TRUST_HOST_KEY, true },
 	{ "--no-color", OPT_NO_COLOR, false },
 	{ "--ascii", OPT_ASCII, false },
+	{ "--plain", OPT_PLAIN, false },
 };
 
 #define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -509,6 +511,7 @@ static void store_flag(struct kvl_cli_options *opt, enum opt_id id)
 	case OPT_CLIENT_SECRET_STDIN: opt->client_secret_stdin = true; break;
 	case OPT_NO_COLOR: opt->no_colour = true; break;
 	case OPT_ASCII: opt->ascii = true; break;
+	case OPT_PLAIN: opt->plain = true; break;
 	default: break;
 	}
 }
@@ -958,6 +961,12 @@ void kvl_cli_print_help(FILE *out)
 		"and '|' for\n"
 		"                        lines, '?' for other characters\n"),
 	      out);
+	fputs(_("  --plain               line mode: the wizard's steps as "
+		"numbered prompts on\n"
+		"                        plain lines, also read from a pipe; "
+		"the default when\n"
+		"                        TERM is dumb, unset or unknown, or "
+		"there is no terminal\n"), out);
 	fputs(_("\nExit status: 0 success, 1 failure, 2 usage error, 3 not "
 		"found,\n"
 		"4 sign-in needed or failed, 5 prerequisite check failed,\n"

@@ -12,6 +12,7 @@
 
 #include "i18n.h"
 #include "tui/term.h"
+#include "tui/tui.h"
 
 /* Short enough that Esc feels immediate, long enough for an escape
  * sequence to arrive over a slow SSH link. */
@@ -147,40 +148,9 @@ static void stop_at_exit(void)
 	tui_term_stop();
 }
 
-/* Returns the reason the terminal cannot run the wizard, or NULL. */
-static const char *terminal_problem(void)
-{
-	const char *term = getenv("TERM");
-
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return _("the wizard needs a terminal on standard input "
-			 "and output; use a kvlink command instead");
-	if (term == NULL || term[0] == '\0')
-		return _("the terminal type (TERM) is not set; set it, for "
-			 "example with 'export TERM=xterm-256color', or use "
-			 "a kvlink command instead");
-	if (strcmp(term, "dumb") == 0)
-		return _("the terminal type (TERM) is 'dumb', which cannot "
-			 "draw the wizard; set TERM to your terminal's type, "
-			 "for example xterm-256color, or use a kvlink command "
-			 "instead");
-	return NULL;
-}
-
-/* Whether the terminfo entry can place the cursor anywhere, which the
- * wizard needs. Hard-copy and glass terminals cannot. */
-static bool can_address_cursor(void)
-{
-	const char *cup = tigetstr("cup");
-
-	if (cup == NULL || cup == (const char *)-1)
-		return false;
-	return tigetflag("hc") <= 0;
-}
-
 bool tui_term_start(const char **reason)
 {
-	*reason = terminal_problem();
+	*reason = kvl_tui_terminal_problem();
 	if (*reason != NULL)
 		return false;
 
@@ -201,17 +171,6 @@ bool tui_term_start(const char **reason)
 		return false;
 	}
 	set_term(screen);
-	if (!can_address_cursor()) {
-		endwin();
-		delscreen(screen);
-		screen = NULL;
-		restore_signals();
-		*reason = _("the terminal type (TERM) cannot move the cursor "
-			    "(a printing or glass terminal); set TERM to your "
-			    "terminal's type, for example xterm-256color, or "
-			    "use a kvlink command instead");
-		return false;
-	}
 	prepare_restore();
 	active = 1;
 	if (!exit_hook && atexit(stop_at_exit) == 0)

@@ -20,6 +20,13 @@ struct kvl_tui_options {
 };
 
 /*
+ * Returns why the wizard cannot run here (translated, static), or NULL:
+ * no terminal on standard input or output, TERM unset, empty or "dumb",
+ * a TERM without a terminfo entry, or one that cannot move the cursor.
+ */
+const char *kvl_tui_terminal_problem(void);
+
+/*
  * Runs the wizard on the controlling terminal until the user quits.
  * Signs in (device code flow shown on screen) when needed, guides the
  * creation of an environment when there is none, and restores the

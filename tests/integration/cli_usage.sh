@@ -72,15 +72,18 @@ kvl_grep "unexpected argument 'extra'" "$ERR"
 kvl_run 2 --dry-run=yes link
 kvl_grep "does not take a value" "$ERR"
 
-# Without a terminal the wizard does not start and nothing prompts.
-kvl_run 2
+# Without a terminal the wizard does not start: kvlink says so, names
+# the commands and runs line mode, which needs an environment first.
+kvl_run 3 --env-dir "$WORK/env"
 kvl_grep "needs a terminal" "$ERR"
+kvl_grep "starting line mode instead" "$ERR"
 kvl_grep "env create" "$ERR"
 kvl_grep "link" "$ERR"
-[ ! -s "$OUT" ] || kvl_fail "no-TTY refusal wrote to stdout"
-
-kvl_run 2 --env-dir "$WORK/env"
-[ ! -e "$WORK/env" ] || kvl_fail "the refused wizard created its directory"
+kvl_grep "there is no environment in" "$ERR"
+[ ! -s "$OUT" ] || kvl_fail "line mode without an environment wrote to \
+stdout: $(cat "$OUT")"
+[ ! -e "$WORK/env" ] || kvl_fail "line mode created the environment's \
+directory"
 
 # The privacy statement needs no sign-in and no environment.
 kvl_run 0 privacy-statement
