@@ -54,9 +54,11 @@ sb 0 connection show Mail --output json
 kvl_json .connection.useKeyVault true
 kvl_json .connection.secrets.api_key sendgrid-api-key
 
-# The wizard entry point without a terminal still refuses, and starts
-# no sandbox.
-sb 2
+# The wizard entry point without a terminal runs line mode instead; at
+# the end of input it ends, and its sandbox with it.
+sb 0
+kvl_grep "starting line mode instead" "$ERR"
+kvl_grep "End of input; leaving line mode." "$OUT"
 no_leftovers
 
 # Without --env-dir the sandbox uses its own directory under
