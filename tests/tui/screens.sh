@@ -2,7 +2,7 @@
 # screen coverage tests (tests/tui/screens_*.sh). Source after
 # tests/lib.sh, kvl_test_init and tests/tui/tmux.sh, then:
 #
-#   screens_walk 80 24 color en     # or 132 43, nocolor, de
+#   screens_walk 80 24 color en     # or 132 43, nocolor, no-color-option, de
 #
 # At each screen the walk checks, on one capture of the pane:
 #   - row 1 is the title bar: "kvlink  " and the whole (translated)
@@ -11,8 +11,9 @@
 #   - the screen's key text is shown, whole;
 #   - the pane has exactly ROWS lines, none wider than COLS, and no byte
 #     that curses could not draw (shown as "~X" or "M-X");
-#   - in colour, colour SGR sequences appear; under NO_COLOR none do and
-#     the title bar and the selected row are in reverse video.
+#   - in colour, colour SGR sequences appear; under NO_COLOR or
+#     --no-color none do and the title bar and the selected row are in
+#     reverse video.
 #
 # SCREENS below is the table of what the walk visits. screens_walk fails
 # when a screen defined in src/tui (a `const struct tui_screen`) or a
@@ -349,12 +350,15 @@ screens_back() {
 # screens_start ENV_DIR: starts the wizard on the sandbox in the walk's
 # size, colour mode and language.
 screens_start() {
-	local no_color=
+	local no_color= options=()
 
-	[ "$SCREENS_COLOR" = color ] || no_color=1
+	case "$SCREENS_COLOR" in
+	nocolor) no_color=1 ;;
+	no-color-option) options=(--no-color) ;;
+	esac
 	KVL_NO_COLOR=$no_color KVLINK=$SCREENS_KVLINK \
 		kvl_tmux_start "$SCREENS_COLS" "$SCREENS_ROWS" \
-		--cloud "$SANDBOX_CLOUD" --env-dir "$1"
+		"${options[@]}" --cloud "$SANDBOX_CLOUD" --env-dir "$1"
 }
 
 screens_quit() {
@@ -545,9 +549,11 @@ screens_walk_repair() {
 	screens_visit home
 }
 
-# screens_walk COLS ROWS color|nocolor en|de: one walk through every
-# screen in that size, colour mode and language, with a sandbox of its
-# own. Call it once per combination.
+# screens_walk COLS ROWS COLOUR LANGUAGE: one walk through every screen
+# in that size, colour mode and language, with a sandbox of its own.
+# COLOUR is color, nocolor (NO_COLOR=1) or no-color-option (the
+# --no-color option); LANGUAGE is en or de. Call it once per
+# combination.
 screens_walk() {
 	local row id
 
@@ -559,8 +565,8 @@ screens_walk() {
 	SCREENS_ENV="$WORK/env-$1x$2-$3-$4"
 	SCREENS_KVLINK=$KVLINK
 	case "$SCREENS_COLOR" in
-	color | nocolor) ;;
-	*) kvl_fail "screens_walk: colour mode '$3' is not color or nocolor" ;;
+	color | nocolor | no-color-option) ;;
+	*) kvl_fail "screens_walk: unknown colour mode '$3'" ;;
 	esac
 	if [ "$SCREENS_LANG" != en ]; then
 		kvl_require_tools gettext

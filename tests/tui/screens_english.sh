@@ -1,7 +1,7 @@
 #!/bin/bash
-# Every screen and dialog of the wizard in English at 80x24, once in
-# colour and once under NO_COLOR (see tests/tui/screens.sh for what is
-# checked on each).
+# Every screen and dialog of the wizard in English at 80x24: in colour,
+# under NO_COLOR and with --no-color (see tests/tui/screens.sh for what
+# is checked on each).
 set -eu
 . "$KVL_SRCDIR/tests/lib.sh"
 kvl_test_init
@@ -10,3 +10,4 @@ kvl_test_init
 
 screens_walk 80 24 color en
 screens_walk 80 24 nocolor en
+screens_walk 80 24 no-color-option en
