@@ -13,12 +13,12 @@
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
+#include "tui/help.h"
+#include "tui/keys.h"
 #include "tui/term.h"
 #include "tui/tui.h"
 #include "tui/widgets.h"
 
-#define CTRL_L 0x0C
-#define KEY_ESC 27
 /* How often the loop wakes to advance the spinner and look at signals. */
 #define TICK_BUSY_MS 100
 #define TICK_IDLE_MS 500
@@ -159,6 +159,9 @@ static void push_one(struct tui_app *app, const struct tui_screen *screen)
  * for more, so this loops. */
 static void apply_navigation(struct tui_app *app)
 {
+	/* The help describes the screen it was opened on. */
+	if (app->nav != TUI_NAV_NONE)
+		tui_help_close(app);
 	while (app->nav != TUI_NAV_NONE) {
 		enum tui_nav nav = app->nav;
 		const struct tui_screen *target = app->nav_target;
@@ -281,6 +284,7 @@ static void draw_frame(struct tui_app *app)
 {
 	const struct tui_screen *top = top_screen(app);
 	struct tui_status_view status = { 0 };
+	char *legend;
 
 	erase();
 	tui_layout_compute(&app->layout, LINES, COLS);
@@ -305,24 +309,15 @@ static void draw_frame(struct tui_app *app)
 	if (top != NULL && top->draw != NULL)
 		top->draw(app, &app->layout);
 	tui_status_draw(&app->layout, &status);
-	tui_legend_draw(&app->layout, top == NULL ? "" :
-			top->legend_for != NULL ? top->legend_for(app) :
-			_(top->legend));
+	legend = tui_help_legend(app);
+	tui_legend_draw(&app->layout, legend != NULL ? legend : "");
+	free(legend);
+	if (tui_help_is_open(app))
+		tui_help_draw(app);
 	if (app->dialog_text != NULL)
 		tui_dialog_draw(&app->layout, app->dialog_title,
 				app->dialog_text);
 	tui_term_flush();
-}
-
-static bool is_char(const struct tui_key *key, wint_t ch)
-{
-	return !key->function && key->ch == ch;
-}
-
-static bool is_enter(const struct tui_key *key)
-{
-	return (key->function && key->ch == KEY_ENTER) ||
-	       is_char(key, '\r') || is_char(key, '\n');
 }
 
 static void close_dialog(struct tui_app *app)
@@ -341,9 +336,19 @@ static void dispatch(struct tui_app *app, const struct tui_key *key)
 	/* A key press acknowledges the last message. */
 	free(app->status);
 	app->status = NULL;
+	if (tui_key_is_help_function(key)) {
+		tui_help_open(app);
+		return;
+	}
 	if (top != NULL && top->key != NULL)
 		outcome = top->key(app, key);
-	if (outcome == TUI_KEY_IGNORED && is_char(key, KEY_ESC) &&
+	/* ? reaches the help only when the screen did not take it, so that
+	 * it can be typed into a text field or a filter. */
+	if (outcome == TUI_KEY_IGNORED && tui_key_is_help_letter(key)) {
+		tui_help_open(app);
+		return;
+	}
+	if (outcome == TUI_KEY_IGNORED && tui_key_is_escape(key) &&
 	    app->depth > 1)
 		outcome = TUI_KEY_BACK;
 
@@ -359,10 +364,9 @@ static void busy_key(struct tui_app *app, const struct tui_key *key)
 {
 	const struct tui_screen *top =
 		app->depth > 0 ? app->stack[app->depth - 1] : NULL;
-	bool quit = top == &tui_screen_signin &&
-		    (is_char(key, 'q') || is_char(key, 'Q'));
+	bool quit = top == &tui_screen_signin && tui_key_is_letter(key, 'q');
 
-	if (!is_char(key, KEY_ESC) && !quit)
+	if (!tui_key_is_escape(key) && !quit)
 		return;
 	atomic_store(&app->job.cancel, true);
 	free(app->job.label);
@@ -373,7 +377,7 @@ static void busy_key(struct tui_app *app, const struct tui_key *key)
 
 static void handle_key(struct tui_app *app, const struct tui_key *key)
 {
-	if (is_char(key, CTRL_L)) {
+	if (tui_key_is_redraw(key)) {
 		clearok(curscr, TRUE);
 		return;
 	}
@@ -386,15 +390,19 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 	}
 
 	if (app->layout.too_small) {
-		if (is_char(key, 'q') || is_char(key, 'Q'))
+		if (tui_key_is_letter(key, 'q'))
 			app->quit = true;
 		return;
 	}
 
 	if (app->dialog_text != NULL) {
-		if (is_enter(key) || is_char(key, KEY_ESC) ||
-		    is_char(key, ' '))
+		if (tui_key_is_enter(key) || tui_key_is_escape(key) ||
+		    tui_key_is_space(key))
 			close_dialog(app);
+		return;
+	}
+	if (tui_help_is_open(app)) {
+		tui_help_key(app, key);
 		return;
 	}
 	if (tui_app_busy(app)) {
@@ -437,6 +445,7 @@ static void app_free(struct tui_app *app)
 		pop_one(app);
 	tui_job_free(&app->job);
 	kvl_listcache_clear(&app->lists);
+	tui_help_close(app);
 	close_dialog(app);
 	free(app->status);
 	free(app->context);

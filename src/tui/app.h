@@ -25,6 +25,8 @@
 
 #define TUI_STACK_MAX 16
 
+struct tui_text;
+
 typedef kvl_result (*tui_job_fn)(struct tui_app *app, void *arg,
 				 struct kvl_error *err);
 /* Gets the result of a background job; err is cleared afterwards. */
@@ -92,6 +94,7 @@ struct tui_app {
 	enum tui_role status_role;
 	char *dialog_title;
 	char *dialog_text;
+	struct tui_text *help;	/* the help overlay; NULL while closed */
 	char *context;		/* environment shown in the title bar */
 	unsigned tick;		/* advances the spinner */
 	bool quit;

@@ -8,8 +8,8 @@
 #include "i18n.h"
 #include "tui/confirm.h"
 #include "tui/draw.h"
+#include "tui/keys.h"
 
-#define KEY_ESC 27
 
 void tui_confirm_open(struct tui_confirm *confirm, int action, long target,
 		      const char *title, const char *fmt, ...)
@@ -49,10 +49,10 @@ enum tui_confirm_answer tui_confirm_key(struct tui_confirm *confirm,
 
 	if (!confirm->open || key->function)
 		return TUI_CONFIRM_PENDING;
-	if (key->ch == 'y' || key->ch == 'Y')
+	if (tui_key_is_letter(key, 'y'))
 		answer = TUI_CONFIRM_YES;
-	else if (key->ch == 'n' || key->ch == 'N' || key->ch == KEY_ESC ||
-		 key->ch == '\r' || key->ch == '\n')
+	else if (tui_key_is_letter(key, 'n') || tui_key_is_escape(key) ||
+		 tui_key_is_enter(key))
 		answer = TUI_CONFIRM_NO;
 	if (answer != TUI_CONFIRM_PENDING)
 		tui_confirm_close(confirm);

@@ -9,10 +9,10 @@
 #include "i18n.h"
 #include "tui/draw.h"
 #include "tui/form.h"
+#include "tui/keys.h"
 
 /* Lines of help or error text under a row, at most. */
 #define NOTE_LINES 3
-#define KEY_TAB '\t'
 
 void tui_form_init(struct tui_form *form)
 {
@@ -108,16 +108,10 @@ static enum tui_form_event move_focus(struct tui_form *form, int delta)
 	return TUI_FORM_MOVED;
 }
 
-static bool is_enter(const struct tui_key *key)
-{
-	return (key->function && key->ch == KEY_ENTER) ||
-	       (!key->function && (key->ch == '\r' || key->ch == '\n'));
-}
-
 /* Keys that move between rows, whatever the focused row is. */
 static bool moves(const struct tui_key *key, int *delta)
 {
-	if (!key->function && key->ch == KEY_TAB) {
+	if (tui_key_is_char(key, TUI_KEY_TAB)) {
 		*delta = 1;
 		return true;
 	}
@@ -137,22 +131,22 @@ static enum tui_form_event row_key(struct tui_form_row *row,
 {
 	switch (row->kind) {
 	case TUI_FORM_TEXT:
-		if (is_enter(key))
+		if (tui_key_is_enter(key))
 			return TUI_FORM_SUBMIT;
 		return tui_field_key(&row->field, key) ? TUI_FORM_EDITED :
 							 TUI_FORM_IGNORED;
 	case TUI_FORM_MASKED:
-		if (is_enter(key) && !row->secret.multiline)
+		if (tui_key_is_enter(key) && !row->secret.multiline)
 			return TUI_FORM_SUBMIT;
 		return tui_secret_entry_key(&row->secret, key) ?
 			       TUI_FORM_EDITED : TUI_FORM_IGNORED;
 	case TUI_FORM_STORED:
-		if (is_enter(key))
+		if (tui_key_is_enter(key))
 			return TUI_FORM_SUBMIT;
-		return !key->function && (key->ch == 'r' || key->ch == 'R') ?
+		return tui_key_is_letter(key, 'r') ?
 			       TUI_FORM_ACTIVATE : TUI_FORM_IGNORED;
 	case TUI_FORM_CHOICE:
-		return is_enter(key) ? TUI_FORM_ACTIVATE : TUI_FORM_IGNORED;
+		return tui_key_is_enter(key) ? TUI_FORM_ACTIVATE : TUI_FORM_IGNORED;
 	}
 	return TUI_FORM_IGNORED;
 }

@@ -25,5 +25,6 @@ static void about_draw(struct tui_app *app, const struct tui_layout *lay)
 const struct tui_screen tui_screen_about = {
 	.breadcrumb = N_("Admin > System > About"),
 	.legend = N_("Esc back"),
+	.help = N_("Shows what kvlink is and which version runs."),
 	.draw = about_draw,
 };

@@ -21,6 +21,7 @@
 #include "tui/conn_test.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
+#include "tui/keys.h"
 
 enum edit_row {
 	ROW_NAME,
@@ -391,7 +392,7 @@ static enum tui_outcome edit_key(struct tui_app *app,
 	}
 	if (!ensure_draft(app))
 		return TUI_KEY_IGNORED;
-	if (!key->function && key->ch == 27)
+	if (tui_key_is_escape(key))
 		return leave_key(app, draft);
 	if (key->function && key->ch == KEY_UP)
 		st.cursor = st.cursor > 0 ? st.cursor - 1 : 0;
@@ -399,14 +400,14 @@ static enum tui_outcome edit_key(struct tui_app *app,
 		st.cursor = st.cursor < ROW_SAVE ? st.cursor + 1 : ROW_SAVE;
 	else if (tui_steps_enter_key(key))
 		activate(app, draft);
-	else if (!key->function && key->ch == ' ' &&
+	else if (tui_key_is_space(key) &&
 		 st.cursor == ROW_KEY_VAULT)
 		toggle(app, draft);
-	else if (!key->function && (key->ch == 's' || key->ch == 'S'))
+	else if (tui_key_is_letter(key, 's'))
 		save(app, draft);
-	else if (!key->function && (key->ch == 'n' || key->ch == 'N'))
+	else if (tui_key_is_letter(key, 'n'))
 		new_instead(app, draft);
-	else if (!key->function && (key->ch == 't' || key->ch == 'T'))
+	else if (tui_key_is_letter(key, 't'))
 		test_saved(app, draft);
 	else
 		return TUI_KEY_IGNORED;
@@ -417,6 +418,9 @@ const struct tui_screen tui_screen_conn_edit = {
 	.breadcrumb = N_("Admin > Connections > Edit"),
 	.legend = N_("Enter open  Space toggle  s save  t test  n new instead  "
 		     "Esc back"),
+	.help = N_("Edits a saved connection. Enter opens the chosen part, s "
+		     "saves the changes, t tests the saved connection. Esc asks "
+		     "before it drops changes that are not saved."),
 	.enter = edit_enter,
 	.leave = edit_leave,
 	.draw = edit_draw,

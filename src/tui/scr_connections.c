@@ -11,6 +11,7 @@
 #include "tui/conn_draft.h"
 #include "tui/confirm.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -311,10 +312,19 @@ static enum tui_outcome connections_key(struct tui_app *app,
 	return command_key(app, key->ch);
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&st.list);
+}
+
 const struct tui_screen tui_screen_connections = {
 	.breadcrumb = N_("Admin > Connections"),
 	.legend = N_("a add  Enter/e edit  d delete  r reload  / filter  "
 		     "Esc back"),
+	.help = N_("Lists the data source connections of the environment. a "
+		     "adds one, Enter or e edits the chosen one, d deletes it."),
+	.help_for = list_help,
 	.enter = connections_enter,
 	.leave = connections_leave,
 	.draw = connections_draw,

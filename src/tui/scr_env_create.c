@@ -12,7 +12,9 @@
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/field.h"
+#include "tui/help.h"
 #include "tui/list.h"
+#include "tui/keys.h"
 
 /* Maximum length of a display name, in characters. */
 #define ENV_NAME_MAX 64
@@ -148,9 +150,9 @@ static void submit(struct tui_app *app)
 
 static enum tui_outcome name_key(const struct tui_key *key)
 {
-	bool enter = !key->function && (key->ch == '\r' || key->ch == '\n');
+	bool enter = tui_key_is_enter(key);
 
-	if (!key->function && key->ch == 27)
+	if (tui_key_is_escape(key))
 		return TUI_KEY_QUIT;
 	if (enter || (key->function && key->ch == KEY_DOWN)) {
 		char *name = trimmed_name();
@@ -168,8 +170,8 @@ static enum tui_outcome name_key(const struct tui_key *key)
 static enum tui_outcome env_create_key(struct tui_app *app,
 				       const struct tui_key *key)
 {
-	if ((!key->function && key->ch == '\t') ||
-	    (key->function && key->ch == KEY_BTAB)) {
+	if (tui_key_is_char(key, TUI_KEY_TAB) ||
+	    tui_key_is_code(key, KEY_BTAB)) {
 		st.focus_regions = !st.focus_regions;
 		return TUI_KEY_HANDLED;
 	}
@@ -185,15 +187,27 @@ static enum tui_outcome env_create_key(struct tui_app *app,
 	case TUI_LIST_IGNORED:
 		break;
 	}
-	if (!key->function && key->ch == 27)
-		st.focus_regions = false;
+	if (!tui_key_is_escape(key))
+		return TUI_KEY_IGNORED;
+	st.focus_regions = false;
 	return TUI_KEY_HANDLED;
+}
+
+static char *regions_help(struct tui_app *app)
+{
+	(void)app;
+	return st.focus_regions ? tui_help_list_row(&st.regions) : NULL;
 }
 
 const struct tui_screen tui_screen_env_create = {
 	.breadcrumb = N_("New environment"),
 	.legend = N_("Tab next field  Enter choose  / filter  "
 		     "Esc back (quit from the name)"),
+	.help = N_("Creates the Customer Insights environment that kvlink "
+		     "manages. Type its display name, then choose the Azure "
+		     "region it runs in. Tab moves between the name and the list "
+		     "of regions."),
+	.help_for = regions_help,
 	.enter = env_create_enter,
 	.leave = env_create_leave,
 	.draw = env_create_draw,

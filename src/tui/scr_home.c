@@ -13,7 +13,9 @@
 #include "tui/check.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
+#include "tui/keys.h"
 
 enum home_item {
 	HOME_SECURITY,
@@ -104,7 +106,7 @@ static enum tui_outcome home_key(struct tui_app *app,
 	case TUI_LIST_IGNORED:
 		break;
 	}
-	if (!key->function && (key->ch == 'q' || key->ch == 'Q'))
+	if (tui_key_is_letter(key, 'q'))
 		return TUI_KEY_QUIT;
 	if (!key->function && (key->ch == 'n' || key->ch == 'N')) {
 		tui_app_push(app, &tui_screen_notifications);
@@ -113,10 +115,19 @@ static enum tui_outcome home_key(struct tui_app *app,
 	return TUI_KEY_IGNORED;
 }
 
+static char *menu_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&menu);
+}
+
 const struct tui_screen tui_screen_home = {
 	.breadcrumb = N_("Home"),
 	.legend = N_("Up/Down move  Enter choose  n notifications  / filter  "
 		     "q quit"),
+	.help = N_("The start screen: who is signed in, the environment, and "
+		     "where you can go from here. Enter opens the chosen item."),
+	.help_for = menu_help,
 	.enter = home_enter,
 	.leave = home_leave,
 	.draw = home_draw,

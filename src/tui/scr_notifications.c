@@ -19,6 +19,7 @@
 #include "tui/draw.h"
 #include "tui/repair.h"
 #include "tui/text.h"
+#include "tui/keys.h"
 
 #define DETAIL_INDENT 2
 
@@ -198,9 +199,9 @@ static enum tui_outcome notifications_key(struct tui_app *app,
 	if (key->function)
 		return tui_text_key(&st.body, key) ? TUI_KEY_HANDLED :
 						     TUI_KEY_IGNORED;
-	if (key->ch == 'q' || key->ch == 'Q')
+	if (tui_key_is_letter(key, 'q'))
 		return TUI_KEY_BACK;
-	if (key->ch == 'r' || key->ch == 'R') {
+	if (tui_key_is_letter(key, 'r')) {
 		if (tui_check_running(app))
 			tui_app_status(app, TUI_ROLE_STATUS, "%s",
 				       _("The health check is already "
@@ -209,7 +210,7 @@ static enum tui_outcome notifications_key(struct tui_app *app,
 			(void)tui_check_start(app, true);
 		return TUI_KEY_HANDLED;
 	}
-	if (key->ch == 'f' || key->ch == 'F') {
+	if (tui_key_is_letter(key, 'f')) {
 		tui_repair_ask(app);
 		return TUI_KEY_HANDLED;
 	}
@@ -236,6 +237,9 @@ const struct tui_screen tui_screen_notifications = {
 	.breadcrumb = N_("Home > Notifications"),
 	.legend = N_("Up/Down/PgUp/PgDn scroll  r check again  "
 		     "f repair access  Esc/q back"),
+	.help = N_("Lists the problems the health check found, each with what "
+		     "to do about it. r runs the check again; f repairs the "
+		     "access when that is the fix."),
 	.legend_for = notifications_legend,
 	.enter = notifications_enter,
 	.leave = notifications_leave,

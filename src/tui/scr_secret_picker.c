@@ -17,6 +17,7 @@
 #include "tui/conn_draft.h"
 #include "tui/confirm.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -297,9 +298,19 @@ static enum tui_outcome picker_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&st.list);
+}
+
 const struct tui_screen tui_screen_secret_picker = {
 	.breadcrumb = N_("Admin > Connections > Credentials > Secret"),
 	.legend = N_("Enter pick  / filter  r reload  Esc back"),
+	.help = N_("Choose the Key Vault secret that holds this credential. "
+		     "Only the names and attributes of secrets are listed, never "
+		     "their values."),
+	.help_for = list_help,
 	.enter = picker_enter,
 	.leave = picker_leave,
 	.draw = picker_draw,

@@ -11,6 +11,7 @@
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/repair.h"
+#include "tui/keys.h"
 
 #define TILE_ROWS 12
 
@@ -123,7 +124,7 @@ static enum tui_outcome security_key(struct tui_app *app,
 				     const struct tui_key *key)
 {
 	const struct kvl_vault_link *link = &app->session->env.vault;
-	bool enter = !key->function && (key->ch == '\r' || key->ch == '\n');
+	bool enter = tui_key_is_enter(key);
 	bool unlink = !key->function && (key->ch == 'u' || key->ch == 'U');
 	bool repair = !key->function && (key->ch == 'r' || key->ch == 'R');
 
@@ -206,6 +207,10 @@ const struct tui_screen tui_screen_security = {
 	.breadcrumb = N_("Admin > Security > Key Vault"),
 	.legend = N_("Enter setup (or finish a pending link)  u unlink  "
 		     "r repair access  Esc back"),
+	.help = N_("Shows the key vault linked to the environment. Enter "
+		     "starts linking a vault, or finishes a link that was "
+		     "interrupted; u removes the link; r repairs the access of "
+		     "the Customer Insights service."),
 	.legend_for = security_legend,
 	.leave = security_leave,
 	.draw = security_draw,

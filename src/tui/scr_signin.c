@@ -9,6 +9,7 @@
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/text.h"
+#include "tui/keys.h"
 
 static struct {
 	bool failed;
@@ -84,11 +85,9 @@ static void signin_draw(struct tui_app *app, const struct tui_layout *lay)
 static enum tui_outcome signin_key(struct tui_app *app,
 				   const struct tui_key *key)
 {
-	if (key->function)
-		return TUI_KEY_IGNORED;
-	if (key->ch == 'q' || key->ch == 'Q' || key->ch == 27)
+	if (tui_key_is_letter(key, 'q') || tui_key_is_escape(key))
 		return TUI_KEY_QUIT;
-	if (st.failed && (key->ch == '\r' || key->ch == '\n')) {
+	if (st.failed && tui_key_is_enter(key)) {
 		start(app);
 		return TUI_KEY_HANDLED;
 	}
@@ -121,6 +120,10 @@ static void signin_done(struct tui_app *app, int tag, kvl_result result,
 const struct tui_screen tui_screen_signin = {
 	.breadcrumb = N_("Sign in"),
 	.legend = N_("Esc cancel  Enter retry  q quit"),
+	.help = N_("Signs you in to Microsoft Entra ID with a device code: "
+		     "open the address shown in a browser and enter the code "
+		     "there. The wizard goes on by itself once you are signed "
+		     "in."),
 	.enter = signin_enter,
 	.draw = signin_draw,
 	.key = signin_key,

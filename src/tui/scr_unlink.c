@@ -144,6 +144,9 @@ static void unlink_done(struct tui_app *app, int tag, kvl_result result,
 const struct tui_screen tui_screen_unlink = {
 	.breadcrumb = N_("Admin > Security > Key Vault > Unlink"),
 	.legend = N_("Enter unlink  Up/Down scroll  Ctrl-U clear  Esc back"),
+	.help = N_("Removes the link to the key vault and the access that "
+		     "kvlink granted on it. Type the vault's name to confirm, "
+		     "then press Enter."),
 	.enter = unlink_enter,
 	.leave = unlink_leave,
 	.draw = unlink_draw,

@@ -37,6 +37,12 @@ struct tui_screen {
 	/* Optional: the translated legend for the current state, for a
 	 * screen whose keys apply only sometimes; legend when NULL. */
 	const char *(*legend_for)(const struct tui_app *app);
+	/* N_() text for the help overlay: what the screen is for. */
+	const char *help;
+	/* Optional: a description of the focused item (a list row, a form
+	 * field) for the help overlay, untrusted text the caller frees;
+	 * NULL when nothing is focused. */
+	char *(*help_for)(struct tui_app *app);
 	void (*enter)(struct tui_app *app);
 	void (*leave)(struct tui_app *app);
 	void (*draw)(struct tui_app *app, const struct tui_layout *layout);

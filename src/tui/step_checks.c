@@ -213,6 +213,9 @@ const struct tui_screen tui_step_checks = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 4/6 Checks"),
 	.legend = N_("Enter continue  r check again  Up/Down scroll  "
 		     "Esc back"),
+	.help = N_("Step 4 of 6: kvlink checks the vault and your permissions "
+		     "before it changes anything. Nothing is changed in Azure on "
+		     "this step."),
 	.enter = checks_enter,
 	.leave = checks_leave,
 	.draw = checks_draw,

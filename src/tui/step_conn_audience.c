@@ -4,6 +4,7 @@
 
 #include "i18n.h"
 #include "tui/conn_draft.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -56,9 +57,17 @@ static enum tui_outcome audience_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&list);
+}
+
 const struct tui_screen tui_step_conn_audience = {
 	.breadcrumb = N_("Admin > Connections > Add 6/8 Who may use"),
 	.legend = N_("Up/Down move  Enter choose  Esc back"),
+	.help = N_("Choose who may use the connection in exports."),
+	.help_for = list_help,
 	.enter = audience_enter,
 	.leave = audience_leave,
 	.draw = audience_draw,
@@ -68,6 +77,8 @@ const struct tui_screen tui_step_conn_audience = {
 const struct tui_screen tui_edit_conn_audience = {
 	.breadcrumb = N_("Admin > Connections > Edit > Who may use"),
 	.legend = N_("Up/Down move  Enter choose  Esc back"),
+	.help = N_("Choose who may use the connection in exports."),
+	.help_for = list_help,
 	.enter = audience_enter,
 	.leave = audience_leave,
 	.draw = audience_draw,

@@ -12,6 +12,7 @@
 #include "i18n.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/steps.h"
 
 /* Rows above the form: the instruction and the type's rule. */
@@ -112,18 +113,31 @@ static enum tui_outcome creds_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *creds_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_form_row(&tui_conn_draft()->creds);
+}
+
 const struct tui_screen tui_step_conn_creds = {
 	.breadcrumb = N_("Admin > Connections > Add 5/8 Credentials"),
-	.legend = N_("Tab field  Enter pick/continue  c continue  x clear "
-		     "(Key Vault)  Esc back"),
+	.legend = N_("Tab field  Enter pick  c continue  x clear (Key Vault)  "
+		     "Esc back"),
+	.help = N_("Type the credentials of the connection, or pick the Key "
+		     "Vault secrets that hold them. Typed credentials are stored "
+		     "encrypted and never shown."),
+	.help_for = creds_help,
 	.draw = creds_draw,
 	.key = creds_key,
 };
 
 const struct tui_screen tui_edit_conn_creds = {
 	.breadcrumb = N_("Admin > Connections > Edit > Credentials"),
-	.legend = N_("Tab field  Enter pick/done  c done  x clear (Key Vault)  "
+	.legend = N_("Tab field  Enter pick  c done  x clear (vault)  "
 		     "r replace  Esc back"),
+	.help = N_("Change the credentials of the connection, or the Key Vault "
+		     "secrets that hold them. r replaces a stored credential."),
+	.help_for = creds_help,
 	.draw = creds_draw,
 	.key = creds_key,
 };

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "tui/conn_draft.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/steps.h"
 
 static void fields_draw(struct tui_app *app, const struct tui_layout *lay)
@@ -72,9 +73,19 @@ static enum tui_outcome fields_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *fields_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_form_row(&tui_conn_draft()->fields);
+}
+
 const struct tui_screen tui_step_conn_fields = {
 	.breadcrumb = N_("Admin > Connections > Add 3/8 Settings"),
 	.legend = N_("Tab/S-Tab field  Enter continue  Esc back"),
+	.help = N_("Fill in the settings of the connection. A field marked "
+		     "with ! is not valid yet and the reason is next to it; you "
+		     "can go on once every field is valid."),
+	.help_for = fields_help,
 	.draw = fields_draw,
 	.key = fields_key,
 };
@@ -82,6 +93,9 @@ const struct tui_screen tui_step_conn_fields = {
 const struct tui_screen tui_edit_conn_fields = {
 	.breadcrumb = N_("Admin > Connections > Edit > Settings"),
 	.legend = N_("Tab/S-Tab field  Enter done  Esc back"),
+	.help = N_("Change the settings of the connection. A field marked with "
+		     "! is not valid yet and the reason is next to it."),
+	.help_for = fields_help,
 	.draw = fields_draw,
 	.key = fields_key,
 };

@@ -60,6 +60,8 @@ static enum tui_outcome name_key(struct tui_app *app,
 const struct tui_screen tui_step_conn_name = {
 	.breadcrumb = N_("Admin > Connections > Add 2/8 Name"),
 	.legend = N_("Enter continue  Ctrl-U clear  Esc back"),
+	.help = N_("Type a display name for the connection. It must be unique "
+		     "in the environment, whatever its case."),
 	.draw = name_draw,
 	.key = name_key,
 };
@@ -67,6 +69,8 @@ const struct tui_screen tui_step_conn_name = {
 const struct tui_screen tui_edit_conn_name = {
 	.breadcrumb = N_("Admin > Connections > Edit > Name"),
 	.legend = N_("Enter keep this name  Ctrl-U clear  Esc back"),
+	.help = N_("Type a new display name for the connection. It must be "
+		     "unique in the environment, whatever its case."),
 	.draw = name_draw,
 	.key = name_key,
 };

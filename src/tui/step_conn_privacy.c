@@ -7,6 +7,7 @@
 #include "tui/draw.h"
 #include "tui/steps.h"
 #include "tui/text.h"
+#include "tui/keys.h"
 
 static struct tui_text statement;
 
@@ -65,7 +66,7 @@ static enum tui_outcome privacy_key(struct tui_app *app,
 {
 	struct tui_conn_draft *draft = tui_conn_draft();
 
-	if (!key->function && key->ch == ' ') {
+	if (tui_key_is_space(key)) {
 		draft->consent = !draft->consent;
 		return TUI_KEY_HANDLED;
 	}
@@ -86,6 +87,8 @@ static enum tui_outcome privacy_key(struct tui_app *app,
 const struct tui_screen tui_step_conn_privacy = {
 	.breadcrumb = N_("Admin > Connections > Add 7/8 Privacy"),
 	.legend = N_("Space agree  Enter continue  Up/Down scroll  Esc back"),
+	.help = N_("Read the data privacy and compliance statement of the "
+		     "connection, then tick I agree with Space to go on."),
 	.enter = privacy_enter,
 	.leave = privacy_leave,
 	.draw = privacy_draw,

@@ -117,6 +117,8 @@ static enum tui_outcome review_key(struct tui_app *app,
 const struct tui_screen tui_step_conn_review = {
 	.breadcrumb = N_("Admin > Connections > Add 8/8 Review"),
 	.legend = N_("Enter save  Up/Down scroll  Esc back"),
+	.help = N_("Review the connection before it is saved. Enter saves it; "
+		     "Esc goes back to change it."),
 	.enter = review_enter,
 	.leave = review_leave,
 	.draw = review_draw,

@@ -6,6 +6,7 @@
 
 #include "i18n.h"
 #include "tui/conn_draft.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -77,9 +78,18 @@ static enum tui_outcome type_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&list);
+}
+
 const struct tui_screen tui_step_conn_type = {
 	.breadcrumb = N_("Admin > Connections > Add 1/8 Type"),
 	.legend = N_("Enter choose  / filter  Esc back"),
+	.help = N_("Choose the kind of data source that the connection "
+		     "reaches."),
+	.help_for = list_help,
 	.enter = type_enter,
 	.leave = type_leave,
 	.draw = type_draw,

@@ -7,6 +7,7 @@
 #include "tui/draw.h"
 #include "tui/steps.h"
 #include "tui/text.h"
+#include "tui/keys.h"
 
 static struct tui_text about;
 
@@ -80,7 +81,7 @@ static enum tui_outcome vault_key(struct tui_app *app,
 	const char *why = NULL;
 	bool offered = tui_conn_key_vault_offered(app, draft, &why);
 
-	if (!key->function && key->ch == ' ') {
+	if (tui_key_is_space(key)) {
 		if (!offered) {
 			tui_app_status(app, TUI_ROLE_ERROR, "%s", why);
 			return TUI_KEY_HANDLED;
@@ -106,6 +107,8 @@ static enum tui_outcome vault_key(struct tui_app *app,
 const struct tui_screen tui_step_conn_vault = {
 	.breadcrumb = N_("Admin > Connections > Add 4/8 Key Vault"),
 	.legend = N_("Space toggle  Enter continue  Esc back"),
+	.help = N_("Choose whether the connection takes its credentials from "
+		     "secrets in the linked key vault. Space toggles."),
 	.enter = vault_enter,
 	.leave = vault_leave,
 	.draw = vault_draw,

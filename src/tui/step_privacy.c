@@ -9,6 +9,7 @@
 #include "tui/draw.h"
 #include "tui/steps.h"
 #include "tui/text.h"
+#include "tui/keys.h"
 
 static struct tui_text statement;
 
@@ -45,7 +46,7 @@ static void privacy_draw(struct tui_app *app, const struct tui_layout *lay)
 static enum tui_outcome privacy_key(struct tui_app *app,
 				    const struct tui_key *key)
 {
-	if (!key->function && key->ch == ' ') {
+	if (tui_key_is_space(key)) {
 		app->link.consent = !app->link.consent;
 		return TUI_KEY_HANDLED;
 	}
@@ -67,6 +68,8 @@ static enum tui_outcome privacy_key(struct tui_app *app,
 const struct tui_screen tui_step_privacy = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 5/6 Privacy"),
 	.legend = N_("Space agree  Enter continue  Up/Down scroll  Esc back"),
+	.help = N_("Step 5 of 6: read the data privacy and compliance "
+		     "statement, then tick I agree with Space to go on."),
 	.enter = privacy_enter,
 	.leave = privacy_leave,
 	.draw = privacy_draw,

@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -154,9 +155,18 @@ static enum tui_outcome rg_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&st.list);
+}
+
 const struct tui_screen tui_step_resource_group = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 2/6 Resource group"),
 	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.help = N_("Step 2 of 6: choose the resource group of the key vault, "
+		     "or all resource groups of the subscription."),
+	.help_for = list_help,
 	.enter = rg_enter,
 	.leave = rg_leave,
 	.draw = rg_draw,

@@ -130,6 +130,10 @@ static void save_done(struct tui_app *app, int tag, kvl_result result,
 const struct tui_screen tui_step_save = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 6/6 Save"),
 	.legend = N_("Enter save  Up/Down scroll  Esc back"),
+	.help = N_("Step 6 of 6: every change kvlink will make in Azure and in "
+		     "the environment, each Azure change with the az command "
+		     "that makes the same change. Nothing has changed yet: Enter "
+		     "makes the changes, Esc goes back without them."),
 	.enter = save_enter,
 	.leave = save_leave,
 	.draw = save_draw,

@@ -11,6 +11,7 @@
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -324,10 +325,20 @@ static enum tui_outcome sub_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&st.list);
+}
+
 const struct tui_screen tui_step_subscription = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 1/6 Subscription"),
 	.legend = N_("Enter choose  a all subscriptions  / filter  r reload  "
 		     "Esc back"),
+	.help = N_("Step 1 of 6: choose the Azure subscription that holds the "
+		     "key vault. a searches every subscription at once. Disabled "
+		     "subscriptions are shown dimmed and cannot be chosen."),
+	.help_for = list_help,
 	.enter = sub_enter,
 	.leave = sub_leave,
 	.draw = sub_draw,

@@ -13,6 +13,7 @@
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
+#include "tui/help.h"
 #include "tui/list.h"
 #include "tui/steps.h"
 
@@ -270,9 +271,18 @@ static enum tui_outcome vault_key(struct tui_app *app,
 	return TUI_KEY_HANDLED;
 }
 
+static char *list_help(struct tui_app *app)
+{
+	(void)app;
+	return tui_help_list_row(&st.list);
+}
+
 const struct tui_screen tui_step_vault = {
 	.breadcrumb = N_("Admin > Security > Key Vault > 3/6 Vault"),
 	.legend = N_("Enter choose  / filter  r reload  Esc back"),
+	.help = N_("Step 3 of 6: choose the key vault to link. A vault that "
+		     "cannot be linked is dimmed, with the reason next to it."),
+	.help_for = list_help,
 	.enter = vault_enter,
 	.leave = vault_leave,
 	.draw = vault_draw,

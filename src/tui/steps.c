@@ -9,6 +9,7 @@
 #include "i18n.h"
 #include "tui/draw.h"
 #include "tui/steps.h"
+#include "tui/keys.h"
 
 void tui_steps_title(const struct tui_layout *layout, const char *text)
 {
@@ -64,13 +65,12 @@ void tui_steps_failed(struct tui_app *app, const char *title,
 
 bool tui_steps_retry_key(const struct tui_key *key)
 {
-	return !key->function && (key->ch == 'r' || key->ch == 'R');
+	return tui_key_is_letter(key, 'r');
 }
 
 bool tui_steps_enter_key(const struct tui_key *key)
 {
-	return (key->function && key->ch == KEY_ENTER) ||
-	       (!key->function && (key->ch == '\r' || key->ch == '\n'));
+	return tui_key_is_enter(key);
 }
 
 bool tui_steps_list_key(struct tui_app *app, struct tui_list *list,
