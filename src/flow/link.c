@@ -203,12 +203,78 @@ static kvl_result fetch_principal(struct kvl_azure *az,
 	return rc;
 }
 
+/* Appends value to buf for a POSIX shell: as it is when it contains
+ * only characters no shell treats specially, else in single quotes. */
+static void add_shell_word(struct kvl_buf *buf, const char *value)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				    "0123456789-_./:@";
+
+	if (value[0] != '\0' && value[strspn(value, plain)] == '\0') {
+		kvl_buf_adds(buf, value);
+		return;
+	}
+	kvl_buf_adds(buf, "'");
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p == '\'')
+			kvl_buf_adds(buf, "'\\''");
+		else
+			kvl_buf_add(buf, p, 1);
+	}
+	kvl_buf_adds(buf, "'");
+}
+
+/* Appends " option value" with value sanitised and quoted. */
+static void add_option(struct kvl_buf *buf, const char *option,
+		       const char *value)
+{
+	char *clean = kvl_sanitize(value != NULL ? value : "");
+
+	kvl_buf_addf(buf, " %s ", option);
+	add_shell_word(buf, clean != NULL ? clean : "");
+	free(clean);
+}
+
+char *kvl_link_az_commands(const struct kvl_link_plan *plan)
+{
+	const char *object_id = plan->principal.object_id;
+	struct kvl_buf buf;
+	size_t i;
+
+	kvl_buf_init(&buf);
+	if (!plan->vault.rbac) {
+		kvl_buf_adds(&buf, "az keyvault set-policy");
+		add_option(&buf, "--subscription",
+			   plan->vault.subscription_id);
+		add_option(&buf, "--resource-group",
+			   plan->vault.resource_group);
+		add_option(&buf, "--name", plan->vault.name);
+		add_option(&buf, "--object-id", object_id);
+		kvl_buf_adds(&buf, " --key-permissions get list"
+				   " --secret-permissions get list"
+				   " --certificate-permissions get list\n");
+	}
+	for (i = 0; plan->vault.rbac && i < N_RBAC_ROLES; i++) {
+		kvl_buf_adds(&buf, "az role assignment create");
+		add_option(&buf, "--assignee-object-id", object_id);
+		kvl_buf_adds(&buf, " --assignee-principal-type "
+				   "ServicePrincipal");
+		add_option(&buf, "--role", rbac_roles[i].name);
+		add_option(&buf, "--scope", plan->vault.id);
+		kvl_buf_adds(&buf, "\n");
+	}
+	return buf.data != NULL ? kvl_buf_detach(&buf) : NULL;
+}
+
 static char *manual_steps(const struct kvl_link_plan *plan)
 {
 	char *scope = kvl_sanitize(plan->vault.id);
 	char *object_id = kvl_sanitize(plan->principal.object_id);
 	char *app_id = kvl_sanitize(plan->principal.app_id);
 	char *vault = kvl_sanitize(plan->vault.name);
+	char *commands = kvl_link_az_commands(plan);
+	char *line, *rest;
 	struct kvl_buf buf;
 	size_t i;
 
@@ -223,12 +289,14 @@ static char *manual_steps(const struct kvl_link_plan *plan)
 	for (i = 0; i < N_RBAC_ROLES; i++)
 		kvl_buf_addf(&buf, "  %s\n", rbac_roles[i].name);
 	kvl_buf_adds(&buf, _("With the Azure CLI:\n"));
-	for (i = 0; i < N_RBAC_ROLES; i++)
-		kvl_buf_addf(&buf,
-			     "  az role assignment create --assignee-object-id "
-			     "%s --assignee-principal-type ServicePrincipal "
-			     "--role \"%s\" --scope \"%s\"\n",
-			     object_id, rbac_roles[i].name, scope);
+	for (line = commands; line != NULL && *line != '\0'; line = rest) {
+		rest = line + strcspn(line, "\n");
+		if (*rest == '\n')
+			rest++;
+		kvl_buf_adds(&buf, "  ");
+		kvl_buf_add(&buf, line, (size_t)(rest - line));
+	}
+	free(commands);
 	free(scope);
 	free(object_id);
 	free(app_id);

@@ -65,6 +65,16 @@ kvl_result kvl_link_plan(struct kvl_azure *az,
 	KVL_NODISCARD;
 void kvl_link_plan_clear(struct kvl_link_plan *plan);
 
+/*
+ * Returns the Azure CLI commands that make the same changes in Azure as
+ * kvl_link_apply makes for plan, one a line, each ending in '\n': one
+ * az keyvault set-policy for an access policy vault, one az role
+ * assignment create per role for an RBAC vault. Values from Azure are
+ * sanitised and quoted for a POSIX shell; none of them is secret. NULL
+ * when out of memory; the caller frees.
+ */
+char *kvl_link_az_commands(const struct kvl_link_plan *plan);
+
 /* Whether every check passed and the principal was found. */
 bool kvl_link_plan_ready(const struct kvl_link_plan *plan);
 

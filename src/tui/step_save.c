@@ -1,9 +1,12 @@
-/* Link step 6: review what will be granted to whom, then grant and save
- * (kvl_link_apply) in the worker. */
+/* Link step 6: a review of each change the link makes in Azure, with the
+ * az commands that make the same changes, and of what the environment
+ * records. Enter then grants and saves (kvl_link_apply) in the worker. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "flow/link.h"
 #include "flow/link_lock.h"
 #include "i18n.h"
 #include "tui/app.h"
@@ -13,19 +16,45 @@
 
 static struct tui_text review;
 
-static void add_grants(const struct kvl_link_plan *plan)
+/* The grants, each in words, then the az commands that make them. */
+static void add_azure_changes(const struct kvl_link_plan *plan)
 {
+	const char *who = plan->principal.display_name;
+	const char *id = plan->principal.object_id;
+	char *commands = kvl_link_az_commands(plan);
+	char *save = NULL;
+
+	tui_text_add(&review, _("Changes in Azure:"), TUI_ROLE_HEADING, 0);
 	if (plan->vault.rbac) {
-		tui_text_add(&review, _("Grants: two role assignments on the "
-					"vault, Key Vault Reader and Key Vault "
-					"Secrets User."),
-			     TUI_ROLE_NORMAL, 0);
+		tui_text_addf(&review, TUI_ROLE_NORMAL,
+			      _("- assign the role Key Vault Reader to %s "
+				"(object id %s) on vault %s"),
+			      who, id, plan->vault.name);
+		tui_text_addf(&review, TUI_ROLE_NORMAL,
+			      _("- assign the role Key Vault Secrets User to %s "
+				"(object id %s) on vault %s"),
+			      who, id, plan->vault.name);
+	} else {
+		tui_text_addf(&review, TUI_ROLE_NORMAL,
+			      _("- add an access policy entry allowing get and "
+				"list on keys, secrets and certificates for %s "
+				"(object id %s) on vault %s"),
+			      who, id, plan->vault.name);
+	}
+	tui_text_add(&review, _("No permission to add, change or delete "
+				"secrets, keys or certificates is granted."),
+		     TUI_ROLE_NORMAL, 0);
+	tui_text_add(&review, _("The same changes with the Azure CLI:"),
+		     TUI_ROLE_HEADING, 0);
+	if (commands == NULL) {
+		tui_text_add(&review, _("out of memory"), TUI_ROLE_ERROR, 2);
 		return;
 	}
-	tui_text_add(&review, _("Grants: one access policy entry allowing "
-				"get and list on keys, secrets and "
-				"certificates."),
-		     TUI_ROLE_NORMAL, 0);
+	/* One paragraph per command, without the final newline. */
+	for (char *line = strtok_r(commands, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		tui_text_add(&review, line, TUI_ROLE_NORMAL, 2);
+	free(commands);
 }
 
 static void save_enter(struct tui_app *app)
@@ -42,23 +71,19 @@ static void save_enter(struct tui_app *app)
 		      plan->subscription.display_name,
 		      plan->subscription.subscription_id);
 	tui_text_add(&review, "", TUI_ROLE_NORMAL, 0);
-	tui_text_addf(&review, TUI_ROLE_NORMAL, _("Granted to: %s (object "
-						  "id %s)"),
-		      plan->principal.display_name,
-		      plan->principal.object_id);
-	add_grants(plan);
-	tui_text_add(&review, _("No permission to add, change or delete "
-				"secrets, keys or certificates is granted."),
-		     TUI_ROLE_NORMAL, 0);
+	add_azure_changes(plan);
 	tui_text_add(&review, "", TUI_ROLE_NORMAL, 0);
+	tui_text_addf(&review, TUI_ROLE_HEADING,
+		      _("Recorded in environment %s:"),
+		      app->session->env.display_name);
 	tui_text_addf(&review, TUI_ROLE_NORMAL,
-		      _("The link is saved in environment %s as made by "
-			"%s, who agreed to the privacy statement."),
-		      app->session->env.display_name,
+		      _("- the vault, its resource group and subscription, "
+			"and the grants above, so that unlinking can undo "
+			"them"));
+	tui_text_addf(&review, TUI_ROLE_NORMAL,
+		      _("- that %s made the link and agreed to the privacy "
+			"statement, with the time"),
 		      me && me->name ? me->name : "?");
-	tui_text_add(&review, "", TUI_ROLE_NORMAL, 0);
-	tui_text_add(&review, _("Press Enter to grant and save."),
-		     TUI_ROLE_HEADING, 0);
 }
 
 static void save_leave(struct tui_app *app)
@@ -72,7 +97,8 @@ static void save_draw(struct tui_app *app, const struct tui_layout *lay)
 	struct tui_rect r = tui_body_rect(lay, 2);
 
 	(void)app;
-	tui_steps_title(lay, _("Review and save"));
+	tui_steps_title(lay, _("Nothing has changed yet. Press Enter to "
+			       "grant and save."));
 	tui_text_draw(&review, &r);
 }
 
