@@ -105,6 +105,11 @@ size_t tui_conn_validate_creds(struct tui_conn_draft *draft);
 bool tui_conn_validate_cred(struct tui_conn_draft *draft,
 			    struct tui_form_row *row);
 
+/* Whether every settings row, or every credential row and the rules
+ * across them, is valid; the rows' shown errors stay as they are. */
+bool tui_conn_fields_valid(struct tui_conn_draft *d);
+bool tui_conn_creds_valid(struct tui_conn_draft *d);
+
 /*
  * Passes key to form and validates as the user goes: a marked row again
  * as it is corrected, a row once the focus leaves it. Returns the form's

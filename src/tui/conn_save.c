@@ -176,6 +176,42 @@ size_t tui_conn_validate_creds(struct tui_conn_draft *d)
 	return bad;
 }
 
+/*
+ * Runs validate on the draft and puts every row's error of form back as
+ * it was, so that a screen can show whether the draft is valid without
+ * marking rows the user has not reached yet. Returns validate's count.
+ */
+static size_t count_quietly(struct tui_conn_draft *d, struct tui_form *form,
+			    size_t (*validate)(struct tui_conn_draft *draft))
+{
+	char **saved = calloc(form->n ? form->n : 1, sizeof(*saved));
+	size_t bad;
+
+	if (saved == NULL)
+		return 1;
+	for (size_t i = 0; i < form->n; i++) {
+		saved[i] = form->rows[i].error;
+		form->rows[i].error = NULL;
+	}
+	bad = validate(d);
+	for (size_t i = 0; i < form->n; i++) {
+		free(form->rows[i].error);
+		form->rows[i].error = saved[i];
+	}
+	free(saved);
+	return bad;
+}
+
+bool tui_conn_fields_valid(struct tui_conn_draft *d)
+{
+	return count_quietly(d, &d->fields, tui_conn_validate_fields) == 0;
+}
+
+bool tui_conn_creds_valid(struct tui_conn_draft *d)
+{
+	return count_quietly(d, &d->creds, tui_conn_validate_creds) == 0;
+}
+
 enum tui_form_event tui_conn_form_key(struct tui_conn_draft *d,
 				      struct tui_form *form,
 				      const struct tui_key *key,

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,4 +293,23 @@ void tui_form_draw(struct tui_form *form, const struct tui_rect *rect)
 			 i == form->focus);
 		line += height;
 	}
+}
+
+void tui_form_draw_action(int row, int col, int width, const char *label,
+			  bool enabled)
+{
+	char *button = NULL;
+	int used;
+
+	if (asprintf(&button, "[ %s ]", label) < 0)
+		return;
+	used = tui_draw_text(row, col, width, button,
+			     enabled ? TUI_ROLE_HEADING : TUI_ROLE_DISABLED,
+			     false);
+	if (!enabled && used + 2 < width)
+		tui_draw_text(row, col + used + 2, width - used - 2,
+			      _("unavailable until the fields marked ! are "
+				"valid"),
+			      TUI_ROLE_DISABLED, false);
+	free(button);
 }

@@ -75,6 +75,14 @@ struct tui_form_row *tui_form_focused(struct tui_form *form);
 /* Index of the first row with an error, or n when there is none. */
 size_t tui_form_first_error(const struct tui_form *form);
 
+/*
+ * Draws a form's action, such as "[ Continue ]", at row. An action that
+ * is not enabled is dimmed and followed by a note that the fields marked
+ * '!' must be valid first. label is translated.
+ */
+void tui_form_draw_action(int row, int col, int width, const char *label,
+			  bool enabled);
+
 enum tui_form_event tui_form_key(struct tui_form *form,
 				 const struct tui_key *key);
 void tui_form_draw(struct tui_form *form, const struct tui_rect *rect);

@@ -208,6 +208,30 @@ static void draw_note(const struct tui_conn_draft *draft, int row,
 			      TUI_ROLE_UNKNOWN, false);
 }
 
+/* The Save row: dimmed, with the reason, while a value is invalid. */
+static void draw_save(struct tui_app *app, struct tui_conn_draft *draft,
+		      int row, int cols)
+{
+	bool valid = tui_conn_name_problem(app, draft) == NULL &&
+		     tui_conn_fields_valid(draft) &&
+		     tui_conn_creds_valid(draft);
+
+	if (st.cursor == ROW_SAVE && valid) {
+		tui_draw_text(row, 1, 20, _("[ Save changes ]"),
+			      TUI_ROLE_SELECTED, false);
+		return;
+	}
+	if (valid) {
+		tui_draw_text(row, 1, 20, _("[ Save changes ]"),
+			      TUI_ROLE_HEADING, false);
+		return;
+	}
+	/* A dimmed row shows the cursor with a mark instead of a colour. */
+	tui_draw_text(row, 0, 1, st.cursor == ROW_SAVE ? ">" : " ",
+		      TUI_ROLE_SELECTED, false);
+	tui_form_draw_action(row, 1, cols - 2, _("Save changes"), false);
+}
+
 static void edit_draw(struct tui_app *app, const struct tui_layout *lay)
 {
 	struct tui_conn_draft *draft = tui_conn_draft();
@@ -232,9 +256,7 @@ static void edit_draw(struct tui_app *app, const struct tui_layout *lay)
 		 tui_conn_audience_text(draft->audience));
 	draw_created(app, row++, lay->cols);
 	row++;
-	tui_draw_text(row++, 1, 20, _("[ Save changes ]"),
-		      st.cursor == ROW_SAVE ? TUI_ROLE_SELECTED :
-					      TUI_ROLE_HEADING, false);
+	draw_save(app, draft, row++, lay->cols);
 	draw_note(draft, row + 1, lay->cols);
 	tui_confirm_draw(&st.confirm, lay);
 	free(settings);

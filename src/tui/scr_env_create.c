@@ -68,7 +68,9 @@ static void env_create_draw(struct tui_app *app, const struct tui_layout *lay)
 	free(intro);
 	row += 2;
 
-	tui_draw_text(row, 1, 16, _("Display name:"), TUI_ROLE_HEADING, false);
+	tui_draw_text(row, 1, 16,
+		      st.problem ? _("! Display name:") : _("Display name:"),
+		      st.problem ? TUI_ROLE_ERROR : TUI_ROLE_HEADING, false);
 	tui_field_draw(&st.name, row++, 18, lay->cols - 20, !st.focus_regions);
 	if (st.problem != NULL)
 		tui_draw_text(row, 18, lay->cols - 20, st.problem,

@@ -38,7 +38,13 @@ static void creds_draw(struct tui_app *app, const struct tui_layout *lay)
 	if (draft->type->rule != NULL)
 		tui_draw_text(lay->body_top + 1, 1, lay->cols - 2,
 			      _(draft->type->rule), TUI_ROLE_NORMAL, false);
+	/* The last two rows: a blank one and the action. */
+	r.rows -= 2;
 	tui_form_draw(&draft->creds, &r);
+	tui_form_draw_action(r.top + r.rows + 1, r.left, r.cols,
+			     draft->mode == TUI_CONN_EDIT ? _("Done") :
+							    _("Continue"),
+			     tui_conn_creds_valid(draft));
 }
 
 static void submit(struct tui_app *app, struct tui_conn_draft *draft)

@@ -30,7 +30,13 @@ static void fields_draw(struct tui_app *app, const struct tui_layout *lay)
 			      TUI_ROLE_NORMAL, false);
 		return;
 	}
+	/* The last two rows: a blank one and the action. */
+	r.rows -= 2;
 	tui_form_draw(&draft->fields, &r);
+	tui_form_draw_action(r.top + r.rows + 1, r.left, r.cols,
+			     draft->mode == TUI_CONN_EDIT ? _("Done") :
+							    _("Continue"),
+			     tui_conn_fields_valid(draft));
 }
 
 static void submit(struct tui_app *app, struct tui_conn_draft *draft)

@@ -37,6 +37,10 @@ static void name_draw(struct tui_app *app, const struct tui_layout *lay)
 		tui_draw_text(row, LABEL_COLS + 2, width, hint,
 			      TUI_ROLE_DISABLED, false);
 	free(hint);
+	tui_form_draw_action(row + 2, LABEL_COLS + 2, width,
+			     draft->mode == TUI_CONN_EDIT ? _("Done") :
+							    _("Continue"),
+			     problem == NULL);
 }
 
 static enum tui_outcome name_key(struct tui_app *app,

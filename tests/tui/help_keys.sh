@@ -38,7 +38,14 @@ kvl_screen_has "Create the Customer Insights environment"
 # Ctrl-U clears the name; then the regions list: ? opens the help there
 # and names the focused region.
 kvl_keys C-u
+kvl_screen_wait_gone "Contoso?"
+kvl_screen_lacks "! Display name:"
+# An empty name is marked at its label, with the reason next to it.
+kvl_keys Enter
+kvl_screen_wait "! Display name:"
+kvl_screen_has "Enter a display name."
 kvl_type "Contoso CI"
+kvl_screen_wait_gone "! Display name:"
 kvl_keys Tab
 kvl_type "/westeurope"
 kvl_screen_wait "(1 of "
