@@ -555,6 +555,43 @@ out:
 	return rc;
 }
 
+#define INTRO_FILE "wizard-intro-seen"
+
+bool kvl_envstore_intro_seen(const struct kvl_envstore *store)
+{
+	char *path = NULL;
+	bool seen;
+
+	if (asprintf(&path, "%s/%s", store->dir, INTRO_FILE) < 0)
+		return false;
+	seen = access(path, F_OK) == 0;
+	free(path);
+	return seen;
+}
+
+kvl_result kvl_envstore_set_intro_seen(struct kvl_envstore *store,
+				       struct kvl_error *err)
+{
+	static const char text[] = "The kvlink wizard showed its "
+				   "introduction for this directory.\n";
+	char *path = NULL;
+	int fd = -1;
+	kvl_result rc;
+
+	rc = begin_write(store, &fd, err);
+	if (rc != KVL_OK)
+		return rc;
+	if (asprintf(&path, "%s/%s", store->dir, INTRO_FILE) < 0) {
+		rc = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	rc = kvl_write_file_atomic(path, text, sizeof(text) - 1, 0600, err);
+out:
+	free(path);
+	close(fd);
+	return rc;
+}
+
 /* Lowercase without spaces: "West Europe" becomes "westeurope". */
 static char *normalise_region(const char *region)
 {

@@ -107,6 +107,16 @@ const char *kvl_envstore_dir(const struct kvl_envstore *store);
 /* Default directory: $XDG_DATA_HOME/kvlink or ~/.local/share/kvlink. */
 char *kvl_envstore_default_dir(void);
 
+/*
+ * The wizard's first-run marker: the file wizard-intro-seen beside
+ * environment.json, present once the wizard's introduction was shown
+ * and dismissed for this directory. It is written atomically like
+ * environment.json, under the store lock.
+ */
+bool kvl_envstore_intro_seen(const struct kvl_envstore *store);
+kvl_result kvl_envstore_set_intro_seen(struct kvl_envstore *store,
+				       struct kvl_error *err) KVL_NODISCARD;
+
 /* KVL_ERR_NOT_FOUND when there is no environment yet. */
 kvl_result kvl_envstore_load(struct kvl_envstore *store,
 			     struct kvl_environment *env,

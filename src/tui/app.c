@@ -14,6 +14,7 @@
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/help.h"
+#include "tui/intro.h"
 #include "tui/keys.h"
 #include "tui/term.h"
 #include "tui/tui.h"
@@ -317,6 +318,8 @@ static void draw_frame(struct tui_app *app)
 	if (app->dialog_text != NULL)
 		tui_dialog_draw(&app->layout, app->dialog_title,
 				app->dialog_text);
+	if (tui_intro_is_open(app))
+		tui_intro_draw(app);
 	tui_term_flush();
 }
 
@@ -395,6 +398,10 @@ static void handle_key(struct tui_app *app, const struct tui_key *key)
 		return;
 	}
 
+	if (tui_intro_is_open(app)) {
+		tui_intro_dismiss(app);
+		return;
+	}
 	if (app->dialog_text != NULL) {
 		if (tui_key_is_enter(key) || tui_key_is_escape(key) ||
 		    tui_key_is_space(key))
@@ -446,6 +453,7 @@ static void app_free(struct tui_app *app)
 	tui_job_free(&app->job);
 	kvl_listcache_clear(&app->lists);
 	tui_help_close(app);
+	tui_intro_close(app);
 	close_dialog(app);
 	free(app->status);
 	free(app->context);
@@ -486,6 +494,7 @@ int kvl_tui_run(struct kvl_session *session,
 
 	kvl_log("wizard: started on a %dx%d terminal", COLS, LINES);
 	tui_app_reset(&app, &tui_screen_signin);
+	tui_intro_start(&app);
 	run_loop(&app);
 
 	/* 128 + N, as a shell reports a process that signal N ended. */

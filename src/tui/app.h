@@ -95,6 +95,7 @@ struct tui_app {
 	char *dialog_title;
 	char *dialog_text;
 	struct tui_text *help;	/* the help overlay; NULL while closed */
+	struct tui_text *intro;	/* the introduction; NULL while closed */
 	char *context;		/* environment shown in the title bar */
 	unsigned tick;		/* advances the spinner */
 	bool quit;

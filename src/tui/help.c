@@ -4,16 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/app.h"
 #include "tui/draw.h"
 #include "tui/help.h"
+#include "tui/intro.h"
 #include "tui/keys.h"
 #include "tui/text.h"
-
-/* Columns of the key names in the list of shared keys. */
-#define KEY_COLUMN 22
+#include "tui/widgets.h"
 
 /* The keys every screen shares, as key name and meaning. */
 static const char *const shared_keys[][2] = {
@@ -59,13 +57,9 @@ static void add_shared_keys(struct tui_text *text)
 {
 	size_t n = sizeof(shared_keys) / sizeof(shared_keys[0]);
 
-	for (size_t i = 0; i < n; i++) {
-		const char *name = _(shared_keys[i][0]);
-		int pad = KEY_COLUMN - (int)kvl_display_width(name);
-
-		tui_text_addf(text, TUI_ROLE_NORMAL, "  %s%*s%s", name,
-			      pad > 1 ? pad : 1, "", _(shared_keys[i][1]));
-	}
+	for (size_t i = 0; i < n; i++)
+		tui_text_addf(text, TUI_ROLE_NORMAL, "  %s: %s",
+			      _(shared_keys[i][0]), _(shared_keys[i][1]));
 }
 
 static void fill(struct tui_app *app, struct tui_text *text)
@@ -90,6 +84,9 @@ static void fill(struct tui_app *app, struct tui_text *text)
 	tui_text_add(text, "", TUI_ROLE_NORMAL, 0);
 	tui_text_add(text, _("Keys on every screen:"), TUI_ROLE_HEADING, 0);
 	add_shared_keys(text);
+	tui_text_add(text, "", TUI_ROLE_NORMAL, 0);
+	tui_text_add(text, _("t in this help shows the introduction again."),
+		     TUI_ROLE_NORMAL, 0);
 }
 
 void tui_help_open(struct tui_app *app)
@@ -125,33 +122,24 @@ void tui_help_key(struct tui_app *app, const struct tui_key *key)
 		tui_help_close(app);
 		return;
 	}
+	if (tui_key_is_letter(key, 't')) {
+		tui_help_close(app);
+		tui_intro_open(app);
+		return;
+	}
 	(void)tui_text_key(app->help, key);
 }
 
 void tui_help_draw(struct tui_app *app)
 {
-	const struct tui_layout *lay = &app->layout;
-	struct tui_rect r = tui_dialog_rect(lay, lay->body_rows);
-	struct tui_rect inner = {
-		.top = r.top + 2,
-		.left = r.left + 2,
-		.rows = r.rows - 4,
-		.cols = r.cols - 4,
-	};
 	const struct tui_screen *top = top_screen(app);
 	char *title = NULL;
 
-	for (int row = r.top; row < r.top + r.rows; row++)
-		tui_draw_text(row, r.left, r.cols, "", TUI_ROLE_NORMAL, true);
-	tui_draw_box(r.top, r.left, r.rows, r.cols, TUI_ROLE_HEADING);
 	if (asprintf(&title, _("Help: %s"), top ? _(top->breadcrumb) : "") < 0)
 		title = NULL;
-	tui_draw_text(r.top + 1, r.left + 2, r.cols - 4,
-		      title ? title : _("Help"), TUI_ROLE_HEADING, false);
+	tui_panel_draw(&app->layout, title ? title : _("Help"), app->help,
+		       _("Esc or ? closes this help."));
 	free(title);
-	tui_text_draw(app->help, &inner);
-	tui_draw_text(r.top + r.rows - 2, r.left + 2, r.cols - 4,
-		      _("Esc or ? closes this help."), TUI_ROLE_STATUS, false);
 }
 
 char *tui_help_list_row(const struct tui_list *list)

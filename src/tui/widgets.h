@@ -31,4 +31,11 @@ void tui_legend_draw(const struct tui_layout *layout, const char *legend);
 void tui_dialog_draw(const struct tui_layout *layout, const char *title,
 		     const char *text);
 
+struct tui_text;
+
+/* A box over the body with a title, scrolling text and a footer line,
+ * for the help and the introduction; title and footer are translated. */
+void tui_panel_draw(const struct tui_layout *layout, const char *title,
+		    struct tui_text *text, const char *footer);
+
 #endif

@@ -22,6 +22,7 @@ RUNS=0
 kvl_run 0 --sandbox --env-dir "$ENV" login
 kvl_run 0 --sandbox --env-dir "$ENV" env create --name "Contoso CI" \
 	--region westeurope
+kvl_intro_seen "$ENV"
 
 # shell_command TEXT: types TEXT, waits until the terminal has echoed it
 # (dash has no line editor, so only the terminal's echo shows it) and

@@ -49,9 +49,21 @@ trap kvl_tmux_cleanup EXIT
 # records kvlink's pid in $WORK/kvlink.pid and, when kvlink ends, its
 # exit status in $WORK/kvlink.status and the terminal settings it left
 # behind (stty -a) in $WORK/stty.out.
+#
+# The wizard shows an introduction over its first screen the first time
+# it runs for an environment directory. Unless KVL_TUI_INTRO is 1, the
+# directory given with --env-dir is marked as having seen it
+# (kvl_intro_seen), so that tests see the screens themselves.
 kvl_tmux_start() {
-	local cols=$1 rows=$2 wrapper="$WORK/run-kvlink.sh"
+	local cols=$1 rows=$2 wrapper="$WORK/run-kvlink.sh" arg previous=
 	shift 2
+
+	if [ "${KVL_TUI_INTRO:-0}" != 1 ]; then
+		for arg in "$@"; do
+			[ "$previous" != --env-dir ] || kvl_intro_seen "$arg"
+			previous=$arg
+		done
+	fi
 
 	cat >"$wrapper" <<'WRAPPER'
 #!/bin/sh
@@ -77,6 +89,14 @@ WRAPPER
 		"$wrapper" "$WORK" "$KVLINK" "$@" ||
 		kvl_fail "tmux could not start a session"
 	kvl_wait_file "$WORK/kvlink.pid"
+}
+
+# kvl_intro_seen DIR: marks the environment directory DIR (created with
+# mode 0700 when missing) as one where the wizard's introduction was
+# shown, for a test that starts the wizard without kvl_tmux_start.
+kvl_intro_seen() {
+	[ -d "$1" ] || mkdir -m 700 "$1"
+	: >"$1/wizard-intro-seen"
 }
 
 # kvl_tmux_shell COLS ROWS: starts an interactive dash with job control
