@@ -7,7 +7,8 @@
 # At each screen the walk checks, on one capture of the pane:
 #   - row 1 is the title bar: "kvlink  " and the whole (translated)
 #     breadcrumb;
-#   - the last row is the whole (translated) legend and nothing else;
+#   - the last row is the whole (translated) legend, then "F1 help",
+#     and nothing else;
 #   - the screen's key text is shown, whole;
 #   - the pane has exactly ROWS lines, none wider than COLS, and no byte
 #     that curses could not draw (shown as "~X" or "M-X");
@@ -45,7 +46,7 @@ SCREENS=(
 "vault|tui_step_vault|Admin > Security > Key Vault > 3/6 Vault|kv-ci-prod|Enter choose  / filter  r reload  Esc back|kv-ci-prod"
 "checks|tui_step_checks|Admin > Security > Key Vault > 4/6 Checks|Prerequisite checks|Enter continue  r check again  Up/Down scroll  Esc back|"
 "privacy|tui_step_privacy|Admin > Security > Key Vault > 5/6 Privacy|[ ] I agree (Space toggles)|Space agree  Enter continue  Up/Down scroll  Esc back|"
-"save|tui_step_save|Admin > Security > Key Vault > 6/6 Save|Press Enter to grant and save.|Enter save  Up/Down scroll  Esc back|"
+"save|tui_step_save|Admin > Security > Key Vault > 6/6 Save|Nothing has changed yet. Press Enter to grant and save.|Enter save  Up/Down scroll  Esc back|"
 "security-linked|tui_screen_security|Admin > Security > Key Vault|[ u Unlink ]|u unlink  Esc back|"
 "unlink|tui_screen_unlink|Admin > Security > Key Vault > Unlink|Unlink the key vault|Enter unlink  Up/Down scroll  Ctrl-U clear  Esc back|"
 "connections-empty|tui_screen_connections|Admin > Connections|Export connections of this environment|a add  Enter/e edit  d delete  r reload  / filter  Esc back|"
@@ -53,7 +54,7 @@ SCREENS=(
 "conn-name|tui_step_conn_name|Admin > Connections > Add 2/8 Name|Display name:|Enter continue  Ctrl-U clear  Esc back|"
 "conn-fields|tui_step_conn_fields|Admin > Connections > Add 3/8 Settings|Settings of the %s connection|Tab/S-Tab field  Enter continue  Esc back||SendGrid"
 "conn-vault|tui_step_conn_vault|Admin > Connections > Add 4/8 Key Vault|Where do the credentials come from?|Space toggle  Enter continue  Esc back|"
-"conn-creds|tui_step_conn_creds|Admin > Connections > Add 5/8 Credentials|API key|Tab field  Enter pick/continue  c continue  x clear (Key Vault)  Esc back|"
+"conn-creds|tui_step_conn_creds|Admin > Connections > Add 5/8 Credentials|API key|Tab field  Enter pick  c continue  x clear (Key Vault)  Esc back|"
 "secret-picker|tui_screen_secret_picker|Admin > Connections > Credentials > Secret|Content type|Enter pick  / filter  r reload  Esc back|"
 "pick-unusable|confirm:Pick an unusable secret?|Admin > Connections > Credentials > Secret|Pick an unusable secret?|Enter pick  / filter  r reload  Esc back|"
 "conn-audience|tui_step_conn_audience|Admin > Connections > Add 6/8 Who may use|Who may use this connection in exports?|Up/Down move  Enter choose  Esc back|Administrators only"
@@ -64,7 +65,7 @@ SCREENS=(
 "conn-edit|tui_screen_conn_edit|Admin > Connections > Edit|[ Save changes ]|Enter open  Space toggle  s save  t test  n new instead  Esc back|Newsletter"
 "edit-name|tui_edit_conn_name|Admin > Connections > Edit > Name|Display name:|Enter keep this name  Ctrl-U clear  Esc back|"
 "edit-fields|tui_edit_conn_fields|Admin > Connections > Edit > Settings|Settings of the %s connection|Tab/S-Tab field  Enter done  Esc back||SendGrid"
-"edit-creds|tui_edit_conn_creds|Admin > Connections > Edit > Credentials|API key|Tab field  Enter pick/done  c done  x clear (Key Vault)  r replace  Esc back|"
+"edit-creds|tui_edit_conn_creds|Admin > Connections > Edit > Credentials|API key|Tab field  Enter pick  c done  x clear (vault)  r replace  Esc back|"
 "edit-audience|tui_edit_conn_audience|Admin > Connections > Edit > Who may use|Who may use this connection in exports?|Up/Down move  Enter choose  Esc back|Administrators only"
 "discard-changes|confirm:Discard changes|Admin > Connections > Edit|Discard changes|Enter open  Space toggle  s save  t test  n new instead  Esc back|"
 "security-repair|tui_screen_security|Admin > Security > Key Vault|[ r Repair access ]|u unlink  r repair access  Esc back|"
@@ -239,6 +240,9 @@ screens_check_capture() {
 	fi
 	legend=$(screens_text "$legend")
 	line=$(sed -n "${rows}p" "$plain" | sed 's/ *$//')
+	# Every screen's legend ends in the help key.
+	[ "$id" = too-small ] ||
+		legend="$legend  $(screens_text "F1 help")"
 	if [ "$id" = too-small ]; then
 		# The message is centred and wrapped, not on the last row.
 		grep -qxF -- "$legend" "$plain" || {
