@@ -286,11 +286,12 @@ static json_object *load_tenant(const struct sb_options *opt,
 	}
 	if (opt->state_path != NULL && access(opt->state_path, F_OK) == 0) {
 		t = sb_tenant_load(opt->state_path, errbuf, sizeof(errbuf));
-		sb_sanitize_text(errbuf);
-		if (t == NULL)
+		if (t == NULL) {
+			sb_sanitize_text(errbuf);
 			fprintf(stderr, "kvlink-sandbox: %s (remove the state "
 				"file to start from the tenant again)\n",
 				errbuf);
+		}
 		return t;
 	}
 	return sb_tenant_copy(*pristine);
