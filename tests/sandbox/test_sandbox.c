@@ -240,8 +240,15 @@ static struct response http(const char *method, const char *token,
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, &h);
 	if (body != NULL)
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-	if (curl_easy_perform(curl) != CURLE_OK)
+	if (curl_easy_perform(curl) != CURLE_OK) {
+		/* fail_msg does not return: free first, so that a failed
+		 * request shows as a failure and not as a leak too. */
+		curl_slist_free_all(headers);
+		curl_easy_cleanup(curl);
+		free(b.data);
+		free(h.data);
 		fail_msg("request to %s failed", url);
+	}
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
