@@ -70,17 +70,43 @@ static void write_pem(const char *path, X509 *cert, EVP_PKEY *key,
 	fclose(f);
 }
 
+/* RSA key generation is the slowest step of these tests, many times
+ * over under valgrind, so every test shares one key made by the group
+ * setup. Each test still gets its own certificate and files. */
+static EVP_PKEY *shared_key;
+
+static int group_setup(void **state)
+{
+	(void)state;
+	shared_key = EVP_RSA_gen(2048);
+	return shared_key != NULL ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	EVP_PKEY_free(shared_key);
+	shared_key = NULL;
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
-	strcpy(fx->dir, "/tmp/kvl-credential-XXXXXX");
-	if (fx == NULL || mkdtemp(fx->dir) == NULL)
+	if (fx == NULL)
 		return -1;
+	strcpy(fx->dir, "/tmp/kvl-credential-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
 	snprintf(fx->pem, sizeof(fx->pem), "%s/app.pem", fx->dir);
 	snprintf(fx->other_pem, sizeof(fx->other_pem), "%s/other.pem",
 		 fx->dir);
-	fx->key = EVP_RSA_gen(2048);
+	if (EVP_PKEY_up_ref(shared_key) != 1)
+		return -1;
+	fx->key = shared_key;
 	fx->cert = self_signed(fx->key, "kvlink-test");
 	write_pem(fx->pem, fx->cert, fx->key, false);
 	*state = fx;
@@ -580,5 +606,5 @@ int main(void)
 		cmocka_unit_test(test_kind_names),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
