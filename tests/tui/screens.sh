@@ -25,7 +25,9 @@
 # One row a screen or a screen in one state:
 #   ID|SOURCE|BREADCRUMB|KEY TEXT|LEGEND|SELECTED ROW|KEY TEXT ARGUMENT
 # SOURCE is the C name of the screen, "confirm:TITLE" for the
-# confirmation dialog with that title, "error-dialog" or "too-small".
+# confirmation dialog with that title, "overlay:NAME" for the panel that
+# src/tui/NAME.c draws over any screen (the help and the introduction),
+# "error-dialog" or "too-small".
 # BREADCRUMB, KEY TEXT and LEGEND are msgids, translated with the
 # catalog the wizard uses. A dialog keeps the breadcrumb and legend of
 # the screen under it. SELECTED ROW, if set, is text of the row that is
@@ -36,6 +38,8 @@ SCREENS=(
 "too-small|too-small|||Enlarge the window, or press q to quit.|"
 "env-create|tui_screen_env_create|New environment|Create the Customer Insights environment|Tab next field  Enter choose  / filter  Esc back (quit from the name)|West Europe"
 "home|tui_screen_home|Home|Menu|Up/Down move  Enter choose  n notifications  / filter  q quit|Admin > Security"
+"help|overlay:help|Home|Keys on every screen:|Up/Down move  Enter choose  n notifications  / filter  q quit|"
+"intro|overlay:intro|Home|Welcome to kvlink|Up/Down move  Enter choose  n notifications  / filter  q quit|"
 "notifications|tui_screen_notifications|Home > Notifications|Notifications|Up/Down/PgUp/PgDn scroll  r check again  Esc/q back|"
 "notifications-repair|tui_screen_notifications|Home > Notifications|How to fix:|Up/Down/PgUp/PgDn scroll  r check again  f repair access  Esc/q back|"
 "about|tui_screen_about|Admin > System > About|kvlink version|Esc back|"
@@ -122,6 +126,13 @@ screens_check_table() {
 		grep -h -A4 'tui_confirm_open(' "$KVL_SRCDIR"/src/tui/*.c |
 			grep -o '_("[^"]*"),$' |
 			sed 's/^_("\(.*\)"),$/confirm:\1/'
+		# A panel over the current screen is drawn by a call of
+		# tui_panel_draw; dialog.c, which defines it, has the row
+		# error-dialog.
+		grep -l '^[[:space:]]\{1,\}tui_panel_draw(' \
+			"$KVL_SRCDIR"/src/tui/*.c |
+			grep -v '/dialog\.c$' |
+			sed 's|.*/\(.*\)\.c$|overlay:\1|'
 	)
 	[ -n "$sources" ] || kvl_fail "found no screen in src/tui"
 	while IFS= read -r name; do
@@ -411,6 +422,15 @@ screens_walk_first_run() {
 	screens_visit about
 	screens_back Home
 	kvl_keys Up Up Up
+	screens_visit home
+
+	# The help over Home, and the introduction that t in the help
+	# shows again; any key then leaves it.
+	kvl_keys F1
+	screens_visit help
+	kvl_type t
+	screens_visit intro
+	kvl_keys Enter
 	screens_visit home
 }
 
