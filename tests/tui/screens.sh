@@ -77,10 +77,11 @@ SCREENS=(
 )
 
 # Rows that the walk cannot reach, as "SOURCE|the test that visits it
-# instead". The trust dialog needs an SFTP server (sshd), which the
-# tests under tests/sftp start.
+# instead" in the same sizes, colour modes and languages. The trust
+# dialog needs an SFTP server (sshd), which the tests under tests/sftp
+# start.
 SCREENS_ELSEWHERE=(
-"confirm:Trust the host key?|tests/sftp/tui_sftp.sh"
+"confirm:Trust the host key?|tests/sftp/screens_trust.sh"
 )
 
 SCREENS_VISITED=" "
@@ -581,6 +582,32 @@ screens_walk_repair() {
 screens_walk() {
 	local row id
 
+	screens_use "$@"
+	screens_check_table
+
+	screens_walk_signin
+	kvl_sandbox_start
+	screens_walk_first_run
+	screens_walk_link
+	screens_walk_connections
+	screens_walk_repair
+	screens_quit
+	kvl_sandbox_stop
+
+	for row in "${SCREENS[@]}"; do
+		id=${row%%|*}
+		case "$SCREENS_VISITED" in
+		*" $id "*) ;;
+		*) kvl_fail "the walk did not visit screen $id" ;;
+		esac
+	done
+}
+
+# screens_use COLS ROWS COLOUR LANGUAGE: sets the size, colour mode and
+# language of the screens_start and screens_visit calls that follow,
+# for screens_walk and for tests that visit a screen the walk cannot
+# reach.
+screens_use() {
 	SCREENS_COLS=$1
 	SCREENS_ROWS=$2
 	SCREENS_COLOR=$3
@@ -604,22 +631,4 @@ LANGUAGE=$SCREENS_LANG KVLINK_LOCALEDIR="$KVLINK_LOCALEDIR" exec "$KVLINK" "\$@"
 WRAPPER
 		chmod +x "$SCREENS_KVLINK"
 	fi
-	screens_check_table
-
-	screens_walk_signin
-	kvl_sandbox_start
-	screens_walk_first_run
-	screens_walk_link
-	screens_walk_connections
-	screens_walk_repair
-	screens_quit
-	kvl_sandbox_stop
-
-	for row in "${SCREENS[@]}"; do
-		id=${row%%|*}
-		case "$SCREENS_VISITED" in
-		*" $id "*) ;;
-		*) kvl_fail "the walk did not visit screen $id" ;;
-		esac
-	done
 }
