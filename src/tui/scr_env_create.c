@@ -10,6 +10,7 @@
 
 #include "i18n.h"
 #include "tui/app.h"
+#include "tui/confirm.h"
 #include "tui/draw.h"
 #include "tui/field.h"
 #include "tui/help.h"
@@ -24,6 +25,7 @@ static struct {
 	struct tui_list regions;
 	bool focus_regions;
 	const char *problem;	/* translated inline error, or NULL */
+	struct tui_confirm confirm;	/* quit although a name is typed */
 } st;
 
 static void env_create_enter(struct tui_app *app)
@@ -47,6 +49,7 @@ static void env_create_enter(struct tui_app *app)
 static void env_create_leave(struct tui_app *app)
 {
 	(void)app;
+	tui_confirm_close(&st.confirm);
 	tui_list_clear(&st.regions);
 }
 
@@ -80,6 +83,7 @@ static void env_create_draw(struct tui_app *app, const struct tui_layout *lay)
 		      st.focus_regions ? TUI_ROLE_SELECTED : TUI_ROLE_HEADING,
 		      false);
 	tui_list_draw(&st.regions, &r);
+	tui_confirm_draw(&st.confirm, lay);
 }
 
 /* The name without leading and trailing spaces, or NULL when empty. */
@@ -150,12 +154,30 @@ static void submit(struct tui_app *app)
 	free(name);
 }
 
+/* Esc quits at once while the name is blank, and after a question once
+ * a name is typed, since nothing is saved before the region is chosen. */
+static enum tui_outcome name_escape(void)
+{
+	char *name = trimmed_name();
+
+	if (name == NULL)
+		return TUI_KEY_QUIT;
+	tui_confirm_open(&st.confirm, 0, 0,
+			 _("Quit without saving"),
+			 _("Quit kvlink without creating the environment "
+			   "'%s'? Nothing is saved until you choose its "
+			   "region."),
+			 name);
+	free(name);
+	return TUI_KEY_HANDLED;
+}
+
 static enum tui_outcome name_key(const struct tui_key *key)
 {
 	bool enter = tui_key_is_enter(key);
 
 	if (tui_key_is_escape(key))
-		return TUI_KEY_QUIT;
+		return name_escape();
 	if (enter || (key->function && key->ch == KEY_DOWN)) {
 		char *name = trimmed_name();
 
@@ -172,6 +194,9 @@ static enum tui_outcome name_key(const struct tui_key *key)
 static enum tui_outcome env_create_key(struct tui_app *app,
 				       const struct tui_key *key)
 {
+	if (st.confirm.open)
+		return tui_confirm_key(&st.confirm, key) == TUI_CONFIRM_YES
+		       ? TUI_KEY_QUIT : TUI_KEY_HANDLED;
 	if (tui_key_is_char(key, TUI_KEY_TAB) ||
 	    tui_key_is_code(key, KEY_BTAB)) {
 		st.focus_regions = !st.focus_regions;

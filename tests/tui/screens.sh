@@ -37,6 +37,7 @@ SCREENS=(
 "signin|tui_screen_signin|Sign in|Sign in to Microsoft Entra ID|Esc cancel  Enter retry  q quit|"
 "too-small|too-small|||Enlarge the window, or press q to quit.|"
 "env-create|tui_screen_env_create|New environment|Create the Customer Insights environment|Tab next field  Enter choose  / filter  Esc back (quit from the name)|West Europe"
+"quit-env-create|confirm:Quit without saving|New environment|Quit without saving|Tab next field  Enter choose  / filter  Esc back (quit from the name)|"
 "home|tui_screen_home|Home|Menu|Up/Down move  Enter choose  n notifications  / filter  q quit|Admin > Security"
 "help|overlay:help|Home|Keys on every screen:|Up/Down move  Enter choose  n notifications  / filter  q quit|"
 "intro|overlay:intro|Home|Welcome to kvlink|Up/Down move  Enter choose  n notifications  / filter  q quit|"
@@ -409,6 +410,11 @@ screens_walk_first_run() {
 	screens_visit env-create
 
 	kvl_type "Contoso CI"
+	# Esc with a typed name asks first; n stays.
+	kvl_keys Escape
+	screens_visit quit-env-create
+	kvl_keys n
+	screens_visit env-create
 	kvl_keys Enter
 	screens_filter "westeurope"
 	kvl_keys Enter
