@@ -423,11 +423,11 @@ static kvl_result print_vault_json(struct kvl_vault *v, void *ctx)
 
 /*
  * Lists the vaults of every enabled subscription the caller can see.
- * JSON is printed page by page as Resource Graph returns the vaults in
- * blocks of 64 KiB. So a failure after the first block leaves a partial
- * document on stdout, and the exit status and stderr say what failed. A
- * table needs every row for its column widths, so it is printed at the
- * end.
+ * JSON is printed page by page as Resource Graph returns the vaults,
+ * and written to stdout in blocks of 64 KiB. A failure after the first
+ * block therefore leaves a partial document on stdout, and the exit
+ * status and stderr report what failed. A table needs every row for
+ * its column widths, so it is printed at the end.
  */
 static kvl_result discover_vaults(struct kvl_cli *cli, struct kvl_error *err)
 {

@@ -251,7 +251,7 @@ out:
 	return code;
 }
 
-/* Turns line mode on where the wizard cannot run, and says why. */
+/* Turns line mode on where the wizard cannot run, and prints why. */
 static void choose_line_mode(struct kvl_cli *cli)
 {
 	const char *problem;

@@ -175,8 +175,8 @@ int kvl_cli_plain_run(struct kvl_cli *cli)
 		plain_say("%s", _("End of input; leaving line mode."));
 		return KVL_EXIT_OK;
 	}
-	/* A script whose answers stop halfway did not get what it asked
-	 * for, so it gets a failure status. */
+	/* Input that ends in the middle of a flow leaves the flow unfinished,
+	 * so the exit status reports a failure. */
 	plain_say("%s", _("Input ended before the step was finished; "
 			  "nothing more was saved."));
 	return KVL_EXIT_FAILURE;

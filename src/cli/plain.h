@@ -3,7 +3,7 @@
  * screen readers, dumb terminals and input from a pipe. It draws
  * nothing, moves no cursor and uses no colour. It runs the same flow and
  * command code as the wizard and the commands (flow/link.h, the checks,
- * connection add), and only asks for the choices on standard input.
+ * connection add), and only reads the choices from standard input.
  */
 #ifndef KVL_CLI_PLAIN_H
 #define KVL_CLI_PLAIN_H
@@ -20,7 +20,7 @@ enum plain_answer {
 	PLAIN_END,	/* end of input, SIGINT or a read error */
 };
 
-/* Maximum length of an answer line, in bytes. */
+/* Maximum length of an input line, in bytes. */
 #define PLAIN_LINE_MAX 4096
 
 /*

@@ -3,8 +3,8 @@
  * (as `kvlink connection show` prints them) and Add connection in the
  * wizard's steps: type, name, fields, Key Vault, credentials, audience,
  * privacy statement, and review and save. Saving runs `kvlink
- * connection add` with the answers, so the validation, the secret
- * checks and the locked save are the command's own.
+ * connection add` with the values entered, so the validation, the
+ * secret checks and the locked save are the command's own.
  */
 #include "config.h"
 
@@ -144,8 +144,8 @@ static char *field_prompt(const struct kvl_field_def *f)
 	return n < 0 ? NULL : prompt;
 }
 
-/* Reads one plain field until its value is valid or empty where that is
- * allowed; *value stays NULL for an empty answer. */
+/* Reads one plain field until its value is valid, or empty where that
+ * is allowed. *value stays NULL for an empty line. */
 static enum plain_answer ask_field(const struct kvl_field_def *f,
 				   char **value)
 {
@@ -327,7 +327,7 @@ static enum plain_answer pick_secrets(struct conn_state *st)
 	return a;
 }
 
-/* Reads a typed credential; an empty answer leaves an optional one out. */
+/* Reads a typed credential. An empty line leaves an optional one out. */
 static enum plain_answer type_credential(struct conn_state *st, size_t i)
 {
 	const struct kvl_field_def *f = &st->type->fields[i];

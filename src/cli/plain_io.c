@@ -121,7 +121,7 @@ static bool is_back(const char *answer)
 	return strcmp(answer, "q") == 0 || strcmp(answer, "Q") == 0;
 }
 
-/* Parses answer as a number from 1 to n. */
+/* Parses the input line answer as a number from 1 to n. */
 static bool parse_choice(const char *answer, size_t n, size_t *choice)
 {
 	char *end = NULL;

@@ -43,7 +43,7 @@ struct link_state {
 	struct kvl_link_plan plan;
 };
 
-/* Reports a failed call and asks whether to try it again. PLAIN_OK
+/* Reports a failed call and prompts whether to try it again. PLAIN_OK
  * means try again. */
 static enum plain_answer failed(const char *what, kvl_result r,
 				struct kvl_error *err)

@@ -244,6 +244,9 @@ char *kvl_link_az_commands(const struct kvl_link_plan *plan)
 
 	kvl_buf_init(&buf);
 	if (!plan->vault.rbac) {
+		/* NOTE: not run against the sandbox or Azure, so it is
+		 * unconfirmed that set-policy keeps an entry's other
+		 * permissions the way kvl_link_apply does. */
 		kvl_buf_adds(&buf, "az keyvault set-policy");
 		add_option(&buf, "--subscription",
 			   plan->vault.subscription_id);

@@ -67,11 +67,11 @@ void kvl_link_plan_clear(struct kvl_link_plan *plan);
 
 /*
  * Returns the Azure CLI commands that make the same changes in Azure as
- * kvl_link_apply makes for plan, one a line, each ending in '\n': one
- * az keyvault set-policy for an access policy vault, one az role
- * assignment create per role for an RBAC vault. Values from Azure are
- * sanitised and quoted for a POSIX shell; none of them is secret. NULL
- * when out of memory; the caller frees.
+ * kvl_link_apply makes for plan, one a line, each ending in '\n'. That
+ * is one az keyvault set-policy for an access policy vault, or one az
+ * role assignment create per role for an RBAC vault. Values from Azure
+ * are sanitised and quoted for a POSIX shell, and none of them is
+ * secret. Returns NULL when out of memory. The caller frees the text.
  */
 char *kvl_link_az_commands(const struct kvl_link_plan *plan);
 

@@ -114,9 +114,9 @@ bool tui_list_select(struct tui_list *list, size_t row);
 /*
  * Re-applies the filter, keeping the cursor on the same row if shown.
  * Characters appended since the last call test only the rows shown
- * then; characters removed from the end put back the rows they hid
- * without testing any row. Any other change first goes back to the
- * longest common prefix that way. Then it narrows from there.
+ * then. Characters removed from the end put back the rows they hid,
+ * without testing any row. Any other change first removes characters
+ * back to the longest common prefix, then narrows from there.
  */
 void tui_list_refilter(struct tui_list *list);
 

@@ -72,7 +72,7 @@ kvl_grep "unexpected argument 'extra'" "$ERR"
 kvl_run 2 --dry-run=yes link
 kvl_grep "does not take a value" "$ERR"
 
-# Without a terminal the wizard does not start: kvlink says so, names
+# Without a terminal the wizard does not start: kvlink prints why, lists
 # the commands and runs line mode, which needs an environment first.
 kvl_run 3 --env-dir "$WORK/env"
 kvl_grep "needs a terminal" "$ERR"

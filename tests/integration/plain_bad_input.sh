@@ -16,8 +16,8 @@ cli() { kvl_run "$1" --cloud "$SANDBOX_CLOUD" --env-dir "$ENV" "${@:2}"; }
 cli 0 login
 cli 0 env create --name "Contoso CI" --region westeurope
 
-# Home: each bad answer gets its own message; end of input at Home is a
-# normal end (status 0).
+# Home: each invalid input line gets its own message. End of input at
+# Home is a normal end (status 0).
 long=$(head -c 5000 /dev/zero | tr '\0' 7)
 kvl_plain 0 <<EOF
 9

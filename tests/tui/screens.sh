@@ -410,7 +410,8 @@ screens_walk_first_run() {
 	screens_visit env-create
 
 	kvl_type "Contoso CI"
-	# Esc with a typed name asks first; n stays.
+	# Esc after a name is typed opens a confirmation, and n keeps the
+	# form open.
 	kvl_keys Escape
 	screens_visit quit-env-create
 	kvl_keys n

@@ -3,7 +3,7 @@
 # kvlink --sandbox from an interactive shell end by SIGINT, SIGTERM,
 # SIGHUP, SIGTSTP then fg, and a crash (SIGABRT as from abort(), SIGSEGV).
 # Four more start with TERM unset, unknown, dumb or without cursor
-# addressing, where kvlink says why and runs line mode instead, and
+# addressing, where kvlink prints why and runs line mode instead, and
 # Quit ends it with status 0.
 # Afterwards the terminal modes (stty -g) must equal those from before,
 # typed text must echo, the cursor must show and the alternate screen
@@ -120,7 +120,7 @@ signal_run ABRT 134
 signal_run SEGV 139
 
 # TERM unset, unknown or dumb, or a terminal type that cannot move the
-# cursor (compiled here with tic): a message that says what to do, line
+# cursor (compiled here with tic): a message that tells what to do, line
 # mode in place of the wizard, and the terminal as it was after Quit.
 printf '%s\n' 'kvl-glass|glass terminal without cursor addressing,' \
 	'	am, cols#80, lines#24, bel=^G, cr=\r, cud1=\n, ind=\n,' \
