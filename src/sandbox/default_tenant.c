@@ -958,10 +958,8 @@ json_object *sb_default_tenant(void)
 	add_secrets(raw, &dev_secrets);
 	add_secrets(raw, &bulk_secrets);
 	sb_add_guest_tenant(raw);
-	tenant = sb_tenant_parse(json_object_to_json_string(raw),
-				 "the built-in tenant", errbuf,
+	tenant = sb_tenant_from_json(raw, "the built-in tenant", errbuf,
 				 sizeof(errbuf));
-	json_object_put(raw);
 	if (tenant == NULL) {
 		/* A broken built-in tenant is a bug in this file. */
 		fprintf(stderr, "kvlink-sandbox: %s\n", errbuf);

@@ -442,8 +442,6 @@ static void add_generated_parts(json_object *raw, const struct sb_gen *gen)
 json_object *sb_gen_tenant(json_object *tenant, const struct sb_gen *gen,
 			   char *errbuf, size_t errlen)
 {
-	json_object *checked;
-
 	if (sb_jobj(tenant, "generated") != NULL) {
 		snprintf(errbuf, errlen, "the tenant already has generated "
 			 "vaults: give --generate only once, and not with a "
@@ -454,9 +452,6 @@ json_object *sb_gen_tenant(json_object *tenant, const struct sb_gen *gen,
 	add_generated_parts(tenant, gen);
 	/* Checking the tenant again fills in the role assignments' role
 	 * ids and principal types, as for any tenant file. */
-	checked = sb_tenant_parse(json_object_to_json_string_ext(tenant,
-					JSON_C_TO_STRING_PLAIN),
-				  "the generated tenant", errbuf, errlen);
-	json_object_put(tenant);
-	return checked;
+	return sb_tenant_from_json(tenant, "the generated tenant", errbuf,
+			       errlen);
 }

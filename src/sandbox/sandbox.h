@@ -208,6 +208,8 @@ int sb_write_file_atomic(const char *path, const char *text, int mode,
 json_object *sb_tenant_load(const char *path, char *errbuf, size_t errlen);
 json_object *sb_tenant_parse(const char *text, const char *what,
 			     char *errbuf, size_t errlen);
+json_object *sb_tenant_from_json(json_object *root, const char *what,
+			     char *errbuf, size_t errlen);
 json_object *sb_tenant_copy(json_object *tenant);
 const char *sb_tenant_id(json_object *tenant);
 json_object *sb_tenant_find_user(json_object *tenant, const char *name);

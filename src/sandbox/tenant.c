@@ -417,16 +417,28 @@ static void check_default_user(struct check *c, json_object *root)
 json_object *sb_tenant_parse(const char *text, const char *what,
 			     char *errbuf, size_t errlen)
 {
-	struct check c = { what, errbuf, errlen, false };
 	enum json_tokener_error jerr = json_tokener_success;
 	json_object *root = json_tokener_parse_verbose(text, &jerr);
 
 	if (root == NULL || !json_object_is_type(root, json_type_object)) {
-		fail(&c, "not a JSON object (%s)",
-		     root ? "wrong top-level type"
-			  : json_tokener_error_desc(jerr));
-		goto out;
+		snprintf(errbuf, errlen, "invalid tenant file '%s': not a "
+			 "JSON object (%s)", what,
+			 root ? "wrong top-level type"
+			      : json_tokener_error_desc(jerr));
+		json_object_put(root);
+		return NULL;
 	}
+	return sb_tenant_from_json(root, what, errbuf, errlen);
+}
+
+/* Makes a tenant from JSON objects built in memory, with the same checks
+ * and defaults as sb_tenant_parse. It takes ROOT and, on failure, frees
+ * it and returns NULL with a message in errbuf. */
+json_object *sb_tenant_from_json(json_object *root, const char *what,
+			     char *errbuf, size_t errlen)
+{
+	struct check c = { what, errbuf, errlen, false };
+
 	check_directory(&c, root);
 	if (!c.failed)
 		check_default_user(&c, root);
@@ -440,7 +452,6 @@ json_object *sb_tenant_parse(const char *text, const char *what,
 		check_assignments(&c, root);
 	if (!c.failed)
 		check_vaults(&c, root);
-out:
 	if (c.failed) {
 		json_object_put(root);
 		root = NULL;

@@ -77,12 +77,16 @@ void sb_random_text(char *out, size_t len)
 
 void sb_sha256_hex(const char *text, char out[65])
 {
+	static const char digits[] = "0123456789abcdef";
 	unsigned char digest[SHA256_DIGEST_LENGTH];
 	size_t i;
 
 	SHA256((const unsigned char *)text, strlen(text), digest);
-	for (i = 0; i < sizeof(digest); i++)
-		snprintf(out + 2 * i, 3, "%02x", digest[i]);
+	for (i = 0; i < sizeof(digest); i++) {
+		out[2 * i] = digits[digest[i] >> 4];
+		out[2 * i + 1] = digits[digest[i] & 0x0f];
+	}
+	out[2 * sizeof(digest)] = '\0';
 }
 
 int64_t sb_now(void)
