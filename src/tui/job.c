@@ -8,6 +8,7 @@
 #include "core/sanitize.h"
 #include "i18n.h"
 #include "tui/app.h"
+#include "tui/term.h"
 
 static void *job_main(void *arg)
 {
@@ -15,6 +16,9 @@ static void *job_main(void *arg)
 
 	job->result = job->run(job->app, job->arg, &job->err);
 	atomic_store(&job->done, true);
+	/* The main loop then shows the result without waiting for its
+	 * next tick. */
+	tui_term_wake();
 	return NULL;
 }
 

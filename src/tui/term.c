@@ -1,6 +1,9 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +53,9 @@ static size_t restore_len;
 
 static bool exit_hook;
 static SCREEN *screen;
+/* The pipe that tui_term_wake() writes to, so that a worker thread can
+ * end the wait for a key at once. Both ends are -1 if pipe2() failed. */
+static int wake_pipe[2] = { -1, -1 };
 static int cursor_row = -1;
 static int cursor_col = -1;
 
@@ -172,6 +178,10 @@ bool tui_term_start(const char **reason)
 	}
 	set_term(screen);
 	prepare_restore();
+	/* Without the pipe the wizard still works, because its loop also
+	 * checks for a finished worker at every tick. */
+	if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		wake_pipe[0] = wake_pipe[1] = -1;
 	active = 1;
 	if (!exit_hook && atexit(stop_at_exit) == 0)
 		exit_hook = true;
@@ -250,13 +260,12 @@ static bool handle_job_control(void)
 	return repaint;
 }
 
-bool tui_term_read_key(int timeout_ms, struct tui_key *key)
+/* Returns a key that curses reads within timeout_ms, if any. */
+static bool read_curses_key(int timeout_ms, struct tui_key *key)
 {
 	wint_t ch = 0;
 	int rc;
 
-	if (handle_job_control())
-		return false;
 	timeout(timeout_ms);
 	rc = get_wch(&ch);
 	if (handle_job_control() || rc == ERR)
@@ -265,6 +274,56 @@ bool tui_term_read_key(int timeout_ms, struct tui_key *key)
 	key->ch = ch;
 	return true;
 }
+
+static void drain_wake_pipe(void)
+{
+	char bytes[64];
+
+	while (read(wake_pipe[0], bytes, sizeof(bytes)) > 0)
+		continue;
+}
+
+bool tui_term_read_key(int timeout_ms, struct tui_key *key)
+{
+	struct pollfd fds[2];
+	int ready;
+
+	if (handle_job_control())
+		return false;
+	if (wake_pipe[0] < 0)
+		return read_curses_key(timeout_ms, key);
+
+	/* poll() reports only the bytes still unread in the terminal, so
+	 * the keys that curses has already read ahead come first. */
+	if (read_curses_key(0, key))
+		return true;
+	fds[0].fd = fileno(stdin);
+	fds[0].events = POLLIN;
+	fds[1].fd = wake_pipe[0];
+	fds[1].events = POLLIN;
+	ready = poll(fds, 2, timeout_ms);
+	if (ready < 0 && errno != EINTR)
+		return read_curses_key(timeout_ms, key);
+	if (ready > 0 && (fds[1].revents & POLLIN))
+		drain_wake_pipe();
+	/* Curses returns a resize (KEY_RESIZE) only from a read, so it
+	 * reads after a timeout or a signal too. */
+	if (ready <= 0 || fds[0].revents != 0)
+		return read_curses_key(0, key);
+	return false;
+}
+
+void tui_term_wake(void)
+{
+	char byte = 1;
+	ssize_t n;
+
+	if (wake_pipe[1] < 0)
+		return;
+	n = write(wake_pipe[1], &byte, 1);
+	(void)n;
+}
+
 void tui_term_cursor(int row, int col)
 {
 	cursor_row = row;

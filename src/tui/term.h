@@ -24,12 +24,16 @@ void tui_term_stop(void);
 int tui_term_signal(void);
 
 /*
- * Waits up to timeout_ms for a key. Returns false when none came (or a
- * signal interrupted the wait). After SIGTSTP it gives the terminal
- * back and stops the process. Once it continues, the next frame
- * repaints the whole screen.
+ * Waits up to timeout_ms for a key. Returns false when none came, when a
+ * signal interrupted the wait or when tui_term_wake() ended it. After
+ * SIGTSTP it gives the terminal back and stops the process. Once it
+ * continues, the next frame repaints the whole screen.
  */
 bool tui_term_read_key(int timeout_ms, struct tui_key *key);
+
+/* Ends a wait of tui_term_read_key() early. Any thread may call it, and
+ * it is async-signal-safe. */
+void tui_term_wake(void);
 
 /* Where the text cursor should show after this frame; hidden unless
  * set again during the next frame. */
