@@ -84,6 +84,35 @@ kvl_json '[.[] | select(.detail.skipToken != null)] | length' 19 \
 	"$WORK/requests.json"
 kvl_json '[.[].status] | unique | join(",")' 200 "$WORK/requests.json"
 
+# Rows of generated vaults come from a text template per resource group;
+# a fault makes the sandbox build every row in full. Both must be equal.
+ARM_TOKEN=$(kvl_sandbox_post /_sandbox/token "{\"principal\":
+	\"avery@contoso.test\", \"audience\": \"$SANDBOX_URL/arm\"}" |
+	jq -r .access_token)
+graph_page() {
+	kvl_curl -f -o "$1" -X POST -H "Authorization: Bearer $ARM_TOKEN" \
+		-H "Content-Type: application/json" \
+		-d "{\"subscriptions\": [\"$S3\"], \"query\": \"resources |
+			project id, name, type, location, resourceGroup,
+			subscriptionId, tenantId, properties, tags |
+			order by id asc\"}" \
+		"$SANDBOX_URL$GRAPH_PATH?api-version=2024-04-01" ||
+		kvl_fail "the Resource Graph query failed"
+}
+graph_page "$WORK/template.json"
+kvl_sandbox_post /_sandbox/resource-graph '{"fault": "repeat-token"}' \
+	>/dev/null
+graph_page "$WORK/full.json"
+kvl_sandbox_post /_sandbox/resource-graph '{"fault": "none"}' >/dev/null
+kvl_json '[.data[].name] | join(",")' "kvgen-0003-00001,kvgen-0003-00002,\
+kvgen-0003-00003,kvgen-0003-00004,kvgen-0003-00005" "$WORK/template.json"
+kvl_json '.data[2].properties.vaultUri | endswith("/kv/kvgen-0003-00003/")' \
+	true "$WORK/template.json"
+cmp -s <(jq -S .data "$WORK/template.json") <(jq -S .data "$WORK/full.json") ||
+	kvl_fail "template rows differ from full rows: $(diff \
+		<(jq -S .data "$WORK/template.json") \
+		<(jq -S .data "$WORK/full.json") | head -20)"
+
 # One subscription's vaults through Resource Manager: 7 in pages of 5.
 kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
 cli 0 list vaults --subscription "$S3" --output json
