@@ -269,7 +269,8 @@ static int progress_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
 	struct kvl_http_transfer *t = ctx;
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return kvl_sink_cancelled(t->http->options.sink) ? 1 : 0;
+	return kvl_sink_cancelled(t->http->options.sink) ||
+	       atomic_load(&t->http->ahead_discarded) ? 1 : 0;
 }
 
 void kvl_http_transfer_clear(struct kvl_http_transfer *t)
@@ -709,19 +710,24 @@ static bool status_retryable(long status)
 				 status != 505);
 }
 
-/* Sleeps delay_ms in short steps so that a cancel is noticed quickly. */
-static bool sleep_or_cancel(const struct kvl_sink *sink, long delay_ms)
+/* Sleeps delay_ms in short steps so that a cancel, or the discard of
+ * a request sent ahead, is noticed quickly. */
+static bool sleep_or_cancel(struct kvl_http *http, long delay_ms)
 {
+	const struct kvl_sink *sink = http->options.sink;
+
 	while (delay_ms > 0) {
 		long step = delay_ms < SLEEP_STEP_MS ? delay_ms : SLEEP_STEP_MS;
 		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
 
-		if (kvl_sink_cancelled(sink))
+		if (kvl_sink_cancelled(sink) ||
+		    atomic_load(&http->ahead_discarded))
 			return false;
 		nanosleep(&ts, NULL);
 		delay_ms -= step;
 	}
-	return !kvl_sink_cancelled(sink);
+	return !kvl_sink_cancelled(sink) &&
+	       !atomic_load(&http->ahead_discarded);
 }
 
 /* Moves what one transfer received into resp. */
@@ -861,7 +867,6 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 			       struct kvl_http_response *resp,
 			       struct kvl_error *err)
 {
-	const struct kvl_http_options *o = &http->options;
 	struct kvl_error attempt_err;
 	kvl_result res = KVL_OK;
 	CURLcode code;
@@ -883,7 +888,7 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 		if (delay < 0)
 			break;
 		kvl_log("http retrying %s in %ld ms", method, delay);
-		if (!sleep_or_cancel(o->sink, delay)) {
+		if (!sleep_or_cancel(http, delay)) {
 			res = kvl_error_set(&attempt_err, KVL_ERR_CANCELLED,
 					    "cancelled");
 			break;
@@ -1161,6 +1166,30 @@ void kvl_http_explain_bad_body(const struct kvl_http_response *resp,
 						    "again"), resp->status);
 }
 
+kvl_result kvl_http_json_response(const struct kvl_http_response *resp,
+				  const char *operation, json_object **out,
+				  struct kvl_error *err)
+{
+	kvl_result res;
+
+	*out = NULL;
+	res = kvl_http_check(resp, operation, err);
+	if (res != KVL_OK)
+		return res;
+	if (resp->body_len == 0) {
+		*out = json_object_new_object();
+		return *out ? KVL_OK : KVL_ERR_NOMEM;
+	}
+
+	res = kvl_json_parse(resp->body, resp->body_len, "Azure's response",
+			     out, err);
+	if (res != KVL_OK) {
+		kvl_http_explain_bad_body(resp, err);
+		kvl_error_operation(err, operation);
+	}
+	return res;
+}
+
 kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 			 const char *url, const char *bearer,
 			 json_object *body_json, const char *operation,
@@ -1180,23 +1209,7 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 		kvl_error_operation(err, operation);
 		return res;
 	}
-
-	res = kvl_http_check(&resp, operation, err);
-	if (res != KVL_OK)
-		goto out;
-	if (resp.body_len == 0) {
-		*out = json_object_new_object();
-		res = *out ? KVL_OK : KVL_ERR_NOMEM;
-		goto out;
-	}
-
-	res = kvl_json_parse(resp.body, resp.body_len, "Azure's response",
-			     out, err);
-	if (res != KVL_OK) {
-		kvl_http_explain_bad_body(&resp, err);
-		kvl_error_operation(err, operation);
-	}
-out:
+	res = kvl_http_json_response(&resp, operation, out, err);
 	kvl_http_response_clear(&resp);
 	return res;
 }
@@ -1337,5 +1350,5 @@ bool kvl_http_backoff_wait(struct kvl_http *http, int attempt)
 					     http->options.max_backoff_ms,
 					     attempt, -1);
 
-	return sleep_or_cancel(http->options.sink, delay);
+	return sleep_or_cancel(http, delay);
 }

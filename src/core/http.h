@@ -121,6 +121,39 @@ kvl_result kvl_http_json(struct kvl_http *http, const char *method,
 	KVL_NODISCARD;
 
 /*
+ * Checks a response the way kvl_http_json() does and parses its body
+ * into *out (an empty body gives an empty object). resp stays the
+ * caller's.
+ */
+kvl_result kvl_http_json_response(const struct kvl_http_response *resp,
+				  const char *operation, json_object **out,
+				  struct kvl_error *err) KVL_NODISCARD;
+
+/* A request running on a thread of its own; see kvl_http_ahead_start. */
+struct kvl_http_ahead;
+
+/*
+ * Sends a request as kvl_http_send() does, with the same retries and
+ * limits, on a new thread that uses the client's handle and connection,
+ * and returns at once. Until kvl_http_ahead_finish() or
+ * kvl_http_ahead_discard() the caller sends nothing else on http. The
+ * arguments are copied.
+ */
+kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
+				const char *url, const char *bearer,
+				const char *content_type, const char *body,
+				struct kvl_http_ahead **out,
+				struct kvl_error *err) KVL_NODISCARD;
+/* Waits for the request and returns what kvl_http_send() would have
+ * returned; frees ahead. */
+kvl_result kvl_http_ahead_finish(struct kvl_http_ahead *ahead,
+				 struct kvl_http_response *resp,
+				 struct kvl_error *err) KVL_NODISCARD;
+/* Stops the request as soon as it can (its response, if any, is
+ * dropped) and frees ahead. NULL is allowed. */
+void kvl_http_ahead_discard(struct kvl_http_ahead *ahead);
+
+/*
  * Limits on one paged list, past which kvl_http_list() fails: a list this
  * long is a paging loop or not worth showing.
  */

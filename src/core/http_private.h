@@ -7,6 +7,7 @@
 #ifndef KVL_HTTP_PRIVATE_H
 #define KVL_HTTP_PRIVATE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,6 +33,9 @@ struct kvl_http {
 	 * keeps connections, the share handle TLS sessions and DNS. */
 	CURLM *multi;
 	CURLSH *share;
+	/* Set while kvl_http_ahead_discard() waits for a request's thread:
+	 * the transfer and its retry waits stop early. */
+	atomic_bool ahead_discarded;
 };
 
 /* State of one transfer, shared with libcurl's callbacks. */

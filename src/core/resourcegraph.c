@@ -239,6 +239,114 @@ void kvl_resgraph_page_clear(struct kvl_resgraph_page *page)
 	memset(page, 0, sizeof(*page));
 }
 
+/* --- Finding $skipToken in the raw text ------------------------------ */
+
+#define SKIP_TOKEN_KEY "$skipToken"
+
+static const char *skip_space(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' ||
+			   *p == '\r'))
+		p++;
+	return p;
+}
+
+/* Returns the position after the JSON string that opens at p, or NULL
+ * when the text ends first. *escaped is set when it has a backslash.
+ * The text is NUL-terminated at end. */
+static const char *skip_string(const char *p, const char *end,
+			       bool *escaped)
+{
+	*escaped = false;
+	for (p++; p < end; p++) {
+		p += strcspn(p, "\"\\");
+		/* A NUL inside the text is not JSON. */
+		if (p >= end || *p == '\0')
+			return NULL;
+		if (*p == '"')
+			return p + 1;
+		*escaped = true;
+		p++;
+	}
+	return NULL;
+}
+
+/* Reads the value after the key that ends at p into *found: a copy of
+ * a plain string, or NULL for an escaped string or another type.
+ * Returns where scanning goes on, or NULL on broken text. */
+static const char *read_token_value(const char *p, const char *end,
+				    char **found)
+{
+	const char *value, *after;
+	bool escaped;
+
+	free(*found);
+	*found = NULL;
+	p = skip_space(p, end);
+	if (p >= end || *p != ':')
+		return NULL;
+	p = skip_space(p + 1, end);
+	if (p >= end || *p != '"')
+		return p;
+	value = p;
+	after = skip_string(value, end, &escaped);
+	if (after != NULL && !escaped)
+		*found = strndup(value + 1, (size_t)(after - value - 2));
+	return after;
+}
+
+char *kvl_resgraph_scan_skip_token(const char *text, size_t len)
+{
+	const char *p = skip_space(text, text + len), *end = text + len;
+	const char *after;
+	char *found = NULL;
+	int depth = 0;
+	bool expect_key = false, escaped;
+
+	if (p >= end || *p != '{')
+		return NULL;
+	while (p != NULL && p < end) {
+		switch (*p) {
+		case '{':
+		case '[':
+			depth++;
+			expect_key = depth == 1;
+			p++;
+			break;
+		case '}':
+		case ']':
+			depth--;
+			p++;
+			break;
+		case ',':
+			expect_key = depth == 1;
+			p++;
+			break;
+		case '"':
+			after = skip_string(p, end, &escaped);
+			if (after != NULL && depth == 1 && expect_key &&
+			    !escaped &&
+			    (size_t)(after - p) == sizeof(SKIP_TOKEN_KEY) + 1 &&
+			    memcmp(p + 1, SKIP_TOKEN_KEY,
+				   sizeof(SKIP_TOKEN_KEY) - 1) == 0)
+				after = read_token_value(after, end, &found);
+			expect_key = false;
+			p = after;
+			break;
+		default:
+			p++;
+			break;
+		}
+	}
+	/* Text that ends early or does not close its object is left to
+	 * the full parse, which reports it. */
+	if (p == NULL || depth != 0) {
+		free(found);
+		return NULL;
+	}
+	return found;
+}
+
 /* --- Rows --------------------------------------------------------------- */
 
 static kvl_result check_row_fields(json_object *row, struct kvl_error *err)
@@ -414,34 +522,130 @@ static void forget_tokens(struct resgraph_run *run)
 	run->n_tokens = 0;
 }
 
-/* Sends one page request of a batch and maps its rows. */
-static kvl_result query_page(struct resgraph_run *run, const char *tenant,
-			     const char *const *subs, size_t n_subs,
-			     struct kvl_resgraph_page *page,
-			     struct kvl_error *err)
+/* Whether a page may be requested with token now: it is a usable
+ * length, no earlier page of the batch had it, and the page limit is
+ * not reached. next_token() checks the same after the full parse. */
+static bool token_may_follow(const struct resgraph_run *run,
+			     const char *token)
 {
-	const char *skip = run->n_tokens > 0 ?
-			   run->tokens[run->n_tokens - 1] : NULL;
-	json_object *request = NULL, *body = NULL;
+	size_t len = strlen(token);
+
+	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN ||
+	    run->n_tokens == KVL_RESGRAPH_MAX_PAGES)
+		return false;
+	for (size_t i = 0; i < run->n_tokens; i++)
+		if (strcmp(run->tokens[i], token) == 0)
+			return false;
+	return true;
+}
+
+/* Sends the request for one page of a batch on its own thread. */
+static kvl_result send_page(struct resgraph_run *run, const char *tenant,
+			    const char *const *subs, size_t n_subs,
+			    const char *skip, struct kvl_http_ahead **out,
+			    struct kvl_error *err)
+{
+	json_object *request = NULL;
 	const char *bearer;
 	kvl_result r;
 
-	memset(page, 0, sizeof(*page));
+	*out = NULL;
 	r = kvl_resgraph_build_request(subs, n_subs, KVL_RESGRAPH_MAX_TOP,
 				       skip, &request, err);
 	if (r == KVL_OK)
 		r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
-	if (r == KVL_OK)
-		r = kvl_http_json(run->az->http, "POST", run->url, bearer,
-				  request, _("query Resource Graph"), &body,
-				  err);
+	if (r == KVL_OK) {
+		r = kvl_http_ahead_start(run->az->http, "POST", run->url,
+					 bearer, "application/json",
+					 json_object_to_json_string_ext(
+						 request,
+						 JSON_C_TO_STRING_PLAIN),
+					 out, err);
+		if (r != KVL_OK)
+			kvl_error_operation(err, _("query Resource Graph"));
+	}
+	json_object_put(request);
+	return r;
+}
+
+/*
+ * Requests the next page as soon as the raw body of this one shows its
+ * $skipToken, so that the request is on the way while this page is
+ * parsed and its vaults are handed on. *next gets that request, or
+ * NULL; a failure to send it early is only logged, because the normal
+ * path sends it again after the full parse.
+ */
+static void send_early(struct resgraph_run *run, const char *tenant,
+		       const char *const *subs, size_t n_subs,
+		       const struct kvl_http_response *resp, char **scanned,
+		       struct kvl_http_ahead **next)
+{
+	struct kvl_error early_err;
+
+	*scanned = NULL;
+	*next = NULL;
+	if (resp->status < 200 || resp->status > 299 || resp->body == NULL)
+		return;
+	*scanned = kvl_resgraph_scan_skip_token(resp->body, resp->body_len);
+	if (*scanned == NULL || !token_may_follow(run, *scanned))
+		return;
+	kvl_error_init(&early_err);
+	if (send_page(run, tenant, subs, n_subs, *scanned, next,
+		      &early_err) != KVL_OK)
+		kvl_log("Resource Graph: the next page was not requested "
+			"early: %s", early_err.message ? early_err.message :
+			kvl_result_name(early_err.result));
+	kvl_error_clear(&early_err);
+}
+
+/*
+ * Receives the page that ahead requested, requests the next page early
+ * (see send_early) and maps this page's rows. *next gets the early
+ * request only when its token is the one the full parse found. Any
+ * other early request is discarded, so the caller sends the right one.
+ */
+static kvl_result take_page(struct resgraph_run *run, const char *tenant,
+			    const char *const *subs, size_t n_subs,
+			    struct kvl_http_ahead *ahead,
+			    struct kvl_http_ahead **next,
+			    struct kvl_resgraph_page *page,
+			    struct kvl_error *err)
+{
+	struct kvl_http_response resp;
+	json_object *body = NULL;
+	char *scanned = NULL;
+	kvl_result r;
+
+	*next = NULL;
+	memset(page, 0, sizeof(*page));
+	r = kvl_http_ahead_finish(ahead, &resp, err);
+	if (r != KVL_OK) {
+		kvl_error_operation(err, _("query Resource Graph"));
+		return r;
+	}
+
+	send_early(run, tenant, subs, n_subs, &resp, &scanned, next);
+	r = kvl_http_json_response(&resp, _("query Resource Graph"), &body,
+				   err);
+	kvl_http_response_clear(&resp);
 	if (r == KVL_OK)
 		r = kvl_resgraph_parse_page(body, KVL_RESGRAPH_MAX_TOP, page,
 					    err);
 	if (r == KVL_OK)
 		r = take_rows(run, page, subs, n_subs, err);
-	json_object_put(request);
+	page->data = NULL;
 	json_object_put(body);
+
+	if (*next != NULL && (r != KVL_OK || page->skip_token == NULL ||
+			      strcmp(page->skip_token, scanned) != 0)) {
+		if (r == KVL_OK)
+			kvl_log("Resource Graph: the page's $skipToken is not "
+				"the one found in its raw text; requesting the "
+				"next page again");
+		kvl_http_ahead_discard(*next);
+		*next = NULL;
+	}
+	free(scanned);
 	return r;
 }
 
@@ -451,21 +655,28 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 			      const char *const *subs, size_t n_subs,
 			      struct kvl_error *err)
 {
+	struct kvl_http_ahead *ahead = NULL, *next = NULL;
 	struct kvl_resgraph_page page;
+	bool more;
 	kvl_result r;
 
 	forget_tokens(run);
-	for (;;) {
-		r = query_page(run, tenant, subs, n_subs, &page, err);
-		if (r == KVL_OK && page.skip_token != NULL)
+	r = send_page(run, tenant, subs, n_subs, NULL, &ahead, err);
+	while (r == KVL_OK && ahead != NULL) {
+		r = take_page(run, tenant, subs, n_subs, ahead, &next, &page,
+			      err);
+		ahead = next;
+		more = r == KVL_OK && page.skip_token != NULL;
+		if (more)
 			r = next_token(run, &page.skip_token, err);
-		else if (r == KVL_OK)
-			break;
 		kvl_resgraph_page_clear(&page);
-		if (r != KVL_OK)
-			break;
+		/* Without an early request, the next page is sent now. */
+		if (r == KVL_OK && more && ahead == NULL)
+			r = send_page(run, tenant, subs, n_subs,
+				      run->tokens[run->n_tokens - 1], &ahead,
+				      err);
 	}
-	kvl_resgraph_page_clear(&page);
+	kvl_http_ahead_discard(ahead);
 	forget_tokens(run);
 	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
 		kvl_error_operation(err, _("query Resource Graph"));

@@ -72,6 +72,20 @@ kvl_result kvl_resgraph_parse_page(json_object *body, int top,
 void kvl_resgraph_page_clear(struct kvl_resgraph_page *page);
 
 /*
+ * Finds the "$skipToken" member of the top-level object in a page's raw
+ * JSON text (NUL-terminated at len) without parsing the page, so that
+ * the next page can be requested before this one is parsed. Strings are
+ * skipped with their escapes and members of nested objects and arrays
+ * are ignored, so a vault name or tag that contains the text cannot
+ * match. Returns a copy of the value, the last one when the member
+ * repeats (json-c 0.16 keeps the last too). Returns NULL when there is
+ * none, the value is not a string or has escapes, the text is cut off,
+ * or memory runs out. The full parse stays the authority: a key written
+ * with escapes is not found here.
+ */
+char *kvl_resgraph_scan_skip_token(const char *text, size_t len);
+
+/*
  * Maps one row of the vault query to a vault. The row must carry "id",
  * "name", "type" (a key vault), "subscriptionId" and "properties" with
  * the types Resource Manager gives them; KVL_ERR_PARSE otherwise.

@@ -257,6 +257,83 @@ static void page_data_as_table(void **state)
 	kvl_error_clear(&err);
 }
 
+/* Scans text with kvl_resgraph_scan_skip_token and checks the result
+ * against expected (NULL: no token found). */
+static void check_scan(const char *text, const char *expected)
+{
+	char *token = kvl_resgraph_scan_skip_token(text, strlen(text));
+
+	if (expected == NULL) {
+		if (token != NULL)
+			fail_msg("found '%s' in %s", token, text);
+	} else {
+		assert_non_null(token);
+		assert_string_equal(token, expected);
+	}
+	free(token);
+}
+
+static void scan_finds_top_level_token(void **state)
+{
+	(void)state;
+	check_scan("{\"count\":0,\"$skipToken\":\"abc\",\"data\":[]}", "abc");
+	check_scan("{\"data\":[],\"$skipToken\":\"end\"}", "end");
+	check_scan(" \n{ \"$skipToken\" \t:\r\n \"spaced\" }\n", "spaced");
+	/* json-c keeps the last of two equal keys, and so does the scan. */
+	check_scan("{\"$skipToken\":\"one\",\"$skipToken\":\"two\"}", "two");
+	check_scan("{\"count\":0,\"data\":[]}", NULL);
+}
+
+static void scan_ignores_names_and_tags(void **state)
+{
+	(void)state;
+	/* The text inside a vault name, with escaped quotes around it. */
+	check_scan("{\"data\":[{\"name\":\"kv \\\"$skipToken\\\":\\\"evil\\\""
+		   "\"}],\"count\":1}", NULL);
+	/* A tag named $skipToken, nested in a row. */
+	check_scan("{\"data\":[{\"tags\":{\"$skipToken\":\"evil\"}}],"
+		   "\"count\":1}", NULL);
+	check_scan("{\"data\":[{\"tags\":{\"$skipToken\":\"evil\"}}],"
+		   "\"$skipToken\":\"good\"}", "good");
+	/* A value at the top level that reads like the key. */
+	check_scan("{\"note\":\"$skipToken\",\"other\":\"x\"}", NULL);
+	check_scan("{\"note\":\"$skipToken\",\"$skipToken\":\"real\"}",
+		   "real");
+	/* Braces and a backslash before the quote inside strings. */
+	check_scan("{\"data\":[{\"name\":\"}]{\\\\\"}],"
+		   "\"$skipToken\":\"after\"}", "after");
+	/* An array at the top level has no members. */
+	check_scan("[\"$skipToken\",\"x\"]", NULL);
+}
+
+static void scan_leaves_hard_cases_to_parse(void **state)
+{
+	(void)state;
+	/* Escapes in the value or the key: the full parse decides. */
+	check_scan("{\"$skipToken\":\"a\\u0062c\"}", NULL);
+	check_scan("{\"\\u0024skipToken\":\"abc\"}", NULL);
+	/* Not a string. */
+	check_scan("{\"$skipToken\":42}", NULL);
+	check_scan("{\"$skipToken\":null}", NULL);
+	/* A later value that is no string replaces an earlier token. */
+	check_scan("{\"$skipToken\":\"a\",\"$skipToken\":null}", NULL);
+	/* Cut off, or not closed. */
+	check_scan("{\"$skipToken\":\"abc", NULL);
+	check_scan("{\"$skipToken\":\"abc\"", NULL);
+	check_scan("{\"$skipToken\":\"abc\",\"data\":[{}", NULL);
+	check_scan("", NULL);
+}
+
+static void scan_stops_at_embedded_nul(void **state)
+{
+	static const char text[] = "{\"data\":\"a\0b\",\"$skipToken\":\"x\"}";
+	char *token;
+
+	(void)state;
+	token = kvl_resgraph_scan_skip_token(text, sizeof(text) - 1);
+	assert_null(token);
+}
+
 static void row_maps_to_vault(void **state)
 {
 	json_object *r = row();
@@ -398,6 +475,10 @@ int main(void)
 		cmocka_unit_test(page_last),
 		cmocka_unit_test(page_bad_shapes),
 		cmocka_unit_test(page_data_as_table),
+		cmocka_unit_test(scan_finds_top_level_token),
+		cmocka_unit_test(scan_ignores_names_and_tags),
+		cmocka_unit_test(scan_leaves_hard_cases_to_parse),
+		cmocka_unit_test(scan_stops_at_embedded_nul),
 		cmocka_unit_test(row_maps_to_vault),
 		cmocka_unit_test(row_bad_fields),
 		cmocka_unit_test(row_not_object),

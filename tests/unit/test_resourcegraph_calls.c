@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -39,6 +40,13 @@ enum graph_mode {
 	GRAPH_ENDLESS,		/* a new token on every page */
 	GRAPH_FOREIGN_ROW,	/* a vault of an unrequested subscription */
 	GRAPH_FORBIDDEN,	/* 403 AuthorizationFailed */
+	/* As GRAPH_THREE_PAGES, but page 1 writes its key "$skipToken"
+	 * with an escape, which the raw scan does not read. */
+	GRAPH_ESCAPED_KEY,
+	/* As GRAPH_ESCAPED_KEY, with a plain "$skipToken": "wrong" before
+	 * the escaped one, so the scan and the parse disagree. The page
+	 * for "wrong" contains kv-wrong. */
+	GRAPH_TWO_KEYS,
 };
 
 struct fake_azure {
@@ -83,7 +91,19 @@ static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 		json_object_put(in);
 		return;
 	}
-	if (f->mode == GRAPH_THREE_PAGES) {
+	if ((f->mode == GRAPH_ESCAPED_KEY || f->mode == GRAPH_TWO_KEYS) &&
+	    skip == NULL) {
+		vault_row(row, sizeof(row), SUB_A, "kv-1");
+		snprintf(f->body, sizeof(f->body), "{\"totalRecords\":3,"
+			 "\"count\":1,\"resultTruncated\":\"false\",%s"
+			 "\"\\u0024skipToken\":\"p2\",\"facets\":[],"
+			 "\"data\":[%s]}", f->mode == GRAPH_TWO_KEYS ?
+			 "\"$skipToken\":\"wrong\"," : "", row);
+	} else if (f->mode == GRAPH_TWO_KEYS && strcmp(skip, "wrong") == 0) {
+		vault_row(row, sizeof(row), SUB_A, "kv-wrong");
+		graph_page(f, row, NULL);
+	} else if (f->mode == GRAPH_THREE_PAGES ||
+		   f->mode == GRAPH_ESCAPED_KEY || f->mode == GRAPH_TWO_KEYS) {
 		const char *name = !skip ? "kv-1" : strcmp(skip, "p2") == 0 ?
 				   "kv-2" : "kv-3";
 
@@ -476,7 +496,45 @@ struct received {
 	size_t requests[8];
 	size_t n;
 	size_t fail_at;		/* returns KVL_ERR_IO for this vault */
+	/* With wait_page_2, whether the server got the request for page
+	 * 2 (token "p2") while the first vault was being received. */
+	bool wait_page_2;
+	bool page_2_early;
 };
+
+/* Whether the server has received a Resource Graph request with the
+ * given $skipToken. */
+static bool graph_request_seen(struct fake_azure *f, const char *token)
+{
+	bool seen = false;
+
+	for (size_t i = 0; !seen && i < mock_count(f->server); i++) {
+		struct mock_request *r = mock_request_at(f->server, i);
+		json_object *body = json_tokener_parse(r->body);
+		const char *skip = kvl_json_str(body, "options.$skipToken");
+
+		seen = strcmp(r->target, GRAPH_TARGET) == 0 && skip != NULL &&
+		       strcmp(skip, token) == 0;
+		json_object_put(body);
+		mock_request_free(r);
+	}
+	return seen;
+}
+
+/* Waits up to ten seconds for the request for page 2. Page 2 is only
+ * requested in that time when it is requested before the vaults of page
+ * 1 are handed on. */
+static bool page_2_requested(struct fake_azure *f)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 1000; i++) {
+		if (graph_request_seen(f, "p2"))
+			return true;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
 
 static kvl_result receive_vault(struct kvl_vault *v, void *ctx)
 {
@@ -484,6 +542,8 @@ static kvl_result receive_vault(struct kvl_vault *v, void *ctx)
 	kvl_result r = got->n + 1 == got->fail_at ? KVL_ERR_IO : KVL_OK;
 
 	assert_true(got->n < 8);
+	if (got->n == 0 && got->wait_page_2)
+		got->page_2_early = page_2_requested(got->f);
 	snprintf(got->names[got->n], sizeof(got->names[0]), "%s", v->name);
 	got->requests[got->n] = mock_count(got->f->server);
 	got->n++;
@@ -495,7 +555,7 @@ static void discovery_each_per_page(void **state)
 {
 	struct fake_azure *f = *state;
 	struct kvl_subscription subs[1] = { 0 };
-	struct received got = { .f = f };
+	struct received got = { .f = f, .wait_page_2 = true };
 	struct kvl_vault_discovery d;
 	struct kvl_error err;
 
@@ -512,11 +572,78 @@ static void discovery_each_per_page(void **state)
 	assert_string_equal(got.names[0], "kv-1");
 	assert_string_equal(got.names[1], "kv-2");
 	assert_string_equal(got.names[2], "kv-3");
-	/* Each vault arrives before the next page is requested. */
-	assert_true(got.requests[0] < got.requests[1]);
-	assert_true(got.requests[1] < got.requests[2]);
+	/* Page 2 is on the way while page 1's vault is handed on. */
+	assert_true(got.page_2_early);
+	assert_true(got.requests[0] < got.requests[2]);
 	kvl_vault_discovery_clear(&d);
 	kvl_error_clear(&err);
+}
+
+/* Lists SUB_A in mode and checks that exactly kv-1, kv-2 and kv-3 were
+ * received, with requests for pages p2 and p3. */
+static void list_three_pages(struct fake_azure *f, enum graph_mode mode,
+			     struct received *got)
+{
+	struct kvl_subscription subs[1] = { 0 };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	f->mode = mode;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 1, NULL, receive_vault, got,
+				 &d, &err), KVL_OK);
+	assert_int_equal(got->n, 3);
+	assert_string_equal(got->names[0], "kv-1");
+	assert_string_equal(got->names[1], "kv-2");
+	assert_string_equal(got->names[2], "kv-3");
+	assert_true(graph_request_seen(f, "p2"));
+	assert_true(graph_request_seen(f, "p3"));
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
+static void token_only_parse_finds(void **state)
+{
+	struct fake_azure *f = *state;
+	struct received got = { .f = f };
+	size_t first = mock_count(f->server);
+	struct graph_calls calls;
+
+	/* The scan misses the escaped key, so page 2 is requested after
+	 * the parse, once. */
+	list_three_pages(f, GRAPH_ESCAPED_KEY, &got);
+	graph_calls_read(f, first, &calls);
+	assert_int_equal(calls.n, 3);
+	assert_string_equal(kvl_json_str(calls.bodies[1],
+					 "options.$skipToken"), "p2");
+	graph_calls_clear(&calls);
+}
+
+static void scanned_token_disagrees(void **state)
+{
+	struct fake_azure *f = *state;
+	struct received got = { .f = f };
+	size_t first = mock_count(f->server);
+	struct graph_calls calls;
+	size_t n_p2 = 0;
+
+	/* The early request for "wrong" is dropped: kv-wrong never
+	 * arrives, and page 2 is requested with the parsed token. */
+	list_three_pages(f, GRAPH_TWO_KEYS, &got);
+	graph_calls_read(f, first, &calls);
+	assert_true(calls.n == 3 || calls.n == 4);
+	for (size_t i = 0; i < calls.n; i++) {
+		const char *skip = kvl_json_str(calls.bodies[i],
+						"options.$skipToken");
+
+		n_p2 += skip != NULL && strcmp(skip, "p2") == 0;
+	}
+	assert_int_equal(n_p2, 1);
+	assert_string_equal(kvl_json_str(calls.bodies[calls.n - 1],
+					 "options.$skipToken"), "p3");
+	graph_calls_clear(&calls);
 }
 
 static void discovery_each_stops(void **state)
@@ -599,6 +726,10 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(discovery_each_stops, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(token_only_parse_finds, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(scanned_token_disagrees,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(discovery_each_falls_back,
 						setup, teardown),
 	};

@@ -1,0 +1,121 @@
+/*
+ * One request sent on a thread of its own, so that a caller can work on
+ * the previous response (parse it, print it) while the next one is on
+ * the way. The thread runs kvl_http_send() on the client's own handle,
+ * so it reuses the client's connection, retries and limits. The caller
+ * makes no other request on the client until it has finished or
+ * discarded the request.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/http.h"
+#include "core/http_private.h"
+#include "i18n.h"
+
+struct kvl_http_ahead {
+	struct kvl_http *http;
+	pthread_t thread;
+	char *method;
+	char *url;
+	char *bearer;		/* wiped before it is freed */
+	char *content_type;
+	char *body;
+	struct kvl_http_response resp;
+	struct kvl_error err;
+	kvl_result result;
+};
+
+static void ahead_free(struct kvl_http_ahead *a)
+{
+	free(a->method);
+	free(a->url);
+	if (a->bearer != NULL)
+		OPENSSL_cleanse(a->bearer, strlen(a->bearer));
+	free(a->bearer);
+	free(a->content_type);
+	free(a->body);
+	kvl_http_response_clear(&a->resp);
+	kvl_error_clear(&a->err);
+	free(a);
+}
+
+static void *ahead_main(void *arg)
+{
+	struct kvl_http_ahead *a = arg;
+
+	a->result = kvl_http_send(a->http, a->method, a->url, a->bearer,
+				  a->content_type, a->body, &a->resp,
+				  &a->err);
+	return NULL;
+}
+
+/* strdup() that keeps NULL. */
+static bool copy_text(char **field, const char *text)
+{
+	*field = text != NULL ? strdup(text) : NULL;
+	return text == NULL || *field != NULL;
+}
+
+kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
+				const char *url, const char *bearer,
+				const char *content_type, const char *body,
+				struct kvl_http_ahead **out,
+				struct kvl_error *err)
+{
+	struct kvl_http_ahead *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (a == NULL || !copy_text(&a->method, method) ||
+	    !copy_text(&a->url, url) || !copy_text(&a->bearer, bearer) ||
+	    !copy_text(&a->content_type, content_type) ||
+	    !copy_text(&a->body, body)) {
+		if (a != NULL)
+			ahead_free(a);
+		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	}
+	a->http = http;
+	a->resp.retry_after_s = -1;
+	kvl_error_init(&a->err);
+	atomic_store(&http->ahead_discarded, false);
+	if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+		ahead_free(a);
+		return kvl_error_set(err, KVL_ERR_NOMEM,
+				     _("cannot start a thread for the next "
+				       "request"));
+	}
+	*out = a;
+	return KVL_OK;
+}
+
+kvl_result kvl_http_ahead_finish(struct kvl_http_ahead *a,
+				 struct kvl_http_response *resp,
+				 struct kvl_error *err)
+{
+	kvl_result result;
+
+	pthread_join(a->thread, NULL);
+	result = a->result;
+	*resp = a->resp;
+	memset(&a->resp, 0, sizeof(a->resp));
+	if (result != KVL_OK)
+		kvl_error_move(err, &a->err);
+	ahead_free(a);
+	return result;
+}
+
+void kvl_http_ahead_discard(struct kvl_http_ahead *a)
+{
+	if (a == NULL)
+		return;
+	atomic_store(&a->http->ahead_discarded, true);
+	pthread_join(a->thread, NULL);
+	atomic_store(&a->http->ahead_discarded, false);
+	ahead_free(a);
+}
