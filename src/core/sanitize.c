@@ -174,8 +174,17 @@ static char *repair_utf8(const char *text, bool escape_unsafe)
 	kvl_buf_init(&out);
 	while (*p != '\0') {
 		uint32_t cp;
-		size_t len = utf8_decode(p, &cp);
+		size_t len = 0;
 
+		/* Bytes below DEL are copied as they are, a run at a time. */
+		while (p[len] != '\0' && p[len] < 0x7f)
+			len++;
+		if (len > 0) {
+			kvl_buf_add(&out, p, len);
+			p += len;
+			continue;
+		}
+		len = utf8_decode(p, &cp);
 		if (len == 0) {
 			kvl_buf_add(&out, replacement, 3);
 			p++;

@@ -68,6 +68,29 @@ static json_object *item_at(json_object *list, size_t i)
 	return json_object_array_get_idx(value, i);
 }
 
+/* Paths whose first key is longer than kvl_json_path's buffer for
+ * short keys, next to short ones and keys that contain a dot. */
+static void json_path_key_lengths(void **state)
+{
+	char key[101], text[400], path[160];
+	json_object *obj;
+
+	(void)state;
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(text, sizeof(text), "{\"%s\":{\"name\":\"long\"},"
+		 "\"a\":{\"b\":{\"c\":\"short\"}},\"x.y\":{\"z\":"
+		 "\"dotted\"}}", key);
+	obj = json_tokener_parse(text);
+	assert_non_null(obj);
+	snprintf(path, sizeof(path), "%s.name", key);
+	assert_string_equal(kvl_json_str(obj, path), "long");
+	assert_string_equal(kvl_json_str(obj, "a.b.c"), "short");
+	assert_string_equal(kvl_json_str(obj, "x.y.z"), "dotted");
+	assert_null(kvl_json_path(obj, "a.b.missing"));
+	json_object_put(obj);
+}
+
 static void subscription_list(void **state)
 {
 	json_object *list = load_fixture("subscriptions.json");
@@ -1025,6 +1048,7 @@ static void json_time_absurd_rejected(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(json_path_key_lengths),
 		cmocka_unit_test(subscription_list),
 		cmocka_unit_test(resource_group_list),
 		cmocka_unit_test(vault_access_policy),
