@@ -203,9 +203,19 @@ kvl_screen_wait_gone() {
 }
 
 # kvl_screen_has TEXT / kvl_screen_lacks TEXT: checks the screen now.
+# curses writes a frame in several pieces, so the screen may show only
+# its upper part. kvl_screen_has therefore gives a frame 2 s (times
+# KVL_TIMEOUT_SCALE) to be complete before it fails.
 kvl_screen_has() {
-	kvl_screen | grep -qF -- "$1" ||
-		kvl_fail_screen "the screen does not show '$1'"
+	local i
+
+	for i in $(seq 1 $((20 * KVL_TIMEOUT_SCALE))); do
+		if kvl_screen | grep -qF -- "$1"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	kvl_fail_screen "the screen does not show '$1'"
 }
 
 kvl_screen_lacks() {
