@@ -98,21 +98,25 @@ signal_run HUP 129
 
 # SIGTSTP gives the terminal back to the shell while kvlink is stopped.
 # fg brings the whole screen back, and q then ends the wizard normally.
-start_wizard
-kill -s TSTP "$(cat "$WORK/kvlink.pid")"
-kvl_screen_wait "Stopped"
-check_shell TSTP
-shell_command "fg"
-kvl_tmux_wait_flag alternate_on 1
-kvl_screen_wait "Signed in as: avery@contoso.test"
-kvl_screen_lacks "Stopped"
-kvl_screen_has "Environment: Contoso CI"
-kvl_screen_wait_row 24 "q quit"
-kvl_keys q
-kvl_tmux_wait_flag alternate_on 0
-check_status TSTP 0
-check_shell CONT
-RUNS=$((RUNS + 1))
+# kvlink stops itself with raise(SIGTSTP) under the default action,
+# which valgrind 3.19 ignores, so the run is left out under memcheck.
+if [ -z "${KVL_VALGRIND:-}" ]; then
+	start_wizard
+	kill -s TSTP "$(cat "$WORK/kvlink.pid")"
+	kvl_screen_wait "Stopped"
+	check_shell TSTP
+	shell_command "fg"
+	kvl_tmux_wait_flag alternate_on 1
+	kvl_screen_wait "Signed in as: avery@contoso.test"
+	kvl_screen_lacks "Stopped"
+	kvl_screen_has "Environment: Contoso CI"
+	kvl_screen_wait_row 24 "q quit"
+	kvl_keys q
+	kvl_tmux_wait_flag alternate_on 0
+	check_status TSTP 0
+	check_shell CONT
+	RUNS=$((RUNS + 1))
+fi
 
 # A crash: the handler restores the terminal, then the signal's default
 # action ends kvlink (134 for SIGABRT, 139 for SIGSEGV).
