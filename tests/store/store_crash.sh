@@ -60,8 +60,12 @@ eval "$line"
 [ "$kills" -eq "$KILLS" ] || kvl_fail "$kills kills, expected $KILLS"
 [ $((old + new)) -eq "$kills" ] ||
 	kvl_fail "$old old and $new new do not add up to $kills kills"
-# Kills that all land before or after the write prove nothing.
-[ "$midwrite" -gt 0 ] || kvl_fail "no kill landed during a write"
+# Kills that all land before or after the write prove nothing. Under
+# valgrind the write is a small part of each run, and the 100 kills of
+# that run may all miss it; its purpose there is memcheck's reports.
+if [ -z "${KVL_VALGRIND:-}" ]; then
+	[ "$midwrite" -gt 0 ] || kvl_fail "no kill landed during a write"
+fi
 
 # The store still works after the last kill.
 cli 0 connection show "Export 150" --output json
