@@ -136,8 +136,9 @@ struct kvl_http_ahead;
  * Sends a request as kvl_http_send() does, with the same retries and
  * limits, on a new thread that uses the client's handle and connection,
  * and returns at once. Until kvl_http_ahead_finish() or
- * kvl_http_ahead_discard() the caller sends nothing else on http, and
- * the strings passed in stay valid and unchanged: they are not copied.
+ * kvl_http_ahead_discard() the caller sends nothing else on http. The
+ * strings passed in are not copied, so they must stay valid and
+ * unchanged until then.
  */
 kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
 				const char *url, const char *bearer,

@@ -20,8 +20,8 @@
 struct kvl_http_ahead {
 	struct kvl_http *http;
 	pthread_t thread;
-	/* The caller's, not copied: copying a page request and a token
-	 * on every page costs more than the rest of sending it. */
+	/* The caller's strings, not copies, because a page request's body
+	 * repeats the whole list of subscriptions on every page. */
 	const char *method;
 	const char *url;
 	const char *bearer;

@@ -579,7 +579,7 @@ static kvl_result send_page(struct resgraph_run *run, const char *tenant,
  * Requests the next page as soon as the raw body of this one shows its
  * $skipToken, so that the request is on the way while this page is
  * parsed and its vaults are handed on. *next gets that request, or
- * NULL; a failure to send it early is only logged, because the normal
+ * NULL. A failure to send it early is only logged, because the normal
  * path sends it again after the full parse.
  */
 static void send_early(struct resgraph_run *run, const char *tenant,

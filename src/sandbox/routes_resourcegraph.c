@@ -787,10 +787,10 @@ static json_object *text_row(char *text)
  * from its resource group's template. Building a page of 1,000 rows
  * through sb_vault_json() took about 20 ms of CPU time (perf, on a
  * shared two-core machine), so the sandbox, not the client, dominated
- * discovery benchmarks. The generated vaults of one resource group differ only in
- * their names (sb_gen_fields()), so the first row built for a group is
- * kept as text, split at its vault's name, and the group's other rows
- * put their own name into it. The name occurs only in the row's id,
+ * discovery benchmarks. The generated vaults of one resource group
+ * differ only in their names (sb_gen_fields()). So the first row built
+ * for a group is kept as text, split at its vault's name, and the
+ * group's other rows put their own name into it. The name occurs only in the row's id,
  * name and vaultUri, because generated names ("kvgen-" and numbers)
  * cannot occur in subscription ids, groups, locations or the base URL.
  * NULL when the row has to be built in full: a vault with a port of its

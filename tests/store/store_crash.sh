@@ -61,8 +61,8 @@ eval "$line"
 [ $((old + new)) -eq "$kills" ] ||
 	kvl_fail "$old old and $new new do not add up to $kills kills"
 # Kills that all land before or after the write prove nothing. Under
-# valgrind the write is a small part of each run, and the 100 kills of
-# that run may all miss it; its purpose there is memcheck's reports.
+# valgrind the write is a small part of each run, so the 100 kills there
+# may all miss it. That run is there for memcheck's reports.
 if [ -z "${KVL_VALGRIND:-}" ]; then
 	[ "$midwrite" -gt 0 ] || kvl_fail "no kill landed during a write"
 fi
