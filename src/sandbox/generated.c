@@ -26,7 +26,6 @@
 #define GEN_MAX_VAULTS 99999
 #define GEN_MAX_SECRETS 100
 #define GEN_MAX_TOTAL 1000000L		/* vaults in all */
-#define GEN_GROUPS 3			/* resource groups per subscription */
 #define GEN_OWNER_ROLE "Owner"
 #define GEN_DATA_ROLE "Key Vault Administrator"
 
@@ -134,13 +133,63 @@ static bool subscription_index(const struct sb_gen *gen, const char *id,
 	return true;
 }
 
+long sb_gen_group(const struct sb_gen *gen, long vault)
+{
+	return vault * SB_GEN_GROUPS / (gen->vaults > 0 ? gen->vaults : 1);
+}
+
+/* Writes value as width decimal digits; value must have no more. */
+static char *put_digits(char *out, long value, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		out[i] = (char)('0' + value % 10);
+		value /= 10;
+	}
+	return out + width;
+}
+
+void sb_gen_name(long sub, long vault, char *out, size_t size)
+{
+	char *p = out;
+
+	/* Lists call this for every generated vault, and snprintf() was a
+	 * large part of listing 10,000 of them. */
+	if (sub < 0 || sub >= GEN_MAX_SUBSCRIPTIONS || vault < 0 ||
+	    vault >= GEN_MAX_VAULTS || size < 17) {
+		snprintf(out, size, "kvgen-%04ld-%05ld", sub + 1, vault + 1);
+		return;
+	}
+	memcpy(p, "kvgen-", 6);
+	p = put_digits(p + 6, sub + 1, 4);
+	*p++ = '-';
+	p = put_digits(p, vault + 1, 5);
+	*p = '\0';
+}
+
+void sb_gen_subscription_entries(json_object *tenant,
+				 const struct sb_gen *gen,
+				 json_object **entries)
+{
+	json_object *subs = sb_jarr(tenant, "subscriptions");
+	size_t i, n = subs ? json_object_array_length(subs) : 0;
+	json_object *entry;
+	long sub;
+
+	memset(entries, 0, (size_t)gen->subscriptions * sizeof(*entries));
+	for (i = 0; i < n; i++) {
+		entry = json_object_array_get_idx(subs, i);
+		if (subscription_index(gen, sb_jstr(entry, "subscriptionId"),
+				       &sub) && entries[sub] == NULL)
+			entries[sub] = entry;
+	}
+}
+
 void sb_gen_fields(const struct sb_gen *gen, long sub, long vault,
 		   struct sb_gen_fields *f)
 {
-	long group = vault * GEN_GROUPS / (gen->vaults > 0 ? gen->vaults : 1);
+	long group = sb_gen_group(gen, vault);
 
-	snprintf(f->name, sizeof(f->name), "kvgen-%04ld-%05ld", sub + 1,
-		 vault + 1);
+	sb_gen_name(sub, vault, f->name, sizeof(f->name));
 	sb_gen_subscription_id(sub, f->subscription_id);
 	snprintf(f->group, sizeof(f->group), "rg-vaults-%ld", group + 1);
 	f->location = regions[(size_t)(sub + group) %
@@ -303,8 +352,8 @@ static void add_ref(struct sb_vault_refs *refs, json_object *vault,
 static void add_generated(json_object *tenant, const struct sb_gen *gen,
 			  long sub, struct sb_vault_refs *refs)
 {
-	struct sb_gen_fields f;
 	json_object *entry;
+	char name[17];
 	long v;
 
 	for (v = 0; v < gen->vaults; v++) {
@@ -312,13 +361,13 @@ static void add_generated(json_object *tenant, const struct sb_gen *gen,
 			add_ref(refs, NULL, sub, v);
 			continue;
 		}
-		sb_gen_fields(gen, sub, v, &f);
-		if (!json_object_object_get_ex(gen->materialized, f.name,
+		sb_gen_name(sub, v, name, sizeof(name));
+		if (!json_object_object_get_ex(gen->materialized, name,
 					       NULL)) {
 			add_ref(refs, NULL, sub, v);
 			continue;
 		}
-		entry = sb_find_by(sb_jarr(tenant, "vaults"), "name", f.name);
+		entry = sb_find_by(sb_jarr(tenant, "vaults"), "name", name);
 		if (entry != NULL)
 			add_ref(refs, entry, sub, v);
 	}
@@ -391,7 +440,7 @@ static json_object *subscription_new(long sub)
 			       json_object_new_string(id));
 	json_object_object_add(s, "displayName", json_object_new_string(name));
 	json_object_object_add(s, "state", json_object_new_string("Enabled"));
-	for (g = 0; g < GEN_GROUPS; g++) {
+	for (g = 0; g < SB_GEN_GROUPS; g++) {
 		json_object *rg = json_object_new_object();
 		char *rg_name = sb_printf("rg-vaults-%ld", g + 1);
 

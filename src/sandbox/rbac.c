@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -135,4 +137,125 @@ bool sb_rbac_has_any_below(json_object *tenant, const char *oid,
 			return true;
 	}
 	return false;
+}
+
+struct sb_rbac_grants {
+	/* Lowercase subscription id -> array of the granting scopes at or
+	 * below /subscriptions/ID. */
+	json_object *by_subscription;
+	json_object *others;		/* array of the other granting scopes */
+};
+
+#define SUBSCRIPTIONS_PREFIX "/subscriptions/"
+
+/* Copies the lowercase subscription id of a scope below
+ * /subscriptions/ID into key. False when the scope has none, or one
+ * longer than the key. */
+static bool subscription_key(const char *scope, char *key, size_t size)
+{
+	size_t prefix = strlen(SUBSCRIPTIONS_PREFIX), i;
+
+	if (strncasecmp(scope, SUBSCRIPTIONS_PREFIX, prefix) != 0)
+		return false;
+	scope += prefix;
+	for (i = 0; scope[i] != '\0' && scope[i] != '/'; i++) {
+		if (i + 1 >= size)
+			return false;
+		key[i] = (char)tolower((unsigned char)scope[i]);
+	}
+	key[i] = '\0';
+	return i > 0;
+}
+
+static bool assignment_grants(json_object *tenant, json_object *ra,
+			      struct action_query *q)
+{
+	json_object *def = sb_tenant_role_definition(tenant,
+					sb_jstr(ra, "roleDefinitionId"));
+	json_object *perms = sb_jarr(def, "permissions");
+	size_t j, m = perms ? json_object_array_length(perms) : 0;
+
+	for (j = 0; j < m; j++)
+		if (grants(json_object_array_get_idx(perms, j), q))
+			return true;
+	return false;
+}
+
+struct sb_rbac_grants *sb_rbac_grants_new(json_object *tenant,
+					  const char *oid,
+					  const char *action)
+{
+	struct sb_rbac_grants *g = calloc(1, sizeof(*g));
+	struct action_query q = { action, "actions", "notActions" };
+	json_object *list = sb_jarr(tenant, "roleAssignments");
+	size_t i, n = list ? json_object_array_length(list) : 0;
+	json_object *bucket;
+	char key[128];
+
+	if (g == NULL)
+		abort();
+	g->by_subscription = json_object_new_object();
+	g->others = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		json_object *ra = json_object_array_get_idx(list, i);
+		const char *scope = sb_jstr(ra, "scope");
+
+		if (scope == NULL || !sb_ieq(sb_jstr(ra, "principalId"), oid) ||
+		    !assignment_grants(tenant, ra, &q))
+			continue;
+		if (!subscription_key(scope, key, sizeof(key))) {
+			json_object_array_add(g->others,
+					      json_object_new_string(scope));
+			continue;
+		}
+		if (!json_object_object_get_ex(g->by_subscription, key,
+					       &bucket)) {
+			bucket = json_object_new_array();
+			json_object_object_add(g->by_subscription, key,
+					       bucket);
+		}
+		json_object_array_add(bucket, json_object_new_string(scope));
+	}
+	return g;
+}
+
+static bool any_covers(json_object *scopes, const char *scope)
+{
+	size_t i, n = scopes ? json_object_array_length(scopes) : 0;
+
+	for (i = 0; i < n; i++)
+		if (scope_covers(json_object_get_string(
+				json_object_array_get_idx(scopes, i)), scope))
+			return true;
+	return false;
+}
+
+bool sb_rbac_grants_cover(const struct sb_rbac_grants *g, const char *scope)
+{
+	json_object *bucket = NULL;
+	char key[128];
+
+	if (any_covers(g->others, scope))
+		return true;
+	/* A scope below /subscriptions/ID can only be covered by another
+	 * scope with the same ID, which is in that ID's bucket. */
+	if (subscription_key(scope, key, sizeof(key))) {
+		json_object_object_get_ex(g->by_subscription, key, &bucket);
+		return any_covers(bucket, scope);
+	}
+	json_object_object_foreach(g->by_subscription, id, scopes) {
+		(void)id;
+		if (any_covers(scopes, scope))
+			return true;
+	}
+	return false;
+}
+
+void sb_rbac_grants_free(struct sb_rbac_grants *g)
+{
+	if (g == NULL)
+		return;
+	json_object_put(g->by_subscription);
+	json_object_put(g->others);
+	free(g);
 }

@@ -371,35 +371,6 @@ static json_object *resource_row(struct sb_sandbox *sb, json_object *vault)
 	return row;
 }
 
-/* Whether the request covers the vault's subscription and the caller may
- * read the vault. */
-static bool vault_in_scope(struct sb_request *req, struct graph_request *r,
-			   json_object *vault)
-{
-	const char *sub = sb_jstr(vault, "subscriptionId");
-	json_object *entry = sb_tenant_subscription(req->sb->tenant, sub);
-	const char *oid = sb_jstr(req->claims, "oid");
-	char *scope;
-	bool ok = r->subscriptions == NULL;
-
-	/* Resource Graph returns rows of the token's tenant only. */
-	if (!sb_ieq(sb_entry_tenant(req->sb->tenant, entry),
-		    sb_jstr(req->claims, "tid")))
-		return false;
-
-	for (size_t i = 0; !ok && i < json_object_array_length(
-		     r->subscriptions); i++)
-		ok = sb_ieq(json_object_get_string(json_object_array_get_idx(
-				    r->subscriptions, i)), sub);
-	if (!ok)
-		return false;
-	scope = sb_vault_scope(vault);
-	ok = sb_rbac_allows(req->sb->tenant, oid, scope,
-			    "Microsoft.KeyVault/vaults/read");
-	free(scope);
-	return ok;
-}
-
 /* Whether a row whose c->column is value (NULL when it has none) meets
  * the condition. */
 static bool value_holds(const struct sb_kql_condition *c, const char *value)
@@ -438,168 +409,381 @@ static json_object *projected(const struct sb_kql_query *q, json_object *row)
 	return out;
 }
 
+/* A growing text; keys and pages are written into one of these instead
+ * of one allocation per row. */
+struct text_buffer {
+	char *text;
+	size_t len;
+	size_t cap;
+};
+
+static void buffer_append(struct text_buffer *b, const char *text,
+			  size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		b->cap = b->cap ? b->cap : 4096;
+		while (b->len + len + 1 > b->cap)
+			b->cap *= 2;
+		b->text = realloc(b->text, b->cap);
+		if (b->text == NULL)
+			abort();
+	}
+	memcpy(b->text + b->len, text, len);
+	b->len += len;
+	b->text[b->len] = '\0';
+}
+
+static void buffer_add(struct text_buffer *b, const char *text)
+{
+	buffer_append(b, text, strlen(text));
+}
+
 /* A row of the result: its vault, its place in the tenant's order, and
- * the value of the "order by" column. */
+ * the offset of its "order by" value in the result's keys. */
 struct hit {
 	struct sb_vault_ref ref;
 	size_t order;
-	char *key;			/* NULL without "order by" */
+	size_t key;
 };
 
 struct hits {
 	struct hit *items;
 	size_t n;
+	/* The "order by" values, each NUL-terminated. Offset 0 is the
+	 * empty string, the key of rows without one. */
+	struct text_buffer keys;
 };
 
+/* The text columns of the resources table, which "where" and "order by"
+ * read. */
+enum column {
+	COLUMN_ID, COLUMN_NAME, COLUMN_TYPE, COLUMN_TENANT_ID,
+	COLUMN_LOCATION, COLUMN_RESOURCE_GROUP, COLUMN_SUBSCRIPTION_ID,
+	COLUMN_EMPTY,			/* kind and managedBy */
+	COLUMN_OTHER,			/* not a text column */
+};
+
+static enum column column_of(const char *name)
+{
+	static const struct {
+		const char *name;
+		enum column column;
+	} columns[] = {
+		{ "id", COLUMN_ID }, { "name", COLUMN_NAME },
+		{ "type", COLUMN_TYPE }, { "tenantId", COLUMN_TENANT_ID },
+		{ "location", COLUMN_LOCATION },
+		{ "resourceGroup", COLUMN_RESOURCE_GROUP },
+		{ "subscriptionId", COLUMN_SUBSCRIPTION_ID },
+		{ "kind", COLUMN_EMPTY }, { "managedBy", COLUMN_EMPTY },
+	};
+
+	for (size_t i = 0; i < sizeof(columns) / sizeof(*columns); i++)
+		if (strcmp(name, columns[i].name) == 0)
+			return columns[i].column;
+	return COLUMN_OTHER;
+}
+
+/* The lookups that evaluating one query repeats for each of thousands of
+ * vaults, done once. Linear lookups of subscriptions and role
+ * assignments per vault took most of the first page's time. */
+struct eval_context {
+	struct sb_request *req;
+	const struct sb_kql_query *q;
+	const char *tid;		/* the tenant of the caller's token */
+	json_object *requested;		/* lowercase subscription ids of the
+					   request; NULL: every one */
+	struct sb_rbac_grants *grants;	/* where the caller may read vaults */
+	struct sb_gen gen;
+	bool generated;
+	json_object **sub_entries;	/* generated subscription -> entry */
+	enum column where[SB_KQL_MAX_CONDITIONS];
+	enum column order_by;
+};
+
+static void eval_context_init(struct eval_context *ctx,
+			      struct sb_request *req,
+			      const struct graph_request *r)
+{
+	json_object *tenant = req->sb->tenant;
+	size_t i, n;
+	char *id;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->req = req;
+	ctx->q = &r->kql;
+	ctx->tid = sb_jstr(req->claims, "tid");
+	if (r->subscriptions != NULL) {
+		ctx->requested = json_object_new_object();
+		n = json_object_array_length(r->subscriptions);
+		for (i = 0; i < n; i++) {
+			id = lowercase(json_object_get_string(
+				json_object_array_get_idx(r->subscriptions, i)));
+			json_object_object_add(ctx->requested, id, NULL);
+			free(id);
+		}
+	}
+	ctx->grants = sb_rbac_grants_new(tenant, sb_jstr(req->claims, "oid"),
+					 "Microsoft.KeyVault/vaults/read");
+	ctx->generated = sb_gen_read(tenant, &ctx->gen);
+	if (ctx->generated && ctx->gen.subscriptions > 0) {
+		ctx->sub_entries = calloc((size_t)ctx->gen.subscriptions,
+					  sizeof(*ctx->sub_entries));
+		if (ctx->sub_entries == NULL)
+			abort();
+		sb_gen_subscription_entries(tenant, &ctx->gen,
+					    ctx->sub_entries);
+	}
+	for (i = 0; i < r->kql.n_where; i++)
+		ctx->where[i] = column_of(r->kql.where[i].column);
+	ctx->order_by = r->kql.order_by ? column_of(r->kql.order_by) :
+			COLUMN_OTHER;
+}
+
+static void eval_context_clear(struct eval_context *ctx)
+{
+	json_object_put(ctx->requested);
+	sb_rbac_grants_free(ctx->grants);
+	free(ctx->sub_entries);
+}
+
+/* Whether the request covers subscription_id, whose entry is sub_entry,
+ * and the caller may read the vault at scope. */
+static bool in_scope(const struct eval_context *ctx, json_object *sub_entry,
+		     const char *subscription_id, const char *scope)
+{
+	char *key;
+	bool requested;
+
+	/* Resource Graph returns rows of the token's tenant only. */
+	if (!sb_ieq(sb_entry_tenant(ctx->req->sb->tenant, sub_entry),
+		    ctx->tid))
+		return false;
+	if (ctx->requested != NULL) {
+		if (subscription_id == NULL)
+			return false;
+		key = lowercase(subscription_id);
+		requested = json_object_object_get_ex(ctx->requested, key,
+						      NULL);
+		free(key);
+		if (!requested)
+			return false;
+	}
+	return sb_rbac_grants_cover(ctx->grants, scope);
+}
+
+static bool vault_in_scope(const struct eval_context *ctx,
+			   json_object *vault)
+{
+	const char *sub = sb_jstr(vault, "subscriptionId");
+	char *scope = sb_vault_scope(vault);
+	bool ok;
+
+	ok = in_scope(ctx, sb_tenant_subscription(ctx->req->sb->tenant, sub),
+		      sub, scope);
+	free(scope);
+	return ok;
+}
+
 /* Whether the vaults of one generated resource group are in the request's
- * scope, and their tenant: the same for every vault of the group until
- * a lookup makes one real, so it is worked out once per group. */
+ * scope, and their fields: the same for every vault of the group until
+ * a lookup makes one real, so they are worked out once per group. */
 struct group_scope {
-	char subscription_id[128];
-	char group[128];
-	const char *tenant_id;
+	long sub;			/* -1 before the first group */
+	long group;
+	struct sb_gen_fields fields;	/* of the group's first vault */
+	const char *tenant_id;		/* never NULL */
+	char lower_group[sizeof(((struct sb_gen_fields *)0)->group)];
+	char *id;			/* the first vault's id */
+	size_t id_prefix_len;		/* the length of id without the name */
 	bool in_scope;
 };
 
-static void group_scope_update(struct sb_request *req,
-			       struct graph_request *r,
-			       const struct sb_gen_fields *f,
+static void group_scope_update(const struct eval_context *ctx,
+			       const struct sb_vault_ref *ref, long group,
 			       struct group_scope *gs)
 {
-	json_object *vault;
+	json_object *entry = ctx->sub_entries[ref->sub];
+	size_t i;
 
-	if (strcmp(gs->subscription_id, f->subscription_id) == 0 &&
-	    strcmp(gs->group, f->group) == 0)
-		return;
-	snprintf(gs->subscription_id, sizeof(gs->subscription_id), "%s",
-		 f->subscription_id);
-	snprintf(gs->group, sizeof(gs->group), "%s", f->group);
-	gs->tenant_id = sb_entry_tenant(req->sb->tenant,
-			sb_tenant_subscription(req->sb->tenant,
-					       f->subscription_id));
-	/* A stand-in entry with the fields vault_in_scope() reads. */
-	vault = json_object_new_object();
-	add_text(vault, "name", f->name);
-	add_text(vault, "subscriptionId", f->subscription_id);
-	add_text(vault, "resourceGroup", f->group);
-	gs->in_scope = vault_in_scope(req, r, vault);
-	json_object_put(vault);
+	gs->sub = ref->sub;
+	gs->group = group;
+	sb_gen_fields(&ctx->gen, ref->sub, ref->index, &gs->fields);
+	gs->tenant_id = sb_entry_tenant(ctx->req->sb->tenant, entry);
+	if (gs->tenant_id == NULL)
+		gs->tenant_id = "";
+	for (i = 0; gs->fields.group[i] != '\0'; i++)
+		gs->lower_group[i] = (char)tolower(
+			(unsigned char)gs->fields.group[i]);
+	gs->lower_group[i] = '\0';
+	free(gs->id);
+	gs->id = sb_vault_fields_scope(&gs->fields);
+	gs->id_prefix_len = strlen(gs->id) - strlen(gs->fields.name);
+	gs->in_scope = in_scope(ctx, entry, gs->fields.subscription_id,
+				gs->id);
 }
 
 /*
- * The top-level columns of a generated vault's row, which "where" and
- * "order by" read. They are looked up here instead of in a built row,
- * because building 10,000 JSON rows took most of the first page's CPU
- * time (callgrind).
+ * The text columns of a generated vault's row, which "where" and "order
+ * by" read. They are looked up here instead of in a built row, because
+ * building 10,000 JSON rows took most of the first page's CPU time
+ * (callgrind).
  */
 struct light_columns {
-	const struct sb_gen_fields *fields;
-	const char *tenant_id;
-	char *id;
-	char group[sizeof(((struct sb_gen_fields *)0)->group)];
+	const struct group_scope *gs;
+	char name[17];
+	char id[512];			/* "" until light_column() needs it */
 };
-
-static void light_columns_fill(struct light_columns *lc,
-			       const struct sb_gen_fields *f,
-			       const char *tenant_id)
-{
-	size_t i;
-
-	lc->fields = f;
-	lc->tenant_id = tenant_id ? tenant_id : "";
-	lc->id = sb_vault_fields_scope(f);
-	for (i = 0; f->group[i] != '\0' && i + 1 < sizeof(lc->group); i++)
-		lc->group[i] = (char)tolower((unsigned char)f->group[i]);
-	lc->group[i] = '\0';
-}
 
 /* Returns the value of column as resource_row() would give it, or NULL
  * for a column that is not a text column of the resources table. */
-static const char *light_column(const struct light_columns *lc,
-				const char *column)
+static const char *light_column(struct light_columns *lc, enum column c)
 {
-	static const char *const empty_columns[] = { "kind", "managedBy" };
+	const struct group_scope *gs = lc->gs;
 
-	if (strcmp(column, "id") == 0)
+	switch (c) {
+	case COLUMN_ID:
+		if (lc->id[0] == '\0') {
+			/* Both parts come from fields of 128 bytes. */
+			memcpy(lc->id, gs->id, gs->id_prefix_len);
+			memcpy(lc->id + gs->id_prefix_len, lc->name,
+			       sizeof(lc->name));
+		}
 		return lc->id;
-	if (strcmp(column, "name") == 0)
-		return lc->fields->name;
-	if (strcmp(column, "type") == 0)
-		return "microsoft.keyvault/vaults";
-	if (strcmp(column, "tenantId") == 0)
-		return lc->tenant_id;
-	if (strcmp(column, "location") == 0)
-		return lc->fields->location;
-	if (strcmp(column, "resourceGroup") == 0)
-		return lc->group;
-	if (strcmp(column, "subscriptionId") == 0)
-		return lc->fields->subscription_id;
-	for (size_t i = 0; i < sizeof(empty_columns) / sizeof(*empty_columns);
-	     i++)
-		if (strcmp(column, empty_columns[i]) == 0)
-			return "";
+	case COLUMN_NAME: return lc->name;
+	case COLUMN_TYPE: return "microsoft.keyvault/vaults";
+	case COLUMN_TENANT_ID: return gs->tenant_id;
+	case COLUMN_LOCATION: return gs->fields.location;
+	case COLUMN_RESOURCE_GROUP: return gs->lower_group;
+	case COLUMN_SUBSCRIPTION_ID: return gs->fields.subscription_id;
+	case COLUMN_EMPTY: return "";
+	case COLUMN_OTHER: break;
+	}
 	return NULL;
 }
 
-static bool light_matches(const struct sb_kql_query *q,
-			  const struct light_columns *lc)
+/* Appends the "order by" value to the result's keys and returns its
+ * offset there; NULL is the empty key at offset 0. */
+static size_t key_add(struct hits *hits, const char *value)
 {
-	for (size_t i = 0; i < q->n_where; i++)
-		if (!value_holds(&q->where[i],
-				 light_column(lc, q->where[i].column)))
-			return false;
-	return true;
+	size_t at = hits->keys.len;
+
+	if (value == NULL || value[0] == '\0')
+		return 0;
+	buffer_append(&hits->keys, value, strlen(value) + 1);
+	return at;
 }
 
-static char *copy_or_null(const char *text)
-{
-	return text ? strdup(text) : NULL;
-}
-
-/* Whether ref is a row of the query's result. Sets *key to a copy of
- * its "order by" value, or NULL without "order by". */
-static bool ref_matches(struct sb_request *req, struct graph_request *r,
+/* Whether ref is a row of the query's result. Sets *key to the offset of
+ * its "order by" value in hits->keys. */
+static bool ref_matches(const struct eval_context *ctx,
 			const struct sb_vault_ref *ref, struct group_scope *gs,
-			char **key)
+			struct hits *hits, size_t *key)
 {
-	const struct sb_kql_query *q = &r->kql;
+	const struct sb_kql_query *q = ctx->q;
 	struct light_columns lc;
-	struct sb_gen_fields f;
 	json_object *row;
+	long group;
 	bool matches;
+	size_t i;
 
-	*key = NULL;
-	if (ref->vault != NULL) {
-		if (!vault_in_scope(req, r, ref->vault))
+	*key = 0;
+	if (ref->vault != NULL || !ctx->generated) {
+		if (ref->vault == NULL || !vault_in_scope(ctx, ref->vault))
 			return false;
-		row = resource_row(req->sb, ref->vault);
+		row = resource_row(ctx->req->sb, ref->vault);
 		matches = row_matches(q, row);
 		if (matches && q->order_by != NULL)
-			*key = copy_or_null(sb_jstr(row, q->order_by));
+			*key = key_add(hits, sb_jstr(row, q->order_by));
 		json_object_put(row);
 		return matches;
 	}
 
-	sb_vault_ref_fields(req->sb->tenant, ref, &f);
-	group_scope_update(req, r, &f, gs);
+	group = sb_gen_group(&ctx->gen, ref->index);
+	if (gs->sub != ref->sub || gs->group != group)
+		group_scope_update(ctx, ref, group, gs);
 	if (!gs->in_scope)
 		return false;
-	light_columns_fill(&lc, &f, gs->tenant_id);
-	matches = light_matches(q, &lc);
-	if (matches && q->order_by != NULL)
-		*key = copy_or_null(light_column(&lc, q->order_by));
-	free(lc.id);
-	return matches;
+	lc.gs = gs;
+	lc.id[0] = '\0';
+	sb_gen_name(ref->sub, ref->index, lc.name, sizeof(lc.name));
+	for (i = 0; i < q->n_where; i++)
+		if (!value_holds(&q->where[i],
+				 light_column(&lc, ctx->where[i])))
+			return false;
+	if (q->order_by != NULL)
+		*key = key_add(hits, light_column(&lc, ctx->order_by));
+	return true;
 }
 
-static int compare_hits(const void *a, const void *b)
+static int compare_hits(const struct hit *x, const struct hit *y,
+			const char *keys)
 {
-	const struct hit *x = a, *y = b;
-	int order = strcmp(x->key ? x->key : "", y->key ? y->key : "");
+	int order = strcmp(keys + x->key, keys + y->key);
 
 	if (order != 0)
 		return order;
 	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Merges the sorted runs src[lo, mid) and src[mid, hi) into dst[lo, hi). */
+static void merge_runs(const struct hit *src, struct hit *dst, size_t lo,
+		       size_t mid, size_t hi, const char *keys)
+{
+	size_t a = lo, b = mid, out = lo;
+
+	while (a < mid && b < hi)
+		dst[out++] = compare_hits(&src[b], &src[a], keys) < 0 ?
+			     src[b++] : src[a++];
+	while (a < mid)
+		dst[out++] = src[a++];
+	while (b < hi)
+		dst[out++] = src[b++];
+}
+
+/*
+ * Sorts hits by compare_hits() with a merge sort that starts from the
+ * ascending runs already in the list. sb_vault_refs_list() returns
+ * generated vaults in id order, so the usual "order by id" costs about
+ * one comparison per row instead of log2(rows) with qsort().
+ * compare_hits() orders every two hits, so the result is the one
+ * qsort() gives.
+ */
+static void sort_by_runs(struct hits *hits)
+{
+	struct hit *items = hits->items, *buf, *src, *dst, *swap;
+	const char *keys = hits->keys.text;
+	size_t n = hits->n, *starts, runs = 1, out, j;
+
+	buf = malloc(n * sizeof(*buf));
+	starts = malloc((n + 1) * sizeof(*starts));
+	if (buf == NULL || starts == NULL)
+		abort();
+	starts[0] = 0;
+	for (j = 1; j < n; j++)
+		if (compare_hits(&items[j - 1], &items[j], keys) > 0)
+			starts[runs++] = j;
+	starts[runs] = n;
+	src = items;
+	dst = buf;
+	while (runs > 1) {
+		/* Merges runs 2k and 2k+1 into the new run k. Reading index
+		 * j and up while writing index j / 2 loses nothing. */
+		for (j = 0, out = 0; j < runs; j += 2, out++) {
+			size_t hi = j + 1 < runs ? starts[j + 2] : starts[j + 1];
+
+			merge_runs(src, dst, starts[j], starts[j + 1], hi, keys);
+			starts[out] = starts[j];
+		}
+		starts[out] = n;
+		runs = out;
+		swap = src;
+		src = dst;
+		dst = swap;
+	}
+	if (src != items)
+		memcpy(items, src, n * sizeof(*items));
+	free(starts);
+	free(buf);
 }
 
 /* Sorts by the "order by" column; ties keep the tenant's order. */
@@ -610,7 +794,7 @@ static void sort_hits(const struct sb_kql_query *q, struct hits *hits)
 
 	if (q->order_by == NULL || hits->n == 0)
 		return;
-	qsort(hits->items, hits->n, sizeof(*hits->items), compare_hits);
+	sort_by_runs(hits);
 	for (i = 0; q->descending && i < hits->n / 2; i++) {
 		swap = hits->items[i];
 		hits->items[i] = hits->items[hits->n - 1 - i];
@@ -619,84 +803,159 @@ static void sort_hits(const struct sb_kql_query *q, struct hits *hits)
 }
 
 /* Every vault of the query's result, sorted; rows are built per page. */
-static void evaluate(struct sb_request *req, struct graph_request *r,
+static void evaluate(struct sb_request *req, const struct graph_request *r,
 		     struct hits *hits)
 {
-	struct group_scope gs = { .in_scope = false };
+	struct group_scope gs = { .sub = -1, .group = -1 };
+	struct eval_context ctx;
 	struct sb_vault_refs refs;
-	char *key;
-	size_t i;
+	size_t i, key;
 
+	eval_context_init(&ctx, req, r);
 	sb_vault_refs_list(req->sb->tenant, NULL, &refs);
 	hits->items = calloc(refs.n ? refs.n : 1, sizeof(*hits->items));
 	hits->n = 0;
 	if (hits->items == NULL)
 		abort();
+	buffer_append(&hits->keys, "", 1);
 	for (i = 0; i < refs.n; i++) {
-		if (ref_matches(req, r, &refs.items[i], &gs, &key))
+		if (ref_matches(&ctx, &refs.items[i], &gs, hits, &key))
 			hits->items[hits->n++] = (struct hit){
 				refs.items[i], i, key };
 	}
+	free(gs.id);
 	sb_vault_refs_clear(&refs);
+	eval_context_clear(&ctx);
 	sort_hits(&r->kql, hits);
 }
 
 static void hits_clear(struct hits *hits)
 {
-	for (size_t i = 0; i < hits->n; i++)
-		free(hits->items[i].key);
 	free(hits->items);
-	hits->items = NULL;
-	hits->n = 0;
+	free(hits->keys.text);
+	memset(hits, 0, sizeof(*hits));
 }
 
-/* The result of the last query, kept so that its later pages do not
- * evaluate it again: over a large generated tenant that costs more than
- * building a page. Any request that may change the tenant changes
+/* The row text of one generated vault split at its vault name, which is
+ * where the rows of its resource group differ; see write_template_row(). */
+struct row_template {
+	char *text;			/* the parts, one after another */
+	size_t *ends;			/* part i ends at text + ends[i] */
+	size_t n_parts;
+	bool unbuildable;		/* the group's rows are built in full */
+};
+
+/* The result of one query, kept so that its later pages do not evaluate
+ * it again: over a large generated tenant that costs more than building
+ * a page. Any request that may change the tenant changes
  * sb->tenant_version, which retires the result. */
-struct sb_graph_cache {
+struct graph_result {
 	char binding[17];
 	char caller[64];
 	char tenant[64];
 	unsigned long version;
+	unsigned long last_used;
 	struct hits hits;
-	/* "SUBSCRIPTION/GROUP" -> array of the strings around the vault
-	 * name in one generated vault's row text; see template_row(). */
-	json_object *templates;
+	/* Indexed by generated subscription * SB_GEN_GROUPS + group;
+	 * NULL until a page needs them. */
+	struct row_template *templates;
+	size_t n_templates;
 };
 
-static bool cache_fits(struct sb_request *req, const struct graph_request *r,
-		       const struct sb_graph_cache *c)
+/* kvlink lists the vaults of each tenant it signed in to, one query per
+ * tenant, so results are kept for a few callers and tenants at once. */
+#define GRAPH_RESULTS 8
+
+struct sb_graph_cache {
+	struct graph_result *results[GRAPH_RESULTS];
+	unsigned long clock;		/* counts the lookups, for LRU */
+};
+
+static void result_free(struct graph_result *res)
+{
+	if (res == NULL)
+		return;
+	hits_clear(&res->hits);
+	for (size_t i = 0; i < res->n_templates; i++) {
+		free(res->templates[i].text);
+		free(res->templates[i].ends);
+	}
+	free(res->templates);
+	free(res);
+}
+
+static bool result_fits(struct sb_request *req,
+			const struct graph_request *r,
+			const struct graph_result *res)
 {
 	const char *tid = sb_jstr(req->claims, "tid");
 
-	return c != NULL && c->version == req->sb->tenant_version &&
-	       strcmp(c->binding, r->binding) == 0 &&
-	       strcmp(c->caller, req->caller) == 0 &&
-	       strcmp(c->tenant, tid ? tid : "") == 0;
+	return res != NULL && res->version == req->sb->tenant_version &&
+	       strcmp(res->binding, r->binding) == 0 &&
+	       strcmp(res->caller, req->caller) == 0 &&
+	       strcmp(res->tenant, tid ? tid : "") == 0;
 }
 
-/* The hits of the query, from the cache or evaluated and cached. */
-static const struct hits *cached_hits(struct sb_request *req,
-				      struct graph_request *r)
+/* Frees the results of earlier tenant versions and returns the slot for
+ * a new result: a free one, or that of the least recently used result. */
+static struct graph_result **result_slot(struct sb_sandbox *sb,
+					 struct sb_graph_cache *c)
+{
+	struct graph_result **slot = NULL;
+	size_t i;
+
+	for (i = 0; i < GRAPH_RESULTS; i++) {
+		if (c->results[i] != NULL &&
+		    c->results[i]->version != sb->tenant_version) {
+			result_free(c->results[i]);
+			c->results[i] = NULL;
+		}
+		if (c->results[i] == NULL) {
+			if (slot == NULL || *slot != NULL)
+				slot = &c->results[i];
+		} else if (slot == NULL || (*slot != NULL &&
+			   c->results[i]->last_used < (*slot)->last_used)) {
+			slot = &c->results[i];
+		}
+	}
+	result_free(*slot);
+	*slot = NULL;
+	return slot;
+}
+
+/* The result of the query, from the cache or evaluated and cached. */
+static struct graph_result *cached_result(struct sb_request *req,
+					  const struct graph_request *r)
 {
 	struct sb_graph_cache *c = req->sb->graph_cache;
 	const char *tid = sb_jstr(req->claims, "tid");
+	struct graph_result **slot, *res;
 
-	if (cache_fits(req, r, c))
-		return &c->hits;
-	sb_resource_graph_free(req->sb);
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
+	if (c == NULL) {
+		c = calloc(1, sizeof(*c));
+		if (c == NULL)
+			abort();
+		req->sb->graph_cache = c;
+	}
+	c->clock++;
+	for (size_t i = 0; i < GRAPH_RESULTS; i++) {
+		if (result_fits(req, r, c->results[i])) {
+			c->results[i]->last_used = c->clock;
+			return c->results[i];
+		}
+	}
+	slot = result_slot(req->sb, c);
+	res = calloc(1, sizeof(*res));
+	if (res == NULL)
 		abort();
-	memcpy(c->binding, r->binding, sizeof(c->binding));
-	snprintf(c->caller, sizeof(c->caller), "%s", req->caller);
-	snprintf(c->tenant, sizeof(c->tenant), "%s", tid ? tid : "");
-	c->version = req->sb->tenant_version;
-	c->templates = json_object_new_object();
-	evaluate(req, r, &c->hits);
-	req->sb->graph_cache = c;
-	return &c->hits;
+	memcpy(res->binding, r->binding, sizeof(res->binding));
+	snprintf(res->caller, sizeof(res->caller), "%s", req->caller);
+	snprintf(res->tenant, sizeof(res->tenant), "%s", tid ? tid : "");
+	res->version = req->sb->tenant_version;
+	res->last_used = c->clock;
+	evaluate(req, r, &res->hits);
+	*slot = res;
+	return res;
 }
 
 void sb_resource_graph_free(struct sb_sandbox *sb)
@@ -705,8 +964,8 @@ void sb_resource_graph_free(struct sb_sandbox *sb)
 
 	if (c == NULL)
 		return;
-	hits_clear(&c->hits);
-	json_object_put(c->templates);
+	for (size_t i = 0; i < GRAPH_RESULTS; i++)
+		result_free(c->results[i]);
 	free(c);
 	sb->graph_cache = NULL;
 }
@@ -727,100 +986,118 @@ static json_object *hit_row(struct sb_request *req, struct graph_request *r,
 	return out;
 }
 
-/* Splits text at each occurrence of name into an array of strings. */
-static json_object *split_at_name(const char *text, const char *name)
+/* The JSON text of a page's row, as json-c writes it inside the page. */
+static const int row_format = JSON_C_TO_STRING_PLAIN |
+			      JSON_C_TO_STRING_NOSLASHESCAPE;
+
+/* Appends the row of one hit, built in full, to the page. */
+static void write_built_row(struct sb_request *req, struct graph_request *r,
+			    const struct hit *hit, struct text_buffer *page)
 {
-	json_object *parts = json_object_new_array();
-	size_t len = strlen(name);
+	json_object *row = hit_row(req, r, hit);
+
+	buffer_add(page, row ? json_object_to_json_string_ext(row, row_format)
+			     : "null");
+	json_object_put(row);
+}
+
+/* Whether name needs no escaping in JSON text, so that it is the same
+ * in the row text as in the name. Generated names always pass. */
+static bool json_plain(const char *name)
+{
+	for (; *name != '\0'; name++)
+		if (!isalnum((unsigned char)*name) && *name != '-')
+			return false;
+	return true;
+}
+
+/* Splits the text at each occurrence of name into t. */
+static void template_split(struct row_template *t, const char *text,
+			   const char *name)
+{
+	size_t len = strlen(name), cap = 4;
+	struct text_buffer parts = { 0 };
 	const char *at;
 
-	while ((at = strstr(text, name)) != NULL) {
-		json_object_array_add(parts, json_object_new_string_len(
-					      text, (int)(at - text)));
+	t->ends = malloc(cap * sizeof(*t->ends));
+	if (t->ends == NULL)
+		abort();
+	for (;;) {
+		at = strstr(text, name);
+		buffer_append(&parts, text, at ? (size_t)(at - text) :
+						 strlen(text));
+		if (t->n_parts == cap) {
+			cap *= 2;
+			t->ends = realloc(t->ends, cap * sizeof(*t->ends));
+			if (t->ends == NULL)
+				abort();
+		}
+		t->ends[t->n_parts++] = parts.len;
+		if (at == NULL)
+			break;
 		text = at + len;
 	}
-	json_object_array_add(parts, json_object_new_string(text));
-	return parts;
-}
-
-/* Joins parts with name between each two of them. Caller frees. */
-static char *join_with_name(json_object *parts, const char *name)
-{
-	size_t n = json_object_array_length(parts);
-	size_t len = strlen(name), size = 1, at = 0, part_len;
-	const char *part;
-	char *text;
-
-	for (size_t i = 0; i < n; i++)
-		size += (size_t)json_object_get_string_len(
-				json_object_array_get_idx(parts, i)) + len;
-	text = malloc(size);
-	if (text == NULL)
-		abort();
-	for (size_t i = 0; i < n; i++) {
-		part = json_object_get_string(json_object_array_get_idx(parts,
-									i));
-		part_len = strlen(part);
-		memcpy(text + at, part, part_len);
-		at += part_len;
-		if (i + 1 < n) {
-			memcpy(text + at, name, len);
-			at += len;
-		}
-	}
-	text[at] = '\0';
-	return text;
-}
-
-/* A row whose JSON text is text, which it takes over. */
-static json_object *text_row(char *text)
-{
-	json_object *row = json_object_new_object();
-
-	json_object_set_serializer(row, json_object_userdata_to_json_string,
-				   text, json_object_free_userdata);
-	return row;
+	t->text = parts.text;
 }
 
 /*
- * The projected row of a generated vault that no lookup has made real,
- * from its resource group's template. Building a page of 1,000 rows
- * through sb_vault_json() took about 20 ms of CPU time (perf, on a
+ * Appends the projected row of a generated vault that no lookup has made
+ * real, from its resource group's template. Building a page of 1,000
+ * rows through sb_vault_json() took about 20 ms of CPU time (perf, on a
  * shared two-core machine), so the sandbox, not the client, dominated
  * discovery benchmarks. The generated vaults of one resource group
  * differ only in their names (sb_gen_fields()). So the first row built
  * for a group is kept as text, split at its vault's name, and the
- * group's other rows put their own name into it. The name occurs only in the row's id,
- * name and vaultUri, because generated names ("kvgen-" and numbers)
- * cannot occur in subscription ids, groups, locations or the base URL.
- * NULL when the row has to be built in full: a vault with a port of its
- * own has another vaultUri.
+ * group's other rows put their own name into it. The name occurs only
+ * in the row's id, name and vaultUri, because generated names ("kvgen-"
+ * and numbers) cannot occur in subscription ids, groups, locations or
+ * the base URL. Returns false when the row has to be built in full: a
+ * vault with a port of its own has another vaultUri.
  */
-static json_object *template_row(struct sb_request *req,
-				 struct graph_request *r,
-				 struct sb_graph_cache *c,
-				 const struct hit *hit)
+static bool write_template_row(struct sb_request *req,
+			       struct graph_request *r,
+			       struct graph_result *res,
+			       const struct sb_gen *gen,
+			       const struct hit *hit,
+			       struct text_buffer *page)
 {
-	struct sb_gen_fields f;
-	json_object *parts, *row;
-	char *key;
+	long group = sb_gen_group(gen, hit->ref.index);
+	struct row_template *t;
+	json_object *row;
+	char name[17];
+	size_t i, start;
 
 	if (hit->ref.vault != NULL || req->sb->n_vault_ports > 0 ||
-	    c == NULL)
-		return NULL;
-	sb_vault_ref_fields(req->sb->tenant, &hit->ref, &f);
-	key = sb_printf("%s/%s", f.subscription_id, f.group);
-	if (!json_object_object_get_ex(c->templates, key, &parts)) {
-		row = hit_row(req, r, hit);
-		parts = row ? split_at_name(json_object_to_json_string_ext(
-				row, JSON_C_TO_STRING_PLAIN |
-				JSON_C_TO_STRING_NOSLASHESCAPE), f.name) :
-			NULL;
-		json_object_put(row);
-		json_object_object_add(c->templates, key, parts);
+	    hit->ref.sub >= gen->subscriptions || group >= SB_GEN_GROUPS)
+		return false;
+	if (res->templates == NULL) {
+		res->n_templates = (size_t)gen->subscriptions * SB_GEN_GROUPS;
+		res->templates = calloc(res->n_templates,
+					sizeof(*res->templates));
+		if (res->templates == NULL)
+			abort();
 	}
-	free(key);
-	return parts ? text_row(join_with_name(parts, f.name)) : NULL;
+	t = &res->templates[(size_t)hit->ref.sub * SB_GEN_GROUPS +
+			    (size_t)group];
+	sb_gen_name(hit->ref.sub, hit->ref.index, name, sizeof(name));
+	if (t->text == NULL && !t->unbuildable) {
+		row = hit_row(req, r, hit);
+		if (row != NULL && json_plain(name))
+			template_split(t, json_object_to_json_string_ext(
+					       row, row_format), name);
+		else
+			t->unbuildable = true;
+		json_object_put(row);
+	}
+	if (t->unbuildable)
+		return false;
+	for (i = 0, start = 0; i < t->n_parts; i++) {
+		buffer_append(page, t->text + start, t->ends[i] - start);
+		start = t->ends[i];
+		if (i + 1 < t->n_parts)
+			buffer_add(page, name);
+	}
+	return true;
 }
 
 /* --- Paging ------------------------------------------------------------- */
@@ -860,48 +1137,100 @@ static void spoil_page(json_object *data, const char *fault, long top)
 	}
 }
 
-static void reply_page(struct sb_request *req, struct sb_reply *reply,
-		       struct graph_request *r, const struct hits *hits,
-		       const char *fault)
+/* Where a page starts and ends in the result, and what follows it. */
+struct page_bounds {
+	size_t start;
+	size_t end;
+	bool more;
+	char *token;			/* "$skipToken", or NULL */
+};
+
+static void page_bounds_init(struct sb_request *req, struct graph_request *r,
+			     size_t total, const char *fault,
+			     struct page_bounds *p)
 {
-	size_t total = hits->n, i, end;
 	size_t size = (size_t)(r->top < req->sb->opt.page_size ?
 			       r->top : req->sb->opt.page_size);
+	bool repeat = fault != NULL && strcmp(fault, "repeat-token") == 0;
+
+	p->start = r->offset;
+	p->end = r->offset + size < total ? r->offset + size : total;
+	p->more = p->end < total;
+	p->token = p->more && pageable(&r->kql) ?
+		   token_encode(r, repeat ? size : p->end) : NULL;
+}
+
+/* Replies with the page as json-c objects, which the data faults edit. */
+static void reply_page_objects(struct sb_request *req,
+			       struct sb_reply *reply,
+			       struct graph_request *r,
+			       const struct hits *hits, const char *fault)
+{
 	json_object *body = json_object_new_object();
 	json_object *data = json_object_new_array();
-	bool more;
+	struct page_bounds p;
 
-	end = r->offset + size < total ? r->offset + size : total;
-	for (i = r->offset; i < end; i++) {
-		/* Faults edit rows as objects, so they get full rows. */
-		json_object *row = fault == NULL ?
-			template_row(req, r, req->sb->graph_cache,
-				     &hits->items[i]) : NULL;
-
-		json_object_array_add(data, row ? row : hit_row(
-					      req, r, &hits->items[i]));
-	}
-	more = end < total;
+	page_bounds_init(req, r, hits->n, fault, &p);
+	for (size_t i = p.start; i < p.end; i++)
+		json_object_array_add(data, hit_row(req, r, &hits->items[i]));
 	spoil_page(data, fault, r->top);
 
 	json_object_object_add(body, "totalRecords",
-			       json_object_new_int64((int64_t)total));
+			       json_object_new_int64((int64_t)hits->n));
 	json_object_object_add(body, "count", json_object_new_int64(
 				       (int64_t)json_object_array_length(
 					       data)));
 	add_text(body, "resultTruncated",
-		 more && !pageable(&r->kql) ? "true" : "false");
-	if (more && pageable(&r->kql)) {
-		bool repeat = fault != NULL &&
-			      strcmp(fault, "repeat-token") == 0;
-		char *token = token_encode(r, repeat ? size : end);
-
-		add_text(body, "$skipToken", token);
-		free(token);
-	}
+		 p.more && !pageable(&r->kql) ? "true" : "false");
+	if (p.token != NULL)
+		add_text(body, "$skipToken", p.token);
 	json_object_object_add(body, "facets", json_object_new_array());
 	json_object_object_add(body, "data", data);
 	sb_reply_json(reply, 200, body);
+	free(p.token);
+}
+
+/*
+ * Replies with the page written as JSON text into one buffer, byte for
+ * byte what reply_page_objects() sends without a fault. A json-c object
+ * per row and serialising them took about 3.5 ms for a page of 1,000
+ * generated vaults; copying template text takes a fraction of that.
+ */
+static void reply_page_text(struct sb_request *req, struct sb_reply *reply,
+			    struct graph_request *r,
+			    struct graph_result *res)
+{
+	struct text_buffer page = { 0 };
+	const struct hits *hits = &res->hits;
+	struct page_bounds p;
+	struct sb_gen gen;
+	bool generated = sb_gen_read(req->sb->tenant, &gen);
+	char *head;
+
+	page_bounds_init(req, r, hits->n, NULL, &p);
+	head = sb_printf("{\"totalRecords\":%zu,\"count\":%zu,"
+			 "\"resultTruncated\":\"%s\",", hits->n,
+			 p.end > p.start ? p.end - p.start : 0,
+			 p.more && !pageable(&r->kql) ? "true" : "false");
+	buffer_add(&page, head);
+	free(head);
+	if (p.token != NULL) {
+		/* base64url text needs no JSON escaping. */
+		buffer_add(&page, "\"$skipToken\":\"");
+		buffer_add(&page, p.token);
+		buffer_add(&page, "\",");
+	}
+	buffer_add(&page, "\"facets\":[],\"data\":[");
+	for (size_t i = p.start; i < p.end; i++) {
+		if (i > p.start)
+			buffer_add(&page, ",");
+		if (!generated || !write_template_row(req, r, res, &gen,
+						      &hits->items[i], &page))
+			write_built_row(req, r, &hits->items[i], &page);
+	}
+	buffer_add(&page, "]}");
+	sb_reply_json_text(reply, 200, page.text);
+	free(p.token);
 }
 
 /* Puts the paging fields of the body in the request's record. */
@@ -941,7 +1270,13 @@ void sb_route_resource_graph(struct sb_request *req, struct sb_reply *reply)
 		return;
 	if (read_request(req, reply, &r)) {
 		record_detail(reply, &r);
-		reply_page(req, reply, &r, cached_hits(req, &r), fault);
+		if (fault != NULL)
+			reply_page_objects(req, reply, &r,
+					   &cached_result(req, &r)->hits,
+					   fault);
+		else
+			reply_page_text(req, reply, &r,
+					cached_result(req, &r));
 	}
 	sb_kql_clear(&r.kql);
 	json_object_put(r.in);

@@ -163,6 +163,10 @@ void sb_reply_json(struct sb_reply *reply, unsigned int status,
 		   json_object *body);
 void sb_reply_text(struct sb_reply *reply, unsigned int status,
 		   const char *content_type, const char *text);
+/* Replies with JSON text that the caller wrote, which reply takes
+ * over: a large body written as text is not built as json-c objects. */
+void sb_reply_json_text(struct sb_reply *reply, unsigned int status,
+			char *text);
 void sb_reply_add_header(struct sb_reply *reply, const char *name,
 			 const char *value);
 void sb_reply_clear(struct sb_reply *reply);
@@ -230,6 +234,7 @@ bool sb_tenant_fill_vault(json_object *root, json_object *vault,
 			  char *errbuf, size_t errlen);
 
 /* generated.c: --generate's vaults, made up from three numbers */
+#define SB_GEN_GROUPS 3			/* resource groups per subscription */
 struct sb_gen {
 	long subscriptions;
 	long vaults;			/* per subscription */
@@ -268,6 +273,17 @@ bool sb_gen_read(json_object *tenant, struct sb_gen *gen);
 void sb_gen_subscription_id(long sub, char out[37]);
 void sb_gen_fields(const struct sb_gen *gen, long sub, long vault,
 		   struct sb_gen_fields *f);
+/* The index, below SB_GEN_GROUPS, of the resource group that contains
+ * vault number vault of each generated subscription. */
+long sb_gen_group(const struct sb_gen *gen, long vault);
+/* Writes the name of vault number vault of generated subscription sub. */
+void sb_gen_name(long sub, long vault, char *out, size_t size);
+/* Sets entries[S], for each of gen's subscriptions, to the entry that
+ * sb_tenant_subscription() finds for generated subscription S's id, or
+ * to NULL. */
+void sb_gen_subscription_entries(json_object *tenant,
+				 const struct sb_gen *gen,
+				 json_object **entries);
 /* Makes generated vault name a real entry of "vaults" and returns it;
  * NULL when name is no generated vault or was made real before. */
 json_object *sb_gen_materialize(json_object *tenant, const char *name);
@@ -390,6 +406,17 @@ bool sb_rbac_allows_data(json_object *tenant, const char *oid,
 			 const char *scope, const char *data_action);
 bool sb_rbac_has_any_below(json_object *tenant, const char *oid,
 			   const char *scope);
+/* The scopes at which one principal may perform one control-plane
+ * action, read from the tenant once. sb_rbac_grants_cover() then returns
+ * what sb_rbac_allows() would for the same tenant, without walking every
+ * role assignment for each scope. */
+struct sb_rbac_grants;
+struct sb_rbac_grants *sb_rbac_grants_new(json_object *tenant,
+					  const char *oid,
+					  const char *action);
+bool sb_rbac_grants_cover(const struct sb_rbac_grants *grants,
+			  const char *scope);
+void sb_rbac_grants_free(struct sb_rbac_grants *grants);
 
 /* The routes, one file per service. */
 void sb_route_login(struct sb_request *req, struct sb_reply *reply);

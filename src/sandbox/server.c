@@ -53,6 +53,17 @@ void sb_reply_text(struct sb_reply *reply, unsigned int status,
 	reply->content_type = content_type;
 }
 
+void sb_reply_json_text(struct sb_reply *reply, unsigned int status,
+			char *text)
+{
+	json_object_put(reply->json);
+	reply->json = NULL;
+	free(reply->text);
+	reply->status = status;
+	reply->text = text;
+	reply->content_type = "application/json; charset=utf-8";
+}
+
 void sb_reply_add_header(struct sb_reply *reply, const char *name,
 			 const char *value)
 {

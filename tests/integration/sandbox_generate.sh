@@ -89,19 +89,23 @@ kvl_json '[.[].status] | unique | join(",")' 200 "$WORK/requests.json"
 ARM_TOKEN=$(kvl_sandbox_post /_sandbox/token "{\"principal\":
 	\"avery@contoso.test\", \"audience\": \"$SANDBOX_URL/arm\"}" |
 	jq -r .access_token)
+# graph_post FILE BODY: Avery's Resource Graph request with that body,
+# the response into FILE.
+graph_post() {
+	kvl_curl -f -o "$1" -X POST -H "Authorization: Bearer $ARM_TOKEN" \
+		-H "Content-Type: application/json" -d "$2" \
+		"$SANDBOX_URL$GRAPH_PATH?api-version=2024-04-01" ||
+		kvl_fail "the Resource Graph query failed: $2"
+}
 # graph_page FILE [SKIPTOKEN]: one page of S3's vaults into FILE.
 graph_page() {
 	local options=""
 
 	[ -z "${2:-}" ] || options=", \"options\": {\"\$skipToken\": \"$2\"}"
-	kvl_curl -f -o "$1" -X POST -H "Authorization: Bearer $ARM_TOKEN" \
-		-H "Content-Type: application/json" \
-		-d "{\"subscriptions\": [\"$S3\"], \"query\": \"resources |
-			project id, name, type, location, resourceGroup,
-			subscriptionId, tenantId, properties, tags |
-			order by id asc\"$options}" \
-		"$SANDBOX_URL$GRAPH_PATH?api-version=2024-04-01" ||
-		kvl_fail "the Resource Graph query failed"
+	graph_post "$1" "{\"subscriptions\": [\"$S3\"], \"query\": \"resources |
+		project id, name, type, location, resourceGroup,
+		subscriptionId, tenantId, properties, tags |
+		order by id asc\"$options}"
 }
 graph_page "$WORK/template.json"
 kvl_sandbox_post /_sandbox/resource-graph '{"fault": "repeat-token"}' \
@@ -135,6 +139,82 @@ graph_page "$WORK/page2.json" "$SKIP"
 kvl_json .totalRecords 7 "$WORK/page2.json"
 kvl_json '[.data[].name] | join(",")' kvgen-0003-00006,kvgen-0003-00007 \
 	"$WORK/page2.json"
+
+# The sandbox keeps the results of several queries at once, so that
+# kvlink's query of its second tenant does not retire the first
+# tenant's result. A change to the tenant still retires every one.
+# other_page FILE [SKIPTOKEN]: 3 of S3's vaults by name, last first.
+other_page() {
+	local options="\"\$top\": 3"
+
+	[ -z "${2:-}" ] || options="$options, \"\$skipToken\": \"$2\""
+	graph_post "$1" "{\"subscriptions\": [\"$S3\"], \"query\": \"resources |
+		project id, name | order by name desc\",
+		\"options\": {$options}}"
+}
+kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
+graph_page "$WORK/page1.json"
+SKIP=$(jq -r '."$skipToken"' "$WORK/page1.json")
+other_page "$WORK/other1.json"
+OTHER_SKIP=$(jq -r '."$skipToken"' "$WORK/other1.json")
+kvl_json '[.data[].name] | join(",")' \
+	kvgen-0003-00007,kvgen-0003-00006,kvgen-0003-00005 "$WORK/other1.json"
+graph_page "$WORK/page2.json" "$SKIP"
+kvl_json '[.data[].name] | join(",")' kvgen-0003-00006,kvgen-0003-00007 \
+	"$WORK/page2.json"
+kvl_sandbox_post /_sandbox/break \
+	'{"vault": "kvgen-0003-00005", "action": "purge-vault"}' >/dev/null
+other_page "$WORK/other2.json" "$OTHER_SKIP"
+kvl_json .totalRecords 6 "$WORK/other2.json"
+kvl_json '[.data[].name] | join(",")' \
+	kvgen-0003-00003,kvgen-0003-00002,kvgen-0003-00001 "$WORK/other2.json"
+graph_page "$WORK/page2.json" "$SKIP"
+kvl_json .totalRecords 6 "$WORK/page2.json"
+kvl_json '[.data[].name] | join(",")' kvgen-0003-00007 "$WORK/page2.json"
+
+# "order by" sorts the tenant's own vaults in among the generated ones,
+# and a generated vault made real keeps its place.
+kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
+kvl_curl -f -o /dev/null -H "Authorization: Bearer $ARM_TOKEN" \
+	"$SANDBOX_URL/arm/subscriptions/$S3/resourceGroups/rg-vaults-2/providers/Microsoft.KeyVault/vaults/kvgen-0003-00004?api-version=2023-07-01" ||
+	kvl_fail "the lookup of kvgen-0003-00004 failed"
+# all_values COLUMN ORDER: COLUMN of every vault, one a line, from every
+# page of the query ordered by ORDER, in $WORK/values.txt.
+all_values() {
+	local options="" skip="" page=0
+
+	: >"$WORK/values.txt"
+	while [ "$page" -lt 40 ]; do
+		graph_post "$WORK/all.json" "{\"query\": \"resources |
+			project id, name | order by $2\"$options}"
+		jq -r ".data[].$1" "$WORK/all.json" >>"$WORK/values.txt"
+		skip=$(jq -r '."$skipToken" // empty' "$WORK/all.json")
+		[ -n "$skip" ] || return 0
+		options=", \"options\": {\"\$skipToken\": \"$skip\"}"
+		page=$((page + 1))
+	done
+	kvl_fail "the query by $2 had more than 40 pages"
+}
+# check_sorted SORT-OPTION... : whether $WORK/values.txt contains the 99
+# vaults of Avery's tenant, each once, in the order of sort with those
+# options. Without "subscriptions" the query also finds kv-archive,
+# whose subscription kvlink's discovery leaves out.
+check_sorted() {
+	local rows
+
+	rows=$(LC_ALL=C sort -u "$WORK/values.txt" | wc -l)
+	[ "$rows" = 99 ] || kvl_fail "the query gave $rows vaults, expected 99"
+	rows=$(wc -l <"$WORK/values.txt")
+	[ "$rows" = 99 ] || kvl_fail "the query gave $rows rows, expected 99"
+	LC_ALL=C sort "$@" "$WORK/values.txt" | cmp -s - "$WORK/values.txt" ||
+		kvl_fail "the rows are out of order: $(head -5 "$WORK/values.txt")"
+}
+all_values name 'name desc'
+check_sorted -r
+kvl_grep kvgen-0003-00004 "$WORK/values.txt"
+all_values id 'id asc'
+check_sorted
+kvl_grep /vaults/kvgen-0003-00004 "$WORK/values.txt"
 
 # One subscription's vaults through Resource Manager: 7 in pages of 5.
 kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
