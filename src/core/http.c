@@ -98,6 +98,7 @@ kvl_result kvl_http_new(const struct kvl_http_options *options,
 	if (http == NULL)
 		return KVL_ERR_NOMEM;
 
+	pthread_mutex_init(&http->lend_lock, NULL);
 	if (options != NULL)
 		http->options = *options;
 	if (http->options.connect_timeout_ms <= 0)
@@ -146,6 +147,9 @@ void kvl_http_free(struct kvl_http *http)
 		return;
 	if (http->curl != NULL)
 		curl_easy_cleanup(http->curl);
+	if (http->spare != NULL)
+		curl_easy_cleanup(http->spare);
+	pthread_mutex_destroy(&http->lend_lock);
 	if (http->multi != NULL)
 		curl_multi_cleanup(http->multi);
 	if (http->share != NULL)
@@ -203,6 +207,13 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *ctx)
 	}
 	if (!kvl_buf_add(&t->body, data, len))
 		return 0;
+	if (t->watch != NULL && !t->watch->done) {
+		long status = 0;
+
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status >= 200 && status <= 299)
+			t->watch->fn(t->watch, t->body.data, t->body.len);
+	}
 	return len;
 }
 
@@ -270,7 +281,7 @@ static int progress_cb(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	return kvl_sink_cancelled(t->http->options.sink) ||
-	       atomic_load(&t->http->ahead_discarded) ? 1 : 0;
+	       (t->stop != NULL && atomic_load(t->stop)) ? 1 : 0;
 }
 
 void kvl_http_transfer_clear(struct kvl_http_transfer *t)
@@ -710,9 +721,15 @@ static bool status_retryable(long status)
 				 status != 505);
 }
 
-/* Sleeps delay_ms in short steps so that a cancel, or the discard of
+static bool stopped(const struct kvl_sink *sink, const atomic_bool *stop)
+{
+	return kvl_sink_cancelled(sink) || (stop != NULL && atomic_load(stop));
+}
+
+/* Sleeps delay_ms in short steps so that a cancel, or the stop flag of
  * a request sent ahead, is noticed quickly. */
-static bool sleep_or_cancel(struct kvl_http *http, long delay_ms)
+static bool sleep_or_cancel(struct kvl_http *http, const atomic_bool *stop,
+			    long delay_ms)
 {
 	const struct kvl_sink *sink = http->options.sink;
 
@@ -720,14 +737,12 @@ static bool sleep_or_cancel(struct kvl_http *http, long delay_ms)
 		long step = delay_ms < SLEEP_STEP_MS ? delay_ms : SLEEP_STEP_MS;
 		struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
 
-		if (kvl_sink_cancelled(sink) ||
-		    atomic_load(&http->ahead_discarded))
+		if (stopped(sink, stop))
 			return false;
 		nanosleep(&ts, NULL);
 		delay_ms -= step;
 	}
-	return !kvl_sink_cancelled(sink) &&
-	       !atomic_load(&http->ahead_discarded);
+	return !stopped(sink, stop);
 }
 
 /* Moves what one transfer received into resp. */
@@ -764,13 +779,23 @@ void kvl_http_keep_partial(const struct kvl_http_transfer *t,
 	}
 }
 
-static CURLcode perform_once(struct kvl_http *http, const char *method,
+/* The target of one request: the handle that sends it, and the watch
+ * and stop flag of a request sent ahead (NULL otherwise). */
+struct send_target {
+	CURL *easy;
+	struct kvl_http_watch *watch;
+	const atomic_bool *stop;
+};
+
+static CURLcode perform_once(struct kvl_http *http,
+			     const struct send_target *to, const char *method,
 			     const char *url, const char *body,
 			     struct curl_slist *headers,
 			     struct kvl_http_response *resp,
 			     struct kvl_error *err, kvl_result *res)
 {
-	struct kvl_http_transfer t = { .http = http, .easy = http->curl,
+	struct kvl_http_transfer t = { .http = http, .easy = to->easy,
+				       .stop = to->stop, .watch = to->watch,
 				       .retry_after_s = -1 };
 	struct kvl_httptrace trace;
 	long connects = 0;
@@ -778,11 +803,11 @@ static CURLcode perform_once(struct kvl_http *http, const char *method,
 
 	t.body.secret = true;
 	kvl_http_setup_easy(&t, method, url, body, headers);
-	kvl_httptrace_start(&trace, http->curl);
+	kvl_httptrace_start(&trace, to->easy);
 	http->requests++;
-	code = curl_easy_perform(http->curl);
-	kvl_httptrace_finish(&trace, http->curl, method, url, code);
-	if (curl_easy_getinfo(http->curl, CURLINFO_NUM_CONNECTS,
+	code = curl_easy_perform(to->easy);
+	kvl_httptrace_finish(&trace, to->easy, method, url, code);
+	if (curl_easy_getinfo(to->easy, CURLINFO_NUM_CONNECTS,
 			      &connects) == CURLE_OK && connects > 0)
 		http->connections += (unsigned long)connects;
 	if (code == CURLE_OK) {
@@ -861,9 +886,10 @@ long kvl_http_next_delay(struct kvl_http *http, CURL *easy,
 }
 
 /* Sends one request with its retries; frees (and wipes) headers. */
-static kvl_result send_request(struct kvl_http *http, const char *method,
-			       const char *url, struct curl_slist *headers,
-			       const char *body,
+static kvl_result send_request(struct kvl_http *http,
+			       const struct send_target *to,
+			       const char *method, const char *url,
+			       struct curl_slist *headers, const char *body,
 			       struct kvl_http_response *resp,
 			       struct kvl_error *err)
 {
@@ -878,17 +904,17 @@ static kvl_result send_request(struct kvl_http *http, const char *method,
 	for (int attempt = 0;; attempt++) {
 		res = KVL_OK;
 		kvl_error_clear(&attempt_err);
-		code = perform_once(http, method, url, body, headers, resp,
-				    &attempt_err, &res);
+		code = perform_once(http, to, method, url, body, headers,
+				    resp, &attempt_err, &res);
 		kvl_http_log_attempt(method, url, code, resp, attempt);
 		if (res == KVL_ERR_CANCELLED)
 			break;
-		delay = kvl_http_next_delay(http, http->curl, method, code,
+		delay = kvl_http_next_delay(http, to->easy, method, code,
 					    resp, attempt, &timeouts);
 		if (delay < 0)
 			break;
 		kvl_log("http retrying %s in %ld ms", method, delay);
-		if (!sleep_or_cancel(http, delay)) {
+		if (!sleep_or_cancel(http, to->stop, delay)) {
 			res = kvl_error_set(&attempt_err, KVL_ERR_CANCELLED,
 					    "cancelled");
 			break;
@@ -917,6 +943,65 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			 struct kvl_http_response *resp,
 			 struct kvl_error *err)
 {
+	bool *lent;
+	CURL *easy = kvl_http_lend(http, &lent, err);
+	kvl_result res;
+
+	if (easy == NULL) {
+		memset(resp, 0, sizeof(*resp));
+		resp->retry_after_s = -1;
+		return err->result;
+	}
+	res = kvl_http_send_on(http, easy, NULL, NULL, method, url, bearer,
+			       content_type, body, resp, err);
+	kvl_http_give_back(http, lent);
+	return res;
+}
+
+CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
+		    struct kvl_error *err)
+{
+	CURL *easy = NULL;
+	bool both_lent;
+
+	pthread_mutex_lock(&http->lend_lock);
+	both_lent = http->curl_lent && http->spare_lent;
+	if (!http->curl_lent) {
+		*lent = &http->curl_lent;
+		easy = http->curl;
+	} else if (!http->spare_lent) {
+		if (http->spare == NULL)
+			http->spare = curl_easy_init();
+		*lent = &http->spare_lent;
+		easy = http->spare;
+	}
+	if (easy != NULL)
+		**lent = true;
+	pthread_mutex_unlock(&http->lend_lock);
+	if (easy == NULL)
+		kvl_error_set(err, KVL_ERR_NOMEM, both_lent ?
+			      _("cannot send another request at the same "
+				"time") : _("out of memory"));
+	return easy;
+}
+
+void kvl_http_give_back(struct kvl_http *http, bool *lent)
+{
+	pthread_mutex_lock(&http->lend_lock);
+	*lent = false;
+	pthread_mutex_unlock(&http->lend_lock);
+}
+
+kvl_result kvl_http_send_on(struct kvl_http *http, CURL *easy,
+			    struct kvl_http_watch *watch,
+			    const atomic_bool *stop, const char *method,
+			    const char *url, const char *bearer,
+			    const char *content_type, const char *body,
+			    struct kvl_http_response *resp,
+			    struct kvl_error *err)
+{
+	struct send_target to = { easy, watch, stop };
+
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
 	if (!kvl_url_allowed(url))
@@ -925,9 +1010,9 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 		return kvl_error_set(err, KVL_ERR_AUTH,
 				     _("the access token contains invalid "
 				       "characters; sign in again"));
-	return send_request(http, method, url,
-			    kvl_http_request_headers(bearer, content_type), body, resp,
-			    err);
+	return send_request(http, &to, method, url,
+			    kvl_http_request_headers(bearer, content_type),
+			    body, resp, err);
 }
 
 kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
@@ -936,7 +1021,10 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 				    struct kvl_error *err)
 {
 	const char *value = strchr(header, ':');
+	struct send_target to = { NULL, NULL, NULL };
 	struct curl_slist *headers, *next;
+	kvl_result res;
+	bool *lent;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
@@ -954,7 +1042,14 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 		kvl_http_free_headers(headers);
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
-	return send_request(http, "GET", url, next, NULL, resp, err);
+	to.easy = kvl_http_lend(http, &lent, err);
+	if (to.easy == NULL) {
+		kvl_http_free_headers(next);
+		return err->result;
+	}
+	res = send_request(http, &to, "GET", url, next, NULL, resp, err);
+	kvl_http_give_back(http, lent);
+	return res;
 }
 
 static kvl_result status_result(long status)
@@ -1350,5 +1445,5 @@ bool kvl_http_backoff_wait(struct kvl_http *http, int attempt)
 					     http->options.max_backoff_ms,
 					     attempt, -1);
 
-	return sleep_or_cancel(http, delay);
+	return sleep_or_cancel(http, NULL, delay);
 }

@@ -133,18 +133,44 @@ kvl_result kvl_http_json_response(const struct kvl_http_response *resp,
 struct kvl_http_ahead;
 
 /*
+ * How a request sent ahead leads to the next one, for paged responses:
+ * early looks at the start of a 2xx body that is still arriving (the
+ * whole body so far) and returns a copy of one value once it is
+ * complete there, else NULL. follow, when not NULL, gets that value
+ * and returns the next request, started with kvl_http_ahead_start(),
+ * or NULL. Both run on the request's own thread, so follow must be
+ * safe to call while the caller's thread is busy with the same data.
+ */
+struct kvl_http_chain {
+	char *(*early)(const char *body, size_t len);
+	struct kvl_http_ahead *(*follow)(void *ctx, const char *value);
+	void *ctx;
+};
+
+/*
  * Sends a request as kvl_http_send() does, with the same retries and
- * limits, on a new thread that uses the client's handle and connection,
- * and returns at once. Until kvl_http_ahead_finish() or
- * kvl_http_ahead_discard() the caller sends nothing else on http. The
- * strings passed in are not copied, so they must stay valid and
- * unchanged until then.
+ * limits, on a new thread, and returns at once. The strings are copied.
+ * At most two requests run at once on one client, counting those of
+ * kvl_http_send(), each on its own handle and connection; a third one
+ * fails. chain may be NULL (see struct kvl_http_chain and
+ * kvl_http_ahead_early()).
  */
 kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
 				const char *url, const char *bearer,
 				const char *content_type, const char *body,
+				const struct kvl_http_chain *chain,
 				struct kvl_http_ahead **out,
 				struct kvl_error *err) KVL_NODISCARD;
+/*
+ * Waits until the chain's early function has found its value, or the
+ * request has ended. Returns the value (the caller frees it) or NULL,
+ * and sets *next to the request that follow sent with it, or NULL; the
+ * caller finishes or discards that one too. The value may come from a
+ * response that is then retried, so it is a hint to check against the
+ * finished response.
+ */
+char *kvl_http_ahead_early(struct kvl_http_ahead *ahead,
+			   struct kvl_http_ahead **next);
 /* Waits for the request and returns what kvl_http_send() would have
  * returned; frees ahead. */
 kvl_result kvl_http_ahead_finish(struct kvl_http_ahead *ahead,

@@ -7,6 +7,7 @@
 #ifndef KVL_HTTP_PRIVATE_H
 #define KVL_HTTP_PRIVATE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,22 +27,43 @@ struct kvl_http {
 	 * variable's name; NULL with the system's trust store. */
 	const char *ca_source;
 	struct kvl_netenv net;
-	unsigned long requests;
+	/* Counted by every thread that sends on this client. */
+	atomic_ulong requests;
 	/* New connections that libcurl opened, over every transfer. */
-	unsigned long connections;
+	atomic_ulong connections;
 	/* For kvl_http_list_many(), created on first use: the multi handle
 	 * keeps connections, the share handle TLS sessions and DNS. */
 	CURLM *multi;
 	CURLSH *share;
-	/* Set while kvl_http_ahead_discard() waits for a request's thread:
-	 * the transfer and its retry waits stop early. */
-	atomic_bool ahead_discarded;
+	/* A second handle, created on first use, for a request sent while
+	 * the response to another is still arriving on curl (see
+	 * core/httpahead.c). It keeps a connection of its own. The lent
+	 * flags, under lend_lock, mark the handles in use. */
+	CURL *spare;
+	pthread_mutex_t lend_lock;
+	bool curl_lent;
+	bool spare_lent;
+};
+
+/*
+ * Shows the start of a response body to a reader while it arrives. fn
+ * gets the whole body received so far, each time more of it comes,
+ * while the status is 2xx, and sets done when it has seen enough.
+ */
+struct kvl_http_watch {
+	void (*fn)(struct kvl_http_watch *watch, const char *body,
+		   size_t len);
+	bool done;
 };
 
 /* State of one transfer, shared with libcurl's callbacks. */
 struct kvl_http_transfer {
 	struct kvl_http *http;
 	CURL *easy;		/* the handle that runs the transfer */
+	/* When set, the transfer and its retry waits end once it is
+	 * true: a request sent ahead that its caller dropped. */
+	const atomic_bool *stop;
+	struct kvl_http_watch *watch;	/* or NULL */
 	struct kvl_buf body;
 	bool too_large;
 	char *correlation[3];	/* by preference, see header_cb */
@@ -59,6 +81,25 @@ void kvl_http_free_headers(struct curl_slist *list);
 
 /* Whether a token can go into a header line: printable ASCII only. */
 bool kvl_http_token_is_safe(const char *token);
+
+/*
+ * Lends a free handle of http, the main one when it is free, else the
+ * spare one, and marks it used until kvl_http_give_back(lent). Returns
+ * NULL with err set when both are in use or memory runs out.
+ */
+CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
+		    struct kvl_error *err);
+void kvl_http_give_back(struct kvl_http *http, bool *lent);
+
+/* kvl_http_send() on the handle easy of http, with a watch on the body
+ * and a stop flag (both may be NULL). */
+kvl_result kvl_http_send_on(struct kvl_http *http, CURL *easy,
+			    struct kvl_http_watch *watch,
+			    const atomic_bool *stop, const char *method,
+			    const char *url, const char *bearer,
+			    const char *content_type, const char *body,
+			    struct kvl_http_response *resp,
+			    struct kvl_error *err) KVL_NODISCARD;
 kvl_result kvl_http_url_rejected(const char *url, struct kvl_error *err);
 
 /* Resets t->easy and sets every option of one attempt on it. */

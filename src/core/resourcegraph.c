@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,6 +9,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/resourcegraph.h"
+#include "core/secret.h"
 #include "i18n.h"
 
 /*
@@ -295,7 +297,9 @@ static const char *read_token_value(const char *p, const char *end,
 	return after;
 }
 
-char *kvl_resgraph_scan_skip_token(const char *text, size_t len)
+/* Scans for kvl_resgraph_scan_skip_token() when whole is set, else for
+ * kvl_resgraph_scan_skip_token_start(). */
+static char *scan_skip_token(const char *text, size_t len, bool whole)
 {
 	const char *p = skip_space(text, text + len), *end = text + len;
 	const char *after;
@@ -338,13 +342,23 @@ char *kvl_resgraph_scan_skip_token(const char *text, size_t len)
 			break;
 		}
 	}
-	/* Text that ends early or does not close its object is left to
-	 * the full parse, which reports it. */
-	if (p == NULL || depth != 0) {
+	/* Whole text that ends early or does not close its object is
+	 * left to the full parse, which reports it. */
+	if (whole && (p == NULL || depth != 0)) {
 		free(found);
 		return NULL;
 	}
 	return found;
+}
+
+char *kvl_resgraph_scan_skip_token(const char *text, size_t len)
+{
+	return scan_skip_token(text, len, true);
+}
+
+char *kvl_resgraph_scan_skip_token_start(const char *text, size_t len)
+{
+	return scan_skip_token(text, len, false);
 }
 
 /* --- Rows --------------------------------------------------------------- */
@@ -421,12 +435,22 @@ struct resgraph_run {
 	size_t cap_vaults;
 	size_t n_delivered;	/* vaults handed to each */
 	char *url;
-	/* The current batch's request body. Its pages differ only in
-	 * options.$skipToken, so it is built once per batch. */
-	json_object *request;
-	/* The $skipToken values of the current batch, to catch a repeat. */
+	/* The $skipToken values that the parsed pages of the current batch
+	 * gave, to catch a repeat. */
 	char *tokens[KVL_RESGRAPH_MAX_PAGES];
 	size_t n_tokens;
+	/* The current batch, which the threads of its page requests read
+	 * too: each requests the next page as soon as its own page shows a
+	 * $skipToken (see follow_page). */
+	const char *const *subs;
+	size_t n_subs;
+	struct kvl_http_chain chain;
+	pthread_mutex_t lock;
+	/* Under lock: the bearer token for the next request (in secret
+	 * memory), and the tokens that pages were requested with. */
+	char *bearer;
+	char *sent[KVL_RESGRAPH_MAX_PAGES];
+	size_t n_sent;
 };
 
 static bool in_list(const char *const *list, size_t n, const char *s)
@@ -525,78 +549,158 @@ static void forget_tokens(struct resgraph_run *run)
 	run->n_tokens = 0;
 }
 
+static void forget_sent(struct resgraph_run *run)
+{
+	pthread_mutex_lock(&run->lock);
+	for (size_t i = 0; i < run->n_sent; i++)
+		free(run->sent[i]);
+	run->n_sent = 0;
+	pthread_mutex_unlock(&run->lock);
+}
+
 /* Whether a page may be requested with token now: it is a usable
- * length, no earlier page of the batch had it, and the page limit is
- * not reached. next_token() checks the same after the full parse. */
-static bool token_may_follow(const struct resgraph_run *run,
-			     const char *token)
+ * length, no page of the batch was requested with it, and the page
+ * limit is not reached. next_token() checks the same after the full
+ * parse. Safe on any thread. */
+static bool token_may_follow(struct resgraph_run *run, const char *token)
 {
 	size_t len = strlen(token);
+	bool ok;
 
-	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN ||
-	    run->n_tokens == KVL_RESGRAPH_MAX_PAGES)
+	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN)
 		return false;
-	for (size_t i = 0; i < run->n_tokens; i++)
-		if (strcmp(run->tokens[i], token) == 0)
-			return false;
-	return true;
+	pthread_mutex_lock(&run->lock);
+	ok = run->n_sent < KVL_RESGRAPH_MAX_PAGES;
+	for (size_t i = 0; ok && i < run->n_sent; i++)
+		ok = strcmp(run->sent[i], token) != 0;
+	pthread_mutex_unlock(&run->lock);
+	return ok;
 }
 
 /*
- * Sends the request for one page of the batch on its own thread. The
- * body text and the bearer token stay valid until the request is
- * finished or discarded, because both change only in the next
- * send_page().
+ * Starts the request for the page with token skip (NULL for the first
+ * page) on its own thread, with the batch's current bearer token. Runs
+ * on the caller's thread and on the threads of page requests.
  */
+static kvl_result start_page(struct resgraph_run *run, const char *skip,
+			     struct kvl_http_ahead **out,
+			     struct kvl_error *err)
+{
+	json_object *request = NULL;
+	char *copy = NULL;
+	kvl_result r;
+
+	*out = NULL;
+	r = kvl_resgraph_build_request(run->subs, run->n_subs,
+				       KVL_RESGRAPH_MAX_TOP, skip, &request,
+				       err);
+	if (r == KVL_OK && skip != NULL && (copy = strdup(skip)) == NULL)
+		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+	if (r == KVL_OK) {
+		pthread_mutex_lock(&run->lock);
+		r = kvl_http_ahead_start(run->az->http, "POST", run->url,
+					 run->bearer, "application/json",
+					 json_object_to_json_string_ext(
+						 request,
+						 JSON_C_TO_STRING_PLAIN),
+					 &run->chain, out, err);
+		if (r == KVL_OK && copy != NULL &&
+		    run->n_sent < KVL_RESGRAPH_MAX_PAGES) {
+			run->sent[run->n_sent++] = copy;
+			copy = NULL;
+		}
+		pthread_mutex_unlock(&run->lock);
+	}
+	free(copy);
+	json_object_put(request);
+	return r;
+}
+
+/* Makes the batch's bearer token the current one for tenant, which a
+ * token cache may have renewed since the last page. */
+static kvl_result refresh_bearer(struct resgraph_run *run,
+				 const char *tenant, struct kvl_error *err)
+{
+	const char *bearer;
+	char *copy = NULL;
+	kvl_result r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
+
+	if (r != KVL_OK)
+		return r;
+	pthread_mutex_lock(&run->lock);
+	if (run->bearer == NULL || strcmp(run->bearer, bearer) != 0) {
+		copy = kvl_secret_strdup(bearer);
+		if (copy == NULL) {
+			r = kvl_error_set(err, KVL_ERR_NOMEM,
+					  _("out of memory"));
+		} else {
+			if (run->bearer != NULL)
+				kvl_secret_free(run->bearer,
+						strlen(run->bearer));
+			run->bearer = copy;
+		}
+	}
+	pthread_mutex_unlock(&run->lock);
+	return r;
+}
+
+/* Sends the request for one page of the batch from the caller's
+ * thread. */
 static kvl_result send_page(struct resgraph_run *run, const char *tenant,
 			    const char *skip, struct kvl_http_ahead **out,
 			    struct kvl_error *err)
 {
-	json_object *options = kvl_json_path(run->request, "options");
-	const char *bearer;
-	kvl_result r;
+	kvl_result r = refresh_bearer(run, tenant, err);
 
 	*out = NULL;
-	if (skip != NULL)
-		json_object_object_add(options, "$skipToken",
-				       json_object_new_string(skip));
-	else
-		json_object_object_del(options, "$skipToken");
-	r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
 	if (r == KVL_OK)
-		r = kvl_http_ahead_start(run->az->http, "POST", run->url,
-					 bearer, "application/json",
-					 json_object_to_json_string_ext(
-						 run->request,
-						 JSON_C_TO_STRING_PLAIN),
-					 out, err);
+		r = start_page(run, skip, out, err);
 	if (r == KVL_ERR_NOMEM)
 		kvl_error_operation(err, _("query Resource Graph"));
 	return r;
 }
 
 /*
- * Requests the next page as soon as the raw body of this one shows its
- * $skipToken, so that the request is on the way while this page is
- * parsed and its vaults are handed on. *next gets that request, or
- * NULL. A failure to send it early is only logged, because the normal
- * path sends it again after the full parse.
+ * Requests the next page with token, on the thread of a page's request,
+ * as soon as the start of that page's body shows token. So the request
+ * leaves while the rest of the page arrives, whatever the caller's
+ * thread is doing. The caller checks the token against the full parse
+ * later and drops the request when they differ.
+ */
+static struct kvl_http_ahead *follow_page(void *ctx, const char *token)
+{
+	struct resgraph_run *run = ctx;
+	struct kvl_http_ahead *next = NULL;
+	struct kvl_error err;
+
+	if (!token_may_follow(run, token))
+		return NULL;
+	kvl_error_init(&err);
+	if (start_page(run, token, &next, &err) != KVL_OK)
+		kvl_log("Resource Graph: the next page was not requested "
+			"early: %s", err.message ? err.message :
+			kvl_result_name(err.result));
+	kvl_error_clear(&err);
+	return next;
+}
+
+/*
+ * Requests the next page with the $skipToken that the raw text of this
+ * one shows (scanned), before this page is parsed. The request is then
+ * on the way while this page is parsed and its vaults are handed on.
+ * *next gets that request, or NULL. A failure to send it early is only
+ * logged, because the normal path sends it again after the full parse.
  */
 static void send_early(struct resgraph_run *run, const char *tenant,
-		       const struct kvl_http_response *resp, char **scanned,
-		       struct kvl_http_ahead **next)
+		       const char *scanned, struct kvl_http_ahead **next)
 {
 	struct kvl_error early_err;
 
-	*scanned = NULL;
 	*next = NULL;
-	if (resp->status < 200 || resp->status > 299 || resp->body == NULL)
-		return;
-	*scanned = kvl_resgraph_scan_skip_token(resp->body, resp->body_len);
-	if (*scanned == NULL || !token_may_follow(run, *scanned))
+	if (scanned == NULL || !token_may_follow(run, scanned))
 		return;
 	kvl_error_init(&early_err);
-	if (send_page(run, tenant, *scanned, next, &early_err) != KVL_OK)
+	if (send_page(run, tenant, scanned, next, &early_err) != KVL_OK)
 		kvl_log("Resource Graph: the next page was not requested "
 			"early: %s", early_err.message ? early_err.message :
 			kvl_result_name(early_err.result));
@@ -604,10 +708,12 @@ static void send_early(struct resgraph_run *run, const char *tenant,
 }
 
 /*
- * Receives the page that ahead requested, requests the next page early
- * (see send_early) and maps this page's rows. *next gets the early
- * request only when its token is the one the full parse found. Any
- * other early request is discarded, so the caller sends the right one.
+ * Receives the page that ahead requested and maps its rows. The next
+ * page is requested early (see send_early): as soon as the start of
+ * this page's body shows its $skipToken, else once the body is whole
+ * and scanned. *next gets the early request only when its token is the
+ * one the full parse found. Any other early request is discarded, so
+ * the caller sends the right one.
  */
 static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 			    const char *const *subs, size_t n_subs,
@@ -617,19 +723,42 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 			    struct kvl_error *err)
 {
 	struct kvl_http_response resp;
+	struct kvl_error token_err;
 	json_object *body = NULL;
 	char *scanned = NULL;
 	kvl_result r;
 
 	*next = NULL;
 	memset(page, 0, sizeof(*page));
+	scanned = kvl_http_ahead_early(ahead, next);
+	if (*next == NULL)
+		send_early(run, tenant, scanned, next);
 	r = kvl_http_ahead_finish(ahead, &resp, err);
 	if (r != KVL_OK) {
+		kvl_http_ahead_discard(*next);
+		*next = NULL;
+		free(scanned);
 		kvl_error_operation(err, _("query Resource Graph"));
 		return r;
 	}
 
-	send_early(run, tenant, &resp, &scanned, next);
+	/* Pages that follow_page() requests from now on use the renewed
+	 * token. Renewing it may take a request of its own, on the handle
+	 * this page has just given back. When it fails, send_page()
+	 * reports why later. */
+	kvl_error_init(&token_err);
+	if (refresh_bearer(run, tenant, &token_err) != KVL_OK)
+		kvl_log("Resource Graph: %s", token_err.message ?
+			token_err.message :
+			kvl_result_name(token_err.result));
+	kvl_error_clear(&token_err);
+
+	if (scanned == NULL && resp.status >= 200 && resp.status <= 299 &&
+	    resp.body != NULL) {
+		scanned = kvl_resgraph_scan_skip_token(resp.body,
+						       resp.body_len);
+		send_early(run, tenant, scanned, next);
+	}
 	r = kvl_http_json_response(&resp, _("query Resource Graph"), &body,
 				   err);
 	kvl_http_response_clear(&resp);
@@ -666,10 +795,9 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 	kvl_result r;
 
 	forget_tokens(run);
-	r = kvl_resgraph_build_request(subs, n_subs, KVL_RESGRAPH_MAX_TOP,
-				       NULL, &run->request, err);
-	if (r == KVL_OK)
-		r = send_page(run, tenant, NULL, &ahead, err);
+	run->subs = subs;
+	run->n_subs = n_subs;
+	r = send_page(run, tenant, NULL, &ahead, err);
 	while (r == KVL_OK && ahead != NULL) {
 		r = take_page(run, tenant, subs, n_subs, ahead, &next, &page,
 			      err);
@@ -685,9 +813,8 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 				      err);
 	}
 	kvl_http_ahead_discard(ahead);
-	json_object_put(run->request);
-	run->request = NULL;
 	forget_tokens(run);
+	forget_sent(run);
 	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
 		kvl_error_operation(err, _("query Resource Graph"));
 		kvl_error_set(err, KVL_ERR_PARSE, _("Resource Graph's answer "
@@ -765,6 +892,9 @@ static kvl_result run_queries(struct resgraph_run *run,
 	struct kvl_buf url;
 	kvl_result r = KVL_OK;
 
+	pthread_mutex_init(&run->lock, NULL);
+	run->chain = (struct kvl_http_chain){
+		kvl_resgraph_scan_skip_token_start, follow_page, run };
 	kvl_buf_init(&url);
 	kvl_buf_addf(&url, "%s/providers/Microsoft.ResourceGraph/resources"
 		     "?api-version=%s", az->cloud.resource_manager,
@@ -789,6 +919,10 @@ out:
 	}
 	free(run->url);
 	run->url = NULL;
+	if (run->bearer != NULL)
+		kvl_secret_free(run->bearer, strlen(run->bearer));
+	run->bearer = NULL;
+	pthread_mutex_destroy(&run->lock);
 	free(ids);
 	return r;
 }

@@ -86,6 +86,14 @@ void kvl_resgraph_page_clear(struct kvl_resgraph_page *page);
 char *kvl_resgraph_scan_skip_token(const char *text, size_t len);
 
 /*
+ * As kvl_resgraph_scan_skip_token(), for the start of a page that is
+ * still arriving: a token whose string is complete in text is returned
+ * even though the rest of the page is missing. The caller checks it
+ * against the full parse of the whole page.
+ */
+char *kvl_resgraph_scan_skip_token_start(const char *text, size_t len);
+
+/*
  * Maps one row of the vault query to a vault. The row must carry "id",
  * "name", "type" (a key vault), "subscriptionId" and "properties" with
  * the types Resource Manager gives them; KVL_ERR_PARSE otherwise.

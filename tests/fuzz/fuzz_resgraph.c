@@ -21,15 +21,18 @@ static void parse_rows(json_object *rows)
 	}
 }
 
-/* The raw scan for $skipToken reads every input without a parse. Its
- * result may differ from the parse's (json-c accepts more than JSON),
- * which the caller handles, so only its memory safety is checked. */
+/* The raw scans for $skipToken, of a whole page and of the start of
+ * one, read every input without a parse. Their results may differ from
+ * the parse's (json-c accepts more than JSON), which the caller
+ * handles, so only their memory safety is checked. */
 static void scan_token(const uint8_t *data, size_t size)
 {
 	char *text = kvl_fuzz_text(data, size);
 
-	if (text != NULL)
+	if (text != NULL) {
 		free(kvl_resgraph_scan_skip_token(text, size));
+		free(kvl_resgraph_scan_skip_token_start(text, size));
+	}
 	free(text);
 }
 

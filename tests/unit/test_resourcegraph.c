@@ -257,11 +257,12 @@ static void page_data_as_table(void **state)
 	kvl_error_clear(&err);
 }
 
-/* Scans text with kvl_resgraph_scan_skip_token and checks the result
- * against expected (NULL: no token found). */
-static void check_scan(const char *text, const char *expected)
+/* Scans text with scan and checks the result against expected (NULL:
+ * no token found). */
+static void check_scan_by(char *(*scan)(const char *, size_t),
+			  const char *text, const char *expected)
 {
-	char *token = kvl_resgraph_scan_skip_token(text, strlen(text));
+	char *token = scan(text, strlen(text));
 
 	if (expected == NULL) {
 		if (token != NULL)
@@ -271,6 +272,16 @@ static void check_scan(const char *text, const char *expected)
 		assert_string_equal(token, expected);
 	}
 	free(token);
+}
+
+static void check_scan(const char *text, const char *expected)
+{
+	check_scan_by(kvl_resgraph_scan_skip_token, text, expected);
+}
+
+static void check_scan_start(const char *text, const char *expected)
+{
+	check_scan_by(kvl_resgraph_scan_skip_token_start, text, expected);
 }
 
 static void scan_finds_top_level_token(void **state)
@@ -322,6 +333,30 @@ static void scan_leaves_hard_cases_to_parse(void **state)
 	check_scan("{\"$skipToken\":\"abc\"", NULL);
 	check_scan("{\"$skipToken\":\"abc\",\"data\":[{}", NULL);
 	check_scan("", NULL);
+}
+
+static void scan_start_reads_cut_text(void **state)
+{
+	static const char cut[] = "{\"count\":2,\"$skipToken\":\"abc\","
+				  "\"data\":[{\"name\":\"kv";
+
+	(void)state;
+	/* The token is complete, the rows are not: the start of a page
+	 * that is still arriving. The scan of a whole page refuses it. */
+	check_scan_start(cut, "abc");
+	check_scan(cut, NULL);
+	check_scan_start("{\"count\":0,\"$skipToken\":\"abc\"}", "abc");
+	/* The token itself is not complete yet. */
+	check_scan_start("{\"count\":2,\"$skipToken\":\"ab", NULL);
+	check_scan_start("{\"count\":2,\"$skipToken\"", NULL);
+	check_scan_start("{\"count\":2,\"$skip", NULL);
+	check_scan_start("", NULL);
+	/* Nested keys, escapes and other types count as in a whole page. */
+	check_scan_start("{\"data\":[{\"tags\":{\"$skipToken\":\"evil\"}",
+			 NULL);
+	check_scan_start("{\"$skipToken\":\"a\\u0062c\",\"data\":[", NULL);
+	check_scan_start("{\"$skipToken\":42,\"data\":[", NULL);
+	check_scan_start("[\"$skipToken\",\"x\"", NULL);
 }
 
 static void scan_stops_at_embedded_nul(void **state)
@@ -478,6 +513,7 @@ int main(void)
 		cmocka_unit_test(scan_finds_top_level_token),
 		cmocka_unit_test(scan_ignores_names_and_tags),
 		cmocka_unit_test(scan_leaves_hard_cases_to_parse),
+		cmocka_unit_test(scan_start_reads_cut_text),
 		cmocka_unit_test(scan_stops_at_embedded_nul),
 		cmocka_unit_test(row_maps_to_vault),
 		cmocka_unit_test(row_bad_fields),

@@ -37,6 +37,7 @@
 enum graph_mode {
 	GRAPH_EMPTY,		/* one empty page */
 	GRAPH_THREE_PAGES,	/* a vault per page, tokens p2 and p3 */
+	GRAPH_FIVE_PAGES,	/* the same with tokens p2 to p5 */
 	GRAPH_ENDLESS,		/* a new token on every page */
 	GRAPH_FOREIGN_ROW,	/* a vault of an unrequested subscription */
 	GRAPH_FORBIDDEN,	/* 403 AuthorizationFailed */
@@ -102,6 +103,13 @@ static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 	} else if (f->mode == GRAPH_TWO_KEYS && strcmp(skip, "wrong") == 0) {
 		vault_row(row, sizeof(row), SUB_A, "kv-wrong");
 		graph_page(f, row, NULL);
+	} else if (f->mode == GRAPH_FIVE_PAGES) {
+		int page = skip == NULL ? 1 : atoi(skip + 1);
+
+		snprintf(next, sizeof(next), "kv-%d", page);
+		vault_row(row, sizeof(row), SUB_A, next);
+		snprintf(next, sizeof(next), "p%d", page + 1);
+		graph_page(f, row, page < 5 ? next : NULL);
 	} else if (f->mode == GRAPH_THREE_PAGES ||
 		   f->mode == GRAPH_ESCAPED_KEY || f->mode == GRAPH_TWO_KEYS) {
 		const char *name = !skip ? "kv-1" : strcmp(skip, "p2") == 0 ?
@@ -558,9 +566,11 @@ static void discovery_each_per_page(void **state)
 	struct received got = { .f = f, .wait_page_2 = true };
 	struct kvl_vault_discovery d;
 	struct kvl_error err;
+	size_t first = mock_count(f->server);
+	char name[8];
 
 	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
-	f->mode = GRAPH_THREE_PAGES;
+	f->mode = GRAPH_FIVE_PAGES;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
 				 &f->az, subs, 1, NULL, receive_vault, &got,
@@ -568,13 +578,17 @@ static void discovery_each_per_page(void **state)
 	assert_int_equal(d.source, KVL_VAULTS_RESOURCE_GRAPH);
 	assert_int_equal(d.n_vaults, 0);
 	assert_null(d.vaults);
-	assert_int_equal(got.n, 3);
-	assert_string_equal(got.names[0], "kv-1");
-	assert_string_equal(got.names[1], "kv-2");
-	assert_string_equal(got.names[2], "kv-3");
-	/* Page 2 is on the way while page 1's vault is handed on. */
+	assert_int_equal(got.n, 5);
+	for (size_t i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "kv-%zu", i + 1);
+		assert_string_equal(got.names[i], name);
+	}
+	/* Page 2 is on the way while page 1's vault is handed on, but no
+	 * more than two pages are requested beyond the one being handed
+	 * on: the vaults are not all read before the first is. */
 	assert_true(got.page_2_early);
-	assert_true(got.requests[0] < got.requests[2]);
+	assert_true(got.requests[0] <= first + 3);
+	assert_int_equal(got.requests[4], first + 5);
 	kvl_vault_discovery_clear(&d);
 	kvl_error_clear(&err);
 }
