@@ -2,7 +2,8 @@
  * Subscriptions across tenants. Resource Manager lists only the
  * subscriptions of the token's tenant, so listing them all takes the
  * tenant list (GET /tenants), then one token and one list per tenant,
- * which is how Azure CLI finds them too.
+ * which is how Azure CLI finds them too. With several tenants, their
+ * lists are requested at the same time.
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include "core/jsonutil.h"
 #include "core/log.h"
 #include "core/sanitize.h"
+#include "core/secret.h"
 #include "i18n.h"
 
 /* A growing array of subscriptions or tenants. */
@@ -249,6 +251,137 @@ out:
 	return res;
 }
 
+/* One tenant's part of list_tenants_at_once(). */
+struct tenant_list {
+	const struct kvl_tenant *tenant;
+	kvl_result token_result;
+	struct kvl_error token_err;
+	char *token;		/* a copy in secret memory */
+	struct growing subs;
+	struct kvl_http_list_job *job;	/* NULL without a token */
+};
+
+static void tenant_list_clear(struct tenant_list *l)
+{
+	kvl_error_clear(&l->token_err);
+	if (l->token != NULL)
+		kvl_secret_free(l->token, strlen(l->token));
+	kvl_subscriptions_free(l->subs.items, l->subs.n);
+	l->subs.items = NULL;
+	l->subs.n = 0;
+}
+
+/* Moves the subscriptions of l to the end of g. */
+static kvl_result take_subscriptions(struct growing *g, struct tenant_list *l)
+{
+	struct kvl_subscription *from = l->subs.items;
+
+	for (size_t i = 0; i < l->subs.n; i++) {
+		struct kvl_subscription *to = grow(g);
+
+		if (to == NULL)
+			return KVL_ERR_NOMEM;
+		*to = from[i];
+		memset(&from[i], 0, sizeof(from[i]));
+	}
+	return KVL_OK;
+}
+
+/* Adds the outcome of one tenant's list to g or skipped, as
+ * list_tenant() does for a list of its own. */
+static kvl_result add_tenant_list(struct kvl_azure *az, struct tenant_list *l,
+				  struct growing *g, struct growing *skipped,
+				  struct kvl_error *err)
+{
+	size_t first = g->n;
+	kvl_result res = l->token_result;
+
+	if (res == KVL_ERR_AUTH)
+		return note_skipped(skipped, l->tenant, &l->token_err, true);
+	if (res != KVL_OK) {
+		kvl_error_move(err, &l->token_err);
+		return res;
+	}
+	res = l->job->result;
+	if (res == KVL_OK)
+		res = take_subscriptions(g, l);
+	if (res == KVL_OK)
+		res = label(az, g, first, l->tenant);
+	if (res == KVL_ERR_AUTH || res == KVL_ERR_FORBIDDEN) {
+		drop_from(g, first);
+		return note_skipped(skipped, l->tenant, &l->job->err, false);
+	}
+	if (res == KVL_ERR_NOMEM)
+		kvl_error_set(err, res, _("out of memory"));
+	else if (res != KVL_OK)
+		kvl_error_move(err, &l->job->err);
+	return res;
+}
+
+/*
+ * Lists the subscriptions of several tenants with one request per
+ * tenant at the same time (kvl_http_list_many), each with its tenant's
+ * token, then adds them in the tenants' order. The tokens are fetched
+ * one after the other first.
+ */
+static kvl_result list_tenants_at_once(struct kvl_azure *az,
+				       const struct kvl_tenant *tenants,
+				       size_t n, struct growing *g,
+				       struct growing *skipped,
+				       struct kvl_error *err)
+{
+	struct tenant_list *lists = calloc(n, sizeof(*lists));
+	struct kvl_http_list_job *jobs = calloc(n, sizeof(*jobs));
+	size_t n_jobs = 0;
+	const char *token;
+	char *url = NULL;
+	kvl_result res = KVL_OK;
+
+	if (lists == NULL || jobs == NULL ||
+	    asprintf(&url, "%s/subscriptions?api-version="
+		     KVL_API_SUBSCRIPTIONS, az->cloud.resource_manager) < 0) {
+		url = NULL;
+		res = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct tenant_list *l = &lists[i];
+
+		l->tenant = &tenants[i];
+		l->subs.size = sizeof(struct kvl_subscription);
+		kvl_error_init(&l->token_err);
+		l->token_result = kvl_azure_arm_token(az, tenants[i].tenant_id,
+						      &token, &l->token_err);
+		if (l->token_result != KVL_OK)
+			continue;
+		/* The next tenant's token may take the place of this one. */
+		l->token = kvl_secret_strdup(token);
+		if (l->token == NULL) {
+			res = kvl_error_set(err, KVL_ERR_NOMEM,
+					    _("out of memory"));
+			goto out;
+		}
+		l->job = &jobs[n_jobs++];
+		*l->job = (struct kvl_http_list_job){
+			.url = url, .bearer = l->token,
+			.operation = _("list subscriptions"),
+			.fn = collect_subscription, .ctx = &l->subs };
+	}
+	res = kvl_http_list_many(az->http, NULL, "nextLink", jobs, n_jobs, 0,
+				 err);
+	for (size_t i = 0; res == KVL_OK && i < n; i++)
+		res = add_tenant_list(az, &lists[i], g, skipped, err);
+out:
+	for (size_t i = 0; lists != NULL && i < n; i++)
+		tenant_list_clear(&lists[i]);
+	for (size_t i = 0; jobs != NULL && i < n_jobs; i++)
+		kvl_error_clear(&jobs[i].err);
+	free(lists);
+	free(jobs);
+	free(url);
+	return res;
+}
+
 kvl_result kvl_arm_list_all_subscriptions(struct kvl_azure *az,
 					  struct kvl_subscription **out,
 					  size_t *n,
@@ -264,8 +397,11 @@ kvl_result kvl_arm_list_all_subscriptions(struct kvl_azure *az,
 
 	res = kvl_arm_list_tenants(az, &tenants, &n_tenants, err);
 	kvl_sink_progress(az->sink, _("Listing subscriptions"));
-	for (size_t i = 0; res == KVL_OK && i < n_tenants; i++)
-		res = list_tenant(az, &tenants[i], &g, &left_out, err);
+	if (res == KVL_OK && n_tenants > 1)
+		res = list_tenants_at_once(az, tenants, n_tenants, &g,
+					   &left_out, err);
+	else if (res == KVL_OK && n_tenants == 1)
+		res = list_tenant(az, &tenants[0], &g, &left_out, err);
 	/* A principal that belongs to no tenant still has a token. */
 	if (res == KVL_OK && n_tenants == 0)
 		res = list_with_tenant(az, NULL, "/subscriptions?api-version="

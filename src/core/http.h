@@ -208,6 +208,9 @@ kvl_result kvl_http_list(struct kvl_http *http, const char *url,
 /* One paged list for kvl_http_list_many(). */
 struct kvl_http_list_job {
 	const char *url;		/* the first page */
+	/* This list's bearer token, or NULL for the one of
+	 * kvl_http_list_many(): lists of other tenants need their own. */
+	const char *bearer;
 	const char *operation;		/* names the list in errors */
 	kvl_item_fn fn;
 	void *ctx;
@@ -222,8 +225,9 @@ struct kvl_http_list_job {
  * limit, nextLink checks and list limits), running up to concurrency
  * transfers at a time (0 or less: KVL_HTTP_CONCURRENCY) on one libcurl
  * multi handle, so that connections, DNS answers and TLS sessions are
- * reused. Every job uses bearer. fn runs on the caller's thread. A
- * failed job does not stop the others; each job gets its own result.
+ * reused. A job without a bearer of its own uses bearer. fn runs on
+ * the caller's thread. A failed job does not stop the others; each job
+ * gets its own result.
  * Returns KVL_OK once every job has ended, or an error for the whole
  * run (cancelled, out of memory, an unusable token); jobs it did not
  * finish keep the result KVL_ERR_CANCELLED.

@@ -28,6 +28,9 @@
 /* One transfer slot: the list it works on and the state of its page. */
 struct slot {
 	struct kvl_http_list_job *job;	/* NULL: idle */
+	/* The request headers with the job's own bearer token, or NULL
+	 * for the run's. */
+	struct curl_slist *headers;
 	struct kvl_http_transfer t;
 	struct kvl_httptrace trace;
 	struct kvl_http_response resp;
@@ -106,7 +109,8 @@ static void start_page(struct multi_run *run, struct slot *slot)
 	slot->retry_at_ms = 0;
 
 	kvl_http_setup_easy(&slot->t, "GET", slot->seen[slot->n_seen - 1],
-			    NULL, run->headers);
+			    NULL, slot->headers ? slot->headers
+						: run->headers);
 	curl_easy_setopt(easy, CURLOPT_SHARE, run->http->share);
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, slot);
 	kvl_httptrace_start(&slot->trace, easy);
@@ -131,6 +135,8 @@ static void finish_job(struct multi_run *run, struct slot *slot,
 		kvl_error_operation(&job->err, job->operation);
 	forget_pages(slot);
 	kvl_http_response_clear(&slot->resp);
+	kvl_http_free_headers(slot->headers);
+	slot->headers = NULL;
 	slot->job = NULL;
 	run->n_done++;
 	take_next_job(run, slot);
@@ -151,6 +157,23 @@ static void take_next_job(struct multi_run *run, struct slot *slot)
 		finish_job(run, slot, kvl_http_url_rejected(job->url,
 							    &job->err));
 		return;
+	}
+	if (!kvl_http_token_is_safe(job->bearer)) {
+		finish_job(run, slot, kvl_error_set(&job->err, KVL_ERR_AUTH,
+						    _("the access token "
+						      "contains invalid "
+						      "characters; sign in "
+						      "again")));
+		return;
+	}
+	if (job->bearer != NULL) {
+		slot->headers = kvl_http_request_headers(job->bearer, NULL);
+		if (slot->headers == NULL) {
+			finish_job(run, slot, kvl_error_set(
+					   &job->err, KVL_ERR_NOMEM,
+					   _("out of memory")));
+			return;
+		}
 	}
 	slot->seen = malloc(sizeof(*slot->seen));
 	if (slot->seen == NULL ||
@@ -333,6 +356,7 @@ static void slots_free(struct multi_run *run)
 		}
 		forget_pages(slot);
 		kvl_http_response_clear(&slot->resp);
+		kvl_http_free_headers(slot->headers);
 		kvl_http_transfer_clear(&slot->t);
 		if (slot->t.easy != NULL)
 			curl_easy_cleanup(slot->t.easy);

@@ -208,3 +208,46 @@ done
 cli 0 list subscriptions
 kvl_grep "Contoso Production" "$OUT"
 kvl_grep "is skipped because it requires consent" "$ERR"
+
+# --- Subscription lists that fail ----------------------------------------
+
+# The tenants' lists are requested at the same time. A tenant whose list
+# is forbidden is skipped with a note; any other failure ends the command
+# with the failed call named.
+kvl_sandbox_post /_sandbox/reset '{}' >/dev/null
+rm -rf "$ENV"
+cli 0 login
+sub_fault() {
+	kvl_curl -f -X DELETE "$SANDBOX_URL/_sandbox/faults" >/dev/null ||
+		kvl_fail "cannot remove the faults"
+	kvl_sandbox_post /_sandbox/faults "{\"rules\": [{\"path\":
+		\"/arm/subscriptions\", \"method\": \"GET\", \"count\": 0,
+		\"kind\": \"status\", \"status\": $1}]}" >/dev/null
+}
+sub_fault 403
+cli 0 list subscriptions --output json
+kvl_json '.subscriptions | length' 0
+for tenant in "'Contoso Sandbox' ($CONTOSO)" "'Fabrikam Sandbox' ($FABRIKAM)"
+do
+	kvl_grep "tenant $tenant is skipped because its subscriptions could" \
+		"$ERR"
+done
+sub_fault 400
+cli 1 list subscriptions --output json
+kvl_grep "list subscriptions" "$ERR"
+kvl_curl -f -X DELETE "$SANDBOX_URL/_sandbox/faults" >/dev/null
+cli 0 list subscriptions --output json
+kvl_json '[.subscriptions[].tenantId] | unique | length' 2
+
+# Both lists are on the way at once: with each delayed by 1.5 s, the
+# later arrival finds the earlier one still in flight (the sandbox's
+# "inFlight"). Listed one after the other, both would record 0.
+kvl_sandbox_post /_sandbox/faults '{"rules": [{"path": "/arm/subscriptions",
+	"method": "GET", "count": 0, "kind": "latency", "ms": 1500}]}' \
+	>/dev/null
+cli 0 list subscriptions --output json
+kvl_json '[.subscriptions[].tenantId] | unique | length' 2
+kvl_sandbox_get /_sandbox/requests | jq '[.value[] |
+	select(.path == "/arm/subscriptions")] | .[-2:]' \
+	>"$WORK/lists.json"
+kvl_json '[.[].inFlight] | sort | join(",")' "0,1" "$WORK/lists.json"
