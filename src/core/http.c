@@ -147,8 +147,9 @@ void kvl_http_free(struct kvl_http *http)
 		return;
 	if (http->curl != NULL)
 		curl_easy_cleanup(http->curl);
-	if (http->spare != NULL)
-		curl_easy_cleanup(http->spare);
+	for (size_t i = 0; i < KVL_HTTP_HANDLES - 1; i++)
+		if (http->extra[i] != NULL)
+			curl_easy_cleanup(http->extra[i]);
 	pthread_mutex_destroy(&http->lend_lock);
 	if (http->multi != NULL)
 		curl_multi_cleanup(http->multi);
@@ -962,24 +963,25 @@ CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
 		    struct kvl_error *err)
 {
 	CURL *easy = NULL;
-	bool both_lent;
+	size_t i = 0;
 
 	pthread_mutex_lock(&http->lend_lock);
-	both_lent = http->curl_lent && http->spare_lent;
-	if (!http->curl_lent) {
-		*lent = &http->curl_lent;
+	while (i < KVL_HTTP_HANDLES && http->lent[i])
+		i++;
+	if (i == 0) {
 		easy = http->curl;
-	} else if (!http->spare_lent) {
-		if (http->spare == NULL)
-			http->spare = curl_easy_init();
-		*lent = &http->spare_lent;
-		easy = http->spare;
+	} else if (i < KVL_HTTP_HANDLES) {
+		if (http->extra[i - 1] == NULL)
+			http->extra[i - 1] = curl_easy_init();
+		easy = http->extra[i - 1];
 	}
-	if (easy != NULL)
-		**lent = true;
+	if (easy != NULL) {
+		http->lent[i] = true;
+		*lent = &http->lent[i];
+	}
 	pthread_mutex_unlock(&http->lend_lock);
 	if (easy == NULL)
-		kvl_error_set(err, KVL_ERR_NOMEM, both_lent ?
+		kvl_error_set(err, KVL_ERR_NOMEM, i == KVL_HTTP_HANDLES ?
 			      _("cannot send another request at the same "
 				"time") : _("out of memory"));
 	return easy;

@@ -150,8 +150,8 @@ struct kvl_http_chain {
 /*
  * Sends a request as kvl_http_send() does, with the same retries and
  * limits, on a new thread, and returns at once. The strings are copied.
- * At most two requests run at once on one client, counting those of
- * kvl_http_send(), each on its own handle and connection; a third one
+ * At most four requests run at once on one client, counting those of
+ * kvl_http_send(), each on its own handle and connection; a fifth one
  * fails. chain may be NULL (see struct kvl_http_chain and
  * kvl_http_ahead_early()).
  */

@@ -19,6 +19,11 @@
 #include "core/http.h"
 #include "core/netenv.h"
 
+/* The maximum number of requests that run at once on one client: two
+ * pages of a paged query, the first page of the next query, and a token
+ * renewal. */
+#define KVL_HTTP_HANDLES 4
+
 struct kvl_http {
 	CURL *curl;
 	struct kvl_http_options options;
@@ -35,14 +40,13 @@ struct kvl_http {
 	 * keeps connections, the share handle TLS sessions and DNS. */
 	CURLM *multi;
 	CURLSH *share;
-	/* A second handle, created on first use, for a request sent while
-	 * the response to another is still arriving on curl (see
-	 * core/httpahead.c). It keeps a connection of its own. The lent
-	 * flags, under lend_lock, mark the handles in use. */
-	CURL *spare;
+	/* More handles, created on first use, for requests sent while
+	 * others are still running (see core/httpahead.c), each with a
+	 * connection of its own. lent[0] marks curl in use, lent[i] marks
+	 * extra[i - 1], under lend_lock. */
+	CURL *extra[KVL_HTTP_HANDLES - 1];
 	pthread_mutex_t lend_lock;
-	bool curl_lent;
-	bool spare_lent;
+	bool lent[KVL_HTTP_HANDLES];
 };
 
 /*
@@ -83,9 +87,9 @@ void kvl_http_free_headers(struct curl_slist *list);
 bool kvl_http_token_is_safe(const char *token);
 
 /*
- * Lends a free handle of http, the main one when it is free, else the
- * spare one, and marks it used until kvl_http_give_back(lent). Returns
- * NULL with err set when both are in use or memory runs out.
+ * Lends a free handle of http, the main one when it is free, and marks
+ * it used until kvl_http_give_back(lent). Returns NULL with err set
+ * when all KVL_HTTP_HANDLES are in use or memory runs out.
  */
 CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
 		    struct kvl_error *err);

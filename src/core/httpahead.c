@@ -2,9 +2,9 @@
  * One request sent on a thread of its own, so that a caller can work on
  * the previous response (parse it, print it) while the next one is on
  * the way. The thread runs the client's request code with its retries
- * and limits, on one of the client's two handles (kvl_http_lend). Two
- * requests can therefore overlap: the next page can be requested while
- * the rest of the current page is still arriving.
+ * and limits, on a handle of the client that no other request is using
+ * (kvl_http_lend). Requests can therefore overlap: the next page can be
+ * requested while the rest of the current page is still arriving.
  *
  * A request can also watch the start of its response body: the caller
  * gives a function that looks for one value there (a paging token), and

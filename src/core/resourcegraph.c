@@ -435,23 +435,59 @@ struct resgraph_run {
 	size_t cap_vaults;
 	size_t n_delivered;	/* vaults handed to each */
 	char *url;
-	/* The $skipToken values that the parsed pages of the current batch
-	 * gave, to catch a repeat. */
-	char *tokens[KVL_RESGRAPH_MAX_PAGES];
-	size_t n_tokens;
-	/* The current batch, which the threads of its page requests read
-	 * too: each requests the next page as soon as its own page shows a
-	 * $skipToken (see follow_page). */
+};
+
+/*
+ * One query of up to KVL_RESGRAPH_MAX_SUBSCRIPTIONS subscriptions of one
+ * tenant, paged. The threads of its page requests read it too: each
+ * requests the next page as soon as its own page shows a $skipToken
+ * (see follow_page).
+ */
+struct graph_batch {
+	struct resgraph_run *run;
+	const char *tenant;	/* to ask a token for; NULL: sign-in's */
 	const char *const *subs;
 	size_t n_subs;
+	/* The first page's request when it was sent before the batch's
+	 * turn (see run_queries), else NULL. */
+	struct kvl_http_ahead *first;
+	/* The $skipToken values that the parsed pages gave, to catch a
+	 * repeat. */
+	char *tokens[KVL_RESGRAPH_MAX_PAGES];
+	size_t n_tokens;
 	struct kvl_http_chain chain;
 	pthread_mutex_t lock;
 	/* Under lock: the bearer token for the next request (in secret
-	 * memory), and the tokens that pages were requested with. */
+	 * memory), the tokens that pages were requested with, and the
+	 * page requests that the caller has not finished or discarded. */
 	char *bearer;
 	char *sent[KVL_RESGRAPH_MAX_PAGES];
 	size_t n_sent;
+	int outstanding;
 };
+
+/* The maximum number of page requests of a batch that follow_page()
+ * lets be outstanding: the next page on the way and one more. This
+ * bounds what waits in memory while the caller is slower than the
+ * network. */
+#define MAX_PAGES_AHEAD 2
+
+/* Notes that the caller has finished or discarded a page request of b. */
+static void page_done(struct graph_batch *b)
+{
+	pthread_mutex_lock(&b->lock);
+	b->outstanding--;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* Discards a page request of b; NULL is allowed. */
+static void page_discard(struct graph_batch *b, struct kvl_http_ahead *page)
+{
+	if (page == NULL)
+		return;
+	kvl_http_ahead_discard(page);
+	page_done(b);
+}
 
 static bool in_list(const char *const *list, size_t n, const char *s)
 {
@@ -488,10 +524,9 @@ static kvl_result keep_vault(struct resgraph_run *run, struct kvl_vault *v)
 	return KVL_OK;
 }
 
-/* Maps the rows of one page. subs are the batch's subscriptions. */
-static kvl_result take_rows(struct resgraph_run *run,
+/* Maps the rows of one page of batch b. */
+static kvl_result take_rows(struct graph_batch *b,
 			    const struct kvl_resgraph_page *page,
-			    const char *const *subs, size_t n_subs,
 			    struct kvl_error *err)
 {
 	for (size_t i = 0; i < page->count; i++) {
@@ -502,17 +537,17 @@ static kvl_result take_rows(struct resgraph_run *run,
 		if (r != KVL_OK)
 			return kvl_error_set(err, r, _("row %zu of page %zu: "
 						       "%s"),
-					     i + 1, run->n_tokens + 1,
+					     i + 1, b->n_tokens + 1,
 					     err->message ? err->message : "");
-		if (!in_list(subs, n_subs, v.subscription_id)) {
+		if (!in_list(b->subs, b->n_subs, v.subscription_id)) {
 			kvl_vault_clear(&v);
 			return kvl_error_set(err, KVL_ERR_PARSE,
 					     _("row %zu of page %zu is a "
 					       "vault of a subscription that "
 					       "was not requested"), i + 1,
-					     run->n_tokens + 1);
+					     b->n_tokens + 1);
 		}
-		r = keep_vault(run, &v);
+		r = keep_vault(b->run, &v);
 		if (r != KVL_OK)
 			return kvl_error_set(err, r, r == KVL_ERR_NOMEM ?
 					     _("out of memory") :
@@ -522,68 +557,68 @@ static kvl_result take_rows(struct resgraph_run *run,
 }
 
 /* Records the next page's token, or fails when an earlier page had it. */
-static kvl_result next_token(struct resgraph_run *run, char **token,
+static kvl_result next_token(struct graph_batch *b, char **token,
 			     struct kvl_error *err)
 {
-	for (size_t i = 0; i < run->n_tokens; i++)
-		if (strcmp(run->tokens[i], *token) == 0)
+	for (size_t i = 0; i < b->n_tokens; i++)
+		if (strcmp(b->tokens[i], *token) == 0)
 			return kvl_error_set(err, KVL_ERR_PARSE,
 					     _("page %zu repeats the "
 					       "$skipToken of page %zu, so "
 					       "paging would never end"),
-					     run->n_tokens + 1,
+					     b->n_tokens + 1,
 					     i + 1);
-	if (run->n_tokens == KVL_RESGRAPH_MAX_PAGES)
+	if (b->n_tokens == KVL_RESGRAPH_MAX_PAGES)
 		return kvl_error_set(err, KVL_ERR_PARSE,
 				     _("the answer has more than %d pages"),
 				     KVL_RESGRAPH_MAX_PAGES);
-	run->tokens[run->n_tokens++] = *token;
+	b->tokens[b->n_tokens++] = *token;
 	*token = NULL;
 	return KVL_OK;
 }
 
-static void forget_tokens(struct resgraph_run *run)
+/* Frees what b holds; its first request must be taken or discarded. */
+static void batch_clear(struct graph_batch *b)
 {
-	for (size_t i = 0; i < run->n_tokens; i++)
-		free(run->tokens[i]);
-	run->n_tokens = 0;
-}
-
-static void forget_sent(struct resgraph_run *run)
-{
-	pthread_mutex_lock(&run->lock);
-	for (size_t i = 0; i < run->n_sent; i++)
-		free(run->sent[i]);
-	run->n_sent = 0;
-	pthread_mutex_unlock(&run->lock);
+	kvl_http_ahead_discard(b->first);
+	for (size_t i = 0; i < b->n_tokens; i++)
+		free(b->tokens[i]);
+	for (size_t i = 0; i < b->n_sent; i++)
+		free(b->sent[i]);
+	if (b->bearer != NULL)
+		kvl_secret_free(b->bearer, strlen(b->bearer));
+	pthread_mutex_destroy(&b->lock);
+	memset(b, 0, sizeof(*b));
 }
 
 /* Whether a page may be requested with token now: it is a usable
  * length, no page of the batch was requested with it, and the page
  * limit is not reached. next_token() checks the same after the full
  * parse. Safe on any thread. */
-static bool token_may_follow(struct resgraph_run *run, const char *token)
+static bool token_may_follow(struct graph_batch *b, const char *token)
 {
 	size_t len = strlen(token);
 	bool ok;
 
 	if (len == 0 || len > KVL_RESGRAPH_MAX_TOKEN)
 		return false;
-	pthread_mutex_lock(&run->lock);
-	ok = run->n_sent < KVL_RESGRAPH_MAX_PAGES;
-	for (size_t i = 0; ok && i < run->n_sent; i++)
-		ok = strcmp(run->sent[i], token) != 0;
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_lock(&b->lock);
+	ok = b->n_sent < KVL_RESGRAPH_MAX_PAGES;
+	for (size_t i = 0; ok && i < b->n_sent; i++)
+		ok = strcmp(b->sent[i], token) != 0;
+	pthread_mutex_unlock(&b->lock);
 	return ok;
 }
 
 /*
  * Starts the request for the page with token skip (NULL for the first
  * page) on its own thread, with the batch's current bearer token. Runs
- * on the caller's thread and on the threads of page requests.
+ * on the caller's thread and on the threads of page requests. With
+ * bounded set, no request is started (*out stays NULL) while
+ * MAX_PAGES_AHEAD pages of b are outstanding.
  */
-static kvl_result start_page(struct resgraph_run *run, const char *skip,
-			     struct kvl_http_ahead **out,
+static kvl_result start_page(struct graph_batch *b, const char *skip,
+			     bool bounded, struct kvl_http_ahead **out,
 			     struct kvl_error *err)
 {
 	json_object *request = NULL;
@@ -591,70 +626,74 @@ static kvl_result start_page(struct resgraph_run *run, const char *skip,
 	kvl_result r;
 
 	*out = NULL;
-	r = kvl_resgraph_build_request(run->subs, run->n_subs,
+	r = kvl_resgraph_build_request(b->subs, b->n_subs,
 				       KVL_RESGRAPH_MAX_TOP, skip, &request,
 				       err);
 	if (r == KVL_OK && skip != NULL && (copy = strdup(skip)) == NULL)
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	if (r == KVL_OK) {
-		pthread_mutex_lock(&run->lock);
-		r = kvl_http_ahead_start(run->az->http, "POST", run->url,
-					 run->bearer, "application/json",
-					 json_object_to_json_string_ext(
-						 request,
-						 JSON_C_TO_STRING_PLAIN),
-					 &run->chain, out, err);
-		if (r == KVL_OK && copy != NULL &&
-		    run->n_sent < KVL_RESGRAPH_MAX_PAGES) {
-			run->sent[run->n_sent++] = copy;
+		pthread_mutex_lock(&b->lock);
+		if (!bounded || b->outstanding < MAX_PAGES_AHEAD)
+			r = kvl_http_ahead_start(b->run->az->http, "POST",
+						 b->run->url, b->bearer,
+						 "application/json",
+						 json_object_to_json_string_ext(
+							 request,
+							 JSON_C_TO_STRING_PLAIN),
+						 &b->chain, out, err);
+		if (*out != NULL)
+			b->outstanding++;
+		if (*out != NULL && copy != NULL &&
+		    b->n_sent < KVL_RESGRAPH_MAX_PAGES) {
+			b->sent[b->n_sent++] = copy;
 			copy = NULL;
 		}
-		pthread_mutex_unlock(&run->lock);
+		pthread_mutex_unlock(&b->lock);
 	}
 	free(copy);
 	json_object_put(request);
 	return r;
 }
 
-/* Makes the batch's bearer token the current one for tenant, which a
- * token cache may have renewed since the last page. */
-static kvl_result refresh_bearer(struct resgraph_run *run,
-				 const char *tenant, struct kvl_error *err)
+/* Makes the batch's bearer token the current one for its tenant, which
+ * a token cache may have renewed since the last page. */
+static kvl_result refresh_bearer(struct graph_batch *b,
+				 struct kvl_error *err)
 {
 	const char *bearer;
 	char *copy = NULL;
-	kvl_result r = kvl_azure_arm_token(run->az, tenant, &bearer, err);
+	kvl_result r = kvl_azure_arm_token(b->run->az, b->tenant, &bearer,
+					   err);
 
 	if (r != KVL_OK)
 		return r;
-	pthread_mutex_lock(&run->lock);
-	if (run->bearer == NULL || strcmp(run->bearer, bearer) != 0) {
+	pthread_mutex_lock(&b->lock);
+	if (b->bearer == NULL || strcmp(b->bearer, bearer) != 0) {
 		copy = kvl_secret_strdup(bearer);
 		if (copy == NULL) {
 			r = kvl_error_set(err, KVL_ERR_NOMEM,
 					  _("out of memory"));
 		} else {
-			if (run->bearer != NULL)
-				kvl_secret_free(run->bearer,
-						strlen(run->bearer));
-			run->bearer = copy;
+			if (b->bearer != NULL)
+				kvl_secret_free(b->bearer,
+						strlen(b->bearer));
+			b->bearer = copy;
 		}
 	}
-	pthread_mutex_unlock(&run->lock);
+	pthread_mutex_unlock(&b->lock);
 	return r;
 }
 
 /* Sends the request for one page of the batch from the caller's
  * thread. */
-static kvl_result send_page(struct resgraph_run *run, const char *tenant,
-			    const char *skip, struct kvl_http_ahead **out,
-			    struct kvl_error *err)
+static kvl_result send_page(struct graph_batch *b, const char *skip,
+			    struct kvl_http_ahead **out, struct kvl_error *err)
 {
-	kvl_result r = refresh_bearer(run, tenant, err);
+	kvl_result r = refresh_bearer(b, err);
 
 	*out = NULL;
 	if (r == KVL_OK)
-		r = start_page(run, skip, out, err);
+		r = start_page(b, skip, false, out, err);
 	if (r == KVL_ERR_NOMEM)
 		kvl_error_operation(err, _("query Resource Graph"));
 	return r;
@@ -669,14 +708,14 @@ static kvl_result send_page(struct resgraph_run *run, const char *tenant,
  */
 static struct kvl_http_ahead *follow_page(void *ctx, const char *token)
 {
-	struct resgraph_run *run = ctx;
+	struct graph_batch *b = ctx;
 	struct kvl_http_ahead *next = NULL;
 	struct kvl_error err;
 
-	if (!token_may_follow(run, token))
+	if (!token_may_follow(b, token))
 		return NULL;
 	kvl_error_init(&err);
-	if (start_page(run, token, &next, &err) != KVL_OK)
+	if (start_page(b, token, true, &next, &err) != KVL_OK)
 		kvl_log("Resource Graph: the next page was not requested "
 			"early: %s", err.message ? err.message :
 			kvl_result_name(err.result));
@@ -691,16 +730,16 @@ static struct kvl_http_ahead *follow_page(void *ctx, const char *token)
  * *next gets that request, or NULL. A failure to send it early is only
  * logged, because the normal path sends it again after the full parse.
  */
-static void send_early(struct resgraph_run *run, const char *tenant,
-		       const char *scanned, struct kvl_http_ahead **next)
+static void send_early(struct graph_batch *b, const char *scanned,
+		       struct kvl_http_ahead **next)
 {
 	struct kvl_error early_err;
 
 	*next = NULL;
-	if (scanned == NULL || !token_may_follow(run, scanned))
+	if (scanned == NULL || !token_may_follow(b, scanned))
 		return;
 	kvl_error_init(&early_err);
-	if (send_page(run, tenant, scanned, next, &early_err) != KVL_OK)
+	if (send_page(b, scanned, next, &early_err) != KVL_OK)
 		kvl_log("Resource Graph: the next page was not requested "
 			"early: %s", early_err.message ? early_err.message :
 			kvl_result_name(early_err.result));
@@ -715,8 +754,7 @@ static void send_early(struct resgraph_run *run, const char *tenant,
  * one the full parse found. Any other early request is discarded, so
  * the caller sends the right one.
  */
-static kvl_result take_page(struct resgraph_run *run, const char *tenant,
-			    const char *const *subs, size_t n_subs,
+static kvl_result take_page(struct graph_batch *b,
 			    struct kvl_http_ahead *ahead,
 			    struct kvl_http_ahead **next,
 			    struct kvl_resgraph_page *page,
@@ -732,10 +770,11 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 	memset(page, 0, sizeof(*page));
 	scanned = kvl_http_ahead_early(ahead, next);
 	if (*next == NULL)
-		send_early(run, tenant, scanned, next);
+		send_early(b, scanned, next);
 	r = kvl_http_ahead_finish(ahead, &resp, err);
+	page_done(b);
 	if (r != KVL_OK) {
-		kvl_http_ahead_discard(*next);
+		page_discard(b, *next);
 		*next = NULL;
 		free(scanned);
 		kvl_error_operation(err, _("query Resource Graph"));
@@ -747,7 +786,7 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 	 * this page has just given back. When it fails, send_page()
 	 * reports why later. */
 	kvl_error_init(&token_err);
-	if (refresh_bearer(run, tenant, &token_err) != KVL_OK)
+	if (refresh_bearer(b, &token_err) != KVL_OK)
 		kvl_log("Resource Graph: %s", token_err.message ?
 			token_err.message :
 			kvl_result_name(token_err.result));
@@ -757,7 +796,7 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 	    resp.body != NULL) {
 		scanned = kvl_resgraph_scan_skip_token(resp.body,
 						       resp.body_len);
-		send_early(run, tenant, scanned, next);
+		send_early(b, scanned, next);
 	}
 	r = kvl_http_json_response(&resp, _("query Resource Graph"), &body,
 				   err);
@@ -766,7 +805,7 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 		r = kvl_resgraph_parse_page(body, KVL_RESGRAPH_MAX_TOP, page,
 					    err);
 	if (r == KVL_OK)
-		r = take_rows(run, page, subs, n_subs, err);
+		r = take_rows(b, page, err);
 	page->data = NULL;
 	json_object_put(body);
 
@@ -776,45 +815,51 @@ static kvl_result take_page(struct resgraph_run *run, const char *tenant,
 			kvl_log("Resource Graph: the page's $skipToken is not "
 				"the one found in its raw text; requesting the "
 				"next page again");
-		kvl_http_ahead_discard(*next);
+		page_discard(b, *next);
 		*next = NULL;
 	}
 	free(scanned);
 	return r;
 }
 
-/* Lists the vaults of up to KVL_RESGRAPH_MAX_SUBSCRIPTIONS subscriptions
- * of one tenant, every page. */
-static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
-			      const char *const *subs, size_t n_subs,
-			      struct kvl_error *err)
+static void batch_init(struct graph_batch *b, struct resgraph_run *run,
+		       const char *tenant, const char *const *subs,
+		       size_t n_subs)
 {
-	struct kvl_http_ahead *ahead = NULL, *next = NULL;
+	memset(b, 0, sizeof(*b));
+	b->run = run;
+	b->tenant = tenant;
+	b->subs = subs;
+	b->n_subs = n_subs;
+	pthread_mutex_init(&b->lock, NULL);
+	b->chain = (struct kvl_http_chain){
+		kvl_resgraph_scan_skip_token_start, follow_page, b };
+}
+
+/* Lists the vaults of batch b, every page. */
+static kvl_result query_batch(struct graph_batch *b, struct kvl_error *err)
+{
+	struct kvl_http_ahead *ahead = b->first, *next = NULL;
 	struct kvl_resgraph_page page;
 	bool more;
-	kvl_result r;
+	kvl_result r = KVL_OK;
 
-	forget_tokens(run);
-	run->subs = subs;
-	run->n_subs = n_subs;
-	r = send_page(run, tenant, NULL, &ahead, err);
+	b->first = NULL;
+	if (ahead == NULL)
+		r = send_page(b, NULL, &ahead, err);
 	while (r == KVL_OK && ahead != NULL) {
-		r = take_page(run, tenant, subs, n_subs, ahead, &next, &page,
-			      err);
+		r = take_page(b, ahead, &next, &page, err);
 		ahead = next;
 		more = r == KVL_OK && page.skip_token != NULL;
 		if (more)
-			r = next_token(run, &page.skip_token, err);
+			r = next_token(b, &page.skip_token, err);
 		kvl_resgraph_page_clear(&page);
 		/* Without an early request, the next page is sent now. */
 		if (r == KVL_OK && more && ahead == NULL)
-			r = send_page(run, tenant,
-				      run->tokens[run->n_tokens - 1], &ahead,
+			r = send_page(b, b->tokens[b->n_tokens - 1], &ahead,
 				      err);
 	}
-	kvl_http_ahead_discard(ahead);
-	forget_tokens(run);
-	forget_sent(run);
+	page_discard(b, ahead);
 	if (r != KVL_OK && err->result == KVL_ERR_PARSE) {
 		kvl_error_operation(err, _("query Resource Graph"));
 		kvl_error_set(err, KVL_ERR_PARSE, _("Resource Graph's answer "
@@ -825,6 +870,20 @@ static kvl_result query_batch(struct resgraph_run *run, const char *tenant,
 			      err->message);
 	}
 	return r;
+}
+
+/* Sends the first page's request of b before its turn. A failure is
+ * only logged, because query_batch() sends the request again then. */
+static void send_first_early(struct graph_batch *b)
+{
+	struct kvl_error err;
+
+	kvl_error_init(&err);
+	if (send_page(b, NULL, &b->first, &err) != KVL_OK)
+		kvl_log("Resource Graph: the next query was not sent early: "
+			"%s", err.message ? err.message :
+			kvl_result_name(err.result));
+	kvl_error_clear(&err);
 }
 
 /*
@@ -848,30 +907,6 @@ static bool same_tenant(const char *a, const char *b)
 	return strcasecmp(a, b) == 0;
 }
 
-/* Queries the subscriptions of subs whose tenant is tenant, in batches. */
-static kvl_result query_tenant(struct resgraph_run *run,
-			       const struct kvl_subscription *subs,
-			       size_t n_subs, const char *tenant,
-			       const char **ids, struct kvl_error *err)
-{
-	const char *token_for = token_tenant(run->az, tenant);
-	size_t n_ids = 0;
-	kvl_result r = KVL_OK;
-
-	for (size_t i = 0; i < n_subs && r == KVL_OK; i++) {
-		if (!same_tenant(subs[i].tenant_id, tenant))
-			continue;
-		ids[n_ids++] = subs[i].subscription_id;
-		if (n_ids == KVL_RESGRAPH_MAX_SUBSCRIPTIONS) {
-			r = query_batch(run, token_for, ids, n_ids, err);
-			n_ids = 0;
-		}
-	}
-	if (r == KVL_OK && n_ids > 0)
-		r = query_batch(run, token_for, ids, n_ids, err);
-	return r;
-}
-
 /* Whether an earlier subscription of subs has the tenant of subs[i]. */
 static bool tenant_seen(const struct kvl_subscription *subs, size_t i)
 {
@@ -881,37 +916,84 @@ static bool tenant_seen(const struct kvl_subscription *subs, size_t i)
 	return false;
 }
 
-/* Queries every batch of subs for run, which has az, resource_group and
- * each set. */
+/*
+ * Splits subs into batches: the subscriptions of one tenant, in the
+ * order the tenants first appear, at most KVL_RESGRAPH_MAX_SUBSCRIPTIONS
+ * at a time. ids gets the subscription ids in that order. Returns the
+ * number of batches, each initialised in batches when it is not NULL.
+ */
+static size_t make_batches(struct resgraph_run *run,
+			   const struct kvl_subscription *subs, size_t n_subs,
+			   const char **ids, struct graph_batch *batches)
+{
+	size_t n_ids = 0, n_batches = 0, from, n;
+
+	for (size_t i = 0; i < n_subs; i++) {
+		const char *tenant = subs[i].tenant_id;
+
+		if (tenant_seen(subs, i))
+			continue;
+		from = n_ids;
+		for (size_t j = i; j < n_subs; j++)
+			if (same_tenant(subs[j].tenant_id, tenant))
+				ids[n_ids++] = subs[j].subscription_id;
+		for (; from < n_ids; from += n) {
+			n = n_ids - from < KVL_RESGRAPH_MAX_SUBSCRIPTIONS ?
+			    n_ids - from : KVL_RESGRAPH_MAX_SUBSCRIPTIONS;
+			if (batches != NULL)
+				batch_init(&batches[n_batches], run,
+					   token_tenant(run->az, tenant),
+					   ids + from, n);
+			n_batches++;
+		}
+	}
+	return n_batches;
+}
+
+/*
+ * Queries every batch of subs for run, which has az, resource_group and
+ * each set. The vaults come batch by batch, in order, but each batch's
+ * first page is requested while the batch before is being paged, so
+ * that its round trip does not add to the whole.
+ */
 static kvl_result run_queries(struct resgraph_run *run,
 			      const struct kvl_subscription *subs,
 			      size_t n_subs, struct kvl_error *err)
 {
 	struct kvl_azure *az = run->az;
 	const char **ids = calloc(n_subs ? n_subs : 1, sizeof(*ids));
+	size_t n_batches = ids ? make_batches(run, subs, n_subs, ids, NULL)
+			       : 0;
+	struct graph_batch *batches = calloc(n_batches ? n_batches : 1,
+					     sizeof(*batches));
 	struct kvl_buf url;
 	kvl_result r = KVL_OK;
 
-	pthread_mutex_init(&run->lock, NULL);
-	run->chain = (struct kvl_http_chain){
-		kvl_resgraph_scan_skip_token_start, follow_page, run };
 	kvl_buf_init(&url);
 	kvl_buf_addf(&url, "%s/providers/Microsoft.ResourceGraph/resources"
 		     "?api-version=%s", az->cloud.resource_manager,
 		     KVL_API_RESOURCE_GRAPH);
 	run->url = kvl_buf_detach(&url);
-	if (ids == NULL || run->url == NULL) {
+	if (ids == NULL || batches == NULL || run->url == NULL) {
 		r = kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 		goto out;
 	}
+	make_batches(run, subs, n_subs, ids, batches);
 
 	kvl_sink_progress(az->sink, _("Listing key vaults through Azure "
 				      "Resource Graph"));
-	for (size_t i = 0; i < n_subs && r == KVL_OK; i++)
-		if (!tenant_seen(subs, i))
-			r = query_tenant(run, subs, n_subs,
-					 subs[i].tenant_id, ids, err);
+	for (size_t i = 0; i < n_batches && r == KVL_OK; i++) {
+		if (i == 0)
+			r = send_page(&batches[0], NULL, &batches[0].first,
+				      err);
+		if (r == KVL_OK && i + 1 < n_batches)
+			send_first_early(&batches[i + 1]);
+		if (r == KVL_OK)
+			r = query_batch(&batches[i], err);
+	}
 out:
+	for (size_t i = 0; batches != NULL && i < n_batches; i++)
+		batch_clear(&batches[i]);
 	if (r != KVL_OK) {
 		kvl_vaults_free(run->vaults, run->n_vaults);
 		run->vaults = NULL;
@@ -919,10 +1001,7 @@ out:
 	}
 	free(run->url);
 	run->url = NULL;
-	if (run->bearer != NULL)
-		kvl_secret_free(run->bearer, strlen(run->bearer));
-	run->bearer = NULL;
-	pthread_mutex_destroy(&run->lock);
+	free(batches);
 	free(ids);
 	return r;
 }

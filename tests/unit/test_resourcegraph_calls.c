@@ -37,7 +37,9 @@
 enum graph_mode {
 	GRAPH_EMPTY,		/* one empty page */
 	GRAPH_THREE_PAGES,	/* a vault per page, tokens p2 and p3 */
-	GRAPH_FIVE_PAGES,	/* the same with tokens p2 to p5 */
+	/* The same with tokens p2 to p5, and one empty page for a query
+	 * of SUB_B. */
+	GRAPH_FIVE_PAGES,
 	GRAPH_ENDLESS,		/* a new token on every page */
 	GRAPH_FOREIGN_ROW,	/* a vault of an unrequested subscription */
 	GRAPH_FORBIDDEN,	/* 403 AuthorizationFailed */
@@ -103,6 +105,11 @@ static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 	} else if (f->mode == GRAPH_TWO_KEYS && strcmp(skip, "wrong") == 0) {
 		vault_row(row, sizeof(row), SUB_A, "kv-wrong");
 		graph_page(f, row, NULL);
+	} else if (f->mode == GRAPH_FIVE_PAGES &&
+		   strcmp(json_object_get_string(json_object_array_get_idx(
+				  kvl_json_path(in, "subscriptions"), 0)),
+			  SUB_B) == 0) {
+		graph_page(f, NULL, NULL);
 	} else if (f->mode == GRAPH_FIVE_PAGES) {
 		int page = skip == NULL ? 1 : atoi(skip + 1);
 
@@ -260,13 +267,25 @@ static void subscription_set(struct kvl_subscription *s, const char *id,
 	s->state = (char *)state;
 }
 
+/* The index of the call whose request names n subscriptions. The next
+ * batch's first page may go out before the current batch's, so tests do
+ * not rely on the order of the calls. */
+static size_t call_with_count(const struct graph_calls *calls, size_t n)
+{
+	for (size_t i = 0; i < calls->n; i++)
+		if (subscription_count(calls->bodies[i]) == n)
+			return i;
+	fail_msg("no Resource Graph call names %zu subscriptions", n);
+	return 0;
+}
+
 static void batches_of_a_thousand(void **state)
 {
 	struct fake_azure *f = *state;
 	size_t n = KVL_RESGRAPH_MAX_SUBSCRIPTIONS + 1;
 	struct kvl_subscription *subs = calloc(n, sizeof(*subs));
 	char (*ids)[40] = calloc(n, sizeof(*ids));
-	size_t first = mock_count(f->server), n_vaults = 9;
+	size_t first = mock_count(f->server), n_vaults = 9, big, small;
 	struct kvl_vault *vaults = NULL;
 	struct graph_calls calls;
 	struct kvl_error err;
@@ -286,9 +305,12 @@ static void batches_of_a_thousand(void **state)
 	assert_int_equal(n_vaults, 0);
 	graph_calls_read(f, first, &calls);
 	assert_int_equal(calls.n, 2);
-	assert_int_equal(subscription_count(calls.bodies[0]), 1000);
-	assert_int_equal(subscription_count(calls.bodies[1]), 1);
-	assert_string_equal(subscription_at(calls.bodies[1], 0), ids[1000]);
+	big = call_with_count(&calls, 1000);
+	small = call_with_count(&calls, 1);
+	assert_int_not_equal(big, small);
+	assert_string_equal(subscription_at(calls.bodies[big], 0), ids[0]);
+	assert_string_equal(subscription_at(calls.bodies[small], 0),
+			    ids[1000]);
 	graph_calls_clear(&calls);
 	kvl_vaults_free(vaults, n_vaults);
 	kvl_error_clear(&err);
@@ -300,7 +322,7 @@ static void one_request_per_tenant(void **state)
 {
 	struct fake_azure *f = *state;
 	struct kvl_subscription subs[3] = { 0 };
-	size_t first = mock_count(f->server), n_vaults = 0;
+	size_t first = mock_count(f->server), n_vaults = 0, sp, other;
 	struct kvl_vault *vaults = NULL;
 	struct graph_calls calls;
 	struct kvl_error err;
@@ -315,13 +337,13 @@ static void one_request_per_tenant(void **state)
 			 KVL_OK);
 	graph_calls_read(f, first, &calls);
 	assert_int_equal(calls.n, 2);
-	assert_int_equal(subscription_count(calls.bodies[0]), 2);
-	assert_string_equal(subscription_at(calls.bodies[0], 0), SUB_A);
-	assert_string_equal(subscription_at(calls.bodies[0], 1), SUB_C);
-	assert_string_equal(calls.bearers[0], "Bearer " JWT_APP);
-	assert_int_equal(subscription_count(calls.bodies[1]), 1);
-	assert_string_equal(subscription_at(calls.bodies[1], 0), SUB_B);
-	assert_string_equal(calls.bearers[1], "Bearer " OTHER_TOKEN);
+	sp = call_with_count(&calls, 2);
+	other = call_with_count(&calls, 1);
+	assert_string_equal(subscription_at(calls.bodies[sp], 0), SUB_A);
+	assert_string_equal(subscription_at(calls.bodies[sp], 1), SUB_C);
+	assert_string_equal(calls.bearers[sp], "Bearer " JWT_APP);
+	assert_string_equal(subscription_at(calls.bodies[other], 0), SUB_B);
+	assert_string_equal(calls.bearers[other], "Bearer " OTHER_TOKEN);
 	graph_calls_clear(&calls);
 	kvl_vaults_free(vaults, n_vaults);
 	kvl_error_clear(&err);
@@ -508,6 +530,11 @@ struct received {
 	 * 2 (token "p2") while the first vault was being received. */
 	bool wait_page_2;
 	bool page_2_early;
+	/* With wait_other, whether the server got a Resource Graph query
+	 * with the token of tenant t-other while the first vault was being
+	 * received. */
+	bool wait_other;
+	bool other_early;
 };
 
 /* Whether the server has received a Resource Graph request with the
@@ -544,6 +571,26 @@ static bool page_2_requested(struct fake_azure *f)
 	return false;
 }
 
+/* Waits up to ten seconds for a Resource Graph query with the token of
+ * tenant t-other. */
+static bool other_tenant_queried(struct fake_azure *f)
+{
+	struct timespec step = { 0, 10 * 1000 * 1000 };
+	struct graph_calls calls;
+	bool seen = false;
+
+	for (int i = 0; i < 1000 && !seen; i++) {
+		graph_calls_read(f, 0, &calls);
+		for (size_t j = 0; j < calls.n; j++)
+			seen = seen || strcmp(calls.bearers[j],
+					      "Bearer " OTHER_TOKEN) == 0;
+		graph_calls_clear(&calls);
+		if (!seen)
+			nanosleep(&step, NULL);
+	}
+	return seen;
+}
+
 static kvl_result receive_vault(struct kvl_vault *v, void *ctx)
 {
 	struct received *got = ctx;
@@ -552,6 +599,8 @@ static kvl_result receive_vault(struct kvl_vault *v, void *ctx)
 	assert_true(got->n < 8);
 	if (got->n == 0 && got->wait_page_2)
 		got->page_2_early = page_2_requested(got->f);
+	if (got->n == 0 && got->wait_other)
+		got->other_early = other_tenant_queried(got->f);
 	snprintf(got->names[got->n], sizeof(got->names[0]), "%s", v->name);
 	got->requests[got->n] = mock_count(got->f->server);
 	got->n++;
@@ -589,6 +638,31 @@ static void discovery_each_per_page(void **state)
 	assert_true(got.page_2_early);
 	assert_true(got.requests[0] <= first + 3);
 	assert_int_equal(got.requests[4], first + 5);
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
+static void next_tenant_sent_early(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_subscription subs[2] = { 0 };
+	struct received got = { .f = f, .wait_other = true };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	/* t-other's query goes out while the first vault of t-sp's five
+	 * pages is handed on, not after t-sp's last page. */
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	subscription_set(&subs[1], SUB_B, "t-other", "Enabled");
+	f->mode = GRAPH_FIVE_PAGES;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &d, &err), KVL_OK);
+	assert_int_equal(got.n, 5);
+	assert_string_equal(got.names[0], "kv-1");
+	assert_string_equal(got.names[4], "kv-5");
+	assert_true(got.other_early);
 	kvl_vault_discovery_clear(&d);
 	kvl_error_clear(&err);
 }
@@ -735,6 +809,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(discovery_falls_back, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(discovery_uses_graph, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(next_tenant_sent_early, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(discovery_each_per_page, setup,
 						teardown),
