@@ -230,10 +230,13 @@ static void print_source_note(const struct kvl_vault_discovery *d)
 struct output_block {
 	char data[64 * 1024];
 	size_t len;
+	bool written;		/* whether anything went to stdout */
 };
 
 static void output_flush(struct output_block *out)
 {
+	if (out->len > 0)
+		out->written = true;
 	fwrite(out->data, 1, out->len, stdout);
 	out->len = 0;
 }
@@ -244,6 +247,7 @@ static void output_add(struct output_block *out, const char *text,
 	if (len > sizeof(out->data) - out->len)
 		output_flush(out);
 	if (len > sizeof(out->data)) {
+		out->written = true;
 		fwrite(text, 1, len, stdout);
 		return;
 	}
@@ -421,6 +425,18 @@ static kvl_result print_vault_json(struct kvl_vault *v, void *ctx)
 	return ferror(stdout) ? KVL_ERR_IO : KVL_OK;
 }
 
+/* Drops the vaults added so far, unless some have been written. */
+static bool rewind_vaults_json(void *ctx)
+{
+	struct vaults_json *doc = ctx;
+
+	if (doc->out.written)
+		return false;
+	doc->out.len = 0;
+	doc->n = 0;
+	return true;
+}
+
 /*
  * Lists the vaults of every enabled subscription the caller can see.
  * JSON is printed page by page as Resource Graph returns the vaults,
@@ -445,7 +461,8 @@ static kvl_result discover_vaults(struct kvl_cli *cli, struct kvl_error *err)
 		r = kvl_resgraph_discover_vaults_each(
 			&cli->session.az, subs, n_subs,
 			cli->opt.resource_group,
-			json ? print_vault_json : NULL, json ? &doc : NULL,
+			json ? print_vault_json : NULL,
+			json ? rewind_vaults_json : NULL, json ? &doc : NULL,
 			&d, err);
 	if (r == KVL_OK && json)
 		vaults_json_finish(&doc, &d);

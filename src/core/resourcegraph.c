@@ -480,7 +480,11 @@ static void page_done(struct graph_batch *b)
 	pthread_mutex_unlock(&b->lock);
 }
 
-/* Discards a page request of b; NULL is allowed. */
+/* Discards a page request of b; NULL is allowed.
+ * NOTE: a request that page had already sent for the page after it is
+ * dropped inside kvl_http_ahead_discard() without page_done(), so the
+ * rest of the batch then fetches one page fewer ahead. That happens
+ * only when the parse did not confirm a page's early $skipToken. */
 static void page_discard(struct graph_batch *b, struct kvl_http_ahead *page)
 {
 	if (page == NULL)
@@ -1093,14 +1097,14 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 {
 	return kvl_resgraph_discover_vaults_each(az, subs, n_subs,
 						 resource_group, NULL, NULL,
-						 out, err);
+						 NULL, out, err);
 }
 
 kvl_result kvl_resgraph_discover_vaults_each(
 	struct kvl_azure *az, const struct kvl_subscription *subs,
 	size_t n_subs, const char *resource_group, kvl_vault_fn each,
-	void *each_ctx, struct kvl_vault_discovery *out,
-	struct kvl_error *err)
+	kvl_vault_rewind_fn rewind, void *each_ctx,
+	struct kvl_vault_discovery *out, struct kvl_error *err)
 {
 	struct resgraph_run run = { .az = az,
 				    .resource_group = resource_group,
@@ -1124,10 +1128,10 @@ kvl_result kvl_resgraph_discover_vaults_each(
 	out->n_vaults = run.n_vaults;
 	if (r == KVL_OK || !kvl_resgraph_unavailable(err))
 		goto out;
-	/* NOTE: vaults already handed to each cannot be taken back, so
+	/* Vaults that each has already passed on cannot be taken back, so
 	 * Resource Graph refusing a later tenant then fails the listing
 	 * instead of listing every subscription again. */
-	if (run.n_delivered > 0) {
+	if (run.n_delivered > 0 && (rewind == NULL || !rewind(each_ctx))) {
 		kvl_log("Resource Graph became unavailable (%s) after %zu "
 			"vaults were written; not listing them again",
 			err->azure_code ? err->azure_code :

@@ -181,18 +181,27 @@ kvl_result kvl_resgraph_discover_vaults(struct kvl_azure *az,
 typedef kvl_result (*kvl_vault_fn)(struct kvl_vault *vault, void *ctx);
 
 /*
+ * Asks a receiver of vaults to forget every vault handed to it so far.
+ * Returns false when it cannot, because some of them have already left
+ * it (printed, for example).
+ */
+typedef bool (*kvl_vault_rewind_fn)(void *ctx);
+
+/*
  * The same as kvl_resgraph_discover_vaults(), but each vault goes to
  * each as soon as its page is read, so no more than one page of vaults
  * is kept, and out->vaults stays empty. When the fallback runs, it
  * collects every subscription's vaults first and then hands them to
- * each. Once a vault has been handed on, a later "unavailable" error of
- * Resource Graph fails the call instead of starting the fallback.
+ * each. When Resource Graph turns out to be unavailable after vaults
+ * have been handed on, the fallback runs only if rewind (which may be
+ * NULL) takes them back; otherwise the call fails.
  */
 kvl_result kvl_resgraph_discover_vaults_each(
 	struct kvl_azure *az, const struct kvl_subscription *subs,
 	size_t n_subs, const char *resource_group, kvl_vault_fn each,
-	void *each_ctx, struct kvl_vault_discovery *out,
-	struct kvl_error *err) KVL_NODISCARD;
+	kvl_vault_rewind_fn rewind, void *each_ctx,
+	struct kvl_vault_discovery *out, struct kvl_error *err)
+	KVL_NODISCARD;
 void kvl_vault_discovery_clear(struct kvl_vault_discovery *d);
 
 #endif

@@ -129,6 +129,19 @@ control resource-graph '{"fault": "forbidden", "user": "riley@contoso.test"}'
 cli 0 list vaults --output json
 kvl_json .source resourceGraph
 
+# Resource Graph rejects only the guest tenant's query. No vault has
+# reached standard output yet, because the JSON is under 64 KiB, so the
+# listing falls back as it does without --output json.
+control resource-graph '{"fault": "forbidden",
+	"user": "avery_contoso.test#EXT#@fabrikam.test"}'
+cli 0 list vaults
+kvl_grep "Azure Resource Graph is not available (AuthorizationFailed)" \
+	"$ERR"
+cli 0 list vaults --output json
+kvl_json .source perSubscription
+kvl_json .resourceGraphError.code AuthorizationFailed
+kvl_json '[.vaults[].name] | sort | join(",")' "$ALL_VAULTS"
+
 # Broken responses stop with a clear error and no fallback.
 control resource-graph '{"fault": "repeat-token"}'
 cli 1 list vaults

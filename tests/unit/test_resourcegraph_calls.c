@@ -43,6 +43,8 @@ enum graph_mode {
 	GRAPH_ENDLESS,		/* a new token on every page */
 	GRAPH_FOREIGN_ROW,	/* a vault of an unrequested subscription */
 	GRAPH_FORBIDDEN,	/* 403 AuthorizationFailed */
+	/* kv-1 for a query of SUB_A, 403 for a query of SUB_B. */
+	GRAPH_FORBIDDEN_FOR_B,
 	/* As GRAPH_THREE_PAGES, but page 1 writes its key "$skipToken"
 	 * with an escape, which the raw scan does not read. */
 	GRAPH_ESCAPED_KEY,
@@ -80,6 +82,15 @@ static void graph_page(struct fake_azure *f, const char *row,
 		 next ? "\"," : "", row ? row : "");
 }
 
+/* The first subscription that a Resource Graph request names, or "". */
+static const char *first_subscription(json_object *request)
+{
+	const char *id = json_object_get_string(json_object_array_get_idx(
+		kvl_json_path(request, "subscriptions"), 0));
+
+	return id ? id : "";
+}
+
 static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 			struct mock_reply *reply)
 {
@@ -87,7 +98,15 @@ static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 	const char *skip = kvl_json_str(in, "options.$skipToken");
 	char row[512], next[32];
 
-	if (f->mode == GRAPH_FORBIDDEN) {
+	if (f->mode == GRAPH_FORBIDDEN_FOR_B &&
+	    strcmp(first_subscription(in), SUB_A) == 0) {
+		vault_row(row, sizeof(row), SUB_A, "kv-1");
+		graph_page(f, row, NULL);
+		*reply = (struct mock_reply){ 200, f->body, NULL, NULL };
+		json_object_put(in);
+		return;
+	}
+	if (f->mode == GRAPH_FORBIDDEN || f->mode == GRAPH_FORBIDDEN_FOR_B) {
 		strcpy(f->body, "{\"error\":{\"code\":\"AuthorizationFailed\","
 		       "\"message\":\"No access to Resource Graph.\"}}");
 		*reply = (struct mock_reply){ 403, f->body, NULL, NULL };
@@ -106,9 +125,7 @@ static void serve_graph(struct fake_azure *f, const struct mock_request *r,
 		vault_row(row, sizeof(row), SUB_A, "kv-wrong");
 		graph_page(f, row, NULL);
 	} else if (f->mode == GRAPH_FIVE_PAGES &&
-		   strcmp(json_object_get_string(json_object_array_get_idx(
-				  kvl_json_path(in, "subscriptions"), 0)),
-			  SUB_B) == 0) {
+		   strcmp(first_subscription(in), SUB_B) == 0) {
 		graph_page(f, NULL, NULL);
 	} else if (f->mode == GRAPH_FIVE_PAGES) {
 		int page = skip == NULL ? 1 : atoi(skip + 1);
@@ -535,6 +552,8 @@ struct received {
 	 * received. */
 	bool wait_other;
 	bool other_early;
+	bool cannot_rewind;	/* rewind_received() fails */
+	size_t rewinds;
 };
 
 /* Whether the server has received a Resource Graph request with the
@@ -622,7 +641,7 @@ static void discovery_each_per_page(void **state)
 	f->mode = GRAPH_FIVE_PAGES;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 1, NULL, receive_vault, &got,
+				 &f->az, subs, 1, NULL, receive_vault, NULL, &got,
 				 &d, &err), KVL_OK);
 	assert_int_equal(d.source, KVL_VAULTS_RESOURCE_GRAPH);
 	assert_int_equal(d.n_vaults, 0);
@@ -657,12 +676,62 @@ static void next_tenant_sent_early(void **state)
 	f->mode = GRAPH_FIVE_PAGES;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &f->az, subs, 2, NULL, receive_vault, NULL, &got,
 				 &d, &err), KVL_OK);
 	assert_int_equal(got.n, 5);
 	assert_string_equal(got.names[0], "kv-1");
 	assert_string_equal(got.names[4], "kv-5");
 	assert_true(got.other_early);
+	kvl_vault_discovery_clear(&d);
+	kvl_error_clear(&err);
+}
+
+static bool rewind_received(void *ctx)
+{
+	struct received *got = ctx;
+
+	got->rewinds++;
+	if (got->cannot_rewind)
+		return false;
+	got->n = 0;
+	return true;
+}
+
+static void rewind_lets_fallback_run(void **state)
+{
+	struct fake_azure *f = *state;
+	struct kvl_subscription subs[2] = { 0 };
+	struct received got = { .f = f };
+	struct kvl_vault_discovery d;
+	struct kvl_error err;
+
+	/* t-sp's query hands kv-1 on, then t-other's is refused. The
+	 * receiver forgets kv-1, and every subscription is listed. */
+	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
+	subscription_set(&subs[1], SUB_B, "t-other", "Enabled");
+	f->mode = GRAPH_FORBIDDEN_FOR_B;
+	kvl_error_init(&err);
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 2, NULL, receive_vault,
+				 rewind_received, &got, &d, &err), KVL_OK);
+	assert_int_equal(d.source, KVL_VAULTS_PER_SUBSCRIPTION);
+	assert_int_equal(d.fallback.result, KVL_ERR_FORBIDDEN);
+	assert_int_equal(got.rewinds, 1);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.names[0], "kv-a");
+	assert_string_equal(got.names[1], "kv-b");
+	kvl_vault_discovery_clear(&d);
+
+	/* A receiver that has passed kv-1 on cannot take it back, so the
+	 * refusal fails the listing. */
+	got = (struct received){ .f = f, .cannot_rewind = true };
+	assert_int_equal(kvl_resgraph_discover_vaults_each(
+				 &f->az, subs, 2, NULL, receive_vault,
+				 rewind_received, &got, &d, &err),
+			 KVL_ERR_FORBIDDEN);
+	assert_int_equal(got.rewinds, 1);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.names[0], "kv-1");
 	kvl_vault_discovery_clear(&d);
 	kvl_error_clear(&err);
 }
@@ -680,7 +749,7 @@ static void list_three_pages(struct fake_azure *f, enum graph_mode mode,
 	f->mode = mode;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 1, NULL, receive_vault, got,
+				 &f->az, subs, 1, NULL, receive_vault, NULL, got,
 				 &d, &err), KVL_OK);
 	assert_int_equal(got->n, 3);
 	assert_string_equal(got->names[0], "kv-1");
@@ -746,7 +815,7 @@ static void discovery_each_stops(void **state)
 	f->mode = GRAPH_THREE_PAGES;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 1, NULL, receive_vault, &got,
+				 &f->az, subs, 1, NULL, receive_vault, NULL, &got,
 				 &d, &err), KVL_ERR_IO);
 	assert_int_equal(got.n, 2);
 	assert_int_equal(err.result, KVL_ERR_IO);
@@ -768,7 +837,7 @@ static void discovery_each_falls_back(void **state)
 	f->mode = GRAPH_FORBIDDEN;
 	kvl_error_init(&err);
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &f->az, subs, 2, NULL, receive_vault, NULL, &got,
 				 &d, &err), KVL_OK);
 	assert_int_equal(d.source, KVL_VAULTS_PER_SUBSCRIPTION);
 	assert_int_equal(d.fallback.result, KVL_ERR_FORBIDDEN);
@@ -783,7 +852,7 @@ static void discovery_each_falls_back(void **state)
 	got.n = 0;
 	got.fail_at = 1;
 	assert_int_equal(kvl_resgraph_discover_vaults_each(
-				 &f->az, subs, 2, NULL, receive_vault, &got,
+				 &f->az, subs, 2, NULL, receive_vault, NULL, &got,
 				 &d, &err), KVL_ERR_IO);
 	assert_int_equal(got.n, 1);
 	assert_null(d.vaults);
@@ -811,6 +880,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(discovery_uses_graph, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(next_tenant_sent_early, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(rewind_lets_fallback_run, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(discovery_each_per_page, setup,
 						teardown),
