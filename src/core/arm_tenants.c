@@ -257,6 +257,7 @@ struct tenant_list {
 	kvl_result token_result;
 	struct kvl_error token_err;
 	char *token;		/* a copy in secret memory */
+	char *operation;	/* names the tenant in errors */
 	struct growing subs;
 	struct kvl_http_list_job *job;	/* NULL without a token */
 };
@@ -266,6 +267,7 @@ static void tenant_list_clear(struct tenant_list *l)
 	kvl_error_clear(&l->token_err);
 	if (l->token != NULL)
 		kvl_secret_free(l->token, strlen(l->token));
+	free(l->operation);
 	kvl_subscriptions_free(l->subs.items, l->subs.n);
 	l->subs.items = NULL;
 	l->subs.n = 0;
@@ -356,7 +358,13 @@ static kvl_result list_tenants_at_once(struct kvl_azure *az,
 			continue;
 		/* The next tenant's token may take the place of this one. */
 		l->token = kvl_secret_strdup(token);
-		if (l->token == NULL) {
+		if (asprintf(&l->operation, _("list the subscriptions of "
+					      "tenant '%s' (%s)"),
+			     tenants[i].display_name ? tenants[i].display_name
+						     : tenants[i].tenant_id,
+			     tenants[i].tenant_id) < 0)
+			l->operation = NULL;
+		if (l->token == NULL || l->operation == NULL) {
 			res = kvl_error_set(err, KVL_ERR_NOMEM,
 					    _("out of memory"));
 			goto out;
@@ -364,7 +372,7 @@ static kvl_result list_tenants_at_once(struct kvl_azure *az,
 		l->job = &jobs[n_jobs++];
 		*l->job = (struct kvl_http_list_job){
 			.url = url, .bearer = l->token,
-			.operation = _("list subscriptions"),
+			.operation = l->operation,
 			.fn = collect_subscription, .ctx = &l->subs };
 	}
 	res = kvl_http_list_many(az->http, NULL, "nextLink", jobs, n_jobs, 0,

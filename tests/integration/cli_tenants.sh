@@ -234,7 +234,8 @@ do
 done
 sub_fault 400
 cli 1 list subscriptions --output json
-kvl_grep "list subscriptions" "$ERR"
+kvl_grep "list the subscriptions of tenant 'Contoso Sandbox' ($CONTOSO)" \
+	"$ERR"
 kvl_curl -f -X DELETE "$SANDBOX_URL/_sandbox/faults" >/dev/null
 cli 0 list subscriptions --output json
 kvl_json '[.subscriptions[].tenantId] | unique | length' 2
