@@ -194,7 +194,7 @@ typedef bool (*kvl_vault_rewind_fn)(void *ctx);
  * collects every subscription's vaults first and then hands them to
  * each. When Resource Graph turns out to be unavailable after vaults
  * have been handed on, the fallback runs only if rewind (which may be
- * NULL) takes them back; otherwise the call fails.
+ * NULL) takes them back. Otherwise the call fails.
  */
 kvl_result kvl_resgraph_discover_vaults_each(
 	struct kvl_azure *az, const struct kvl_subscription *subs,
