@@ -780,8 +780,9 @@ void kvl_http_keep_partial(const struct kvl_http_transfer *t,
 	}
 }
 
-/* The target of one request: the handle that sends it, and the watch
- * and stop flag of a request sent ahead (NULL otherwise). */
+/* The target of one request: the handle that sends it (NULL: a free one
+ * of the client's), and the watch and stop flag of a request sent ahead
+ * (NULL otherwise). */
 struct send_target {
 	CURL *easy;
 	struct kvl_http_watch *watch;
@@ -886,13 +887,14 @@ long kvl_http_next_delay(struct kvl_http *http, CURL *easy,
 				       ? resp->retry_after_s : -1);
 }
 
-/* Sends one request with its retries; frees (and wipes) headers. */
-static kvl_result send_request(struct kvl_http *http,
-			       const struct send_target *to,
-			       const char *method, const char *url,
-			       struct curl_slist *headers, const char *body,
-			       struct kvl_http_response *resp,
-			       struct kvl_error *err)
+/* Sends one request with its retries on to->easy; frees (and wipes)
+ * headers. */
+static kvl_result send_attempts(struct kvl_http *http,
+				const struct send_target *to,
+				const char *method, const char *url,
+				struct curl_slist *headers, const char *body,
+				struct kvl_http_response *resp,
+				struct kvl_error *err)
 {
 	struct kvl_error attempt_err;
 	kvl_result res = KVL_OK;
@@ -931,6 +933,33 @@ static kvl_result send_request(struct kvl_http *http,
 	return res;
 }
 
+/* Sends one request with its retries, on a free handle of http unless
+ * to->easy is set; frees (and wipes) headers. */
+static kvl_result send_request(struct kvl_http *http,
+			       const struct send_target *to,
+			       const char *method, const char *url,
+			       struct curl_slist *headers, const char *body,
+			       struct kvl_http_response *resp,
+			       struct kvl_error *err)
+{
+	struct send_target lent_to = *to;
+	bool *lent = NULL;
+	kvl_result res;
+
+	if (to->easy != NULL)
+		return send_attempts(http, to, method, url, headers, body,
+				     resp, err);
+	lent_to.easy = kvl_http_lend(http, &lent, err);
+	if (lent_to.easy == NULL) {
+		kvl_http_free_headers(headers);
+		return KVL_ERR_NOMEM;
+	}
+	res = send_attempts(http, &lent_to, method, url, headers, body, resp,
+			    err);
+	kvl_http_give_back(http, lent);
+	return res;
+}
+
 kvl_result kvl_http_url_rejected(const char *url, struct kvl_error *err)
 {
 	return kvl_error_set(err, KVL_ERR_INVALID,
@@ -944,19 +973,8 @@ kvl_result kvl_http_send(struct kvl_http *http, const char *method,
 			 struct kvl_http_response *resp,
 			 struct kvl_error *err)
 {
-	bool *lent;
-	CURL *easy = kvl_http_lend(http, &lent, err);
-	kvl_result res;
-
-	if (easy == NULL) {
-		memset(resp, 0, sizeof(*resp));
-		resp->retry_after_s = -1;
-		return err->result;
-	}
-	res = kvl_http_send_on(http, easy, NULL, NULL, method, url, bearer,
-			       content_type, body, resp, err);
-	kvl_http_give_back(http, lent);
-	return res;
+	return kvl_http_send_on(http, NULL, NULL, NULL, method, url, bearer,
+				content_type, body, resp, err);
 }
 
 CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
@@ -1025,8 +1043,6 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 	const char *value = strchr(header, ':');
 	struct send_target to = { NULL, NULL, NULL };
 	struct curl_slist *headers, *next;
-	kvl_result res;
-	bool *lent;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->retry_after_s = -1;
@@ -1044,14 +1060,7 @@ kvl_result kvl_http_get_with_header(struct kvl_http *http, const char *url,
 		kvl_http_free_headers(headers);
 		return kvl_error_set(err, KVL_ERR_NOMEM, _("out of memory"));
 	}
-	to.easy = kvl_http_lend(http, &lent, err);
-	if (to.easy == NULL) {
-		kvl_http_free_headers(next);
-		return err->result;
-	}
-	res = send_request(http, &to, "GET", url, next, NULL, resp, err);
-	kvl_http_give_back(http, lent);
-	return res;
+	return send_request(http, &to, "GET", url, next, NULL, resp, err);
 }
 
 static kvl_result status_result(long status)

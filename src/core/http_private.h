@@ -89,13 +89,14 @@ bool kvl_http_token_is_safe(const char *token);
 /*
  * Lends a free handle of http, the main one when it is free, and marks
  * it used until kvl_http_give_back(lent). Returns NULL with err set
- * when all KVL_HTTP_HANDLES are in use or memory runs out.
+ * (KVL_ERR_NOMEM) when all KVL_HTTP_HANDLES are in use or memory runs
+ * out.
  */
 CURL *kvl_http_lend(struct kvl_http *http, bool **lent,
 		    struct kvl_error *err);
 void kvl_http_give_back(struct kvl_http *http, bool *lent);
 
-/* kvl_http_send() on the handle easy of http, with a watch on the body
+/* kvl_http_send() on the handle easy of http (NULL: a free one), with a watch on the body
  * and a stop flag (both may be NULL). */
 kvl_result kvl_http_send_on(struct kvl_http *http, CURL *easy,
 			    struct kvl_http_watch *watch,

@@ -146,7 +146,7 @@ kvl_result kvl_http_ahead_start(struct kvl_http *http, const char *method,
 	a->easy = kvl_http_lend(http, &a->lent, err);
 	if (a->easy == NULL) {
 		free(a);
-		return err->result;
+		return KVL_ERR_NOMEM;
 	}
 	a->http = http;
 	a->watch.fn = watch_body;

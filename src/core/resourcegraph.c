@@ -595,6 +595,15 @@ static void batch_clear(struct graph_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* Logs a failure that the normal path makes up for later (an early
+ * request or a token renewal) and clears err. */
+static void log_early_failure(const char *step, struct kvl_error *err)
+{
+	kvl_log("Resource Graph: %s: %s", step, err->message ? err->message :
+		kvl_result_name(err->result));
+	kvl_error_clear(err);
+}
+
 /* Whether a page may be requested with token now: it is a usable
  * length, no page of the batch was requested with it, and the page
  * limit is not reached. next_token() checks the same after the full
@@ -720,10 +729,8 @@ static struct kvl_http_ahead *follow_page(void *ctx, const char *token)
 		return NULL;
 	kvl_error_init(&err);
 	if (start_page(b, token, true, &next, &err) != KVL_OK)
-		kvl_log("Resource Graph: the next page was not requested "
-			"early: %s", err.message ? err.message :
-			kvl_result_name(err.result));
-	kvl_error_clear(&err);
+		log_early_failure("the next page was not requested early",
+				  &err);
 	return next;
 }
 
@@ -744,10 +751,8 @@ static void send_early(struct graph_batch *b, const char *scanned,
 		return;
 	kvl_error_init(&early_err);
 	if (send_page(b, scanned, next, &early_err) != KVL_OK)
-		kvl_log("Resource Graph: the next page was not requested "
-			"early: %s", early_err.message ? early_err.message :
-			kvl_result_name(early_err.result));
-	kvl_error_clear(&early_err);
+		log_early_failure("the next page was not requested early",
+				  &early_err);
 }
 
 /*
@@ -791,10 +796,7 @@ static kvl_result take_page(struct graph_batch *b,
 	 * reports why later. */
 	kvl_error_init(&token_err);
 	if (refresh_bearer(b, &token_err) != KVL_OK)
-		kvl_log("Resource Graph: %s", token_err.message ?
-			token_err.message :
-			kvl_result_name(token_err.result));
-	kvl_error_clear(&token_err);
+		log_early_failure("the token was not renewed", &token_err);
 
 	if (scanned == NULL && resp.status >= 200 && resp.status <= 299 &&
 	    resp.body != NULL) {
@@ -884,10 +886,7 @@ static void send_first_early(struct graph_batch *b)
 
 	kvl_error_init(&err);
 	if (send_page(b, NULL, &b->first, &err) != KVL_OK)
-		kvl_log("Resource Graph: the next query was not sent early: "
-			"%s", err.message ? err.message :
-			kvl_result_name(err.result));
-	kvl_error_clear(&err);
+		log_early_failure("the next query was not sent early", &err);
 }
 
 /*
