@@ -133,9 +133,9 @@ kvl_result kvl_http_json_response(const struct kvl_http_response *resp,
 struct kvl_http_ahead;
 
 /*
- * How a request sent ahead leads to the next one, for paged responses:
- * early looks at the start of a 2xx body that is still arriving (the
- * whole body so far) and returns a copy of one value once it is
+ * How a request sent ahead leads to the next one, for paged responses.
+ * early gets the start of a 2xx body that is still arriving (the whole
+ * body so far). It returns a copy of one value once that value is
  * complete there, else NULL. follow, when not NULL, gets that value
  * and returns the next request, started with kvl_http_ahead_start(),
  * or NULL. Both run on the request's own thread, so follow must be

@@ -488,7 +488,7 @@ static void spoil_page(json_object *data, const char *fault, long top)
 	}
 }
 
-/* Where a page starts and ends in the result, and what follows it. */
+/* The bounds of a page in the result, and the token of the page after. */
 struct page_bounds {
 	size_t start;
 	size_t end;
@@ -545,7 +545,7 @@ static void reply_page_objects(struct sb_request *req,
  * Replies with the page written as JSON text into one buffer, byte for
  * byte what reply_page_objects() sends without a fault. A json-c object
  * per row and serialising them took about 3.5 ms for a page of 1,000
- * generated vaults; copying template text takes a fraction of that.
+ * generated vaults. Copying template text takes a fraction of that.
  */
 static void reply_page_text(struct sb_request *req, struct sb_reply *reply,
 			    struct graph_request *r,

@@ -705,8 +705,8 @@ static void rewind_lets_fallback_run(void **state)
 	struct kvl_vault_discovery d;
 	struct kvl_error err;
 
-	/* t-sp's query hands kv-1 on, then t-other's is refused. The
-	 * receiver forgets kv-1, and every subscription is listed. */
+	/* t-sp's query hands kv-1 on, then t-other's is rejected. The
+	 * receiver drops kv-1, and every subscription is listed. */
 	subscription_set(&subs[0], SUB_A, "t-sp", "Enabled");
 	subscription_set(&subs[1], SUB_B, "t-other", "Enabled");
 	f->mode = GRAPH_FORBIDDEN_FOR_B;
